@@ -1,0 +1,23 @@
+"""Exceptions raised by the toolkit. The CLI turns each into a readable message and exit code 2."""
+
+from __future__ import annotations
+
+
+class AltMeasuresError(Exception):
+    """Base class: an error the user can fix; the message says what and how."""
+
+
+class DataContractError(AltMeasuresError):
+    """Input data break the data contract. ``problems`` lists every failure found."""
+
+    def __init__(self, message: str, problems: object | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class ConfigError(AltMeasuresError):
+    """A configuration file or argument is invalid."""
+
+
+class PrivacyError(AltMeasuresError):
+    """Input or output would expose a person (direct identifiers, unsuppressed small counts)."""

@@ -1,0 +1,3 @@
+"""cohort."""
+
+__all__: list[str] = []

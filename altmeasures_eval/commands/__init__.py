@@ -1,0 +1,1 @@
+"""One module per CLI command (see :mod:`altmeasures_eval.cli`). Commands are the I/O edge."""

@@ -1,0 +1,3 @@
+"""costs."""
+
+__all__: list[str] = []

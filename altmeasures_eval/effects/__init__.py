@@ -1,0 +1,3 @@
+"""effects."""
+
+__all__: list[str] = []

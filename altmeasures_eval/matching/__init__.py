@@ -1,0 +1,3 @@
+"""matching."""
+
+__all__: list[str] = []

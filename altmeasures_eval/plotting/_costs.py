@@ -1,0 +1,5 @@
+"""Plots for the costs layer."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""population."""
+
+__all__: list[str] = []

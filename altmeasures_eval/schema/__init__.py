@@ -1,0 +1,7 @@
+"""The data contract: controlled vocabularies, canonical tables and their pandera models."""
+
+from altmeasures_eval.schema import _vocab as vocab
+from altmeasures_eval.schema._dataset import Dataset, ExtractInfo
+from altmeasures_eval.schema._vocab import *  # noqa: F403  (the vocabulary is the public surface)
+
+__all__ = ["Dataset", "ExtractInfo", "vocab", *vocab.__all__]

@@ -1,0 +1,3 @@
+"""survival."""
+
+__all__: list[str] = []

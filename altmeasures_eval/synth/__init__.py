@@ -1,0 +1,3 @@
+"""synth."""
+
+__all__: list[str] = []
