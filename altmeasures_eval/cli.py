@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -48,12 +49,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def reference_markdown() -> str:
+    """The CLI reference (``docs/cli.md``) generated from the parser, so it cannot drift."""
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal width; fix it for the docs
+    try:
+        parser = build_parser()
+        parts = [
+            "# CLI reference\n",
+            "Generated from the argument parser by `python -m altmeasures_eval.cli --reference` "
+            "(a test fails when this file is out of date).\n",
+            "```text\n" + parser.format_help() + "```\n",
+        ]
+        for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
+            for name, sub in action.choices.items():
+                parts.append(f"## `altmeasures-eval {name}`\n")
+                parts.append("```text\n" + sub.format_help() + "```\n")
+        return "\n".join(parts)
+    finally:
+        if old is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = old
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code.
 
     Exit codes: 0 success, 1 the data failed validation (strict mode), 2 a usage, configuration or
     data error that the message explains.
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--reference"]:
+        print(reference_markdown(), end="")
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
