@@ -1,3 +1,12 @@
-"""privacy."""
+"""Privacy: direct-identifier guard, k-anonymity, pseudonymisation and disclosure control.
 
-__all__: list[str] = []
+Called at ingestion (:func:`guard_direct_identifiers`), in the data-quality report
+(:func:`k_anonymity`), by ``altmeasures-eval pseudonymise`` and on every published table
+(disclosure control).
+"""
+
+from altmeasures_eval.privacy import _identifiers, _kanonymity
+from altmeasures_eval.privacy._identifiers import *  # noqa: F403
+from altmeasures_eval.privacy._kanonymity import *  # noqa: F403
+
+__all__ = [*_identifiers.__all__, *_kanonymity.__all__]

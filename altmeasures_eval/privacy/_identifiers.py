@@ -1,0 +1,453 @@
+"""Detect columns that look like direct identifiers and refuse them at ingestion.
+
+A direct identifier names a person on its own: a name, a national identity, passport or
+driving-licence number, a street address or postcode, a phone number, an e-mail address or a full
+date of birth. The data contract has none of them (a person is a pseudonymous ``person_id`` with a
+``birth_year``), so a column that looks like one is a mapping mistake that must be fixed before any
+analysis runs (issue #2, "Privacy guard").
+
+Detection has two independent parts:
+
+* by column name: the name is normalised (accents stripped, camelCase split, lower case, split on
+  non-alphanumerics) and its contiguous token sequences are looked up in multilingual term lists;
+* by values: a seeded sample of the non-missing values of every text column is matched against
+  e-mail, phone-number and national-identity-number patterns (vectorised ``str`` methods), and a
+  column whose name speaks of birth is checked for full dates.
+
+The contract's key columns (``person_id``, ``case_id``, ``spell_id``, ``episode_id``) are exempt from
+the value checks: raw keys are replaced by ``altmeasures-eval pseudonymise``, which must be able
+to read them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval._errors import PrivacyError
+from altmeasures_eval.schema import IDENTIFIER_COLUMNS
+
+__all__ = [
+    "IdentifierFinding",
+    "find_direct_identifiers",
+    "guard_direct_identifiers",
+]
+
+IdentifierKind = Literal[
+    "name", "national_id", "passport", "address", "postcode", "phone", "email", "date_of_birth"
+]
+
+#: What each kind of finding means, for messages.
+KIND_DESCRIPTIONS: Final[dict[str, str]] = {
+    "name": "a person's name",
+    "national_id": "a national identity, tax, social-security or licence number",
+    "passport": "a passport or travel-document number",
+    "address": "a street address",
+    "postcode": "a postcode",
+    "phone": "a phone number",
+    "email": "an e-mail address",
+    "date_of_birth": "a full date of birth",
+}
+
+# --- column-name terms -----------------------------------------------------------------------------
+# Terms are compared with the concatenation of one or more contiguous name tokens, so that
+# "first_name", "FirstName" and "firstname" all give "firstname". Bare "name" is handled apart
+# (see _NAME_WORDS) so that "court_name" or "substance_name" are not flagged.
+_TERMS: Final[dict[str, tuple[str, ...]]] = {
+    "name": (
+        "surname", "surnames", "forename", "forenames", "firstname", "lastname", "givenname",
+        "givennames", "familyname", "fullname", "middlename", "maidenname", "birthname",
+        "nickname", "alias", "aliases", "apellido", "apellidos", "primerapellido",
+        "segundoapellido", "nombrecompleto", "nombreyapellido", "nombreyapellidos", "prenom",
+        "prenoms", "nomdefamille", "nomcomplet", "cognome", "nomecompleto", "sobrenome", "apelido",
+        "vorname", "vornamen", "nachname", "familienname", "voornaam", "achternaam", "nazwisko",
+        "soyad", "soyadi", "etternavn", "fornavn", "efternamn", "fornamn", "sukunimi", "etunimi",
+        "familiya", "otchestvo",
+    ),
+    "national_id": (
+        "nationalid", "nationalidnumber", "nationalidentity", "nationalidentitynumber",
+        "nationalidentifier", "nationalinsurance", "nationalinsurancenumber", "nino", "ssn",
+        "socialsecurity", "socialsecuritynumber", "socialinsurancenumber", "taxid", "taxnumber",
+        "taxpayerid", "dni", "nif", "curp", "cpf", "cnp", "pesel", "bsn", "burgerservicenummer",
+        "codicefiscale", "personnummer", "personnr", "fodselsnummer", "henkilotunnus", "hetu",
+        "cprnummer", "cprnumber", "cedula", "aadhaar", "aadhar", "nric", "ppsn", "idnumber",
+        "idno", "idcard", "idcardnumber", "identitycard", "identitycardnumber", "identitynumber",
+        "identitydocument", "identitydocumentnumber", "iddocument", "iddocumentnumber",
+        "documentnumber", "numerodocumento", "documentoidentidad", "documentodeidentidad",
+        "numerodeidentificacion", "carteidentite", "numerosecuritesociale", "personalausweis",
+        "ausweisnummer", "steuerid", "steueridentifikationsnummer", "sozialversicherungsnummer",
+        "citizenid", "citizennumber", "personalnumber", "personalidnumber", "personalcode",
+        "personalidentitycode", "personalidentificationnumber", "driverslicense",
+        "driverslicence", "driverlicense", "driverlicence", "drivinglicense", "drivinglicence",
+        "licensenumber", "licencenumber", "fuhrerschein", "permisdeconduire",
+    ),
+    "passport": (
+        "passport", "passportno", "passportnumber", "pasaporte", "passeport", "reisepass",
+        "paspoort", "passaporto", "passaporte", "paszport", "traveldocument",
+    ),
+    "address": (
+        "address", "addresses", "addr", "streetaddress", "street", "streetname", "housenumber",
+        "homeaddress", "direccion", "domicilio", "adresse", "adres", "indirizzo", "endereco",
+        "morada", "strasse", "anschrift", "wohnort", "calle", "adressline", "addressline",
+    ),
+    "postcode": (
+        "postcode", "postcodes", "postalcode", "zip", "zipcode", "plz", "postleitzahl",
+        "codigopostal", "codepostal", "codicepostale", "cep", "postnummer", "postinumero",
+        "pincode", "eircode",
+    ),
+    "phone": (
+        "phone", "phoneno", "phonenumber", "telephone", "telephonenumber", "tel", "telno",
+        "telefono", "telefone", "telefon", "telefonnummer", "telefoonnummer", "mobile",
+        "mobilephone", "mobilenumber", "cellphone", "cellular", "celular", "movil", "handy",
+        "fax", "msisdn", "gsm",
+    ),
+    "email": (
+        "email", "emails", "emailaddress", "mail", "mailaddress", "correo", "correoelectronico",
+        "courriel", "epost", "adressemail",
+    ),
+    "date_of_birth": (
+        "dob", "dateofbirth", "birthdate", "birthday", "datebirth", "borndate", "dateborn",
+        "fechanacimiento", "fechadenacimiento", "datenaissance", "datedenaissance",
+        "datanascita", "datadinascita", "datanascimento", "datadenascimento", "geburtsdatum",
+        "geboortedatum", "fodselsdato", "fodelsedatum", "syntymaaika", "datarodzenia",
+    ),
+}
+_TERM_KIND: Final[dict[str, str]] = {term: kind for kind, terms in _TERMS.items() for term in terms}
+
+#: Words for "name" that flag a column only on their own or with a qualifier naming a person.
+_NAME_WORDS: Final = frozenset(
+    {"name", "names", "nombre", "nombres", "nom", "nome", "naam", "imie", "navn", "namn", "nimi",
+     "fio"}
+)
+_PERSON_QUALIFIERS: Final = frozenset(
+    {
+        "person", "persons", "offender", "client", "patient", "defendant", "subject", "individual",
+        "prisoner", "inmate", "accused", "suspect", "detainee", "participant", "full", "first",
+        "last", "given", "family", "middle", "maiden", "legal", "mother", "mothers", "father",
+        "fathers", "other", "complete", "completo", "complet", "persona", "de", "del", "la", "pila",
+        "famille", "familie", "famiglia", "voor", "achter", "and", "y", "et", "e", "und", "en",
+        "apellido", "apellidos", "prenom", "cognome",
+    }
+)
+#: Tokens that make a column "about birth", so that full dates in it are a date of birth.
+_BIRTH_WORDS: Final = (
+    "birth", "born", "dob", "nacimiento", "naissance", "nascita", "nascimento", "geburt",
+    "geboorte", "fodsel", "fodelse", "urodzenia", "rodzenia", "syntyma",
+)
+_MAX_NGRAM: Final = 5
+
+# --- value patterns ---------------------------------------------------------------------------------
+_EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+# International (+ or 00 prefix) or national trunk-prefixed (leading 0) numbers, with separators.
+_PHONE = r"(?:\+|00)[1-9][\d \-().]{5,22}|\(?0\d{1,4}\)?[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
+_PHONE_DIGITS = (7, 15)  # E.164 allows at most 15 digits
+_DATE_PREFIX = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # ISO-like, also with a time part after it
+    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"  # day-month-year or month-day-year
+    r"|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"  # compact YYYYMMDD
+)
+_DD = r"(?:0[1-9]|[12]\d|3[01])"
+_MM = r"(?:0[1-9]|1[0-2])"
+#: Structured national-identity numbers: (label, full-match pattern).
+_NATIONAL_ID_PATTERNS: Final = (
+    ("US social security number", r"\d{3}-\d{2}-\d{4}"),
+    ("UK National Insurance number", r"[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]"),
+    ("Mexican CURP", r"[A-Z]{4}\d{6}[HM][A-Z]{5}[A-Z0-9]\d"),
+    ("Brazilian CPF", r"\d{3}\.\d{3}\.\d{3}-\d{2}"),
+    ("Italian codice fiscale", r"[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]"),
+    ("Nordic personal identity number", rf"(?:\d{{2}}|\d{{4}}){_MM}{_DD}[-+]\d{{4}}|{_DD}{_MM}\d{{2}}[-+A]\d{{3}}[0-9A-Z]"),
+    ("Indian Aadhaar number", r"[2-9]\d{3} \d{4} \d{4}"),
+)
+_DNI_LETTERS: Final = "TRWAGMYFPDXBNJZSQVHLCKE"  # check letter of Spanish DNI/NIE = number mod 23
+
+
+@dataclass(frozen=True)
+class IdentifierFinding:
+    """One column that looks like a direct identifier.
+
+    Attributes
+    ----------
+    column : str
+        The column as named in the frame.
+    kind : str
+        One of ``name``, ``national_id``, ``passport``, ``address``, ``postcode``, ``phone``,
+        ``email``, ``date_of_birth``.
+    basis : {"name", "values"}
+        Whether the column name or its values gave it away.
+    reason : str
+        Human-readable evidence, without any of the column's values.
+    share : float or None
+        For ``basis="values"``: share of the sampled non-missing values that match.
+    n_sampled : int or None
+        For ``basis="values"``: number of non-missing values examined.
+    first_row : object or None
+        For ``basis="values"``: index label of the first matching row in the sample order of the
+        frame (the frame's own index, e.g. the source row number when the reader keeps it).
+    """
+
+    column: str
+    kind: str
+    basis: Literal["name", "values"]
+    reason: str
+    share: float | None = None
+    n_sampled: int | None = None
+    first_row: object | None = None
+
+    def describe(self) -> str:
+        """One line for an error message: column, what it looks like, why."""
+        what = KIND_DESCRIPTIONS.get(self.kind, self.kind)
+        text = f"column {self.column!r} looks like {what}: {self.reason}"
+        if self.first_row is not None:
+            text += f" (first at row {self.first_row})"
+        return text
+
+
+# --- column names ------------------------------------------------------------------------------------
+def _name_tokens(name: object) -> list[str]:
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)  # camelCase -> camel_Case
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)  # DOBDate -> DOB_Date
+    return [tok for tok in re.split(r"[^a-z0-9]+", text.lower()) if tok]
+
+
+def classify_column_name(name: object) -> tuple[str, str] | None:
+    """Kind of direct identifier a column name suggests, with the matched term, or ``None``.
+
+    Parameters
+    ----------
+    name : object
+        A column name in any case convention (``first_name``, ``FirstName``, ``Nombre completo``).
+
+    Returns
+    -------
+    tuple of (str, str) or None
+        ``(kind, matched_term)``, e.g. ``("name", "firstname")``.
+    """
+    tokens = _name_tokens(name)
+    if not tokens:
+        return None
+    # contiguous token sequences, longest first, so "date_of_birth" wins over "date"
+    for size in range(min(_MAX_NGRAM, len(tokens)), 0, -1):
+        for start in range(len(tokens) - size + 1):
+            joined = "".join(tokens[start : start + size])
+            kind = _TERM_KIND.get(joined)
+            if kind is not None:
+                return kind, joined
+    words = [tok for tok in tokens if not tok.isdigit()]
+    name_words = [tok for tok in words if tok in _NAME_WORDS]
+    if name_words and all(tok in _NAME_WORDS or tok in _PERSON_QUALIFIERS for tok in words):
+        return "name", "_".join(words)
+    return None
+
+
+def _is_birth_column(name: object) -> bool:
+    joined = "".join(_name_tokens(name))
+    return any(word in joined for word in _BIRTH_WORDS)
+
+
+# --- values ------------------------------------------------------------------------------------------
+def _sample_values(column: pd.Series, sample_size: int, random_state: int) -> pd.Series:
+    values = column.dropna()
+    if len(values) > sample_size:
+        values = values.sample(n=sample_size, random_state=random_state).sort_index()
+    return values
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype(str).str.strip()
+
+
+def _spanish_dni_mask(text: pd.Series) -> pd.Series:
+    """Spanish DNI (8 digits + check letter) or NIE (X/Y/Z + 7 digits + letter) with a valid letter."""
+    upper = text.str.upper().str.replace("-", "", regex=False).str.replace(" ", "", regex=False)
+    shape = upper.str.fullmatch(r"[XYZ0-9]\d{7}[A-Z]")
+    if not shape.any():
+        return shape
+    candidates = upper[shape]
+    prefix = candidates.str[0].map({"X": "0", "Y": "1", "Z": "2"}).fillna(candidates.str[0])
+    number = (prefix + candidates.str[1:8]).astype(np.int64)
+    expected = np.array(list(_DNI_LETTERS))[number.to_numpy() % 23]
+    valid = pd.Series(expected == candidates.str[8].to_numpy(), index=candidates.index)
+    return shape & valid.reindex(shape.index, fill_value=False)
+
+
+def _value_findings(
+    column: str, values: pd.Series, min_share: float, birth_like: bool
+) -> list[IdentifierFinding]:
+    n = len(values)
+    if n == 0:
+        return []
+    findings: list[IdentifierFinding] = []
+
+    def add(kind: str, mask: pd.Series, label: str) -> None:
+        share = float(mask.mean())
+        if share >= min_share:
+            findings.append(
+                IdentifierFinding(
+                    column=column,
+                    kind=kind,
+                    basis="values",
+                    reason=f"{share:.0%} of {n} sampled values look like {label}",
+                    share=share,
+                    n_sampled=n,
+                    first_row=mask.idxmax(),
+                )
+            )
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        if birth_like:
+            # a birth year stored as a date falls on 1 January; other days mean a full date
+            not_jan1 = ~((values.dt.month == 1) & (values.dt.day == 1))
+            add("date_of_birth", not_jan1, "full dates (day and month) in a birth column")
+        return findings
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        return findings  # numbers cannot hold e-mails; numeric phone numbers lost their format
+
+    text = _text(values)
+    add("email", text.str.contains(_EMAIL, regex=True), "e-mail addresses")
+
+    is_date = text.str.match(_DATE_PREFIX)
+    n_digits = text.str.count(r"\d")
+    phone = (
+        text.str.fullmatch(_PHONE)
+        & ~is_date
+        & n_digits.between(*_PHONE_DIGITS)
+    )
+    add("phone", phone, "phone numbers")
+
+    national = _spanish_dni_mask(text)
+    labels = ["Spanish DNI/NIE"] if national.any() else []
+    for label, pattern in _NATIONAL_ID_PATTERNS:
+        match = text.str.upper().str.fullmatch(pattern)
+        if match.any():
+            labels.append(label)
+        national = national | match
+    add("national_id", national, "national identity numbers (" + ", ".join(labels) + ")")
+
+    if birth_like:
+        add("date_of_birth", is_date, "full dates (day and month) in a birth column")
+    return findings
+
+
+# --- public API --------------------------------------------------------------------------------------
+def find_direct_identifiers(
+    frame: pd.DataFrame,
+    *,
+    sample_size: int = 1000,
+    min_share: float = 0.5,
+    random_state: int = 0,
+) -> list[IdentifierFinding]:
+    """List the columns of ``frame`` that look like direct identifiers.
+
+    A column is reported when its name matches a multilingual list of identifier terms (names,
+    national ID, passport, address, postcode, phone, e-mail, date of birth), or when at least
+    ``min_share`` of a seeded sample of its non-missing text values match an e-mail, phone-number
+    or structured national-ID pattern (US SSN, UK NINO, Spanish DNI/NIE with a valid check letter,
+    Mexican CURP, Brazilian CPF, Italian codice fiscale, Nordic personal numbers, Aadhaar), or when
+    a column whose name speaks of birth holds full dates.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A source table, after the mapping's renames (contract names for contract columns).
+    sample_size : int, default 1000
+        Number of non-missing values examined per column (all of them when fewer).
+    min_share : float, default 0.5
+        Share of sampled values that must match a value pattern.
+    random_state : int, default 0
+        Seed of the row sample, so that the same input always gives the same findings.
+
+    Returns
+    -------
+    list of IdentifierFinding
+        In column order; a column gives at most one finding by name and one per value pattern.
+
+    Notes
+    -----
+    Detection is a safeguard, not a proof of anonymity: free text can still hold names. The
+    contract's key columns (``person_id``, ``case_id``, ``spell_id``, ``episode_id``) are not
+    value-checked, because raw keys are what ``pseudonymise`` replaces.
+    """
+    if not 0 < min_share <= 1:
+        raise ValueError(f"min_share must be in (0, 1], got {min_share}")
+    findings: list[IdentifierFinding] = []
+    for column in frame.columns:
+        by_name = classify_column_name(column)
+        if by_name is not None:
+            kind, term = by_name
+            findings.append(
+                IdentifierFinding(
+                    column=str(column),
+                    kind=kind,
+                    basis="name",
+                    reason=f"its name matches the term {term!r}",
+                )
+            )
+            continue
+        if column in IDENTIFIER_COLUMNS:
+            continue
+        values = _sample_values(frame[column], sample_size, random_state)
+        findings.extend(
+            _value_findings(str(column), values, min_share, birth_like=_is_birth_column(column))
+        )
+    return findings
+
+
+def guard_direct_identifiers(
+    frame: pd.DataFrame,
+    *,
+    table: str,
+    source: str,
+    dropped: Iterable[str] = (),
+) -> None:
+    """Refuse a table that holds direct identifiers, unless the mapping drops them.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table as read, after the mapping's renames.
+    table : str
+        Contract table name, for the message and the suggested mapping section.
+    source : str
+        File name or URL the table was read from, for the message.
+    dropped : iterable of str
+        Columns that the mapping drops explicitly (``[tables.X] drop = [...]``); they are not
+        checked, since they never reach the analysis.
+
+    Raises
+    ------
+    PrivacyError
+        Naming the source, table and every offending column with its evidence, and the mapping
+        lines that drop them. The exception's ``findings`` attribute holds the
+        :class:`IdentifierFinding` list. No value of the data appears in the message.
+    """
+    skip = set(dropped)
+    kept = frame[[col for col in frame.columns if col not in skip]]
+    findings = find_direct_identifiers(kept)
+    if not findings:
+        return
+    columns = list(dict.fromkeys(f.column for f in findings))
+    lines = [
+        f"{source}: table {table!r} has {len(columns)} column(s) that look like direct "
+        "identifiers; they must not enter the toolkit:"
+    ]
+    lines += [f"  - {finding.describe()}" for finding in findings]
+    drop_list = ", ".join(f'"{col}"' for col in columns)
+    lines += [
+        "Drop them in the mapping file:",
+        f"  [tables.{table}]",
+        f"  drop = [{drop_list}]",
+        "(or remove them from the extract). A full date of birth is replaced by `birth_year`; "
+        "a column that is the person or case key is mapped to `person_id`/`case_id` and then "
+        "replaced with `altmeasures-eval pseudonymise`.",
+    ]
+    error = PrivacyError("\n".join(lines))
+    error.findings = tuple(findings)  # type: ignore[attr-defined]
+    raise error
