@@ -60,8 +60,10 @@ class LengthOfStay:
 
     def curve(self, jurisdiction: str, stream: str) -> pd.DataFrame:
         """The KM curve used for a jurisdiction and stream (the pooled one when it was too small)."""
-        key = (jurisdiction, stream)
-        return self.curves[key] if key in self.curves else self.curves[("all", stream)]
+        for key in ((jurisdiction, stream), ("all", stream)):
+            if key in self.curves:
+                return self.curves[key]
+        return pd.DataFrame({"time": [0.0], "survival": [0.0]})  # no spell of this stream at all
 
     def mean_days(self, jurisdiction: str, stream: str) -> float:
         """Restricted mean time served in days (area under the KM curve up to its last time)."""

@@ -274,9 +274,8 @@ def project_population(
                          f"{growth[STREAM_ELIGIBLE]:+.1%}, other {growth[STREAM_OTHER]:+.1%}")
         burn = burn_in_months
         if burn is None:
-            cum = max((np.cumsum(k) / max(k.sum(), 1e-12) for k in kern.values()),
-                      key=lambda c: int(np.searchsorted(c, 0.99)))
-            burn = int(np.searchsorted(cum, 0.99)) + 1
+            burn = 1 + max((int(np.searchsorted(np.cumsum(k) / k.sum(), 0.99))
+                            for k in kern.values() if k.sum() > 0), default=0)
         obs, source = _observed(juris, hist_months, cap, observed)
         if obs is not None:
             observed_total += np.nan_to_num(obs)

@@ -1,0 +1,211 @@
+"""Population models: length of stay, kernel, Little's law, projection, back-cast, occupancy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import KaplanMeierFitter
+from lifelines.utils import restricted_mean_survival_time
+
+from altmeasures_eval._errors import ConfigError, DataContractError
+from altmeasures_eval.population import (
+    DAYS_PER_MONTH,
+    ReadmissionRates,
+    length_of_stay,
+    monthly_admissions,
+    observed_population,
+    prepare_spells,
+    project_population,
+    stay_kernel,
+    steady_state,
+)
+
+
+def _spells(times, released, stream="eligible", juris="A"):
+    n = len(times)
+    adm = pd.Timestamp("2020-01-01")
+    return pd.DataFrame({"jurisdiction": juris, "stream": stream, "custody_type": "sentenced",
+                         "admission_date": [adm] * n,
+                         "release_date": [adm + pd.Timedelta(days=t) if r else pd.NaT
+                                          for t, r in zip(times, released)],
+                         "time_served": np.asarray(times, float), "released": released})
+
+
+def test_km_mean_by_hand_with_person_still_held():
+    # Hand: stays 10, 20, 40 released, 30 still held (censored). KM: S=1 on [0,10), 3/4 on [10,20),
+    # 1/2 on [20,40), 0 after 40 (the censored 30 does not drop S). Area = 10 + 7.5 + 10 = 27.5.
+    los = length_of_stay(_spells([10, 20, 30, 40], [1, 1, 0, 1]), min_spells=1)
+    assert los.mean_days("A", "eligible") == pytest.approx(27.5)
+    assert los.summary.loc[0, "still_held"] == 1
+    assert los.summary.loc[0, "median_days"] == 20.0
+
+
+def test_km_mean_matches_lifelines_rmst():
+    rng = np.random.default_rng(3)
+    t = np.ceil(rng.exponential(100, 400))
+    e = (rng.random(400) < 0.8).astype(int)
+    los = length_of_stay(_spells(t, e), min_spells=1)
+    kmf = KaplanMeierFitter().fit(t, e)
+    assert los.mean_days("A", "eligible") == pytest.approx(
+        restricted_mean_survival_time(kmf, t=t.max()), rel=1e-9)
+
+
+def test_small_group_uses_pooled_curve_and_says_so():
+    big = _spells(np.arange(1, 41), [1] * 40, juris="A")
+    small = _spells([500, 600], [1, 1], juris="B")
+    los = length_of_stay(pd.concat([big, small], ignore_index=True), min_spells=30)
+    assert los.mean_days("B", "eligible") == los.mean_days("all", "eligible")
+    assert any("B/eligible" in n and "pooled" in n for n in los.notes)
+
+
+@pytest.mark.parametrize("stay_months, expected", [(1.0, [1.0, 0.0, 0.0]), (1.5, [1.0, 0.5, 0.0])])
+def test_stay_kernel_fixed_stay(stay_months, expected):
+    # Fixed stay L months, admitted uniformly within month 0: held at end of month k with
+    # probability integral_k^{k+1} 1[x < L] dx.
+    curve = pd.DataFrame({"time": [0.0, stay_months * DAYS_PER_MONTH], "survival": [1.0, 0.0]})
+    np.testing.assert_allclose(stay_kernel(curve, 3), expected, atol=1e-12)
+
+
+def test_observed_population_by_hand():
+    sp = pd.DataFrame({
+        "jurisdiction": "A",
+        "admission_date": pd.to_datetime(["2020-01-10", "2020-01-31", "2020-02-05"]),
+        "release_date": pd.to_datetime(["2020-01-31", "2020-03-01", pd.NaT]),
+    })
+    out = observed_population(sp, pd.period_range("2020-01", "2020-03", freq="M"))
+    # End of Jan: spell 1 released on Jan 31 (not held), spell 2 admitted Jan 31 (held) -> 1.
+    # End of Feb: spells 2 and 3 -> 2. End of Mar: spell 3 still open -> 1.
+    assert out["population"].tolist() == [1, 2, 1]
+
+
+def test_prepare_spells_names_bad_row(tables):
+    sp, ca, pe, ex = tables
+    bad = sp.copy()
+    bad.loc[5, "release_date"] = bad.loc[5, "admission_date"] - pd.Timedelta(days=3)
+    with pytest.raises(DataContractError, match=r"custody_spells.*release_date.*row 5"):
+        prepare_spells(bad, ca, pe, ex)
+    with pytest.raises(DataContractError, match="persons"):
+        prepare_spells(sp, ca, pe.iloc[1:], ex)
+
+
+def test_prepare_spells_streams_and_censoring(tables):
+    sp, ca, pe, ex = tables
+    s = prepare_spells(sp, ca, pe, ex)
+    assert set(s["stream"]) == {"eligible", "other"}
+    assert not {"person_id", "case_id", "spell_id"} & set(s.columns)
+    open_ = sp["release_date"].isna().to_numpy()
+    assert (s.loc[open_, "released"] == 0).all()
+    np.testing.assert_allclose(s.loc[open_, "time_served"],
+                               (ex - sp.loc[open_, "admission_date"]).dt.days)
+
+
+def _daily(per_day: int, stay: int, n_days: int, start="2015-01-01"):
+    """Exactly ``per_day`` admissions every day with a fixed stay: the population is per_day x stay."""
+    days = pd.date_range(start, periods=n_days, freq="D").repeat(per_day)
+    ids = [f"p{i}" for i in range(len(days))]
+    extract = days[-1]
+    rel = pd.Series(days + pd.Timedelta(days=stay)).where(lambda r: r <= extract)
+    sp = pd.DataFrame({"spell_id": ids, "person_id": ids, "case_id": ids, "admission_date": days,
+                       "release_date": rel.to_numpy(), "custody_type": "sentenced"})
+    ca = pd.DataFrame({"case_id": ids, "iccs_code": "060111"})
+    pe = pd.DataFrame({"person_id": ids, "jurisdiction": "A"})
+    return sp, ca, pe, extract
+
+
+def test_littles_law_at_steady_state_within_one_percent():
+    # 3 admissions a day, stay 120 days: the counted population is 360 every month end once full.
+    sp, ca, pe, ex = _daily(3, 120, 6 * 365)
+    s = prepare_spells(sp, ca, pe, ex)
+    adm = monthly_admissions(s)
+    obs = observed_population(s, pd.PeriodIndex(adm["month"].unique(), freq="M"))
+    assert obs["population"].iloc[-2] == 360
+    proj = project_population(adm, length_of_stay(s), ex, years=10, shares=(0.25,), observed=obs)
+    base = proj.paths.query("scenario == 'baseline' and projected")
+    # Little's law L = lambda W: 3 a day x 120 days = 360.
+    assert base["population"].iloc[-1] == pytest.approx(360, rel=0.01)
+    # Back-cast against the counted population, after the burn-in.
+    assert proj.backcast.loc[0, "mape"] < 0.01
+    # Scenario: diverting 25% -> 0.75 a day x 120 = 90 fewer, as steady_state says.
+    drop = base["population"].iloc[-1] - proj.paths.query("scenario == 'divert_25'")["population"].iloc[-1]
+    ss = steady_state(0.25 * 3 * 365.25, 120)
+    assert drop == pytest.approx(ss.places_averted, rel=0.01)
+    assert ss.places_averted == pytest.approx(90)
+
+
+def test_projection_readmissions_match_steady_state(tables):
+    sp, ca, pe, ex = tables
+    s = prepare_spells(sp, ca, pe, ex)
+    adm, los = monthly_admissions(s), length_of_stay(s)
+    rates = ReadmissionRates(reoffend_custody=0.4, reoffend_alternative=0.5,
+                             custody_on_reoffence_custody=0.3, custody_on_reoffence_alternative=0.3,
+                             breach_custody_alternative=0.1)
+    proj = project_population(adm, los, ex, years=15, shares=(0.5,), rates=rates)
+    last = proj.summary.set_index("scenario")
+    e_rate = proj.admissions.query("projected and stream == 'eligible'")["admissions"].iloc[-1]
+    q_alt, q_cus = 0.5 * 0.3 + 0.1, 0.4 * 0.3
+    ss = steady_state(0.5 * e_rate * 12, los.mean_days("A", "eligible"), q_alt - q_cus)
+    assert last.loc["divert_50", "change_vs_baseline"] == pytest.approx(ss.net_change, rel=0.01)
+
+
+def test_bands_cover_point_and_collapse_without_draws(tables):
+    sp, ca, pe, ex = tables
+    s = prepare_spells(sp, ca, pe, ex)
+    adm, los = monthly_admissions(s), length_of_stay(s)
+    rng = np.random.default_rng(7)
+    draws = ReadmissionRates(rng.uniform(0.3, 0.5, 200), rng.uniform(0.2, 0.6, 200), 0.3, 0.3)
+    p = project_population(adm, los, ex, years=3, rates=draws).paths
+    assert (p["low"] <= p["population"] + 1e-9).all() and (p["population"] <= p["high"] + 1e-9).all()
+    scen = p.query("scenario == 'divert_50' and projected")
+    assert (scen["high"] - scen["low"]).iloc[-1] > 0
+    fixed = project_population(adm, los, ex, years=3, rates=ReadmissionRates(0.4, 0.4, 0.3, 0.3)).paths
+    np.testing.assert_allclose(fixed["low"], fixed["high"])
+
+
+@pytest.mark.filterwarnings("ignore:Perfect separation")  # an exact geometric series fits perfectly
+def test_loglinear_trend_recovers_growth():
+    months = pd.period_range("2018-01", periods=60, freq="M")
+    growth = 1.01
+    adm = pd.DataFrame({"jurisdiction": "A", "month": months,
+                        "eligible": 100 * growth ** np.arange(60), "other": 50.0})
+    curve = pd.DataFrame({"time": [0.0, 30.0], "survival": [1.0, 0.0]})
+    from altmeasures_eval.population import LengthOfStay
+    los = LengthOfStay(curves={("all", "eligible"): curve, ("all", "other"): curve},
+                       counts=pd.DataFrame())
+    p = project_population(adm, los, "2022-12-31", years=1, trend="loglinear", shares=(0.1,))
+    fut = p.admissions.query("projected and stream == 'eligible'")["admissions"].to_numpy()
+    np.testing.assert_allclose(fut, 100 * growth ** np.arange(60, 72), rtol=1e-6)
+    assert any("+12.7%" in n for n in p.notes)  # 1.01^12 - 1 = 12.68%
+
+
+def test_occupancy_against_capacity():
+    sp, ca, pe, ex = _daily(3, 120, 4 * 365)
+    s = prepare_spells(sp, ca, pe, ex)
+    adm = monthly_admissions(s)
+    cap = pd.DataFrame({"jurisdiction": "A", "month": ["2016-06", "2018-06"],
+                        "capacity": [400, 300], "population": pd.array([pd.NA, pd.NA], "Int64")})
+    p = project_population(adm, length_of_stay(s), ex, years=2, shares=(0.5,), capacity=cap)
+    occ = p.occupancy.set_index("scenario")
+    # Capacity 300 held after 2018-06; baseline ~360 is over it in all 24 projected months. The 50%
+    # scenario diverts 1.5 a day: ~46 fewer by the end of month 1 (~314, still over), ~91 fewer by
+    # the end of month 2 (~269) and 180 from month 4 on, so exactly 1 month over.
+    assert occ.loc["baseline", "months_over_capacity"] == 24
+    assert occ.loc["divert_50", "months_over_capacity"] == 1
+    assert occ.loc["baseline", "mean_occupancy"] == pytest.approx(360 / 300, rel=0.01)
+
+
+def test_bad_settings_raise():
+    with pytest.raises(ConfigError):
+        steady_state(-1, 10)
+    with pytest.raises(ConfigError, match="probability"):
+        ReadmissionRates(1.5, 0.2, 0.1, 0.1).arms()
+
+
+def test_steady_state_arithmetic_by_hand():
+    # 730.5 diversions a year = 2 a day; x 60 days = 120 places; dq = -0.1 x 2 x 30 = -6.
+    ss = steady_state(730.5, 60, readmission_change=-0.1, readmission_stay_days=30)
+    assert ss.places_averted == pytest.approx(120)
+    assert ss.places_readmission == pytest.approx(-6)
+    assert ss.net_change == pytest.approx(-126)
+    assert "2.000 fewer admissions a day" in ss.arithmetic[0]
+    assert "<h4>" in ss._repr_html_()
