@@ -1,0 +1,176 @@
+"""Canonical tables -> integer person/case codes and day numbers (the cohort's working arrays)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval._errors import DataContractError
+from altmeasures_eval.cohort._arrays import days
+from altmeasures_eval.schema import (
+    CUSTODY_TYPES,
+    DEATH_CAUSES,
+    DISPOSITION_CUSTODY,
+    DISPOSITIONS,
+    ICCS_DRUG_PERSONAL_USE,
+    ICCS_DRUG_SECTION,
+    ICCS_DRUG_TRAFFICKING,
+    ICCS_VIOLENT_SEXUAL_SECTIONS,
+    OUTCOME_PROVEN,
+    SEVERITY_DRUG_PERSONAL,
+    SEVERITY_DRUG_SUPPLY,
+    SEVERITY_OTHER,
+    SEVERITY_VIOLENT,
+    TABLE_CASES,
+    TABLE_CUSTODY_SPELLS,
+    TABLE_PERSONS,
+    TABLE_TREATMENT_EPISODES,
+    Dataset,
+)
+
+#: Severity tiers by rank: when several first reoffences fall on one day the highest rank is kept.
+SEVERITY_BY_RANK: tuple[str, ...] = (
+    SEVERITY_DRUG_PERSONAL,
+    SEVERITY_OTHER,
+    SEVERITY_DRUG_SUPPLY,
+    SEVERITY_VIOLENT,
+)
+
+#: Disposition precedence when several proven cases are decided on one day: custody first, then
+#: the vocabulary order (the most restrictive measure describes the decision).
+DISPOSITION_RANK: dict[str, int] = {d: i for i, d in enumerate(DISPOSITIONS)}
+
+# The vocabulary has no named constants for these two codes (reported as a gap): positions in
+# the contract's tuples, checked by tests/cohort/test_prepare.py.
+CUSTODY_RECALL: str = CUSTODY_TYPES[2]
+DEATH_OVERDOSE: str = DEATH_CAUSES[0]
+
+
+def severity_rank(iccs: pd.Series) -> np.ndarray:
+    """Severity rank (index into :data:`SEVERITY_BY_RANK`) of each ICCS code."""
+    codes, uniques = pd.factorize(iccs.astype("object"), use_na_sentinel=True)
+    u = pd.Series(uniques, dtype="object").astype(str)
+    rank = np.full(len(u), SEVERITY_BY_RANK.index(SEVERITY_OTHER), dtype="int8")
+    rank[u.str.startswith(ICCS_DRUG_PERSONAL_USE).to_numpy()] = SEVERITY_BY_RANK.index(SEVERITY_DRUG_PERSONAL)
+    rank[u.str.startswith(ICCS_DRUG_TRAFFICKING).to_numpy()] = SEVERITY_BY_RANK.index(SEVERITY_DRUG_SUPPLY)
+    rank[u.str.startswith(ICCS_VIOLENT_SEXUAL_SECTIONS).to_numpy()] = SEVERITY_BY_RANK.index(SEVERITY_VIOLENT)
+    out = np.full(len(codes), SEVERITY_BY_RANK.index(SEVERITY_OTHER), dtype="int8")
+    out[codes >= 0] = rank[codes[codes >= 0]]
+    return out
+
+
+def prefix_mask(iccs: pd.Series, prefixes: tuple[str, ...]) -> np.ndarray:
+    """Whether each ICCS code starts with one of ``prefixes`` (computed once per distinct code)."""
+    if not prefixes:
+        return np.zeros(len(iccs), dtype=bool)
+    codes, uniques = pd.factorize(iccs.astype("object"), use_na_sentinel=True)
+    hit = pd.Series(uniques, dtype="object").astype(str).str.startswith(tuple(prefixes)).to_numpy()
+    out = np.zeros(len(codes), dtype=bool)
+    out[codes >= 0] = hit[codes[codes >= 0]]
+    return out
+
+
+def _person_codes(index: pd.Index, ids: pd.Series, table: str) -> np.ndarray:
+    codes = index.get_indexer(ids.astype("object"))
+    bad = np.flatnonzero(codes < 0)
+    if bad.size:
+        rows = ", ".join(f"row {i} ({ids.iloc[i]!r})" for i in bad[:5])
+        raise DataContractError(
+            f"table {table!r}, column 'person_id': {bad.size} value(s) not in table 'persons', e.g. {rows}; "
+            "every record must belong to a person of the persons table (validate the data with the io readers)"
+        )
+    return codes
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Working arrays of one data set (positions follow the canonical tables' row order)."""
+
+    extract_day: float
+    person_ids: pd.Index
+    birth_year: np.ndarray
+    death_day: np.ndarray
+    overdose: np.ndarray
+    # cases
+    c_person: np.ndarray
+    c_case: np.ndarray  # code of case_id (sorted order of the ids)
+    c_offence: np.ndarray
+    c_decision: np.ndarray
+    c_proven: np.ndarray
+    c_custody: np.ndarray
+    c_disp_rank: np.ndarray
+    c_severity: np.ndarray
+    c_drug: np.ndarray
+    c_violent: np.ndarray
+    n_case_codes: int
+    # custody spells
+    s_person: np.ndarray
+    s_case: np.ndarray  # case code, -1 when not linked to a known case
+    s_admission: np.ndarray
+    s_release: np.ndarray
+    s_recall: np.ndarray
+    # treatment episodes
+    e_person: np.ndarray
+    e_start: np.ndarray
+    e_completed: np.ndarray
+
+
+def prepare(dataset: Dataset) -> Prepared:
+    """Check the links between tables and turn the canonical tables into working arrays.
+
+    Raises
+    ------
+    DataContractError
+        When person ids are duplicated in ``persons`` or records refer to unknown persons, or a
+        disposition is outside the vocabulary.
+    """
+    persons, cases = dataset.persons, dataset.cases
+    spells, episodes = dataset.custody_spells, dataset.treatment_episodes
+    person_ids = pd.Index(persons["person_id"].astype("object"))
+    if not person_ids.is_unique:
+        dup = persons["person_id"][persons["person_id"].duplicated()]
+        raise DataContractError(
+            f"table {TABLE_PERSONS!r}, column 'person_id': duplicated id {dup.iloc[0]!r} at row {dup.index[0]}; "
+            "each person must appear once"
+        )
+    disp = cases["disposition"].astype("object")
+    bad = ~disp.isin(DISPOSITIONS) & disp.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataContractError(
+            f"table {TABLE_CASES!r}, column 'disposition', row {i}: {disp.iloc[i]!r} is not in the vocabulary "
+            f"({', '.join(DISPOSITIONS)}); map local codes to the contract first"
+        )
+    case_codes, case_uniques = pd.factorize(cases["case_id"].astype("object"), sort=True)
+    case_index = pd.Index(case_uniques)
+    s_case = case_index.get_indexer(spells["case_id"].astype("object")) if len(spells) else np.zeros(0, "int64")
+    iccs = cases["iccs_code"]
+    completed = episodes["completed"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    return Prepared(
+        extract_day=float(days(pd.Series([pd.Timestamp(dataset.extract.extract_date)]))[0]),
+        person_ids=person_ids,
+        birth_year=persons["birth_year"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
+        death_day=days(persons["death_date"]),
+        overdose=(persons["death_cause"].astype("object") == DEATH_OVERDOSE).to_numpy(),
+        c_person=_person_codes(person_ids, cases["person_id"], TABLE_CASES),
+        c_case=case_codes,
+        c_offence=days(cases["offence_date"]),
+        c_decision=days(cases["decision_date"]),
+        c_proven=(cases["outcome"].astype("object") == OUTCOME_PROVEN).to_numpy(),
+        c_custody=(disp == DISPOSITION_CUSTODY).to_numpy(),
+        c_disp_rank=disp.map(DISPOSITION_RANK).fillna(len(DISPOSITIONS)).to_numpy(dtype="int64"),
+        c_severity=severity_rank(iccs),
+        c_drug=prefix_mask(iccs, (ICCS_DRUG_SECTION,)),
+        c_violent=prefix_mask(iccs, ICCS_VIOLENT_SEXUAL_SECTIONS),
+        n_case_codes=len(case_uniques),
+        s_person=_person_codes(person_ids, spells["person_id"], TABLE_CUSTODY_SPELLS),
+        s_case=np.asarray(s_case, dtype="int64"),
+        s_admission=days(spells["admission_date"]),
+        s_release=days(spells["release_date"]),
+        s_recall=(spells["custody_type"].astype("object") == CUSTODY_RECALL).to_numpy(),
+        e_person=_person_codes(person_ids, episodes["person_id"], TABLE_TREATMENT_EPISODES),
+        e_start=days(episodes["start_date"]),
+        e_completed=completed,
+    )
