@@ -1,8 +1,28 @@
 """Readers and writers: sources (CSV, Parquet, Excel, SQL) <-> validated canonical tables.
 
-The only layer that touches data files.
+The only layer that touches data files. :func:`read_dataset` turns any supported source into a
+validated :class:`~altmeasures_eval.schema.Dataset`; :func:`ingest` does the same and also returns
+every problem found; :func:`quality_report` summarises a data set and its problems.
 """
 
-from altmeasures_eval.io._write import write_dataset, write_extract_toml
+from altmeasures_eval.io._mapping import Mapping, TableMapping, load_mapping
+from altmeasures_eval.io._problems import PROBLEM_COLUMNS, WITHHELD, format_problems
+from altmeasures_eval.io._read import Ingestion, TableSource, ingest, read_dataset
+from altmeasures_eval.io._write import write_dataset, write_excel, write_extract_toml, write_sql
 
-__all__ = ["write_dataset", "write_extract_toml"]
+__all__ = [
+    "PROBLEM_COLUMNS",
+    "WITHHELD",
+    "Ingestion",
+    "Mapping",
+    "TableMapping",
+    "TableSource",
+    "format_problems",
+    "ingest",
+    "load_mapping",
+    "read_dataset",
+    "write_dataset",
+    "write_excel",
+    "write_extract_toml",
+    "write_sql",
+]

@@ -49,3 +49,48 @@ def write_dataset(
             raise ValueError(f"format must be 'csv' or 'parquet', got {format!r}")
     write_extract_toml(dataset.extract, folder / EXTRACT_FILE)
     return folder
+
+
+def _extract_rows(extract: ExtractInfo) -> pd.DataFrame:
+    rows = [("country", extract.country), ("extract_date", pd.Timestamp(extract.extract_date).date().isoformat())]
+    if extract.source:
+        rows.append(("source", extract.source))
+    return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def write_excel(dataset: Dataset, path: str | Path) -> Path:
+    """Write ``dataset`` as one workbook: a sheet per table plus an ``extract`` sheet (key, value).
+
+    Dates are written as Excel dates; missing values as empty cells. Returns the path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, table in dataset.tables().items():
+            out = table.astype({c: object for c in table.columns if not pd.api.types.is_datetime64_any_dtype(table[c])})
+            out.where(table.notna(), None).to_excel(writer, sheet_name=name, index=False)
+        _extract_rows(dataset.extract).to_excel(writer, sheet_name="extract", index=False)
+    return path
+
+
+def write_sql(dataset: Dataset, url: str) -> str:
+    """Write ``dataset`` into a SQL database (tables by contract name plus ``extract`` key/value rows).
+
+    Dates are stored as ISO text so that every database reads them back the same way; existing
+    tables of the same names are replaced. Returns the URL.
+    """
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for name, table in dataset.tables().items():
+                out = table.copy()
+                for col in out.columns:
+                    if pd.api.types.is_datetime64_any_dtype(out[col]):
+                        out[col] = out[col].dt.strftime("%Y-%m-%d").where(out[col].notna(), None)
+                out.to_sql(name, conn, index=False, if_exists="replace")
+            _extract_rows(dataset.extract).to_sql("extract", conn, index=False, if_exists="replace")
+    finally:
+        engine.dispose()
+    return url

@@ -1,0 +1,244 @@
+"""Translate a raw table into the contract: mapping, privacy guard, columns, canonical dtypes.
+
+Every value that cannot be read as its contract type (a date that is not a date, a year that is not
+a whole number, a local code the mapping does not list) becomes a problem row with the value as
+written in the source; the parsed cell is left empty so that later checks still run on the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval import privacy
+from altmeasures_eval.io._mapping import TableMapping, apply_codes
+from altmeasures_eval.io._problems import problems_frame
+from altmeasures_eval.io._sources import RawTable
+from altmeasures_eval.schema import DATE_COLUMNS, TABLE_COLUMNS, TABLE_PRISON_CAPACITY
+
+#: Nullable integer columns by table.
+INTEGER_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "persons": ("birth_year",),
+    "cases": ("measure_days",),
+    TABLE_PRISON_CAPACITY: ("capacity", "population"),
+}
+#: Nullable boolean columns by table.
+BOOLEAN_COLUMNS: Final[dict[str, tuple[str, ...]]] = {"treatment_episodes": ("completed",)}
+_TRUE: Final = ("true", "1", "yes")
+_FALSE: Final = ("false", "0", "no")
+ISO_DATE: Final = "%Y-%m-%d"
+#: (check, message, hint) of each parse failure.
+_PARSE_PROBLEMS: Final = {
+    "date": (
+        "date_format",
+        "not a valid date in the format {fmt}",
+        "write dates as YYYY-MM-DD, or declare the source's format with date_format in [tables.{table}]",
+    ),
+    "integer": (
+        "integer",
+        "not a whole number",
+        "write whole numbers without decimals or thousands separators; leave empty if unknown",
+    ),
+    "boolean": (
+        "boolean",
+        "not true or false",
+        "write true or false (or 1/0, yes/no); leave empty if unknown, or map local words in "
+        "[tables.{table}.codes.{column}]",
+    ),
+}
+
+
+class TableLevelProblems(Exception):
+    """Problems that make a table unreadable as a whole (missing or unknown columns)."""
+
+    def __init__(self, problems: pd.DataFrame) -> None:
+        super().__init__("table-level problems")
+        self.problems = problems
+
+
+def apply_mapping(raw: RawTable, tm: TableMapping) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop, rename and call the privacy guard; then check the column set.
+
+    Returns the renamed frame (contract columns present, source values) and problems of unknown
+    codes are not judged here. Raises :class:`TableLevelProblems` for missing required columns,
+    unknown columns and names mapped twice, all listed at once.
+    """
+    frame = raw.frame
+    drop_missing = [c for c in tm.drop if c not in frame.columns]
+    renamed = frame.rename(columns=tm.columns)
+    guard = getattr(privacy, "guard_direct_identifiers", None)
+    if guard is not None:
+        guard(renamed, table=raw.table, source=raw.file, dropped=[tm.columns.get(c, c) for c in tm.drop])
+    renamed = renamed.drop(columns=[tm.columns.get(c, c) for c in tm.drop if c in frame.columns])
+    contract = TABLE_COLUMNS[raw.table]
+    parts = []
+    dupes = renamed.columns[renamed.columns.duplicated()].unique()
+    for col in dupes:
+        parts.append(problems_frame(
+            file=raw.file, table=raw.table, column=col, source_rows=None, values=None,
+            check="duplicate_column",
+            message=f"two source columns become {raw.table}.{col}",
+            hint="map exactly one source column to each contract column in [tables.%s.columns]" % raw.table,
+        ))
+    for col in drop_missing:
+        parts.append(problems_frame(
+            file=raw.file, table=raw.table, column=col, source_rows=None, values=None,
+            check="drop_unknown_column",
+            message=f"the mapping drops column {col!r}, which the source does not have",
+            hint=f"remove {col!r} from [tables.{raw.table}] drop, or check the column name",
+        ))
+    for col, required in contract.items():
+        if required and col not in renamed.columns:
+            parts.append(problems_frame(
+                file=raw.file, table=raw.table, column=col, source_rows=None, values=None,
+                check="missing_column",
+                message=f"required column {raw.table}.{col} is missing (source columns: {list(frame.columns)})",
+                hint=f"add the column, or map the source's column to it in [tables.{raw.table}.columns]",
+            ))
+    for col in renamed.columns:
+        if col not in contract:
+            parts.append(problems_frame(
+                file=raw.file, table=raw.table, column=col, source_rows=None, values=None,
+                check="unknown_column",
+                message=f"column {col!r} is not part of {raw.table} in the data contract",
+                hint=(
+                    f"map it to a contract column in [tables.{raw.table}.columns], or drop it "
+                    f"explicitly with [tables.{raw.table}] drop = [\"{col}\"]"
+                ),
+            ))
+    if parts:
+        raise TableLevelProblems(pd.concat(parts, ignore_index=True))
+    return renamed, pd.DataFrame()
+
+
+def _text(col: pd.Series) -> pd.Series:
+    """Canonical text: ``str`` or ``None``; numbers written without a spurious ``.0``."""
+    if pd.api.types.is_float_dtype(col.dtype):
+        ints = col.notna() & (col % 1 == 0)
+        out = col.astype(object)
+        out[ints] = col[ints].astype("int64").astype(str)
+        out[col.notna() & ~ints] = col[col.notna() & ~ints].astype(str)
+        return out.where(col.notna(), None)
+    if pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        return col.astype(str).astype(object).where(col.notna(), None)
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return col.dt.strftime(ISO_DATE).astype(object).where(col.notna(), None)
+    if col.dtype == object and len(col):
+        # Mixed cells (Excel): floats that are whole numbers lose their ".0".
+        is_float = col.map(type).eq(float).to_numpy()
+        if is_float.any():
+            col = col.copy()
+            vals = col[is_float].astype(float)
+            whole = vals.notna() & (vals % 1 == 0)
+            col.loc[whole[whole].index] = vals[whole].astype("int64").astype(str)
+    stripped = col.astype("string").str.strip()
+    stripped = stripped.mask(stripped == "")
+    return stripped.astype(object).where(stripped.notna(), None)
+
+
+def parse_table(
+    frame: pd.DataFrame, table: str, file: str, tm: TableMapping
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Convert a renamed frame to canonical dtypes; problems for every value that does not parse.
+
+    The result has every contract column in contract order (optional ones added empty) and keeps
+    the source-row index.
+    """
+    out = pd.DataFrame(index=frame.index)
+    problems: list[pd.DataFrame] = []
+    dates = DATE_COLUMNS.get(table, ())
+    ints = INTEGER_COLUMNS.get(table, ())
+    bools = BOOLEAN_COLUMNS.get(table, ())
+    for col in TABLE_COLUMNS[table]:
+        if col not in frame.columns:
+            out[col] = _empty(col, dates, ints, bools, len(frame), frame.index)
+            continue
+        raw = frame[col]
+        if col in tm.codes:
+            mapped, unmapped = apply_codes(raw, tm.codes[col])
+            if unmapped.any():
+                bad = raw[unmapped]
+                counts = bad.astype(str).str.strip().value_counts()
+                problems.append(problems_frame(
+                    file=file, table=table, column=col, source_rows=bad.index, values=bad,
+                    check="unmapped_code",
+                    message=bad.astype(str).str.strip().map(
+                        lambda v: f"local code {v!r} ({counts[v]:,} row(s)) has no entry in the mapping"
+                    ).tolist(),
+                    hint=f"add the code under [tables.{table}.codes.{col}] with its contract code",
+                ))
+            raw = mapped
+        kind = "date" if col in dates else "integer" if col in ints else "boolean" if col in bools else None
+        if kind is not None:
+            fmt = tm.date_format or ISO_DATE
+            parsed, bad = _dates(raw, fmt) if kind == "date" else _integers(raw) if kind == "integer" else _booleans(raw)
+            if bad.any():
+                check, message, hint = _PARSE_PROBLEMS[kind]
+                problems.append(problems_frame(
+                    file=file, table=table, column=col, source_rows=raw.index[bad], values=raw[bad],
+                    check=check, message=message.format(fmt=fmt), hint=hint.format(table=table, column=col),
+                ))
+            out[col] = parsed
+        elif col == "month":
+            # A spreadsheet may hold the month as a date: keep its year and month.
+            as_month = raw.map(lambda v: v.strftime("%Y-%m") if isinstance(v, (pd.Timestamp, _dt.date)) else v)
+            out[col] = _text(as_month.astype(object))
+        else:
+            out[col] = _text(raw)
+    return out, problems
+
+
+def _empty(col: str, dates: tuple, ints: tuple, bools: tuple, n: int, index: pd.Index) -> pd.Series:
+    if col in dates:
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if col in ints:
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    if col in bools:
+        return pd.Series(pd.NA, index=index, dtype="boolean")
+    return pd.Series(None, index=index, dtype=object)
+
+
+def _dates(raw: pd.Series, fmt: str) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        parsed = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) is not None else raw
+        return parsed.astype("datetime64[ns]"), np.zeros(len(raw), bool)
+    text = raw if raw.dtype == object else _text(raw)
+    if text.dtype == object:
+        text = text.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
+        text = text.where(text != "", None)
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    if pd.api.types.is_datetime64_any_dtype(parsed.dtype) and getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    parsed = parsed.astype("datetime64[ns]")
+    bad = (text.notna() & parsed.isna()).to_numpy()
+    return parsed, bad
+
+
+def _integers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_integer_dtype(raw.dtype):
+        return raw.astype("Int64"), np.zeros(len(raw), bool)
+    text = raw.astype(object).where(raw.notna(), None)
+    num = pd.to_numeric(
+        text.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore"), errors="coerce"
+    )
+    num = num.astype("float64")
+    whole = num.notna() & (num % 1 == 0)
+    bad = (text.notna() & ~whole).to_numpy()
+    out = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    out[whole] = num[whole].astype("int64")
+    return out, bad
+
+
+def _booleans(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.astype("boolean"), np.zeros(len(raw), bool)
+    text = _text(raw)
+    low = text.str.lower() if len(text) else text
+    out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    out[low.isin(_TRUE)] = True
+    out[low.isin(_FALSE)] = False
+    bad = (text.notna() & ~low.isin(_TRUE + _FALSE)).to_numpy()
+    return out, bad

@@ -1,0 +1,359 @@
+"""``read_dataset`` and ``ingest``: any source -> mapped, parsed, validated canonical tables."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval._errors import DataContractError
+from altmeasures_eval.io import _checks as checks
+from altmeasures_eval.io._mapping import Mapping, load_mapping
+from altmeasures_eval.io._parse import TableLevelProblems, apply_mapping, parse_table
+from altmeasures_eval.io._problems import (
+    WITHHELD,
+    concat_problems,
+    format_problems,
+    problems_frame,
+)
+from altmeasures_eval.io._sources import RawSource, read_raw
+from altmeasures_eval.schema import (
+    OPTIONAL_TABLES,
+    REQUIRED_TABLES,
+    TABLE_CASES,
+    TABLE_CUSTODY_SPELLS,
+    TABLE_PERSONS,
+    TABLE_PRISON_CAPACITY,
+    TABLE_TREATMENT_EPISODES,
+    Dataset,
+    ExtractInfo,
+)
+
+Mode = Literal["strict", "quarantine"]
+REJECT_COLUMNS = ("table", "source_row", "column", "value", "reason")
+_TABLE_ORDER = {t: i for i, t in enumerate((*REQUIRED_TABLES, *OPTIONAL_TABLES))}
+
+
+@dataclass(frozen=True)
+class TableSource:
+    """Where one table came from and how many rows it had.
+
+    Attributes
+    ----------
+    table, file : str
+    input_rows : int
+        Data rows read (blank lines excluded).
+    kept_rows, rejected_rows : int
+        After validation; ``kept_rows + rejected_rows == input_rows`` always.
+    blank_lines : int
+        Entirely empty lines skipped in CSV/Excel sources.
+    encoding, delimiter : str or None
+        How a CSV file was read; ``detected`` says whether they were detected or declared.
+    """
+
+    table: str
+    file: str
+    input_rows: int
+    kept_rows: int
+    rejected_rows: int
+    blank_lines: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    detected: bool = False
+
+
+@dataclass(frozen=True)
+class Ingestion:
+    """Everything one ingestion run found.
+
+    Attributes
+    ----------
+    dataset : Dataset
+        Strict mode: every row read (check ``valid`` before analysing it). Quarantine mode: the
+        rows that passed, with the others in ``dataset.rejects``.
+    problems : pandas.DataFrame
+        One row per problem: file, table, column, source_row, value, check, message, hint.
+    sources : dict of str to TableSource
+    mode : str
+    label : str
+        The source as shown in reports (a folder, a file name or a URL without password).
+    """
+
+    dataset: Dataset
+    problems: pd.DataFrame
+    sources: dict[str, TableSource]
+    mode: str
+    label: str
+
+    @property
+    def valid(self) -> bool:
+        """Whether the source has no problem at all."""
+        return self.problems.empty
+
+
+def _resolve_mapping(mapping: str | Path | Mapping | None) -> Mapping:
+    if mapping is None:
+        return Mapping()
+    if isinstance(mapping, Mapping):
+        return mapping
+    return load_mapping(mapping)
+
+
+def _extract(raw: RawSource, mapping: Mapping) -> tuple[ExtractInfo | None, list[pd.DataFrame]]:
+    values: dict[str, Any] = dict(mapping.extract)
+    values.update({k: v for k, v in (raw.extract or {}).items() if v is not None and str(v).strip()})
+    file = raw.extract_file or (str(mapping.path.name) if mapping.extract and mapping.path else "extract.toml")
+    problems = []
+
+    def problem(column: str, value: Any, check: str, message: str, hint: str) -> None:
+        problems.append(problems_frame(
+            file=file, table="extract", column=column, source_rows=None, values=value,
+            check=check, message=message, hint=hint,
+        ))
+
+    if raw.extract is None and not mapping.extract:
+        problem("extract_date", None, "missing_extract",
+                "no extract.toml (or extract table) found: country and extract_date are unknown",
+                'add extract.toml with country = "XYZ" and extract_date = "YYYY-MM-DD", or an [extract] section in the mapping')
+        return None, problems
+    country = str(values.get("country", "")).strip()
+    if not re.fullmatch(r"[A-Z]{3}", country):
+        problem("country", country or None, "country_code", "country must be an ISO 3166-1 alpha-3 code",
+                'write the three capital letters, e.g. country = "PRT"')
+    raw_date = values.get("extract_date")
+    date = pd.to_datetime(str(raw_date).strip()[:10], format="%Y-%m-%d", errors="coerce") if raw_date is not None else pd.NaT
+    if pd.isna(date):
+        problem("extract_date", raw_date, "date_format", "extract_date must be a date YYYY-MM-DD",
+                'e.g. extract_date = "2025-12-31" (the date up to which the data are complete)')
+    if problems:
+        return None, problems
+    source = values.get("source")
+    return ExtractInfo(country=country, extract_date=pd.Timestamp(date), source=str(source) if source else None), []
+
+
+def _run_checks(frames: dict[str, pd.DataFrame], files: dict[str, str], extract: ExtractInfo) -> list[pd.DataFrame]:
+    out: list[pd.DataFrame] = []
+    for table, frame in frames.items():
+        out += checks.model_problems(frame, table, files[table])
+        out += checks.unique_key_problems(frame, table, files[table])
+        out += checks.extract_date_problems(frame, table, files[table], extract.extract_date)
+    persons, cases = frames[TABLE_PERSONS], frames[TABLE_CASES]
+    spells, episodes = frames[TABLE_CUSTODY_SPELLS], frames[TABLE_TREATMENT_EPISODES]
+    out += checks.birth_year_problems(persons, files[TABLE_PERSONS], extract.extract_date)
+    for table, frame in ((TABLE_CASES, cases), (TABLE_CUSTODY_SPELLS, spells), (TABLE_TREATMENT_EPISODES, episodes)):
+        out += checks.reference_problems(frame, table, files[table], "person_id", persons, TABLE_PERSONS)
+    for table, frame in ((TABLE_CUSTODY_SPELLS, spells), (TABLE_TREATMENT_EPISODES, episodes)):
+        out += checks.reference_problems(frame, table, files[table], "case_id", cases, TABLE_CASES)
+    out += checks.order_problems(cases, TABLE_CASES, files[TABLE_CASES], "offence_date", "decision_date")
+    out += checks.order_problems(spells, TABLE_CUSTODY_SPELLS, files[TABLE_CUSTODY_SPELLS], "admission_date", "release_date")
+    out += checks.order_problems(episodes, TABLE_TREATMENT_EPISODES, files[TABLE_TREATMENT_EPISODES], "start_date", "end_date")
+    out += checks.pending_problems(cases, files[TABLE_CASES])
+    out += checks.overlap_problems(spells, files[TABLE_CUSTODY_SPELLS])
+    return out
+
+
+def _sort(problems: pd.DataFrame) -> pd.DataFrame:
+    if problems.empty:
+        return problems
+    order = problems["table"].map(_TABLE_ORDER).fillna(-1)
+    key = pd.DataFrame({"t": order, "r": problems["source_row"].fillna(-1).astype("int64")})
+    idx = np.lexsort((key["r"].to_numpy(), key["t"].to_numpy()))
+    return problems.iloc[idx].reset_index(drop=True)
+
+
+def _dependents(
+    frame: pd.DataFrame, table: str, column: str, parent: pd.DataFrame, parent_table: str,
+    parent_rejected: pd.Index, already: pd.Index,
+) -> pd.DataFrame:
+    """Rows of ``frame`` whose ``column`` names a row of ``parent`` that was rejected."""
+    bad_ids = parent.loc[parent_rejected, column].dropna()
+    kept_ids = parent.loc[parent.index.difference(parent_rejected), column].dropna()
+    bad_ids = bad_ids[~bad_ids.isin(kept_ids)]
+    if bad_ids.empty:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    first_row = pd.Series(bad_ids.index.to_numpy(), index=bad_ids.to_numpy())
+    first_row = first_row[~first_row.index.duplicated()]
+    hit = frame[column].isin(bad_ids) & ~frame.index.isin(already)
+    rows = frame.index[hit.to_numpy()]
+    parent_rows = first_row.reindex(frame.loc[rows, column].to_numpy()).to_numpy()
+    return pd.DataFrame({
+        "table": table,
+        "source_row": rows.to_numpy(dtype="int64"),
+        "column": column,
+        "value": WITHHELD,
+        "reason": [f"dependent: its {column} refers to {parent_table} source row {int(r)}, which was rejected" for r in parent_rows],
+    })
+
+
+def _quarantine(frames: dict[str, pd.DataFrame], problems: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Set aside every row with a problem, then every row that depends on a rejected row."""
+    row_level = problems[problems["source_row"].notna()]
+    parts = []
+    if len(row_level):
+        reason = row_level["check"] + ": " + row_level["message"]
+        grouped = row_level.assign(reason=reason, value=row_level["value"].fillna("")).groupby(
+            ["table", "source_row"], sort=False
+        )
+        parts.append(grouped.agg({"column": lambda s: ", ".join(dict.fromkeys(s)),
+                                  "value": lambda s: " | ".join(s), "reason": lambda s: " | ".join(s)}).reset_index())
+    direct = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
+    rejected = {t: pd.Index(direct.loc[direct["table"] == t, "source_row"].astype("int64")) for t in frames}
+    dependent_parts = []
+    chain = (
+        (TABLE_CASES, "person_id", TABLE_PERSONS),
+        (TABLE_CUSTODY_SPELLS, "person_id", TABLE_PERSONS),
+        (TABLE_TREATMENT_EPISODES, "person_id", TABLE_PERSONS),
+        (TABLE_CUSTODY_SPELLS, "case_id", TABLE_CASES),
+        (TABLE_TREATMENT_EPISODES, "case_id", TABLE_CASES),
+    )
+    for table, column, parent in chain:
+        dep = _dependents(frames[table], table, column, frames[parent], parent, rejected[parent], rejected[table])
+        if len(dep):
+            dependent_parts.append(dep)
+            rejected[table] = rejected[table].append(pd.Index(dep["source_row"].astype("int64")))
+    rejects = pd.concat([direct, *dependent_parts], ignore_index=True)[list(REJECT_COLUMNS)]
+    rejects["source_row"] = rejects["source_row"].astype("int64")
+    kept = {t: f.loc[~f.index.isin(rejected[t])] for t, f in frames.items()}
+    order = rejects["table"].map(_TABLE_ORDER)
+    rejects = rejects.iloc[np.lexsort((rejects["source_row"].to_numpy(), order.to_numpy()))].reset_index(drop=True)
+    rejects["value"] = rejects["value"].replace("", None)
+    return kept, rejects
+
+
+def ingest(
+    source: str | Path,
+    mapping: str | Path | Mapping | None = None,
+    mode: Mode = "strict",
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Ingestion:
+    """Read, map, parse and validate a source; return the data set with every problem found.
+
+    Same arguments as :func:`read_dataset`. Unlike it, problems with single rows never raise: in
+    strict mode the returned ``dataset`` holds every row and ``problems`` says what is wrong.
+
+    Raises
+    ------
+    DataContractError
+        When the source cannot be turned into tables at all: missing file or table, missing or
+        unknown columns, undecodable file, invalid ``extract.toml``. ``.problems`` lists them all.
+    PrivacyError
+        When a table holds columns that look like direct identifiers that the mapping does not drop.
+    ConfigError
+        For an invalid mapping file or mode.
+    """
+    if mode not in ("strict", "quarantine"):
+        from altmeasures_eval._errors import ConfigError
+
+        raise ConfigError(f"mode must be 'strict' or 'quarantine', got {mode!r}")
+    mp = _resolve_mapping(mapping)
+    raw = read_raw(source, mp, encoding=encoding, delimiter=delimiter)
+    fatal: list[pd.DataFrame] = []
+    for table in raw.missing:
+        name = mp.table(table).file or table
+        fatal.append(problems_frame(
+            file=None, table=table, column=None, source_rows=None, values=None, check="missing_table",
+            message=f"required table {table} not found in {raw.label} (looked for {name}.csv, {name}.parquet, a sheet or SQL table {name})",
+            hint=f"add the table, or name its file in the mapping: [tables.{table}] file = \"...\"",
+        ))
+    renamed: dict[str, pd.DataFrame] = {}
+    for table, rt in raw.tables.items():
+        try:
+            renamed[table], _ = apply_mapping(rt, mp.table(table))
+        except TableLevelProblems as exc:
+            fatal.append(exc.problems)
+    extract, extract_problems = _extract(raw, mp)
+    fatal += extract_problems
+    if fatal:
+        problems = _sort(concat_problems(fatal))
+        raise DataContractError(f"{raw.label}: the data cannot be read as the contract.\n{format_problems(problems)}", problems)
+    assert extract is not None
+    frames: dict[str, pd.DataFrame] = {}
+    found: list[pd.DataFrame] = []
+    files = {t: rt.file for t, rt in raw.tables.items()}
+    for table, frame in renamed.items():
+        frames[table], parse_problems = parse_table(frame, table, files[table], mp.table(table))
+        found += parse_problems
+    found += _run_checks(frames, files, extract)
+    problems = _sort(concat_problems(found))
+    rejects = pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else object) for c in REJECT_COLUMNS})
+    kept = frames
+    if mode == "quarantine" and not problems.empty:
+        kept, rejects = _quarantine(frames, problems)
+    sources = {}
+    for table, rt in raw.tables.items():
+        n_rejected = int((rejects["table"] == table).sum())
+        sources[table] = TableSource(
+            table=table, file=rt.file, input_rows=len(rt.frame), kept_rows=len(kept[table]),
+            rejected_rows=n_rejected, blank_lines=rt.blank_lines, encoding=rt.encoding,
+            delimiter=rt.delimiter, detected=rt.detected,
+        )
+    canon = {t: f.reset_index(drop=True) for t, f in kept.items()}
+    dataset = Dataset(
+        persons=canon[TABLE_PERSONS], cases=canon[TABLE_CASES], custody_spells=canon[TABLE_CUSTODY_SPELLS],
+        treatment_episodes=canon[TABLE_TREATMENT_EPISODES], extract=extract,
+        prison_capacity=canon.get(TABLE_PRISON_CAPACITY), rejects=rejects,
+    )
+    return Ingestion(dataset=dataset, problems=problems, sources=sources, mode=mode, label=raw.label)
+
+
+def read_dataset(
+    source: str | Path,
+    mapping: str | Path | Mapping | None = None,
+    mode: Mode = "strict",
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Dataset:
+    """Read a data set from any supported source and return it validated, in canonical form.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        A folder with one file per table (``<table>.csv`` or ``<table>.parquet``, or one ``.xlsx``
+        workbook with a sheet per table) and ``extract.toml``; a single ``.xlsx`` workbook or
+        SQLite file (``.sqlite``, ``.sqlite3``, ``.db``); or a SQLAlchemy URL. In a database the
+        tables carry the contract names (or the mapping's) and an ``extract`` table holds key/value
+        rows (or ``extract.toml`` lies beside the file).
+    mapping : str, pathlib.Path or Mapping, optional
+        Mapping file translating the source's own tables, columns and codes (see
+        ``docs/data-contract.md``). Without it, the source must already use contract names.
+    mode : {"strict", "quarantine"}
+        ``strict``: any problem raises :class:`~altmeasures_eval.DataContractError`.
+        ``quarantine``: rows with problems, and rows that depend on them (cases of a rejected
+        person, spells of a rejected case ...), go to ``Dataset.rejects`` with the reason; the
+        rest is returned. Input rows = kept rows + rejected rows, for every table.
+    encoding, delimiter : str, optional
+        CSV options for every file, overriding detection (the mapping may set them per file).
+
+    Returns
+    -------
+    Dataset
+        Canonical tables (see :class:`~altmeasures_eval.schema.Dataset`).
+
+    Raises
+    ------
+    DataContractError
+        Strict mode and any problem, or a source that cannot be read in either mode. The message is
+        a readable report; ``.problems`` is the table of every problem (file, table, column,
+        source_row, value, check, message, hint). Identifier values are withheld.
+    PrivacyError
+        A column looks like a direct identifier and the mapping does not drop it.
+
+    Examples
+    --------
+    >>> ds = read_dataset("data/sample")                                   # doctest: +SKIP
+    >>> ds = read_dataset("export/", mapping="export/mapping.toml", mode="quarantine")  # doctest: +SKIP
+    >>> ds.rejects.groupby("table").size()                                 # doctest: +SKIP
+    """
+    result = ingest(source, mapping, mode, encoding=encoding, delimiter=delimiter)
+    if mode == "strict" and not result.valid:
+        raise DataContractError(
+            f"{result.label}: the data break the contract.\n{format_problems(result.problems)}", result.problems
+        )
+    return result.dataset

@@ -1,0 +1,253 @@
+"""Find and read the raw tables of a source: a folder, a workbook, a SQLite file or a SQL URL.
+
+Raw tables keep the source's own column names and values; their index is the *source row*:
+
+* CSV: the line number in the file (header = 1, first data row = 2);
+* Excel: the sheet row number (header = 1, first data row = 2);
+* Parquet: the row number, counting from 1;
+* SQL: SQLite's ``rowid``; for other databases the row position counting from 1.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval._errors import DataContractError
+from altmeasures_eval.io._csv import read_csv_table
+from altmeasures_eval.io._mapping import Mapping
+from altmeasures_eval.schema import EXTRACT_FILE, OPTIONAL_TABLES, REQUIRED_TABLES
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+#: SQL table (or workbook sheet) of key/value rows holding the extract metadata.
+EXTRACT_TABLE = "extract"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One table as read from the source.
+
+    Attributes
+    ----------
+    table : str
+        Contract table name.
+    file : str
+        Where it was read from, as shown in problems (``cases.csv``, ``data.xlsx!cases``, ``cases``
+        for SQL).
+    frame : pandas.DataFrame
+        Source columns and values, indexed by source row.
+    encoding, delimiter : str or None
+        How a CSV file was read (``None`` for other formats).
+    detected : bool
+        Whether encoding and delimiter were detected rather than declared.
+    blank_lines : int
+        Blank lines skipped (CSV/Excel).
+    """
+
+    table: str
+    file: str
+    frame: pd.DataFrame
+    encoding: str | None = None
+    delimiter: str | None = None
+    detected: bool = False
+    blank_lines: int = 0
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """Every raw table found, the raw extract metadata and where it came from."""
+
+    label: str
+    tables: dict[str, RawTable]
+    missing: tuple[str, ...]
+    extract: dict[str, Any] | None
+    extract_file: str | None
+
+
+def is_url(source: str | Path) -> bool:
+    """Whether ``source`` is a SQLAlchemy URL rather than a path."""
+    return isinstance(source, str) and "://" in source
+
+
+def _read_extract_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataContractError(f"{path.name}: not valid UTF-8 TOML: {exc}. See docs/data-contract.md, extract.toml.") from exc
+
+
+def _key_values(frame: pd.DataFrame, label: str) -> dict[str, Any]:
+    cols = [c.lower() for c in frame.columns]
+    if cols[:2] != ["key", "value"]:
+        raise DataContractError(f"{label}: the extract table must have columns key, value (one row per key), got {list(frame.columns)}")
+    return {str(k).strip(): v for k, v in zip(frame.iloc[:, 0], frame.iloc[:, 1]) if pd.notna(k)}
+
+
+def _excel_table(book: dict[str, pd.DataFrame], sheet: str, table: str, label: str) -> RawTable:
+    frame = book[sheet]
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    blank = frame.isna().all(axis=1).to_numpy()
+    frame = frame.loc[~blank]
+    return RawTable(table, f"{label}!{sheet}", frame, blank_lines=int(blank.sum()))
+
+
+def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
+    # object dtype: keep Excel's own cell types (dates, numbers); the parser handles both.
+    return pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+
+
+def _name(mapping: Mapping, table: str) -> str:
+    return mapping.table(table).file or table
+
+
+def _from_folder(folder: Path, mapping: Mapping, encoding: str | None, delimiter: str | None) -> RawSource:
+    tables: dict[str, RawTable] = {}
+    missing: list[str] = []
+    books = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXCEL_SUFFIXES and not p.name.startswith("~$"))
+    book_cache: dict[Path, dict[str, pd.DataFrame]] = {}
+    for table in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
+        name = _name(mapping, table)
+        tm = mapping.table(table)
+        candidates = [folder / name] if Path(name).suffix else [folder / f"{name}.csv", folder / f"{name}.parquet"]
+        path = next((p for p in candidates if p.is_file()), None)
+        if path is not None and path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+            frame.index = pd.RangeIndex(1, len(frame) + 1)
+            tables[table] = RawTable(table, path.name, frame)
+        elif path is not None and path.suffix.lower() in EXCEL_SUFFIXES:
+            book = book_cache.setdefault(path, _read_workbook(path))
+            sheet = table if table in book else next(iter(book))
+            tables[table] = _excel_table(book, sheet, table, path.name)
+        elif path is not None:
+            enc = tm.encoding or encoding or mapping.encoding
+            sep = tm.delimiter or delimiter or mapping.delimiter
+            frame, fmt, blank = read_csv_table(path, encoding=enc, delimiter=sep)
+            tables[table] = RawTable(
+                table, path.name, frame, fmt.encoding, fmt.delimiter,
+                fmt.encoding_detected or fmt.delimiter_detected, blank,
+            )
+        else:
+            found = None
+            for book_path in books:
+                book = book_cache.setdefault(book_path, _read_workbook(book_path))
+                if name in book:
+                    found = _excel_table(book, name, table, book_path.name)
+                    break
+            if found is not None:
+                tables[table] = found
+            elif table in REQUIRED_TABLES:
+                missing.append(table)
+    extract_path = folder / EXTRACT_FILE
+    extract, extract_file = None, None
+    if extract_path.is_file():
+        extract, extract_file = _read_extract_toml(extract_path), EXTRACT_FILE
+    else:
+        for book_path in books:
+            book = book_cache.setdefault(book_path, _read_workbook(book_path))
+            if EXTRACT_TABLE in book:
+                extract_file = f"{book_path.name}!{EXTRACT_TABLE}"
+                extract = _key_values(book[EXTRACT_TABLE], extract_file)
+                break
+    return RawSource(str(folder), tables, tuple(missing), extract, extract_file)
+
+
+def _from_workbook(path: Path, mapping: Mapping) -> RawSource:
+    book = _read_workbook(path)
+    tables: dict[str, RawTable] = {}
+    missing: list[str] = []
+    for table in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
+        name = _name(mapping, table)
+        if name in book:
+            tables[table] = _excel_table(book, name, table, path.name)
+        elif table in REQUIRED_TABLES:
+            missing.append(table)
+    extract, extract_file = _extract_beside(path)
+    if extract is None and EXTRACT_TABLE in book:
+        extract_file = f"{path.name}!{EXTRACT_TABLE}"
+        extract = _key_values(book[EXTRACT_TABLE], extract_file)
+    return RawSource(str(path), tables, tuple(missing), extract, extract_file)
+
+
+def _extract_beside(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    beside = path.parent / EXTRACT_FILE
+    if beside.is_file():
+        return _read_extract_toml(beside), EXTRACT_FILE
+    return None, None
+
+
+def _from_sql(url: str, mapping: Mapping, beside: Path | None) -> RawSource:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(url)
+        names = set(sa.inspect(engine).get_table_names())
+    except Exception as exc:  # noqa: BLE001  (any driver error: report it readably)
+        raise DataContractError(f"cannot open the database {url!r}: {exc}") from exc
+    sqlite = engine.dialect.name == "sqlite"
+    tables: dict[str, RawTable] = {}
+    missing: list[str] = []
+    try:
+        with engine.connect() as conn:
+            for table in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
+                name = _name(mapping, table)
+                if name not in names:
+                    if table in REQUIRED_TABLES:
+                        missing.append(table)
+                    continue
+                quoted = engine.dialect.identifier_preparer.quote(name)
+                select = f"SELECT rowid AS __source_row__, * FROM {quoted}" if sqlite else f"SELECT * FROM {quoted}"
+                frame = pd.read_sql_query(sa.text(select), conn)
+                if sqlite:
+                    frame = frame.set_index("__source_row__")
+                    frame.index = frame.index.astype("int64")
+                else:
+                    frame.index = pd.RangeIndex(1, len(frame) + 1)
+                frame.index.name = None
+                tables[table] = RawTable(table, name, frame)
+            extract, extract_file = None, None
+            if EXTRACT_TABLE in names:
+                frame = pd.read_sql_query(sa.text(f"SELECT * FROM {EXTRACT_TABLE}"), conn)
+                extract, extract_file = _key_values(frame, f"table {EXTRACT_TABLE}"), f"table {EXTRACT_TABLE}"
+            elif beside is not None:
+                extract, extract_file = _extract_beside(beside)
+    finally:
+        engine.dispose()
+    shown = url if not sqlite else f"sqlite:///{Path(url.split(':///', 1)[-1]).name}"
+    return RawSource(shown, tables, tuple(missing), extract, extract_file)
+
+
+def read_raw(
+    source: str | Path, mapping: Mapping, *, encoding: str | None = None, delimiter: str | None = None
+) -> RawSource:
+    """Read every contract table of ``source`` as raw frames (no parsing, no checks)."""
+    if is_url(source):
+        return _from_sql(str(source), mapping, None)
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return _from_folder(path, mapping, encoding, delimiter)
+    if not path.exists():
+        raise DataContractError(
+            f"data source {path} not found: pass a folder of contract tables, an .xlsx workbook, a "
+            "SQLite file or a SQLAlchemy URL"
+        )
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _from_workbook(path, mapping)
+    if suffix in SQLITE_SUFFIXES:
+        return _from_sql(f"sqlite:///{path.resolve()}", mapping, path)
+    raise DataContractError(
+        f"{path.name}: unsupported source file type {suffix!r}; use a folder of .csv/.parquet "
+        f"tables, an .xlsx workbook or a SQLite file ({', '.join(SQLITE_SUFFIXES)})"
+    )
+
+
+def source_rows(frame: pd.DataFrame) -> np.ndarray:
+    """The source rows of a raw or parsed frame (its index), as int64."""
+    return frame.index.to_numpy(dtype="int64")

@@ -1,0 +1,117 @@
+"""pandera models of the canonical tables: the column-level part of the data contract, v1.
+
+One :class:`pandera.pandas.DataFrameModel` per table checks what can be judged one column at a
+time on a frame already in canonical dtypes (see :class:`~altmeasures_eval.schema.Dataset`):
+dtypes, required values, controlled vocabularies, ranges and code formats. Parsing text into those
+dtypes (dates, integers, booleans) and the checks that span rows or tables (unique keys, references,
+date order, overlapping spells, ``extract_date``) are done by :mod:`altmeasures_eval.io`, which runs
+these models with ``lazy=True`` so that one run lists every failure.
+
+Vocabularies come from :mod:`altmeasures_eval.schema._vocab`; nothing here spells a code.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Optional
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from altmeasures_eval.schema._vocab import (
+    CUSTODY_TYPES,
+    DEATH_CAUSES,
+    DISPOSITIONS,
+    MODALITIES,
+    OUTCOMES,
+    REFERRAL_SOURCES,
+    SEXES,
+    STAGES,
+    SUBSTANCES,
+    TABLE_CASES,
+    TABLE_CUSTODY_SPELLS,
+    TABLE_PERSONS,
+    TABLE_PRISON_CAPACITY,
+    TABLE_TREATMENT_EPISODES,
+)
+
+#: ICCS codes are strings of 2 (section 01-11), 4, 5 or 6 digits, e.g. ``06``, ``0601``, ``06011``,
+#: ``060111``. A leading zero lost by a spreadsheet (``60111``) fails this pattern on purpose.
+ICCS_PATTERN: Final = r"^(0[1-9]|1[01])(\d{2}\d{0,2})?$"
+#: ``prison_capacity.month``: ``YYYY-MM``.
+MONTH_PATTERN: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class _Base(pa.DataFrameModel):
+    class Config:
+        strict = False  # column presence and order are checked before, with a clearer message
+        coerce = False  # canonical dtypes are produced by the readers, not guessed here
+
+
+class PersonsModel(_Base):
+    """``persons``: one row per person."""
+
+    person_id: Series[str] = pa.Field(nullable=False)
+    sex: Series[str] = pa.Field(isin=list(SEXES), nullable=False)
+    birth_year: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    jurisdiction: Series[str] = pa.Field(nullable=False)
+    death_date: Optional[Series[pd.Timestamp]] = pa.Field(nullable=True)
+    death_cause: Optional[Series[str]] = pa.Field(isin=list(DEATH_CAUSES), nullable=True)
+
+
+class CasesModel(_Base):
+    """``cases``: one row per offence dealt with."""
+
+    case_id: Series[str] = pa.Field(nullable=False)
+    person_id: Series[str] = pa.Field(nullable=False)
+    offence_date: Series[pd.Timestamp] = pa.Field(nullable=False)
+    iccs_code: Series[str] = pa.Field(str_matches=ICCS_PATTERN, nullable=False)
+    substance: Optional[Series[str]] = pa.Field(isin=list(SUBSTANCES), nullable=True)
+    stage: Series[str] = pa.Field(isin=list(STAGES), nullable=False)
+    decision_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    outcome: Series[str] = pa.Field(isin=list(OUTCOMES), nullable=False)
+    disposition: Series[str] = pa.Field(isin=list(DISPOSITIONS), nullable=True)
+    measure_days: Optional[Series[pd.Int64Dtype]] = pa.Field(ge=0, nullable=True)
+
+
+class CustodySpellsModel(_Base):
+    """``custody_spells``: one row per continuous stay in custody."""
+
+    spell_id: Series[str] = pa.Field(nullable=False)
+    person_id: Series[str] = pa.Field(nullable=False)
+    case_id: Series[str] = pa.Field(nullable=True)
+    admission_date: Series[pd.Timestamp] = pa.Field(nullable=False)
+    release_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    custody_type: Series[str] = pa.Field(isin=list(CUSTODY_TYPES), nullable=False)
+
+
+class TreatmentEpisodesModel(_Base):
+    """``treatment_episodes``: one row per episode of drug treatment."""
+
+    episode_id: Series[str] = pa.Field(nullable=False)
+    person_id: Series[str] = pa.Field(nullable=False)
+    case_id: Optional[Series[str]] = pa.Field(nullable=True)
+    referral_source: Series[str] = pa.Field(isin=list(REFERRAL_SOURCES), nullable=False)
+    modality: Series[str] = pa.Field(isin=list(MODALITIES), nullable=False)
+    start_date: Series[pd.Timestamp] = pa.Field(nullable=False)
+    end_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    completed: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+
+
+class PrisonCapacityModel(_Base):
+    """``prison_capacity`` (optional table): places and population per jurisdiction and month."""
+
+    jurisdiction: Series[str] = pa.Field(nullable=False)
+    month: Series[str] = pa.Field(str_matches=MONTH_PATTERN, nullable=False)
+    capacity: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=False)
+    population: Optional[Series[pd.Int64Dtype]] = pa.Field(ge=0, nullable=True)
+
+
+#: The model of every contract table, by table name.
+TABLE_MODELS: Final[dict[str, type[pa.DataFrameModel]]] = {
+    TABLE_PERSONS: PersonsModel,
+    TABLE_CASES: CasesModel,
+    TABLE_CUSTODY_SPELLS: CustodySpellsModel,
+    TABLE_TREATMENT_EPISODES: TreatmentEpisodesModel,
+    TABLE_PRISON_CAPACITY: PrisonCapacityModel,
+}
