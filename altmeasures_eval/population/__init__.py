@@ -4,6 +4,7 @@ Pure functions and immutable results on the contract tables and the cohort; plot
 :mod:`altmeasures_eval.plotting`. Methods: ``docs/methods/population.md``.
 """
 
+from altmeasures_eval.population._bed_days import BedDays, bed_days_by_group, count_bed_days
 from altmeasures_eval.population._little import SteadyState, steady_state
 from altmeasures_eval.population._los import LengthOfStay, length_of_stay, stay_kernel
 from altmeasures_eval.population._projection import (
@@ -24,10 +25,13 @@ __all__ = [
     "DAYS_PER_MONTH",
     "STREAM_ELIGIBLE",
     "STREAM_OTHER",
+    "BedDays",
     "LengthOfStay",
     "Projection",
     "ReadmissionRates",
     "SteadyState",
+    "bed_days_by_group",
+    "count_bed_days",
     "length_of_stay",
     "monthly_admissions",
     "observed_population",
