@@ -1,0 +1,116 @@
+"""Input checks and design matrices shared by the propensity, weighting and balance code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval._errors import DataContractError
+
+__all__: list[str] = []
+
+
+def _first_bad_row(mask: np.ndarray, index: pd.Index) -> object:
+    return index[int(np.flatnonzero(mask)[0])]
+
+
+def check_columns(data: pd.DataFrame, columns: Sequence[str], what: str = "data") -> None:
+    """Raise :class:`DataContractError` naming every column of ``columns`` missing from ``data``."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise DataContractError(
+            f"{what}: column(s) {missing} not found; available columns: {list(data.columns)[:30]}. "
+            "Pass the names of existing columns.",
+            problems=missing,
+        )
+
+
+def treatment_array(data: pd.DataFrame, treatment: str, what: str = "data") -> np.ndarray:
+    """The treatment column as int8 0/1, with a clear error on anything else.
+
+    Raises
+    ------
+    DataContractError
+        When the column holds missing values or values other than 0 and 1, or one group is empty.
+    """
+    check_columns(data, [treatment], what)
+    col = data[treatment]
+    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isin(values, (0.0, 1.0))
+    if bad.any():
+        row = _first_bad_row(bad, data.index)
+        raise DataContractError(
+            f"{what}: column {treatment!r} must be 0 (control, custody) or 1 (treated, alternative "
+            f"measure); row {row!r} has {col.loc[row]!r} ({int(bad.sum())} bad rows). Recode it to 0/1 "
+            "and drop rows with a missing treatment.",
+            problems=[(what, treatment, row, col.loc[row])],
+        )
+    t = values.astype(np.int8)
+    if t.min() == t.max():
+        raise DataContractError(
+            f"{what}: column {treatment!r} has only the value {int(t[0])}; both treated (1) and "
+            "control (0) units are needed."
+        )
+    return t
+
+
+def numeric_column(data: pd.DataFrame, column: str, what: str = "data", allow_nan: bool = False) -> np.ndarray:
+    """One column as float64, with an error naming the first non-numeric or missing row."""
+    check_columns(data, [column], what)
+    col = data[column]
+    if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object or pd.api.types.is_string_dtype(col):
+        raise DataContractError(
+            f"{what}: column {column!r} must be numeric, found dtype {col.dtype}. Convert it to numbers."
+        )
+    values = col.to_numpy(dtype=float, na_value=np.nan)
+    if not allow_nan:
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = _first_bad_row(bad, data.index)
+            raise DataContractError(
+                f"{what}: column {column!r} has a missing or infinite value at row {row!r} "
+                f"({int(bad.sum())} rows). Impute it, add a missing-indicator, or drop those rows first.",
+                problems=[(what, column, row, col.loc[row])],
+            )
+    return values
+
+
+def is_categorical(col: pd.Series) -> bool:
+    return (
+        isinstance(col.dtype, pd.CategoricalDtype)
+        or col.dtype == object
+        or pd.api.types.is_string_dtype(col)
+    )
+
+
+def covariate_frame(data: pd.DataFrame, covariates: Sequence[str], what: str = "data", drop_first: bool = True) -> pd.DataFrame:
+    """Numeric covariate frame: numeric columns as float, categorical ones expanded to indicators.
+
+    ``drop_first=True`` (for models) drops the first level of each categorical covariate;
+    ``drop_first=False`` (for balance tables) keeps every level, as cobalt does.
+    Missing values raise a :class:`DataContractError` naming column, row and what to do.
+    """
+    check_columns(data, covariates, what)
+    parts: list[pd.DataFrame] = []
+    for name in covariates:
+        col = data[name]
+        if is_categorical(col):
+            if col.isna().any():
+                row = col.index[int(np.flatnonzero(col.isna().to_numpy())[0])]
+                raise DataContractError(
+                    f"{what}: categorical covariate {name!r} is missing at row {row!r} "
+                    f"({int(col.isna().sum())} rows). Add an explicit 'unknown' level or drop those rows.",
+                    problems=[(what, name, row, None)],
+                )
+            cat = col.astype("category")
+            dummies = pd.get_dummies(cat, prefix=name, prefix_sep="=", drop_first=drop_first, dtype=float)
+            parts.append(dummies)
+        else:
+            parts.append(pd.DataFrame({name: numeric_column(data, name, what)}, index=data.index))
+    if not parts:
+        raise DataContractError(f"{what}: no covariates given.")
+    return pd.concat(parts, axis=1)

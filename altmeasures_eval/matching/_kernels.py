@@ -1,0 +1,136 @@
+"""Compiled kernel for greedy nearest-neighbour matching on a sorted score.
+
+Units are sorted once by (exact stratum, distance, tie key). Available controls are found with two
+"next available" pointer forests (union-find with path compression), so a search costs amortised
+near-constant time and no treated x control distance matrix is ever built. numba compiles the
+kernel when installed; without it the same Python code runs (correct, slower).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:  # numba is optional: the kernel is plain Python that numba compiles
+    from numba import njit
+except ImportError:  # pragma: no cover - exercised only where numba is absent
+    def njit(*args, **kwargs):  # type: ignore[no-redef]
+        if args and callable(args[0]):
+            return args[0]
+        return lambda f: f
+
+__all__: list[str] = []
+
+
+@njit(cache=True)
+def _find(parent: np.ndarray, x: int) -> int:
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:  # path compression
+        nxt = parent[x]
+        parent[x] = root
+        x = nxt
+    return root
+
+
+@njit(cache=True)
+def _in_row(mm: np.ndarray, row: int, upto: int, k: int) -> bool:
+    for j in range(upto):
+        if mm[row, j] == k:
+            return True
+    return False
+
+
+@njit(cache=True)
+def greedy_match(
+    focal_order: np.ndarray,
+    dist: np.ndarray,
+    available: np.ndarray,
+    block_lo: np.ndarray,
+    block_hi: np.ndarray,
+    ratio: int,
+    reuse_max: int,
+    caliper: float,
+    mah: np.ndarray,
+    use_mah: bool,
+    tol: float,
+) -> np.ndarray:
+    """Greedy nearest-neighbour matching in rounds (MatchIt's ``nn_matchC`` rule).
+
+    All arrays are in sorted order. ``focal_order`` lists focal positions in matching order.
+    Round r gives each focal unit, in order, its r-th match: the nearest available control in the
+    same block within the caliper, the lower-distance side winning a tie between left and right.
+    With ``use_mah`` the control with the smallest Mahalanobis distance (rows of ``mah`` are
+    whitened covariates) among those within the caliper is taken instead. Distances that differ by
+    at most ``tol`` count as equal (floating-point noise must not decide a tie). Returns an
+    (n_focal, ratio) array of sorted positions, -1 where unmatched.
+    """
+    n = dist.shape[0]
+    nf = focal_order.shape[0]
+    mm = np.full((nf, ratio), -1, dtype=np.int64)
+    times = np.zeros(n, dtype=np.int64)
+    # right[k]: smallest available position >= k (n = none); left[k+1]: largest <= k (0 = none)
+    right = np.empty(n + 1, dtype=np.int64)
+    left = np.empty(n + 1, dtype=np.int64)
+    for k in range(n):
+        right[k] = k if available[k] else k + 1
+        left[k + 1] = k + 1 if available[k] else k
+    right[n] = n
+    left[0] = 0
+    for r in range(ratio):
+        for f in range(nf):
+            ii = focal_order[f]
+            if r > 0 and mm[f, r - 1] < 0:
+                continue  # no earlier match: later rounds cannot find one either
+            lo = block_lo[ii]
+            hi = block_hi[ii]
+            d0 = dist[ii]
+            best = -1
+            if not use_mah:
+                # nearest available on the left and right, skipping controls already in this row
+                kl = _find(left, ii) - 1
+                while kl >= lo and r > 0 and _in_row(mm, f, r, kl):
+                    kl = _find(left, kl) - 1
+                if kl >= lo and abs(d0 - dist[kl]) > caliper + tol:
+                    kl = -1
+                kr = _find(right, ii + 1)
+                while kr < hi and r > 0 and _in_row(mm, f, r, kr):
+                    kr = _find(right, kr + 1)
+                if kr < hi and abs(dist[kr] - d0) > caliper + tol:
+                    kr = hi
+                if kl >= lo and kr < hi:
+                    best = kl if abs(dist[kl] - d0) <= abs(dist[kr] - d0) + tol else kr
+                elif kl >= lo:
+                    best = kl
+                elif kr < hi:
+                    best = kr
+            else:
+                best_d = np.inf
+                kl = _find(left, ii) - 1
+                while kl >= lo and abs(d0 - dist[kl]) <= caliper + tol:
+                    if not (r > 0 and _in_row(mm, f, r, kl)):
+                        s = 0.0
+                        for j in range(mah.shape[1]):
+                            s += (mah[ii, j] - mah[kl, j]) ** 2
+                        if s < best_d or (s == best_d and kl < best):
+                            best_d = s
+                            best = kl
+                    kl = _find(left, kl) - 1
+                kr = _find(right, ii + 1)
+                while kr < hi and abs(dist[kr] - d0) <= caliper + tol:
+                    if not (r > 0 and _in_row(mm, f, r, kr)):
+                        s = 0.0
+                        for j in range(mah.shape[1]):
+                            s += (mah[ii, j] - mah[kr, j]) ** 2
+                        if s < best_d:
+                            best_d = s
+                            best = kr
+                    kr = _find(right, kr + 1)
+            if best < 0:
+                continue
+            mm[f, r] = best
+            times[best] += 1
+            if times[best] >= reuse_max:
+                right[best] = best + 1
+                left[best + 1] = best
+    return mm
