@@ -70,16 +70,28 @@ def count_by_row(rows: np.ndarray, mask: np.ndarray, n: int, weights: np.ndarray
     return np.bincount(rows[mask], weights=w, minlength=n).astype("float64")
 
 
-def first_by_row(rows: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Position (into the pair arrays) of each row's first pair where ``mask`` holds; -1 if none."""
+def _edge_by_row(rows: np.ndarray, mask: np.ndarray, n: int, last: bool) -> np.ndarray:
     idx = np.flatnonzero(mask)
     out = np.full(n, -1, dtype="int64")
     if idx.size:
         r = rows[idx]
         keep = np.ones(idx.size, dtype=bool)
-        keep[1:] = r[1:] != r[:-1]  # rows are ascending: first occurrence of each row
+        if last:
+            keep[:-1] = r[:-1] != r[1:]
+        else:  # rows are ascending: the first occurrence of each row
+            keep[1:] = r[1:] != r[:-1]
         out[r[keep]] = idx[keep]
     return out
+
+
+def first_by_row(rows: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Position (into the pair arrays) of each row's first pair where ``mask`` holds; -1 if none."""
+    return _edge_by_row(rows, mask, n, last=False)
+
+
+def last_by_row(rows: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Position of each row's last pair where ``mask`` holds; -1 if none."""
+    return _edge_by_row(rows, mask, n, last=True)
 
 
 def max_by_row(rows: np.ndarray, mask: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -89,17 +101,6 @@ def max_by_row(rows: np.ndarray, mask: np.ndarray, values: np.ndarray, n: int) -
     out[np.isneginf(out)] = np.nan
     return out
 
-
-def last_by_row(rows: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Position of each row's last pair where ``mask`` holds; -1 if none."""
-    idx = np.flatnonzero(mask)
-    out = np.full(n, -1, dtype="int64")
-    if idx.size:
-        r = rows[idx]
-        keep = np.ones(idx.size, dtype=bool)
-        keep[:-1] = r[:-1] != r[1:]
-        out[r[keep]] = idx[keep]
-    return out
 
 
 def take(values: np.ndarray, pos: np.ndarray, fill: float = np.nan) -> np.ndarray:

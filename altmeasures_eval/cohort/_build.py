@@ -35,16 +35,8 @@ COVARIATES = (
     "days_since_last_proven",
     "has_prior",
 )
-_INT_COVARIATES = (
-    "age",
-    "index_year",
-    "prior_proven",
-    "prior_drug",
-    "prior_violent",
-    "prior_proven_2y",
-    "prior_proven_5y",
-    "prior_custody_spells",
-    "prior_treatment_episodes",
+_INT_COVARIATES = tuple(
+    c for c in COVARIATES if c not in ("sex", "jurisdiction", "substance", "stage", "prior_bed_days", "days_since_last_proven", "has_prior")
 )
 
 
