@@ -1,0 +1,121 @@
+"""Potential outcomes of every index person, measured exactly as the cohort measures them.
+
+For index person *i* with arm *a* (1 = alternative measure, 0 = custody) and start of time at risk
+``S_a`` (release from the index custody spell under custody, the index decision date under an
+alternative), horizon *h* and waiting period *W* (182 days):
+
+* ``reoffences_h`` = number of cases with offence date in ``(S_a, S_a + h]``, outcome proven and
+  decision date ``<= S_a + h + W``; ``reoffend_h`` = 1 if that number is positive;
+* ``bed_days_h`` = days in custody within ``(S_a, S_a + h]``: for each later custody spell
+  ``[admission, release]`` (remand, sentence, breach or recall), ``max(0, min(release, S_a + h) -
+  max(admission, S_a))`` nights, summed;
+* ``death_h`` / ``overdose_death_h`` = death (from overdose) on a day in ``(S_a, S_a + h]``.
+
+The generator knows each career beyond the extract date, so potential outcomes are complete; the
+*observed* outcome is set to NaN when ``S_a + h + W`` passes the extract date, as in the cohort.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval.synth._engine import DISP_CUSTODY, NEVER, Career
+
+ARMS = {1: "y1", 0: "y0"}  # column prefixes: y1 = under an alternative, y0 = under custody
+
+
+def _overlap(adm: np.ndarray, rel: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return np.maximum(0, np.minimum(rel, hi) - np.maximum(adm, lo))
+
+
+def row_outcomes(career: Career, rows: np.ndarray, horizons: tuple[int, ...], waiting: int
+                 ) -> dict[str, np.ndarray]:
+    """Outcomes of the given career rows from their index start, per horizon (complete)."""
+    rec = career.records
+    n_rows = len(career.rows.person)
+    pos = np.full(n_rows, -1, dtype=np.int64)
+    pos[rows] = np.arange(rows.size)
+    rp = pos[rec["row"]]
+    start_row = career.rows.idx_start[rows]
+    slot_row = career.rows.idx_slot[rows]
+    mine = rp >= 0
+    rp_m = np.where(mine, rp, 0)
+    after = mine & (rec["slot"] > slot_row[rp_m])
+    from_index = mine & (rec["slot"] >= slot_row[rp_m])
+    s = start_row[rp_m]
+    n_cases = 1 + rec["comp"].astype(np.int64)
+    death = career.rows.death[rows]
+    overdose = career.rows.death_cause[rows] == 1
+    out: dict[str, np.ndarray] = {}
+    for h in horizons:
+        hit = after & rec["proven"] & (rec["offence"] > s) & (rec["offence"] <= s + h) & (
+            rec["decision"] <= s + h + waiting)
+        count = np.bincount(rp[hit], weights=n_cases[hit], minlength=rows.size)
+        out[f"reoffences_{h}"] = count
+        out[f"reoffend_{h}"] = (count > 0).astype(float)
+        beds = np.zeros(rec["row"].size)
+        end = s + h
+        for adm, rel, on in (("r_adm", "r_rel", rec["remand"]),
+                             ("sent_adm", "sent_rel", rec["disp"] == DISP_CUSTODY),
+                             ("b_adm", "b_rel", rec["breach"])):
+            use = from_index & on
+            beds += np.where(use, _overlap(rec[adm], np.where(use, rec[rel], 0), s, end), 0)
+        out[f"bed_days_{h}"] = np.bincount(rp[mine], weights=beds[mine], minlength=rows.size)
+        died = (death <= start_row + h) & (death != NEVER)
+        out[f"death_{h}"] = died.astype(float)
+        out[f"overdose_death_{h}"] = (died & overdose).astype(float)
+    return out
+
+
+def potential_outcomes(career: Career, horizons: tuple[int, ...], waiting: int) -> pd.DataFrame:
+    """One row per index person: arm, dates and both potential outcomes plus the observed one.
+
+    Columns: ``person`` (engine number), ``record`` (position of the index case in the records),
+    ``treatment`` (1 alternative, 0 custody), ``alternative_if_treated`` (engine code of the
+    alternative the person receives under arm 1), ``stage`` (engine code), ``index_day``,
+    ``start_day`` (observed arm), ``y1_start_day``, ``y0_start_day``, and per horizon *h* and
+    measure *m*: ``y1_m_h``, ``y0_m_h`` (complete) and ``m_h`` (observed; NaN when the window plus
+    waiting period passes the extract date).
+    """
+    rows = career.rows
+    rec = career.records
+    obs = np.flatnonzero((rows.world == 0) & rows.forked)
+    n = len(career.persons.jur)
+    cf_of_person = np.full(n, -1, dtype=np.int64)
+    cf = np.flatnonzero(rows.world == 1)
+    cf_of_person[rows.person[cf]] = cf
+    cfr = cf_of_person[rows.person[obs]]
+    # Index case records of the observed rows (one per row).
+    idx_rec = np.flatnonzero(rec["is_index"] & (rec["row"] < n))
+    idx_rec = idx_rec[np.argsort(rec["row"][idx_rec])]
+    assert np.array_equal(rec["row"][idx_rec], obs)
+    cf_rec = np.flatnonzero(rec["is_index"] & (rec["row"] >= n))
+    cf_rec = cf_rec[np.argsort(rec["row"][cf_rec])]
+    cf_rec = cf_rec[np.searchsorted(rec["row"][cf_rec], cfr)]
+    treat = (rec["disp"][idx_rec] != DISP_CUSTODY).astype(np.int8)
+    o_obs = row_outcomes(career, obs, horizons, waiting)
+    o_cf = row_outcomes(career, cfr, horizons, waiting)
+    start_obs = rows.idx_start[obs]
+    start_cf = rows.idx_start[cfr]
+    df = pd.DataFrame({
+        "person": rows.person[obs],
+        "record": idx_rec,
+        "cf_record": cf_rec,
+        "treatment": treat,
+        "alternative_if_treated": rec["alt"][idx_rec],
+        "stage": rec["stage"][idx_rec],
+        "index_day": rec["decision"][idx_rec],
+        "start_day": start_obs,
+        "y1_start_day": np.where(treat == 1, start_obs, start_cf),
+        "y0_start_day": np.where(treat == 0, start_obs, start_cf),
+    })
+    t1 = treat == 1
+    for h in horizons:
+        observable = start_obs + h + waiting <= career.extract
+        for m in ("reoffend", "reoffences", "bed_days", "death", "overdose_death"):
+            col = f"{m}_{h}"
+            df[f"y1_{col}"] = np.where(t1, o_obs[col], o_cf[col])
+            df[f"y0_{col}"] = np.where(t1, o_cf[col], o_obs[col])
+            df[col] = np.where(observable, o_obs[col], np.nan)
+    return df
