@@ -156,6 +156,19 @@ def _run_checks(frames: dict[str, pd.DataFrame], files: dict[str, str], extract:
     return out
 
 
+def _without_repeats(checked: list[pd.DataFrame], parsed: pd.DataFrame) -> list[pd.DataFrame]:
+    """Drop "required value" failures of cells emptied because their value did not parse (or had
+    no mapped code): the parse problem already names the cell and shows the value as written."""
+    if parsed.empty:
+        return checked
+    seen = pd.MultiIndex.from_frame(parsed[["table", "column", "source_row"]].astype(str))
+    out = []
+    for part in checked:
+        key = pd.MultiIndex.from_frame(part[["table", "column", "source_row"]].astype(str))
+        out.append(part[~(part["check"].eq("required_value") & key.isin(seen))])
+    return out
+
+
 def _sort(problems: pd.DataFrame) -> pd.DataFrame:
     if problems.empty:
         return problems
@@ -279,7 +292,7 @@ def ingest(
     for table, frame in renamed.items():
         frames[table], parse_problems = parse_table(frame, table, files[table], mp.table(table))
         found += parse_problems
-    found += _run_checks(frames, files, extract)
+    found += _without_repeats(_run_checks(frames, files, extract), concat_problems(found))
     problems = _sort(concat_problems(found))
     rejects = pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else object) for c in REJECT_COLUMNS})
     kept = frames

@@ -2,6 +2,22 @@
 
 from altmeasures_eval.schema import _vocab as vocab
 from altmeasures_eval.schema._dataset import Dataset, ExtractInfo
+from altmeasures_eval.schema._models import (
+    TABLE_MODELS,
+    CasesModel,
+    CustodySpellsModel,
+    PersonsModel,
+    PrisonCapacityModel,
+    TreatmentEpisodesModel,
+)
 from altmeasures_eval.schema._vocab import *  # noqa: F403  (the vocabulary is the public surface)
 
 __all__ = ["Dataset", "ExtractInfo", "vocab", *vocab.__all__]
+__all__ += [
+    "TABLE_MODELS",
+    "CasesModel",
+    "CustodySpellsModel",
+    "PersonsModel",
+    "PrisonCapacityModel",
+    "TreatmentEpisodesModel",
+]
