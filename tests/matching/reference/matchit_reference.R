@@ -104,3 +104,13 @@ for (name in names(configs)) {
 write.csv(do.call(rbind, summ), file.path(out, "summary.csv"), row.names = FALSE)
 cat("MatchIt", as.character(packageVersion("MatchIt")), "R", R.version.string, "\n",
     file = file.path(out, "VERSIONS.txt"))
+
+# Balance: summary.matchit() for config lal_11_cal (ATT, SD denominator = treated SD of the full
+# sample). Columns: Means Treated, Means Control, Std. Mean Diff., Var. Ratio, eCDF Mean, eCDF Max.
+lin <- predict(glm(fl, data = lalonde, family = binomial), type = "link")
+m <- matchit(fl, data = lalonde, method = "nearest", distance = unname(lin) * SCALE, caliper = 0.2)
+s <- summary(m, un = TRUE)
+write.csv(cbind(covariate = rownames(s$sum.all), as.data.frame(s$sum.all)),
+          file.path(out, "balance_all.csv"), row.names = FALSE)
+write.csv(cbind(covariate = rownames(s$sum.matched), as.data.frame(s$sum.matched)),
+          file.path(out, "balance_matched.csv"), row.names = FALSE)
