@@ -1,0 +1,220 @@
+"""Per-person costs by perspective, net present value and benefit-cost ratio with dominance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval._errors import DataContractError
+from altmeasures_eval.costs._quantities import OUTCOME, PROGRAMME, CostQuantities
+from altmeasures_eval.costs._unit import PERSPECTIVES, UnitCostTable
+from altmeasures_eval.population._base import ResultMixin
+
+__all__ = ["CostComparison", "compare_costs", "benefit_cost", "unit_price_vector"]
+
+EffectFn = Callable[[np.ndarray, np.ndarray, np.ndarray], Mapping[str, float]]
+
+DOMINANT = "dominant"
+DOMINATED = "dominated"
+RATIO = "ratio"
+TRADE_OFF = "cheaper, worse outcomes"
+NO_DIFFERENCE = "no difference"
+
+
+def benefit_cost(benefits: float, net_cost: float) -> tuple[float, str]:
+    """Benefit-cost ratio and verdict for an alternative compared with custody.
+
+    ``net_cost`` is the extra programme cost of the alternative (negative = cheaper than the
+    custody it replaces); ``benefits`` the outcome costs it avoids (positive = savings).
+
+    * cheaper (net cost <= 0) and not worse (benefits >= 0): ``dominant``, no ratio (WSIPP reports
+      "n/a": a ratio of two signs means nothing);
+    * dearer and not better (benefits <= 0): ``dominated``, no ratio;
+    * dearer and better: ``ratio`` = benefits / net cost;
+    * cheaper but worse outcomes: no ratio; the net present value decides.
+    """
+    if net_cost == 0 and benefits == 0:
+        return np.nan, NO_DIFFERENCE
+    if net_cost <= 0 and benefits >= 0:
+        return np.nan, DOMINANT
+    if net_cost > 0 and benefits <= 0:
+        return np.nan, DOMINATED
+    if net_cost > 0:
+        return benefits / net_cost, RATIO
+    return np.nan, TRADE_OFF
+
+
+def unit_price_vector(columns: list[str], table: UnitCostTable) -> tuple[np.ndarray, list[str], list[str]]:
+    """Price, unit-cost item and perspective of each quantity column."""
+    prices, items, persp = [], [], []
+    for col in columns:
+        item = col.split("|")[0]
+        group, _, key = item.partition(".")
+        u = table.get(group, key or None)
+        prices.append(u.value)
+        items.append(u.item)
+        persp.append(u.perspective)
+    return np.array(prices), items, persp
+
+
+@dataclass(frozen=True)
+class CostComparison(ResultMixin):
+    """Present-value costs per person of the alternative and custody groups, and their difference.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per perspective and component (``programme``, ``outcome``, ``total``), plus an
+        ``all`` perspective: ``mean_alternative``, ``mean_custody``, ``difference`` (alternative
+        minus custody), and ``se``, ``ci_low``, ``ci_high`` when an effect function was given.
+    delta_quantities : pandas.Series
+        Adjusted difference in present-value quantities per quantity column (point estimates).
+    net_cost : float
+        Extra programme cost per person of the alternative (negative = cheaper).
+    benefits : float
+        Outcome costs avoided per person (later custody, reoffence processing, victims).
+    npv : float
+        ``benefits - net_cost`` (= custody minus alternative total cost).
+    ratio : float
+        Benefit-cost ratio (NaN unless the verdict is ``ratio``).
+    verdict : str
+    per_person : pandas.DataFrame
+        Present-value cost per person by perspective and component (no identifiers), rows of the
+        observable persons.
+    currency, price_year, discount_rate, estimand : as used
+    notes : tuple of str
+    """
+
+    table: pd.DataFrame
+    delta_quantities: pd.Series
+    net_cost: float
+    benefits: float
+    npv: float
+    ratio: float
+    verdict: str
+    per_person: pd.DataFrame
+    currency: str
+    price_year: int
+    discount_rate: float
+    estimand: str
+    notes: tuple[str, ...] = field(default=())
+    _title = "Costs per person (present value)"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The perspective-by-component table followed by the headline rows."""
+        head = pd.DataFrame({
+            "perspective": "all", "component": ["net programme cost", "benefits", "npv",
+                                                "benefit-cost ratio"],
+            "difference": [self.net_cost, self.benefits, self.npv, self.ratio],
+        })
+        out = pd.concat([self.table, head], ignore_index=True)
+        out.attrs["verdict"] = self.verdict
+        return out
+
+    def totals(self, n_people: float) -> pd.DataFrame:
+        """Programme totals: per-person differences times the number of people diverted (e.g. the
+        alternative group of the evaluation year for the ATT, or those diverted in a scenario)."""
+        t = self.table[["perspective", "component", "difference"]].copy()
+        for c in ("difference", "ci_low", "ci_high"):
+            if c in self.table:
+                t[f"total_{c}"] = self.table[c] * n_people
+        t["n_people"] = n_people
+        return t
+
+
+def _wmean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return (x * w[:, None]).sum(axis=0) / w.sum()
+
+
+def compare_costs(
+    quantities: CostQuantities,
+    unit_costs: UnitCostTable,
+    weights: np.ndarray | None = None,
+    estimand: str = "ATT",
+    effect: EffectFn | None = None,
+) -> CostComparison:
+    """Price the quantities, discount them, and compare the groups per person.
+
+    Parameters
+    ----------
+    quantities : CostQuantities
+    unit_costs : UnitCostTable
+    weights : array, optional
+        Matching or weighting weights targeting ``estimand`` (from the matching layer), aligned
+        with the cohort rows; ``None`` = an unadjusted comparison.
+    estimand : {"ATT", "ATC", "ATE"}
+    effect : callable, optional
+        The effects layer's weighted mean-difference function
+        ``effect(y, treatment, weights) -> {"estimate", "se", "ci_low", "ci_high"}``, applied to the
+        per-person cost of each perspective and component.
+
+    Returns
+    -------
+    CostComparison
+
+    Notes
+    -----
+    Costs are valued from the index decision over the last horizon, in the table's price year and
+    currency, discounted per follow-up period (:func:`discount_factors`). Differences are causal
+    only under the assumptions of the design that produced the weights (no unmeasured confounding,
+    overlap). Persons whose follow-up passes the extract date are left out.
+    """
+    obs = quantities.observable
+    if not obs.any():
+        raise DataContractError("no person has a fully observable follow-up for the last horizon; "
+                                "use a shorter horizon or a later extract")
+    t = quantities.treatment[obs]
+    w = np.ones(obs.sum()) if weights is None else np.asarray(weights, float)[obs]
+    if not ((t == 1) & (w > 0)).any() or not ((t == 0) & (w > 0)).any():
+        raise DataContractError("cost comparison needs people with positive weight in both groups")
+    q = quantities.discounted(unit_costs.discount_rate, unit_costs.discount_timing)[obs]
+    price, items, persp = unit_price_vector(list(q.columns), unit_costs)
+    comp = [c.split("|")[1] for c in q.columns]
+    qa = q.to_numpy(float)
+    dq = _wmean(qa[t == 1], w[t == 1]) - _wmean(qa[t == 0], w[t == 0])
+    cost = qa * price
+    per_person = {}
+    for p in (*PERSPECTIVES, "all"):
+        for c in (PROGRAMME, OUTCOME, "total"):
+            m = np.array([(p in ("all", pp)) and (c in ("total", cc)) for pp, cc in zip(persp, comp)])
+            if m.any():
+                per_person[(p, c)] = cost[:, m].sum(axis=1)
+    rows = []
+    for (p, c), y in per_person.items():
+        rec = {"perspective": p, "component": c,
+               "mean_alternative": float(np.average(y[t == 1], weights=w[t == 1])),
+               "mean_custody": float(np.average(y[t == 0], weights=w[t == 0]))}
+        rec["difference"] = rec["mean_alternative"] - rec["mean_custody"]
+        if effect is not None:
+            res = effect(y, t, w)
+            rec.update({"difference": float(res["estimate"]), "se": float(res["se"]),
+                        "ci_low": float(res["ci_low"]), "ci_high": float(res["ci_high"])})
+        rows.append(rec)
+    table = pd.DataFrame(rows)
+    is_prog = np.array([c == PROGRAMME for c in comp])
+    net_cost = float((dq * price)[is_prog].sum())
+    benefits = float(-(dq * price)[~is_prog].sum())
+    ratio, verdict = benefit_cost(benefits, net_cost)
+    notes = list(unit_costs.notes)
+    if unit_costs.placeholders:
+        notes.append(f"placeholder unit costs used for: {', '.join(unit_costs.placeholders)}")
+    if effect is None:
+        notes.append("no confidence interval: pass the effects layer's mean-difference function "
+                     "as `effect`")
+    if weights is None:
+        notes.append("unweighted: a raw comparison, not adjusted for differences between groups")
+    left = int((~obs).sum())
+    if left:
+        notes.append(f"{left} persons left out: follow-up to {quantities.periods[-1][1]} days not "
+                     "observable by the extract date")
+    pp = pd.DataFrame({f"{p}|{c}": y for (p, c), y in per_person.items()}, index=q.index)
+    return CostComparison(
+        table=table, delta_quantities=pd.Series(dq, index=q.columns), net_cost=net_cost,
+        benefits=benefits, npv=benefits - net_cost, ratio=ratio, verdict=verdict, per_person=pp,
+        currency=unit_costs.currency, price_year=unit_costs.price_year,
+        discount_rate=unit_costs.discount_rate, estimand=estimand, notes=tuple(notes),
+    )
