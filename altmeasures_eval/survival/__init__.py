@@ -1,3 +1,36 @@
-"""survival."""
+"""Survival analysis of time to reoffence: Kaplan-Meier, log-rank, Cox, RMST, competing risks.
 
-__all__: list[str] = []
+Every function takes a DataFrame and column names (``duration``, ``event``, ``group``/``treatment``,
+``weights``, ``cluster``, ``strata``), so it works on the cohort table (``time_reoffend``,
+``event_reoffend``, ``event_type``, ``treatment``) and on any other data. Results are immutable
+objects with a tidy ``summary`` (estimate, se, ci_low, ci_high, p_value, n), a ``variance`` string
+naming the variance estimator and ``notes``. Plots are in :mod:`altmeasures_eval.plotting`.
+"""
+
+from altmeasures_eval.survival._competing import CumulativeIncidenceResult, cause_specific_cox, cumulative_incidence
+from altmeasures_eval.survival._contrast import ContrastResult, risk_difference, rmst
+from altmeasures_eval.survival._cox import CoxResult, PHTestResult, cox_ph, hazard_ratio
+from altmeasures_eval.survival._km import KaplanMeierResult, kaplan_meier
+from altmeasures_eval.survival._logrank import LogRankResult, logrank_test
+from altmeasures_eval.survival._results import SUMMARY_COLUMNS, SurvivalResult
+from altmeasures_eval.survival._validate import DEFAULT_HORIZONS
+
+__all__ = [
+    "DEFAULT_HORIZONS",
+    "SUMMARY_COLUMNS",
+    "ContrastResult",
+    "CoxResult",
+    "CumulativeIncidenceResult",
+    "KaplanMeierResult",
+    "LogRankResult",
+    "PHTestResult",
+    "SurvivalResult",
+    "cause_specific_cox",
+    "cox_ph",
+    "cumulative_incidence",
+    "hazard_ratio",
+    "kaplan_meier",
+    "logrank_test",
+    "risk_difference",
+    "rmst",
+]

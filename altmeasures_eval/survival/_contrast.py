@@ -18,7 +18,15 @@ import pandas as pd
 from altmeasures_eval._errors import ConfigError, DataContractError
 from altmeasures_eval.survival import _kmcore as core
 from altmeasures_eval.survival import _validate as v
-from altmeasures_eval.survival._km import GREENWOOD, Sample, Variance, all_weights, choose_variance, robust_label, split_samples
+from altmeasures_eval.survival._km import (
+    GREENWOOD,
+    Variance,
+    all_weights,
+    beyond_note,
+    choose_variance,
+    robust_label,
+    split_samples,
+)
 from altmeasures_eval.survival._results import SurvivalResult, wald
 
 # A functional maps (risk table, horizon) to (estimate, coefficients c_j on the table's times), with
@@ -95,6 +103,8 @@ def _contrast(data: pd.DataFrame, duration: str, event: str, group: str, weights
         est[s.label], var[s.label], infl[s.label] = [], [], []
         for h in at:
             theta, c = functional(rt, h)
+            if h > rt.time[-1]:  # not estimable past the last follow-up time
+                theta, c = np.nan, np.full_like(c, np.nan)
             est[s.label].append(0.5 * (1 - sign) + sign * theta)  # risk = 1 - S
             if gw is not None:
                 var[s.label].append(float(np.dot(c * c, gw)))
@@ -127,6 +137,7 @@ def _contrast(data: pd.DataFrame, duration: str, event: str, group: str, weights
                                   "n": s.t.size + ref.t.size, "estimate_group": est[s.label],
                                   "estimate_reference": est[reference]}))
     notes = [f"contrasts are group minus reference ({group} = {reference!r}); Wald intervals."]
+    notes += beyond_note(samples, at)
     if weights is not None:
         notes.append(f"weighted by {weights!r}: adjusted (marginal) contrasts; weights treated as known.")
     label = ("Greenwood-type (Klein and Moeschberger 4.4.4 for RMST), groups independent" if kind == "greenwood"

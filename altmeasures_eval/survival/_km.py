@@ -92,6 +92,23 @@ def split_samples(data: pd.DataFrame, duration: str, event: str, group: str | No
     return out
 
 
+def beyond_note(samples: list[Sample], at: np.ndarray) -> list[str]:
+    """A note listing horizons past a group's last follow-up time (reported as NaN)."""
+    out = []
+    for s in samples:
+        late = at[at > s.t.max()]
+        if late.size:
+            who = "" if s.label is None else f"group {s.label!r}: "
+            out.append(f"{who}horizon(s) {late.tolist()} beyond the last follow-up time {s.t.max():g}; reported as NaN.")
+    return out
+
+
+def blank_beyond(frame: pd.DataFrame, beyond: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
+    """Set ``columns`` to NaN on rows flagged ``beyond`` (horizons past the last follow-up)."""
+    frame.loc[beyond, list(columns)] = np.nan
+    return frame
+
+
 def all_weights(samples: list[Sample]) -> np.ndarray | None:
     """The weights of every sample together (None when unweighted)."""
     return None if samples[0].w is None else np.concatenate([s.w for s in samples])
@@ -255,15 +272,17 @@ def kaplan_meier(
         time = cur["time"].to_numpy()[1:]
         first_ge = np.searchsorted(time, at, side="left")
         n_at = np.where(first_ge < time.size, cur["n_at_risk"].to_numpy()[1:][np.minimum(first_ge, time.size - 1)], 0)
+        beyond = at > rt.time[-1]  # not estimable past the last follow-up time
         summaries.append(pd.DataFrame({
             "group": s.label, "time": at,
             "estimate": 1 - pick["survival"].to_numpy(), "se": pick["se"].to_numpy(),
             "ci_low": 1 - pick["ci_high"].to_numpy(), "ci_high": 1 - pick["ci_low"].to_numpy(),
             "p_value": np.nan, "n": s.t.size, "n_at_risk": n_at, "survival": pick["survival"].to_numpy(),
-        }))
+        }).pipe(blank_beyond, beyond, ("estimate", "se", "ci_low", "ci_high", "survival")))
         med, lo, hi = _median(cur)
         medians.append({"group": s.label, "median": med, "ci_low": lo, "ci_high": hi})
     notes = ["estimate = cumulative incidence 1 - S(t); intervals are log-log pointwise intervals for S(t)."]
+    notes += beyond_note(samples, at)
     if weights is not None:
         notes.append(f"weighted by {weights!r}: adjusted (marginal) curves; weights treated as known.")
     label = GREENWOOD if kind == "greenwood" else robust_label(weights, cluster)

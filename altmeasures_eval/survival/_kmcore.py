@@ -95,38 +95,62 @@ def cluster_variance(influence: np.ndarray, clusters: np.ndarray | None) -> floa
     return float(np.dot(s, s))
 
 
-def robust_var_log_survival(rt: RiskTable, t: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
-    """Robust (cluster) variance of :math:`\\log S(t_j)` at every time of the risk table.
+def cluster_moments(t: np.ndarray, idx: np.ndarray, m: int, departed: np.ndarray, w: np.ndarray,
+                    clusters: np.ndarray | None) -> np.ndarray:
+    """Cumulative cross-products :math:`M(t_j) = \sum_c v_c(t_j) v_c(t_j)^\top` of cluster states.
 
-    For cluster *c*, the influence on :math:`\\log S(t)` is :math:`-(a_c(t) - b_c(t) B(t))` with
-    :math:`B(t) = \\sum_{t_j \\le t} h_j / (Y_j - D_j)`, :math:`a_c(t)` the sum over members that left
-    by *t* of :math:`w_i (d_i u(T_i) - B(T_i))` and :math:`b_c(t)` the weight of members still at risk.
-    The variance :math:`\\sum_c (a_c - b_c B)^2 = \\sum a^2 - 2B\\sum ab + B^2 \\sum b^2` only changes
-    when a member leaves, so the three sums are cumulative sums of per-row changes.
+    A row's influence on a curve at time *t* is linear in a few time-dependent coefficients: it
+    contributes ``departed[i]`` (k values) once it has left the risk set (:math:`T_i \le t`) and
+    ``w[i]`` to a last "still at risk" component before. A cluster's state :math:`v_c(t)` sums its
+    members; the robust variance at *t* is then :math:`a(t)^\top M(t) a(t)` for the coefficient vector
+    :math:`a(t)`. :math:`M` changes only when a member leaves, so it is a cumulative sum over times of
+    per-row changes :math:`v_{after} v_{after}^\top - v_{before} v_{before}^\top`: O(n k^2), no loop.
+    Returns an array (m, k+1, k+1) evaluated after all departures at each unique time.
     """
-    m = rt.time.size
+    n, k = departed.shape
+    if clusters is None:  # one row per cluster: before = (0, w), after = (departed, 0)
+        outer_after = departed[:, :, None] * departed[:, None, :]
+        delta = np.zeros((n, k + 1, k + 1))
+        delta[:, :k, :k] = outer_after
+        delta[:, k, k] = -(w**2)
+        start = np.zeros((k + 1, k + 1))
+        start[k, k] = np.dot(w, w)
+    else:
+        order = np.lexsort((t, clusters))
+        c, dep, ww, idx = clusters[order], departed[order], w[order], idx[order]
+        first = np.r_[True, c[1:] != c[:-1]]
+        grp = np.cumsum(first) - 1
+        cs = np.cumsum(dep, axis=0)
+        dep_after = cs - (cs - dep)[first][grp]
+        cw = np.cumsum(ww)
+        total = np.bincount(grp, weights=ww)
+        w_after = total[grp] - (cw - (cw - ww)[first][grp])
+        after = np.column_stack([dep_after, w_after])
+        before = np.column_stack([dep_after - dep, w_after + ww])
+        delta = after[:, :, None] * after[:, None, :] - before[:, :, None] * before[:, None, :]
+        start = np.zeros((k + 1, k + 1))
+        start[k, k] = np.dot(total, total)
+    flat = delta.reshape(n, -1)
+    per_time = np.stack([np.bincount(idx, weights=flat[:, q], minlength=m) for q in range(flat.shape[1])], axis=1)
+    return start + np.cumsum(per_time, axis=0).reshape(m, k + 1, k + 1)
+
+
+def quadratic_form(moments: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """:math:`a_j^\top M_j a_j` for each time *j* (coef: (m, k+1)); clipped at 0 against rounding."""
+    return np.maximum(np.einsum("mi,mij,mj->m", coef, moments, coef), 0.0)
+
+
+def robust_var_log_survival(rt: RiskTable, t: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
+    """Robust (cluster) variance of :math:`\log S(t_j)` at every time of the risk table.
+
+    Row *i* influences :math:`\log S(t)` by :math:`-w_i (d_i u(T_i) - B(T_i))` once :math:`T_i \le t`
+    and by :math:`w_i B(t)` while at risk, :math:`B(t) = \sum_{t_j \le t} h_j / (Y_j - D_j)`; the cluster
+    sums are accumulated by :func:`cluster_moments`.
+    """
     B = np.cumsum(rt.hazard * rt.inv_surviving)
-    w = rt.weight
-    alpha = w * (rt.event * rt.inv_surviving[rt.idx] - B[rt.idx])
-    if clusters is None:
-        sa2 = np.cumsum(np.bincount(rt.idx, weights=alpha**2, minlength=m))
-        sb2 = np.bincount(rt.idx, weights=w**2, minlength=m)[::-1].cumsum()[::-1]
-        sb2 = np.r_[sb2[1:], 0.0]  # weight still at risk strictly after t_j
-        return sa2 + B**2 * sb2
-    order = np.lexsort((t, clusters))
-    c, al, ww, ix = clusters[order], alpha[order], w[order], rt.idx[order]
-    start = np.r_[True, c[1:] != c[:-1]]
-    grp = np.cumsum(start) - 1
-    cs_a = np.cumsum(al)
-    a_after = cs_a - (cs_a - al)[start][grp]
-    cs_w = np.cumsum(ww)
-    total_w = np.bincount(grp, weights=ww)
-    b_after = total_w[grp] - (cs_w - (cs_w - ww)[start][grp])
-    a_before, b_before = a_after - al, b_after + ww
-    sa2 = np.cumsum(np.bincount(ix, weights=a_after**2 - a_before**2, minlength=m))
-    sab = np.cumsum(np.bincount(ix, weights=a_after * b_after - a_before * b_before, minlength=m))
-    sb2 = np.dot(total_w, total_w) + np.cumsum(np.bincount(ix, weights=b_after**2 - b_before**2, minlength=m))
-    return np.maximum(sa2 - 2 * B * sab + B**2 * sb2, 0.0)
+    departed = (rt.weight * (rt.event * rt.inv_surviving[rt.idx] - B[rt.idx]))[:, None]
+    mom = cluster_moments(t, rt.idx, rt.time.size, departed, rt.weight, clusters)
+    return quadratic_form(mom, np.column_stack([np.ones_like(B), -B]))
 
 
 def area_under(rt: RiskTable, tau: float) -> tuple[float, np.ndarray]:

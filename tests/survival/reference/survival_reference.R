@@ -85,6 +85,8 @@ for (tau in c(100, 250.5)) {
     est[g] <- sum(c(1, ss) * diff(c(0, pmin(tt, tau), tau)))
     k <- max(which(tt <= tau))
     rk_inf[[g]] <- -inf[, k]
+    # convention check: for survfit (KM) the influence already carries the weights
+    stopifnot(isTRUE(all.equal(sqrt(sum(inf[, k]^2)), split(fit$std.err, rep(1:2, fit$strata))[[g]][k])))
     risk[g] <- 1 - ss[k]
   }
   ids <- union(names(rm_inf[[1]]), names(rm_inf[[2]]))
@@ -121,8 +123,30 @@ add_aj <- function(name, fit, times) {
 }
 syn$state <- factor(syn$etype, 0:2, c("censor", "reoffence", "death"))
 add_aj("syn_aj", survfit(Surv(time, state) ~ group, data = syn, id = row), c(30, 100, 200, 365))
-add_aj("syn_aj_weighted_cluster", survfit(Surv(time, state) ~ group, data = syn, id = row, weights = w,
-                                          cluster = cl), c(30, 100, 200, 365))
+add_aj("syn_aj_weighted", survfit(Surv(time, state) ~ group, data = syn, id = row, weights = w),
+       c(30, 100, 200, 365))
+# survival 3.5 ignores cluster= in multi-state survfit when id= is given (the SEs equal the
+# unclustered ones), so the clustered SE is built from R's per-row influence (influence = TRUE),
+# weighted and summed within clusters of cl.
+fit <- survfit(Surv(time, state) ~ group, data = syn, id = row, weights = w, influence = TRUE)
+times <- c(30, 100, 200, 365)
+strata_times <- split(fit$time, rep(seq_along(fit$strata), fit$strata))
+strata_p <- split(seq_along(fit$time), rep(seq_along(fit$strata), fit$strata))
+for (g in 1:2) {
+  inf <- fit$influence.pstate[[g]]
+  offset <- ncol(inf) - length(strata_times[[g]])  # a leading column for time 0 when present
+  rows <- as.integer(rownames(inf))
+  clus <- syn$cl[rows]
+  wts <- syn$w[rows]  # influence.pstate is d(estimate)/d(weight): the IJ term is weight x that
+  for (k in 1:2) for (ta in times) {
+    j <- max(which(strata_times[[g]] <= ta))
+    # check the convention: unclustered, it reproduces R's own std.err
+    stopifnot(isTRUE(all.equal(sqrt(sum((wts * inf[, j + offset, k + 1])^2)), fit$std.err[strata_p[[g]][j], k + 1])))
+    se <- sqrt(sum(rowsum(wts * inf[, j + offset, k + 1], clus)^2))
+    aj_rows[[paste("cl", g, k, ta)]] <- data.frame(model = "syn_aj_weighted_cluster", group = g - 1, time = ta,
+                                                   cause = k, cif = fit$pstate[strata_p[[g]][j], k + 1], std_err = se)
+  }
+}
 out(do.call(rbind, aj_rows), "r_aj.csv")
 cat("R", R.version.string, "survival", as.character(packageVersion("survival")), "\n",
     file = file.path(here, "r_versions.txt"))
