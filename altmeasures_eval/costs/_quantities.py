@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from altmeasures_eval._errors import ConfigError, DataContractError
-from altmeasures_eval.population._bed_days import _EPOCH, _days, _union_overlap
+from altmeasures_eval.population._bed_days import _union_overlap, person_intervals
 from altmeasures_eval.schema import SEVERITY_OTHER, SEVERITY_TIERS
 
 __all__ = ["CostQuantities", "cost_quantities", "count_treatment_days", "discount_factors"]
@@ -36,19 +36,9 @@ def count_treatment_days(
     date. Returns columns ``treatment_days_{modality}_{h}`` (NaN when the window passes the extract
     date), indexed like ``cohort``; no identifiers.
     """
-    for col in ("person_id", "index_date"):
-        if col not in cohort.columns:
-            raise DataContractError(f"cohort lacks column {col!r}")
+    idx, ext, pairs, row, a, e = person_intervals(
+        cohort, treatment_episodes, extract_date, ("start_date", "end_date"), other=("modality",))
     n = len(cohort)
-    ext = float((pd.Timestamp(extract_date) - _EPOCH).days)
-    idx = _days(cohort["index_date"])
-    rows_of = pd.DataFrame({"_row": np.arange(n), "person_id": cohort["person_id"].to_numpy()})
-    ep = treatment_episodes[["person_id", "modality", "start_date", "end_date"]]
-    pairs = rows_of.merge(ep, on="person_id", how="inner")
-    row = pairs["_row"].to_numpy()
-    a = _days(pairs["start_date"])
-    e = _days(pairs["end_date"])
-    e = np.where(np.isnan(e), ext, e)
     out = {}
     for mod in sorted(pairs["modality"].dropna().unique()):
         m = (pairs["modality"] == mod).to_numpy()

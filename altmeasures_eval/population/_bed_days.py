@@ -56,6 +56,39 @@ def _union_overlap(row: np.ndarray, start: np.ndarray, end: np.ndarray, w0: np.n
     return np.bincount(row, weights=add, minlength=n)
 
 
+def person_intervals(
+    cohort: pd.DataFrame,
+    table: pd.DataFrame,
+    extract_date: pd.Timestamp | str,
+    dates: tuple[str, str],
+    keep: Sequence[str] = (),
+    other: Sequence[str] = (),
+) -> tuple[np.ndarray, float, pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """Pair each cohort row with its person's intervals (spells or episodes), as day numbers.
+
+    Returns the index day of every cohort row, the extract day, the paired frame (with the cohort
+    columns ``keep`` and the table columns ``other``), the cohort row of each pair, and the start
+    and end day of each interval (open intervals end at the extract date).
+    """
+    for col in ("person_id", "index_date", *keep):
+        if col not in cohort.columns:
+            raise DataContractError(f"cohort lacks column {col!r}; pass the table built by "
+                                    "altmeasures_eval.cohort.build_cohort (ids stay in memory)")
+    extract_day = float((pd.Timestamp(extract_date) - _EPOCH).days)
+    idx_day = _days(cohort["index_date"])
+    if np.isnan(idx_day).any():
+        row = int(np.flatnonzero(np.isnan(idx_day))[0])
+        raise DataContractError(f"cohort, column 'index_date', row {row}: empty; every index event "
+                                "needs a decision date")
+    rows_of = pd.DataFrame({"_row": np.arange(len(cohort)), "person_id": cohort["person_id"].to_numpy(),
+                            **{k: cohort[k].to_numpy() for k in keep}})
+    pairs = rows_of.merge(table[["person_id", *other, *dates]], on="person_id", how="inner")
+    start = _days(pairs[dates[0]])
+    end = _days(pairs[dates[1]])
+    return (idx_day, extract_day, pairs, pairs["_row"].to_numpy(), start,
+            np.where(np.isnan(end), extract_day, end))
+
+
 def count_bed_days(
     cohort: pd.DataFrame,
     custody_spells: pd.DataFrame,
@@ -85,25 +118,10 @@ def count_bed_days(
         ``bed_days_total_{h}`` (their union; equals the sum unless spells of both kinds overlap,
         in which case ``later`` is ``total - index``).
     """
-    for col in ("person_id", "index_case_id", "index_date"):
-        if col not in cohort.columns:
-            raise DataContractError(f"cohort lacks column {col!r}; pass the table built by "
-                                    "altmeasures_eval.cohort.build_cohort (ids stay in memory)")
-    extract_day = float((pd.Timestamp(extract_date) - _EPOCH).days)
+    idx_day, extract_day, pairs, row, a, r = person_intervals(
+        cohort, custody_spells, extract_date, ("admission_date", "release_date"),
+        keep=("index_case_id",), other=("case_id",))
     n = len(cohort)
-    idx_day = _days(cohort["index_date"])
-    if np.isnan(idx_day).any():
-        row = int(np.flatnonzero(np.isnan(idx_day))[0])
-        raise DataContractError(f"cohort, column 'index_date', row {row}: empty; every index event "
-                                "needs a decision date")
-    rows_of = pd.DataFrame({"_row": np.arange(n), "person_id": cohort["person_id"].to_numpy(),
-                            "index_case_id": cohort["index_case_id"].to_numpy()})
-    sp = custody_spells[["person_id", "case_id", "admission_date", "release_date"]]
-    pairs = rows_of.merge(sp, on="person_id", how="inner")
-    row = pairs["_row"].to_numpy()
-    a = _days(pairs["admission_date"])
-    r = _days(pairs["release_date"])
-    r = np.where(np.isnan(r), extract_day, r)
     is_index = (pairs["case_id"] == pairs["index_case_id"]).to_numpy()
     out = {}
     for h in horizons:

@@ -33,7 +33,7 @@ def _integral(times: np.ndarray, surv: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class LengthOfStay:
+class LengthOfStay(ResultMixin):
     """Kaplan-Meier estimate of time served, by group.
 
     Attributes
