@@ -37,8 +37,11 @@ class CsvFormat:
 
 def detect_encoding(path: Path) -> str:
     """The encoding of a text file: its BOM, else UTF-8 when the first MiB decodes, else the best
-    guess of charset-normalizer (which cannot tell latin-1 from cp1252 on plain accents: both give
-    the same letters there)."""
+    guess of charset-normalizer on that MiB, named cp1252 when cp1252 reads the sample the same way.
+
+    A guess on a sample can be wrong: production extracts should declare their encoding (mapping
+    ``[csv] encoding``); the quality report says which encoding was detected.
+    """
     with open(path, "rb") as fh:
         sample = fh.read(_SAMPLE_BYTES)
     for bom, name in _BOMS:
@@ -50,7 +53,16 @@ def detect_encoding(path: Path) -> str:
     except UnicodeDecodeError:
         pass
     best = charset_normalizer.from_bytes(sample).best()
-    return best.encoding if best is not None else "cp1252"
+    if best is None:
+        return "cp1252"
+    # Single-byte code pages often decode a sample identically (é, î, ç sit at the same bytes in
+    # cp1250 and cp1252): then name cp1252, the commonest Windows export encoding.
+    try:
+        if sample.decode("cp1252") == str(best):
+            return "cp1252"
+    except UnicodeDecodeError:
+        pass
+    return best.encoding
 
 
 def detect_delimiter(header: str, more: list[str]) -> str:

@@ -1,0 +1,193 @@
+"""Every reader returns the same canonical data set: CSV (any delimiter/encoding, BOMs), Parquet,
+Excel (one sheet per table), SQLite through SQLAlchemy (file and URL)."""
+
+from __future__ import annotations
+
+import codecs
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from altmeasures_eval import DataContractError
+from altmeasures_eval.io import (
+    ingest,
+    read_dataset,
+    write_dataset,
+    write_excel,
+    write_sql,
+)
+from altmeasures_eval.schema import Dataset
+
+TABLES = ("persons", "cases", "custody_spells", "treatment_episodes", "prison_capacity")
+
+
+def assert_same(got: Dataset, want: Dataset) -> None:
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
+    assert got.extract == want.extract
+    assert got.rejects.empty
+
+
+def _recode(folder: Path, *, sep: str, encoding: str, bom: bytes = b"") -> None:
+    for path in folder.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        text = frame.to_csv(index=False, sep=sep)
+        path.write_bytes(bom + text.encode(encoding))
+
+
+def _with_accents(valid: Dataset) -> Dataset:
+    persons = valid.persons.assign(jurisdiction=["Évora", "Évora", "Nîmes", "Nîmes", "Besançon"])
+    capacity = valid.prison_capacity.assign(jurisdiction=["Évora", "Évora", "Nîmes"])
+    return Dataset(
+        persons=persons, cases=valid.cases, custody_spells=valid.custody_spells,
+        treatment_episodes=valid.treatment_episodes, extract=valid.extract, prison_capacity=capacity,
+    )
+
+
+def test_csv_roundtrip_is_canonical(valid: Dataset, valid_csv: Path) -> None:
+    assert_same(read_dataset(valid_csv), valid)
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "utf-8"])
+def test_csv_delimiter_and_encoding_detected(tmp_path: Path, valid: Dataset, sep: str, encoding: str) -> None:
+    data = _with_accents(valid)
+    folder = write_dataset(data, tmp_path / "d")
+    _recode(folder, sep=sep, encoding=encoding)
+    result = ingest(folder)
+    assert result.valid
+    assert_same(result.dataset, data)
+    src = result.sources["persons"]
+    assert src.delimiter == sep and src.detected
+    # latin-1 and cp1252 agree on these letters: the detector may name either.
+    assert codecs.lookup(src.encoding).name in {"utf-8", "latin-1", "iso8859-1", "cp1252", "iso8859-15"}
+
+
+def test_csv_declared_encoding_and_delimiter(tmp_path: Path, valid: Dataset) -> None:
+    data = _with_accents(valid)
+    folder = write_dataset(data, tmp_path / "d")
+    _recode(folder, sep=";", encoding="cp1252")
+    result = ingest(folder, encoding="cp1252", delimiter=";")
+    assert_same(result.dataset, data)
+    assert not result.sources["persons"].detected
+
+
+@pytest.mark.parametrize(
+    ("bom", "encoding"),
+    [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")],
+)
+def test_csv_byte_order_marks(tmp_path: Path, valid: Dataset, bom: bytes, encoding: str) -> None:
+    data = _with_accents(valid)
+    folder = write_dataset(data, tmp_path / "d")
+    _recode(folder, sep=",", encoding=encoding, bom=bom)
+    assert_same(read_dataset(folder), data)
+
+
+def test_csv_wrong_declared_encoding_is_a_clear_error(tmp_path: Path, valid: Dataset) -> None:
+    folder = write_dataset(_with_accents(valid), tmp_path / "d")
+    _recode(folder, sep=",", encoding="latin-1")
+    with pytest.raises(DataContractError, match=r"persons.csv: cannot decode the file as utf-8 \(declared\)"):
+        read_dataset(folder, encoding="utf-8")
+
+
+def test_csv_empty_strings_and_blank_lines(valid: Dataset, valid_csv: Path) -> None:
+    path = valid_csv / "cases.csv"
+    lines = path.read_text().splitlines()
+    # A blank line after the header moves every data row down one line; a trailing blank line.
+    path.write_text("\n".join([lines[0], "", *lines[1:], "", ""]) + "\n")
+    result = ingest(valid_csv)
+    assert result.valid
+    assert result.sources["cases"].blank_lines == 3 and result.sources["cases"].input_rows == 6
+    assert_same(result.dataset, valid)
+    # Source rows stay the true line numbers: break the first case (now on line 3).
+    path.write_text(path.read_text().replace("060111", "X", 1))
+    problems = ingest(valid_csv).problems
+    assert problems[["column", "source_row", "value"]].values.tolist() == [["iccs_code", 3, "X"]]
+
+
+def test_parquet(tmp_path: Path, valid: Dataset) -> None:
+    folder = write_dataset(valid, tmp_path / "pq", format="parquet")
+    assert_same(read_dataset(folder), valid)
+
+
+def test_parquet_with_text_columns_and_source_rows(tmp_path: Path, valid: Dataset) -> None:
+    folder = write_dataset(valid, tmp_path / "pq", format="parquet")
+    text = pd.read_csv(write_dataset(valid, tmp_path / "csv") / "cases.csv", dtype=str)
+    text.loc[4, "stage"] = "appeal"  # 5th row of the Parquet file
+    text.to_parquet(folder / "cases.parquet", index=False)
+    (problem,) = ingest(folder).problems.itertuples()
+    assert (problem.file, problem.column, problem.source_row, problem.value) == ("cases.parquet", "stage", 5, "appeal")
+
+
+def test_excel_workbook(tmp_path: Path, valid: Dataset) -> None:
+    path = write_excel(valid, tmp_path / "extract.xlsx")
+    assert_same(read_dataset(path), valid)
+    # The same workbook inside a folder, with extract.toml beside it.
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    path.rename(folder / "data.xlsx")
+    assert_same(read_dataset(folder), valid)
+
+
+def test_excel_numeric_cells_and_sheet_rows(tmp_path: Path, valid: Dataset) -> None:
+    path = write_excel(valid, tmp_path / "extract.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["persons"]
+    sheet["A2"] = 101  # a numeric identifier cell: read as "101", not "101.0"
+    sheet["C3"] = 1985.0  # a float year
+    for sheet_name, cells in (("cases", ("B2", "B3")), ("custody_spells", ("B2", "B3"))):
+        for cell in cells:  # every reference to P1
+            book[sheet_name][cell] = 101
+    book["cases"]["F4"] = "appeal"  # sheet row 4
+    book.save(path)
+    result = ingest(path)
+    assert result.dataset.persons.loc[0, "person_id"] == "101"
+    assert result.dataset.persons.loc[1, "birth_year"] == 1985
+    (problem,) = result.problems.itertuples()
+    assert (problem.file, problem.column, problem.source_row, problem.value) == ("extract.xlsx!cases", "stage", 4, "appeal")
+
+
+@pytest.mark.parametrize("as_url", [False, True])
+def test_sqlite_database(tmp_path: Path, valid: Dataset, as_url: bool) -> None:
+    db = tmp_path / "extract.sqlite"
+    write_sql(valid, f"sqlite:///{db}")
+    assert_same(read_dataset(f"sqlite:///{db}" if as_url else db), valid)
+
+
+def test_sqlite_source_row_is_rowid(tmp_path: Path, valid: Dataset) -> None:
+    db = tmp_path / "extract.db"
+    write_sql(valid, f"sqlite:///{db}")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM treatment_episodes WHERE rowid = 2")  # E2: rowids now 1 and 3
+        conn.execute("UPDATE treatment_episodes SET modality = 'methadone' WHERE rowid = 3")
+    (problem,) = ingest(db).problems.itertuples()
+    assert (problem.table, problem.column, problem.source_row, problem.value) == (
+        "treatment_episodes", "modality", 3, "methadone"
+    )
+
+
+def test_sqlite_extract_toml_beside_the_file(tmp_path: Path, valid: Dataset) -> None:
+    db = tmp_path / "extract.sqlite"
+    write_sql(valid, f"sqlite:///{db}")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE extract")
+    with pytest.raises(DataContractError, match="missing_extract"):
+        read_dataset(db)
+    (tmp_path / "extract.toml").write_text('country = "XYZ"\nextract_date = "2025-06-30"\nsource = "hand-made test fixture"\n')
+    assert_same(read_dataset(db), valid)
+
+
+def test_prison_capacity_is_optional(tmp_path: Path, valid: Dataset, valid_csv: Path) -> None:
+    (valid_csv / "prison_capacity.csv").unlink()
+    assert read_dataset(valid_csv).prison_capacity is None
+
+
+def test_unsupported_and_missing_sources(tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(DataContractError, match="unsupported source file type '.json'"):
+        read_dataset(tmp_path / "x.json")
+    with pytest.raises(DataContractError, match="not found"):
+        read_dataset(tmp_path / "nowhere")
