@@ -157,15 +157,16 @@ def _run_checks(frames: dict[str, pd.DataFrame], files: dict[str, str], extract:
 
 
 def _without_repeats(checked: list[pd.DataFrame], parsed: pd.DataFrame) -> list[pd.DataFrame]:
-    """Drop "required value" failures of cells emptied because their value did not parse (or had
-    no mapped code): the parse problem already names the cell and shows the value as written."""
+    """Drop check failures of cells emptied because their value did not parse (or had no mapped
+    code): "required value", "empty but not pending" ... are consequences, and the parse problem
+    already names the cell and shows the value as written."""
     if parsed.empty:
         return checked
     seen = pd.MultiIndex.from_frame(parsed[["table", "column", "source_row"]].astype(str))
     out = []
     for part in checked:
         key = pd.MultiIndex.from_frame(part[["table", "column", "source_row"]].astype(str))
-        out.append(part[~(part["check"].eq("required_value") & key.isin(seen))])
+        out.append(part[~key.isin(seen)])
     return out
 
 
