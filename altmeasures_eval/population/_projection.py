@@ -360,6 +360,12 @@ def _attach(paths: pd.DataFrame, cap: pd.DataFrame | None, observed: pd.DataFram
             for name in paths.loc[m, "scenario"].unique():
                 mm = m & (paths["scenario"] == name)
                 paths.loc[mm, "observed"] = obs
+    parts = paths[(paths["jurisdiction"] != "all") & ~paths["projected"]]
+    if (paths["jurisdiction"] == "all").any() and parts["observed"].notna().all():
+        total = parts.groupby(["scenario", "month"])["observed"].sum()
+        m = (paths["jurisdiction"] == "all") & ~paths["projected"]
+        key = pd.MultiIndex.from_arrays([paths.loc[m, "scenario"], paths.loc[m, "month"]])
+        paths.loc[m, "observed"] = total.reindex(key).to_numpy()
     paths["capacity"] = np.nan
     if cap is not None:
         c = cap.pivot_table(index="month", columns="jurisdiction", values="capacity", aggfunc="sum")

@@ -49,3 +49,8 @@ def make_tables(
 @pytest.fixture(scope="session")
 def tables():
     return make_tables()
+
+
+@pytest.fixture(scope="session")
+def tables_two():
+    return make_tables(jurisdictions=("A", "B"), n_months=48, seed=2)
