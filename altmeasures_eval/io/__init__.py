@@ -7,6 +7,7 @@ every problem found; :func:`quality_report` summarises a data set and its proble
 
 from altmeasures_eval.io._mapping import Mapping, TableMapping, load_mapping
 from altmeasures_eval.io._problems import PROBLEM_COLUMNS, WITHHELD, format_problems
+from altmeasures_eval.io._quality import QualityReport, quality_report
 from altmeasures_eval.io._read import Ingestion, TableSource, ingest, read_dataset
 from altmeasures_eval.io._write import write_dataset, write_excel, write_extract_toml, write_sql
 
@@ -15,11 +16,13 @@ __all__ = [
     "WITHHELD",
     "Ingestion",
     "Mapping",
+    "QualityReport",
     "TableMapping",
     "TableSource",
     "format_problems",
     "ingest",
     "load_mapping",
+    "quality_report",
     "read_dataset",
     "write_dataset",
     "write_excel",
