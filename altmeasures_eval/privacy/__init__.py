@@ -5,9 +5,12 @@ Called at ingestion (:func:`guard_direct_identifiers`), in the data-quality repo
 (disclosure control).
 """
 
-from altmeasures_eval.privacy import _identifiers, _kanonymity, _pseudonymise
+from altmeasures_eval.privacy import _identifiers, _kanonymity, _pseudonymise, _scan, _suppression
 from altmeasures_eval.privacy._identifiers import *  # noqa: F403
 from altmeasures_eval.privacy._kanonymity import *  # noqa: F403
 from altmeasures_eval.privacy._pseudonymise import *  # noqa: F403
+from altmeasures_eval.privacy._scan import *  # noqa: F403
+from altmeasures_eval.privacy._suppression import *  # noqa: F403
 
-__all__ = [*_identifiers.__all__, *_kanonymity.__all__, *_pseudonymise.__all__]
+__all__ = [*_identifiers.__all__, *_kanonymity.__all__, *_pseudonymise.__all__,
+           *_scan.__all__, *_suppression.__all__]
