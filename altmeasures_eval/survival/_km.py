@@ -47,7 +47,7 @@ def choose_variance(variance: Variance, w: np.ndarray | None, cluster: str | Non
 def loglog_interval(s: np.ndarray, var_log_s: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise interval for S on the log(-log) scale (Kalbfleisch and Prentice)."""
     z = z_quantile(alpha)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         se_ll = np.sqrt(var_log_s) / np.abs(np.log(s))
         low = s ** np.exp(z * se_ll)
         high = s ** np.exp(-z * se_ll)

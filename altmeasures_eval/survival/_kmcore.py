@@ -97,7 +97,7 @@ def cluster_variance(influence: np.ndarray, clusters: np.ndarray | None) -> floa
 
 def cluster_moments(t: np.ndarray, idx: np.ndarray, m: int, departed: np.ndarray, w: np.ndarray,
                     clusters: np.ndarray | None) -> np.ndarray:
-    """Cumulative cross-products :math:`M(t_j) = \sum_c v_c(t_j) v_c(t_j)^\top` of cluster states.
+    r"""Cumulative cross-products :math:`M(t_j) = \sum_c v_c(t_j) v_c(t_j)^\top` of cluster states.
 
     A row's influence on a curve at time *t* is linear in a few time-dependent coefficients: it
     contributes ``departed[i]`` (k values) once it has left the risk set (:math:`T_i \le t`) and
@@ -141,7 +141,7 @@ def quadratic_form(moments: np.ndarray, coef: np.ndarray) -> np.ndarray:
 
 
 def robust_var_log_survival(rt: RiskTable, t: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
-    """Robust (cluster) variance of :math:`\log S(t_j)` at every time of the risk table.
+    r"""Robust (cluster) variance of :math:`\log S(t_j)` at every time of the risk table.
 
     Row *i* influences :math:`\log S(t)` by :math:`-w_i (d_i u(T_i) - B(T_i))` once :math:`T_i \le t`
     and by :math:`w_i B(t)` while at risk, :math:`B(t) = \sum_{t_j \le t} h_j / (Y_j - D_j)`; the cluster
