@@ -25,7 +25,7 @@ from altmeasures_eval.privacy import (
     pseudonymise_ids,
 )
 from altmeasures_eval.privacy import _pseudonymise
-from altmeasures_eval.schema import Dataset, ExtractInfo
+from altmeasures_eval.schema import Dataset
 
 KEY = b"k" * 32
 
@@ -159,75 +159,8 @@ def test_load_key_refuses_short_and_missing_keys(tmp_path, monkeypatch: pytest.M
 
 
 # --- pseudonymise_dataset -----------------------------------------------------------------------
-def _dataset() -> Dataset:
-    d = pd.to_datetime
-    persons = pd.DataFrame(
-        {
-            "person_id": ["p1", "p2", "p3"],
-            "sex": ["male", "female", "male"],
-            "birth_year": pd.array([1980, 1990, None], dtype="Int64"),
-            "jurisdiction": ["A", "A", "B"],
-            "death_date": d([None, None, None]),
-            "death_cause": [None, None, None],
-        }
-    )
-    cases = pd.DataFrame(
-        {
-            "case_id": ["c1", "c2", "c3", "p1"],  # 'p1' as a case id: a different namespace
-            "person_id": ["p1", "p1", "p2", "p3"],
-            "offence_date": d(["2020-01-01"] * 4),
-            "iccs_code": ["060111"] * 4,
-            "substance": ["cannabis"] * 4,
-            "stage": ["trial"] * 4,
-            "decision_date": d(["2020-02-01"] * 4),
-            "outcome": ["proven"] * 4,
-            "disposition": ["custody", "fine", "probation", "custody"],
-            "measure_days": pd.array([30, None, 180, 60], dtype="Int64"),
-        }
-    )
-    spells = pd.DataFrame(
-        {
-            "spell_id": ["s1", "s2"],
-            "person_id": ["p1", "p3"],
-            "case_id": ["c1", None],
-            "admission_date": d(["2020-02-01", "2020-03-01"]),
-            "release_date": d(["2020-03-01", None]),
-            "custody_type": ["sentenced", "pre_trial"],
-        }
-    )
-    episodes = pd.DataFrame(
-        {
-            "episode_id": ["e1"],
-            "person_id": ["p2"],
-            "case_id": ["c3"],
-            "referral_source": ["justice"],
-            "modality": ["residential"],
-            "start_date": d(["2020-03-01"]),
-            "end_date": d([None]),
-            "completed": pd.array([None], dtype="boolean"),
-        }
-    )
-    rejects = pd.DataFrame(
-        {
-            "table": ["cases", "persons"],
-            "source_row": [7, 9],
-            "column": ["person_id", "birth_year"],
-            "value": ["p9", "19x0"],
-            "reason": ["unknown person", "not a year"],
-        }
-    )
-    return Dataset(
-        persons=persons,
-        cases=cases,
-        custody_spells=spells,
-        treatment_episodes=episodes,
-        extract=ExtractInfo(country="ESP", extract_date=pd.Timestamp("2021-01-01")),
-        rejects=rejects,
-    )
-
-
-def test_dataset_ids_are_replaced_consistently_across_tables() -> None:
-    raw = _dataset()
+def test_dataset_ids_are_replaced_consistently_across_tables(raw_dataset: Dataset) -> None:
+    raw = raw_dataset
     out = pseudonymise_dataset(raw, KEY)
     person = dict(zip(raw.persons["person_id"], out.persons["person_id"]))
     case = dict(zip(raw.cases["case_id"], out.cases["case_id"]))
@@ -253,14 +186,14 @@ def test_dataset_ids_are_replaced_consistently_across_tables() -> None:
                 assert not set(frame[column].dropna()) & raw_ids
 
 
-def test_dataset_pseudonyms_match_pseudonymise_ids() -> None:
-    out = pseudonymise_dataset(_dataset(), KEY)
+def test_dataset_pseudonyms_match_pseudonymise_ids(raw_dataset: Dataset) -> None:
+    out = pseudonymise_dataset(raw_dataset, KEY)
     expected = pseudonymise_ids(["s1", "s2"], KEY, "spell").tolist()
     assert out.custody_spells["spell_id"].tolist() == expected
     assert out.treatment_episodes["episode_id"].tolist() == pseudonymise_ids(["e1"], KEY, "episode").tolist()
 
 
-def test_dataset_without_rejects_columns() -> None:
-    raw = _dataset()
+def test_dataset_without_rejects_columns(raw_dataset: Dataset) -> None:
+    raw = raw_dataset
     out = pseudonymise_dataset(Dataset(**{**raw.__dict__, "rejects": pd.DataFrame()}), KEY)
     assert out.rejects.empty
