@@ -1,0 +1,344 @@
+"""Weighted outcome contrasts for binary, count and continuous outcomes, with stated variances.
+
+Matching is preprocessing: any weights (a matching or weighting result, a weights column, an
+array, or none) enter the same estimator, the difference and ratio of weighted group means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from altmeasures_eval._errors import ConfigError, DataContractError
+from altmeasures_eval._parallel import parallel_map
+from altmeasures_eval.effects._results import SUMMARY_COLUMNS, EffectResult, wald_row
+from altmeasures_eval.matching import MatchResult, WeightResult, resolve_weights
+from altmeasures_eval.matching._design import numeric_column, treatment_array
+
+__all__ = ["estimate_effect", "weighted_mean_difference", "cluster_variance"]
+
+Variance = Literal["auto", "cluster", "robust", "sandwich", "bootstrap"]
+OutcomeType = Literal["auto", "binary", "count", "continuous"]
+DesignLike = MatchResult | WeightResult | pd.Series | np.ndarray | str | None
+
+
+def cluster_variance(phi: np.ndarray, codes: np.ndarray | None, n_params: int = 2) -> float:
+    """Variance from per-unit influence values: sum over clusters of (sum of phi in the cluster)^2,
+    with the small-sample factor of ``sandwich::vcovCL(type = "HC1")``: G/(G-1) * (N-1)/(N-K)
+    (with clusters) or N/(N-K) (each unit its own cluster)."""
+    n = len(phi)
+    if codes is None:
+        return float(np.sum(phi**2) * n / max(n - n_params, 1))
+    sums = np.bincount(codes, weights=phi)
+    g = int((np.bincount(codes) > 0).sum())
+    return float(np.sum(sums**2) * g / max(g - 1, 1) * (n - 1) / max(n - n_params, 1))
+
+
+def _group_influence(y: np.ndarray, t: np.ndarray, w: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """Weighted (Hajek) means by group and their influence values, weights taken as fixed."""
+    w1, w0 = np.where(t == 1, w, 0.0), np.where(t == 0, w, 0.0)
+    W1, W0 = w1.sum(), w0.sum()
+    m1, m0 = float(w1 @ y / W1), float(w0 @ y / W0)
+    return m1, m0, w1 * (y - m1) / W1, w0 * (y - m0) / W0
+
+
+_DW = {  # d weight / d linear predictor, for (treated, control), as functions of e
+    "ATE": (lambda e: -(1 - e) / e, lambda e: e / (1 - e)),
+    "ATT": (lambda e: np.zeros_like(e), lambda e: e / (1 - e)),
+    "ATC": (lambda e: -(1 - e) / e, lambda e: np.zeros_like(e)),
+    "ATO": (lambda e: -e * (1 - e), lambda e: e * (1 - e)),
+}
+
+
+def _ps_sandwich_influence(y, t, w, e, X, estimand):
+    """Influence values of the weighted means that account for the estimated logistic score.
+
+    Stacked M-estimation (Lunceford and Davidian 2004): the logistic score equations
+    sum X (T - e) = 0 and the weighted-mean equations sum w_g(e) 1{T=g} (Y - mu_g) = 0. The
+    linearisation gives phi_g = [w 1{T=g}(Y - mu_g) + D_g H^{-1} X (T - e)] / W_g with
+    H = sum e(1-e) X X' and D_g = sum 1{T=g} (Y - mu_g) dw_g/deta X'.
+    """
+    m1, m0, phi1, phi0 = _group_influence(y, t, w)
+    H = (X * (e * (1 - e))[:, None]).T @ X
+    score = X * (t - e)[:, None]
+    Hinv_score = np.linalg.solve(H, score.T).T  # n x p
+    out = []
+    for g, m, phi, dw in ((1, m1, phi1, _DW[estimand][0]), (0, m0, phi0, _DW[estimand][1])):
+        ind = t == g
+        W = w[ind].sum()
+        D = ((ind * (y - m) * dw(e))[:, None] * X).sum(axis=0)
+        out.append(phi + (Hinv_score @ D) / W)
+    return m1, m0, out[0], out[1]
+
+
+def _measures(m1, m0, phi1, phi0, binary: bool) -> list[tuple[str, float, np.ndarray, bool]]:
+    diff = ("risk_difference" if binary else "mean_difference", m1 - m0, phi1 - phi0, False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_if = phi1 / m1 - phi0 / m0
+    ratio = ("risk_ratio" if binary else "rate_ratio", m1 / m0 if m0 != 0 else np.nan, ratio_if, True)
+    return [diff, ratio]
+
+
+def weighted_mean_difference(
+    y: np.ndarray, treatment: np.ndarray, weights: np.ndarray | None = None,
+    cluster: np.ndarray | None = None, alpha: float = 0.05,
+) -> dict[str, float]:
+    """Low-level weighted difference in means (treated - control) with a robust or cluster-robust SE.
+
+    For callers that hold arrays (e.g. ``population``'s bed-days): returns a mapping with
+    ``estimate, se, ci_low, ci_high, p_value, n``. Weights are taken as fixed; the SE is the HC1
+    sandwich of the weighted regression of y on treatment (clustered when ``cluster`` is given).
+    """
+    y = np.asarray(y, dtype=float)
+    t = np.asarray(treatment).astype(int)
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    ok = np.isfinite(y) & (w > 0)
+    codes = None if cluster is None else pd.factorize(np.asarray(cluster)[ok])[0]
+    m1, m0, p1, p0 = _group_influence(y[ok], t[ok], w[ok])
+    se = np.sqrt(cluster_variance(p1 - p0, codes))
+    row = wald_row(m1 - m0, se, int(ok.sum()), alpha, False)
+    row.pop("scale")
+    return row
+
+
+def _outcome_kind(y: np.ndarray, outcome_type: OutcomeType, outcome: str) -> bool:
+    if outcome_type == "auto":
+        return bool(np.isin(y, (0.0, 1.0)).all())
+    if outcome_type == "binary":
+        if not np.isin(y, (0.0, 1.0)).all():
+            raise DataContractError(f"outcome {outcome!r} was declared binary but holds values other than 0/1")
+        return True
+    if outcome_type in ("count", "continuous"):
+        return False
+    raise ConfigError(f"outcome_type must be auto, binary, count or continuous, got {outcome_type!r}")
+
+
+def _resample_counts(rng: np.random.Generator, n_clusters: int) -> np.ndarray:
+    return rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters))
+
+
+def _boot_fixed(cl_sums: np.ndarray, binary: bool):
+    """Replicate function for the fixed-weight (pair/cluster) bootstrap on cluster-level sums."""
+    def rep(i: int, rng: np.random.Generator) -> np.ndarray:
+        c = _resample_counts(rng, cl_sums.shape[0])
+        s = c @ cl_sums  # [sum w1 y, sum w1, sum w0 y, sum w0]
+        m1, m0 = s[0] / s[1], s[2] / s[3]
+        return np.array([m1 - m0, np.log(m1 / m0) if m1 > 0 and m0 > 0 else np.nan])
+    return rep
+
+
+def _boot_refit(data, outcome, treatment, refit, codes, binary):
+    members = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+
+    def rep(i: int, rng: np.random.Generator) -> np.ndarray:
+        c = rng.integers(0, len(sizes), len(sizes))
+        idx = members[np.concatenate([np.arange(starts[k], starts[k] + sizes[k]) for k in c])]
+        sub = data.iloc[idx].reset_index(drop=True)
+        w, _, _ = resolve_weights(sub, refit(sub))
+        y = sub[outcome].to_numpy(dtype=float)
+        t = sub[treatment].to_numpy().astype(int)
+        m1, m0, _, _ = _group_influence(y, t, w)
+        return np.array([m1 - m0, np.log(m1 / m0) if m1 > 0 and m0 > 0 else np.nan])
+    return rep
+
+
+def _bca_interval(est: float, boots: np.ndarray, influence: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Bias-corrected and accelerated percentile interval (Efron 1987); acceleration from the
+    empirical influence values a = sum(phi^3) / (6 (sum phi^2)^1.5)."""
+    b = boots[np.isfinite(boots)]
+    prop = (np.sum(b < est) + 0.5 * np.sum(b == est)) / len(b)
+    z0 = stats.norm.ppf(np.clip(prop, 1e-10, 1 - 1e-10))
+    a = np.sum(influence**3) / (6.0 * np.sum(influence**2) ** 1.5)
+    zs = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
+    adj = stats.norm.cdf(z0 + (z0 + zs) / (1 - a * (z0 + zs)))
+    lo, hi = np.quantile(b, adj)
+    return float(lo), float(hi)
+
+
+def estimate_effect(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str = "treatment",
+    design: DesignLike = None,
+    *,
+    estimand: str | None = None,
+    outcome_type: OutcomeType = "auto",
+    variance: Variance = "auto",
+    cluster: str | None = None,
+    alpha: float = 0.05,
+    n_boot: int = 999,
+    ci_method: Literal["percentile", "bca"] = "percentile",
+    refit: Callable[[pd.DataFrame], Any] | None = None,
+    random_state: int | None = None,
+    n_jobs: int = 1,
+) -> EffectResult:
+    """Adjusted effect of the alternative measure (treatment = 1) vs custody (0) on an outcome.
+
+    Estimates the difference and the ratio of weighted mean outcomes, mu_1 - mu_0 and mu_1 / mu_0,
+    where mu_g = sum w Y 1{T=g} / sum w 1{T=g}. For a binary outcome these are the risk difference
+    and risk ratio; for counts (reoffences, bed-days, costs) the mean difference and rate ratio.
+    The weights define the population (ATT, ATC, ATE, ATO); the contrast is causal under no
+    unmeasured confounding, positivity and correct design (balance).
+
+    Parameters
+    ----------
+    design : MatchResult, WeightResult, str, array or None
+        Weights source: a matching or weighting result, a weights column, an array, or None (crude).
+    estimand : str, optional
+        Label of the target population (defaults to the design's).
+    outcome_type : {"auto", "binary", "count", "continuous"}
+        "auto": binary when every observed value is 0 or 1.
+    variance : {"auto", "cluster", "robust", "sandwich", "bootstrap"}
+        - ``cluster``: influence values summed within matched sets (``subclass``; Abadie and Spiess
+          2022) or within ``cluster``; HC1-type small-sample factor.
+        - ``robust``: HC1 sandwich of the weighted regression of Y on T, weights taken as fixed.
+        - ``sandwich``: M-estimation sandwich that accounts for the estimated logistic propensity
+          score (weighting results from :func:`~altmeasures_eval.matching.estimate_propensity`).
+        - ``bootstrap``: resample units, or matched sets / clusters (pair bootstrap), ``n_boot``
+          times; with ``refit`` the design is re-estimated in each replicate (e.g. re-fit the
+          propensity model); percentile or BCa intervals (``ci_method``); SE = SD of replicates.
+        - ``auto``: cluster for matching without replacement; sandwich for IPW/overlap weights from
+          a logistic score; robust otherwise (with a note).
+    cluster : str, optional
+        Column of a further clustering (e.g. ``person_id`` when a person has several index events).
+    refit : callable, optional
+        ``refit(resampled_data) -> design`` for a bootstrap that re-estimates the design.
+    random_state, n_jobs
+        Seed and worker processes for the bootstrap (results do not depend on ``n_jobs``).
+
+    Returns
+    -------
+    EffectResult
+        ``summary`` has two rows (difference, ratio); ``variance`` says which variance was used.
+
+    Notes
+    -----
+    Rows whose outcome is missing (not observable before the extract date) or whose weight is 0
+    are dropped; for matched sets this can leave incomplete sets, stated in ``notes``.
+    """
+    t_all = treatment_array(data, treatment, "outcome data")
+    y_all = numeric_column(data, outcome, "outcome data", allow_nan=True)
+    w_all, design_estimand, label = resolve_weights(data, design)
+    est_label = estimand or design_estimand or "ATE"
+    notes: list[str] = []
+    ok = np.isfinite(y_all) & (w_all > 0)
+    n_missing = int((~np.isfinite(y_all) & (w_all > 0)).sum())
+    if n_missing:
+        notes.append(f"{n_missing} units with {outcome!r} not observable were dropped")
+    y, t, w = y_all[ok], t_all[ok], w_all[ok]
+    if (t == 1).sum() == 0 or (t == 0).sum() == 0:
+        raise DataContractError(f"outcome {outcome!r}: no observable outcome in one group after weighting")
+    binary = _outcome_kind(y, outcome_type, outcome)
+
+    sub_codes = None
+    if isinstance(design, MatchResult) and not design.replace:
+        sub_codes = pd.factorize(design.subclass.to_numpy(dtype=float, na_value=np.nan)[ok])[0]
+        if n_missing:
+            notes.append("some matched sets lost members to missing outcomes; they still count as clusters")
+    user_codes = pd.factorize(data[cluster].to_numpy()[ok])[0] if cluster is not None else None
+
+    if variance == "auto":
+        if isinstance(design, MatchResult):
+            variance = "cluster" if not design.replace else "robust"
+            if design.replace:
+                notes.append("matching with replacement: robust variance with the matching weights taken as "
+                             "fixed; the Abadie-Imbens variance is not implemented yet, so prefer variance='bootstrap'")
+        elif isinstance(design, WeightResult) and design.propensity is not None \
+                and design.propensity.design is not None and design.estimand in _DW:
+            variance = "sandwich"
+        else:
+            variance = "cluster" if cluster is not None else "robust"
+    codes = user_codes if user_codes is not None else sub_codes
+    if variance == "cluster" and codes is None:
+        raise ConfigError("variance='cluster' needs matched sets (matching without replacement) or `cluster`")
+
+    if variance == "sandwich":
+        if not (isinstance(design, WeightResult) and design.propensity is not None
+                and design.propensity.design is not None):
+            raise ConfigError("variance='sandwich' needs a WeightResult built from a logistic PropensityScore")
+        e = design.propensity.score.to_numpy()[ok]
+        X = design.propensity.design[ok]
+        m1, m0, phi1, phi0 = _ps_sandwich_influence(y, t, w, e, X, design.estimand)
+        if design.modified:
+            notes.append("weights were truncated or units excluded; the sandwich treats that step as fixed")
+        if n_missing:
+            notes.append("the propensity model was fitted on all rows; the sandwich uses rows with observed outcome")
+        how = ("M-estimation sandwich accounting for the estimated logistic propensity score "
+               "(Lunceford & Davidian 2004)")
+    else:
+        m1, m0, phi1, phi0 = _group_influence(y, t, w)
+        how = ""
+    measures = _measures(m1, m0, phi1, phi0, binary)
+    n = int(ok.sum())
+    rows = {}
+    if variance in ("cluster", "robust", "sandwich"):
+        use = codes if variance == "cluster" else (user_codes if variance == "sandwich" else None)
+        if variance == "robust" and user_codes is not None:
+            use = user_codes
+        for name, est, phi, log in measures:
+            se = np.sqrt(cluster_variance(phi, use)) if np.all(np.isfinite(phi)) else np.nan
+            rows[name] = wald_row(est, se, n, alpha, log)
+        if variance == "cluster":
+            g = int(len(np.unique(codes)))
+            src = f"column {cluster!r}" if user_codes is not None else "matched sets (Abadie & Spiess 2022)"
+            how = f"cluster-robust on {src}, {g} clusters, HC1 factor; weights fixed"
+            if g < 50:
+                notes.append(f"only {g} clusters: cluster-robust SEs may be too small")
+        elif variance == "robust":
+            how = "robust (HC1 sandwich of weighted regression), weights taken as fixed" + (
+                f", clustered on {cluster!r}" if user_codes is not None else "")
+        elif user_codes is not None:
+            how += f", clustered on {cluster!r}"
+    elif variance == "bootstrap":
+        boot_codes = codes if codes is not None else np.arange(n)
+        if refit is None:
+            w1, w0 = np.where(t == 1, w, 0.0), np.where(t == 0, w, 0.0)
+            cl = np.column_stack([np.bincount(boot_codes, weights=v) for v in (w1 * y, w1, w0 * y, w0)])
+            fn = _boot_fixed(cl, binary)
+            what = "design held fixed"
+        else:
+            fn = _boot_refit(data.loc[ok].reset_index(drop=True), outcome, treatment, refit, boot_codes, binary)
+            what = "design re-estimated in every replicate"
+        reps = np.array(parallel_map(fn, n_boot, random_state=random_state, n_jobs=n_jobs))
+        unit = "matched sets" if (codes is not None and user_codes is None) else (
+            f"clusters of {cluster!r}" if user_codes is not None else "units")
+        how = f"bootstrap ({n_boot} replicates resampling {unit}, {what}), {ci_method} interval"
+        z = stats.norm.ppf(1 - alpha / 2)
+        for k, (name, est, phi, log) in enumerate(measures):
+            b = reps[:, k]
+            b = b[np.isfinite(b)]
+            point = np.log(est) if log else est
+            se = float(np.std(b, ddof=1))
+            if ci_method == "bca":
+                infl = np.bincount(boot_codes, weights=phi) if np.all(np.isfinite(phi)) else phi
+                lo, hi = _bca_interval(point, b, infl, alpha)
+            elif ci_method == "percentile":
+                lo, hi = np.quantile(b, [alpha / 2, 1 - alpha / 2])
+            else:
+                raise ConfigError(f"ci_method must be 'percentile' or 'bca', got {ci_method!r}")
+            p = 2 * stats.norm.sf(abs(point) / se) if se > 0 else np.nan
+            if log:
+                lo, hi = np.exp(lo), np.exp(hi)
+            rows[name] = dict(estimate=est, se=se, ci_low=float(lo), ci_high=float(hi), p_value=p, n=n,
+                              scale="log" if log else "identity")
+        notes.append(f"bootstrap p-values are normal approximations with the bootstrap SE (z = {z:.3f})")
+    else:
+        raise ConfigError(f"variance must be auto, cluster, robust, sandwich or bootstrap, got {variance!r}")
+
+    summary = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]
+    summary.index.name = "measure"
+    means = pd.DataFrame(
+        {"mean": [m1, m0], "n": [int((t == 1).sum()), int((t == 0).sum())],
+         "sum_weights": [float(w[t == 1].sum()), float(w[t == 0].sum())]},
+        index=pd.Index(["treated", "control"], name="group"),
+    )
+    if isinstance(design, MatchResult | WeightResult):
+        notes.extend(design.notes)
+    return EffectResult(summary=summary, means=means, outcome=outcome, estimand=est_label, design=label,
+                        variance=how, alpha=alpha, notes=tuple(notes), influence=measures[0][2])
