@@ -18,6 +18,7 @@ from altmeasures_eval.costs._quantities import (
 from altmeasures_eval.costs._uncertainty import (
     MonteCarlo,
     Sensitivity,
+    cost_effect_draws,
     monte_carlo,
     one_way_sensitivity,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "UnitCostTable",
     "benefit_cost",
     "compare_costs",
+    "cost_effect_draws",
     "cost_quantities",
     "count_treatment_days",
     "default_unit_costs",

@@ -11,11 +11,12 @@ import pandas as pd
 from altmeasures_eval._errors import DataContractError
 from altmeasures_eval.costs._quantities import OUTCOME, PROGRAMME, CostQuantities
 from altmeasures_eval.costs._unit import PERSPECTIVES, UnitCostTable
+from altmeasures_eval.effects import weighted_mean_difference
 from altmeasures_eval.population._base import ResultMixin
 
 __all__ = ["CostComparison", "compare_costs", "benefit_cost", "unit_price_vector"]
 
-EffectFn = Callable[[np.ndarray, np.ndarray, np.ndarray], Mapping[str, float]]
+EffectFn = Callable[..., Mapping[str, float]]
 
 DOMINANT = "dominant"
 DOMINATED = "dominated"
@@ -135,7 +136,9 @@ def compare_costs(
     unit_costs: UnitCostTable,
     weights: np.ndarray | None = None,
     estimand: str = "ATT",
-    effect: EffectFn | None = None,
+    cluster: np.ndarray | None = None,
+    effect: EffectFn | None = weighted_mean_difference,
+    alpha: float = 0.05,
 ) -> CostComparison:
     """Price the quantities, discount them, and compare the groups per person.
 
@@ -147,10 +150,15 @@ def compare_costs(
         Matching or weighting weights targeting ``estimand`` (from the matching layer), aligned
         with the cohort rows; ``None`` = an unadjusted comparison.
     estimand : {"ATT", "ATC", "ATE"}
-    effect : callable, optional
-        The effects layer's weighted mean-difference function
-        ``effect(y, treatment, weights) -> {"estimate", "se", "ci_low", "ci_high"}``, applied to the
-        per-person cost of each perspective and component.
+    cluster : array, optional
+        Cluster of each cohort row for the variance (matched set, or person).
+    effect : callable or None
+        Weighted mean difference with its interval, applied to the per-person cost of each
+        perspective and component: ``effect(y, treatment, weights, cluster=..., alpha=...) ->
+        {"estimate", "se", "ci_low", "ci_high"}``; default
+        :func:`altmeasures_eval.effects.weighted_mean_difference` (weights taken as fixed).
+        ``None``: point differences only.
+    alpha : float
 
     Returns
     -------
@@ -171,6 +179,7 @@ def compare_costs(
     w = np.ones(obs.sum()) if weights is None else np.asarray(weights, float)[obs]
     if not ((t == 1) & (w > 0)).any() or not ((t == 0) & (w > 0)).any():
         raise DataContractError("cost comparison needs people with positive weight in both groups")
+    cl = None if cluster is None else np.asarray(cluster)[obs]
     q = quantities.discounted(unit_costs.discount_rate, unit_costs.discount_timing)[obs]
     price, items, persp = unit_price_vector(list(q.columns), unit_costs)
     comp = [c.split("|")[1] for c in q.columns]
@@ -190,7 +199,7 @@ def compare_costs(
                "mean_custody": float(np.average(y[t == 0], weights=w[t == 0]))}
         rec["difference"] = rec["mean_alternative"] - rec["mean_custody"]
         if effect is not None:
-            res = effect(y, t, w)
+            res = effect(y, t, w, cluster=cl, alpha=alpha)
             rec.update({"difference": float(res["estimate"]), "se": float(res["se"]),
                         "ci_low": float(res["ci_low"]), "ci_high": float(res["ci_high"])})
         rows.append(rec)
@@ -203,8 +212,7 @@ def compare_costs(
     if unit_costs.placeholders:
         notes.append(f"placeholder unit costs used for: {', '.join(unit_costs.placeholders)}")
     if effect is None:
-        notes.append("no confidence interval: pass the effects layer's mean-difference function "
-                     "as `effect`")
+        notes.append("no confidence interval: effect=None")
     if weights is None:
         notes.append("unweighted: a raw comparison, not adjusted for differences between groups")
     left = int((~obs).sum())

@@ -16,8 +16,32 @@ from altmeasures_eval.costs._compare import (
 from altmeasures_eval.costs._quantities import PROGRAMME, CostQuantities
 from altmeasures_eval.costs._unit import UnitCostTable
 from altmeasures_eval.population._base import ResultMixin
+from altmeasures_eval.population._bootstrap import bootstrap_group_means
 
-__all__ = ["MonteCarlo", "monte_carlo", "Sensitivity", "one_way_sensitivity"]
+__all__ = ["MonteCarlo", "monte_carlo", "Sensitivity", "one_way_sensitivity", "cost_effect_draws"]
+
+
+def cost_effect_draws(
+    quantities: CostQuantities,
+    unit_costs: UnitCostTable,
+    weights: np.ndarray | None = None,
+    n_boot: int = 1000,
+    random_state: int | np.random.Generator | None = 0,
+    cluster: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Bootstrap draws of the adjusted present-value quantity differences, all columns jointly.
+
+    Resamples persons (or clusters) with the design weights held fixed
+    (:func:`~altmeasures_eval.population.bootstrap_group_means`); quantities are discounted at the
+    table's rate. The result is the ``effect_draws`` input of :func:`monte_carlo` and
+    :func:`one_way_sensitivity`.
+    """
+    obs = quantities.observable
+    q = quantities.discounted(unit_costs.discount_rate, unit_costs.discount_timing)[obs]
+    w = None if weights is None else np.asarray(weights, float)[obs]
+    cl = None if cluster is None else np.asarray(cluster)[obs]
+    d = bootstrap_group_means(q.to_numpy(float), quantities.treatment[obs], w, n_boot, random_state, cl)
+    return pd.DataFrame(d[:, 1, :] - d[:, 0, :], columns=q.columns)
 
 
 def _effect_matrix(comparison: CostComparison, effect_draws: pd.DataFrame | None, n: int,
@@ -200,7 +224,7 @@ def one_way_sensitivity(
         npv = []
         for r in discount_range:
             t = replace(unit_costs, discount_rate=r)
-            npv.append(compare_costs(quantities, t, weights=weights).npv)
+            npv.append(compare_costs(quantities, t, weights=weights, effect=None).npv)
         rows.append({"input": "discount_rate", "kind": "discount rate", "low_value": discount_range[0],
                      "high_value": discount_range[1], "npv_low": npv[0], "npv_high": npv[1]})
     else:

@@ -10,14 +10,17 @@ once).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval._errors import DataContractError
+from altmeasures_eval._errors import ConfigError, DataContractError
+from altmeasures_eval.effects import weighted_mean_difference
 from altmeasures_eval.population._base import ResultMixin
+
+EffectFn = Callable[..., Mapping[str, float]]
 
 __all__ = ["count_bed_days", "BedDays", "bed_days_by_group"]
 
@@ -94,6 +97,7 @@ def count_bed_days(
     custody_spells: pd.DataFrame,
     extract_date: pd.Timestamp | str,
     horizons: Sequence[int] = DEFAULT_HORIZONS,
+    window: str = "decision",
 ) -> pd.DataFrame:
     """Bed-days of each cohort row over each horizon from the index decision date.
 
@@ -108,6 +112,11 @@ def count_bed_days(
         A horizon whose window ends after it is not observable: NaN.
     horizons : sequence of int
         Horizons in days.
+    window : {"decision", "start"}
+        ``decision`` (default): windows open at the index decision, so the custody group's index
+        spell counts (bed-days averted by diverting). ``start``: windows open at the cohort's
+        ``start_date`` (release for custody), the cohort's and the synthetic truth's definition of
+        ``bed_days_{h}``; the index spell then ends before the window.
 
     Returns
     -------
@@ -122,6 +131,12 @@ def count_bed_days(
         cohort, custody_spells, extract_date, ("admission_date", "release_date"),
         keep=("index_case_id",), other=("case_id",))
     n = len(cohort)
+    if window == "start":
+        if "start_date" not in cohort.columns:
+            raise DataContractError("window='start' needs the cohort column 'start_date'")
+        idx_day = _days(cohort["start_date"])
+    elif window != "decision":
+        raise ConfigError(f"window must be 'decision' or 'start', got {window!r}")
     is_index = (pairs["case_id"] == pairs["index_case_id"]).to_numpy()
     out = {}
     for h in horizons:
@@ -168,7 +183,9 @@ def bed_days_by_group(
     treatment: pd.Series | np.ndarray,
     weights: np.ndarray | None = None,
     estimand: str = "ATT",
-    effect=None,
+    cluster: np.ndarray | None = None,
+    effect: EffectFn | None = weighted_mean_difference,
+    alpha: float = 0.05,
 ) -> BedDays:
     """Mean bed-days by group and the adjusted difference (bed-days averted per person diverted).
 
@@ -179,18 +196,29 @@ def bed_days_by_group(
     treatment : array
         1 = alternative, 0 = custody (the cohort's ``treatment``).
     weights : array, optional
-        Matching or weighting weights for the estimand (from the matching layer); ``None`` = raw.
+        Matching or weighting weights for the estimand (``MatchResult.weights`` or
+        ``WeightResult.weights`` of the matching layer); ``None`` = a raw comparison.
     estimand : {"ATT", "ATC", "ATE"}
         The estimand the weights target; ATC answers "what would diverting those now sent to
         custody change".
-    effect : callable, optional
-        The effects layer's weighted mean-difference function,
-        ``effect(y, treatment, weights) -> mapping with estimate, se, ci_low, ci_high``; when given
-        its estimate and interval are reported. Without it only the point difference is reported.
+    cluster : array, optional
+        Cluster of each row for the variance (matched set, or person with several index events).
+    effect : callable or None
+        Weighted mean difference with its interval,
+        ``effect(y, treatment, weights, cluster=..., alpha=...) -> {estimate, se, ci_low, ci_high}``;
+        default :func:`altmeasures_eval.effects.weighted_mean_difference` (HC1 robust or
+        cluster-robust SE, weights taken as fixed). ``None``: point difference only.
+    alpha : float
+        1 - confidence level.
 
     Returns
     -------
     BedDays
+
+    Notes
+    -----
+    The difference is causal under the assumptions of the design that produced the weights (no
+    unmeasured confounding, overlap). Rows whose horizon is not observable are dropped per horizon.
     """
     t = np.asarray(treatment).astype(int)
     w = np.ones(len(t)) if weights is None else np.asarray(weights, float)
@@ -204,14 +232,15 @@ def bed_days_by_group(
         rec = {"horizon": int(h), "component": comp, "n_alternative": int((ok & (t == 1)).sum()),
                "n_custody": int((ok & (t == 0)).sum()), "mean_alternative": m[1],
                "mean_custody": m[0], "difference": m[1] - m[0]}
-        if effect is not None:
-            res = effect(y[ok], t[ok], w[ok])
-            rec.update({k: float(res[k]) for k in ("se", "ci_low", "ci_high")})
+        if effect is not None and np.isfinite(rec["difference"]):
+            res = effect(y, t, w, cluster=cluster, alpha=alpha)
             rec["difference"] = float(res["estimate"])
+            rec.update({k: float(res[k]) for k in ("se", "ci_low", "ci_high")})
+            # averted = -difference, so its interval is the mirror image
+            rec["averted_ci_low"], rec["averted_ci_high"] = -rec["ci_high"], -rec["ci_low"]
         rec["averted"] = -rec["difference"]
         rows.append(rec)
-    notes = [] if effect is not None else [
-        "no confidence interval: pass the effects layer's mean-difference function as `effect`"]
+    notes = [] if effect is not None else ["no confidence interval: effect=None"]
     if weights is None:
         notes.append("unweighted: a raw comparison, not adjusted for differences between groups")
     return BedDays(table=pd.DataFrame(rows), estimand=estimand, notes=tuple(notes))
