@@ -71,7 +71,7 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], table: str) -> pd.Dat
             bad = np.flatnonzero(s.isna().to_numpy())
             raise DataContractError(
                 f"table {table!r}, column {col!r}: {bad.size} missing value(s), first at row "
-                f"{data.index[bad[0]]!r}. Impute, add a missing-indicator level, or drop those rows before the Cox fit."
+                f"{v.plain(data.index[bad[0]])!r}. Impute, add a missing-indicator level, or drop those rows before the Cox fit."
             )
         if pd.api.types.is_bool_dtype(s):
             parts.append(s.astype(float).rename(col))

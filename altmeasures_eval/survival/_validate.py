@@ -20,9 +20,14 @@ DEFAULT_HORIZONS: tuple[int, ...] = (365, 730, 1095)
 _MAX_SHOWN = 5
 
 
+def plain(value: object) -> object:
+    """numpy scalars as Python scalars, so that messages read ``row 12: 2.0``, not ``np.int64(12)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _fail(table: str, column: str, mask: np.ndarray, values: pd.Series, what: str, fix: str) -> None:
     rows = np.flatnonzero(mask)
-    shown = ", ".join(f"row {values.index[r]!r}: {values.iloc[r]!r}" for r in rows[:_MAX_SHOWN])
+    shown = ", ".join(f"row {plain(values.index[r])!r}: {plain(values.iloc[r])!r}" for r in rows[:_MAX_SHOWN])
     more = f" (and {rows.size - _MAX_SHOWN} more)" if rows.size > _MAX_SHOWN else ""
     problems = pd.DataFrame(
         {"table": table, "column": column, "row": values.index[rows[:1000]], "value": values.iloc[rows[:1000]].array}
@@ -106,9 +111,9 @@ def code_array(data: pd.DataFrame, column: str | None, table: str) -> tuple[np.n
         _fail(table, column, bad, s, "are missing",
               "Every row needs a value here (e.g. give unmatched units their own cluster id, or drop them).")
     codes, labels = pd.factorize(s, sort=True)
-    plain = np.empty(len(labels), dtype=object)
-    plain[:] = [x.item() if isinstance(x, np.generic) else x for x in labels]
-    return codes.astype(np.int64), plain
+    out = np.empty(len(labels), dtype=object)
+    out[:] = [plain(x) for x in labels]
+    return codes.astype(np.int64), out
 
 
 def check_alpha(alpha: float) -> float:

@@ -1,0 +1,75 @@
+"""Bad input gets a clear error naming table, column, row and value, and what to do."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from altmeasures_eval import ConfigError, DataContractError
+from altmeasures_eval.survival import cox_ph, cumulative_incidence, kaplan_meier, logrank_test, risk_difference, rmst
+
+DF = pd.DataFrame({"t": [5.0, 3.0, 7.0, 2.0], "e": [1, 0, 1, 1], "g": [0, 0, 1, 1], "w": [1.0, 2.0, 0.5, 1.5],
+                   "x": [0.1, 0.2, 0.3, 0.5]}, index=[10, 11, 12, 13])
+
+
+def test_negative_duration_names_table_column_row_value():
+    bad = DF.assign(t=[5.0, -1.0, 7.0, np.nan])
+    with pytest.raises(DataContractError) as err:
+        kaplan_meier(bad, "t", "e", table="cohort")
+    msg = str(err.value)
+    assert "'cohort'" in msg and "'t'" in msg and "row 11: -1.0" in msg and "row 13: nan" in msg
+    assert list(err.value.problems["row"]) == [11, 13]
+
+
+def test_event_not_zero_one():
+    with pytest.raises(DataContractError, match=r"column 'e'.*row 12: 2"):
+        kaplan_meier(DF.assign(e=[1, 0, 2, 1]), "t", "e")
+
+
+def test_missing_column_lists_available():
+    with pytest.raises(DataContractError, match=r"\['nope'\] not found; available columns"):
+        rmst(DF, "t", "e", "nope")
+
+
+def test_bad_weights_and_missing_cluster():
+    with pytest.raises(DataContractError, match=r"column 'w'.*row 10: -1.0"):
+        risk_difference(DF.assign(w=[-1.0, 1, 1, 1]), "t", "e", "g", weights="w")
+    with pytest.raises(DataContractError, match=r"column 'c'.*missing"):
+        risk_difference(DF.assign(c=[1, None, 2, 2]), "t", "e", "g", cluster="c")
+
+
+def test_greenwood_refused_for_non_integer_weights():
+    with pytest.raises(ConfigError, match="Greenwood's variance is invalid"):
+        kaplan_meier(DF, "t", "e", weights="w", variance="greenwood")
+
+
+def test_single_group_contrast_and_logrank():
+    with pytest.raises(DataContractError, match="only one group"):
+        risk_difference(DF.assign(g=0), "t", "e", "g")
+    with pytest.raises(DataContractError, match="only one group"):
+        logrank_test(DF.assign(g=0), "t", "e", "g")
+
+
+def test_cox_missing_covariate_and_no_events():
+    with pytest.raises(DataContractError, match=r"column 'x'.*first at row 12"):
+        cox_ph(DF.assign(x=[0.1, 0.2, None, 0.4]), "t", "e", ["x"])
+    with pytest.raises(DataContractError, match="no events"):
+        cox_ph(DF.assign(e=0), "t", "e", ["x"])
+    with pytest.raises(ConfigError, match="at least one covariate"):
+        cox_ph(DF, "t", "e", [])
+
+
+def test_bad_horizons_alpha_and_causes():
+    with pytest.raises(ConfigError, match="positive, finite days"):
+        kaplan_meier(DF, "t", "e", times=[0])
+    with pytest.raises(ConfigError, match="alpha"):
+        kaplan_meier(DF, "t", "e", alpha=1.5)
+    with pytest.raises(ConfigError, match="causes"):
+        cumulative_incidence(DF, "t", "e", causes=[0])
+
+
+def test_categorical_covariate_becomes_indicators(rossi):
+    df = rossi.assign(level=np.where(rossi["prio"] > 3, "high", np.where(rossi["prio"] > 0, "mid", "none")))
+    res = cox_ph(df, "week", "arrest", ["fin", "level"], ph_test=False)
+    assert list(res.summary["term"]) == ["fin", "level[mid]", "level[none]"]
