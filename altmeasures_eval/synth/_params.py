@@ -144,8 +144,8 @@ REMAND_BASE_P: Final = 0.10
 
 # --- mortality ------------------------------------------------------------------------------------
 OTHER_DEATH_RATE: Final = 0.003  # per person-year at age 30, x exp(0.08 per year of age)
-POST_RELEASE_DAYS: Final = 28
-POST_RELEASE_OVERDOSE_RR: Final = 8.0  # overdose hazard ratio in the weeks after release
+POST_RELEASE_DAYS: Final = 14  # Merrall et al. (2010): weeks 1-2 after release
+POST_RELEASE_OVERDOSE_RR: Final = 6.0  # within the 3-8 range of Merrall et al. (2010)
 
 # --- missingness ------------------------------------------------------------------------------------
 MISSING_BIRTH_YEAR: Final = 0.03

@@ -73,6 +73,12 @@ def _check(n_persons: int, seed: int, confounding: float, period: tuple[Any, Any
     return lo, hi
 
 
+def _settings(n_persons: int, seed: int, effects: float | Mapping[str, float] | None,
+              confounding: float, period: tuple[Any, Any] | None) -> P.SynthSettings:
+    period_ = _check(n_persons, seed, confounding, period)
+    return P.SynthSettings(effects=P.resolve_effects(effects), confounding=float(confounding), period=period_)
+
+
 def simulate(
     n_persons: int = 20_000,
     seed: int = 0,
@@ -128,9 +134,7 @@ def simulate(
     >>> sorted(data.truth["reoffend"])
     ['1095', '365', '730']
     """
-    period_ = _check(n_persons, seed, confounding, period)
-    settings = P.SynthSettings(effects=P.resolve_effects(effects), confounding=float(confounding),
-                               period=period_)
+    settings = _settings(n_persons, seed, effects, confounding, period)
     career = run_engine(int(n_persons), int(seed), settings)
     dataset, person_ids, record_case_ids = build_tables(career, seed_key(int(seed)))
     po = potential_outcomes(career, P.HORIZONS, P.WAITING_PERIOD)
@@ -142,7 +146,7 @@ def simulate(
         },
         "country": P.COUNTRY,
         "extract_date": P.EXTRACT_DATE.date().isoformat(),
-        "cohort_definition": cohort_definition(period_),
+        "cohort_definition": cohort_definition(settings.period),
         "definitions": DEFINITIONS,
         **summarise(po),
     }
@@ -187,9 +191,7 @@ def population_truth(
     has the layout of ``SyntheticData.truth`` (without the data); its ``*_se`` entries are the
     Monte Carlo standard errors.
     """
-    period_ = _check(n_persons, seed, confounding, period)
-    settings = P.SynthSettings(effects=P.resolve_effects(effects), confounding=float(confounding),
-                               period=period_)
+    settings = _settings(n_persons, seed, effects, confounding, period)
     career = run_engine(int(n_persons), int(seed), settings)
     po = potential_outcomes(career, P.HORIZONS, P.WAITING_PERIOD)
     return {"n_persons": int(n_persons), "seed": int(seed), **summarise(po)}
