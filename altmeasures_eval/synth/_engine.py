@@ -43,7 +43,7 @@ DISP_CUSTODY, DISP_DISMISSED = -1, -2
  F_BLEN, F_TX, F_TXDELAY, F_MOD, F_TXDUR, F_TXDONE, F_SUBNA, F_STAGE2) = range(29)
 # Person-level fields (slot PERSON_SLOT).
 (G_JUR, G_SEX, G_SUB, G_PROFILE, G_FRAILTY, G_START, G_AGE1, G_AGE2, G_BYNA, G_HEALTH,
- G_ID) = range(11)
+ G_ID, G_CAUSENA) = range(12)
 
 
 def day(ts: pd.Timestamp) -> int:
@@ -76,6 +76,7 @@ class Persons:
     birth_year: np.ndarray
     birth_year_missing: np.ndarray
     health_rate: np.ndarray
+    death_cause_unknown: np.ndarray
 
 
 def draw_persons(key: np.uint64, n: int) -> Persons:
@@ -103,6 +104,8 @@ def draw_persons(key: np.uint64, n: int) -> Persons:
         jur=jur, sex=sex, sub=sub, profile=profile, frailty=frailty, career_start=career_start,
         birth_year=birth_year, birth_year_missing=u(G_BYNA) < P.MISSING_BIRTH_YEAR,
         health_rate=health_rate,
+        # A death's cause is unrecorded for some persons whatever the arm (a recording fact).
+        death_cause_unknown=u(G_CAUSENA) < P.UNKNOWN_DEATH_CAUSE,
     )
 
 

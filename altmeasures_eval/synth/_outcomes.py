@@ -9,7 +9,7 @@ alternative), horizon *h* and waiting period *W* (182 days):
 * ``bed_days_h`` = days in custody within ``(S_a, S_a + h]``: for each later custody spell
   ``[admission, release]`` (remand, sentence, breach or recall), ``max(0, min(release, S_a + h) -
   max(admission, S_a))`` nights, summed;
-* ``death_h`` / ``overdose_death_h`` = death (from overdose) on a day in ``(S_a, S_a + h]``.
+* ``death_h`` / ``overdose_death_h`` = death (recorded as overdose) on a day in ``(S_a, S_a + h]``.
 
 The generator knows each career beyond the extract date, so potential outcomes are complete; the
 *observed* outcome is set to NaN when ``S_a + h + W`` passes the extract date, as in the cohort.
@@ -46,7 +46,8 @@ def row_outcomes(career: Career, rows: np.ndarray, horizons: tuple[int, ...], wa
     s = start_row[rp_m]
     n_cases = 1 + rec["comp"].astype(np.int64)
     death = career.rows.death[rows]
-    overdose = career.rows.death_cause[rows] == 1
+    # As recorded: a death whose cause is not recorded is not an observable overdose death.
+    overdose = (career.rows.death_cause[rows] == 1) & ~career.persons.death_cause_unknown[career.rows.person[rows]]
     out: dict[str, np.ndarray] = {}
     for h in horizons:
         hit = after & rec["proven"] & (rec["offence"] > s) & (rec["offence"] <= s + h) & (

@@ -51,7 +51,7 @@ REFERRAL_JUSTICE = REFERRAL_SOURCES[0]
 MODALITY_P_OPIOIDS = np.array([0.50, 0.15, 0.10, 0.20, 0.05, 0.0])
 MODALITY_P_OTHER = np.array([0.0, 0.55, 0.15, 0.10, 0.15, 0.05])
 #: Person-level uniform fields used here (after the engine's, see ``_engine.G_*``).
-G_CAUSENA, G_HEALTH0 = 11, 12
+G_HEALTH0 = 12
 N_HEALTH = 3  # at most this many health/self-referred episodes per person
 
 
@@ -95,7 +95,7 @@ def build_tables(career: Career, key: np.uint64) -> tuple[Dataset, np.ndarray, n
     death = career.rows.death[:n]
     died = death <= ext
     cause = np.where(career.rows.death_cause[:n] == 1, DEATH_CAUSES[0], DEATH_CAUSES[1]).astype(object)
-    cause[uniforms(key, person_num, PERSON_SLOT, G_CAUSENA) < P.UNKNOWN_DEATH_CAUSE] = DEATH_CAUSES[2]
+    cause[ps.death_cause_unknown] = DEATH_CAUSES[2]
     cause[~died] = None
     by_id = perm
     persons = pd.DataFrame({

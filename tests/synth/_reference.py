@@ -36,7 +36,7 @@ def reference_cohort(ds: Dataset, period: tuple[str, str] = ("2021-01-01", "2021
 
 
 def reference_outcomes(ds: Dataset, cohort: pd.DataFrame, h: int, waiting: int = 182) -> pd.DataFrame:
-    """reoffend/reoffences/bed_days/death within h days of start_date; NaN when not observable."""
+    """reoffend/reoffences/bed_days/(overdose) death within h days of start_date; NaN when not observable."""
     ext = ds.extract.extract_date
     k = cohort[["person_id", "start_date"]]
     end = k["start_date"] + pd.Timedelta(days=h)
@@ -51,14 +51,17 @@ def reference_outcomes(ds: Dataset, cohort: pd.DataFrame, h: int, waiting: int =
     nights = (rel.where(rel < se, se) - s["admission_date"].where(s["admission_date"] > s["start_date"],
                                                                   s["start_date"])).dt.days.clip(lower=0)
     beds = nights.groupby(s["person_id"]).sum()
-    death = ds.persons.set_index("person_id")["death_date"].loc[k["person_id"]].to_numpy()
+    p = ds.persons.set_index("person_id").loc[k["person_id"]]
+    death = p["death_date"].to_numpy()
+    overdose = (p["death_cause"] == "overdose").to_numpy()
     out = pd.DataFrame({
         "person_id": k["person_id"].to_numpy(),
         "reoffences": count.reindex(k["person_id"]).fillna(0).to_numpy(),
         "bed_days": beds.reindex(k["person_id"]).fillna(0).to_numpy(),
         "death": (pd.Series(death) <= end.to_numpy()).astype(float).to_numpy(),
     })
+    out["overdose_death"] = out["death"] * overdose
     out["reoffend"] = (out["reoffences"] > 0).astype(float)
     observable = (k["start_date"] + pd.Timedelta(days=h + waiting) <= ext).to_numpy()
-    out.loc[~observable, ["reoffences", "bed_days", "death", "reoffend"]] = float("nan")
+    out.loc[~observable, ["reoffences", "bed_days", "death", "overdose_death", "reoffend"]] = float("nan")
     return out

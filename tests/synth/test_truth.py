@@ -35,8 +35,9 @@ def test_observed_outcomes_equal_the_reference_measurement(small: SyntheticData,
     po = small.potential_outcomes
     ref = reference_outcomes(small.dataset, po[["person_id", "start_date"]], h).set_index("person_id")
     ref = ref.loc[po["person_id"]]
-    for m in ("reoffend", "reoffences", "bed_days", "death"):
+    for m in ("reoffend", "reoffences", "bed_days", "death", "overdose_death"):
         np.testing.assert_array_equal(po[f"{m}_{h}"].to_numpy(), ref[m].to_numpy(), err_msg=f"{m}_{h}")
+    assert po[f"reoffend_{h}"].sum() > 50
 
 
 def test_observed_outcome_is_the_potential_outcome_of_the_received_arm(sample: SyntheticData) -> None:
