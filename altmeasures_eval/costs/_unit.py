@@ -254,7 +254,9 @@ def unit_costs_from_config(section: Mapping[str, Any], placeholder: bool = False
     UnitCostTable
         Values converted to ``price_year`` with the deflator.
     """
-    known = {"currency", "price_year", "discount_rate", "discount_timing", "deflator", *GROUPS}
+    # ``analysis`` holds the settings of the costs command, not unit costs.
+    known = {"currency", "price_year", "discount_rate", "discount_timing", "deflator", "analysis",
+             *GROUPS}
     unknown = set(section) - known
     if unknown:
         raise ConfigError(f"[costs] unknown key(s) {sorted(unknown)}; allowed: {sorted(known)}")
