@@ -17,27 +17,28 @@ The generator knows each career beyond the extract date, so potential outcomes a
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
 from altmeasures_eval.synth._engine import DISP_CUSTODY, NEVER, Career
 
-ARMS = {1: "y1", 0: "y0"}  # column prefixes: y1 = under an alternative, y0 = under custody
 
 
 def _overlap(adm: np.ndarray, rel: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.maximum(0, np.minimum(rel, hi) - np.maximum(adm, lo))
 
 
-def row_outcomes(career: Career, rows: np.ndarray, horizons: tuple[int, ...], waiting: int
-                 ) -> dict[str, np.ndarray]:
-    """Outcomes of the given career rows from their index start, per horizon (complete)."""
+def row_outcomes(career: Career, rows: np.ndarray, horizons: tuple[int, ...], waiting: int,
+                 starts: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Outcomes of the given career rows from ``starts`` (default: their index start), per horizon."""
     rec = career.records
     n_rows = len(career.rows.person)
     pos = np.full(n_rows, -1, dtype=np.int64)
     pos[rows] = np.arange(rows.size)
     rp = pos[rec["row"]]
-    start_row = career.rows.idx_start[rows]
+    start_row = career.rows.idx_start[rows] if starts is None else starts
     slot_row = career.rows.idx_slot[rows]
     mine = rp >= 0
     rp_m = np.where(mine, rp, 0)
@@ -69,8 +70,13 @@ def row_outcomes(career: Career, rows: np.ndarray, horizons: tuple[int, ...], wa
     return out
 
 
-def potential_outcomes(career: Career, horizons: tuple[int, ...], waiting: int) -> pd.DataFrame:
+def potential_outcomes(career: Career, horizons: tuple[int, ...], waiting: int,
+                       start: Literal["release", "decision"] = "release") -> pd.DataFrame:
     """One row per index person: arm, dates and both potential outcomes plus the observed one.
+
+    ``start="release"`` (default) measures from release under custody and from the decision under
+    an alternative; ``start="decision"`` measures both arms from the index decision date, so the
+    custody arm's outcomes include the index sentence (its bed-days, and no offending while held).
 
     Columns: ``person`` (engine number), ``record`` (position of the index case in the records),
     ``treatment`` (1 alternative, 0 custody), ``alternative_if_treated`` (engine code of the
@@ -95,10 +101,12 @@ def potential_outcomes(career: Career, horizons: tuple[int, ...], waiting: int) 
     cf_rec = cf_rec[np.argsort(rec["row"][cf_rec])]
     cf_rec = cf_rec[np.searchsorted(rec["row"][cf_rec], cfr)]
     treat = (rec["disp"][idx_rec] != DISP_CUSTODY).astype(np.int8)
-    o_obs = row_outcomes(career, obs, horizons, waiting)
-    o_cf = row_outcomes(career, cfr, horizons, waiting)
-    start_obs = rows.idx_start[obs]
-    start_cf = rows.idx_start[cfr]
+    if start == "decision":
+        start_obs = start_cf = rec["decision"][idx_rec]
+    else:
+        start_obs, start_cf = rows.idx_start[obs], rows.idx_start[cfr]
+    o_obs = row_outcomes(career, obs, horizons, waiting, start_obs)
+    o_cf = row_outcomes(career, cfr, horizons, waiting, start_cf)
     df = pd.DataFrame({
         "person": rows.person[obs],
         "record": idx_rec,

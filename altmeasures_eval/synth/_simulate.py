@@ -149,6 +149,7 @@ def simulate(
         "cohort_definition": cohort_definition(settings.period),
         "definitions": DEFINITIONS,
         **summarise(po),
+        "start_decision": _from_decision(career),
     }
     return SyntheticData(dataset=dataset, truth=truth,
                          potential_outcomes=_public_po(po, person_ids, record_case_ids, career.records))
@@ -194,7 +195,14 @@ def population_truth(
     settings = _settings(n_persons, seed, effects, confounding, period)
     career = run_engine(int(n_persons), int(seed), settings)
     po = potential_outcomes(career, P.HORIZONS, P.WAITING_PERIOD)
-    return {"n_persons": int(n_persons), "seed": int(seed), **summarise(po)}
+    return {"n_persons": int(n_persons), "seed": int(seed), **summarise(po),
+            "start_decision": _from_decision(career)}
+
+
+def _from_decision(career: Any) -> dict[str, Any]:
+    """Reoffending and bed-day contrasts with time at risk from the index decision for both arms."""
+    full = summarise(potential_outcomes(career, P.HORIZONS, P.WAITING_PERIOD, start="decision"))
+    return {"reoffend": full["reoffend"], "bed_days": full["bed_days"]}
 
 
 def write_synthetic(

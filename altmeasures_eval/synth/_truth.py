@@ -44,6 +44,9 @@ DEFINITIONS: dict[str, str] = {
              "over persons whose outcome is observable (window + waiting period <= extract date)",
     "se": "Monte Carlo standard error of the mean difference: sd(y1 - y0) / sqrt(n) (for naive: "
           "the two-sample standard error)",
+    "start_decision": "reoffend and bed_days contrasts with time at risk from the index decision "
+                      "date under both arms (cohort option start = 'decision'): the custody arm "
+                      "includes the index sentence, its bed-days and its incapacitation",
     "court_stages": "the same contrasts restricted to stages other than police; custody is never "
                     "given at the police stage, so police-stage persons are outside the overlap "
                     "of the two arms and their y0 is an extrapolation",

@@ -179,3 +179,24 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
 def test_bad_arguments_are_clear_errors(kwargs: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         simulate(**{"n_persons": 10, **kwargs})
+
+
+@pytest.mark.parametrize("h", HORIZONS)
+def test_decision_start_outcomes_equal_the_reference_measurement(small: SyntheticData, h: int) -> None:
+    """Cohort option start='decision': both arms measured from the index decision date."""
+    from altmeasures_eval.synth._outcomes import potential_outcomes
+
+    career = run_engine(3_000, 5, SynthSettings())  # the engine behind the `small` fixture
+    po = potential_outcomes(career, HORIZONS, 182, start="decision")
+    public = small.potential_outcomes
+    assert np.array_equal(po["treatment"], public["treatment"])
+    ref = reference_outcomes(small.dataset, public[["person_id", "index_date"]].rename(
+        columns={"index_date": "start_date"}), h)
+    for m in ("reoffend", "reoffences", "bed_days", "death"):
+        np.testing.assert_array_equal(po[f"{m}_{h}"].to_numpy(), ref[m].to_numpy(), err_msg=f"{m}_{h}")
+    # Custody persons spend their sentence inside the window: more bed-days than from release.
+    custody = public["treatment"].to_numpy() == 0
+    assert (po[f"y0_bed_days_{h}"].to_numpy() >= public[f"y0_bed_days_{h}"].to_numpy()).all()
+    assert po[f"y0_bed_days_{h}"].to_numpy()[custody].mean() > public[f"y0_bed_days_{h}"].to_numpy()[custody].mean() + 30
+    truth = small.truth["start_decision"]["bed_days"][str(h)]
+    assert truth["mean_y0"] == pytest.approx(po[f"y0_bed_days_{h}"].mean())
