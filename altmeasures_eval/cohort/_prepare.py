@@ -95,7 +95,7 @@ class Prepared:
     overdose: np.ndarray
     # cases
     c_person: np.ndarray
-    c_case: np.ndarray  # code of case_id (sorted order of the ids)
+    c_case: np.ndarray  # code of case_id (rows of one case share it)
     c_offence: np.ndarray
     c_decision: np.ndarray
     c_proven: np.ndarray
@@ -143,7 +143,7 @@ def prepare(dataset: Dataset) -> Prepared:
             f"table {TABLE_CASES!r}, column 'disposition', row {i}: {disp.iloc[i]!r} is not in the vocabulary "
             f"({', '.join(DISPOSITIONS)}); map local codes to the contract first"
         )
-    case_codes, case_uniques = pd.factorize(cases["case_id"].astype("object"), sort=True)
+    case_codes, case_uniques = pd.factorize(cases["case_id"].astype("object"))  # hashing, no sort
     case_index = pd.Index(case_uniques)
     s_case = case_index.get_indexer(spells["case_id"].astype("object")) if len(spells) else np.zeros(0, "int64")
     iccs = cases["iccs_code"]

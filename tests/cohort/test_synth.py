@@ -1,0 +1,67 @@
+"""Integration with the synthetic generator: on generated data, the observed outcomes of the cohort
+reproduce the generator's simulated outcomes (``SyntheticData.potential_outcomes``: the observed
+outcome of every eligible index person, computed by the generator from the careers it simulated,
+under the definition shared with the cohort builder)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from altmeasures_eval.cohort import CohortSpec, build_cohort
+
+synth = pytest.importorskip("altmeasures_eval.synth")
+
+MEASURES = ("reoffend", "reoffences", "bed_days", "death")
+
+
+def _spec(truth: dict) -> CohortSpec:
+    d = dict(truth["cohort_definition"])
+    d.pop("not_in_either_group")
+    if d["stages"] == "all":
+        d.pop("stages")
+    return CohortSpec.from_config(d)
+
+
+@pytest.fixture(scope="module", params=[(20_000, 7), (5_000, 3)], ids=["n20000-seed7", "n5000-seed3"])
+def pair(request):
+    n, seed = request.param
+    sim = synth.simulate(n, seed=seed)
+    cohort = build_cohort(sim.dataset, _spec(sim.truth))
+    return sim, cohort
+
+
+def test_spec_of_the_truth_is_the_default_spec_with_a_period(pair):
+    sim, cohort = pair
+    assert cohort.spec == CohortSpec(period_start=cohort.spec.period_start, period_end=cohort.spec.period_end)
+
+
+def test_same_index_persons_cases_groups_and_dates(pair):
+    sim, cohort = pair
+    po = sim.potential_outcomes.sort_values("person_id").reset_index(drop=True)
+    data = cohort.data.sort_values("person_id").reset_index(drop=True)
+    assert len(data) > 300
+    cols = ["person_id", "index_case_id", "treatment", "disposition", "stage", "index_date", "start_date"]
+    pd.testing.assert_frame_equal(data[cols], po[cols], check_dtype=False)
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_observed_outcomes_reproduce_the_generator(pair, measure):
+    sim, cohort = pair
+    po = sim.potential_outcomes.set_index("person_id")
+    data = cohort.data.set_index("person_id").loc[po.index]
+    cols = [f"{measure}_{h}" for h in cohort.spec.horizons]
+    pd.testing.assert_frame_equal(data[cols], po[cols], check_dtype=False, check_exact=True)
+
+
+@pytest.mark.xfail(
+    reason="synth records some overdose deaths as death_cause 'unknown' in persons but counts them as "
+    "overdose in its observed outcome; the cohort can only see the recorded cause (reported to synth)",
+    strict=False,
+)
+def test_observed_overdose_deaths_reproduce_the_generator(pair):
+    sim, cohort = pair
+    po = sim.potential_outcomes.set_index("person_id")
+    data = cohort.data.set_index("person_id").loc[po.index]
+    cols = [f"overdose_death_{h}" for h in cohort.spec.horizons]
+    pd.testing.assert_frame_equal(data[cols], po[cols], check_dtype=False, check_exact=True)
