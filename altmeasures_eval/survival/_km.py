@@ -246,9 +246,9 @@ def kaplan_meier(
 
     References
     ----------
-    Kaplan EL, Meier P (1958). JASA 53:457-481. Xie J, Liu C (2005). Adjusted Kaplan-Meier estimator
-    and log-rank test with inverse probability of treatment weighting for survival data. Stat Med
-    24:3089-3110. Therneau TM (2023). survival: survfit robust variance.
+    Kaplan EL, Meier P (1958). JASA 53:457-481. Cole SR, Hernan MA (2004). Adjusted survival curves
+    with inverse probability weights. Comput Methods Programs Biomed 75:45-49. Therneau TM (2023).
+    A Package for Survival Analysis in R, 3.5: survfit robust (infinitesimal jackknife) variance.
 
     Examples
     --------

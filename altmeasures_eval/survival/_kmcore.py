@@ -8,7 +8,7 @@ The influence (infinitesimal-jackknife) contribution of row *i* with weight :mat
 .. math:: -\\sum_{t_j \\le t} g_{ij}, \\qquad g_{ij} = w_i \\frac{dN_i(t_j) - Y_i(t_j) h_j}{Y_j - D_j},
 
 the derivative of :math:`\\log S(t)` with respect to :math:`w_i`. Summed by cluster and squared it gives
-the robust variance of R's ``survfit(..., robust=TRUE, cluster=)`` (Xie and Liu 2005 for weights).
+the robust variance of R's ``survfit(..., robust=TRUE, cluster=)``.
 All sums are cumulative sums over sorted times: O(n log n), no per-person loop.
 """
 
