@@ -65,18 +65,27 @@ def _wvar(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (w[:, None] * (x - m) ** 2).sum(axis=0) * sw / denom
 
 
-def _wks(x: np.ndarray, t: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Kolmogorov-Smirnov statistic between the weighted ECDFs of the two groups, per column."""
-    out = np.empty(x.shape[1])
-    w1 = np.where(t == 1, w, 0.0)
-    w0 = np.where(t == 0, w, 0.0)
-    s1, s0 = w1.sum(), w0.sum()
+def _wks(x: np.ndarray, t: np.ndarray, weight_sets: list[np.ndarray], is_bin: np.ndarray) -> list[np.ndarray]:
+    """Kolmogorov-Smirnov statistic between the weighted ECDFs of the two groups, per column and per
+    weight set. Each column is sorted once for all weight sets; binary columns need no sort
+    (KS = |p1 - p0|)."""
+    out = [np.empty(x.shape[1]) for _ in weight_sets]
+    parts = []
+    for w in weight_sets:
+        w1, w0 = np.where(t == 1, w, 0.0), np.where(t == 0, w, 0.0)
+        parts.append((w1 / w1.sum(), w0 / w0.sum()))
     for j in range(x.shape[1]):
-        order = np.argsort(x[:, j], kind="stable")
-        xs = x[order, j]
-        c = np.cumsum(w1[order]) / s1 - np.cumsum(w0[order]) / s0
+        col = x[:, j]
+        if is_bin[j]:
+            for k, (a1, a0) in enumerate(parts):
+                out[k][j] = abs(a1 @ col - a0 @ col)
+            continue
+        order = np.argsort(col)
+        xs = col[order]
         last = np.r_[xs[1:] != xs[:-1], True]  # evaluate the ECDFs after each distinct value
-        out[j] = np.abs(c[last]).max()
+        for k, (a1, a0) in enumerate(parts):
+            c = np.cumsum(a1[order] - a0[order])
+            out[k][j] = np.abs(c[last]).max()
     return out
 
 
@@ -200,13 +209,11 @@ def balance_table(
             vr = _wvar(X[t == 1], wt[t == 1]) / _wvar(X[t == 0], wt[t == 0])
             smd = (m1 - m0) / denom
             smd = np.where(constant & (m1 == m0), 0.0, smd)
-            res = {"mean_treated": m1, "mean_control": m0, "smd": smd, "var_ratio": np.where(is_bin, np.nan, vr)}
-            if ks:
-                pos = wt > 0
-                res["ks"] = _wks(X[pos], t[pos], wt[pos])
-            return res
+            return {"mean_treated": m1, "mean_control": m0, "smd": smd, "var_ratio": np.where(is_bin, np.nan, vr)}
 
         before, after = stats(one), stats(w)
+        if ks:
+            before["ks"], after["ks"] = _wks(X, t, [one, w], is_bin)
     if constant.any():
         notes.append(f"{int(constant.sum())} covariate(s) constant in the unadjusted sample; SMD set to 0 where means agree")
     table = pd.DataFrame(index=frame.columns)
