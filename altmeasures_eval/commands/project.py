@@ -137,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
     paths = proj.paths.assign(month=proj.paths["month"].astype(str))
     paths.to_csv(out / "population_paths.csv", index=False)
     proj.backcast.to_csv(out / "backcast.csv", index=False)
-    proj.occupancy.to_csv(out / "occupancy.csv", index=False)
+    if not proj.occupancy.empty:  # only with a prison_capacity table
+        proj.occupancy.to_csv(out / "occupancy.csv", index=False)
     los.summary.to_csv(out / "length_of_stay.csv", index=False)
     bd.summary.to_csv(out / "bed_days.csv", index=False)
     pd.concat([st.summary.assign(share=sh) for st, sh in zip(steady, shares)]).to_csv(
