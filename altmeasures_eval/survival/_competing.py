@@ -18,10 +18,11 @@ from altmeasures_eval.survival import _kmcore as core
 from altmeasures_eval.survival import _validate as v
 from altmeasures_eval.survival._cox import CoxResult, cox_ph
 from altmeasures_eval.survival._km import beyond_note, blank_beyond, loglog_interval, robust_label, split_samples
+from altmeasures_eval.survival._results import SurvivalResult
 
 
 @dataclass(frozen=True, repr=False)
-class CumulativeIncidenceResult:
+class CumulativeIncidenceResult(SurvivalResult):
     """Aalen-Johansen cumulative incidence functions by group and cause.
 
     Attributes
@@ -34,21 +35,12 @@ class CumulativeIncidenceResult:
         ``ci_low``, ``ci_high``.
     """
 
-    summary: pd.DataFrame
-    variance: str
-    notes: tuple[str, ...]
     curves: pd.DataFrame
     group: str | None
     causes: tuple[int, ...]
     alpha: float
 
     _title = "Aalen-Johansen cumulative incidence (competing risks)"
-
-    from altmeasures_eval.survival._results import SurvivalResult as _Base
-
-    _repr_html_ = _Base._repr_html_
-    __repr__ = _Base.__repr__
-    del _Base
 
 
 def _cause_curve(rt: core.RiskTable, etype: np.ndarray, t: np.ndarray, cause: int,

@@ -128,6 +128,34 @@ def _km_at(t: np.ndarray, d: np.ndarray, at: np.ndarray) -> np.ndarray:
     return step_value(rt.time, rt.survival, at, 1.0)
 
 
+def _fit(x: pd.DataFrame, t: np.ndarray, d: np.ndarray, w: np.ndarray | None, strata: np.ndarray | None,
+         ties: str) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Coefficients, model-based variance, log partial likelihood at the estimate and at zero."""
+    terms = list(x.columns)
+    if ties == "breslow":
+        from statsmodels.duration.hazard_regression import PHReg
+
+        model = PHReg(t, x.to_numpy(), status=d, strata=strata, ties="breslow")
+        fit = model.fit(tol=1e-12)
+        return (np.asarray(fit.params), np.asarray(fit.cov_params()), float(fit.llf),
+                float(model.loglike(np.zeros(len(terms)))))
+    from lifelines import CoxPHFitter
+
+    frame = x.reset_index(drop=True).copy()
+    frame["__T"], frame["__E"] = t, d
+    if w is not None:
+        frame["__W"] = w
+    if strata is not None:
+        frame["__S"] = strata
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifelines warns about non-integer weights; we compute the robust variance
+        cph = CoxPHFitter().fit(frame, "__T", "__E", weights_col="__W" if w is not None else None,
+                                strata=["__S"] if strata is not None else None, fit_options={"precision": 1e-10})
+    ll = float(cph.log_likelihood_)
+    return (cph.params_.loc[terms].to_numpy(), cph.variance_matrix_.loc[terms, terms].to_numpy(), ll,
+            ll - float(cph.log_likelihood_ratio_test().test_statistic) / 2)
+
+
 def cox_ph(
     data: pd.DataFrame,
     duration: str,
@@ -139,17 +167,18 @@ def cox_ph(
     cluster: str | None = None,
     robust: bool | None = None,
     alpha: float = 0.05,
+    ties: str = "efron",
     ph_test: bool = True,
     transform: str = "km",
     table: str = "data",
 ) -> CoxResult:
-    """Fit a Cox proportional-hazards model (Efron ties) and report hazard ratios.
+    """Fit a Cox proportional-hazards model and report hazard ratios.
 
     Estimates log hazard ratios :math:`\\beta` in :math:`\\lambda(t \\mid x) = \\lambda_{0s}(t) \\exp(x^\\top\\beta)`
-    (baseline hazard per stratum *s*) by maximising the weighted Efron partial likelihood (lifelines).
-    The robust variance is the Lin-Wei sandwich :math:`D^\\top D` computed here, vectorised, with
-    Efron ties (equal to R ``coxph(..., robust=TRUE, cluster=)``); lifelines' own ``robust=True`` is
-    slow and ignores ties. Assumes proportional hazards (tested with ``ph_test``) and independent
+    (baseline hazard per stratum *s*) by maximising the weighted Efron partial likelihood (lifelines),
+    or the Breslow one (statsmodels ``PHReg``, unweighted only). The robust variance is the Lin-Wei
+    sandwich :math:`D^\\top D` computed here, vectorised, with the same tie method (equal to R
+    ``coxph(..., robust=TRUE, cluster=)``); lifelines' own ``robust=True`` is slow and ignores ties. Assumes proportional hazards (tested with ``ph_test``) and independent
     censoring; with weights, that the weights remove confounding (marginal hazard ratio).
 
     Parameters
@@ -169,6 +198,8 @@ def cox_ph(
         Default: True when ``weights`` or ``cluster`` is given, else False (model-based variance).
     alpha : float
         1 - confidence level.
+    ties : {'efron', 'breslow'}
+        Approximation for tied event times (days: always ties). Breslow needs no weights.
     ph_test : bool
         Run the Grambsch-Therneau test (per term and global).
     transform : {'km', 'rank', 'identity', 'log'}
@@ -186,9 +217,12 @@ def cox_ph(
     robust inference for the Cox proportional hazards model. JASA 84:1074-1078. Grambsch PM, Therneau TM
     (1994). Biometrika 81:515-526.
     """
-    from lifelines import CoxPHFitter
-
     alpha = v.check_alpha(alpha)
+    if ties not in ("efron", "breslow"):
+        raise ConfigError(f"ties must be 'efron' or 'breslow', got {ties!r}.")
+    if ties == "breslow" and weights is not None:
+        raise ConfigError("ties='breslow' is available for unweighted fits only (statsmodels PHReg has no case "
+                          "weights); use ties='efron' (the default, as R coxph) with weights.")
     if transform not in _TRANSFORMS:
         raise ConfigError(f"transform must be one of {_TRANSFORMS}, got {transform!r}.")
     covariates = list(covariates)
@@ -212,33 +246,21 @@ def cox_ph(
         st_codes = np.zeros(t.size, dtype=np.int64)
     use_robust = (w is not None or clusters is not None) if robust is None else bool(robust)
 
-    frame = x.reset_index(drop=True).copy()
-    frame["__T"], frame["__E"] = t, d
-    if w is not None:
-        frame["__W"] = w
-    if strata_cols:
-        frame["__S"] = st_codes
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # lifelines warns about non-integer weights; we compute the robust variance
-        cph = CoxPHFitter(alpha=alpha).fit(frame, "__T", "__E", weights_col="__W" if w is not None else None,
-                                           strata=["__S"] if strata_cols else None,
-                                           fit_options={"precision": 1e-10})
-    beta = cph.params_.loc[terms].to_numpy()
-    naive = cph.variance_matrix_.loc[terms, terms].to_numpy()
+    beta, naive, loglik, loglik_null = _fit(x, t, d, w, st_codes if strata_cols else None, ties)
     xa = x.to_numpy()
     ww = np.ones_like(t) if w is None else w
     score = np.zeros((t.size, len(terms)))
     ev_rows, schoen = [], []
     for s in np.unique(st_codes):
         rows = np.flatnonzero(st_codes == s)
-        res = core.stratum_residuals(t[rows], d[rows], xa[rows], ww[rows], beta)
+        res = core.stratum_residuals(t[rows], d[rows], xa[rows], ww[rows], beta, ties)
         score[rows] = res.score
         ev_rows.append(rows[res.event_rows])
         schoen.append(res.schoenfeld)
     if use_robust:
         var = core.sandwich(score, ww, naive, clusters)
         unit = f"clusters of {cluster!r}" if cluster else "each row as its own cluster"
-        label = f"Lin-Wei robust sandwich (Efron ties), {unit}" + (f", weights {weights!r} treated as fixed" if w is not None else "")
+        label = f"Lin-Wei robust sandwich ({ties.capitalize()} ties), {unit}" + (f", weights {weights!r} treated as fixed" if w is not None else "")
     else:
         var = naive
         label = "model-based (inverse of the observed information)"
@@ -248,13 +270,13 @@ def cox_ph(
         "term": terms, "estimate": beta, "se": se, "ci_low": lo, "ci_high": hi, "p_value": p, "n": t.size,
         "hazard_ratio": np.exp(beta), "hr_ci_low": np.exp(lo), "hr_ci_high": np.exp(hi), "se_model": np.sqrt(np.diag(naive)),
     })
-    lr = cph.log_likelihood_ratio_test()
+    lr_stat = 2 * (loglik - loglik_null)
     wald_stat = float(beta @ np.linalg.solve(var, beta))
     tests = pd.DataFrame({
-        "test": ["likelihood ratio", "wald"], "statistic": [float(lr.test_statistic), wald_stat],
-        "df": [len(terms)] * 2, "p_value": [float(lr.p_value), float(stats.chi2.sf(wald_stat, len(terms)))],
+        "test": ["likelihood ratio", "wald"], "statistic": [lr_stat, wald_stat],
+        "df": [len(terms)] * 2, "p_value": [float(stats.chi2.sf(lr_stat, len(terms))), float(stats.chi2.sf(wald_stat, len(terms)))],
     })
-    notes = [f"ties: Efron; {int(d.sum())} events in {t.size} rows" + (f"; stratified by {strata_cols}" if strata_cols else "")]
+    notes = [f"ties: {ties.capitalize()}; {int(d.sum())} events in {t.size} rows" + (f"; stratified by {strata_cols}" if strata_cols else "")]
     if w is not None:
         notes.append(f"weighted by {weights!r}: marginal hazard ratio; likelihood-ratio test is model-based.")
     pht, violated = None, ()
@@ -269,7 +291,7 @@ def cox_ph(
     vm = pd.DataFrame(var, index=terms, columns=terms)
     return CoxResult(summary=summary, variance=label, notes=tuple(notes), tests=tests, ph_test=pht,
                      ph_violated=violated, variance_matrix=vm, n_events=int(d.sum()),
-                     log_likelihood=float(cph.log_likelihood_))
+                     log_likelihood=loglik)
 
 
 def hazard_ratio(

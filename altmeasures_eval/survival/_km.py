@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval._errors import ConfigError
+from altmeasures_eval._errors import ConfigError, DataContractError
 from altmeasures_eval.survival import _kmcore as core
 from altmeasures_eval.survival import _validate as v
 from altmeasures_eval.survival._results import SurvivalResult, z_quantile
@@ -87,6 +87,9 @@ def split_samples(data: pd.DataFrame, duration: str, event: str, group: str | No
         parts = [(labels[k], order[bounds[k]:bounds[k + 1]]) for k in range(labels.size)]
     out = []
     for label, rows in parts:
+        if w is not None and not w[rows].sum() > 0:
+            raise DataContractError(f"table {table!r}, column {weights!r}: every weight in group {group} = {label!r} "
+                                    "is zero; drop the group or check the weights.")
         out.append(Sample(label, t[rows], d[rows], None if w is None else w[rows],
                           None if clusters is None else clusters[rows], rows))
     return out

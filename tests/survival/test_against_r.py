@@ -134,6 +134,15 @@ def test_cox_robust_with_ties_matches_r(rossi, r_ref):
     _compare_cox(cox_ph(rossi, "week", "arrest", ROSSI_COVS, robust=True), r_ref("cox", "rossi_robust"), robust=True)
 
 
+def test_cox_breslow_robust_matches_r(rossi, r_ref):
+    # coxph(..., ties = "breslow", robust = TRUE); fit by statsmodels PHReg, sandwich here
+    res = cox_ph(rossi, "week", "arrest", ROSSI_COVS, ties="breslow", robust=True)
+    _compare_cox(res, r_ref("cox", "rossi_breslow_robust"), robust=True)
+    tests = r_ref("cox_tests", "rossi_breslow_robust").iloc[0]
+    assert res.tests.iloc[0]["statistic"] == pytest.approx(tests["lr"], rel=RTOL)
+    assert "Breslow" in res.variance
+
+
 @pytest.mark.parametrize(("model", "strata"), [("syn_weighted_cluster", None), ("syn_weighted_cluster_strata", "stratum")])
 def test_weighted_clustered_cox_matches_r(syn, r_ref, model, strata):
     # coxph(Surv(time, event) ~ group + x1 + x2 [+ strata(stratum)], weights = w, cluster = cl)

@@ -39,6 +39,11 @@ def test_bad_weights_and_missing_cluster():
         risk_difference(DF.assign(c=[1, None, 2, 2]), "t", "e", "g", cluster="c")
 
 
+def test_group_with_zero_total_weight():
+    with pytest.raises(DataContractError, match="every weight in group g = 1 is zero"):
+        risk_difference(DF.assign(w=[1.0, 1.0, 0.0, 0.0]), "t", "e", "g", weights="w")
+
+
 def test_greenwood_refused_for_non_integer_weights():
     with pytest.raises(ConfigError, match="Greenwood's variance is invalid"):
         kaplan_meier(DF, "t", "e", weights="w", variance="greenwood")
@@ -58,6 +63,8 @@ def test_cox_missing_covariate_and_no_events():
         cox_ph(DF.assign(e=0), "t", "e", ["x"])
     with pytest.raises(ConfigError, match="at least one covariate"):
         cox_ph(DF, "t", "e", [])
+    with pytest.raises(ConfigError, match="unweighted fits only"):
+        cox_ph(DF, "t", "e", ["x"], weights="w", ties="breslow")
 
 
 def test_bad_horizons_alpha_and_causes():
@@ -73,3 +80,10 @@ def test_categorical_covariate_becomes_indicators(rossi):
     df = rossi.assign(level=np.where(rossi["prio"] > 3, "high", np.where(rossi["prio"] > 0, "mid", "none")))
     res = cox_ph(df, "week", "arrest", ["fin", "level"], ph_test=False)
     assert list(res.summary["term"]) == ["fin", "level[mid]", "level[none]"]
+
+
+def test_multi_column_strata_equal_combined_column(syn):
+    combined = syn.assign(sx=syn["stratum"].astype(str) + "/" + syn["x2"].astype(str))
+    a = cox_ph(syn, "time", "event", ["group", "x1"], strata=["stratum", "x2"], ph_test=False).summary
+    b = cox_ph(combined, "time", "event", ["group", "x1"], strata="sx", ph_test=False).summary
+    np.testing.assert_allclose(a[["estimate", "se"]], b[["estimate", "se"]], rtol=1e-8)
