@@ -14,9 +14,9 @@ Detection has two independent parts:
   e-mail, phone-number and national-identity-number patterns (vectorised ``str`` methods), and a
   column whose name speaks of birth is checked for full dates.
 
-The contract's key columns (``person_id``, ``case_id``, ``spell_id``, ``episode_id``) are exempt from
-the value checks: raw keys are replaced by ``altmeasures-eval pseudonymise``, which must be able
-to read them.
+The contract's key columns (``person_id``, ``case_id``, ``spell_id``, ``episode_id``) are exempt
+from the value checks: raw keys are replaced by ``altmeasures-eval pseudonymise``, which must be
+able to read them.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ KIND_DESCRIPTIONS: Final[dict[str, str]] = {
     "date_of_birth": "a full date of birth",
 }
 
-# --- column-name terms -----------------------------------------------------------------------------
+# --- column-name terms ----------------------------------------------------------------------------
 # Terms are compared with the concatenation of one or more contiguous name tokens, so that
 # "first_name", "FirstName" and "firstname" all give "firstname". Bare "name" is handled apart
 # (see _NAME_WORDS) so that "court_name" or "substance_name" are not flagged.
@@ -142,7 +142,7 @@ _BIRTH_WORDS: Final = (
 )
 _MAX_NGRAM: Final = 5
 
-# --- value patterns ---------------------------------------------------------------------------------
+# --- value patterns -------------------------------------------------------------------------------
 _EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 # International (+ or 00 prefix) or national trunk-prefixed (leading 0) numbers, with separators.
 _PHONE = r"(?:\+|00)[1-9][\d \-().]{5,22}|\(?0\d{1,4}\)?[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
@@ -161,7 +161,11 @@ _NATIONAL_ID_PATTERNS: Final = (
     ("Mexican CURP", r"[A-Z]{4}\d{6}[HM][A-Z]{5}[A-Z0-9]\d"),
     ("Brazilian CPF", r"\d{3}\.\d{3}\.\d{3}-\d{2}"),
     ("Italian codice fiscale", r"[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]"),
-    ("Nordic personal identity number", rf"(?:\d{{2}}|\d{{4}}){_MM}{_DD}[-+]\d{{4}}|{_DD}{_MM}\d{{2}}[-+A]\d{{3}}[0-9A-Z]"),
+    (
+        "Nordic personal identity number",
+        # Swedish (YY)YYMMDD-NNNN, Danish DDMMYY-NNNN, Finnish DDMMYY[-+A]NNNC
+        rf"(?:\d{{2}}|\d{{4}}){_MM}{_DD}[-+]\d{{4}}|{_DD}{_MM}\d{{2}}[-+A]\d{{3}}[0-9A-Z]",
+    ),
     ("Indian Aadhaar number", r"[2-9]\d{3} \d{4} \d{4}"),
 )
 _DNI_LETTERS: Final = "TRWAGMYFPDXBNJZSQVHLCKE"  # check letter of Spanish DNI/NIE = number mod 23
@@ -208,7 +212,7 @@ class IdentifierFinding:
         return text
 
 
-# --- column names ------------------------------------------------------------------------------------
+# --- column names ---------------------------------------------------------------------------------
 def _name_tokens(name: object) -> list[str]:
     text = unicodedata.normalize("NFKD", str(name))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -252,7 +256,7 @@ def _is_birth_column(name: object) -> bool:
     return any(word in joined for word in _BIRTH_WORDS)
 
 
-# --- values ------------------------------------------------------------------------------------------
+# --- values ---------------------------------------------------------------------------------------
 def _sample_values(column: pd.Series, sample_size: int, random_state: int) -> pd.Series:
     values = column.dropna()
     if len(values) > sample_size:
@@ -265,7 +269,7 @@ def _text(values: pd.Series) -> pd.Series:
 
 
 def _spanish_dni_mask(text: pd.Series) -> pd.Series:
-    """Spanish DNI (8 digits + check letter) or NIE (X/Y/Z + 7 digits + letter) with a valid letter."""
+    """Spanish DNI (8 digits + letter) or NIE (X/Y/Z + 7 digits + letter) with a valid letter."""
     upper = text.str.upper().str.replace("-", "", regex=False).str.replace(" ", "", regex=False)
     shape = upper.str.fullmatch(r"[XYZ0-9]\d{7}[A-Z]")
     if not shape.any():
@@ -336,7 +340,7 @@ def _value_findings(
     return findings
 
 
-# --- public API --------------------------------------------------------------------------------------
+# --- public API -----------------------------------------------------------------------------------
 def find_direct_identifiers(
     frame: pd.DataFrame,
     *,

@@ -27,12 +27,11 @@ _TEXT_SUFFIXES: Final = frozenset(
     {".txt", ".csv", ".tsv", ".json", ".html", ".htm", ".svg", ".md", ".toml", ".xml", ".log",
      ".yaml", ".yml", ".tex", ".js", ".css"}
 )
-# Tokens: runs of characters that occur inside identifiers. Word characters always; the joining
-# punctuation that ids commonly contain ("2019/000123", "C-12", "P.1") is split off as well, so an
-# id is also found inside a longer run such as "C-12/P1".
-_RUN: Final = re.compile(r"[\w\-/.:]+")
+# Tokens are runs of word characters; the joining punctuation that ids may contain
+# ("2019/000123", "C-12", "P.1") is considered only when some identifier contains it, so that
+# ordinary numbers ("0.1234") cost nothing extra.
 _PART: Final = re.compile(r"\w+")
-_SPLIT: Final = re.compile(r"([\-/.:])")
+_JOINERS: Final = "-/.:"
 _MAX_PARTS: Final = 8
 
 
@@ -132,21 +131,22 @@ def _text_of(path: Path) -> tuple[str, bool]:
     return raw, False  # images and other binaries: metadata and any uncompressed text
 
 
-def _tokens(text: str) -> set[str]:
-    runs = set(_RUN.findall(text))
-    tokens = set(runs)
-    for run in runs:
-        if _PART.fullmatch(run):
-            continue
-        # every contiguous stretch of parts with the separators between them ("C-12/P1" gives
-        # C, 12, P1, C-12, 12/P1 and C-12/P1); long runs (paths, URLs) only their parts
-        pieces = _SPLIT.split(run)
+def _tokens(text: str, separators: str) -> set[str]:
+    """Whole tokens of ``text``: runs of word characters, and, when identifiers contain some of
+    the joining characters ``- / . :`` (``separators``), every contiguous stretch of parts joined
+    by them ("C-12/P1" gives C, 12, P1, C-12, 12/P1 and C-12/P1)."""
+    tokens = set(_PART.findall(text))
+    if not separators:
+        return tokens
+    escaped = re.escape(separators)
+    for run in set(re.findall(rf"\w+(?:[{escaped}]+\w+)+", text)):
+        pieces = re.split(rf"([{escaped}])", run)
         parts = pieces[0::2]
-        if len(parts) > _MAX_PARTS:
-            tokens.update(parts)
+        if len(parts) > _MAX_PARTS:  # long paths and URLs: the parts and the whole run only
+            tokens.add(run)
             continue
         for i in range(len(parts)):
-            for j in range(i, len(parts)):
+            for j in range(i + 1, len(parts)):
                 tokens.add("".join(pieces[2 * i : 2 * j + 1]))
     tokens.discard("")
     return tokens
@@ -192,9 +192,10 @@ def scan_outputs_for_identifiers(
     hits: list[Hit] = []
     if not wanted:
         return hits
+    separators = "".join(ch for ch in _JOINERS if any(ch in i for i in wanted))
     for path in _files(paths):
         text, has_lines = _text_of(path)
-        found = _tokens(text) & wanted
+        found = _tokens(text, separators) & wanted
         for identifier in sorted(found):
             line = _first_line(text, identifier) if has_lines else None
             hits.append(Hit(path=path, identifier=identifier, line=line))

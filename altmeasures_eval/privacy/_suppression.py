@@ -222,11 +222,16 @@ def disclosed_cells(
 
 class _View:
     """What one reader knows: the published cells plus, for the holder of a singleton, their own
-    cell. Keeps a fully reduced basis of the known cells and the residuals of the primary cells
-    that must stay unknown (Gaussian elimination, Langsrud 2024)."""
+    cell. Keeps a fully reduced basis of the known cells (each row 1 at its pivot and 0 at the
+    other pivots) and the residuals of the primary cells that must stay unknown (Gaussian
+    elimination, Langsrud 2024). Updates touch only the rows with a non-zero at the new pivot:
+    the relation rows are sparse, so this is much cheaper than dense elimination."""
 
     def __init__(self, relations: np.ndarray, protect: np.ndarray, known: Sequence[int]) -> None:
-        self.basis: list[tuple[int, np.ndarray]] = []
+        n_inner = relations.shape[1]
+        self.basis = np.zeros((n_inner, n_inner))  # at most n_inner independent rows
+        self.pivots = np.zeros(n_inner, dtype=int)
+        self.rank = 0
         self.residuals = relations[protect].astype(float)
         for cell in known:
             reduced = self.reduce(relations[cell])
@@ -235,30 +240,41 @@ class _View:
         # cells the reader knows from their own cell alone are not theirs to protect
         self.residuals = self.residuals[np.abs(self.residuals).max(axis=1, initial=0.0) >= _TOL]
 
-    def reduce(self, vector: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | None:
+    def reduce(self, vector: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray] | None:
         """Reduce ``vector`` by the basis; ``None`` when it is already known, else its pivot,
-        normalised row and the residuals after adding it."""
-        vector = vector.astype(float).copy()
-        for pivot, row in self.basis:
-            if abs(vector[pivot]) > _TOL:
-                vector -= vector[pivot] * row
+        normalised row, and the residual rows it changes with their new values."""
+        vector = vector.astype(float)
+        if self.rank:
+            coef = vector[self.pivots[: self.rank]]
+            used = np.flatnonzero(np.abs(coef) > _TOL)
+            if len(used):
+                vector = vector - coef[used] @ self.basis[used]
         if np.abs(vector).max(initial=0.0) < _TOL:
             return None
         pivot = int(np.argmax(np.abs(vector)))
         row = vector / vector[pivot]
-        return pivot, row, self.residuals - np.outer(self.residuals[:, pivot], row)
+        touched = np.flatnonzero(np.abs(self.residuals[:, pivot]) > _TOL)
+        updated = self.residuals[touched] - np.outer(self.residuals[touched, pivot], row)
+        return pivot, row, touched, updated
 
-    def discloses(self, reduced: tuple[int, np.ndarray, np.ndarray] | None) -> bool:
-        if reduced is None or len(reduced[2]) == 0:
+    def discloses(self, reduced: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None) -> bool:
+        if reduced is None or len(reduced[3]) == 0:
             return False
-        return bool((np.abs(reduced[2]).max(axis=1) < _TOL).any())
+        return bool((np.abs(reduced[3]).max(axis=1) < _TOL).any())
 
-    def commit(self, pivot: int, row: np.ndarray, residuals: np.ndarray) -> None:
-        self.basis = [
-            (p, r - r[pivot] * row) if abs(r[pivot]) > _TOL else (p, r) for p, r in self.basis
-        ]
-        self.basis.append((pivot, row))
-        self.residuals = residuals
+    def commit(
+        self, pivot: int, row: np.ndarray, touched: np.ndarray, updated: np.ndarray
+    ) -> None:
+        # eliminate the new pivot from the earlier rows to keep the basis fully reduced
+        if self.rank:
+            column = self.basis[: self.rank, pivot]
+            hit = np.flatnonzero(np.abs(column) > _TOL)
+            if len(hit):
+                self.basis[hit] -= np.outer(column[hit], row)
+        self.basis[self.rank] = row
+        self.pivots[self.rank] = pivot
+        self.rank += 1
+        self.residuals[touched] = updated
 
 
 def _gauss_secondary(
@@ -304,7 +320,9 @@ class _Grid:
 def _check_counts(table: pd.DataFrame, columns: Sequence[str], name: str) -> pd.DataFrame:
     missing = [col for col in columns if col not in table.columns]
     if missing:
-        raise PrivacyError(f"{name}: count column(s) {missing} not in the table ({list(table.columns)})")
+        raise PrivacyError(
+            f"{name}: count column(s) {missing} not in the table ({list(table.columns)})"
+        )
     counts = table[list(columns)]
     for col in columns:
         numeric = pd.to_numeric(counts[col], errors="coerce")
@@ -342,7 +360,9 @@ def _build_grid(
     with_rows = margins in ("both", "rows")
     with_cols = margins in ("both", "columns")
     if total_column is not None and not with_rows:
-        raise PrivacyError(f"{name}: a total column {total_column!r} needs margins 'rows' or 'both'")
+        raise PrivacyError(
+            f"{name}: a total column {total_column!r} needs margins 'rows' or 'both'"
+        )
     if total_row is not None and not with_cols:
         raise PrivacyError(f"{name}: a total row {total_row!r} needs margins 'columns' or 'both'")
     grid = counts.to_numpy()
@@ -397,9 +417,10 @@ def _check_explicit_totals(
         given = pd.to_numeric(pd.Series([table.at[row, col]]), errors="coerce").iloc[0]
         if not given == value:
             raise PrivacyError(
-                f"{name}: total at row {row!r}, column {col!r} is {_plain(table.at[row, col])!r} but the "
-                f"cells it totals sum to {value}; make the totals consistent (or leave them out "
-                "and let margins describe what else is published)."
+                f"{name}: total at row {row!r}, column {col!r} is "
+                f"{_plain(table.at[row, col])!r} but the cells it totals sum to {value}; make the "
+                "totals consistent (or leave them out and let margins describe what else is "
+                "published)."
             )
 
 
