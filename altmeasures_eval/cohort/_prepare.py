@@ -72,16 +72,34 @@ def prefix_mask(iccs: pd.Series, prefixes: tuple[str, ...]) -> np.ndarray:
     return out
 
 
-def _person_codes(index: pd.Index, ids: pd.Series, table: str) -> np.ndarray:
-    codes = index.get_indexer(ids.astype("object"))
-    bad = np.flatnonzero(codes < 0)
-    if bad.size:
-        rows = ", ".join(f"row {i} ({ids.iloc[i]!r})" for i in bad[:5])
+def _person_codes(persons: pd.DataFrame, others: dict[str, pd.Series]) -> dict[str, np.ndarray]:
+    """Position in ``persons`` of every record's person, with one hash pass over all the ids."""
+    ids = [persons["person_id"].to_numpy(dtype=object), *(v.to_numpy(dtype=object) for v in others.values())]
+    codes, uniques = pd.factorize(np.concatenate(ids))
+    n_p = len(persons)
+    own = codes[:n_p]
+    if np.bincount(own, minlength=len(uniques)).max(initial=0) > 1:
+        dup = persons["person_id"][persons["person_id"].duplicated()]
         raise DataContractError(
-            f"table {table!r}, column 'person_id': {bad.size} value(s) not in table 'persons', e.g. {rows}; "
-            "every record must belong to a person of the persons table (validate the data with the io readers)"
+            f"table {TABLE_PERSONS!r}, column 'person_id': duplicated id {dup.iloc[0]!r} at row {dup.index[0]}; "
+            "each person must appear once"
         )
-    return codes
+    position = np.full(len(uniques), -1, dtype="int64")
+    position[own] = np.arange(n_p)
+    out: dict[str, np.ndarray] = {}
+    at = n_p
+    for table, values in others.items():
+        mine = position[codes[at : at + len(values)]]
+        at += len(values)
+        bad = np.flatnonzero(mine < 0)
+        if bad.size:
+            rows = ", ".join(f"row {i} ({values.iloc[i]!r})" for i in bad[:5])
+            raise DataContractError(
+                f"table {table!r}, column 'person_id': {bad.size} value(s) not in table 'persons', e.g. {rows}; "
+                "every record must belong to a person of the persons table (validate the data with the io readers)"
+            )
+        out[table] = mine
+    return out
 
 
 @dataclass(frozen=True)
@@ -128,13 +146,10 @@ def prepare(dataset: Dataset) -> Prepared:
     """
     persons, cases = dataset.persons, dataset.cases
     spells, episodes = dataset.custody_spells, dataset.treatment_episodes
-    person_ids = pd.Index(persons["person_id"].astype("object"))
-    if not person_ids.is_unique:
-        dup = persons["person_id"][persons["person_id"].duplicated()]
-        raise DataContractError(
-            f"table {TABLE_PERSONS!r}, column 'person_id': duplicated id {dup.iloc[0]!r} at row {dup.index[0]}; "
-            "each person must appear once"
-        )
+    codes = _person_codes(
+        persons,
+        {TABLE_CASES: cases["person_id"], TABLE_CUSTODY_SPELLS: spells["person_id"], TABLE_TREATMENT_EPISODES: episodes["person_id"]},
+    )
     disp = cases["disposition"].astype("object")
     bad = ~disp.isin(DISPOSITIONS) & disp.notna()
     if bad.any():
@@ -150,11 +165,11 @@ def prepare(dataset: Dataset) -> Prepared:
     completed = episodes["completed"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     return Prepared(
         extract_day=float(days(pd.Series([pd.Timestamp(dataset.extract.extract_date)]))[0]),
-        person_ids=person_ids,
+        person_ids=pd.Index(persons["person_id"].to_numpy(dtype=object)),
         birth_year=persons["birth_year"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
         death_day=days(persons["death_date"]),
         overdose=(persons["death_cause"].astype("object") == DEATH_OVERDOSE).to_numpy(),
-        c_person=_person_codes(person_ids, cases["person_id"], TABLE_CASES),
+        c_person=codes[TABLE_CASES],
         c_case=case_codes,
         c_offence=days(cases["offence_date"]),
         c_decision=days(cases["decision_date"]),
@@ -165,12 +180,12 @@ def prepare(dataset: Dataset) -> Prepared:
         c_drug=prefix_mask(iccs, (ICCS_DRUG_SECTION,)),
         c_violent=prefix_mask(iccs, ICCS_VIOLENT_SEXUAL_SECTIONS),
         n_case_codes=len(case_uniques),
-        s_person=_person_codes(person_ids, spells["person_id"], TABLE_CUSTODY_SPELLS),
+        s_person=codes[TABLE_CUSTODY_SPELLS],
         s_case=np.asarray(s_case, dtype="int64"),
         s_admission=days(spells["admission_date"]),
         s_release=days(spells["release_date"]),
         s_recall=(spells["custody_type"].astype("object") == CUSTODY_RECALL).to_numpy(),
-        e_person=_person_codes(person_ids, episodes["person_id"], TABLE_TREATMENT_EPISODES),
+        e_person=codes[TABLE_TREATMENT_EPISODES],
         e_start=days(episodes["start_date"]),
         e_completed=completed,
     )

@@ -91,11 +91,8 @@ def _person(persons_row: pd.Series, cases: pd.DataFrame, spells: pd.DataFrame, s
         row[f"reoffend_{h}"] = float(len(hits) > 0)
         row[f"reoffences_{h}"] = float(len(hits))
         stop = min(end, death) if pd.notna(death) else end
-        beds = 0.0
-        for _, sp in spells.iterrows():
-            rel = sp["release_date"] if pd.notna(sp["release_date"]) else extract
-            beds += max(0, (min(rel, stop) - max(sp["admission_date"], start)).days)
-        row[f"bed_days_{h}"] = beds
+        rel = spells["release_date"].fillna(extract).clip(upper=stop)
+        row[f"bed_days_{h}"] = float((rel - spells["admission_date"].clip(lower=start)).dt.days.clip(lower=0).sum())
     follow = min(pd.Timedelta(days=spec.horizons[-1]), extract - w - start)
     follow = max(follow, pd.Timedelta(0))
     hits = proven[(proven["offence_date"] > start) & (proven["offence_date"] <= start + follow) & (proven["decision_date"] <= start + follow + w)]

@@ -224,3 +224,20 @@ def test_unknown_person_is_a_clear_data_contract_error(make):
     ds = make(persons("a"), [case("zz", "2020-02-01")])
     with pytest.raises(DataContractError, match=r"'cases', column 'person_id'.*row 0 \('zz'\)"):
         build_cohort(ds)
+
+
+def test_duplicated_person_is_a_clear_data_contract_error(make):
+    from altmeasures_eval._errors import DataContractError
+
+    ds = make(persons("a", "b", "a"), [case("a", "2020-02-01")])
+    with pytest.raises(DataContractError, match=r"'persons', column 'person_id': duplicated id 'a' at row 2"):
+        build_cohort(ds)
+
+
+def test_unknown_person_in_custody_spells_names_the_table(make):
+    from altmeasures_eval._errors import DataContractError
+
+    spells = [{"person_id": "ghost", "case_id": None, "admission_date": "2020-01-01", "release_date": "2020-02-01"}]
+    ds = make(persons("a"), [case("a", "2020-02-01")], spells)
+    with pytest.raises(DataContractError, match=r"'custody_spells', column 'person_id'.*'ghost'"):
+        build_cohort(ds)
