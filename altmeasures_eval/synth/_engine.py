@@ -113,7 +113,7 @@ class _Rows:
     """Career rows: one per person (world 0) plus one counterfactual row per index person."""
 
     COLS = ("person", "world", "start", "n_proven", "had_custody", "post_release", "hr_log",
-            "forked", "stop", "death", "death_cause", "active", "idx_slot", "idx_start")
+            "forked", "stop", "death", "death_cause", "active", "idx_slot", "idx_start", "breach_adm")
 
     def __init__(self, n: int, stop: int, career_start: np.ndarray) -> None:
         self.person = np.arange(n, dtype=np.int64)
@@ -130,6 +130,7 @@ class _Rows:
         self.active = np.ones(n, dtype=bool)
         self.idx_slot = np.full(n, -1, dtype=np.int32)
         self.idx_start = np.full(n, NEVER, dtype=np.int64)
+        self.breach_adm = np.full(n, NEVER, dtype=np.int64)  # breach spell of the latest case
 
     def fork(self, rows: np.ndarray) -> np.ndarray:
         """Append counterfactual copies of ``rows``; return their new row numbers."""
@@ -167,8 +168,7 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
     alt_tx = np.array([P.ALT_TREATMENT_P[a] for a in ALTERNATIVE_DISPOSITIONS])
     lhp_person = (P.JURISDICTION_HAZARD[ps.jur] + P.SEX_HAZARD[ps.sex]
                   + P.SUBSTANCE_HAZARD[ps.sub] + np.log(ps.frailty))
-    cust_person = conf * (P.JURISDICTION_CUSTODY[ps.jur] + P.SEX_CUSTODY[ps.sex]
-                          + P.SUBSTANCE_CUSTODY[ps.sub])
+    cust_person = conf * (P.JURISDICTION_CUSTODY[ps.jur] + P.SEX_CUSTODY[ps.sex])
     od_rate = P.SUBSTANCE_OVERDOSE[ps.sub] / 365.25
     records: list[dict[str, np.ndarray]] = []
 
@@ -212,6 +212,9 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
             r, p, offence = r[keep], p[keep], offence[keep]
             if r.size == 0:
                 break
+            # A breach spell of the previous case counts as prior custody if it began before this
+            # offence (otherwise it is dropped, see ``finalise``).
+            rows.had_custody[r] |= rows.breach_adm[r] < offence
         rec = _cases(slot, key, r, p, offence, rows, ps)
 
         # --- fork the index decision: first eligible proven decision in the period ---------------
@@ -238,7 +241,11 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
 
         # --- disposition ------------------------------------------------------------------------------
         age = (year_of(rec["decision"]) - ps.birth_year[p]).astype(float)
-        lp = (P.CUSTODY_INTERCEPT + cust_person[p]
+        # The court weighs the substance as recorded on a drug case (none when unrecorded), so
+        # that the decision depends only on what the data show: no unmeasured confounding.
+        sub_na = u2(F_SUBNA) < P.MISSING_SUBSTANCE
+        sub_seen = ~((rec["cat"] <= P.CAT_TRAFFICKING) & sub_na)
+        lp = (P.CUSTODY_INTERCEPT + cust_person[p] + conf * P.SUBSTANCE_CUSTODY[ps.sub[p]] * sub_seen
               + conf * (P.CUSTODY_PRIOR * np.log1p(rows.n_proven[r])
                         + P.CUSTODY_HAD_CUSTODY * rows.had_custody[r]
                         + P.CUSTODY_AGE * (age - 25) + P.CUSTODY_REMAND * rec["remand"])
@@ -277,7 +284,7 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
             sent_adm=np.where(custody, decision, NEVER), sent_rel=release, breach=breach,
             b_adm=b_adm, b_rel=b_rel, tx=tx, tx_start=tx_start, tx_end=tx_end,
             tx_mod_u=u2(F_MOD), tx_done=u2(F_TXDONE) < np.where(disp == ALT_TREATMENT_ORDER, 0.65, 0.55),
-            measure_na=u2(F_MEASNA) < P.MISSING_MEASURE_DAYS, sub_na=u2(F_SUBNA) < P.MISSING_SUBSTANCE,
+            measure_na=u2(F_MEASNA) < P.MISSING_MEASURE_DAYS, sub_na=sub_na,
             is_index=is_index, start_after=new_start,
         )
         records.append(rec)
@@ -289,6 +296,7 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
         rows.post_release[r] = custody
         rows.hr_log[r] = np.where(proven, np.where(custody, 0.0, log_hr[alt]), rows.hr_log[r])
         rows.start[r] = new_start
+        rows.breach_adm[r] = np.where(breach, b_adm, NEVER)
         ir = r[is_index]
         rows.idx_slot[ir] = slot
         rows.idx_start[ir] = new_start[is_index]

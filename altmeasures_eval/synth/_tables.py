@@ -63,7 +63,7 @@ def _dates(days: np.ndarray) -> np.ndarray:
 
 
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
-    return np.array([f"{prefix}{k:0{width}d}" for k in numbers.tolist()], dtype=object)
+    return np.char.add(prefix, np.char.zfill(numbers.astype(f"U{width}"), width)).astype(object)
 
 
 def _pick(codes: tuple[str, ...], p: np.ndarray, u: np.ndarray) -> np.ndarray:
