@@ -46,6 +46,8 @@ def test_no_contract_column_name_is_flagged(column: str) -> None:
         ("nom_de_famille", "name"),
         ("Vorname", "name"),
         ("cognome", "name"),
+        ("NOM", "name"),  # the French extract in data/sample/mapping_example
+        ("PRENOM", "name"),
         ("national_id", "national_id"),
         ("NationalIDNumber", "national_id"),
         ("NINO", "national_id"),
@@ -97,6 +99,9 @@ def test_identifier_names_are_flagged(column: str, kind: str) -> None:
         "region",
         "local_sentence_code",
         "case_number",
+        "ANNEE_NAISS",
+        "ID_INDIVIDU",
+        "NUM_AFFAIRE",
     ],
 )
 def test_non_identifier_names_are_not_flagged(column: str) -> None:

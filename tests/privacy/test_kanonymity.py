@@ -67,7 +67,11 @@ def test_to_dict_is_json_ready() -> None:
 
 def test_k_anonymous_table() -> None:
     persons = pd.DataFrame(
-        {"sex": ["male"] * 5 + ["female"] * 5, "birth_year": [1980] * 10, "jurisdiction": ["A"] * 10}
+        {
+            "sex": ["male"] * 5 + ["female"] * 5,
+            "birth_year": [1980] * 10,
+            "jurisdiction": ["A"] * 10,
+        }
     )
     result = k_anonymity(persons)
     assert result.min_class_size == 5 and result.is_k_anonymous(5)

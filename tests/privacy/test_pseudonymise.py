@@ -114,7 +114,10 @@ def test_length_is_bounded() -> None:
 
 def test_collisions_are_detected(monkeypatch: pytest.MonkeyPatch) -> None:
     # force a collision: a fake HMAC that ignores the message
-    monkeypatch.setattr(_pseudonymise, "hmac_sha256_hex", lambda key, msgs: ["ab" * 32 for _ in msgs])
+    def constant(key, messages):
+        return ["ab" * 32 for _ in messages]
+
+    monkeypatch.setattr(_pseudonymise, "hmac_sha256_hex", constant)
     with pytest.raises(PrivacyError, match="2 distinct person ids gave only 1 distinct pseudonyms"):
         pseudonymise_ids(["1", "2"], KEY, "person")
 
@@ -190,7 +193,8 @@ def test_dataset_pseudonyms_match_pseudonymise_ids(raw_dataset: Dataset) -> None
     out = pseudonymise_dataset(raw_dataset, KEY)
     expected = pseudonymise_ids(["s1", "s2"], KEY, "spell").tolist()
     assert out.custody_spells["spell_id"].tolist() == expected
-    assert out.treatment_episodes["episode_id"].tolist() == pseudonymise_ids(["e1"], KEY, "episode").tolist()
+    episodes = pseudonymise_ids(["e1"], KEY, "episode").tolist()
+    assert out.treatment_episodes["episode_id"].tolist() == episodes
 
 
 def test_dataset_without_rejects_columns(raw_dataset: Dataset) -> None:

@@ -1,4 +1,5 @@
-"""Tests of ``altmeasures-eval pseudonymise`` end to end: contract folder in, contract folder out."""
+"""Tests of ``altmeasures-eval pseudonymise`` end to end: contract folder in, contract folder
+out."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ def key_file(tmp_path):
     return path
 
 
-def test_writes_a_contract_folder_with_consistent_pseudonyms(raw_folder, key_file, tmp_path, capsys) -> None:
+def test_writes_a_contract_folder_with_consistent_pseudonyms(
+    raw_folder, key_file, tmp_path, capsys
+) -> None:
     out = tmp_path / "pseudo"
     code = main(["pseudonymise", str(raw_folder), "--out", str(out), "--key-file", str(key_file)])
     assert code == 0
@@ -58,7 +61,8 @@ def test_key_from_environment(raw_folder, tmp_path, monkeypatch) -> None:
     out = tmp_path / "pseudo"
     assert main(["pseudonymise", str(raw_folder), "--out", str(out), "--format", "parquet"]) == 0
     persons = pd.read_parquet(out / "persons.parquet")
-    assert persons["person_id"].tolist() == pseudonymise_ids(["p1", "p2", "p3"], KEY_TEXT.encode(), "person").tolist()
+    expected = pseudonymise_ids(["p1", "p2", "p3"], KEY_TEXT.encode(), "person").tolist()
+    assert persons["person_id"].tolist() == expected
 
 
 def test_refuses_a_key_file_inside_the_output_folder(raw_folder, tmp_path, capsys) -> None:
@@ -73,7 +77,8 @@ def test_refuses_a_key_file_inside_the_output_folder(raw_folder, tmp_path, capsy
 
 
 def test_refuses_to_write_into_the_input_folder(raw_folder, key_file, capsys) -> None:
-    code = main(["pseudonymise", str(raw_folder), "--out", str(raw_folder / "x"), "--key-file", str(key_file)])
+    out = raw_folder / "x"
+    code = main(["pseudonymise", str(raw_folder), "--out", str(out), "--key-file", str(key_file)])
     assert code == 2
     assert "inside it" in capsys.readouterr().err
 
@@ -95,6 +100,7 @@ def test_invalid_data_writes_nothing(raw_folder, key_file, tmp_path, capsys) -> 
     cases.loc[0, "person_id"] = "nobody"
     cases.to_csv(raw_folder / "cases.csv", index=False)
     out = tmp_path / "pseudo"
-    assert main(["pseudonymise", str(raw_folder), "--out", str(out), "--key-file", str(key_file)]) == 1
+    args = ["pseudonymise", str(raw_folder), "--out", str(out), "--key-file", str(key_file)]
+    assert main(args) == 1
     assert "nothing was written" in capsys.readouterr().out
     assert not out.exists()

@@ -22,7 +22,8 @@ def _write_outputs(folder) -> None:
     (folder / "results.json").write_text(json.dumps({"note": "case C-2019/0042 was dropped"}))
     (folder / "report.html").write_text("<html><body><td>7f3a9c0e11b24d5e</td></body></html>")
     (folder / "figure.svg").write_text("<svg><text>n = 40</text></svg>")
-    (folder / "figure.png").write_bytes(bytes(np.random.default_rng(0).integers(0, 256, 2000, dtype=np.uint8)))
+    noise = np.random.default_rng(0).integers(0, 256, 2000, dtype=np.uint8)
+    (folder / "figure.png").write_bytes(bytes(noise))
 
 
 def test_finds_ids_in_text_files_with_lines(tmp_path) -> None:
@@ -52,7 +53,8 @@ def test_whole_tokens_only(tmp_path) -> None:
 def test_xlsx_and_parquet(tmp_path) -> None:
     frame = pd.DataFrame({"group": ["a", "P000123"], "n": [40, 12]})
     frame.to_excel(tmp_path / "tables.xlsx", index=False, sheet_name="cohort")
-    frame.assign(group=["a", "b"], note=["x", "7f3a9c0e11b24d5e"]).to_parquet(tmp_path / "t.parquet")
+    leaky = frame.assign(group=["a", "b"], note=["x", "7f3a9c0e11b24d5e"])
+    leaky.to_parquet(tmp_path / "t.parquet")
     hits = scan_outputs_for_identifiers([tmp_path / "tables.xlsx", tmp_path / "t.parquet"], IDS)
     assert {(h.path.name, h.identifier) for h in hits} == {
         ("tables.xlsx", "P000123"),
