@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from altmeasures_eval.cohort._arrays import days
-from altmeasures_eval.cohort._prepare import Prepared, prefix_mask
+from altmeasures_eval.cohort._prepare import Prepared
 from altmeasures_eval.cohort._spec import CohortSpec
 from altmeasures_eval.schema import DISPOSITION_CUSTODY, DISPOSITIONS, Dataset
 
@@ -98,6 +98,11 @@ def _day_key(person: np.ndarray, day: np.ndarray) -> np.ndarray:
     return person.astype("int64") * (1 << 24) + (day.astype("int64") + (1 << 23))
 
 
+def _isin(values: np.ndarray, test: np.ndarray) -> np.ndarray:
+    # hash-based membership (np.isin sorts both arrays)
+    return pd.Series(values, copy=False).isin(test).to_numpy()
+
+
 def _age_at(prep: Prepared, person: np.ndarray, day: np.ndarray) -> np.ndarray:
     year = pd.DatetimeIndex(np.asarray(day, dtype="int64").astype("datetime64[D]")).year.to_numpy()
     return year - prep.birth_year[person]
@@ -120,7 +125,7 @@ def select_events(dataset: Dataset, prep: Prepared, spec: CohortSpec) -> tuple[E
     dec_ok = np.isfinite(prep.c_decision)
     m = prep.c_proven & dec_ok
     flow.cases("proven", "case proven (conviction, caution or accepted diversion) with a decision date", person, m, n_p)
-    m &= prefix_mask(cases["iccs_code"], spec.eligible_prefixes)
+    m &= prep.c_iccs.startswith(spec.eligible_prefixes)
     flow.cases("eligible_offence", f"index offence code starts with {', '.join(spec.eligible_prefixes)}", person, m, n_p)
     m &= cases["stage"].astype("object").isin(spec.stages).to_numpy()
     flow.cases("stage", f"stage in {', '.join(spec.stages)}", person, m, n_p)
@@ -134,10 +139,10 @@ def select_events(dataset: Dataset, prep: Prepared, spec: CohortSpec) -> tuple[E
     hi = "end" if spec.period_end is None else spec.period_end.date().isoformat()
     flow.cases("period", f"decision date from {lo} to {hi}", person, m, n_p)
 
-    excl = prefix_mask(cases["iccs_code"], spec.excluded_prefixes) & prep.c_proven & dec_ok
+    excl = prep.c_iccs.startswith(spec.excluded_prefixes) & prep.c_proven & dec_ok
     bad_case = np.zeros(prep.n_case_codes, dtype=bool)
     bad_case[prep.c_case[excl]] = True
-    bad_day = np.isin(_day_key(person[m], prep.c_decision[m]), _day_key(person[excl], prep.c_decision[excl]))
+    bad_day = _isin(_day_key(person[m], prep.c_decision[m]), _day_key(person[excl], prep.c_decision[excl]))
     excluded = bad_case[prep.c_case]
     excluded[np.flatnonzero(m)[bad_day]] = True
     m &= ~excluded
@@ -172,7 +177,7 @@ def select_events(dataset: Dataset, prep: Prepared, spec: CohortSpec) -> tuple[E
 
     # The decision of the day: the most restrictive disposition among all proven cases that day.
     proven = np.flatnonzero(prep.c_proven & dec_ok)
-    same_day = proven[np.isin(_day_key(person[proven], prep.c_decision[proven]), ev_key)]
+    same_day = proven[_isin(_day_key(person[proven], prep.c_decision[proven]), ev_key)]
     ev_of_same = np.searchsorted(ev_key, _day_key(person[same_day], prep.c_decision[same_day]))
     rank = np.full(ev_key.size, len(DISPOSITIONS), dtype="int64")
     np.minimum.at(rank, ev_of_same, prep.c_disp_rank[same_day])

@@ -48,28 +48,37 @@ CUSTODY_RECALL: str = CUSTODY_TYPES[2]
 DEATH_OVERDOSE: str = DEATH_CAUSES[0]
 
 
-def severity_rank(iccs: pd.Series) -> np.ndarray:
-    """Severity rank (index into :data:`SEVERITY_BY_RANK`) of each ICCS code."""
-    codes, uniques = pd.factorize(iccs.astype("object"), use_na_sentinel=True)
-    u = pd.Series(uniques, dtype="object").astype(str)
-    rank = np.full(len(u), SEVERITY_BY_RANK.index(SEVERITY_OTHER), dtype="int8")
-    rank[u.str.startswith(ICCS_DRUG_PERSONAL_USE).to_numpy()] = SEVERITY_BY_RANK.index(SEVERITY_DRUG_PERSONAL)
-    rank[u.str.startswith(ICCS_DRUG_TRAFFICKING).to_numpy()] = SEVERITY_BY_RANK.index(SEVERITY_DRUG_SUPPLY)
-    rank[u.str.startswith(ICCS_VIOLENT_SEXUAL_SECTIONS).to_numpy()] = SEVERITY_BY_RANK.index(SEVERITY_VIOLENT)
-    out = np.full(len(codes), SEVERITY_BY_RANK.index(SEVERITY_OTHER), dtype="int8")
-    out[codes >= 0] = rank[codes[codes >= 0]]
-    return out
+class Codes:
+    """A code column factorised once: per-row integer codes and the distinct values.
 
+    Rules on codes (prefix tests, tiers) are evaluated on the distinct values only and mapped back,
+    so that a string operation never runs over millions of rows.
+    """
 
-def prefix_mask(iccs: pd.Series, prefixes: tuple[str, ...]) -> np.ndarray:
-    """Whether each ICCS code starts with one of ``prefixes`` (computed once per distinct code)."""
-    if not prefixes:
-        return np.zeros(len(iccs), dtype=bool)
-    codes, uniques = pd.factorize(iccs.astype("object"), use_na_sentinel=True)
-    hit = pd.Series(uniques, dtype="object").astype(str).str.startswith(tuple(prefixes)).to_numpy()
-    out = np.zeros(len(codes), dtype=bool)
-    out[codes >= 0] = hit[codes[codes >= 0]]
-    return out
+    def __init__(self, values: pd.Series) -> None:
+        self.codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        self.uniques = pd.Series(uniques, dtype="object").astype(str)
+
+    def _rows(self, per_unique: np.ndarray, fill: object) -> np.ndarray:
+        out = np.full(len(self.codes), fill, dtype=per_unique.dtype)
+        ok = self.codes >= 0
+        out[ok] = per_unique[self.codes[ok]]
+        return out
+
+    def startswith(self, prefixes: tuple[str, ...]) -> np.ndarray:
+        """Whether each row's code starts with one of ``prefixes`` (missing -> False)."""
+        if not prefixes:
+            return np.zeros(len(self.codes), dtype=bool)
+        return self._rows(self.uniques.str.startswith(tuple(prefixes)).to_numpy(dtype=bool), False)
+
+    def severity_rank(self) -> np.ndarray:
+        """Severity rank (index into :data:`SEVERITY_BY_RANK`) of each row's ICCS code."""
+        u = self.uniques
+        rank = np.full(len(u), SEVERITY_BY_RANK.index(SEVERITY_OTHER), dtype="int8")
+        rank[u.str.startswith(ICCS_DRUG_PERSONAL_USE).to_numpy(dtype=bool)] = SEVERITY_BY_RANK.index(SEVERITY_DRUG_PERSONAL)
+        rank[u.str.startswith(ICCS_DRUG_TRAFFICKING).to_numpy(dtype=bool)] = SEVERITY_BY_RANK.index(SEVERITY_DRUG_SUPPLY)
+        rank[u.str.startswith(ICCS_VIOLENT_SEXUAL_SECTIONS).to_numpy(dtype=bool)] = SEVERITY_BY_RANK.index(SEVERITY_VIOLENT)
+        return self._rows(rank, SEVERITY_BY_RANK.index(SEVERITY_OTHER))
 
 
 def _person_codes(persons: pd.DataFrame, others: dict[str, pd.Series]) -> dict[str, np.ndarray]:
@@ -122,6 +131,7 @@ class Prepared:
     c_severity: np.ndarray
     c_drug: np.ndarray
     c_violent: np.ndarray
+    c_iccs: Codes
     n_case_codes: int
     # custody spells
     s_person: np.ndarray
@@ -158,10 +168,16 @@ def prepare(dataset: Dataset) -> Prepared:
             f"table {TABLE_CASES!r}, column 'disposition', row {i}: {disp.iloc[i]!r} is not in the vocabulary "
             f"({', '.join(DISPOSITIONS)}); map local codes to the contract first"
         )
-    case_codes, case_uniques = pd.factorize(cases["case_id"].astype("object"))  # hashing, no sort
-    case_index = pd.Index(case_uniques)
-    s_case = case_index.get_indexer(spells["case_id"].astype("object")) if len(spells) else np.zeros(0, "int64")
-    iccs = cases["iccs_code"]
+    # one hash pass over the case ids of cases and spells; a spell's unknown or empty case -> -1
+    n_c = len(cases)
+    all_case, _ = pd.factorize(
+        np.concatenate([cases["case_id"].to_numpy(dtype=object), spells["case_id"].to_numpy(dtype=object)])
+    )
+    case_codes = all_case[:n_c]
+    n_case_codes = int(case_codes.max()) + 1 if n_c else 0
+    s_case = all_case[n_c:].astype("int64")
+    s_case[s_case >= n_case_codes] = -1
+    iccs = Codes(cases["iccs_code"])
     completed = episodes["completed"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     return Prepared(
         extract_day=float(days(pd.Series([pd.Timestamp(dataset.extract.extract_date)]))[0]),
@@ -176,10 +192,11 @@ def prepare(dataset: Dataset) -> Prepared:
         c_proven=(cases["outcome"].astype("object") == OUTCOME_PROVEN).to_numpy(),
         c_custody=(disp == DISPOSITION_CUSTODY).to_numpy(),
         c_disp_rank=disp.map(DISPOSITION_RANK).fillna(len(DISPOSITIONS)).to_numpy(dtype="int64"),
-        c_severity=severity_rank(iccs),
-        c_drug=prefix_mask(iccs, (ICCS_DRUG_SECTION,)),
-        c_violent=prefix_mask(iccs, ICCS_VIOLENT_SEXUAL_SECTIONS),
-        n_case_codes=len(case_uniques),
+        c_severity=iccs.severity_rank(),
+        c_drug=iccs.startswith((ICCS_DRUG_SECTION,)),
+        c_violent=iccs.startswith(ICCS_VIOLENT_SEXUAL_SECTIONS),
+        c_iccs=iccs,
+        n_case_codes=n_case_codes,
         s_person=codes[TABLE_CUSTODY_SPELLS],
         s_case=np.asarray(s_case, dtype="int64"),
         s_admission=days(spells["admission_date"]),
