@@ -20,11 +20,11 @@ _TRANSFORMS = ("km", "rank", "identity", "log")
 
 @dataclass(frozen=True, repr=False)
 class PHTestResult(SurvivalResult):
-    """Grambsch-Therneau tests of proportional hazards on scaled Schoenfeld residuals.
+    """Tests of proportional hazards: score tests for :math:`g(t) x` terms (R survival >= 3.0 ``cox.zph``).
 
-    ``summary`` has one row per term and a final ``GLOBAL`` row: ``term``, ``statistic`` (chi-square),
-    ``df``, ``p_value``; ``residuals`` holds the scaled Schoenfeld residuals and the transformed event
-    times, for plots.
+    ``summary`` has one row per design column and a final ``GLOBAL`` row: ``term``, ``statistic``
+    (chi-square), ``df``, ``p_value``; ``residuals`` holds the scaled Schoenfeld residuals
+    :math:`D \\hat V s_k + \\hat\\beta` and the (centred) transformed event times, for plots.
     """
 
     residuals: pd.DataFrame
@@ -88,44 +88,59 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], table: str) -> pd.Dat
     return x
 
 
-def _time_transform(t: np.ndarray, transform: str) -> np.ndarray:
+def _transformed_times(t: np.ndarray, d: np.ndarray, transform: str) -> np.ndarray:
+    """g(t) for every row, centred at its mean over event rows (R ``cox.zph``)."""
     if transform == "identity":
-        return t
-    if transform == "log":
-        return np.log(t)
-    return stats.rankdata(t)
+        g = t.copy()
+    elif transform == "log":
+        g = np.log(t)
+    elif transform == "rank":
+        g = stats.rankdata(t)
+    else:  # 'km': one minus the pooled, unweighted Kaplan-Meier just before t
+        from altmeasures_eval.survival._kmcore import risk_table
+
+        rt = risk_table(t, d.astype(float), None)
+        j = np.searchsorted(rt.time, t, side="left") - 1
+        g = 1.0 - np.where(j >= 0, rt.survival[np.maximum(j, 0)], 1.0)
+    return g - g[d > 0].mean()
 
 
-def _ph_test(ev_t: np.ndarray, ev_w: np.ndarray, schoen: np.ndarray, all_t: np.ndarray, all_d: np.ndarray,
-             beta: np.ndarray, var: np.ndarray, terms: list[str], transform: str) -> PHTestResult:
-    # 'km': one minus the pooled Kaplan-Meier at each event time (as lifelines); others act on event times
-    g = 1.0 - _km_at(all_t, all_d, ev_t) if transform == "km" else _time_transform(ev_t, transform)
-    d_w = ev_w.sum()
-    gc = g - np.average(g, weights=ev_w)
-    sg = float(np.sum(ev_w * gc**2))
-    u = (ev_w * gc) @ schoen  # (p,)
-    vu = var @ u
-    per = d_w * vu**2 / (np.diag(var) * sg)
-    glob = float(d_w * u @ var @ u / sg)
-    scaled = d_w * schoen @ var + beta
+def _ph_test(parts: list[tuple[np.ndarray, core.StratumResiduals]], t: np.ndarray, d: np.ndarray,
+             w: np.ndarray, beta: np.ndarray, var: np.ndarray, terms: list[str], transform: str) -> PHTestResult:
+    r"""Score test of :math:`\gamma = 0` in :math:`x^\top\beta + g(t) x^\top\gamma` (R survival >= 3.0 ``cox.zph``)."""
+    g = _transformed_times(t, d, transform)
     p = len(terms)
-    summary = pd.DataFrame({
-        "term": [*terms, "GLOBAL"], "statistic": [*per, glob], "df": [1] * p + [p],
-        "p_value": [*stats.chi2.sf(per, 1), stats.chi2.sf(glob, p)],
-    })
-    resid = pd.DataFrame(scaled, columns=terms)
-    resid.insert(0, "transformed_time", g)
-    resid.insert(0, "time", ev_t)
-    return PHTestResult(summary=summary, variance="model-based (inverse information)",
-                        notes=("Grambsch-Therneau (1994) approximate score test, as lifelines and R survival < 3.0; "
-                               "with weights, event contributions are weighted.",), residuals=resid, transform=transform)
-
-
-def _km_at(t: np.ndarray, d: np.ndarray, at: np.ndarray) -> np.ndarray:
-    from altmeasures_eval.survival._kmcore import risk_table, step_value
-
-    rt = risk_table(t, d.astype(float), None)
-    return step_value(rt.time, rt.survival, at, 1.0)
+    info = np.zeros((2 * p, 2 * p))
+    u = np.zeros(2 * p)
+    ev_t, ev_g, schoen_all = [], [], []
+    order = np.argsort(t, kind="stable")
+    for rows, res in parts:
+        er = rows[res.event_rows]
+        u[p:] += (w[er] * g[er]) @ res.schoenfeld
+        # g is a function of time only: look it up at each stratum event time
+        gj = g[order][np.searchsorted(t[order], res.event_times)]
+        info[:p, :p] += res.information.sum(axis=0)
+        info[:p, p:] += np.einsum("j,jab->ab", gj, res.information)
+        info[p:, p:] += np.einsum("j,jab->ab", gj**2, res.information)
+        ev_t.append(t[er])
+        ev_g.append(g[er])
+        schoen_all.append(res.schoenfeld)
+    info[p:, :p] = info[:p, p:].T
+    stat = np.empty(p + 1)
+    for i in range(p):
+        kk = np.r_[np.arange(p), p + i]
+        stat[i] = u[kk] @ np.linalg.solve(info[np.ix_(kk, kk)], u[kk])
+    stat[p] = u @ np.linalg.solve(info, u)
+    summary = pd.DataFrame({"term": [*terms, "GLOBAL"], "statistic": stat, "df": [1] * p + [p],
+                            "p_value": stats.chi2.sf(stat, [1] * p + [p])})
+    schoen = np.concatenate(schoen_all)
+    resid = pd.DataFrame(len(schoen) * schoen @ var + beta, columns=terms)
+    resid.insert(0, "transformed_time", np.concatenate(ev_g))
+    resid.insert(0, "time", np.concatenate(ev_t))
+    return PHTestResult(summary=summary, variance="model-based (observed information of beta and g(t) x terms)",
+                        notes=("score test of time-varying coefficients (Grambsch and Therneau 1994; R survival >= 3.0 "
+                               "cox.zph), one test per design column and a global test.",),
+                        residuals=resid, transform=transform)
 
 
 def _fit(x: pd.DataFrame, t: np.ndarray, d: np.ndarray, w: np.ndarray | None, strata: np.ndarray | None,
@@ -201,7 +216,7 @@ def cox_ph(
     ties : {'efron', 'breslow'}
         Approximation for tied event times (days: always ties). Breslow needs no weights.
     ph_test : bool
-        Run the Grambsch-Therneau test (per term and global).
+        Run the proportional-hazards score test (per term and global, as R ``cox.zph``).
     transform : {'km', 'rank', 'identity', 'log'}
         Time transform for the PH test.
     table : str
@@ -250,13 +265,12 @@ def cox_ph(
     xa = x.to_numpy()
     ww = np.ones_like(t) if w is None else w
     score = np.zeros((t.size, len(terms)))
-    ev_rows, schoen = [], []
+    parts = []
     for s in np.unique(st_codes):
         rows = np.flatnonzero(st_codes == s)
-        res = core.stratum_residuals(t[rows], d[rows], xa[rows], ww[rows], beta, ties)
+        res = core.stratum_residuals(t[rows], d[rows], xa[rows], ww[rows], beta, ties, information=ph_test)
         score[rows] = res.score
-        ev_rows.append(rows[res.event_rows])
-        schoen.append(res.schoenfeld)
+        parts.append((rows, res))
     if use_robust:
         var = core.sandwich(score, ww, naive, clusters)
         unit = f"clusters of {cluster!r}" if cluster else "each row as its own cluster"
@@ -281,8 +295,7 @@ def cox_ph(
         notes.append(f"weighted by {weights!r}: marginal hazard ratio; likelihood-ratio test is model-based.")
     pht, violated = None, ()
     if ph_test:
-        er = np.concatenate(ev_rows)
-        pht = _ph_test(t[er], ww[er], np.concatenate(schoen), t, d, beta, naive, terms, transform)
+        pht = _ph_test(parts, t, d, ww, beta, naive, terms, transform)
         per = pht.summary.iloc[:-1]
         violated = tuple(per.loc[per["p_value"] < 0.05, "term"])
         if violated:

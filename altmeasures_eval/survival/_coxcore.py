@@ -31,11 +31,19 @@ class StratumResiduals:
     score: np.ndarray  # (n, p)
     event_rows: np.ndarray  # indices (input order) of event rows
     schoenfeld: np.ndarray  # (n_events, p)
+    event_times: np.ndarray  # unique event times (J,)
+    information: np.ndarray | None  # (J, p, p): each event time's contribution to the information
 
 
 def stratum_residuals(t: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray, beta: np.ndarray,
-                      ties: str = "efron") -> StratumResiduals:
-    """Score and Schoenfeld residuals of one stratum (see module docstring)."""
+                      ties: str = "efron", information: bool = False) -> StratumResiduals:
+    r"""Score and Schoenfeld residuals of one stratum (see module docstring).
+
+    With ``information``, also each event time's contribution
+    :math:`\sum_k \bar w_j \{S_2^{(k)}/S_0^{(k)} - \bar x_k \bar x_k^\top\}` to the observed information
+    (summed over times it is the information matrix; weighted by g(t) it gives the blocks of the
+    proportional-hazards score test).
+    """
     n, p = x.shape
     order = np.argsort(t, kind="stable")
     ts, ds, xs, ws = t[order], d[order].astype(float), x[order], w[order]
@@ -88,7 +96,18 @@ def stratum_residuals(t: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray
     score = np.empty_like(score_sorted)
     score[order] = score_sorted
     ev_sorted = np.flatnonzero(ds > 0)
-    return StratumResiduals(score, order[ev_sorted], (xs - m3[idx])[ev_sorted])
+    info = None
+    if information:
+        meanwt = wd[rep] / steps[np.repeat(np.arange(jt.size), steps)]
+        info = np.zeros((jt.size, p, p))
+        for a in range(p):  # loop over covariate pairs only: p(p+1)/2 vectorised passes
+            for b in range(a, p):
+                xab = xs[:, a] * xs[:, b]
+                s2 = by_time(wr * xab)[::-1].cumsum()[::-1]
+                e2 = by_time(dwr * xab)
+                val = np.add.reduceat(meanwt * ((s2[rep] - frac * e2[rep]) / den - xbar[:, a] * xbar[:, b]), bounds)
+                info[:, a, b] = info[:, b, a] = val
+    return StratumResiduals(score, order[ev_sorted], (xs - m3[idx])[ev_sorted], time[jt], info)
 
 
 def sandwich(score: np.ndarray, w: np.ndarray, naive_var: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:

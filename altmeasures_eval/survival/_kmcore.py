@@ -136,7 +136,7 @@ def cluster_moments(t: np.ndarray, idx: np.ndarray, m: int, departed: np.ndarray
 
 
 def quadratic_form(moments: np.ndarray, coef: np.ndarray) -> np.ndarray:
-    """:math:`a_j^\top M_j a_j` for each time *j* (coef: (m, k+1)); clipped at 0 against rounding."""
+    r""":math:`a_j^\top M_j a_j` for each time *j* (coef: (m, k+1)); clipped at 0 against rounding."""
     return np.maximum(np.einsum("mi,mij,mj->m", coef, moments, coef), 0.0)
 
 

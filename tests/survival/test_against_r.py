@@ -168,3 +168,20 @@ def test_aalen_johansen_matches_r(syn, r_ref, model, kwargs):
     ref = r_ref("aj", model).sort_values(["group", "cause", "time"])
     np.testing.assert_allclose(res["estimate"], ref["cif"], rtol=RTOL)
     np.testing.assert_allclose(res["se"], ref["std_err"], rtol=RTOL)
+
+
+@pytest.mark.parametrize("transform", ["km", "rank", "identity"])
+@pytest.mark.parametrize(("model", "data", "cols", "kwargs"), [
+    ("rossi", "rossi", ("week", "arrest", ROSSI_COVS), {}),
+    ("rossi_breslow", "rossi", ("week", "arrest", ROSSI_COVS), {"ties": "breslow"}),
+    ("syn_weighted_strata", "syn", ("time", "event", ["group", "x1", "x2"]), {"weights": "w", "strata": "stratum"}),
+])
+def test_ph_score_test_matches_r_cox_zph(request, r_ref, transform, model, data, cols, kwargs):
+    # cox.zph(fit, transform = transform)$table (survival >= 3.0 score test), per term and GLOBAL
+    res = cox_ph(request.getfixturevalue(data), *cols, transform=transform, **kwargs).ph_test.summary
+    ref = r_ref("zph", model)
+    ref = ref[ref["transform"] == transform]
+    assert list(res["term"]) == list(ref["term"])
+    np.testing.assert_allclose(res["statistic"], ref["chisq"], rtol=RTOL)
+    np.testing.assert_allclose(res["p_value"], ref["p"], rtol=RTOL)
+    assert list(res["df"]) == list(ref["df"])

@@ -142,20 +142,9 @@ def test_score_residuals_sum_to_zero_at_the_estimate(syn):
     assert np.abs(syn["w"].to_numpy() @ r.score).max() < 1e-6
 
 
-def test_ph_test_matches_lifelines_on_rossi(rossi):
-    # lifelines implements the same Grambsch-Therneau approximation (time_transform='km').
-    from lifelines import CoxPHFitter
-    from lifelines.statistics import proportional_hazard_test
-
-    covs = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
-    ours = cox_ph(rossi, "week", "arrest", covs).ph_test.summary.set_index("term")
-    theirs = proportional_hazard_test(CoxPHFitter().fit(rossi, "week", "arrest"), rossi, time_transform="km").summary
-    np.testing.assert_allclose(ours.loc[covs, "statistic"], theirs.loc[covs, "test_statistic"], rtol=1e-5)
-
-
 def test_ph_violation_is_noted(rossi):
     res = cox_ph(rossi, "week", "arrest", ["fin", "age", "race", "wexp", "mar", "paro", "prio"])
-    assert set(res.ph_violated) == {"age", "wexp"}  # p = 0.0009 and 0.006 (lifelines agrees)
+    assert set(res.ph_violated) == {"age", "wexp"}  # R cox.zph: p = 0.0145 and 0.0398
     assert any("RMST" in n for n in res.notes)
 
 

@@ -32,6 +32,21 @@ add_cox("syn_weighted_cluster_strata", coxph(Surv(time, event) ~ group + x1 + x2
 add_cox("syn_cause2_cluster", coxph(Surv(time, etype == 2) ~ group + x1 + x2, data = syn, cluster = cl,
                                     ties = "efron"))
 out(do.call(rbind, cox_rows), "r_cox.csv")
+
+# ---- proportional-hazards score tests: cox.zph (survival >= 3.0) --------------------------
+zph_rows <- list()
+add_zph <- function(name, fit, transform) {
+  z <- cox.zph(fit, transform = transform)$table
+  zph_rows[[paste(name, transform)]] <<- data.frame(model = name, transform = transform, term = rownames(z),
+                                                    chisq = z[, "chisq"], df = z[, "df"], p = z[, "p"])
+}
+for (tr in c("km", "rank", "identity")) {
+  add_zph("rossi", coxph(f, data = rossi), tr)
+  add_zph("rossi_breslow", coxph(f, data = rossi, ties = "breslow"), tr)
+  add_zph("syn_weighted_strata", coxph(Surv(time, event) ~ group + x1 + x2 + strata(stratum), data = syn,
+                                       weights = w), tr)
+}
+out(do.call(rbind, zph_rows), "r_zph.csv")
 out(do.call(rbind, test_rows), "r_cox_tests.csv")
 
 # ---- Kaplan-Meier (log-log intervals) -------------------------------------------------------
