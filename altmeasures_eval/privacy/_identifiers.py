@@ -116,6 +116,7 @@ _TERMS: Final[dict[str, tuple[str, ...]]] = {
         "fechanacimiento", "fechadenacimiento", "datenaissance", "datedenaissance",
         "datanascita", "datadinascita", "datanascimento", "datadenascimento", "geburtsdatum",
         "geboortedatum", "fodselsdato", "fodelsedatum", "syntymaaika", "datarodzenia",
+        "fechanac", "fechanacim", "datenaiss", "datanasc", "gebdat", "gebdatum",
     ),
 }
 _TERM_KIND: Final[dict[str, str]] = {term: kind for kind, terms in _TERMS.items() for term in terms}
@@ -140,6 +141,8 @@ _BIRTH_WORDS: Final = (
     "birth", "born", "dob", "nacimiento", "naissance", "nascita", "nascimento", "geburt",
     "geboorte", "fodsel", "fodelse", "urodzenia", "rodzenia", "syntyma",
 )
+#: Abbreviations that speak of birth only as whole tokens ("fecha_nac", "DATE_NAISS").
+_BIRTH_TOKENS: Final = frozenset({"nac", "naiss", "nasc", "geb", "nacim"})
 _MAX_NGRAM: Final = 5
 
 # --- value patterns -------------------------------------------------------------------------------
@@ -252,8 +255,9 @@ def classify_column_name(name: object) -> tuple[str, str] | None:
 
 
 def _is_birth_column(name: object) -> bool:
-    joined = "".join(_name_tokens(name))
-    return any(word in joined for word in _BIRTH_WORDS)
+    tokens = _name_tokens(name)
+    joined = "".join(tokens)
+    return any(word in joined for word in _BIRTH_WORDS) or bool(_BIRTH_TOKENS & set(tokens))
 
 
 # --- values ---------------------------------------------------------------------------------------
@@ -372,6 +376,14 @@ def find_direct_identifiers(
     -------
     list of IdentifierFinding
         In column order; a column gives at most one finding by name and one per value pattern.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"person_id": ["P1", "P2"], "apellidos": ["Ruiz", "Gil"],
+    ...                       "contact": ["ana@example.org", "luis@example.org"]})
+    >>> [(f.column, f.kind, f.basis) for f in find_direct_identifiers(frame)]
+    [('apellidos', 'name', 'name'), ('contact', 'email', 'values')]
 
     Notes
     -----

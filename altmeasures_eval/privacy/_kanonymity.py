@@ -179,6 +179,16 @@ def k_anonymity(
     DataContractError
         When a quasi-identifier column is missing from ``persons``.
 
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> persons = pd.DataFrame({"sex": ["male", "male", "female"],
+    ...                         "birth_year": [1980, 1980, 1980],
+    ...                         "jurisdiction": ["A", "A", "A"]})
+    >>> result = k_anonymity(persons, k_values=(2,))
+    >>> result.min_class_size, result.persons_below
+    (1, {2: 1})
+
     References
     ----------
     Sweeney, L. (2002). k-anonymity: a model for protecting privacy. International Journal of

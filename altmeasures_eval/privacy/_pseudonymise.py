@@ -217,6 +217,13 @@ def pseudonymise_ids(
     ------
     PrivacyError
         When the key is too short, or when two distinct ids would get the same pseudonym.
+
+    Examples
+    --------
+    >>> key = b"an example key of at least 32 bytes!"
+    >>> out = pseudonymise_ids(["A1", None, "A1"], key, "person", length=16)
+    >>> out[0] == out[2], out[1] is None, len(out[0])
+    (True, True, 16)
     """
     key = _check_key(key, "the caller")
     length = _check_length(length)

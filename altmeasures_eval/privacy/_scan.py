@@ -177,6 +177,15 @@ def scan_outputs_for_identifiers(
     list of Hit
         One per (file, identifier) found, in file order; empty when the outputs are clean.
 
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "table.csv").write_text("group,n\\nP0000123,12\\n")
+    >>> [(h.path.name, h.identifier, h.line) for h in
+    ...  scan_outputs_for_identifiers(folder, ["P0000123", "P0000124"])]
+    [('table.csv', 'P0000123', 2)]
+
     Notes
     -----
     An identifier is found when it appears as a whole token: delimited by characters other than

@@ -168,6 +168,11 @@ def round_to_base(values: Any, base: int = 5) -> Any:
         Scalars as ``int`` (or NaN); arrays as float arrays; pandas objects as nullable
         ``Int64``.
 
+    Examples
+    --------
+    >>> round_to_base([1, 3, 7, 8, 12], 5).tolist()
+    [0.0, 5.0, 5.0, 10.0, 10.0]
+
     Notes
     -----
     Each value is rounded on its own, so rounded cells need not add up to the rounded total.
@@ -482,6 +487,17 @@ def suppress_counts(
     ------
     PrivacyError
         When a count is missing, negative or fractional, or an explicit total is inconsistent.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"n": [40, 4, 25, 12]},
+    ...                      index=["diversion", "fine", "custody", "probation"])
+    >>> result = suppress_counts(table, ["n"], margins="columns")
+    >>> result.table["n"].tolist()
+    [40, '[c]', 25, '[c]']
+    >>> result.flags["n"].tolist()
+    ['', 'primary', '', 'secondary']
 
     Notes
     -----

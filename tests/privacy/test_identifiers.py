@@ -77,6 +77,8 @@ def test_no_contract_column_name_is_flagged(column: str) -> None:
         ("fecha_de_nacimiento", "date_of_birth"),
         ("date_de_naissance", "date_of_birth"),
         ("Geburtsdatum", "date_of_birth"),
+        ("FECHA_NAC", "date_of_birth"),
+        ("DATE_NAISS", "date_of_birth"),
     ],
 )
 def test_identifier_names_are_flagged(column: str, kind: str) -> None:
@@ -270,6 +272,8 @@ def test_full_dates_in_a_birth_column() -> None:
     assert finding.kind == "date_of_birth" and finding.share == 1.0
     typed = pd.DataFrame({"born": pd.to_datetime(["1985-03-04", "1990-07-01"])})
     assert _kinds(typed) == {"born": {"date_of_birth"}}
+    abbreviated = pd.DataFrame({"f_nac": ["04/03/1985", "01/07/1990"]})  # Spanish "nacimiento"
+    assert _kinds(abbreviated) == {"f_nac": {"date_of_birth"}}
 
 
 def test_birth_years_are_not_full_dates() -> None:
