@@ -10,6 +10,7 @@ naming the variance estimator and ``notes``. Plots are in :mod:`altmeasures_eval
 from altmeasures_eval.survival._competing import CumulativeIncidenceResult, cause_specific_cox, cumulative_incidence
 from altmeasures_eval.survival._contrast import ContrastResult, risk_difference, rmst
 from altmeasures_eval.survival._cox import CoxResult, PHTestResult, cox_ph, hazard_ratio
+from altmeasures_eval.survival._effects import TimeToEventEffects, time_to_event_effects
 from altmeasures_eval.survival._km import KaplanMeierResult, kaplan_meier
 from altmeasures_eval.survival._logrank import LogRankResult, logrank_test
 from altmeasures_eval.survival._results import SUMMARY_COLUMNS, SurvivalResult
@@ -25,6 +26,7 @@ __all__ = [
     "LogRankResult",
     "PHTestResult",
     "SurvivalResult",
+    "TimeToEventEffects",
     "cause_specific_cox",
     "cox_ph",
     "cumulative_incidence",
@@ -33,4 +35,5 @@ __all__ = [
     "logrank_test",
     "risk_difference",
     "rmst",
+    "time_to_event_effects",
 ]
