@@ -200,3 +200,15 @@ def test_decision_start_outcomes_equal_the_reference_measurement(small: Syntheti
     assert po[f"y0_bed_days_{h}"].to_numpy()[custody].mean() > public[f"y0_bed_days_{h}"].to_numpy()[custody].mean() + 30
     truth = small.truth["start_decision"]["bed_days"][str(h)]
     assert truth["mean_y0"] == pytest.approx(po[f"y0_bed_days_{h}"].mean())
+
+
+def test_other_evaluation_period_follows_the_same_definition() -> None:
+    period = ("2019-04-01", "2020-03-31")
+    data = simulate(3_000, seed=6, period=period)
+    ref = reference_cohort(data.dataset, period)
+    po = data.potential_outcomes
+    assert len(po) == len(ref) > 100
+    assert set(zip(po["person_id"], po["index_case_id"])) == set(zip(ref["person_id"], ref["case_id"]))
+    assert data.truth["cohort_definition"]["period_end"] == "2020-03-31"
+    ref_out = reference_outcomes(data.dataset, po[["person_id", "start_date"]], 365).set_index("person_id")
+    np.testing.assert_array_equal(po["reoffend_365"].to_numpy(), ref_out.loc[po["person_id"], "reoffend"].to_numpy())
