@@ -148,7 +148,8 @@ _MAX_NGRAM: Final = 5
 # --- value patterns -------------------------------------------------------------------------------
 _EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 # International (+ or 00 prefix) or national trunk-prefixed (leading 0) numbers, with separators.
-_PHONE = r"(?:\+|00)[1-9][\d \-().]{5,22}|\(?0\d{1,4}\)?[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
+# (area codes never start with 0, so zero-padded numbers such as "0000123456" are not phones)
+_PHONE = r"(?:\+|00)[1-9][\d \-().]{5,22}|\(?0[1-9]\d{0,3}\)?[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
 _PHONE_DIGITS = (7, 15)  # E.164 allows at most 15 digits
 _DATE_PREFIX = (
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # ISO-like, also with a time part after it
@@ -315,6 +316,8 @@ def _value_findings(
             not_jan1 = ~((values.dt.month == 1) & (values.dt.day == 1))
             add("date_of_birth", not_jan1, "full dates (day and month) in a birth column")
         return findings
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
     if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
         return findings  # numbers cannot hold e-mails; numeric phone numbers lost their format
 

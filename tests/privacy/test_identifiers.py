@@ -221,6 +221,7 @@ def test_phone_values(phone: str) -> None:
         "123456789",  # a bare number without trunk or international prefix
         "0" * 20,  # more digits than E.164 allows
         "P000123",
+        "0000123456",  # a zero-padded case number: no area code starts with 0
     ],
 )
 def test_phone_look_alikes_are_not_flagged(value: str) -> None:
@@ -252,6 +253,14 @@ def test_national_id_values(value: str, label: str | None) -> None:
     else:
         (finding,) = findings
         assert finding.kind == "national_id" and label in finding.reason
+
+
+def test_categorical_and_string_dtypes_are_checked() -> None:
+    emails = ["ana@example.org", "luis@example.org", "eva@example.org"]
+    frame = pd.DataFrame(
+        {"a": pd.Categorical(emails), "b": pd.array(emails, dtype="string")}
+    )
+    assert _kinds(frame) == {"a": {"email"}, "b": {"email"}}
 
 
 def test_spanish_dni_needs_a_valid_check_letter() -> None:
