@@ -21,7 +21,7 @@ from altmeasures_eval.matching._design import numeric_column, treatment_array
 
 __all__ = ["estimate_effect", "weighted_mean_difference", "cluster_variance"]
 
-Variance = Literal["auto", "cluster", "robust", "sandwich", "bootstrap"]
+Variance = Literal["auto", "cluster", "robust", "sandwich", "bootstrap", "abadie-imbens"]
 OutcomeType = Literal["auto", "binary", "count", "continuous"]
 DesignLike = MatchResult | WeightResult | pd.Series | np.ndarray | str | None
 
@@ -177,6 +177,7 @@ def estimate_effect(
     refit: Callable[[pd.DataFrame], Any] | None = None,
     random_state: int | None = None,
     n_jobs: int = 1,
+    ai_neighbors: int = 1,
 ) -> EffectResult:
     """Adjusted effect of the alternative measure (treatment = 1) vs custody (0) on an outcome.
 
@@ -203,8 +204,11 @@ def estimate_effect(
         - ``bootstrap``: resample units, or matched sets / clusters (pair bootstrap), ``n_boot``
           times; with ``refit`` the design is re-estimated in each replicate (e.g. re-fit the
           propensity model); percentile or BCa intervals (``ci_method``); SE = SD of replicates.
-        - ``auto``: cluster for matching without replacement; sandwich for IPW/overlap weights from
-          a logistic score; robust otherwise (with a note).
+        - ``abadie-imbens``: Abadie and Imbens (2006) variance for matching with replacement,
+          conditional variances estimated from ``ai_neighbors`` within-group neighbours; the score is
+          treated as known (their 2016 correction for an estimated score is not applied).
+        - ``auto``: cluster for matching without replacement; Abadie-Imbens with replacement;
+          sandwich for IPW/overlap weights from a logistic score; robust otherwise.
     cluster : str, optional
         Column of a further clustering (e.g. ``person_id`` when a person has several index events).
     refit : callable, optional
@@ -245,10 +249,7 @@ def estimate_effect(
 
     if variance == "auto":
         if isinstance(design, MatchResult):
-            variance = "cluster" if not design.replace else "robust"
-            if design.replace:
-                notes.append("matching with replacement: robust variance with the matching weights taken as "
-                             "fixed; the Abadie-Imbens variance is not implemented yet, so prefer variance='bootstrap'")
+            variance = "cluster" if not design.replace else "abadie-imbens"
         elif isinstance(design, WeightResult) and design.propensity is not None \
                 and design.propensity.design is not None and design.estimand in _DW:
             variance = "sandwich"
@@ -295,6 +296,24 @@ def estimate_effect(
                 f", clustered on {cluster!r}" if user_codes is not None else "")
         elif user_codes is not None:
             how += f", clustered on {cluster!r}"
+    elif variance == "abadie-imbens":
+        if not (isinstance(design, MatchResult) and design.replace):
+            raise ConfigError("variance='abadie-imbens' is for matching with replacement (a MatchResult with replace=True)")
+        if n_missing:
+            raise DataContractError(
+                f"outcome {outcome!r} is missing for {n_missing} matched units; the Abadie-Imbens variance needs "
+                "every matched unit's outcome: drop rows with a missing outcome before matching")
+        from altmeasures_eval.effects._abadie_imbens import abadie_imbens_variance
+
+        for name, est, phi, log in measures:
+            if log and not (m1 > 0 and m0 > 0):
+                rows[name] = wald_row(est, np.nan, n, alpha, log)
+                continue
+            v, _ = abadie_imbens_variance(data, y_all, design, scale=(m1, m0) if log else (1.0, 1.0), J=ai_neighbors)
+            rows[name] = wald_row(est, np.sqrt(v), n, alpha, log)
+        how = (f"Abadie-Imbens (2006) variance for matching with replacement (population version, "
+               f"conditional variances from {ai_neighbors} within-group neighbour(s)); the propensity score is "
+               "treated as known (Abadie-Imbens 2016 correction not applied)")
     elif variance == "bootstrap":
         boot_codes = codes if codes is not None else np.arange(n)
         if refit is None:
@@ -329,7 +348,7 @@ def estimate_effect(
                               scale="log" if log else "identity")
         notes.append(f"bootstrap p-values are normal approximations with the bootstrap SE (z = {z:.3f})")
     else:
-        raise ConfigError(f"variance must be auto, cluster, robust, sandwich or bootstrap, got {variance!r}")
+        raise ConfigError(f"variance must be auto, cluster, robust, sandwich, bootstrap or abadie-imbens, got {variance!r}")
 
     summary = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]
     summary.index.name = "measure"
