@@ -149,7 +149,10 @@ _MAX_NGRAM: Final = 5
 _EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 # International (+ or 00 prefix) or national trunk-prefixed (leading 0) numbers, with separators.
 # (area codes never start with 0, so zero-padded numbers such as "0000123456" are not phones)
-_PHONE = r"(?:\+|00)[1-9][\d \-().]{5,22}|\(?0[1-9]\d{0,3}\)?[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
+_PHONE = (
+    r"(?:\+|00)[1-9][\d \-().]{5,22}"
+    r"|\(?0[1-9]\d{0,3}\)?[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
+)
 _PHONE_DIGITS = (7, 15)  # E.164 allows at most 15 digits
 _DATE_PREFIX = (
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # ISO-like, also with a time part after it
