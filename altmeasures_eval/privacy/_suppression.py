@@ -471,7 +471,8 @@ def suppress_counts(
         derived value is suppressed when any count it uses is suppressed in its row.
     zeros : {"publish", "suppress"}, default "publish"
         ``"publish"``: a count of 0 is not suppressed and is the last choice for secondary
-        suppression (a hidden 0 protects nothing the reader could not guess). ``"suppress"``:
+        suppression (hiding a 0 beside a small count would only show that the count is at most
+        its own value). ``"suppress"``:
         zeros are suppressed like other small counts, for tables where an empty cell reveals
         something about everyone in its row (e.g. every person in a group reoffended).
     marker : str, default "[c]"
