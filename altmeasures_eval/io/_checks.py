@@ -89,6 +89,8 @@ def _rows(frame: pd.DataFrame, mask: np.ndarray | pd.Series) -> pd.Index:
 def unique_key_problems(frame: pd.DataFrame, table: str, file: str) -> list[pd.DataFrame]:
     """Every row of a duplicated key (all copies: the source cannot tell which one is right)."""
     key = list(KEYS[table])
+    if len(key) == 1 and frame[key[0]].dropna().is_unique:  # one hash pass in the common case
+        return []
     present = frame[key].notna().all(axis=1)
     dup = frame.duplicated(subset=key, keep=False) & present
     if not dup.any():
@@ -203,23 +205,31 @@ def overlap_problems(spells: pd.DataFrame, file: str) -> list[pd.DataFrame]:
     s = spells[["person_id", "admission_date", "release_date"]].dropna(subset=["person_id", "admission_date"])
     if len(s) < 2:
         return []
-    order = np.lexsort((s.index.to_numpy(), s["admission_date"].to_numpy(), s["person_id"].to_numpy().astype(str)))
+    person_all, _ = pd.factorize(s["person_id"])
+    order = np.lexsort((s.index.to_numpy(), s["admission_date"].to_numpy(), person_all))
     s = s.iloc[order]
-    release = s["release_date"].to_numpy(dtype="datetime64[ns]").copy()
-    release[np.isnat(release)] = np.datetime64("2262-04-11")  # still held: open to the end
-    person = s["person_id"].to_numpy()
-    # Latest release among the earlier spells of the same person: shifted group cumulative max.
-    rel = pd.Series(release.astype("int64"), index=s.index)
-    prev_max = rel.groupby(person).cummax().groupby(person).shift(1)
-    prev_row = pd.Series(s.index.to_numpy(), index=s.index).where(
-        rel.eq(rel.groupby(person).cummax())
-    ).groupby(person).ffill().groupby(person).shift(1)
-    adm = s["admission_date"].to_numpy(dtype="datetime64[ns]").astype("int64")
-    bad = (prev_max.notna() & (adm < prev_max.fillna(np.iinfo("int64").min))).to_numpy()
+    person = person_all[order]
+    release = s["release_date"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    release[s["release_date"].isna().to_numpy()] = np.iinfo("int64").max  # still held: open to the end
+    admission = s["admission_date"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    # Latest release among the earlier spells of the same person: cumulative max within person
+    # (persons are contiguous after the sort), shifted by one spell.
+    first = np.r_[True, person[1:] != person[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(person)), 0))
+    cummax = pd.Series(release).groupby(person).cummax().to_numpy()
+    prev_max = np.r_[np.iinfo("int64").min, cummax[:-1]]
+    prev_max[first] = np.iinfo("int64").min
+    bad = admission < prev_max
+    # The source row of the earlier spell that holds that latest release (for the message).
+    holder = np.where(release == cummax, np.arange(len(person)), -1)
+    holder = np.maximum.accumulate(np.where(first, np.maximum(holder, start), holder))
+    prev_holder = np.r_[0, holder[:-1]]
+    rows = s.index.to_numpy()
+    with_row = rows[prev_holder]
     if not bad.any():
         return []
     flagged = s.index[bad]
-    with_row = prev_row[bad].astype("Int64")
+    with_row = with_row[bad]
     return [problems_frame(
         file=file, table=TABLE_CUSTODY_SPELLS, column="admission_date", source_rows=flagged,
         values=spells.loc[flagged, "admission_date"], check="overlapping_spell",

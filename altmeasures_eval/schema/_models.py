@@ -12,8 +12,11 @@ Vocabularies come from :mod:`altmeasures_eval.schema._vocab`; nothing here spell
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Final, Optional
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -42,6 +45,23 @@ ICCS_PATTERN: Final = r"^(0[1-9]|1[01])(\d{2}\d{0,2})?$"
 MONTH_PATTERN: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
+def _matches_on_distinct(pattern: str) -> Callable[[pd.Series], pd.Series]:
+    """A vectorised ``str_matches`` judged once per distinct value: a code column of millions of
+    rows holds a few hundred distinct codes, so the regular expression runs a few hundred times."""
+    rx = re.compile(pattern)
+
+    def check(values: pd.Series) -> pd.Series:
+        codes, uniques = pd.factorize(values)
+        ok = np.array([isinstance(u, str) and rx.match(u) is not None for u in uniques] + [True], dtype=bool)
+        return pd.Series(ok[codes], index=values.index)
+
+    return check
+
+
+_ICCS = _matches_on_distinct(ICCS_PATTERN)
+_MONTH = _matches_on_distinct(MONTH_PATTERN)
+
+
 class _Base(pa.DataFrameModel):
     class Config:
         strict = False  # column presence and order are checked before, with a clearer message
@@ -51,48 +71,53 @@ class _Base(pa.DataFrameModel):
 class PersonsModel(_Base):
     """``persons``: one row per person."""
 
-    person_id: Series[str] = pa.Field(nullable=False)
-    sex: Series[str] = pa.Field(isin=list(SEXES), nullable=False)
+    person_id: Series[object] = pa.Field(nullable=False)
+    sex: Series[object] = pa.Field(isin=list(SEXES), nullable=False)
     birth_year: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    jurisdiction: Series[str] = pa.Field(nullable=False)
+    jurisdiction: Series[object] = pa.Field(nullable=False)
     death_date: Optional[Series[pd.Timestamp]] = pa.Field(nullable=True)
-    death_cause: Optional[Series[str]] = pa.Field(isin=list(DEATH_CAUSES), nullable=True)
+    death_cause: Optional[Series[object]] = pa.Field(isin=list(DEATH_CAUSES), nullable=True)
 
 
 class CasesModel(_Base):
     """``cases``: one row per offence dealt with."""
 
-    case_id: Series[str] = pa.Field(nullable=False)
-    person_id: Series[str] = pa.Field(nullable=False)
+    case_id: Series[object] = pa.Field(nullable=False)
+    person_id: Series[object] = pa.Field(nullable=False)
     offence_date: Series[pd.Timestamp] = pa.Field(nullable=False)
-    iccs_code: Series[str] = pa.Field(str_matches=ICCS_PATTERN, nullable=False)
-    substance: Optional[Series[str]] = pa.Field(isin=list(SUBSTANCES), nullable=True)
-    stage: Series[str] = pa.Field(isin=list(STAGES), nullable=False)
+    iccs_code: Series[object] = pa.Field(nullable=False)
+    substance: Optional[Series[object]] = pa.Field(isin=list(SUBSTANCES), nullable=True)
+    stage: Series[object] = pa.Field(isin=list(STAGES), nullable=False)
     decision_date: Series[pd.Timestamp] = pa.Field(nullable=True)
-    outcome: Series[str] = pa.Field(isin=list(OUTCOMES), nullable=False)
-    disposition: Series[str] = pa.Field(isin=list(DISPOSITIONS), nullable=True)
+    outcome: Series[object] = pa.Field(isin=list(OUTCOMES), nullable=False)
+    disposition: Series[object] = pa.Field(isin=list(DISPOSITIONS), nullable=True)
     measure_days: Optional[Series[pd.Int64Dtype]] = pa.Field(ge=0, nullable=True)
+
+    @pa.check("iccs_code", name=f"str_matches('{ICCS_PATTERN}')")
+    @classmethod
+    def _iccs_format(cls, values: pd.Series) -> pd.Series:
+        return _ICCS(values)
 
 
 class CustodySpellsModel(_Base):
     """``custody_spells``: one row per continuous stay in custody."""
 
-    spell_id: Series[str] = pa.Field(nullable=False)
-    person_id: Series[str] = pa.Field(nullable=False)
-    case_id: Series[str] = pa.Field(nullable=True)
+    spell_id: Series[object] = pa.Field(nullable=False)
+    person_id: Series[object] = pa.Field(nullable=False)
+    case_id: Series[object] = pa.Field(nullable=True)
     admission_date: Series[pd.Timestamp] = pa.Field(nullable=False)
     release_date: Series[pd.Timestamp] = pa.Field(nullable=True)
-    custody_type: Series[str] = pa.Field(isin=list(CUSTODY_TYPES), nullable=False)
+    custody_type: Series[object] = pa.Field(isin=list(CUSTODY_TYPES), nullable=False)
 
 
 class TreatmentEpisodesModel(_Base):
     """``treatment_episodes``: one row per episode of drug treatment."""
 
-    episode_id: Series[str] = pa.Field(nullable=False)
-    person_id: Series[str] = pa.Field(nullable=False)
-    case_id: Optional[Series[str]] = pa.Field(nullable=True)
-    referral_source: Series[str] = pa.Field(isin=list(REFERRAL_SOURCES), nullable=False)
-    modality: Series[str] = pa.Field(isin=list(MODALITIES), nullable=False)
+    episode_id: Series[object] = pa.Field(nullable=False)
+    person_id: Series[object] = pa.Field(nullable=False)
+    case_id: Optional[Series[object]] = pa.Field(nullable=True)
+    referral_source: Series[object] = pa.Field(isin=list(REFERRAL_SOURCES), nullable=False)
+    modality: Series[object] = pa.Field(isin=list(MODALITIES), nullable=False)
     start_date: Series[pd.Timestamp] = pa.Field(nullable=False)
     end_date: Series[pd.Timestamp] = pa.Field(nullable=True)
     completed: Series[pd.BooleanDtype] = pa.Field(nullable=True)
@@ -101,10 +126,15 @@ class TreatmentEpisodesModel(_Base):
 class PrisonCapacityModel(_Base):
     """``prison_capacity`` (optional table): places and population per jurisdiction and month."""
 
-    jurisdiction: Series[str] = pa.Field(nullable=False)
-    month: Series[str] = pa.Field(str_matches=MONTH_PATTERN, nullable=False)
+    jurisdiction: Series[object] = pa.Field(nullable=False)
+    month: Series[object] = pa.Field(nullable=False)
     capacity: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=False)
     population: Optional[Series[pd.Int64Dtype]] = pa.Field(ge=0, nullable=True)
+
+    @pa.check("month", name=f"str_matches('{MONTH_PATTERN}')")
+    @classmethod
+    def _month_format(cls, values: pd.Series) -> pd.Series:
+        return _MONTH(values)
 
 
 #: The model of every contract table, by table name.
