@@ -209,3 +209,33 @@ def test_steady_state_arithmetic_by_hand():
     assert ss.net_change == pytest.approx(-126)
     assert "2.000 fewer admissions a day" in ss.arithmetic[0]
     assert "<h4>" in ss._repr_html_()
+
+
+def test_prepare_spells_other_errors(tables):
+    sp, ca, pe, ex = tables
+    bad = sp.copy()
+    bad.loc[2, "custody_type"] = "jail"
+    with pytest.raises(DataContractError, match=r"custody_type.*row 2.*'jail'"):
+        prepare_spells(bad, ca, pe, ex)
+    late = sp.copy()
+    late.loc[3, "admission_date"] = ex + pd.Timedelta(days=1)
+    late.loc[3, "release_date"] = pd.NaT
+    with pytest.raises(DataContractError, match=r"admission_date.*row 3.*after the extract"):
+        prepare_spells(late, ca, pe, ex)
+
+
+def test_rate_draws_of_different_lengths_are_rejected():
+    with pytest.raises(ConfigError, match="equal lengths"):
+        ReadmissionRates([0.1, 0.2], [0.1, 0.2, 0.3], 0.1, 0.1).arms()
+
+
+def test_projection_result_presentation(tables):
+    sp, ca, pe, ex = tables
+    s = prepare_spells(sp, ca, pe, ex)
+    los = length_of_stay(s)
+    proj = project_population(monthly_admissions(s), los, ex, years=1)
+    for obj in (proj, los):
+        assert obj._repr_html_().startswith("<h4>")
+    assert set(proj.summary["scenario"]) == {"baseline", "divert_10", "divert_25", "divert_50"}
+    with pytest.raises(ConfigError, match="trend"):
+        project_population(monthly_admissions(s), los, ex, trend="cubic")
