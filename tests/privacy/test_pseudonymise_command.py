@@ -104,3 +104,24 @@ def test_invalid_data_writes_nothing(raw_folder, key_file, tmp_path, capsys) -> 
     assert main(args) == 1
     assert "nothing was written" in capsys.readouterr().out
     assert not out.exists()
+
+
+def test_sample_ids_do_not_survive_pseudonymisation(sample_dir, tmp_path, monkeypatch) -> None:
+    """Every file the command writes for the committed sample is scanned for the sample's raw
+    person, case, spell and episode ids (issue #7's rule, applied to this command)."""
+    if not (sample_dir / "persons.csv").exists():
+        pytest.skip("data/sample not generated yet")
+    monkeypatch.setenv("ALTMEASURES_PSEUDONYM_KEY", KEY_TEXT)
+    out = tmp_path / "pseudo"
+    assert main(["pseudonymise", str(sample_dir), "--out", str(out)]) == 0
+    raw = read_dataset(sample_dir)
+    ids: set[str] = set()
+    for frame in raw.tables().values():
+        for column in ("person_id", "case_id", "spell_id", "episode_id"):
+            if column in frame.columns:
+                ids.update(frame[column].dropna())
+    assert len(ids) > 20_000
+    assert scan_outputs_for_identifiers(out, ids) == []
+    again = read_dataset(out)
+    assert len(again.persons) == len(raw.persons) and len(again.cases) == len(raw.cases)
+    assert again.persons["person_id"].str.fullmatch(r"[0-9a-f]{32}").all()
