@@ -54,6 +54,7 @@ def greedy_match(
     mah: np.ndarray,
     use_mah: bool,
     tol: float,
+    tie_rank: np.ndarray,
 ) -> np.ndarray:
     """Greedy nearest-neighbour matching in rounds (MatchIt's ``nn_matchC`` rule).
 
@@ -61,7 +62,8 @@ def greedy_match(
     Round r gives each focal unit, in order, its r-th match: the nearest available control in the
     same block within the caliper, the lower-distance side winning a tie between left and right.
     With ``use_mah`` the control with the smallest Mahalanobis distance (rows of ``mah`` are
-    whitened covariates) among those within the caliper is taken instead. Distances that differ by
+    whitened covariates) among those within the caliper is taken instead, equal Mahalanobis
+    distances (within a relative 1e-9) going to the lowest ``tie_rank``. Distances that differ by
     at most ``tol`` count as equal (floating-point noise must not decide a tie). Returns an
     (n_focal, ratio) array of sorted positions, -1 where unmatched.
     """
@@ -112,8 +114,8 @@ def greedy_match(
                         s = 0.0
                         for j in range(mah.shape[1]):
                             s += (mah[ii, j] - mah[kl, j]) ** 2
-                        if s < best_d or (s == best_d and kl < best):
-                            best_d = s
+                        if best < 0 or s < best_d * (1 - 1e-9) or (s <= best_d * (1 + 1e-9) and tie_rank[kl] < tie_rank[best]):
+                            best_d = min(s, best_d)
                             best = kl
                     kl = _find(left, kl) - 1
                 kr = _find(right, ii + 1)
@@ -122,8 +124,8 @@ def greedy_match(
                         s = 0.0
                         for j in range(mah.shape[1]):
                             s += (mah[ii, j] - mah[kr, j]) ** 2
-                        if s < best_d:
-                            best_d = s
+                        if best < 0 or s < best_d * (1 - 1e-9) or (s <= best_d * (1 + 1e-9) and tie_rank[kr] < tie_rank[best]):
+                            best_d = min(s, best_d)
                             best = kr
                     kr = _find(right, kr + 1)
             if best < 0:

@@ -188,6 +188,7 @@ def match_nearest(
     mahvars : sequence of str, optional
         Match on the Mahalanobis distance of these covariates (pooled within-group covariance)
         among units within the distance caliper; the score then only defines the caliper and order.
+        Equal Mahalanobis distances go to the lowest index label (MatchIt: first in data order).
     m_order : {"largest", "smallest", "random", "data"}, optional
         Order in which focal units choose. Default: "largest" distance first for ATT, "smallest"
         for ATC (MatchIt's defaults). With replacement the order does not matter.
@@ -293,7 +294,7 @@ def match_nearest(
         mah = np.zeros((n, 0))
     mm_sorted = greedy_match(
         pos[fo].astype(np.int64), d[order].astype(np.float64), available, block_lo, block_hi,
-        ratio, reuse_max, cal, np.ascontiguousarray(mah), bool(mahvars), tol,
+        ratio, reuse_max, cal, np.ascontiguousarray(mah), bool(mahvars), tol, tie[order],
     )
     mm_rows = np.where(mm_sorted >= 0, order[np.maximum(mm_sorted, 0)], -1)  # focal (in fo order) -> rows
 

@@ -66,6 +66,8 @@ configs <- list(
   lal_atc = list(data = "lalonde", f = fl, args = list(estimand = "ATC", caliper = 0.2), y = "re78"),
   lal_raw_cal = list(data = "lalonde", f = fl, args = list(caliper = 0.05, std.caliper = FALSE), y = "re78"),
   sim_exact = list(data = "sim", f = fs, args = list(exact = ~jurisdiction + index_year, caliper = 0.2), y = "y"),
+  lal_mahvars = list(data = "lalonde", f = fl, args = list(mahvars = ~age + educ + re74, caliper = 0.25), y = "re78"),
+  sim_mahvars_exact = list(data = "sim", f = fs, args = list(mahvars = ~age + prior_proven, exact = ~jurisdiction, caliper = 0.2), y = "y"),
   sim_12_exact = list(data = "sim", f = fs, args = list(exact = ~jurisdiction, ratio = 2, caliper = 0.1), y = "y"),
   sim_atc_exact = list(data = "sim", f = fs, args = list(estimand = "ATC", exact = ~jurisdiction, caliper = 0.2), y = "y")
 )
