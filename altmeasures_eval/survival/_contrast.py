@@ -90,7 +90,7 @@ def _contrast(data: pd.DataFrame, duration: str, event: str, group: str, weights
     n_all = len(data)
     clusters = None
     if cluster is not None:
-        clusters = np.empty(n_all, dtype=np.int64)
+        clusters = np.zeros(n_all, dtype=np.int64)  # rows left out (zero weight) have zero influence
         for s in samples:
             clusters[s.rows] = s.clusters
     # est[g][k], var[g][k], infl[g][k] (full-length influence vectors, robust only)

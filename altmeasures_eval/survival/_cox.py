@@ -250,6 +250,10 @@ def cox_ph(
     w = v.weight_array(data, weights, table)
     cl = v.code_array(data, cluster, table)
     clusters = None if cl is None else cl[0]
+    if w is not None and (w == 0).any():  # zero weight (e.g. unmatched): no contribution to the fit
+        keep = w > 0
+        data, t, d, w = data.loc[keep], t[keep], d[keep], w[keep]
+        clusters = None if clusters is None else clusters[keep]
     if d.sum() == 0:
         raise DataContractError(f"table {table!r}, column {event!r}: no events; a Cox model cannot be fitted.")
     x = _design(data, covariates, table)

@@ -71,7 +71,7 @@ class Sample:
 
 def split_samples(data: pd.DataFrame, duration: str, event: str, group: str | None, weights: str | None,
                   cluster: str | None, table: str, events: Sequence[int] = (0, 1)) -> list[Sample]:
-    """Validate the columns and split rows by ``group`` (one sample if None)."""
+    """Validate the columns and split rows by ``group`` (one sample if None); zero-weight rows are left out."""
     v.require_columns(data, [duration, event, group, weights, cluster], table)
     t = v.duration_array(data, duration, table)
     d = v.event_array(data, event, table, events)
@@ -87,6 +87,8 @@ def split_samples(data: pd.DataFrame, duration: str, event: str, group: str | No
         parts = [(labels[k], order[bounds[k]:bounds[k + 1]]) for k in range(labels.size)]
     out = []
     for label, rows in parts:
+        if w is not None:  # zero weight (e.g. unmatched): no contribution; keep out of counts at risk
+            rows = rows[w[rows] > 0]
         if w is not None and not w[rows].sum() > 0:
             raise DataContractError(f"table {table!r}, column {weights!r}: every weight in group {group} = {label!r} "
                                     "is zero; drop the group or check the weights.")

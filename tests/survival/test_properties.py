@@ -161,3 +161,18 @@ def test_results_are_immutable_and_render(rossi):
         km.alpha = 0.1  # type: ignore[misc]
     assert "<table" in km._repr_html_() and "Greenwood" in km._repr_html_()
     assert list(km.summary.columns[2:8]) == ["estimate", "se", "ci_low", "ci_high", "p_value", "n"]
+
+
+def test_zero_weight_rows_are_the_same_as_dropped_rows(syn):
+    # Unmatched units carry weight 0: estimates, variances and numbers at risk ignore them.
+    w0 = syn.assign(w=np.where(syn.index % 5 == 0, 0.0, syn["w"]))
+    kept = w0[w0["w"] > 0]
+    a = kaplan_meier(w0, "time", "event", "group", weights="w", cluster="cl").curves
+    b = kaplan_meier(kept, "time", "event", "group", weights="w", cluster="cl").curves
+    pd.testing.assert_frame_equal(a, b)
+    a = rmst(w0, "time", "event", "group", weights="w", cluster="cl", times=[100]).summary
+    b = rmst(kept, "time", "event", "group", weights="w", cluster="cl", times=[100]).summary
+    pd.testing.assert_frame_equal(a, b)
+    a = cox_ph(w0, "time", "event", ["group", "x1"], weights="w", cluster="cl").summary
+    b = cox_ph(kept, "time", "event", ["group", "x1"], weights="w", cluster="cl").summary
+    pd.testing.assert_frame_equal(a, b)
