@@ -400,7 +400,7 @@ def find_direct_identifiers(
     if not 0 < min_share <= 1:
         raise ValueError(f"min_share must be in (0, 1], got {min_share}")
     findings: list[IdentifierFinding] = []
-    for column in frame.columns:
+    for position, column in enumerate(frame.columns):  # by position: names may repeat
         by_name = classify_column_name(column)
         if by_name is not None:
             kind, term = by_name
@@ -415,7 +415,7 @@ def find_direct_identifiers(
             continue
         if column in IDENTIFIER_COLUMNS:
             continue
-        values = _sample_values(frame[column], sample_size, random_state)
+        values = _sample_values(frame.iloc[:, position], sample_size, random_state)
         findings.extend(
             _value_findings(str(column), values, min_share, birth_like=_is_birth_column(column))
         )
@@ -450,8 +450,7 @@ def guard_direct_identifiers(
         lines that drop them. The exception's ``findings`` attribute holds the
         :class:`IdentifierFinding` list. No value of the data appears in the message.
     """
-    skip = set(dropped)
-    kept = frame[[col for col in frame.columns if col not in skip]]
+    kept = frame.loc[:, ~frame.columns.isin(list(dropped))]
     findings = find_direct_identifiers(kept)
     if not findings:
         return

@@ -313,6 +313,12 @@ def test_sampling_is_seeded_and_bounded() -> None:
     assert find_direct_identifiers(frame, sample_size=500, min_share=0.9) == []
 
 
+def test_repeated_column_names_are_checked_one_by_one() -> None:
+    frame = pd.DataFrame([["ana@example.org", "x"], ["luis@example.org", "y"]], columns=["c", "c"])
+    assert [f.column for f in find_direct_identifiers(frame)] == ["c"]
+    guard_direct_identifiers(frame.iloc[:, [1]], table="cases", source="cases.csv")
+
+
 def test_min_share_is_validated() -> None:
     with pytest.raises(ValueError, match="min_share"):
         find_direct_identifiers(pd.DataFrame({"a": ["x"]}), min_share=0)
