@@ -13,9 +13,10 @@ or any longer chain of sums and differences).
    order of preference for publication (zeros first when published, then larger counts, then
    cells made of more inner cells), and each is published unless publishing it would make a
    primary cell a linear combination of published cells; then it is suppressed.
-3. The singleton problem: a person alone in a suppressed cell knows that cell's value (1). For
-   each suppressed inner cell of 1 the check is repeated with that cell known, and more cells
-   are suppressed (smallest first) until no other primary cell is disclosed.
+3. The singleton problem: a person alone in a suppressed cell knows that cell's value (1). The
+   elimination of step 2 runs at once in one extra view per such cell, whose basis starts with
+   that cell; a candidate is published only if no view discloses a primary cell that holds
+   someone else.
 
 In a table with row and column totals this reproduces the familiar rule of MoJ's
 ``mojSuppression`` ("a line with exactly one suppressed cell gets a second one, the smallest"),
@@ -371,20 +372,14 @@ def _build_grid(
     if total_row is not None and not with_cols:
         raise PrivacyError(f"{name}: a total row {total_row!r} needs margins 'columns' or 'both'")
     grid = counts.to_numpy()
-    if with_rows:
-        rel = np.zeros((n_rows, n_inner))
-        for i in range(n_rows):
-            rel[i, i * n_cols : (i + 1) * n_cols] = 1
-        relations.append(rel)
+    if with_rows:  # row i sums inner cells i*C .. i*C + C - 1 (row-major grid)
+        relations.append(np.kron(np.eye(n_rows), np.ones((1, n_cols))))
         values.append(grid.sum(axis=1))
         positions += [(label, total_column) for label in inner_rows]
         kinds += ["row"] * n_rows
         labels += inner_rows
-    if with_cols:
-        rel = np.zeros((n_cols, n_inner))
-        for j in range(n_cols):
-            rel[j, j::n_cols] = 1
-        relations.append(rel)
+    if with_cols:  # column j sums inner cells j, j + C, j + 2C ...
+        relations.append(np.kron(np.ones((1, n_rows)), np.eye(n_cols)))
         values.append(grid.sum(axis=0))
         positions += [(total_row, col) for col in count_columns]
         kinds += ["column"] * n_cols
