@@ -296,3 +296,17 @@ def test_disclosed_cells_matches_rank_check() -> None:
     published[[1, 2, 3]] = False
     assert disclosed_cells(relations, published, [0, 1, 2, 3]).tolist() == [False] * 4
     assert disclosed_cells(relations, published, []).tolist() == []
+
+
+def test_empty_table_and_label_columns() -> None:
+    empty = pd.DataFrame({"a": pd.Series([], dtype=int), "b": pd.Series([], dtype=int)})
+    result = suppress_counts(empty, ["a", "b"])
+    assert result.table.empty and (result.n_primary, result.n_secondary) == (0, 0)
+    # a label column rides along; records carry it, suppressed counts are null
+    table = pd.DataFrame({"stage": ["police", "trial", "sentencing"], "n": [50, 3, 40]})
+    out = suppress_counts(table, ["n"], margins="columns").to_dict()
+    assert out["records"] == [
+        {"stage": "police", "n": 50},
+        {"stage": "trial", "n": None},
+        {"stage": "sentencing", "n": None},
+    ]
