@@ -64,7 +64,7 @@ def bootstrap_group_means(
     for grp in (0, 1):
         wg = (w * (t == grp))[:, None]
         parts += [np.where(obs, y, 0.0) * wg, obs * wg]
-    design_t = np.ascontiguousarray(np.hstack(parts).T)  # 4k x n (this product order is BLAS-fast)
+    design_t = np.ascontiguousarray(np.hstack(parts).T)  # 4k x n
     out = np.empty((n_boot, 2, k))
     rng = np.random.default_rng(random_state)
     block = max(1, int(8_000_000 // max(g, 1)))  # replicates per block: bounded memory
@@ -73,7 +73,9 @@ def bootstrap_group_means(
         counts = np.empty((b, g))
         for i in range(b):  # one replicate at a time: a bincount of length g stays in cache
             counts[i] = np.bincount(rng.integers(0, g, g), minlength=g)
-        sums = (design_t @ (counts if cluster is None else counts[:, codes]).T).T  # b x 4k
+        c = counts if cluster is None else counts[:, codes]
+        # BLAS picks very different kernels by shape: measured fastest order for few / many rows.
+        sums = (design_t @ c.T).T if b < 32 else c @ design_t.T  # b x 4k
         with np.errstate(invalid="ignore", divide="ignore"):
             out[start:start + b, 0] = sums[:, :k] / sums[:, k:2 * k]
             out[start:start + b, 1] = sums[:, 2 * k:3 * k] / sums[:, 3 * k:]
