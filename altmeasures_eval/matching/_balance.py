@@ -132,6 +132,23 @@ class BalanceResult:
     def summary(self) -> pd.DataFrame:
         return self.table
 
+    def to_text(self) -> str:
+        cols = ["type", "smd_before", "smd_after", "var_ratio_after", "ks_after", "balanced"]
+        lines = [f"Balance ({self.design}, {self.estimand}; SMD denominator: {self.sd_denominator})",
+                 self.table[cols].to_string(float_format=lambda x: f"{x:.3f}"),
+                 "effective sample size:", self.ess.to_string(float_format=lambda x: f"{x:.1f}")]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        notes = "".join(f"<li>{n}</li>" for n in (f"SMD denominator: {self.sd_denominator}", *self.notes))
+        return (f"<p><b>Balance</b> ({self.design}, {self.estimand})</p>"
+                + self.table.to_html(float_format=lambda x: f"{x:.3f}")
+                + self.ess.to_html(float_format=lambda x: f"{x:.1f}") + f"<ul>{notes}</ul>")
+
 
 def balance_table(
     data: pd.DataFrame,

@@ -82,6 +82,22 @@ class MatchResult:
     def replace(self) -> bool:
         return bool(self.settings["replace"])
 
+    def to_text(self) -> str:
+        cal = "none" if self.caliper is None else f"{self.settings['caliper']} ({self.caliper:.4g} in distance units)"
+        lines = [f"Nearest-neighbour matching ({self.estimand}), 1:{self.settings['ratio']}, "
+                 f"{'with' if self.replace else 'without'} replacement, caliper {cal}, order {self.settings['m_order']}",
+                 self.counts.to_string()]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        notes = "".join(f"<li>{n}</li>" for n in self.notes)
+        head = self.to_text().splitlines()[0]
+        return f"<p><b>{head}</b></p>" + self.counts.to_html() + f"<ul>{notes}</ul>"
+
     def match_data(self, data: pd.DataFrame) -> pd.DataFrame:
         """The matched rows of ``data`` with ``weights`` and ``subclass`` columns (MatchIt's
         ``match.data``). In memory only: it may still carry identifiers."""

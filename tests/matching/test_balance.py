@@ -90,3 +90,11 @@ def test_bad_weights_are_named():
         balance_table(data, "t", ["x"], np.array([1, 1, -1, 1.0]))
     with pytest.raises(Exception, match="'x'.*row 1"):
         balance_table(data.assign(x=[1, np.nan, 3, 4]), "t", ["x"])
+
+
+def test_text_and_html_renderings(lalonde_match):
+    data, res = lalonde_match
+    bal = balance_table(data, "treat", COVS, res)
+    assert "SMD denominator" in str(bal) and "<table" in bal._repr_html_()
+    assert "1:1, without replacement" in str(res) and "<table" in res._repr_html_()
+    assert "found no match" in str(res)
