@@ -67,11 +67,15 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], table: str) -> pd.Dat
     parts = []
     for col in covariates:
         s = data[col]
-        if s.isna().any():
-            bad = np.flatnonzero(s.isna().to_numpy())
+        missing = s.isna().to_numpy()
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            missing |= ~np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
+        if missing.any():
+            bad = np.flatnonzero(missing)
             raise DataContractError(
-                f"table {table!r}, column {col!r}: {bad.size} missing value(s), first at row "
-                f"{v.plain(data.index[bad[0]])!r}. Impute, add a missing-indicator level, or drop those rows before the Cox fit."
+                f"table {table!r}, column {col!r}: {bad.size} missing or infinite value(s), first at row "
+                f"{v.plain(data.index[bad[0]])!r} ({v.plain(s.iloc[bad[0]])!r}). Impute, add a missing-indicator level, "
+                "or drop those rows before the Cox fit."
             )
         if pd.api.types.is_bool_dtype(s):
             parts.append(s.astype(float).rename(col))
@@ -82,7 +86,8 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], table: str) -> pd.Dat
             dummies = pd.DataFrame({f"{col}[{lev}]": (s == lev).astype(float) for lev in levels[1:]}, index=data.index)
             parts.append(dummies)
     x = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=data.index)
-    const = [c for c in x.columns if x[c].nunique() <= 1]
+    arr = x.to_numpy()
+    const = [c for c, lo, hi in zip(x.columns, arr.min(axis=0), arr.max(axis=0)) if lo == hi]
     if const:
         raise DataContractError(f"table {table!r}: covariate column(s) {const} are constant; drop them from covariates.")
     return x

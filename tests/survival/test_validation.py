@@ -59,6 +59,8 @@ def test_single_group_contrast_and_logrank():
 def test_cox_missing_covariate_and_no_events():
     with pytest.raises(DataContractError, match=r"column 'x'.*first at row 12"):
         cox_ph(DF.assign(x=[0.1, 0.2, None, 0.4]), "t", "e", ["x"])
+    with pytest.raises(DataContractError, match=r"column 'x'.*first at row 11 \(inf\)"):
+        cox_ph(DF.assign(x=[0.1, np.inf, 0.3, 0.4]), "t", "e", ["x"])
     with pytest.raises(DataContractError, match="no events"):
         cox_ph(DF.assign(e=0), "t", "e", ["x"])
     with pytest.raises(ConfigError, match="at least one covariate"):
