@@ -35,6 +35,7 @@ from altmeasures_eval.schema import IDENTIFIER_COLUMNS
 
 __all__ = [
     "IdentifierFinding",
+    "classify_column_name",
     "find_direct_identifiers",
     "guard_direct_identifiers",
 ]
