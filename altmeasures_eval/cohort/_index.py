@@ -117,11 +117,16 @@ def select_events(dataset: Dataset, prep: Prepared, spec: CohortSpec) -> tuple[E
     treatment group; release known (``release`` only); alive at the start of time at risk;
     not in custody at the extract date (``release`` only).
     """
-    cases = dataset.cases
+    flow = Flow(len(prep.person_ids), len(dataset.cases))
+    eligible = _eligible_cases(dataset.cases, prep, spec, flow)
+    groups = _index_events(dataset.cases, prep, spec, flow, eligible)
+    return _start_of_risk(prep, spec, flow, *groups), flow
+
+
+def _eligible_cases(cases: pd.DataFrame, prep: Prepared, spec: CohortSpec, flow: Flow) -> np.ndarray:
+    """Case-level rules, in order; returns the mask of eligible case rows."""
     n_p = len(prep.person_ids)
     person = prep.c_person
-    flow = Flow(n_p, len(cases))
-
     dec_ok = np.isfinite(prep.c_decision)
     m = prep.c_proven & dec_ok
     flow.cases("proven", "case proven (conviction, caution or accepted diversion) with a decision date", person, m, n_p)
@@ -155,8 +160,19 @@ def select_events(dataset: Dataset, prep: Prepared, spec: CohortSpec) -> tuple[E
     age[m] = _age_at(prep, person[m], prep.c_decision[m])
     m &= age >= spec.min_age  # unknown birth year -> NaN -> removed
     flow.cases("min_age", f"aged {spec.min_age} or over at the decision (decision year - birth year)", person, m, n_p)
+    return m
 
-    # Index events: eligible decision days, several eligible cases on one day merged into one.
+
+def _index_events(cases: pd.DataFrame, prep: Prepared, spec: CohortSpec, flow: Flow, m: np.ndarray) -> tuple:
+    """Index events among the eligible cases, the decision of their day and their treatment group.
+
+    Returns person, day, index case row, disposition and treatment of the kept events, and the
+    index spell of every custody spell (position of the event it belongs to, -1 otherwise).
+    """
+    n_p = len(prep.person_ids)
+    person = prep.c_person
+    dec_ok = np.isfinite(prep.c_decision)
+    # Eligible decision days; several eligible cases on one day are merged into one event.
     elig = np.flatnonzero(m)
     # ties between same-day cases with the same disposition: the smaller case_id (sorted here, on
     # the eligible rows only, because sorting every id string is the slowest step on big extracts)
@@ -205,7 +221,24 @@ def select_events(dataset: Dataset, prep: Prepared, spec: CohortSpec) -> tuple[E
     linked = prep.s_case >= 0
     index_spell[linked] = event_of_case[prep.s_case[linked]]
     index_spell[prep.s_recall] = -1
-    n_ev = idx.size
+    return ev_person, ev_day, index_case, disposition, treatment, index_spell
+
+
+def _start_of_risk(
+    prep: Prepared,
+    spec: CohortSpec,
+    flow: Flow,
+    ev_person: np.ndarray,
+    ev_day: np.ndarray,
+    index_case: np.ndarray,
+    disposition: np.ndarray,
+    treatment: np.ndarray,
+    index_spell: np.ndarray,
+) -> Events:
+    """Start of time at risk from the index spells; removes unknown releases, deaths and persons
+    still in custody (event-level rules)."""
+    n_p = len(prep.person_ids)
+    n_ev = ev_person.size
     sp = np.flatnonzero(index_spell >= 0)
     n_spells = np.bincount(index_spell[sp], minlength=n_ev)
     rel = prep.s_release[sp]
@@ -257,4 +290,4 @@ def select_events(dataset: Dataset, prep: Prepared, spec: CohortSpec) -> tuple[E
         index_spell=index_spell,
         excluded_in_custody=excluded_in_custody,
     )
-    return events, flow
+    return events
