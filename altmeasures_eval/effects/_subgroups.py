@@ -50,6 +50,7 @@ def subgroup_effects(
     by: Sequence[str],
     design: Any = None,
     *,
+    bins: dict[str, Sequence[float]] | None = None,
     min_per_group: int = 10,
     alpha: float = 0.05,
     **effect_kwargs: Any,
@@ -63,9 +64,15 @@ def subgroup_effects(
     ``design(subgroup_data) -> design`` that re-estimates the design within each subgroup.
     Holm's step-down adjustment controls the family-wise error over all tests reported; the
     number of tests is stated. Levels with fewer than ``min_per_group`` units in a group are skipped.
+    ``bins`` cuts numeric ``by`` variables into right-closed bands, e.g. ``{"age": [17, 24, 34, 49, 120]}``
+    gives age bands (17, 24], (24, 34], ...
     """
     check_columns(data, list(by), "subgroup data")
     work = data.copy()
+    for var, edges in (bins or {}).items():
+        if var not in by:
+            raise DataContractError(f"bins given for {var!r}, which is not in `by` {list(by)}")
+        work[var] = pd.cut(work[var], list(edges))
     callable_design = callable(design) and not isinstance(design, MatchResult)
     kwargs = dict(effect_kwargs)
     if not callable_design:

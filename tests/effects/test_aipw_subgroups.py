@@ -64,6 +64,10 @@ def test_subgroups_holm_and_family_size():
     res2 = subgroup_effects(data, "y", "t", ["sex"],
                             lambda d: weight_ipw(d, "t", estimate_propensity(d, "t", ["x", "substance"]), estimand="ATT"))
     assert len(res2.table) == 2 and res2.table["se"].gt(0).all()
+    # numeric variables cut into bands
+    banded = subgroup_effects(data.assign(age=18 + 50 * rng.random(n)), "y", "t", ["age"], m,
+                              bins={"age": [17, 30, 45, 70]})
+    assert banded.table["level"].astype(str).tolist() == ["(17, 30]", "(30, 45]", "(45, 70]"]
 
 
 def _draw(i, rng):
