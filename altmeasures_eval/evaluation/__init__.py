@@ -1,0 +1,47 @@
+"""One evaluation run, from validated data and settings to every result the report needs.
+
+``EvaluationSpec.from_config(config)`` validates the config; ``run_evaluation(dataset, spec)``
+builds the cohort, the design, every outcome analysis, the prison and cost models, applies the
+Justice Data Lab decision rules and writes the limitations from the diagnostics. Computation only:
+files are written by :mod:`altmeasures_eval.report`.
+"""
+
+from altmeasures_eval.evaluation._result import CostAnalysis, Evaluation, PrisonAnalysis, RuleOutcome
+from altmeasures_eval.evaluation._rules import apply_rules, limitations_from
+from altmeasures_eval.evaluation._run import STAGES, EvaluationError, package_versions, run_evaluation, table_hashes
+from altmeasures_eval.evaluation._spec import (
+    DEFAULT_COVARIATES,
+    CostSettings,
+    DecisionRules,
+    DesignSettings,
+    DisclosureSettings,
+    EvaluationSpec,
+    OutcomeSettings,
+    PopulationSettings,
+    ReportSettings,
+    RunSettings,
+)
+
+__all__ = [
+    "DEFAULT_COVARIATES",
+    "STAGES",
+    "CostAnalysis",
+    "CostSettings",
+    "DecisionRules",
+    "DesignSettings",
+    "DisclosureSettings",
+    "Evaluation",
+    "EvaluationError",
+    "EvaluationSpec",
+    "OutcomeSettings",
+    "PopulationSettings",
+    "PrisonAnalysis",
+    "ReportSettings",
+    "RuleOutcome",
+    "RunSettings",
+    "apply_rules",
+    "limitations_from",
+    "package_versions",
+    "run_evaluation",
+    "table_hashes",
+]

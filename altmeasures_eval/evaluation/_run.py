@@ -1,0 +1,413 @@
+"""One evaluation run: data quality -> cohort -> design -> outcomes -> prison -> costs -> rules.
+
+Computation only: nothing here writes a file or imports matplotlib. Each stage is named; a failure
+raises :class:`EvaluationError` naming the stage and what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval._errors import AltMeasuresError
+from altmeasures_eval.evaluation._result import CostAnalysis, Evaluation, PrisonAnalysis, RuleOutcome
+from altmeasures_eval.evaluation._rules import apply_rules, limitations_from
+from altmeasures_eval.evaluation._spec import EvaluationSpec
+from altmeasures_eval.schema import Dataset
+
+__all__ = ["STAGES", "EvaluationError", "run_evaluation"]
+
+#: The named stages, in order, with the fix suggested when one fails.
+STAGES: dict[str, str] = {
+    "quality": "check the input tables with `altmeasures-eval validate DATA`",
+    "cohort": "check [cohort] in the config (period, offence codes, stages) against the data",
+    "design": "check [design] covariates (cohort column names) and method; a covariate with one value "
+              "or a group with no overlap cannot be modelled",
+    "rules": "check [decision_rules]",
+    "recidivism": "check that the cohort has observable follow-up (extract date after period_end + horizon + 182 days)",
+    "time_to_event": "check time_reoffend/event_reoffend in the cohort; set [decision_rules] to withhold it",
+    "health": "remove unavailable outcomes from [outcomes] health",
+    "subgroups": "remove the failing variable from [outcomes] subgroups or raise min_subgroup",
+    "prison": "check the custody_spells table and [population]",
+    "costs": "check [costs] unit costs and [costs.analysis]",
+}
+
+PACKAGES = ("altmeasures_eval", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "lifelines",
+            "matplotlib", "jinja2", "typst")
+
+
+class EvaluationError(AltMeasuresError):
+    """A stage of the evaluation failed; the message names the stage and the fix."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(f"evaluation stage '{stage}' failed: {message}\n  fix: {STAGES.get(stage, '')}")
+        self.stage = stage
+
+
+@contextmanager
+def _stage(name: str, timings: dict[str, float], bar: Any) -> Iterator[None]:
+    bar.set_postfix_str(name)
+    t0 = time.perf_counter()
+    try:
+        yield
+    except EvaluationError:
+        raise
+    except (AltMeasuresError, ValueError, KeyError, np.linalg.LinAlgError) as exc:
+        raise EvaluationError(name, f"{type(exc).__name__}: {exc}") from exc
+    timings[name] = round(time.perf_counter() - t0, 3)
+    bar.update(1)
+
+
+def table_hashes(dataset: Dataset) -> dict[str, str]:
+    """SHA-256 of the content of every canonical table (row order and values; index ignored)."""
+    out = {}
+    for name in ("persons", "cases", "custody_spells", "treatment_episodes", "prison_capacity"):
+        frame = getattr(dataset, name, None)
+        if frame is None:
+            continue
+        h = hashlib.sha256(",".join(map(str, frame.columns)).encode())
+        h.update(np.ascontiguousarray(pd.util.hash_pandas_object(frame, index=False).to_numpy()).tobytes())
+        out[name] = h.hexdigest()
+    return out
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _prepare(data: pd.DataFrame, covariates: tuple[str, ...]) -> tuple[pd.DataFrame, tuple[str, ...], list[str]]:
+    """Covariates with an explicit ``unknown`` level for missing categories; constant ones dropped."""
+    from altmeasures_eval._errors import ConfigError
+
+    missing = [c for c in covariates if c not in data.columns]
+    if missing:
+        raise ConfigError(f"[design] covariates {missing} are not cohort columns")
+    notes, keep = [], []
+    fill = {}
+    for c in covariates:
+        col = data[c]
+        if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):
+            if col.isna().any():
+                fill[c] = col.astype(object).where(col.notna(), "unknown")
+        elif col.isna().any():
+            raise ConfigError(f"[design] covariate {c!r} has {int(col.isna().sum())} missing values; "
+                              "drop it from [design] covariates")
+        if col.nunique(dropna=False) <= 1:
+            notes.append(f"covariate {c} takes one value in the cohort and was left out of the propensity model")
+        else:
+            keep.append(c)
+    return data.assign(**fill), tuple(keep), notes
+
+
+def _design(data: pd.DataFrame, spec: EvaluationSpec) -> tuple[Any, Any, np.ndarray, list[str]]:
+    from altmeasures_eval.matching import entropy_balance, estimate_propensity, match_nearest, weight_ipw, weight_overlap
+
+    d = spec.design
+    covs = list(data.attrs["covariates"])
+    ps = estimate_propensity(data, "treatment", covs)
+    if d.method == "ipw":
+        bounds = (d.trim, 1 - d.trim) if d.trim > 0 else None
+        res = weight_ipw(data, "treatment", ps, estimand=d.estimand, ps_bounds=bounds)
+    elif d.method == "overlap":
+        res = weight_overlap(data, "treatment", ps)
+    elif d.method == "entropy":
+        res = entropy_balance(data, "treatment", covs, estimand=d.estimand)
+    else:
+        res = match_nearest(data, "treatment", ps, estimand=d.estimand, ratio=d.ratio, replace=d.replace,
+                            caliper=d.caliper or None, random_state=spec.run.seed)
+    weights = res.weights.to_numpy(float)
+    label = {"ipw": "inverse-probability weighting", "overlap": "overlap weighting",
+             "entropy": "entropy balancing", "matching": "nearest-neighbour matching"}[d.method]
+    notes = [f"design: {label} on a logistic propensity score of {', '.join(covs)}; estimand {d.estimand}",
+             *ps.notes, *res.notes]
+    return ps, res, weights, notes
+
+
+def _effect(data: pd.DataFrame, outcome: str, design: Any, spec: EvaluationSpec, cluster: str | None) -> Any:
+    from altmeasures_eval.effects import estimate_effect
+
+    return estimate_effect(data, outcome, "treatment", design, cluster=cluster, alpha=spec.outcomes.alpha,
+                           random_state=spec.run.seed)
+
+
+def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: str | None) -> pd.DataFrame | None:
+    """Alternative types (each against all custody, design re-estimated) and other variables."""
+    from statsmodels.stats.multitest import multipletests
+
+    from altmeasures_eval.effects import estimate_effect, subgroup_effects
+    from altmeasures_eval.schema import ALTERNATIVE_DISPOSITIONS
+
+    outcome = f"reoffend_{spec.report.headline_horizon}"
+    m = spec.outcomes.min_subgroup
+    rows = []
+    for var in spec.outcomes.subgroups:
+        if var == "disposition":
+            n_control = int((data["treatment"] == 0).sum())
+            for alt in ALTERNATIVE_DISPOSITIONS:
+                sub = data[(data["disposition"] == alt) | (data["treatment"] == 0)]
+                n_t = int((sub["treatment"] == 1).sum())
+                if n_t < m or n_control < m:
+                    continue
+                sub = sub.copy()
+                sub.attrs["covariates"] = data.attrs["covariates"]
+                _, des, _, _ = _design(sub, spec)
+                e = estimate_effect(sub, outcome, "treatment", des, cluster=cluster, alpha=spec.outcomes.alpha)
+                r = e.summary.iloc[0]
+                rows.append({"variable": "disposition", "level": alt, "estimate": r["estimate"], "se": r["se"],
+                             "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"],
+                             "n_treated": n_t, "n_control": n_control})
+        else:
+            if var not in data.columns:
+                from altmeasures_eval._errors import ConfigError
+
+                raise ConfigError(f"[outcomes] subgroups: {var!r} is not a cohort column")
+            try:
+                sg = subgroup_effects(data, outcome, "treatment", [var], design, min_per_group=m,
+                                      alpha=spec.outcomes.alpha)
+            except AltMeasuresError:
+                continue  # no level large enough in both groups
+            t = sg.table.reset_index()
+            for _, r in t.iterrows():
+                rows.append({"variable": var, "level": str(r.get("level", "")), "estimate": r["estimate"],
+                             "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                             "p_value": r["p_value"], "n_treated": int(r["n_treated"]),
+                             "n_control": int(r["n_control"])})
+    if not rows:
+        return None
+    out = pd.DataFrame(rows)
+    ok = out["p_value"].notna()
+    out["p_holm"] = np.nan
+    if ok.any():
+        out.loc[ok, "p_holm"] = multipletests(out.loc[ok, "p_value"], method="holm")[1]
+    return out
+
+
+def _evalues(recid: Any, tte: Any) -> pd.DataFrame:
+    from altmeasures_eval.effects import evalue
+
+    rows = []
+    rr = recid.summary.loc["risk_ratio"]
+    ev = evalue(float(rr["estimate"]), float(rr["ci_low"]), float(rr["ci_high"]), measure="rr", rare=False)
+    rows.append({"measure": "risk ratio (headline)", "estimate": rr["estimate"], "ci_low": rr["ci_low"],
+                 "ci_high": rr["ci_high"], "evalue_point": ev.point, "evalue_ci": ev.ci})
+    if tte is not None:
+        hr = tte.summary.set_index("measure").loc["hazard_ratio"]
+        ev = evalue(float(hr["estimate"]), float(hr["ci_low"]), float(hr["ci_high"]), measure="hr", rare=False)
+        rows.append({"measure": "hazard ratio", "estimate": hr["estimate"], "ci_low": hr["ci_low"],
+                     "ci_high": hr["ci_high"], "evalue_point": ev.point, "evalue_ci": ev.ci})
+    return pd.DataFrame(rows)
+
+
+def _prison(dataset: Dataset, data: pd.DataFrame, weights: np.ndarray, spec: EvaluationSpec,
+            cluster: np.ndarray | None) -> PrisonAnalysis:
+    from altmeasures_eval import population as P
+
+    s = spec.population
+    ext = dataset.extract.extract_date
+    beds = P.count_bed_days(data, dataset.custody_spells, ext, horizons=spec.cohort.horizons)
+    bd = P.bed_days_by_group(beds, data["treatment"], weights, estimand=spec.design.estimand, cluster=cluster,
+                             alpha=spec.outcomes.alpha)
+    spells = P.prepare_spells(dataset.custody_spells, dataset.cases, dataset.persons, ext,
+                              eligible_prefixes=spec.cohort.eligible_prefixes)
+    adm = P.monthly_admissions(spells)
+    los = P.length_of_stay(spells)
+    obs = P.observed_population(spells, pd.PeriodIndex(adm["month"].unique(), freq="M"))
+    rates = P.readmission_rates(data, beds, horizon=s.horizon, weights=weights, n_boot=s.n_boot,
+                                random_state=spec.run.seed, cluster=cluster)
+    proj = P.project_population(adm, los, ext, years=s.years, trend=s.trend, fit_months=s.fit_months,
+                                shares=s.shares, rates=rates, capacity=dataset.prison_capacity, observed=obs)
+    q_alt, q_cus = rates.arms()
+    elig = los.summary.query("jurisdiction == 'all' and stream == 'eligible'")["mean_days"]
+    stay = float(np.mean(elig))
+    last12 = float(adm[pd.PeriodIndex(adm["month"], freq="M") > pd.Period(ext, "M") - 12]["eligible"].sum())
+    per_year = tuple(s.diversions_per_year if s.diversions_per_year > 0 else sh * last12 for sh in s.shares)
+    change = float(np.mean(np.asarray(q_alt) - np.asarray(q_cus)))
+    steady = tuple(P.steady_state(n, stay, change) for n in per_year)
+    return PrisonAnalysis(bed_days=bd, steady_states=steady, shares=s.shares, headline_share=s.headline_share,
+                          diversions_per_year=per_year, mean_stay_days=stay, projection=proj,
+                          notes=(*bd.notes, *proj.notes))
+
+
+def _costs(dataset: Dataset, data: pd.DataFrame, weights: np.ndarray, spec: EvaluationSpec,
+           cluster: np.ndarray | None) -> CostAnalysis:
+    from altmeasures_eval import costs as C
+    from altmeasures_eval._errors import ConfigError
+    from altmeasures_eval.population import count_bed_days
+
+    a = spec.costs_analysis
+    table = C.unit_costs_from_config(spec.unit_costs) if spec.unit_costs else C.default_unit_costs()
+    limit = a.horizon or max(spec.cohort.horizons)
+    horizons = [h for h in spec.cohort.horizons if h <= limit]
+    if not horizons:
+        raise ConfigError(f"[costs.analysis] horizon {a.horizon} is shorter than every cohort horizon")
+    ext = dataset.extract.extract_date
+    beds = count_bed_days(data, dataset.custody_spells, ext, horizons=horizons)
+    tdays = C.count_treatment_days(data, dataset.treatment_episodes, ext, horizons=horizons)
+    q = C.cost_quantities(data, beds, tdays, horizons=horizons)
+    res = C.compare_costs(q, table, weights=weights, estimand=spec.design.estimand, cluster=cluster,
+                          alpha=spec.outcomes.alpha)
+    draws = C.cost_effect_draws(q, table, weights, n_boot=a.n_boot, random_state=spec.run.seed, cluster=cluster)
+    mc = C.monte_carlo(res, table, effect_draws=draws, n_draws=a.n_draws, random_state=spec.run.seed + 1)
+    sens = C.one_way_sensitivity(res, table, quantities=q, weights=weights, effect_draws=draws)
+    return CostAnalysis(unit_costs=table, comparison=res, monte_carlo=mc, sensitivity=sens, horizon=horizons[-1],
+                        notes=(*res.notes, *mc.notes, *sens.notes))
+
+
+def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, progress: bool = True,
+                   quality: Any = None, on_stage: Callable[[str], None] | None = None) -> Evaluation:
+    """Run every analysis of an evaluation on a validated data set.
+
+    Stages, in order: ``quality`` (data-quality summary), ``cohort`` (eligibility, outcomes,
+    attrition), ``design`` (propensity score and matching or weighting, balance before/after),
+    ``rules`` (Justice Data Lab decision rules), ``recidivism`` (proven reoffending at each horizon,
+    adjusted and unadjusted, and frequency), ``time_to_event`` (weighted Kaplan-Meier, hazard ratio,
+    RMST, competing-risk cumulative incidence), ``health``, ``subgroups``, ``prison`` and ``costs``.
+    Effects are withheld when the decision rules say so.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Validated canonical tables (``altmeasures_eval.io.read_dataset``).
+    spec : EvaluationSpec, optional
+        Settings; default ``EvaluationSpec()``.
+    progress : bool, default True
+        Show a tqdm progress bar with the stage name.
+    quality : QualityReport, optional
+        A data-quality report already computed at ingestion (with its problems); default: computed
+        from ``dataset``.
+    on_stage : callable, optional
+        Called with each stage name as it starts (for logging).
+
+    Returns
+    -------
+    Evaluation
+
+    Raises
+    ------
+    EvaluationError
+        Naming the failing stage and the fix.
+
+    Notes
+    -----
+    The effects are identified under no unmeasured confounding given the design covariates,
+    positivity (overlap of propensity scores) and consistency; the E-values and the limitations
+    say how far these can be trusted. Ids stay in memory in ``Evaluation.cohort``.
+    """
+    from tqdm.auto import tqdm
+
+    from altmeasures_eval import survival
+    from altmeasures_eval.cohort import build_cohort
+    from altmeasures_eval.io import quality_report
+    from altmeasures_eval.matching import balance_table
+
+    spec = spec or EvaluationSpec()
+    timings: dict[str, float] = {}
+    notes: list[str] = []
+    h0 = spec.report.headline_horizon
+    cluster_col = "person_id" if spec.cohort.index_event == "every" else None
+    empty: dict[Any, Any] = {}
+    recid, naive, freq, health = dict(empty), dict(empty), dict(empty), dict(empty)
+    ps = design = weights = balance = tte = km = cif = subgroups = evs = prison = costs = None
+    bar = tqdm(total=len(STAGES), desc="evaluation", disable=not progress, unit="stage")
+
+    def start(name: str) -> Any:
+        if on_stage is not None:
+            on_stage(name)
+        return _stage(name, timings, bar)
+
+    try:
+        with start("quality"):
+            quality = quality if quality is not None else quality_report(dataset)
+            hashes = table_hashes(dataset)
+        with start("cohort"):
+            cohort = build_cohort(dataset, spec.cohort)
+            notes.extend(cohort.notes)
+        with start("design"):
+            data, covs, cov_notes = _prepare(cohort.data, spec.design.covariates)
+            data.attrs["covariates"] = covs
+            notes.extend(cov_notes)
+            n_t, n_c = int((data["treatment"] == 1).sum()), int((data["treatment"] == 0).sum())
+            if n_t >= 2 and n_c >= 2:
+                ps, design, weights, dnotes = _design(data, spec)
+                notes.extend(dnotes)
+                balance = balance_table(data, "treatment", list(covs), design, distance=ps,
+                                        threshold=spec.design.balance_threshold)
+                notes.extend(balance.notes)
+        with start("rules"):
+            rules = apply_rules(data, weights, spec)
+        allowed = rules.effects_allowed and design is not None
+        with start("recidivism"):
+            for h in spec.cohort.horizons:
+                naive[h] = _effect(data, f"reoffend_{h}", None, spec, cluster_col) if n_t and n_c else None
+                if allowed:
+                    recid[h] = _effect(data, f"reoffend_{h}", design, spec, cluster_col)
+                    freq[h] = _effect(data, f"reoffences_{h}", design, spec, cluster_col)
+                    notes.extend(recid[h].notes)
+        with start("time_to_event"):
+            if allowed and rules.time_to_event_allowed:
+                wdata = data.assign(_w=weights)
+                kw = dict(weights="_w", cluster=cluster_col, times=spec.cohort.horizons, alpha=spec.outcomes.alpha)
+                tte = survival.time_to_event_effects(wdata, "time_reoffend", "event_reoffend", "treatment", **kw)
+                km = survival.kaplan_meier(wdata, "time_reoffend", "event_reoffend", "treatment", **kw)
+                cif = survival.cumulative_incidence(wdata, "time_reoffend", "event_type", "treatment", **kw)
+                notes.extend(tte.notes)
+        with start("health"):
+            if allowed:
+                for name in spec.outcomes.health:
+                    col = name.replace("{h}", str(h0))
+                    if col not in data.columns:
+                        from altmeasures_eval._errors import ConfigError
+
+                        raise ConfigError(f"[outcomes] health outcome {col!r} is not a cohort column")
+                    y = data[col]
+                    if y.notna().sum() == 0 or y.dropna().nunique() < 2:
+                        notes.append(f"health outcome {col} not estimated: no variation or not observable")
+                        continue
+                    health[col] = _effect(data, col, design, spec, cluster_col)
+        with start("subgroups"):
+            if allowed and spec.outcomes.subgroups:
+                subgroups = _subgroups(data, design, spec, cluster_col)
+            if allowed and h0 in recid:
+                evs = _evalues(recid[h0], tte)
+        cl = data["person_id"].to_numpy() if cluster_col else None
+        with start("prison"):
+            if allowed:
+                prison = _prison(dataset, data, weights, spec, cl)
+                notes.extend(prison.notes)
+        with start("costs"):
+            if allowed:
+                costs = _costs(dataset, data, weights, spec, cl)
+                notes.extend(costs.notes)
+    finally:
+        bar.close()
+
+    ext = pd.Timestamp(dataset.extract.extract_date)
+    country = spec.report.country or str(getattr(dataset.extract, "country", "") or "")
+    ev = Evaluation(
+        spec=spec, country=country, extract_date=ext, period=(spec.cohort.period_start, spec.cohort.period_end),
+        quality=quality, cohort=cohort, covariates=covs, propensity=ps, design=design, weights=weights,
+        balance=balance, rules=rules, recidivism=recid, naive=naive, frequency=freq, time_to_event=tte,
+        survival_curves=km, competing=cif, health=health, subgroups=subgroups, evalues=evs, prison=prison,
+        costs=costs, limitations=(), notes=tuple(dict.fromkeys(notes)), table_hashes=hashes,
+        versions=package_versions(), timings=timings,
+    )
+    return _with_limitations(ev)
+
+
+def _with_limitations(ev: Evaluation) -> Evaluation:
+    from dataclasses import replace
+
+    return replace(ev, limitations=tuple(limitations_from(ev)))

@@ -1,0 +1,428 @@
+"""The settings of one evaluation run, read and validated from the config file.
+
+Every section and key is checked here, before any data are read, so that a typing mistake in the
+config fails in a second with the list of valid keys instead of after the cohort is built.
+``docs/config.md`` documents every key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from altmeasures_eval._errors import ConfigError
+from altmeasures_eval.cohort import CohortSpec
+from altmeasures_eval.config import Config
+
+__all__ = [
+    "DEFAULT_COVARIATES",
+    "CostSettings",
+    "DecisionRules",
+    "DesignSettings",
+    "DisclosureSettings",
+    "EvaluationSpec",
+    "OutcomeSettings",
+    "PopulationSettings",
+    "ReportSettings",
+    "RunSettings",
+]
+
+#: Covariates of the default propensity model (cohort interface names; measured before the index).
+DEFAULT_COVARIATES: tuple[str, ...] = (
+    "age", "sex", "jurisdiction", "substance", "stage", "prior_proven", "prior_drug",
+    "prior_violent", "prior_custody_spells", "prior_bed_days", "prior_treatment_episodes", "has_prior",
+)
+
+METHODS = ("ipw", "overlap", "entropy", "matching")
+ESTIMANDS = ("ATT", "ATC", "ATE")
+
+
+def _check_keys(section: str, raw: Mapping[str, Any], cls: type) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"[{section}] must be a table of keys, got {type(raw).__name__}")
+    known = [f.name for f in fields(cls)]
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"[{section}] unknown key(s) {', '.join(map(repr, unknown))}; known keys: {', '.join(known)}"
+        )
+    return dict(raw)
+
+
+def _num(section: str, key: str, value: Any, lo: float | None = None, hi: float | None = None,
+         integer: bool = False) -> Any:
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type:
+        kind = "an integer" if integer else "a number"
+        raise ConfigError(f"[{section}] {key} must be {kind}, got {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(f"[{section}] {key} must be between {lo} and {hi}, got {value!r}")
+    return value
+
+
+def _choice(section: str, key: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"[{section}] {key} must be one of {', '.join(choices)}; got {value!r}")
+    return str(value)
+
+
+def _strs(section: str, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"[{section}] {key} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """``[report]``: what the title page says.
+
+    Attributes
+    ----------
+    title : str
+        Report title.
+    country : str
+        Country name or ISO code on the title page; empty: the extract's ``country``.
+    organisation : str
+        Publishing organisation (title page); may be empty.
+    headline_horizon : int
+        Follow-up (days) of the headline measure; must be one of the cohort horizons.
+    pdf : bool
+        Render ``report.pdf`` with Typst (the HTML report is always written).
+    """
+
+    title: str = "Alternatives to custody for minor drug offences: evaluation report"
+    country: str = ""
+    organisation: str = ""
+    headline_horizon: int = 365
+    pdf: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.title, str) or not self.title.strip():
+            raise ConfigError("[report] title must be a non-empty string")
+        _num("report", "headline_horizon", self.headline_horizon, 1, None, integer=True)
+        if not isinstance(self.pdf, bool):
+            raise ConfigError(f"[report] pdf must be true or false, got {self.pdf!r}")
+
+
+@dataclass(frozen=True)
+class DesignSettings:
+    """``[design]``: how the comparison group is made comparable.
+
+    Attributes
+    ----------
+    method : {"ipw", "overlap", "entropy", "matching"}
+        Inverse-probability weighting on a logistic propensity score, overlap weights, entropy
+        balancing, or nearest-neighbour matching on the logit of the score.
+    estimand : {"ATT", "ATC", "ATE"}
+        ATT: effect for those given an alternative; ATC: for those sent to custody; ATE: for all.
+    covariates : tuple of str
+        Cohort covariates of the propensity model (pre-index only).
+    caliper, ratio, replace
+        Matching only: caliper in SD of the logit score (0 = none), controls per treated unit, and
+        matching with replacement.
+    trim : float
+        IPW only: propensity scores are bounded to ``[trim, 1 - trim]`` (0 = no trimming).
+    balance_threshold : float
+        |SMD| at or above which a covariate counts as imbalanced.
+    """
+
+    method: str = "ipw"
+    estimand: str = "ATT"
+    covariates: tuple[str, ...] = DEFAULT_COVARIATES
+    caliper: float = 0.2
+    ratio: int = 1
+    replace: bool = True
+    trim: float = 0.0
+    balance_threshold: float = 0.1
+
+    def __post_init__(self) -> None:
+        _choice("design", "method", self.method, METHODS)
+        _choice("design", "estimand", self.estimand, ESTIMANDS)
+        object.__setattr__(self, "covariates", _strs("design", "covariates", self.covariates))
+        if not self.covariates:
+            raise ConfigError("[design] covariates must name at least one cohort column")
+        _num("design", "caliper", self.caliper, 0, None)
+        _num("design", "ratio", self.ratio, 1, 20, integer=True)
+        _num("design", "trim", self.trim, 0, 0.2)
+        _num("design", "balance_threshold", self.balance_threshold, 0, 1)
+        if not isinstance(self.replace, bool):
+            raise ConfigError(f"[design] replace must be true or false, got {self.replace!r}")
+        if self.method == "matching" and self.estimand == "ATE":
+            raise ConfigError("[design] matching estimates ATT or ATC; for the ATE use method = \"ipw\"")
+        if self.method == "overlap" and self.estimand != "ATE":
+            raise ConfigError(
+                "[design] overlap weights estimate the effect in the overlap population (ATO); "
+                "set estimand = \"ATE\" with method = \"overlap\", or use method = \"ipw\"")
+
+
+@dataclass(frozen=True)
+class OutcomeSettings:
+    """``[outcomes]``: outcome analyses.
+
+    Attributes
+    ----------
+    alpha : float
+        1 - confidence level of every interval.
+    subgroups : tuple of str
+        Subgroup analyses: ``disposition`` (each alternative type against custody) and/or cohort
+        columns (``substance``, ``sex``, ``jurisdiction``, ``stage``).
+    min_subgroup : int
+        Subgroup levels with fewer people than this in either group are not estimated.
+    health : tuple of str
+        Health outcomes (cohort columns, 0/1); ``{h}`` is replaced by the headline horizon.
+    """
+
+    alpha: float = 0.05
+    subgroups: tuple[str, ...] = ("disposition", "substance")
+    min_subgroup: int = 30
+    health: tuple[str, ...] = ("treatment_entry_90", "treatment_completed", "death_{h}", "overdose_death_{h}")
+
+    def __post_init__(self) -> None:
+        _num("outcomes", "alpha", self.alpha, 0.001, 0.5)
+        object.__setattr__(self, "subgroups", _strs("outcomes", "subgroups", self.subgroups))
+        object.__setattr__(self, "health", _strs("outcomes", "health", self.health))
+        _num("outcomes", "min_subgroup", self.min_subgroup, 1, None, integer=True)
+
+
+@dataclass(frozen=True)
+class DecisionRules:
+    """``[decision_rules]``: when the report may state effects (Justice Data Lab rules).
+
+    Attributes
+    ----------
+    min_treated : int
+        Fewer people given an alternative than this: no effect estimates at all.
+    min_control : int
+        Fewer people in the comparison group than this: no effect estimates at all.
+    min_expected : float
+        Significance is stated for a binary outcome only where n*p and n*(1-p) are at least this
+        in both groups (normal approximation).
+    min_treated_reoffenders : int
+        Time to reoffence (survival curves, hazard ratio, RMST) only with at least this many
+        reoffenders in the treated group within the headline horizon.
+    significance_level : float
+        p-value at or below which a difference is called statistically significant.
+    """
+
+    min_treated: int = 60
+    min_control: int = 60
+    min_expected: float = 10.0
+    min_treated_reoffenders: int = 30
+    significance_level: float = 0.05
+
+    def __post_init__(self) -> None:
+        _num("decision_rules", "min_treated", self.min_treated, 1, None, integer=True)
+        _num("decision_rules", "min_control", self.min_control, 1, None, integer=True)
+        _num("decision_rules", "min_expected", self.min_expected, 0, None)
+        _num("decision_rules", "min_treated_reoffenders", self.min_treated_reoffenders, 0, None, integer=True)
+        _num("decision_rules", "significance_level", self.significance_level, 0.0001, 0.5)
+
+
+@dataclass(frozen=True)
+class DisclosureSettings:
+    """``[disclosure]``: statistical disclosure control of every published table.
+
+    Attributes
+    ----------
+    threshold : int
+        Counts from 1 to ``threshold - 1`` are suppressed, with secondary suppression.
+    rounding_base : int
+        Round published counts to this base after suppression (0 = no rounding; e.g. 5).
+    marker : str
+        Text shown in place of a suppressed value.
+    """
+
+    threshold: int = 10
+    rounding_base: int = 0
+    marker: str = "[c]"
+
+    def __post_init__(self) -> None:
+        _num("disclosure", "threshold", self.threshold, 1, None, integer=True)
+        _num("disclosure", "rounding_base", self.rounding_base, 0, 100, integer=True)
+        if not isinstance(self.marker, str) or not self.marker:
+            raise ConfigError("[disclosure] marker must be a non-empty string")
+
+
+@dataclass(frozen=True)
+class PopulationSettings:
+    """``[population]``: prison population model (keys as the ``project`` command).
+
+    Attributes
+    ----------
+    years, trend, fit_months
+        Projection length, admissions trend (``flat`` or ``loglinear``), months of history fitted.
+    shares : tuple of float
+        Shares of eligible custody admissions diverted in the scenarios.
+    headline_share : float
+        The share whose steady-state change is the headline (must be one of ``shares``).
+    horizon : int
+        Re-admission horizon (days).
+    n_boot : int
+        Bootstrap replicates of the re-admission rates (projection bands).
+    diversions_per_year : float
+        Diversions a year for the steady state; 0: each share times the eligible custody
+        admissions of the last 12 months.
+    """
+
+    years: int = 5
+    trend: str = "flat"
+    fit_months: int = 36
+    shares: tuple[float, ...] = (0.10, 0.25, 0.50)
+    headline_share: float = 0.25
+    horizon: int = 365
+    n_boot: int = 200
+    diversions_per_year: float = 0.0
+
+    def __post_init__(self) -> None:
+        _num("population", "years", self.years, 1, 30, integer=True)
+        _choice("population", "trend", self.trend, ("flat", "loglinear"))
+        _num("population", "fit_months", self.fit_months, 6, None, integer=True)
+        shares = tuple(float(_num("population", "shares", s, 0, 1)) for s in self.shares)
+        object.__setattr__(self, "shares", shares)
+        if float(self.headline_share) not in shares:
+            raise ConfigError(f"[population] headline_share {self.headline_share} must be one of shares {list(shares)}")
+        _num("population", "horizon", self.horizon, 1, None, integer=True)
+        _num("population", "n_boot", self.n_boot, 20, 100_000, integer=True)
+        _num("population", "diversions_per_year", self.diversions_per_year, 0, None)
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    """``[costs.analysis]``: cost analysis settings (unit costs are the rest of ``[costs]``).
+
+    Attributes
+    ----------
+    horizon : int
+        Cost horizon (days): the longest cohort horizon not beyond it; 0 = the longest.
+    n_boot : int
+        Bootstrap replicates of the quantity differences fed to the Monte Carlo.
+    n_draws : int
+        Monte Carlo draws of unit costs and effects.
+    """
+
+    horizon: int = 0
+    n_boot: int = 200
+    n_draws: int = 5000
+
+    def __post_init__(self) -> None:
+        _num("costs.analysis", "horizon", self.horizon, 0, None, integer=True)
+        _num("costs.analysis", "n_boot", self.n_boot, 20, 100_000, integer=True)
+        _num("costs.analysis", "n_draws", self.n_draws, 100, 10_000_000, integer=True)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """``[run]``: reproducibility and resources.
+
+    Attributes
+    ----------
+    seed : int
+        Seed of every random step (matching ties, bootstrap, Monte Carlo).
+    n_jobs : int
+        Worker processes for parallel steps (1 = serial).
+    """
+
+    seed: int = 20150317
+    n_jobs: int = 1
+
+    def __post_init__(self) -> None:
+        _num("run", "seed", self.seed, 0, 2**32 - 1, integer=True)
+        _num("run", "n_jobs", self.n_jobs, -1, 64, integer=True)
+
+
+_SECTIONS: dict[str, type] = {
+    "report": ReportSettings, "design": DesignSettings, "outcomes": OutcomeSettings,
+    "decision_rules": DecisionRules, "disclosure": DisclosureSettings, "population": PopulationSettings,
+    "run": RunSettings,
+}
+#: Every top-level section an evaluation config may hold.
+KNOWN_SECTIONS = ("data", "cohort", "costs", *_SECTIONS)
+
+
+def _build(cls: type, name: str, raw: Mapping[str, Any]) -> Any:
+    values = _check_keys(name, raw, cls)
+    try:
+        return cls(**values)
+    except TypeError as exc:  # a value of the wrong shape (e.g. a table where a list is expected)
+        raise ConfigError(f"[{name}] {exc}") from exc
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    """Everything one evaluation run needs besides the data.
+
+    Build it with :meth:`from_config` (from a TOML config) or directly (in a notebook); every
+    section has defaults, so ``EvaluationSpec()`` is a valid spec.
+
+    Attributes
+    ----------
+    cohort : CohortSpec
+    report, design, outcomes, decision_rules, disclosure, population, costs_analysis, run
+        The sections' settings.
+    unit_costs : dict
+        The ``[costs]`` section without ``analysis`` (handed to
+        :func:`altmeasures_eval.costs.unit_costs_from_config`); empty: placeholder unit costs.
+    config : dict
+        The config as read (for the reproducibility appendix).
+    """
+
+    cohort: CohortSpec = field(default_factory=CohortSpec)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    design: DesignSettings = field(default_factory=DesignSettings)
+    outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
+    decision_rules: DecisionRules = field(default_factory=DecisionRules)
+    disclosure: DisclosureSettings = field(default_factory=DisclosureSettings)
+    population: PopulationSettings = field(default_factory=PopulationSettings)
+    costs_analysis: CostSettings = field(default_factory=CostSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+    unit_costs: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.report.headline_horizon not in self.cohort.horizons:
+            raise ConfigError(
+                f"[report] headline_horizon {self.report.headline_horizon} is not one of the cohort "
+                f"horizons {list(self.cohort.horizons)}; set [cohort] horizons or [report] headline_horizon"
+            )
+
+    @classmethod
+    def from_config(cls, config: Config | Mapping[str, Any]) -> EvaluationSpec:
+        """Validate every section of an evaluation config.
+
+        Parameters
+        ----------
+        config : Config or mapping
+            A loaded config (:func:`altmeasures_eval.config.load_config`) or its sections as a dict.
+
+        Raises
+        ------
+        ConfigError
+            On an unknown section or key (listing the known ones) or an invalid value (naming
+            section, key and value).
+        """
+        sections = dict(config.sections) if isinstance(config, Config) else {
+            k: v for k, v in config.items() if k != "data"}
+        unknown = sorted(set(sections) - set(KNOWN_SECTIONS))
+        if unknown:
+            raise ConfigError(
+                f"unknown config section(s) {', '.join(f'[{u}]' for u in unknown)}; known sections: "
+                f"{', '.join(f'[{k}]' for k in KNOWN_SECTIONS)}"
+            )
+        built = {name: _build(klass, name, sections.get(name, {})) for name, klass in _SECTIONS.items()}
+        costs = dict(sections.get("costs", {}))
+        analysis = _build(CostSettings, "costs.analysis", costs.pop("analysis", {}))
+        if costs:  # validate the unit costs now, not after the cohort is built
+            from altmeasures_eval.costs import unit_costs_from_config
+
+            unit_costs_from_config(costs)
+        cohort = CohortSpec.from_config(dict(sections.get("cohort", {})))
+        raw = {"data": _data_dict(config), **sections}
+        return cls(cohort=cohort, costs_analysis=analysis, unit_costs=costs, config=raw, **built)
+
+
+def _data_dict(config: Config | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(config, Config):
+        d = config.data
+        return {"path": d.path, "mapping": str(d.mapping) if d.mapping else "", "mode": d.mode}
+    return dict(config.get("data", {}))
