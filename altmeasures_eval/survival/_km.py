@@ -194,9 +194,21 @@ def _curve_frame(label: object, rt: core.RiskTable, var_log_s: np.ndarray, alpha
 
 
 def _median(cur: pd.DataFrame) -> tuple[float, float, float]:
+    """Median and its interval: first time a curve is <= 0.5; on a flat stretch at exactly 0.5, the
+    midpoint to the next drop (R ``survfit`` rule)."""
+    time = cur["time"].to_numpy()
+    tol = np.sqrt(np.finfo(float).eps)
+
     def first_below(col: str) -> float:
-        hit = np.flatnonzero(cur[col].to_numpy() <= 0.5)
-        return float(cur["time"].iloc[hit[0]]) if hit.size else np.nan
+        y = cur[col].to_numpy()
+        hit = np.flatnonzero(y < 0.5 + tol)
+        if not hit.size:
+            return np.nan
+        if abs(y[hit[0]] - 0.5) < tol:
+            lower = np.flatnonzero(y < y[hit[0]] - tol)
+            if lower.size:
+                return float((time[hit[0]] + time[lower[0]]) / 2)
+        return float(time[hit[0]])
 
     return first_below("survival"), first_below("ci_low"), first_below("ci_high")
 

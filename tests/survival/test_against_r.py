@@ -57,6 +57,15 @@ def test_kaplan_meier_rossi_matches_r(rossi, r_ref):
     _compare_km(kaplan_meier(rossi, "week", "arrest", "fin"), r_ref("km", "rossi"))
 
 
+@pytest.mark.parametrize(("model", "kwargs"), [("syn_unweighted", {}),
+                                             ("syn_weighted_cluster", {"weights": "w", "cluster": "cl"})])
+def test_median_and_interval_match_r(syn, r_ref, model, kwargs):
+    # summary(survfit(...))$table[, c("median", "0.95LCL", "0.95UCL")]
+    med = kaplan_meier(syn, "time", "event", "group", **kwargs).medians
+    ref = r_ref("median", model)
+    np.testing.assert_allclose(med[["median", "ci_low", "ci_high"]], ref[["median", "lcl", "ucl"]])
+
+
 @pytest.mark.parametrize(("model", "data", "cols", "taus"), [
     ("rossi", "rossi", ("week", "arrest", "fin"), [30, 52]),
     ("syn_unweighted", "syn", ("time", "event", "group"), [100, 250.5]),

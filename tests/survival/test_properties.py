@@ -24,6 +24,12 @@ def test_tiny_km_by_hand():
     assert km.at_risk([0, 2, 2.5, 5]).iloc[0].tolist() == [5, 4, 2, 0]
 
 
+def test_median_midpoint_on_a_flat_half():
+    # S = 0.75, 0.5, 0.25, 0 at days 1-4: S is exactly 0.5 on [2, 3), so the median is 2.5 (R rule)
+    km = kaplan_meier(pd.DataFrame({"t": [1, 2, 3, 4], "e": 1}), "t", "e", times=[1])
+    assert km.medians["median"].iloc[0] == 2.5
+
+
 def test_tiny_rmst_by_hand():
     # RMST(4) = 1 + 0.8 + 0.6 + 0.3 = 2.7; A = (1.7, 0.9, 0.3) at event times 1, 2, 3;
     # var = 1.7^2/(5*4) + 0.9^2/(4*3) + 0.3^2/(2*1) = 0.257 (Klein and Moeschberger 4.4.4)

@@ -67,6 +67,16 @@ add_km("syn_weighted_cluster", survfit(Surv(time, event) ~ group, data = syn, we
                                        robust = TRUE, conf.type = "log-log"))
 out(do.call(rbind, km_rows), "r_km.csv")
 
+med <- function(name, fit) {
+  tab <- summary(fit)$table
+  data.frame(model = name, group = sub(".*=", "", rownames(tab)), median = tab[, "median"],
+             lcl = tab[, "0.95LCL"], ucl = tab[, "0.95UCL"])
+}
+out(rbind(med("syn_unweighted", survfit(Surv(time, event) ~ group, data = syn, conf.type = "log-log")),
+          med("syn_weighted_cluster", survfit(Surv(time, event) ~ group, data = syn, weights = w, cluster = cl,
+                                              robust = TRUE, conf.type = "log-log"))),
+    "r_median.csv")
+
 # ---- RMST: print(survfit, rmean = tau) ----------------------------------------------------
 rm_rows <- list()
 add_rmst <- function(name, fit, tau) {
