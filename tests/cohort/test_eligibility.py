@@ -241,3 +241,27 @@ def test_unknown_person_in_custody_spells_names_the_table(make):
     ds = make(persons("a"), [case("a", "2020-02-01")], spells)
     with pytest.raises(DataContractError, match=r"'custody_spells', column 'person_id'.*'ghost'"):
         build_cohort(ds)
+
+
+def test_every_event_uses_its_own_custody_spell(make):
+    cases = [
+        case("a", "2020-02-01", disposition="custody"),
+        case("a", "2021-03-01", disposition="custody"),
+    ]
+    spells = [
+        {"person_id": "a", "case_id": "c0", "admission_date": "2020-02-01", "release_date": "2020-06-01"},
+        {"person_id": "a", "case_id": "c1", "admission_date": "2021-03-01", "release_date": "2021-05-01"},
+    ]
+    data = build_cohort(make(persons("a"), cases, spells), CohortSpec(index_event="every")).data
+    assert list(data["start_date"]) == [pd.Timestamp("2020-06-01"), pd.Timestamp("2021-05-01")]
+    # first event: the second spell is the next custody admission, 273 days after release
+    assert data.loc[0, "time_custody"] == (pd.Timestamp("2021-03-01") - pd.Timestamp("2020-06-01")).days
+    # second event: the first spell is history (2020-02-01 to 2020-06-01: 29+31+30+31 = 121 bed-days), its own spell is not
+    assert (data.loc[1, "prior_custody_spells"], data.loc[1, "prior_bed_days"]) == (1, 121)
+    assert data.loc[1, "event_custody"] == 0
+
+
+def test_empty_data_gives_an_empty_cohort_with_every_column(make):
+    cohort = build_cohort(make(persons("a")))
+    assert cohort.n == 0 and list(cohort.data.columns) == cohort_columns()
+    assert cohort.attrition["persons_remaining"].tolist()[:2] == [1, 0]

@@ -52,3 +52,17 @@ def test_observed_outcomes_reproduce_the_generator(pair, measure):
     data = cohort.data.set_index("person_id").loc[po.index]
     cols = [f"{measure}_{h}" for h in cohort.spec.horizons]
     pd.testing.assert_frame_equal(data[cols], po[cols], check_dtype=False, check_exact=True)
+
+
+def test_attrition_reconciles_on_generated_data(pair):
+    sim, cohort = pair
+    att = cohort.attrition
+    assert att.loc[0, "persons_remaining"] == len(sim.dataset.persons)
+    assert att.loc[0, "cases_remaining"] == len(sim.dataset.cases)
+    for col in ("persons", "cases"):
+        assert (att[f"{col}_remaining"].shift(1)[1:] - att[f"{col}_removed"][1:] == att[f"{col}_remaining"][1:]).all()
+    last = att.iloc[-1]
+    assert last["persons_remaining"] == cohort.n == sim.truth["n"]["cohort"]
+    assert (last["alternative_remaining"], last["comparator_remaining"]) == (
+        sim.truth["n"]["treated"], sim.truth["n"]["control"],
+    )
