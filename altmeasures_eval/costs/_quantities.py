@@ -33,8 +33,9 @@ def count_treatment_days(
     """Days in treatment by modality over each horizon from the index decision date.
 
     Days of episodes of one modality that overlap are counted once; open episodes run to the extract
-    date. Returns columns ``treatment_days_{modality}_{h}`` (NaN when the window passes the extract
-    date), indexed like ``cohort``; no identifiers.
+    date. Returns columns ``treatment_days_{modality}_{h}`` and ``treatment_starts_{modality}_{h}``
+    (episodes starting in the window, for costs per episode), NaN when the window passes the extract
+    date, indexed like ``cohort``; no identifiers.
     """
     idx, ext, pairs, row, a, e = person_intervals(
         cohort, treatment_episodes, extract_date, ("start_date", "end_date"), other=("modality",))
@@ -46,6 +47,9 @@ def count_treatment_days(
             w0 = idx[row[m]]
             d = _union_overlap(row[m], a[m], e[m], w0, w0 + h, n)
             out[f"treatment_days_{mod}_{h}"] = np.where(idx + h > ext, np.nan, d)
+            starts = (a[m] >= w0) & (a[m] < w0 + h)
+            out[f"treatment_starts_{mod}_{h}"] = np.where(
+                idx + h > ext, np.nan, np.bincount(row[m], weights=starts, minlength=n))
     return pd.DataFrame(out, index=cohort.index)
 
 
@@ -155,9 +159,12 @@ def cost_quantities(
     tier = cohort["severity_first"].where(cohort["severity_first"].isin(SEVERITY_TIERS), SEVERITY_OTHER)
     tier = tier.astype(str).to_numpy()
     alt_disps = sorted(set(disp[cohort["treatment"].to_numpy() == 1]))
-    mods = sorted({c.rsplit("_", 1)[0][len("treatment_days_"):]
-                   for c in (treatment_days.columns if treatment_days is not None else [])})
+    tcols = treatment_days.columns if treatment_days is not None else []
+    mods = sorted({c.rsplit("_", 1)[0][len("treatment_days_"):] for c in tcols
+                   if c.startswith("treatment_days_")})
     tincr = {m: _increments(treatment_days, f"treatment_days_{m}", horizons) for m in mods}
+    sincr = {m: _increments(treatment_days, f"treatment_starts_{m}", horizons) for m in mods
+             if f"treatment_starts_{m}_{horizons[0]}" in tcols}
     frames = []
     for j, (lo, hi) in enumerate(periods):
         cols: dict[str, np.ndarray] = {
@@ -169,6 +176,8 @@ def cost_quantities(
             cols[f"alternative_day.{d}|{PROGRAMME}"] = np.where(disp == d, in_period, 0.0)
         for m in mods:
             cols[f"treatment_day.{m}|{PROGRAMME}"] = tincr[m][j]
+        for m in sincr:
+            cols[f"treatment_episode.{m}|{PROGRAMME}"] = sincr[m][j]
         cols[f"reoffence|{OUTCOME}"] = reoff[j]
         for t in SEVERITY_TIERS:
             if (tier == t).any():

@@ -37,6 +37,7 @@ GROUPS: dict[str, tuple[tuple[str, ...] | None, str]] = {
     "custody_day": (None, "justice"),
     "alternative_day": (ALTERNATIVE_DISPOSITIONS, "justice"),
     "treatment_day": (MODALITIES, "health"),
+    "treatment_episode": (MODALITIES, "health"),
     "reoffence": (None, "justice"),
     "victim": (SEVERITY_TIERS, "victims"),
 }
@@ -51,7 +52,8 @@ class UnitCost:
     ----------
     item : str
         ``custody_day``, ``reoffence``, or ``group.key`` (``alternative_day.probation``,
-        ``treatment_day.residential``, ``victim.violent``; ``group.default`` for the others).
+        ``treatment_day.residential``, ``treatment_episode.detoxification``, ``victim.violent``;
+        ``group.default`` for the others).
     value : float
         Central value (the mode of a triangular, the mean of a lognormal) in the table's price year.
     perspective : str
@@ -242,8 +244,8 @@ def unit_costs_from_config(section: Mapping[str, Any], placeholder: bool = False
     section : mapping
         ``currency``, ``price_year``, ``discount_rate``, ``discount_timing``, ``[costs.deflator]``
         (year = index), and the cost groups ``custody_day``, ``reoffence`` (a number or a table) and
-        ``alternative_day``, ``treatment_day``, ``victim`` (tables keyed by disposition, modality or
-        severity tier, plus ``default``). Each cost is a number or a table with ``value``,
+        ``alternative_day``, ``treatment_day``, ``treatment_episode``, ``victim`` (tables keyed by
+        disposition, modality or severity tier, plus ``default``). Each cost is a number or a table with ``value``,
         ``distribution``, ``low``, ``high``, ``sd``, ``basis``, ``price_year``. Groups left out keep
         the placeholder defaults (flagged).
     placeholder : bool
@@ -316,6 +318,8 @@ _DEFAULTS: dict[str, Any] = {
                                       "high": 20.0}},
     "treatment_day": {DEFAULT_KEY: {"value": 30.0, "distribution": "triangular", "low": 15.0,
                                     "high": 60.0}},
+    # Per episode 0 by default: treatment is priced per day unless a country prices episodes.
+    "treatment_episode": {DEFAULT_KEY: 0.0},
     "reoffence": {"value": 3000.0, "distribution": "triangular", "low": 1500.0, "high": 6000.0},
     "victim": {DEFAULT_KEY: {"value": 2000.0, "distribution": "lognormal", "sd": 2000.0}},
 }

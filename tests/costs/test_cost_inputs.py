@@ -34,6 +34,10 @@ def test_treatment_days_by_hand():
     # 2020-01-01 in a leap year): 30 days.
     assert out["treatment_days_residential_365"].tolist() == [30, 0]
     assert out["treatment_days_opioid_agonist_365"].tolist() == [15, 30]
+    # Episodes starting in the window (priced per episode): residential 2 for P1; the opioid
+    # agonist episode of P1 began before the index date (0); P2's began on 2020-12-01 (1).
+    assert out["treatment_starts_residential_365"].tolist() == [2, 0]
+    assert out["treatment_starts_opioid_agonist_365"].tolist() == [0, 1]
 
 
 def _small():

@@ -43,6 +43,7 @@ def _table():
     return unit_costs_from_config({
         "discount_rate": 0.0, "custody_day": PRICE_DAY, "reoffence": PRICE_REOFFENCE,
         "alternative_day": {"default": 0.0}, "treatment_day": {"default": 0.0},
+        "treatment_episode": {"default": 0.0},
         "victim": {"default": 0.0},
     })
 

@@ -29,6 +29,7 @@ def _table(rate=0.0, **over):
         "custody_day": {"value": 100.0},
         "alternative_day": {"default": 10.0, "probation": 20.0},
         "treatment_day": {"default": 30.0},
+        "treatment_episode": {"default": 0.0},
         "reoffence": 1000.0,
         "victim": {"default": 500.0, "violent": 5000.0},
     }
