@@ -97,8 +97,8 @@ class CohortSpec:
         ICCS prefixes that exclude a decision when a proven offence with such a code was decided in
         the same case or on the same decision date for the same person. Default: sections 01-04
         (violent and sexual offences, robbery) and ``06012`` (trafficking). May be empty.
-    stages : tuple of str
-        Stages of the justice process included (default all of ``STAGES``).
+    stages : tuple of str or "all"
+        Stages of the justice process included (default ``"all"``, i.e. every one of ``STAGES``).
     period_start, period_end : pandas.Timestamp or None
         Decision-date period of index events, both ends inclusive; ``None`` = unbounded.
     min_age : int
@@ -142,7 +142,7 @@ class CohortSpec:
         set_ = object.__setattr__  # frozen: normalise in place once
         set_(self, "eligible_prefixes", _as_prefixes("eligible_prefixes", self.eligible_prefixes, False))
         set_(self, "excluded_prefixes", _as_prefixes("excluded_prefixes", self.excluded_prefixes, True))
-        set_(self, "stages", _as_codes("stages", self.stages, STAGES))
+        set_(self, "stages", STAGES if self.stages == "all" else _as_codes("stages", self.stages, STAGES))
         set_(self, "alternatives", _as_codes("alternatives", self.alternatives, DISPOSITIONS))
         set_(self, "comparators", _as_codes("comparators", self.comparators, DISPOSITIONS))
         both = set(self.alternatives) & set(self.comparators)

@@ -44,6 +44,7 @@ def test_from_config_reads_a_toml_section():
     assert (s.index_event, s.start, s.horizons, s.waiting_period) == ("every", "decision", (365,), 90)
     assert CohortSpec.from_config(s.to_dict()) == s
     assert CohortSpec.from_config({}) == CohortSpec()
+    assert CohortSpec.from_config({"stages": "all"}).stages == STAGES
 
 
 @pytest.mark.parametrize(
