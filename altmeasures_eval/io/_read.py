@@ -266,7 +266,17 @@ def ingest(
 
         raise ConfigError(f"mode must be 'strict' or 'quarantine', got {mode!r}")
     mp = _resolve_mapping(mapping)
-    raw = read_raw(source, mp, encoding=encoding, delimiter=delimiter)
+    try:
+        raw = read_raw(source, mp, encoding=encoding, delimiter=delimiter)
+    except DataContractError as exc:
+        if exc.problems is not None:
+            raise
+        # A file that cannot be opened or decoded: one source-level problem, same table as always.
+        problem = problems_frame(
+            file=None, table=None, column=None, source_rows=None, values=None, check="unreadable_source",
+            message=str(exc), hint="see the message: declare the encoding or delimiter, or fix the path",
+        )
+        raise DataContractError(str(exc), problem) from exc
     fatal: list[pd.DataFrame] = []
     for table in raw.missing:
         name = mp.table(table).file or table

@@ -89,8 +89,9 @@ def test_csv_byte_order_marks(tmp_path: Path, valid: Dataset, bom: bytes, encodi
 def test_csv_wrong_declared_encoding_is_a_clear_error(tmp_path: Path, valid: Dataset) -> None:
     folder = write_dataset(_with_accents(valid), tmp_path / "d")
     _recode(folder, sep=",", encoding="latin-1")
-    with pytest.raises(DataContractError, match=r"persons.csv: cannot decode the file as utf-8 \(declared\)"):
+    with pytest.raises(DataContractError, match=r"persons.csv: cannot decode the file as utf-8 \(declared\)") as info:
         read_dataset(folder, encoding="utf-8")
+    assert info.value.problems["check"].tolist() == ["unreadable_source"]
 
 
 def test_csv_empty_strings_and_blank_lines(valid: Dataset, valid_csv: Path) -> None:
