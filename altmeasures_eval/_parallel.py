@@ -12,7 +12,7 @@ backend (``scheduler="tcp://..."``) belongs to issue #9: pass ``scheduler`` and 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
