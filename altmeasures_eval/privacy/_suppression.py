@@ -43,6 +43,7 @@ __all__ = [
     "disclosed_cells",
     "round_to_base",
     "suppress_counts",
+    "suppress_long",
 ]
 
 #: Marker of a suppressed cell: "[c]" (confidential), the symbol recommended by the UK Government
@@ -637,5 +638,113 @@ def _assemble(
         marker=marker,
         margins=margins,
         implied_totals=implied_totals,
+        notes=tuple(notes),
+    )
+
+
+def suppress_long(
+    frame: pd.DataFrame,
+    count: str,
+    rows: str,
+    columns: str | None = None,
+    threshold: int = 10,
+    *,
+    margins: Margins = "both",
+    rounding_base: int | None = None,
+    derived: Sequence[str] = (),
+    zeros: Literal["publish", "suppress"] = "publish",
+    marker: str = SUPPRESSION_MARKER,
+    name: str = "table",
+) -> SuppressedTable:
+    """:func:`suppress_counts` for a tidy table: one row per category (pair) with its count.
+
+    The tidy rows are pivoted to a ``rows`` x ``columns`` grid (a combination that has no row
+    counts 0, i.e. the tidy table must list every non-empty combination), suppressed there, and
+    the result is mapped back to the tidy rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy table; ``(rows, columns)`` must identify a row.
+    count : str
+        The count column.
+    rows, columns : str
+        Category columns; without ``columns`` the table is one-way (``margins`` then applies to
+        the single total, ``"both"`` and ``"columns"`` meaning that the total is published).
+    threshold, margins, rounding_base, zeros, marker, name
+        As in :func:`suppress_counts`.
+    derived : sequence of str
+        Columns of the same tidy row computed from its count (rates, percentages).
+
+    Returns
+    -------
+    SuppressedTable
+        ``table``, ``values`` and ``flags`` are tidy, in the order of ``frame``; ``flags`` has the
+        columns ``count`` and ``derived``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tidy = pd.DataFrame({"stage": ["police", "trial", "sentencing"], "n": [50, 3, 40]})
+    >>> suppress_long(tidy, "n", rows="stage", margins="columns").table["n"].tolist()
+    [50, '[c]', '[c]']
+    """
+    keys = [rows] if columns is None else [rows, columns]
+    missing = [col for col in [*keys, count, *derived] if col not in frame.columns]
+    if missing:
+        raise PrivacyError(f"{name}: column(s) {missing} not in the table ({list(frame.columns)})")
+    duplicated = frame.duplicated(subset=keys)
+    if duplicated.any():
+        row = duplicated.idxmax()
+        raise PrivacyError(
+            f"{name}: row {row!r} repeats the category {tuple(frame.loc[row, keys])!r}; "
+            "aggregate the table to one row per category before suppressing."
+        )
+    _check_counts(frame, [count], name)
+    if columns is None:
+        wide = frame.set_index(rows)[[count]]
+        one_way = {"both": "columns", "rows": "none"}.get(margins, margins)
+        result = suppress_counts(
+            wide, [count], threshold, margins=one_way, rounding_base=rounding_base,
+            zeros=zeros, marker=marker, name=name,
+        )
+        cell_of = [(label, count) for label in frame[rows]]
+    else:
+        wide = frame.pivot(index=rows, columns=columns, values=count).fillna(0)
+        wide.columns = list(wide.columns)
+        result = suppress_counts(
+            wide, list(wide.columns), threshold, margins=margins,
+            rounding_base=rounding_base, zeros=zeros, marker=marker, name=name,
+        )
+        cell_of = list(zip(frame[rows], frame[columns]))
+    flag = [result.flags.at[r, c] for r, c in cell_of]
+    value = [result.values.at[r, c] for r, c in cell_of]
+    flags = pd.DataFrame({count: flag}, index=frame.index, dtype=object)
+    for col in derived:
+        flags[col] = np.where(flags[count] != "", FLAG_DERIVED, "")
+    values = frame[[count, *derived]].astype(float).copy()
+    values[count] = value
+    values = values.where(flags == "")
+    published = frame.copy()
+    shown = [int(v) if f == "" else marker for v, f in zip(value, flag)]
+    published[count] = pd.Series(shown, index=frame.index, dtype=object)
+    for col in derived:
+        keep = (flags[col] == "").to_numpy()
+        published[col] = pd.Series(
+            [v if ok else marker for v, ok in zip(frame[col].tolist(), keep)],
+            index=frame.index, dtype=object,
+        )
+    notes = list(result.notes)
+    if derived and (flags[list(derived)] != "").to_numpy().any():
+        notes.append(f"{name}: values derived from a suppressed count are suppressed too.")
+    return SuppressedTable(
+        table=published,
+        values=values,
+        flags=flags,
+        threshold=threshold,
+        rounding_base=rounding_base,
+        marker=marker,
+        margins=margins,
+        implied_totals=result.implied_totals,
         notes=tuple(notes),
     )

@@ -23,6 +23,7 @@ from altmeasures_eval.privacy import (
     disclosed_cells,
     round_to_base,
     suppress_counts,
+    suppress_long,
 )
 
 P, S, D, _ = FLAG_PRIMARY, FLAG_SECONDARY, FLAG_DERIVED, ""
@@ -310,3 +311,35 @@ def test_empty_table_and_label_columns() -> None:
         {"stage": "trial", "n": None},
         {"stage": "sentencing", "n": None},
     ]
+
+
+def test_suppress_long_two_way_matches_the_wide_result() -> None:
+    """The 3x3 hand-worked fixture in tidy form, in a shuffled row order, with a rate column."""
+    wide = pd.DataFrame(
+        {"a": [2, 30, 20], "b": [40, 12, 35], "c": [25, 50, 11]}, index=["r1", "r2", "r3"]
+    )
+    tidy = (
+        wide.rename_axis("group").reset_index()
+        .melt(id_vars="group", var_name="outcome", value_name="n")
+        .sample(frac=1, random_state=3)
+        .reset_index(drop=True)
+    )
+    tidy["share"] = tidy["n"] / 100
+    result = suppress_long(tidy, "n", rows="group", columns="outcome", derived=["share"])
+    expected = suppress_counts(wide, ["a", "b", "c"]).flags
+    got = {(g, o): f for g, o, f in zip(tidy["group"], tidy["outcome"], result.flags["n"])}
+    assert got == {(g, o): expected.at[g, o] for g in wide.index for o in wide.columns}
+    assert (result.flags["share"] == np.where(result.flags["n"] != "", D, "")).all()
+    hidden = result.flags["n"] != ""
+    assert (result.table.loc[hidden, "n"] == "[c]").all()
+    assert result.table.loc[~hidden, "n"].tolist() == tidy.loc[~hidden, "n"].tolist()
+
+
+def test_suppress_long_one_way_and_errors() -> None:
+    tidy = pd.DataFrame({"stage": ["police", "trial", "sentencing"], "n": [50, 3, 40]})
+    assert suppress_long(tidy, "n", rows="stage", margins="none").flags["n"].tolist() == [_, P, _]
+    assert suppress_long(tidy, "n", rows="stage").flags["n"].tolist() == [_, P, S]
+    with pytest.raises(PrivacyError, match=r"row 1 repeats the category \('police',\)"):
+        suppress_long(pd.concat([tidy.iloc[[0]], tidy]).reset_index(drop=True), "n", rows="stage")
+    with pytest.raises(PrivacyError, match=r"column\(s\) \['x'\] not in the table"):
+        suppress_long(tidy, "x", rows="stage")
