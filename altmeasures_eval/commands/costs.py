@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from altmeasures_eval._errors import ConfigError
 from altmeasures_eval.commands.project import _save, prepare
 
@@ -77,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     table.summary.to_csv(out / "unit_costs.csv", index=False)
     res.summary.to_csv(out / "costs.csv", index=False)
+    # Per-person costs over each shorter horizon too (same design, cumulative follow-up).
+    by_h = [compare_costs(cost_quantities(data, beds, tdays, horizons=horizons[:j + 1]), table,
+                          weights=w, estimand=estimand, cluster=cl).table.assign(horizon=h)
+            for j, h in enumerate(horizons[:-1])]
+    pd.concat([*by_h, res.table.assign(horizon=horizons[-1])]).to_csv(
+        out / "costs_by_horizon.csv", index=False)
     res.totals(n_people).to_csv(out / "programme_totals.csv", index=False)
     mc.summary.to_csv(out / "monte_carlo.csv", index=False)
     sens.summary.to_csv(out / "sensitivity.csv", index=False)

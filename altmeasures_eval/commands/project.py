@@ -46,8 +46,8 @@ def prepare(config: Path, section_name: str, settings: dict[str, Any], estimand:
     The design is inverse-probability weighting on a logistic propensity score
     (:func:`altmeasures_eval.matching.weight_ipw`) for ``estimand``; categorical covariates with
     missing values get an explicit ``unknown`` level. Returns a dict with ``config``, ``dataset``,
-    ``cohort`` (the Cohort), ``data`` (its table, ids in memory), ``weights``, ``cluster`` and
-    ``notes``.
+    ``cohort`` (the Cohort), ``data`` (its table, ids in memory), ``weights``, ``cluster``,
+    ``notes`` and ``weights_for(estimand)`` (weights of the same score for another estimand).
     """
     from altmeasures_eval.cohort import CohortSpec, build_cohort
     from altmeasures_eval.config import load_config
@@ -72,7 +72,8 @@ def prepare(config: Path, section_name: str, settings: dict[str, Any], estimand:
     notes = [f"design: IPW on a logistic propensity score ({', '.join(covs)}), estimand {estimand}",
              *cohort.notes, *design.notes]
     return {"config": cfg, "dataset": dataset, "cohort": cohort, "data": data,
-            "weights": design.weights.to_numpy(float), "cluster": cluster, "notes": notes}
+            "weights": design.weights.to_numpy(float), "cluster": cluster, "notes": notes,
+            "weights_for": lambda est: weight_ipw(data, "treatment", ps, estimand=est).weights.to_numpy(float)}
 
 
 def _settings(section: dict[str, Any]) -> dict[str, Any]:
@@ -113,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
     horizon = int(s.get("horizon", 365))
     spec = inp["cohort"].spec
     beds = count_bed_days(data, ds.custody_spells, ext, horizons=spec.horizons)
-    bd = bed_days_by_group(beds, data["treatment"], w, estimand=estimand, cluster=inp["cluster"])
+    by_estimand = {e: bed_days_by_group(beds, data["treatment"], w if e == estimand else inp["weights_for"](e),
+                                        estimand=e, cluster=inp["cluster"])
+                   for e in dict.fromkeys((estimand, "ATT", "ATC"))}
+    bd = by_estimand[estimand]
     spells = prepare_spells(ds.custody_spells, ds.cases, ds.persons, ext,
                             eligible_prefixes=spec.eligible_prefixes)
     adm = monthly_admissions(spells)
@@ -140,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
     if not proj.occupancy.empty:  # only with a prison_capacity table
         proj.occupancy.to_csv(out / "occupancy.csv", index=False)
     los.summary.to_csv(out / "length_of_stay.csv", index=False)
-    bd.summary.to_csv(out / "bed_days.csv", index=False)
+    pd.concat([r.summary.assign(estimand=e) for e, r in by_estimand.items()]).to_csv(
+        out / "bed_days.csv", index=False)
     pd.concat([st.summary.assign(share=sh) for st, sh in zip(steady, shares)]).to_csv(
         out / "steady_state.csv", index=False)
     notes = [*inp["notes"], *bd.notes, *proj.notes]

@@ -47,6 +47,8 @@ def test_project_command(config, capsys):
     meta = json.loads((out / "population.json").read_text())
     assert meta["estimand"] == "ATC" and meta["steady_state_arithmetic"]
     assert (out / "population_paths.png").stat().st_size > 0
+    beds = pd.read_csv(out / "bed_days.csv")
+    assert set(beds["estimand"]) == {"ATT", "ATC"} and beds["ci_low"].notna().all()
     _no_ids(out)
 
 
@@ -59,6 +61,7 @@ def test_costs_command(config, capsys):
     assert meta["horizon_days"] == 730 and "custody_day" not in meta["placeholders"]
     assert 0.0 <= meta["chance_benefits_exceed_costs"] <= 1.0
     assert len(pd.read_csv(out / "sensitivity.csv")) > 3
+    assert set(pd.read_csv(out / "costs_by_horizon.csv")["horizon"]) == {365, 730}
     _no_ids(out)
 
 
