@@ -140,10 +140,11 @@ def _contrast(data: pd.DataFrame, duration: str, event: str, group: str, weights
     notes += beyond_note(samples, at)
     if weights is not None:
         notes.append(f"weighted by {weights!r}: adjusted (marginal) contrasts; weights treated as known.")
-    label = ("Greenwood-type (Klein and Moeschberger 4.4.4 for RMST), groups independent" if kind == "greenwood"
-             else robust_label(weights, cluster) + "; contrast influence summed within clusters")
     if kind == "greenwood":
-        label = label if measure == "rmst" else GREENWOOD + ", groups independent"
+        label = ("Greenwood-type (Klein and Moeschberger 2003, eq. 4.4.4)" if measure == "rmst" else GREENWOOD)
+        label += ", groups independent"
+    else:
+        label = robust_label(weights, cluster) + "; contrast influence summed within clusters"
     return ContrastResult(summary=pd.concat(rows, ignore_index=True), variance=label, notes=tuple(notes),
                           by_group=pd.concat(by_group, ignore_index=True), measure=measure, group=group,
                           reference=reference, alpha=alpha)

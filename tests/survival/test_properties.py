@@ -182,3 +182,13 @@ def test_zero_weight_rows_are_the_same_as_dropped_rows(syn):
     a = cox_ph(w0, "time", "event", ["group", "x1"], weights="w", cluster="cl").summary
     b = cox_ph(kept, "time", "event", ["group", "x1"], weights="w", cluster="cl").summary
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_survival_at_reads_the_step_function(rossi):
+    km = kaplan_meier(rossi, "week", "arrest", "fin")
+    at = km.survival_at([0.5, 20, 52])
+    assert list(at.columns) == ["group", "time", "survival", "se", "ci_low", "ci_high"]
+    assert km.summary["estimate"].isna().all()  # default horizons (365+ days) lie beyond week 52
+    row = at[(at["group"] == 1) & (at["time"] == 52)].iloc[0]
+    assert row["survival"] == pytest.approx(1 - 48 / 216)
+    assert at.loc[at["time"] == 0.5, "survival"].tolist() == [1.0, 1.0]
