@@ -25,6 +25,7 @@ and goes further: it also catches disclosure through chains of lines that the li
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -737,14 +738,6 @@ def suppress_long(
     notes = list(result.notes)
     if derived and (flags[list(derived)] != "").to_numpy().any():
         notes.append(f"{name}: values derived from a suppressed count are suppressed too.")
-    return SuppressedTable(
-        table=published,
-        values=values,
-        flags=flags,
-        threshold=threshold,
-        rounding_base=rounding_base,
-        marker=marker,
-        margins=margins,
-        implied_totals=result.implied_totals,
-        notes=tuple(notes),
+    return dataclasses.replace(
+        result, table=published, values=values, flags=flags, margins=margins, notes=tuple(notes)
     )
