@@ -20,7 +20,10 @@ CONTRACT_VERSION: Final = "1"
 
 # --- persons -------------------------------------------------------------------------------------
 SEXES: Final = ("male", "female", "other", "unknown")
-DEATH_CAUSES: Final = ("overdose", "other", "unknown")
+DEATH_OVERDOSE: Final = "overdose"
+DEATH_OTHER: Final = "other"
+DEATH_UNKNOWN: Final = "unknown"
+DEATH_CAUSES: Final = (DEATH_OVERDOSE, DEATH_OTHER, DEATH_UNKNOWN)
 
 # --- cases ---------------------------------------------------------------------------------------
 SUBSTANCES: Final = (
@@ -35,11 +38,17 @@ SUBSTANCES: Final = (
 )
 #: Stage of the justice process at which the case was decided; ``police`` = diversion at or
 #: before arrest.
-STAGES: Final = ("police", "pre_trial", "trial", "sentencing", "post_sentencing")
-OUTCOMES: Final = ("proven", "not_proven", "pending")
+STAGE_POLICE: Final = "police"
+STAGE_PRE_TRIAL: Final = "pre_trial"
+STAGE_TRIAL: Final = "trial"
+STAGE_SENTENCING: Final = "sentencing"
+STAGE_POST_SENTENCING: Final = "post_sentencing"
+STAGES: Final = (STAGE_POLICE, STAGE_PRE_TRIAL, STAGE_TRIAL, STAGE_SENTENCING, STAGE_POST_SENTENCING)
 #: ``proven`` = conviction, caution or accepted diversion.
 OUTCOME_PROVEN: Final = "proven"
+OUTCOME_NOT_PROVEN: Final = "not_proven"
 OUTCOME_PENDING: Final = "pending"
+OUTCOMES: Final = (OUTCOME_PROVEN, OUTCOME_NOT_PROVEN, OUTCOME_PENDING)
 
 DISPOSITION_CUSTODY: Final = "custody"
 DISPOSITION_DISMISSED: Final = "dismissed"
@@ -91,10 +100,17 @@ SEVERITY_TIERS: Final = (
 )
 
 # --- custody spells ------------------------------------------------------------------------------
-CUSTODY_TYPES: Final = ("pre_trial", "sentenced", "recall_or_breach")
+CUSTODY_PRE_TRIAL: Final = "pre_trial"
+CUSTODY_SENTENCED: Final = "sentenced"
+CUSTODY_RECALL_OR_BREACH: Final = "recall_or_breach"
+CUSTODY_TYPES: Final = (CUSTODY_PRE_TRIAL, CUSTODY_SENTENCED, CUSTODY_RECALL_OR_BREACH)
 
 # --- treatment episodes --------------------------------------------------------------------------
-REFERRAL_SOURCES: Final = ("justice", "health", "self", "other")
+REFERRAL_JUSTICE: Final = "justice"
+REFERRAL_HEALTH: Final = "health"
+REFERRAL_SELF: Final = "self"
+REFERRAL_OTHER: Final = "other"
+REFERRAL_SOURCES: Final = (REFERRAL_JUSTICE, REFERRAL_HEALTH, REFERRAL_SELF, REFERRAL_OTHER)
 MODALITIES: Final = (
     "opioid_agonist",
     "psychosocial_outpatient",

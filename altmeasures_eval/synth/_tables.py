@@ -13,15 +13,21 @@ import pandas as pd
 
 from altmeasures_eval.schema import (
     ALTERNATIVE_DISPOSITIONS,
-    CUSTODY_TYPES,
-    DEATH_CAUSES,
+    CUSTODY_PRE_TRIAL,
+    CUSTODY_RECALL_OR_BREACH,
+    CUSTODY_SENTENCED,
+    DEATH_OTHER,
+    DEATH_OVERDOSE,
+    DEATH_UNKNOWN,
     DISPOSITION_CUSTODY,
     DISPOSITION_DISMISSED,
     MODALITIES,
+    OUTCOME_NOT_PROVEN,
     OUTCOME_PENDING,
     OUTCOME_PROVEN,
-    OUTCOMES,
-    REFERRAL_SOURCES,
+    REFERRAL_HEALTH,
+    REFERRAL_JUSTICE,
+    REFERRAL_SELF,
     SEXES,
     STAGES,
     SUBSTANCES,
@@ -44,9 +50,7 @@ from altmeasures_eval.synth._engine import (
     uniforms,
 )
 
-OUTCOME_NOT_PROVEN = next(o for o in OUTCOMES if o not in (OUTCOME_PROVEN, OUTCOME_PENDING))
-CUSTODY_PRE_TRIAL, CUSTODY_SENTENCED, CUSTODY_BREACH = CUSTODY_TYPES
-REFERRAL_JUSTICE = REFERRAL_SOURCES[0]
+CUSTODY_BREACH = CUSTODY_RECALL_OR_BREACH
 #: Treatment modality mix (order of schema.MODALITIES) for opioid users and for everyone else.
 MODALITY_P_OPIOIDS = np.array([0.50, 0.15, 0.10, 0.20, 0.05, 0.0])
 MODALITY_P_OTHER = np.array([0.0, 0.55, 0.15, 0.10, 0.15, 0.05])
@@ -94,8 +98,8 @@ def build_tables(career: Career, key: np.uint64) -> tuple[Dataset, np.ndarray, n
     # --- persons ----------------------------------------------------------------------------------
     death = career.rows.death[:n]
     died = death <= ext
-    cause = np.where(career.rows.death_cause[:n] == 1, DEATH_CAUSES[0], DEATH_CAUSES[1]).astype(object)
-    cause[ps.death_cause_unknown] = DEATH_CAUSES[2]
+    cause = np.where(career.rows.death_cause[:n] == 1, DEATH_OVERDOSE, DEATH_OTHER).astype(object)
+    cause[ps.death_cause_unknown] = DEATH_UNKNOWN
     cause[~died] = None
     by_id = perm
     persons = pd.DataFrame({
@@ -253,7 +257,7 @@ def _health_episodes(career: Career, key: np.uint64, person_ids: np.ndarray) -> 
             "person": person[keep],
             "person_id": person_ids[keep],
             "case_id": None,
-            "referral_source": np.where(u(3) < 0.6, REFERRAL_SOURCES[1], REFERRAL_SOURCES[2])[keep],
+            "referral_source": np.where(u(3) < 0.6, REFERRAL_HEALTH, REFERRAL_SELF)[keep],
             "modality": np.asarray(MODALITIES, dtype=object)[categorical(mod_p, u(4))][keep],
             "start_day": start[keep],
             "end_day": np.minimum(end, death)[keep],
