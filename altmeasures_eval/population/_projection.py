@@ -223,6 +223,8 @@ def project_population(
     """
     if trend not in ("flat", "loglinear"):
         raise ConfigError(f"trend must be 'flat' or 'loglinear', got {trend!r}")
+    if readmission_stream not in (STREAM_ELIGIBLE, STREAM_OTHER):
+        raise ConfigError(f"readmission_stream must be 'eligible' or 'other', got {readmission_stream!r}")
     if any(not 0 < s <= 1 for s in shares):
         raise ConfigError(f"scenario shares must be in (0, 1], got {list(shares)}")
     extract_date = pd.Timestamp(extract_date)

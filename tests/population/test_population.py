@@ -239,3 +239,39 @@ def test_projection_result_presentation(tables):
     assert set(proj.summary["scenario"]) == {"baseline", "divert_10", "divert_25", "divert_50"}
     with pytest.raises(ConfigError, match="trend"):
         project_population(monthly_admissions(s), los, ex, trend="cubic")
+
+
+def test_backcast_prefers_the_capacity_population_column():
+    sp, ca, pe, ex = _daily(2, 60, 3 * 365)
+    s = prepare_spells(sp, ca, pe, ex)
+    adm = monthly_admissions(s)
+    months = pd.PeriodIndex(adm["month"].unique(), freq="M")
+    obs = observed_population(s, months)
+    # A published population 10% above the counted one (e.g. people outside the extract).
+    cap = pd.DataFrame({"jurisdiction": "A", "month": months.astype(str), "capacity": 500,
+                        "population": pd.array((obs["population"] * 1.1).round().astype(int), "Int64")})
+    p = project_population(adm, length_of_stay(s), ex, years=1, capacity=cap, observed=obs)
+    b = p.backcast.iloc[0]
+    assert b["observed_source"] == "prison_capacity.population"
+    # The model follows the counted population (120), so the error against the published one is
+    # about -12 people (-1/11 of it): the back-cast reports the gap instead of hiding it.
+    assert b["mean_error"] == pytest.approx(-12, abs=1.5)
+    assert b["mape"] == pytest.approx(1 / 11, abs=0.01)
+    with pytest.raises(ConfigError, match="readmission_stream"):
+        project_population(adm, length_of_stay(s), ex, readmission_stream="remand")
+
+
+def test_km_matches_r_survival():
+    # Reference: tests/population/reference/km_time_served.R (R 4.2, survival 3.5):
+    # survfit(Surv(time_served, released) ~ 1), summary(fit, rmean = max time)$table.
+    from pathlib import Path
+
+    ref_dir = Path(__file__).parent / "reference"
+    data = pd.read_csv(ref_dir / "time_served.csv")
+    ref = pd.read_csv(ref_dir / "km_time_served_R.csv").set_index("stream")
+    spells = data.assign(jurisdiction="A", admission_date=pd.Timestamp("2020-01-01"))
+    los = length_of_stay(spells, min_spells=1).summary.query("jurisdiction == 'A'").set_index("stream")
+    for stream in ("eligible", "other"):
+        assert los.loc[stream, "mean_days"] == pytest.approx(ref.loc[stream, "rmean"], rel=1e-6)
+        assert los.loc[stream, "median_days"] == ref.loc[stream, "median"]
+        assert los.loc[stream, "survival_at_end"] == pytest.approx(ref.loc[stream, "surv_end"], abs=1e-9)
