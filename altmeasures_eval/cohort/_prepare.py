@@ -10,8 +10,8 @@ import pandas as pd
 from altmeasures_eval._errors import DataContractError
 from altmeasures_eval.cohort._arrays import days
 from altmeasures_eval.schema import (
-    CUSTODY_TYPES,
-    DEATH_CAUSES,
+    CUSTODY_RECALL_OR_BREACH,
+    DEATH_OVERDOSE,
     DISPOSITION_CUSTODY,
     DISPOSITIONS,
     ICCS_DRUG_PERSONAL_USE,
@@ -42,10 +42,7 @@ SEVERITY_BY_RANK: tuple[str, ...] = (
 #: the vocabulary order (the most restrictive measure describes the decision).
 DISPOSITION_RANK: dict[str, int] = {d: i for i, d in enumerate(DISPOSITIONS)}
 
-# The vocabulary has no named constants for these two codes (reported as a gap): positions in
-# the contract's tuples, checked by tests/cohort/test_prepare.py.
-CUSTODY_RECALL: str = CUSTODY_TYPES[2]
-DEATH_OVERDOSE: str = DEATH_CAUSES[0]
+CUSTODY_RECALL: str = CUSTODY_RECALL_OR_BREACH
 
 
 class Codes:

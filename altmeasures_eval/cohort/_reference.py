@@ -13,7 +13,7 @@ import pandas as pd
 
 from altmeasures_eval.cohort._spec import CohortSpec
 from altmeasures_eval.schema import (
-    CUSTODY_TYPES,
+    CUSTODY_RECALL_OR_BREACH,
     DISPOSITION_CUSTODY,
     DISPOSITIONS,
     OUTCOME_PROVEN,
@@ -61,7 +61,7 @@ def _person(persons_row: pd.Series, cases: pd.DataFrame, spells: pd.DataFrame, s
         treatment = 0
     else:
         return None
-    own = spells[spells["case_id"].isin(day_cases["case_id"]) & (spells["custody_type"] != CUSTODY_TYPES[2])]
+    own = spells[spells["case_id"].isin(day_cases["case_id"]) & (spells["custody_type"] != CUSTODY_RECALL_OR_BREACH)]
     start = index_date
     if spec.start == "release" and disposition == DISPOSITION_CUSTODY:
         if own.empty:

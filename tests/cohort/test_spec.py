@@ -78,7 +78,6 @@ def test_spec_is_frozen_and_hashable():
     assert hash(s) == hash(CohortSpec())
 
 
-def test_vocabulary_positions_used_for_unnamed_codes():
-    # _prepare takes these codes by position because the vocabulary names no constant for them
-    assert CUSTODY_RECALL == CUSTODY_TYPES[2] and "recall" in CUSTODY_RECALL
-    assert DEATH_OVERDOSE == DEATH_CAUSES[0] and "overdose" in DEATH_OVERDOSE
+def test_codes_used_by_prepare_are_contract_codes():
+    assert CUSTODY_RECALL in CUSTODY_TYPES and "recall" in CUSTODY_RECALL
+    assert DEATH_OVERDOSE in DEATH_CAUSES and "overdose" in DEATH_OVERDOSE
