@@ -374,7 +374,7 @@ def _attach(paths: pd.DataFrame, cap: pd.DataFrame | None, observed: pd.DataFram
         all_months = pd.period_range(min(c.index.min(), paths["month"].min()),
                                      paths["month"].max(), freq="M")
         c = c.reindex(all_months).ffill()  # hold the last known capacity over the projection
-        c["all"] = c.sum(axis=1, min_count=1)
+        c["all"] = c.sum(axis=1, min_count=c.shape[1])  # a total only when every jurisdiction has one
         stacked = c.stack().rename("capacity")
         key = pd.MultiIndex.from_arrays([paths["month"], paths["jurisdiction"]])
         paths["capacity"] = stacked.reindex(key).to_numpy(dtype=float)
