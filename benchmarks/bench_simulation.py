@@ -16,6 +16,8 @@ Designs (each with the variance the toolkit picks by default):
 - ``naive``: unadjusted difference (robust SE), to show the confounding bias;
 - ``matching``: 1:1 nearest neighbour on the logit score, caliper 0.2 SD, without replacement
   (ATT), cluster-robust SE on matched pairs (Abadie & Spiess 2022);
+- ``matching_replace``: 1:1 nearest neighbour with replacement, no caliper (ATT), Abadie-Imbens
+  (2006) variance (score treated as known);
 - ``ipw_ate`` and ``ipw_att``: inverse-probability weights with the M-estimation sandwich that
   accounts for the estimated score;
 - ``overlap``: overlap weights (ATO), same sandwich;
@@ -36,7 +38,7 @@ DEFAULT_SIZES = [2_000]
 N_REPS = 1_000
 TAU = -0.08
 SEED = 20261128
-DESIGNS = ("naive", "matching", "ipw_ate", "ipw_att", "overlap", "aipw")
+DESIGNS = ("naive", "matching", "matching_replace", "ipw_ate", "ipw_att", "overlap", "aipw")
 DOC = Path(__file__).resolve().parents[1] / "docs" / "simulation-study.md"
 
 
@@ -61,6 +63,8 @@ def one_replicate(n: int):
         results = {
             "naive": estimate_effect(d, "reoffend_365", "treatment"),
             "matching": estimate_effect(d, "reoffend_365", "treatment", match_nearest(d, "treatment", ps, caliper=0.2)),
+            "matching_replace": estimate_effect(d, "reoffend_365", "treatment",
+                                                match_nearest(d, "treatment", ps, caliper=None, replace=True)),
             "ipw_ate": estimate_effect(d, "reoffend_365", "treatment", weight_ipw(d, "treatment", ps, estimand="ATE")),
             "ipw_att": estimate_effect(d, "reoffend_365", "treatment", weight_ipw(d, "treatment", ps, estimand="ATT")),
             "overlap": estimate_effect(d, "reoffend_365", "treatment", weight_ipw(d, "treatment", ps, estimand="ATO")),
