@@ -107,16 +107,28 @@ def unique_key_problems(frame: pd.DataFrame, table: str, file: str) -> list[pd.D
     )]
 
 
+def key_index(keys: pd.Series) -> pd.Index:
+    """A unique index of the non-empty ``keys``, whose hash table is built once and reused by
+    every :func:`reference_problems` that points at this table."""
+    index = pd.Index(keys.dropna().to_numpy(dtype=object))
+    return index if index.is_unique else pd.Index(index.unique())
+
+
 def reference_problems(
-    frame: pd.DataFrame, table: str, file: str, column: str, target: pd.DataFrame, target_table: str
+    frame: pd.DataFrame, table: str, file: str, column: str, target: pd.Index, target_table: str
 ) -> list[pd.DataFrame]:
-    """Non-empty ``column`` values that are not a key of ``target_table``."""
+    """Non-empty ``column`` values that are not keys of ``target_table`` (``target`` from
+    :func:`key_index`)."""
     values = frame[column]
-    bad = values.notna() & ~values.isin(target[column])
-    if not bad.any():
+    present = values.dropna()
+    if present.empty:
         return []
+    missing = target.get_indexer(present.to_numpy(dtype=object)) < 0
+    if not missing.any():
+        return []
+    rows = present.index[missing]
     return [problems_frame(
-        file=file, table=table, column=column, source_rows=_rows(frame, bad), values=values[bad],
+        file=file, table=table, column=column, source_rows=rows, values=values.loc[rows],
         check="unknown_reference",
         message=f"{column} does not exist in {target_table}",
         hint=f"every {table}.{column} must be a {column} of {target_table}; check the extracts were taken together",

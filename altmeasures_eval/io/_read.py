@@ -144,10 +144,12 @@ def _run_checks(frames: dict[str, pd.DataFrame], files: dict[str, str], extract:
     persons, cases = frames[TABLE_PERSONS], frames[TABLE_CASES]
     spells, episodes = frames[TABLE_CUSTODY_SPELLS], frames[TABLE_TREATMENT_EPISODES]
     out += checks.birth_year_problems(persons, files[TABLE_PERSONS], extract.extract_date)
+    person_keys = checks.key_index(persons["person_id"])
     for table, frame in ((TABLE_CASES, cases), (TABLE_CUSTODY_SPELLS, spells), (TABLE_TREATMENT_EPISODES, episodes)):
-        out += checks.reference_problems(frame, table, files[table], "person_id", persons, TABLE_PERSONS)
+        out += checks.reference_problems(frame, table, files[table], "person_id", person_keys, TABLE_PERSONS)
+    case_keys = checks.key_index(cases["case_id"]) if spells["case_id"].notna().any() or episodes["case_id"].notna().any() else pd.Index([])
     for table, frame in ((TABLE_CUSTODY_SPELLS, spells), (TABLE_TREATMENT_EPISODES, episodes)):
-        out += checks.reference_problems(frame, table, files[table], "case_id", cases, TABLE_CASES)
+        out += checks.reference_problems(frame, table, files[table], "case_id", case_keys, TABLE_CASES)
     out += checks.order_problems(cases, TABLE_CASES, files[TABLE_CASES], "offence_date", "decision_date")
     out += checks.order_problems(spells, TABLE_CUSTODY_SPELLS, files[TABLE_CUSTODY_SPELLS], "admission_date", "release_date")
     out += checks.order_problems(episodes, TABLE_TREATMENT_EPISODES, files[TABLE_TREATMENT_EPISODES], "start_date", "end_date")
@@ -184,9 +186,8 @@ def _dependents(
     parent_rejected: pd.Index, already: pd.Index,
 ) -> pd.DataFrame:
     """Rows of ``frame`` whose ``column`` names a row of ``parent`` that was rejected."""
+    # Every copy of a duplicated key is rejected, so a rejected key never names a kept row too.
     bad_ids = parent.loc[parent_rejected, column].dropna()
-    kept_ids = parent.loc[parent.index.difference(parent_rejected), column].dropna()
-    bad_ids = bad_ids[~bad_ids.isin(kept_ids)]
     if bad_ids.empty:
         return pd.DataFrame(columns=REJECT_COLUMNS)
     first_row = pd.Series(bad_ids.index.to_numpy(), index=bad_ids.to_numpy())

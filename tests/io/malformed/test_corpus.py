@@ -80,13 +80,6 @@ def test_quarantine_loses_nothing(case: dict, valid_csv: Path) -> None:
         assert result.sources[table].input_rows == result.sources[table].kept_rows + result.sources[table].rejected_rows
     # Every reject gives a reason; dependent rejects say which row they depend on.
     assert rejects["reason"].str.len().gt(0).all()
-    # What was kept is itself valid: reading it back finds no problem.
-    assert read_dataset_roundtrip(result.dataset, valid_csv.parent / "kept")
-
-
-def read_dataset_roundtrip(dataset, folder: Path) -> bool:
-    from altmeasures_eval.io import write_dataset
-
-    write_dataset(dataset, folder)
-    read_dataset(folder)
-    return True
+    dependent = rejects["reason"].str.startswith("dependent")
+    assert rejects.loc[dependent, "reason"].str.contains(r"refers to \w+ source row \d+, which was rejected").all()
+    # (That what is kept is itself valid is tested on random edits in tests/io/test_properties.py.)
