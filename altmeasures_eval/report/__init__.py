@@ -1,5 +1,37 @@
-"""Rendering of results as text, HTML and JSON (the top layer: nothing below imports it)."""
+"""Rendering of results as text, HTML, PDF and JSON (the top layer: nothing below imports it).
 
+The data-quality page (:func:`write_quality_report`) and the evaluation report
+(:func:`write_report`: report.html, report.pdf, results.json, CSV/XLSX tables, PNG/SVG figures),
+every published table under disclosure control.
+"""
+
+from altmeasures_eval.report._content import build_content, headline_sentence
+from altmeasures_eval.report._figures import Figure, render_figures
 from altmeasures_eval.report._quality import render_quality_html, write_quality_report
+from altmeasures_eval.report._render import file_hashes, render_html, render_pdf, write_report
+from altmeasures_eval.report._results import (
+    RESULTS_SCHEMA_VERSION,
+    build_results,
+    load_results_schema,
+    validate_results,
+)
+from altmeasures_eval.report._tables import PublishedTable, published_tables
 
-__all__ = ["render_quality_html", "write_quality_report"]
+__all__ = [
+    "RESULTS_SCHEMA_VERSION",
+    "Figure",
+    "PublishedTable",
+    "build_content",
+    "build_results",
+    "file_hashes",
+    "headline_sentence",
+    "load_results_schema",
+    "published_tables",
+    "render_figures",
+    "render_html",
+    "render_pdf",
+    "render_quality_html",
+    "validate_results",
+    "write_quality_report",
+    "write_report",
+]

@@ -1,0 +1,113 @@
+"""Figures of an evaluation, rendered once to PNG and SVG (through :mod:`altmeasures_eval.plotting`).
+
+Only aggregate curves and distributions are drawn: no point or label stands for one person, and
+no figure is annotated with counts below the disclosure threshold (the at-risk table under the
+survival curves shows numbers at risk at the horizons, which are large by the decision rules).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Figure", "render_figures"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One rendered figure.
+
+    Attributes
+    ----------
+    name : str
+        File stem (``figures/NAME.png`` and ``.svg``).
+    caption : str
+    png : bytes
+    svg : str
+        SVG text (embedded inline in the HTML report).
+    """
+
+    name: str
+    caption: str
+    png: bytes
+    svg: str
+
+
+_LABELS = {1: "Alternative", 0: "Custody (adjusted)"}
+
+
+def _render(draw: Callable[[Any], Any], size: tuple[float, float]) -> tuple[bytes, str]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context({"font.size": 9, "svg.fonttype": "none", "svg.hashsalt": "altmeasures",
+                         "axes.spines.top": False, "axes.spines.right": False}):
+        fig, ax = plt.subplots(figsize=size)
+        draw(ax)
+        fig.tight_layout()
+        png, svg = io.BytesIO(), io.StringIO()
+        fig.savefig(png, format="png", dpi=150)
+        fig.savefig(svg, format="svg", metadata={"Date": None})
+        plt.close(fig)
+    return png.getvalue(), svg.getvalue()
+
+
+def render_figures(ev: Any) -> dict[str, Figure]:
+    """Render every figure the decision rules allow, in report order.
+
+    Parameters
+    ----------
+    ev : Evaluation
+
+    Returns
+    -------
+    dict of str to Figure
+    """
+    from altmeasures_eval import plotting as P
+
+    specs: list[tuple[str, str, Callable[[Any], Any], tuple[float, float]]] = []
+    if ev.balance is not None:
+        n = len(ev.balance.table)
+        specs.append(("love_plot", "Standardised mean differences before and after adjustment (Love plot); "
+                      f"the dashed lines mark |SMD| = {ev.spec.design.balance_threshold:g}.",
+                      lambda ax: P.plot_love(ev.balance, ax=ax), (6.5, max(3.0, 0.17 * n + 1))))
+    if ev.propensity is not None:
+        specs.append(("propensity_overlap", "Propensity score by group (alternative above, custody below): "
+                      "the groups can be compared where both have people.",
+                      lambda ax: P.plot_overlap(ev.propensity, ax=ax, bins=25), (6.5, 3.2)))
+    if ev.survival_curves is not None:
+        h = list(ev.spec.cohort.horizons)
+        # the at-risk table is published only when no number in it is below the disclosure threshold
+        risk_ok = bool((ev.survival_curves.summary["n_at_risk"] >= ev.spec.disclosure.threshold).all())
+        specs.append(("survival_curves", "Adjusted proportion reoffending over time since the start of "
+                      "follow-up, with 95% bands and the number at risk.",
+                      lambda ax: P.plot_survival(ev.survival_curves, ax=ax, labels=_LABELS,
+                                                 at_risk=risk_ok, at_risk_times=[0, *h]), (6.5, 4.2)))
+    if ev.competing is not None:
+        specs.append(("cumulative_incidence", "Cumulative incidence of proven reoffence, with death as a "
+                      "competing event.",
+                      lambda ax: P.plot_survival(ev.competing, ax=ax, cause=1, labels=_LABELS, at_risk=False),
+                      (6.5, 3.4)))
+    if ev.prison is not None:
+        specs.append(("bed_days", "Prison bed-days per person by group and horizon.",
+                      lambda ax: P.plot_bed_days(ev.prison.bed_days, ax=ax), (6.5, 3.4)))
+        specs.append(("population_projection", "Projected prison population under the diversion scenarios "
+                      "(all jurisdictions), with capacity where known.",
+                      lambda ax: P.plot_population_paths(ev.prison.projection, ax=ax, jurisdiction="all"),
+                      (6.5, 3.6)))
+    if ev.costs is not None:
+        specs.append(("cost_waterfall", "From the difference in programme costs to the net present value "
+                      "per person.", lambda ax: P.plot_cost_waterfall(ev.costs.comparison, ax=ax), (6.5, 3.4)))
+        specs.append(("monte_carlo", "Monte Carlo distribution of the net present value per person.",
+                      lambda ax: P.plot_monte_carlo(ev.costs.monte_carlo, ax=ax), (6.5, 3.2)))
+        specs.append(("tornado", "One-way sensitivity of the net present value (tornado).",
+                      lambda ax: P.plot_tornado(ev.costs.sensitivity, ax=ax, top=10), (6.5, 3.6)))
+    out = {}
+    for name, caption, draw, size in specs:
+        png, svg = _render(draw, size)
+        out[name] = Figure(name, caption, png, svg)
+    return out

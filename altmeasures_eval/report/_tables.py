@@ -1,0 +1,442 @@
+"""Published tables of an evaluation, every one under disclosure control.
+
+Each table is built from an :class:`~altmeasures_eval.evaluation.Evaluation` and passed through
+:func:`altmeasures_eval.privacy.suppress_counts` (counts below the threshold suppressed, values
+derived from them suppressed, secondary suppression so that totals cannot reveal them, optional
+rounding). No table holds an identifier or a row about one person: rows are groups, horizons,
+covariates or model quantities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval.privacy import disclosed_cells, suppress_counts
+
+__all__ = ["PublishedTable", "published_tables"]
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A table ready to publish.
+
+    Attributes
+    ----------
+    name : str
+        File stem (``recidivism`` -> ``tables/recidivism.csv``) and workbook sheet name.
+    title : str
+    frame : pandas.DataFrame
+        Values after disclosure control (suppressed cells hold the marker).
+    formats : dict of str to str
+        Display format per column (``"{:.1f}"``); columns not listed print as they are.
+    note : str
+        Footnote (disclosure and definitions).
+    labels : dict of str to str
+        Display column headers.
+    """
+
+    name: str
+    title: str
+    frame: pd.DataFrame
+    formats: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def display(self) -> tuple[list[str], list[list[str]]]:
+        """Header and rows as display strings."""
+        cols = list(self.frame.columns)
+        head = [self.labels.get(c, c.replace("_", " ")) for c in cols]
+        rows = []
+        for rec in self.frame.itertuples(index=False):
+            row = []
+            for c, v in zip(cols, rec):
+                row.append(_fmt(v, self.formats.get(c)))
+            rows.append(row)
+        return head, rows
+
+
+def _fmt(v: Any, spec: str | None) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return "-"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if spec is not None:
+        try:
+            return spec.format(v)
+        except (ValueError, TypeError):
+            return str(v)
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    return f"{float(v):,.3g}"
+
+
+class _Protector:
+    """Applies the evaluation's disclosure settings to one table at a time and keeps the notes."""
+
+    def __init__(self, threshold: int, rounding_base: int, marker: str) -> None:
+        self.threshold, self.base, self.marker = threshold, rounding_base or None, marker
+        self.n_suppressed = 0
+
+    def counts(self, frame: pd.DataFrame, count_columns: Sequence[str], name: str,
+               derived: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+        """Rows are separate statistics (no totals across them): suppress small counts and derived values."""
+        work = frame.copy()
+        for c in count_columns:
+            work[c] = pd.to_numeric(work[c]).round().astype("int64")
+        res = suppress_counts(work, list(count_columns), self.threshold, margins="none",
+                              rounding_base=self.base, derived=derived, marker=self.marker, name=name)
+        self.n_suppressed += int((res.flags != "").to_numpy().sum())
+        return res.table
+
+    def chain(self, removed: np.ndarray, remaining: np.ndarray, start: int) -> tuple[list[Any], list[Any]]:
+        """An attrition chain ``remaining[k] = remaining[k-1] - removed[k]`` (``start`` = count before step 1).
+
+        Primary suppression of small removals, then secondary suppression of remaining counts and
+        removals until no suppressed cell is an exact linear combination of the published ones
+        (:func:`altmeasures_eval.privacy.disclosed_cells`). The start and the final count stay published.
+        """
+        k = len(removed)
+        # inner cells: start, removed_1..k; every published cell is a sum of them
+        n_inner = 1 + k
+        rel = []
+        for i in range(k):  # removed_i
+            r = np.zeros(n_inner)
+            r[1 + i] = 1
+            rel.append(r)
+        for i in range(k):  # remaining_i = start - sum(removed_1..i)
+            r = np.zeros(n_inner)
+            r[0] = 1
+            r[1:2 + i] = -1
+            rel.append(r)
+        start_row = np.zeros(n_inner)
+        start_row[0] = 1
+        rel.append(start_row)
+        relations = np.vstack(rel)
+        values = np.concatenate([removed, remaining, [start]]).astype(float)
+        published = np.ones(len(values), bool)
+        small = (values > 0) & (values < self.threshold)
+        small[-1] = False
+        published[small] = False
+        fixed = np.zeros(len(values), bool)
+        fixed[[2 * k - 1, 2 * k]] = True  # final count and start are printed elsewhere
+        for _ in range(len(values)):
+            sup = np.flatnonzero(~published)
+            if sup.size == 0:
+                break
+            bad = disclosed_cells(relations, published, sup)
+            if not bad.any():
+                break
+            target = sup[np.flatnonzero(bad)[0]]
+            # hide the smallest published neighbour sharing an inner cell with the disclosed one
+            cand = [j for j in np.flatnonzero(published & ~fixed)
+                    if np.any((relations[j] != 0) & (relations[target] != 0))]
+            if not cand:
+                cand = list(np.flatnonzero(published & ~fixed))
+            if not cand:
+                break
+            j = min(cand, key=lambda j: values[j])
+            published[j] = False
+        self.n_suppressed += int((~published).sum())
+        shown = [self.marker if not p else self._round(v) for v, p in zip(values, published)]
+        return shown[:k], shown[k:2 * k]
+
+    def _round(self, v: float) -> int:
+        if self.base:
+            return int(self.base * round(v / self.base))
+        return int(v)
+
+
+def _attrition(ev: Any, p: _Protector) -> PublishedTable:
+    a = ev.cohort.attrition
+    steps = a[a["step"] > 0]
+    removed = steps["persons_removed"].to_numpy(float)
+    remaining = steps["persons_remaining"].to_numpy(float)
+    start = float(a.loc[a["step"] == 0, "persons_remaining"].iloc[0])
+    rem, left = p.chain(removed, remaining, start)
+    frame = pd.DataFrame({"step": steps["step"].to_numpy(), "rule": steps["rule"].to_numpy(),
+                          "description": steps["description"].to_numpy(), "persons_removed": rem,
+                          "persons_remaining": left})
+    first = pd.DataFrame({"step": [0], "rule": ["data"], "description": ["every person in the data"],
+                          "persons_removed": ["-"], "persons_remaining": [p._round(start)]})
+    return PublishedTable("attrition", "Attrition: from the data to the evaluation cohort",
+                          pd.concat([first, frame], ignore_index=True),
+                          note="Persons removed at each step and remaining after it.")
+
+
+def _quality(ev: Any, p: _Protector) -> PublishedTable:
+    t = ev.quality.tables[["table", "input_rows", "kept_rows", "rejected_rows"]].copy()
+    t = p.counts(t.set_index("table"), ["input_rows", "kept_rows", "rejected_rows"], "data_quality").reset_index()
+    n_prob = len(ev.quality.problems) if ev.quality.problems is not None else 0
+    return PublishedTable("data_quality", "Input tables: records read, kept and rejected", t,
+                          note=f"{n_prob:,} data-quality problem(s) recorded.")
+
+
+def _description(ev: Any, p: _Protector) -> PublishedTable:
+    b = ev.balance.table.drop(index="distance", errors="ignore")
+    d = ev.cohort.data
+    n_t, n_c = int((d["treatment"] == 1).sum()), int((d["treatment"] == 0).sum())
+    binary = (b["type"] == "binary").to_numpy()
+    scale = np.where(binary, 100.0, 1.0)
+    out = pd.DataFrame({
+        "characteristic": [i.replace("=", ": ") for i in b.index],
+        "alternative": b["mean_treated_before"].to_numpy() * scale,
+        "custody": b["mean_control_before"].to_numpy() * scale,
+        "smd_before": b["smd_before"].to_numpy(),
+        "custody_adjusted": b["mean_control_after"].to_numpy() * scale,
+        "smd_after": b["smd_after"].to_numpy(),
+    }).astype({"alternative": object, "custody": object, "custody_adjusted": object})
+    # primary: a level held by 1..threshold-1 people of a group; secondary: a second level of the
+    # same variable, so that the levels' sum (100%) cannot reveal the first
+    cnt_t = np.where(binary, np.rint(b["mean_treated_before"].to_numpy() * n_t), np.inf)
+    cnt_c = np.where(binary, np.rint(b["mean_control_before"].to_numpy() * n_c), np.inf)
+    var = np.array([i.split("=")[0] for i in b.index])
+    for cnt, cols in ((cnt_t, ["alternative"]), (cnt_c, ["custody", "custody_adjusted"])):
+        hide = (cnt > 0) & (cnt < p.threshold)
+        for v in np.unique(var[hide]):
+            idx = np.flatnonzero((var == v) & binary)
+            if hide[idx].sum() == 1 and len(idx) > 1:
+                others = [i for i in idx if not hide[i]]
+                hide[min(others, key=lambda i: cnt[i])] = True
+        for c in cols:
+            out.loc[hide, c] = p.marker
+        p.n_suppressed += int(hide.sum())
+    return PublishedTable(
+        "cohort_description", "Cohort description: characteristics before and after adjustment", out,
+        formats={"alternative": "{:,.1f}", "custody": "{:,.1f}", "custody_adjusted": "{:,.1f}",
+                 "smd_before": "{:+.2f}", "smd_after": "{:+.2f}"},
+        labels={"alternative": "Alternative", "custody": "Custody", "smd_before": "SMD before",
+                "custody_adjusted": "Custody (adjusted)", "smd_after": "SMD after"},
+        note=(f"Percentages for categories, means otherwise. SMD: standardised mean difference (|SMD| < "
+              f"{ev.spec.design.balance_threshold:g} is taken as good balance). Groups: {n_t:,} alternative, "
+              f"{n_c:,} custody."))
+
+
+def _recidivism(ev: Any, p: _Protector) -> PublishedTable:
+    d = ev.cohort.data
+    rows = []
+    for h, e in ev.recidivism.items():
+        rd = e.summary.loc["risk_difference"]
+        y = d[f"reoffend_{h}"]
+        obs_t = (d["treatment"] == 1) & y.notna()
+        obs_c = (d["treatment"] == 0) & y.notna()
+        naive = ev.naive[h].summary.loc["risk_difference"]
+        sig = ev.rules.significance.get(h, False)
+        rows.append({
+            "horizon_days": h, "n_alternative": int(obs_t.sum()), "reoffenders_alternative": int(y[obs_t].sum()),
+            "n_custody": int(obs_c.sum()), "reoffenders_custody": int(y[obs_c].sum()),
+            "rate_alternative": 100 * e.means.loc["treated", "mean"],
+            "rate_custody_adjusted": 100 * e.means.loc["control", "mean"],
+            "difference_points": 100 * rd["estimate"], "ci_low": 100 * rd["ci_low"],
+            "ci_high": 100 * rd["ci_high"], "p_value": rd["p_value"] if sig else np.nan,
+            "unadjusted_difference": 100 * naive["estimate"]})
+    frame = p.counts(pd.DataFrame(rows), ["n_alternative", "reoffenders_alternative", "n_custody",
+                                          "reoffenders_custody"], "recidivism",
+                     derived={"rate_alternative": ["n_alternative", "reoffenders_alternative"],
+                              "rate_custody_adjusted": ["n_custody", "reoffenders_custody"]})
+    pct = "{:.1f}"
+    return PublishedTable(
+        "recidivism", "Proven reoffending within 1, 2 and 3 years", frame,
+        formats={"rate_alternative": pct, "rate_custody_adjusted": pct, "difference_points": "{:+.1f}",
+                 "ci_low": "{:+.1f}", "ci_high": "{:+.1f}", "p_value": "{:.2f}", "unadjusted_difference": "{:+.1f}"},
+        labels={"horizon_days": "Days", "n_alternative": "n alt.", "reoffenders_alternative": "reoff. alt.",
+                "n_custody": "n cust.", "reoffenders_custody": "reoff. cust.", "rate_alternative": "% alt.",
+                "rate_custody_adjusted": "% cust. (adj.)", "difference_points": "Diff. (pts)",
+                "ci_low": "CI low", "ci_high": "CI high", "p_value": "p", "unadjusted_difference": "Unadj. diff."},
+        note=("Rates in %, differences in percentage points (alternative minus custody) with "
+              f"{100 * (1 - ev.spec.outcomes.alpha):.0f}% confidence intervals. Custody rates are weighted to "
+              "resemble the alternative group. p-values are shown only where the decision rules allow a "
+              "significance statement. People whose follow-up is not complete by the extract date are left out."))
+
+
+def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label: str, p: _Protector,
+                    ev: Any, percent: bool) -> PublishedTable:
+    d = ev.cohort.data
+    rows = []
+    k = 100.0 if percent else 1.0
+    for key, e in effects.items():
+        s = e.summary.iloc[0]
+        col = e.outcome
+        obs = d[col].notna()
+        rows.append({key_label: key, "n_alternative": int(((d["treatment"] == 1) & obs).sum()),
+                     "n_custody": int(((d["treatment"] == 0) & obs).sum()),
+                     "alternative": k * e.means.loc["treated", "mean"], "custody_adjusted": k * e.means.loc["control", "mean"],
+                     "difference": k * s["estimate"], "ci_low": k * s["ci_low"], "ci_high": k * s["ci_high"],
+                     "p_value": s["p_value"]})
+    frame = p.counts(pd.DataFrame(rows), ["n_alternative", "n_custody"], name,
+                     derived={"alternative": ["n_alternative"], "custody_adjusted": ["n_custody"]})
+    f = "{:,.1f}" if percent else "{:,.2f}"
+    return PublishedTable(name, title, frame,
+                          formats={"alternative": f, "custody_adjusted": f, "difference": "{:+,.2f}",
+                                   "ci_low": "{:+,.2f}", "ci_high": "{:+,.2f}", "p_value": "{:.2f}"},
+                          note="Alternative minus custody (adjusted)." + (" Rates in %." if percent else ""))
+
+
+def _time_to_event(ev: Any) -> PublishedTable:
+    s = ev.time_to_event.summary
+    s = s[s["measure"] != "log_hazard_ratio"]
+    frame = s[["measure", "time", "estimate", "ci_low", "ci_high", "p_value"]].copy()
+    frame["measure"] = frame["measure"].map({"risk_difference": "risk difference (points)",
+                                             "rmst_difference": "RMST difference (days)",
+                                             "hazard_ratio": "hazard ratio"})
+    pts = frame["measure"].str.startswith("risk")
+    frame.loc[pts, ["estimate", "ci_low", "ci_high"]] *= 100
+    lead = "RMST (hazards not proportional)" if ev.time_to_event.lead == "rmst" else "hazard ratio"
+    return PublishedTable("time_to_event", "Time to first proven reoffence: adjusted contrasts", frame,
+                          formats={"time": "{:,.0f}", "estimate": "{:+,.2f}", "ci_low": "{:+,.2f}",
+                                   "ci_high": "{:+,.2f}", "p_value": "{:.3f}"},
+                          note=f"Weighted Kaplan-Meier contrasts and Cox hazard ratio; leading measure: {lead}. "
+                               "RMST: mean days without reoffending up to the horizon.")
+
+
+def _competing(ev: Any, p: _Protector) -> PublishedTable:
+    s = ev.competing.summary.copy()
+    s["group"] = s["group"].map({1: "alternative", 0: "custody"})
+    s["cause"] = s["cause"].map({1: "proven reoffence", 2: "death"})
+    frame = s[["group", "cause", "time", "estimate", "ci_low", "ci_high", "n_at_risk"]].copy()
+    frame[["estimate", "ci_low", "ci_high"]] *= 100
+    frame = p.counts(frame, ["n_at_risk"], "cumulative_incidence")
+    return PublishedTable("cumulative_incidence", "Cumulative incidence of reoffence with death as competing event",
+                          frame, formats={"time": "{:,.0f}", "estimate": "{:.1f}", "ci_low": "{:.1f}", "ci_high": "{:.1f}"},
+                          note="Weighted Aalen-Johansen estimates in %.")
+
+
+def _subgroups(ev: Any, p: _Protector) -> PublishedTable:
+    s = ev.subgroups.copy()
+    for c in ("estimate", "ci_low", "ci_high"):
+        s[c] = 100 * s[c]
+    frame = s[["variable", "level", "n_treated", "n_control", "estimate", "ci_low", "ci_high", "p_value", "p_holm"]]
+    frame = p.counts(frame, ["n_treated", "n_control"], "subgroups",
+                     derived={"estimate": ["n_treated", "n_control"], "ci_low": ["n_treated", "n_control"],
+                              "ci_high": ["n_treated", "n_control"]})
+    return PublishedTable(
+        "subgroups", "Subgroups: difference in 1-year reoffending (percentage points)", frame,
+        formats={"estimate": "{:+.1f}", "ci_low": "{:+.1f}", "ci_high": "{:+.1f}", "p_value": "{:.2f}", "p_holm": "{:.2f}"},
+        labels={"n_treated": "n alt.", "n_control": "n cust.", "p_holm": "p (Holm)"},
+        note=(f"{len(s)} tests; p (Holm) is adjusted for multiplicity. Alternative types are each compared "
+              "with all custody cases with the design re-estimated; other variables reuse the design weights."))
+
+
+def _prison(ev: Any, p: _Protector) -> list[PublishedTable]:
+    bd = ev.prison.bed_days.summary
+    frame = bd[["horizon", "component", "n_alternative", "n_custody", "mean_alternative", "mean_custody",
+                "averted", "averted_ci_low", "averted_ci_high"]].copy()
+    frame = p.counts(frame, ["n_alternative", "n_custody"], "bed_days",
+                     derived={"mean_alternative": ["n_alternative"], "mean_custody": ["n_custody"]})
+    t1 = PublishedTable("bed_days", "Prison bed-days per person and bed-days averted", frame,
+                        formats={c: "{:,.1f}" for c in ("mean_alternative", "mean_custody", "averted",
+                                                        "averted_ci_low", "averted_ci_high")},
+                        note="Index: the index custody spell; later: custody after the start of follow-up.")
+    rows = []
+    for sh, n, st in zip(ev.prison.shares, ev.prison.diversions_per_year, ev.prison.steady_states):
+        rows.append({"share_diverted": 100 * sh, "diversions_per_year": n, "mean_stay_days": st.mean_stay_days,
+                     "places_averted": st.places_averted, "places_readmission": st.places_readmission,
+                     "net_change": st.net_change})
+    t2 = PublishedTable("steady_state", "Steady-state change in the average daily prison population", pd.DataFrame(rows),
+                        formats={"share_diverted": "{:.0f}%", "diversions_per_year": "{:,.0f}",
+                                 "mean_stay_days": "{:,.1f}", "places_averted": "{:,.1f}",
+                                 "places_readmission": "{:+,.1f}", "net_change": "{:+,.1f}"},
+                        note="Little's law: places = admissions a day x mean stay; re-admissions from the "
+                             "difference in 1-year custody re-admission.")
+    paths = ev.prison.projection.paths
+    pr = paths[(paths["jurisdiction"] == "all") & paths["projected"]].copy()
+    pr["year"] = pd.PeriodIndex(pr["month"].astype(str), freq="M").year
+    yearly = pr.groupby(["scenario", "year"], as_index=False)[["population", "low", "high"]].mean()
+    t3 = PublishedTable("population_projection", "Projected average prison population (eligible stream), by scenario",
+                        yearly, formats={"population": "{:,.0f}", "low": "{:,.0f}", "high": "{:,.0f}"},
+                        note="Annual averages of the monthly stock-flow projection; bands from the effect uncertainty.")
+    return [t1, t2, t3]
+
+
+def _costs(ev: Any) -> list[PublishedTable]:
+    c = ev.costs
+    cur = f"{c.unit_costs.currency} {c.unit_costs.price_year}"
+    per = c.comparison.summary
+    per = per[per["mean_alternative"].notna()]
+    t1 = PublishedTable("costs_per_person", f"Cost per person by perspective ({cur}, present value)",
+                        per[["perspective", "component", "mean_alternative", "mean_custody", "difference", "ci_low", "ci_high"]],
+                        formats={k: "{:,.0f}" for k in ("mean_alternative", "mean_custody", "difference", "ci_low", "ci_high")},
+                        note=f"Over {c.horizon} days; people with complete follow-up only.")
+    res, mc = c.comparison, c.monte_carlo
+    rows = [("net programme cost per person", res.net_cost), ("benefits per person", res.benefits),
+            ("net present value per person", res.npv),
+            ("benefit-cost ratio", res.ratio if res.verdict == "ratio" else np.nan),
+            ("verdict", res.verdict), ("chance benefits exceed costs (%)", 100 * mc.chance_positive)]
+    t2 = PublishedTable("cost_summary", f"Cost-benefit summary ({cur})",
+                        pd.DataFrame(rows, columns=["quantity", "value"]).astype({"value": object}),
+                        formats={"value": "{:,.2f}"},
+                        note="Dominant: the alternative costs less and has benefits. Monte Carlo over unit costs and effects.")
+    t3 = PublishedTable("unit_costs", f"Unit costs ({cur})",
+                        c.unit_costs.summary[["item", "perspective", "value", "distribution", "low", "high", "basis", "placeholder"]],
+                        formats={"value": "{:,.0f}", "low": "{:,.0f}", "high": "{:,.0f}"},
+                        note="Placeholder = shipped default, not an estimate for any country.")
+    t4 = PublishedTable("cost_sensitivity", "One-way sensitivity of the net present value", c.sensitivity.summary,
+                        formats={"low_value": "{:,.2f}", "high_value": "{:,.2f}", "npv_low": "{:,.0f}",
+                                 "npv_high": "{:,.0f}", "swing": "{:,.0f}"})
+    return [t1, t2, t3, t4]
+
+
+def _rules(ev: Any) -> PublishedTable:
+    r, s = ev.rules, ev.spec.decision_rules
+    rows = [
+        ("people given an alternative", f">= {s.min_treated}", "met" if r.n_treated >= s.min_treated else "NOT met"),
+        ("people sent to custody", f">= {s.min_control}", "met" if r.n_control >= s.min_control else "NOT met"),
+        *[(f"n*p and n*(1-p) in both groups at {h} days", f">= {s.min_expected:g}", "met" if ok else "NOT met")
+          for h, ok in r.significance.items()],
+        ("treated reoffenders within the headline horizon", f">= {s.min_treated_reoffenders}",
+         "met" if r.time_to_event_allowed else "NOT met"),
+    ]
+    return PublishedTable("decision_rules", "Decision rules (Justice Data Lab)",
+                          pd.DataFrame(rows, columns=["rule", "required", "result"]))
+
+
+def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...]]:
+    """Every published table of an evaluation, under disclosure control.
+
+    Parameters
+    ----------
+    ev : Evaluation
+
+    Returns
+    -------
+    tables : dict of str to PublishedTable
+        In report order; only the tables the decision rules allow.
+    notes : tuple of str
+        Disclosure-control notes (threshold, rounding, number of cells suppressed).
+    """
+    dc = ev.spec.disclosure
+    p = _Protector(dc.threshold, dc.rounding_base, dc.marker)
+    out: list[PublishedTable] = [_quality(ev, p), _attrition(ev, p)]
+    if ev.balance is not None:
+        out.append(_description(ev, p))
+    out.append(_rules(ev))
+    if ev.recidivism:
+        out.append(_recidivism(ev, p))
+        out.append(_simple_effects("frequency", "Proven reoffences per person", ev.frequency, "horizon_days", p, ev,
+                                   percent=False))
+    if ev.time_to_event is not None:
+        out.append(_time_to_event(ev))
+        out.append(_competing(ev, p))
+    if ev.health:
+        out.append(_simple_effects("health", "Health and treatment outcomes (%)", ev.health, "outcome", p, ev,
+                                   percent=True))
+    if ev.subgroups is not None:
+        out.append(_subgroups(ev, p))
+    if ev.evalues is not None:
+        out.append(PublishedTable("evalues", "Sensitivity to unmeasured confounding (E-values)", ev.evalues,
+                                  formats={k: "{:.2f}" for k in ("estimate", "ci_low", "ci_high", "evalue_point", "evalue_ci")}))
+    if ev.prison is not None:
+        out.extend(_prison(ev, p))
+    if ev.costs is not None:
+        out.extend(_costs(ev))
+    notes = (f"Disclosure control: counts from 1 to {dc.threshold - 1} are suppressed and shown as {dc.marker}, "
+             "with values derived from them and further cells (secondary suppression) so that totals cannot "
+             f"reveal them; {p.n_suppressed} cell(s) suppressed in all tables."
+             + (f" Published counts are rounded to base {dc.rounding_base}." if dc.rounding_base else ""),)
+    return {t.name: t for t in out}, notes
