@@ -1,10 +1,10 @@
 """``altmeasures-eval costs``: per-person costs, NPV, benefit-cost ratio, Monte Carlo and tornado.
 
-Reads ``[data]``, ``[cohort]`` and ``[costs]`` (unit costs, see ``docs/methods/costs.md``) with the
-command's settings in ``[costs.analysis]``: ``estimand`` ("ATT"), ``covariates`` (propensity
-model), ``horizon`` (cost horizon in days: the longest cohort horizon <= it; default the longest),
-``n_boot`` (500), ``n_draws`` (10000), ``seed`` (0), ``n_people`` (programme totals; default the
-size of the estimand's group). Writes tables without identifiers and plots into ``--out``.
+Reads the evaluation config (``[data]``, ``[cohort]``, ``[design]``, ``[costs]`` unit costs with
+``[costs.analysis]`` settings, ``[run]``; validated by
+:class:`altmeasures_eval.evaluation.EvaluationSpec`, see ``docs/methods/costs.md``) and writes
+tables without identifiers and plots into ``--out``. Without ``[costs]`` unit costs the shipped
+placeholders are used and flagged.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -21,31 +20,21 @@ from altmeasures_eval.commands.project import _save, prepare
 
 HELP = "Costs per person by perspective, NPV, benefit-cost ratio, Monte Carlo and tornado ([costs])."
 
-_KEYS = {"estimand", "covariates", "horizon", "n_boot", "n_draws", "seed", "n_people"}
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, type=Path,
-                        help="evaluation config (TOML) with [data], [cohort] and [costs]")
+                        help="evaluation config (TOML) with [data] and optionally [cohort], [design], [costs]")
     parser.add_argument("--out", type=Path, default=Path("costs-out"),
                         help="folder for the tables and plots (default: costs-out)")
 
 
-def _analysis(section: dict[str, Any]) -> dict[str, Any]:
-    a = dict(section.get("analysis", {}))
-    unknown = set(a) - _KEYS
-    if unknown:
-        raise ConfigError(f"[costs.analysis] unknown key(s) {sorted(unknown)}; allowed: {sorted(_KEYS)}")
-    return a
-
-
 def run(args: argparse.Namespace) -> int:
-    from altmeasures_eval.config import load_config
     from altmeasures_eval.costs import (
         compare_costs,
         cost_effect_draws,
         cost_quantities,
         count_treatment_days,
+        default_unit_costs,
         monte_carlo,
         one_way_sensitivity,
         unit_costs_from_config,
@@ -53,37 +42,32 @@ def run(args: argparse.Namespace) -> int:
     from altmeasures_eval.plotting import plot_cost_waterfall, plot_monte_carlo, plot_tornado
     from altmeasures_eval.population import count_bed_days
 
-    section = load_config(args.config).section("costs")
-    a = _analysis(section)
-    table = unit_costs_from_config(section)
-    estimand = str(a.get("estimand", "ATT"))
-    inp = prepare(args.config, "costs.analysis", a, estimand)
-    ds, data, w, cl = inp["dataset"], inp["data"], inp["weights"], inp["cluster"]
-    ext = ds.extract.extract_date
-    horizons = [h for h in inp["cohort"].spec.horizons if h <= int(a.get("horizon", 10**9))]
+    inp = prepare(args.config)
+    spec, ds, data, w, cl = inp["spec"], inp["dataset"], inp["data"], inp["weights"], inp["cluster"]
+    a, estimand = spec.costs_analysis, spec.design.estimand
+    table = unit_costs_from_config(spec.unit_costs) if spec.unit_costs else default_unit_costs()
+    limit = a.horizon or max(spec.cohort.horizons)
+    horizons = [h for h in spec.cohort.horizons if h <= limit]
     if not horizons:
-        raise ConfigError(f"[costs.analysis] horizon {a.get('horizon')} is shorter than every cohort horizon")
+        raise ConfigError(f"[costs.analysis] horizon {a.horizon} is shorter than every cohort horizon")
+    ext = ds.extract.extract_date
     beds = count_bed_days(data, ds.custody_spells, ext, horizons=horizons)
     tdays = count_treatment_days(data, ds.treatment_episodes, ext, horizons=horizons)
-    q = cost_quantities(data, beds, tdays, horizons=horizons)
-    res = compare_costs(q, table, weights=w, estimand=estimand, cluster=cl)
-    seed = int(a.get("seed", 0))
-    draws = cost_effect_draws(q, table, w, n_boot=int(a.get("n_boot", 500)), random_state=seed, cluster=cl)
-    mc = monte_carlo(res, table, effect_draws=draws, n_draws=int(a.get("n_draws", 10_000)),
-                     random_state=seed + 1)
+    by_h = [compare_costs(cost_quantities(data, beds, tdays, horizons=horizons[:j + 1]), table, weights=w,
+                          estimand=estimand, cluster=cl, alpha=spec.outcomes.alpha) for j in range(len(horizons))]
+    q, res = cost_quantities(data, beds, tdays, horizons=horizons), by_h[-1]
+    seed = spec.run.seed
+    draws = cost_effect_draws(q, table, w, n_boot=a.n_boot, random_state=seed, cluster=cl)
+    mc = monte_carlo(res, table, effect_draws=draws, n_draws=max(a.n_draws, 10_000), random_state=seed + 1)
     sens = one_way_sensitivity(res, table, quantities=q, weights=w, effect_draws=draws)
-    group = 1 if estimand == "ATT" else 0
-    n_people = float(a.get("n_people", int((data["treatment"] == group).sum())))
+    # Programme totals for those the estimand describes (the alternative group for the ATT).
+    n_people = int((data["treatment"] == (0 if estimand == "ATC" else 1)).sum()) if estimand != "ATE" else len(data)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table.summary.to_csv(out / "unit_costs.csv", index=False)
     res.summary.to_csv(out / "costs.csv", index=False)
-    # Per-person costs over each shorter horizon too (same design, cumulative follow-up).
-    by_h = [compare_costs(cost_quantities(data, beds, tdays, horizons=horizons[:j + 1]), table,
-                          weights=w, estimand=estimand, cluster=cl).table.assign(horizon=h)
-            for j, h in enumerate(horizons[:-1])]
-    pd.concat([*by_h, res.table.assign(horizon=horizons[-1])]).to_csv(
+    pd.concat([r.table.assign(horizon=h) for r, h in zip(by_h, horizons)]).to_csv(
         out / "costs_by_horizon.csv", index=False)
     res.totals(n_people).to_csv(out / "programme_totals.csv", index=False)
     mc.summary.to_csv(out / "monte_carlo.csv", index=False)
@@ -93,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         "discount_rate": table.discount_rate, "horizon_days": horizons[-1], "estimand": estimand,
         "net_cost": res.net_cost, "benefits": res.benefits, "npv": res.npv,
         "ratio": None if res.verdict != "ratio" else res.ratio, "verdict": res.verdict,
-        "chance_benefits_exceed_costs": mc.chance_positive, "placeholders": table.placeholders,
+        "chance_benefits_exceed_costs": mc.chance_positive, "monte_carlo_draws": mc.n_draws,
+        "placeholders": table.placeholders,
         "notes": [*inp["notes"], *res.notes, *mc.notes, *sens.notes]}, indent=2) + "\n",
         encoding="utf-8")
     _save(plot_cost_waterfall(res), out / "cost_waterfall.png")

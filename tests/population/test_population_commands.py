@@ -19,10 +19,11 @@ def config(tmp_path_factory):
     cfg = root / "eval.toml"
     cfg.write_text(
         '[data]\npath = "data"\n\n'
-        "[population]\nyears = 2\nn_boot = 50\nshares = [0.25, 0.5]\n\n"
+        "[design]\nestimand = \"ATC\"\n\n"
+        "[population]\nyears = 2\nn_boot = 50\nshares = [0.25, 0.5]\nheadline_share = 0.5\n\n"
         '[costs]\ncurrency = "EUR"\nprice_year = 2024\n'
         "custody_day = { value = 120.0, distribution = \"triangular\", low = 80.0, high = 160.0 }\n\n"
-        "[costs.analysis]\nn_boot = 50\nn_draws = 10000\nhorizon = 730\n",
+        "[costs.analysis]\nn_boot = 50\nn_draws = 1000\nhorizon = 730\n",
         encoding="utf-8",
     )
     return root, cfg
@@ -60,6 +61,7 @@ def test_costs_command(config, capsys):
     meta = json.loads((out / "costs.json").read_text())
     assert meta["horizon_days"] == 730 and "custody_day" not in meta["placeholders"]
     assert 0.0 <= meta["chance_benefits_exceed_costs"] <= 1.0
+    assert meta["monte_carlo_draws"] == 10_000  # never fewer than 10,000 draws
     assert len(pd.read_csv(out / "sensitivity.csv")) > 3
     assert set(pd.read_csv(out / "costs_by_horizon.csv")["horizon"]) == {365, 730}
     _no_ids(out)
