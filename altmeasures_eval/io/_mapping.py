@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from altmeasures_eval._errors import ConfigError
-from altmeasures_eval.schema import TABLE_COLUMNS, VOCABULARY_COLUMNS
+from altmeasures_eval.schema import IDENTIFIER_COLUMNS, TABLE_COLUMNS, VOCABULARY_COLUMNS
 
 _TABLE_KEYS = {"file", "sheet", "columns", "codes", "drop", "date_format", "encoding", "delimiter"}
 _CSV_KEYS = {"encoding", "delimiter"}
@@ -141,6 +141,8 @@ def mapping_from_dict(raw: dict[str, Any], source: Path | None = None) -> Mappin
             cwhere = f"{where}.codes.{column}"
             if column not in TABLE_COLUMNS[table]:
                 raise _fail(cwhere, f"{column!r} is not a column of {table}")
+            if column in IDENTIFIER_COLUMNS:
+                raise _fail(cwhere, f"identifiers are not recoded by a mapping (problem reports would show them); use `altmeasures-eval pseudonymise` for {column}")
             codes[column] = _str_dict(table_codes, cwhere)
             vocab = VOCABULARY_COLUMNS.get(table, {}).get(column)
             if vocab is not None:

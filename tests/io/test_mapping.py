@@ -108,6 +108,7 @@ def test_quarantine_rejects_unmapped_codes(tmp_path: Path, valid: Dataset) -> No
         ("[tables.cases.columns]\nNUM = 'case_number'\n", r"\['case_number'\] are not columns of cases"),
         ("[tables.cases.codes.disposition]\nPrison = 'jail'\n", r"target code\(s\) \['jail'\] are not in the vocabulary"),
         ("[tables.cases.codes.verdict]\nX = 'proven'\n", "'verdict' is not a column of cases"),
+        ("[tables.cases.codes.person_id]\nX = 'P1'\n", "identifiers are not recoded by a mapping"),
         ("[tables.cases]\nfiel = 'x.csv'\n", r"unknown key\(s\) \['fiel'\]"),
         ("[csv]\nsep = ';'\n", r"unknown key\(s\) \['sep'\]"),
         ("[tables.cases]\ndrop = 'NOM'\n", "must be a list of source column names"),

@@ -192,3 +192,15 @@ def test_unsupported_and_missing_sources(tmp_path: Path) -> None:
         read_dataset(tmp_path / "x.json")
     with pytest.raises(DataContractError, match="not found"):
         read_dataset(tmp_path / "nowhere")
+
+
+def test_empty_tables_are_valid(tmp_path: Path, valid: Dataset, valid_csv: Path) -> None:
+    # A header-only file is an empty table (e.g. no treatment data yet), not an error.
+    for name in ("custody_spells", "treatment_episodes"):
+        path = valid_csv / f"{name}.csv"
+        path.write_text(path.read_text().splitlines()[0] + "\n")
+    result = ingest(valid_csv)
+    assert result.valid
+    assert len(result.dataset.custody_spells) == 0 and len(result.dataset.treatment_episodes) == 0
+    assert str(result.dataset.custody_spells["admission_date"].dtype) == "datetime64[ns]"
+    assert str(result.dataset.treatment_episodes["completed"].dtype) == "boolean"
