@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from altmeasures_eval._errors import ConfigError
+from altmeasures_eval.effects._results import SUMMARY_COLUMNS, EffectResult, wald_row
 from altmeasures_eval.matching import MatchResult, resolve_weights
 
 __all__ = ["time_to_event_effect"]
@@ -34,8 +36,17 @@ def time_to_event_effect(
 
     Notes
     -----
-    Matching with replacement: the Austin and Cafri (2020) variance for hazard ratios is not
-    implemented; the survival layer's robust variance with fixed weights is used instead.
+    Hazard ratio after matching with replacement: the data are expanded to one row per (matched
+    set, member) — a control used by several focal units appears once per set, with weight
+    1/k_i, so the control group's total weight equals the number of focal units (MatchIt's
+    rescaled weights would give a slightly different Cox fit) — and the variance of the log hazard ratio is the two-way cluster-robust variance on
+    matched sets and on units, V_set + V_unit - V_row (Cameron, Gelbach and Miller 2011), the
+    form Austin and Cafri (2020) studied for this case; each term is the survival layer's
+    Lin-Wei robust variance. The point estimate is the weighted fit with one row per unit (weight
+    K_j = sum of 1/k_i), which differs from the expanded fit only through Efron's tie correction.
+    An :class:`EffectResult` is returned in that case. For risk
+    differences and RMST after matching with replacement the survival layer's robust variance with
+    fixed weights is used (no two-way correction yet).
     """
     from altmeasures_eval import survival
 
@@ -44,6 +55,8 @@ def time_to_event_effect(
     if fn is None:
         raise ConfigError(f"measure {measure!r} is not available from altmeasures_eval.survival "
                           f"(available here: {sorted(_FUNCTIONS)})")
+    if measure == "hazard_ratio" and isinstance(design, MatchResult) and design.replace:
+        return _hazard_ratio_with_replacement(fn, data, duration, event, treatment, design, **kwargs)
     w, _, _ = resolve_weights(data, design)
     work = data.assign(__weights=w)
     work = work[work["__weights"] > 0]
@@ -51,3 +64,48 @@ def time_to_event_effect(
         work = work.assign(__set=design.subclass.reindex(work.index).astype("float64"))
         cluster = "__set"
     return fn(work, duration, event, treatment, weights="__weights", cluster=cluster, **kwargs)
+
+
+def _hazard_ratio_with_replacement(fn, data, duration, event, treatment, design: MatchResult, alpha: float = 0.05,
+                                   **kwargs: Any) -> EffectResult:
+    mm = design.match_matrix
+    focal_labels, member_labels, set_ids, weights = [], [], [], []
+    for s_id, (label, row) in enumerate(zip(mm.index, mm.to_numpy())):
+        got = [c for c in row if c is not pd.NA]
+        if not got:
+            continue
+        focal_labels.append(label)
+        member_labels += [label, *got]
+        set_ids += [s_id] * (len(got) + 1)
+        weights += [1.0] + [1.0 / len(got)] * len(got)
+    long = data.loc[member_labels, [duration, event, treatment]].reset_index(drop=True)
+    long["__weights"] = weights
+    long["__set"] = set_ids
+    long["__unit"] = pd.factorize(pd.Index(member_labels))[0]
+    long["__row"] = np.arange(len(long))
+    fits = {c: fn(long, duration, event, treatment, weights="__weights", cluster=c, **kwargs)
+            for c in ("__set", "__unit", "__row")}
+    first = {c: f.summary.iloc[0] for c, f in fits.items()}
+    # point estimate from one row per unit weighted K_j: identical to the expanded rows except that
+    # Efron's tie correction is not linear in duplicated events
+    agg = pd.DataFrame({"__unit": long["__unit"], "__weights": long["__weights"]}).groupby("__unit")["__weights"].sum()
+    units = pd.Index(member_labels).unique()
+    one = data.loc[units, [duration, event, treatment]].reset_index(drop=True)
+    one["__weights"] = agg.to_numpy()
+    point = fn(one, duration, event, treatment, weights="__weights", **kwargs).summary.iloc[0]
+    var = first["__set"]["se"] ** 2 + first["__unit"]["se"] ** 2 - first["__row"]["se"] ** 2
+    notes = []
+    if var <= 0:
+        var = max(first["__set"]["se"], first["__unit"]["se"]) ** 2
+        notes.append("two-way variance was not positive; the larger one-way cluster variance was used")
+    log_hr = float(point["estimate"])
+    row = wald_row(float(np.exp(log_hr)), float(np.sqrt(var)), int(len(focal_labels)), alpha, True)
+    summary = pd.DataFrame.from_dict({"hazard_ratio": row}, orient="index")[SUMMARY_COLUMNS]
+    summary.index.name = "measure"
+    means = pd.DataFrame({"mean": [np.nan, np.nan], "n": [len(focal_labels), int(len(long) - len(focal_labels))],
+                          "sum_weights": [np.nan, np.nan]}, index=pd.Index(["focal", "matches"], name="group"))
+    how = ("two-way cluster-robust on matched sets and units, V_set + V_unit - V_row (Austin & Cafri 2020; "
+           f"one-way SEs: set {first['__set']['se']:.4g}, unit {first['__unit']['se']:.4g}, row {first['__row']['se']:.4g})")
+    return EffectResult(summary=summary, means=means, outcome=f"{duration}/{event}", estimand=design.estimand,
+                        design="matching (with replacement)", variance=how, alpha=alpha,
+                        notes=tuple(notes + list(design.notes)))

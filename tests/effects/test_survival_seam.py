@@ -42,3 +42,40 @@ def test_weighting_design_hazard_ratio_and_unknown_measure(cohort):
     assert 0 < hr.summary["hazard_ratio"].iloc[0] < 2
     with pytest.raises(Exception, match="not available"):
         time_to_event_effect(cohort, "time_reoffend", "event_reoffend", "treatment", w, measure="median")
+
+
+def test_hazard_ratio_with_replacement_two_way_variance(cohort):
+    ps = estimate_propensity(cohort, "treatment", ["x"])
+    m = match_nearest(cohort, "treatment", ps, replace=True, caliper=None, ratio=2)
+    res = time_to_event_effect(cohort, "time_reoffend", "event_reoffend", "treatment", m, measure="hazard_ratio")
+    row = res["hazard_ratio"]
+    assert "two-way" in res.variance and row["scale"] == "log"
+    # the point estimate is the weighted Cox fit on the matched data with each control weighted by
+    # K_j = sum of 1/k_i over the sets it joins (MatchIt's weights before their rescaling of
+    # control weights to the number of matched controls, which changes a Cox fit)
+    md = m.match_data(cohort)
+    ctrl = md["treatment"] == 0
+    n_focal = int((md["treatment"] == 1).sum())
+    md.loc[ctrl, "weights"] *= n_focal / int(ctrl.sum())
+    ref = survival.hazard_ratio(md, "time_reoffend", "event_reoffend", "treatment", weights="weights")
+    assert row["estimate"] == pytest.approx(ref.summary["hazard_ratio"].iloc[0], rel=1e-4)
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+
+
+def test_two_way_equals_set_clustering_when_no_control_is_reused():
+    # every control used once: V_unit = V_row, so the two-way variance is the set-clustered one
+    rng = np.random.default_rng(0)
+    n = 400
+    t = np.r_[np.ones(n // 4, int), np.zeros(3 * n // 4, int)]
+    x = rng.normal(size=n)
+    d = pd.DataFrame({"treatment": t, "x": x, "time_reoffend": rng.exponential(300, n) + 1,
+                      "event_reoffend": rng.binomial(1, 0.7, n)})
+    # a match without reuse, presented as a with-replacement result
+    m0 = match_nearest(d, "treatment", "x", replace=False, caliper=None)
+    m = type(m0)(**{**m0.__dict__, "settings": {**m0.settings, "replace": True}})
+    res = time_to_event_effect(d, "time_reoffend", "event_reoffend", "treatment", m, measure="hazard_ratio")
+    md = m0.match_data(d).assign(subclass=lambda f: f["subclass"].astype(float))
+    ref = survival.hazard_ratio(md, "time_reoffend", "event_reoffend", "treatment", weights="weights",
+                                cluster="subclass").summary.iloc[0]
+    assert res["hazard_ratio"]["se"] == pytest.approx(ref["se"], rel=1e-6)
+    assert res["hazard_ratio"]["estimate"] == pytest.approx(ref["hazard_ratio"], rel=1e-6)
