@@ -41,7 +41,8 @@ def time_to_event_effect(
     1/k_i, so the control group's total weight equals the number of focal units (MatchIt's
     rescaled weights would give a slightly different Cox fit) — and the variance of the log hazard ratio is the two-way cluster-robust variance on
     matched sets and on units, V_set + V_unit - V_row (Cameron, Gelbach and Miller 2011), the
-    form Austin and Cafri (2020) studied for this case; each term is the survival layer's
+    approach Austin and Cafri (2020) proposed for this case (not checked against their code); each
+    term is the survival layer's
     Lin-Wei robust variance. The point estimate is the weighted fit with one row per unit (weight
     K_j = sum of 1/k_i), which differs from the expanded fit only through Efron's tie correction.
     An :class:`EffectResult` is returned in that case. For risk
