@@ -210,7 +210,8 @@ def estimate_effect(
         - ``auto``: cluster for matching without replacement; Abadie-Imbens with replacement;
           sandwich for IPW/overlap weights from a logistic score; robust otherwise.
     cluster : str, optional
-        Column of a further clustering (e.g. ``person_id`` when a person has several index events).
+        Clustering column (e.g. ``person_id`` when a person has several index events, cohort option
+        ``every``). It replaces the matched sets as the clusters (two-way clustering is not done).
     refit : callable, optional
         ``refit(resampled_data) -> design`` for a bootstrap that re-estimates the design.
     random_state, n_jobs
