@@ -217,7 +217,9 @@ def one_way_sensitivity(
             j = cols.index(c)
             lo, hi = np.quantile(effect_draws[c].to_numpy(float), [a, 1 - a])
             npv = [base - (v - dq[j]) * price[j] for v in (lo, hi)]
-            rows.append({"input": c, "kind": "effect", "low_value": lo, "high_value": hi,
+            item, comp = c.split("|")
+            rows.append({"input": f"effect on {item} ({comp})", "kind": "effect", "low_value": lo,
+                         "high_value": hi,
                          "npv_low": npv[0], "npv_high": npv[1]})
     notes = []
     if quantities is not None:

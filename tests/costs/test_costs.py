@@ -232,3 +232,19 @@ def test_tornado_by_hand(fixture):
     assert tab.loc["custody_day", "npv_high"] == pytest.approx(res.npv - dq_c * 25)
     assert tab.loc["discount_rate", "npv_low"] == pytest.approx(compare_costs(q, _table(0.0)).npv)
     assert list(sens.table["swing"]) == sorted(sens.table["swing"], reverse=True)
+
+
+def test_tornado_effect_rows_by_hand(fixture):
+    cohort, beds = fixture
+    q = cost_quantities(cohort, beds, horizons=H)
+    t = _table(0.0)
+    res = compare_costs(q, t)
+    col = "custody_day|programme"
+    draws = pd.DataFrame({col: np.linspace(-200.0, -100.0, 101)})  # 5th/95th percentiles -195, -105
+    tab = one_way_sensitivity(res, t, effect_draws=draws).table.set_index("input")
+    row = tab.loc["effect on custody_day (programme)"]
+    assert (row["low_value"], row["high_value"]) == pytest.approx((-195.0, -105.0))
+    # NPV = base - (dq - dq_point) x 100 (custody day price 100).
+    dq0 = res.delta_quantities[col]
+    assert row["npv_low"] == pytest.approx(res.npv - (-195.0 - dq0) * 100)
+    assert row["npv_high"] == pytest.approx(res.npv - (-105.0 - dq0) * 100)
