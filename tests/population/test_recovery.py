@@ -80,3 +80,15 @@ def test_readmission_rate_draws_centre_on_the_weighted_rates(synthetic):
         point = np.average(cohort["reoffend_365"].to_numpy()[m], weights=weights[m])
         assert np.mean(draws) == pytest.approx(point, abs=3 * np.std(draws) / np.sqrt(300) + 1e-3)
         assert np.std(draws) > 0
+
+
+def test_att_bed_days_averted_from_decision_covers_truth(synthetic):
+    # The headline "bed-days averted per person diverted" counts from the index decision, index
+    # sentence included: the generator's start = 'decision' truth (both potential outcomes).
+    data, cohort, weights = synthetic
+    beds = count_bed_days(cohort, data.dataset.custody_spells, data.dataset.extract.extract_date)
+    tab = bed_days_by_group(beds, cohort["treatment"], weights=weights).summary
+    tab = tab.query("component == 'total'").set_index("horizon")
+    for h in (365, 730):
+        truth = -data.truth["start_decision"]["bed_days"][str(h)]["att"]
+        assert tab.loc[h, "averted_ci_low"] <= truth <= tab.loc[h, "averted_ci_high"], (h, truth, tab.loc[h])
