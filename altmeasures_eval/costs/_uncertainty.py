@@ -155,6 +155,9 @@ def monte_carlo(
     if effect_draws is None:
         notes.append("effects held at their point estimates: only unit-cost uncertainty is "
                      "propagated; pass bootstrap draws as effect_draws")
+    if n_draws < 10_000:
+        notes.append(f"only {n_draws:,} Monte Carlo draws (fewer than 10,000): the chance that "
+                     "benefits exceed costs is imprecise")
     return MonteCarlo(npv=npv, net_cost=net, benefits=ben, chance_positive=float((npv > 0).mean()),
                       share_dominant=float(((net <= 0) & (ben >= 0)).mean()), n_draws=n_draws,
                       n_effect_draws=n_eff, interval=interval, currency=unit_costs.currency,

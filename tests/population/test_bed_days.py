@@ -100,3 +100,25 @@ def test_union_equals_day_by_day_count(intervals, h):
     for a, L in intervals:
         nights |= {d for d in range(a, a + L) if 50 <= d < 50 + h}
     assert out["bed_days_total_" + str(h)].iloc[0] == len(nights)
+
+
+def test_several_index_events_of_one_person(fixture):
+    # index_event = "every": each row has its own window and index case; the person's spells are
+    # shared. P1's second event (case C9 on 2020-06-01) has the June spells as its index sanction.
+    cohort, spells = fixture
+    two = pd.DataFrame({"person_id": ["P1", "P1"], "index_case_id": ["C1", "C9"],
+                        "index_date": [D("2020-01-01"), D("2020-06-01")], "treatment": [0, 0]})
+    out = count_bed_days(two, spells, "2021-06-30", horizons=(365,))
+    assert out["bed_days_index_365"].tolist() == [60, 14]
+    assert out["bed_days_later_365"].tolist() == [14, 0]
+
+
+def test_cluster_widens_the_interval():
+    rng = np.random.default_rng(0)
+    base = rng.normal(100, 30, 200)
+    beds = pd.DataFrame({"bed_days_total_365": np.repeat(base, 2)})
+    t = np.repeat(np.arange(200) % 2, 2)
+    person = np.repeat(np.arange(200), 2)  # each person twice (two index events, same outcome)
+    se_rows = bed_days_by_group(beds, t).summary.loc[0, "se"]
+    se_cl = bed_days_by_group(beds, t, cluster=person).summary.loc[0, "se"]
+    assert se_cl / se_rows == pytest.approx(np.sqrt(2), rel=0.05)
