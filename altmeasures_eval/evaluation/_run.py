@@ -358,8 +358,8 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
                     notes.extend(recid[h].notes)
         with start("time_to_event"):
             if allowed and rules.time_to_event_allowed:
-                wdata = data.assign(_w=weights)
-                kw = dict(weights="_w", cluster=cluster_col, times=spec.cohort.horizons, alpha=spec.outcomes.alpha)
+                wdata = data.assign(design_weight=weights)
+                kw = dict(weights="design_weight", cluster=cluster_col, times=spec.cohort.horizons, alpha=spec.outcomes.alpha)
                 tte = survival.time_to_event_effects(wdata, "time_reoffend", "event_reoffend", "treatment", **kw)
                 km = survival.kaplan_meier(wdata, "time_reoffend", "event_reoffend", "treatment", **kw)
                 cif = survival.cumulative_incidence(wdata, "time_reoffend", "event_type", "treatment", **kw)

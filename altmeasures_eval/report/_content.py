@@ -46,21 +46,27 @@ def headline_sentence(ev: Any, horizon: int | None = None) -> str | None:
 def _significance(ev: Any, h: int) -> str:
     e = ev.recidivism[h]
     rd = e.summary.loc["risk_difference"]
+    when = {365: "At one year", 730: "At two years", 1095: "At three years"}.get(h, f"At {h} days")
     if not ev.rules.significance.get(h, False):
-        return ("The groups are too small at this horizon for a statement of statistical significance "
+        return (f"{when}, the groups are too small for a statement of statistical significance "
                 "(decision rule n*p >= 10).")
     level = ev.spec.decision_rules.significance_level
     if rd["p_value"] <= level:
         way = "lower" if rd["estimate"] < 0 else "higher"
-        return (f"The reoffending rate of people given an alternative measure is {way} than that of the "
-                f"comparison group, and the difference is statistically significant (p = {rd['p_value']:.2f}).")
-    return (f"The difference is not statistically significant (p = {rd['p_value']:.2f}): the data do not show "
+        return (f"{when}, the reoffending rate of people given an alternative measure is {way} than that of the "
+                f"comparison group, and the difference is statistically significant (p {_p_text(rd['p_value'])}).")
+    return (f"{when}, the difference is not statistically significant (p {_p_text(rd['p_value'])}): the data do not show "
             "whether alternatives change reoffending. A larger cohort would be needed for a conclusive result.")
+
+
+def _p_text(p: float) -> str:
+    return "< 0.01" if p < 0.01 else f"= {p:.2f}"
 
 
 def _table_block(t: PublishedTable) -> dict[str, Any]:
     head, rows = t.display()
-    return {"kind": "table", "name": t.name, "title": t.title, "head": head, "rows": rows, "note": t.note}
+    return {"kind": "table", "name": t.name, "title": t.title, "head": head, "rows": rows, "note": t.note,
+            "align": t.alignment()}
 
 
 def _p(text: str) -> dict[str, Any]:
@@ -128,9 +134,11 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
                            f"{r['averted_ci_high']:,.0f}).")
             headline["bed_days_averted_per_person"] = f"{r['averted']:,.0f}"
         st = ev.prison.headline_steady_state
+        way = "reduce" if st.net_change < 0 else "increase"
         summary.append(f"Diverting {100 * ev.prison.headline_share:.0f}% of eligible custody admissions "
-                       f"({st.diversions_per_year:,.0f} people a year) would "
-                       f"change the average daily prison population by {st.net_change:+,.0f} people in the long run.")
+                       f"({st.diversions_per_year:,.0f} people a year) to alternatives would {way} the average "
+                       f"daily prison population by about {abs(st.net_change):,.0f} people once the change has "
+                       "worked through (steady state).")
     if ev.costs is not None:
         c, cur = ev.costs.comparison, f"{ev.costs.unit_costs.currency}"
         verdict = ("the alternative is cheaper and reduces costs of reoffending (dominant)" if c.verdict == "dominant"
@@ -237,13 +245,30 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
             "disclosure": list(disclosure_notes)}
 
 
-def _config_text(cfg: dict[str, Any]) -> str:
-    lines = []
+def _toml_value(v: Any) -> str:
+    import datetime
+    import json
+
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return v.isoformat()
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def _config_text(cfg: dict[str, Any], prefix: str = "") -> str:
+    """The config as read, in TOML form (nested tables as [a.b])."""
+    lines: list[str] = []
     for section, values in cfg.items():
-        lines.append(f"[{section}]")
-        for k, v in values.items():
-            if isinstance(v, dict):
-                lines.append(f"[{section}.{k}] " + ", ".join(f"{a} = {b!r}" for a, b in v.items()))
-            else:
-                lines.append(f"{k} = {v!r}")
+        name = f"{prefix}{section}"
+        plain = {k: v for k, v in values.items() if not isinstance(v, dict)}
+        lines.append(f"[{name}]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in plain.items())
+        nested = {k: v for k, v in values.items() if isinstance(v, dict)}
+        if nested:
+            lines.append(_config_text(nested, prefix=f"{name}."))
     return "\n".join(lines)

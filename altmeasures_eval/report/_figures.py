@@ -71,10 +71,13 @@ def render_figures(ev: Any) -> dict[str, Figure]:
 
     specs: list[tuple[str, str, Callable[[Any], Any], tuple[float, float]]] = []
     if ev.balance is not None:
+        from dataclasses import replace
+
         n = len(ev.balance.table)
+        shown = replace(ev.balance, table=ev.balance.table.rename(index={"distance": "propensity score"}))
         specs.append(("love_plot", "Standardised mean differences before and after adjustment (Love plot); "
                       f"the dashed lines mark |SMD| = {ev.spec.design.balance_threshold:g}.",
-                      lambda ax: P.plot_love(ev.balance, ax=ax), (6.5, max(3.0, 0.17 * n + 1))))
+                      lambda ax: P.plot_love(shown, ax=ax), (6.5, max(3.0, 0.17 * n + 1))))
     if ev.propensity is not None:
         specs.append(("propensity_overlap", "Propensity score by group (alternative above, custody below): "
                       "the groups can be compared where both have people.",

@@ -47,6 +47,14 @@ class PublishedTable:
     note: str = ""
     labels: dict[str, str] = field(default_factory=dict)
 
+    def alignment(self) -> list[str]:
+        """``left`` for text columns, ``right`` for numeric ones (for the templates)."""
+        out = []
+        for c in self.frame.columns:
+            vals = [v for v in self.frame[c] if isinstance(v, str) and v not in ("-", "[c]")]
+            out.append("left" if vals and not all(_numeric(v) for v in vals) else "right")
+        return out
+
     def display(self) -> tuple[list[str], list[list[str]]]:
         """Header and rows as display strings."""
         cols = list(self.frame.columns)
@@ -60,13 +68,20 @@ class PublishedTable:
         return head, rows
 
 
-def _fmt(v: Any, spec: str | None) -> str:
+def p_format(v: float) -> str:
+    """p-values to two decimals as the Justice Data Lab prints them; below 0.01 as ``<0.01``."""
+    return "<0.01" if v < 0.01 else f"{v:.2f}"
+
+
+def _fmt(v: Any, spec: Any) -> str:
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
         return "-"
     if isinstance(v, str):
         return v
     if isinstance(v, (bool, np.bool_)):
         return "yes" if v else "no"
+    if callable(spec):
+        return spec(v)
     if spec is not None:
         try:
             return spec.format(v)
@@ -75,6 +90,14 @@ def _fmt(v: Any, spec: str | None) -> str:
     if isinstance(v, (int, np.integer)):
         return f"{int(v):,}"
     return f"{float(v):,.3g}"
+
+
+def _numeric(v: str) -> bool:
+    try:
+        float(v.replace(",", "").rstrip("%"))
+    except ValueError:
+        return False
+    return True
 
 
 class _Protector:
@@ -243,8 +266,8 @@ def _recidivism(ev: Any, p: _Protector) -> PublishedTable:
     pct = "{:.1f}"
     return PublishedTable(
         "recidivism", "Proven reoffending within 1, 2 and 3 years", frame,
-        formats={"rate_alternative": pct, "rate_custody_adjusted": pct, "difference_points": "{:+.1f}",
-                 "ci_low": "{:+.1f}", "ci_high": "{:+.1f}", "p_value": "{:.2f}", "unadjusted_difference": "{:+.1f}"},
+        formats={"horizon_days": "{}", "rate_alternative": pct, "rate_custody_adjusted": pct, "difference_points": "{:+.1f}",
+                 "ci_low": "{:+.1f}", "ci_high": "{:+.1f}", "p_value": p_format, "unadjusted_difference": "{:+.1f}"},
         labels={"horizon_days": "Days", "n_alternative": "n alt.", "reoffenders_alternative": "reoff. alt.",
                 "n_custody": "n cust.", "reoffenders_custody": "reoff. cust.", "rate_alternative": "% alt.",
                 "rate_custody_adjusted": "% cust. (adj.)", "difference_points": "Diff. (pts)",
@@ -273,8 +296,11 @@ def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label
                      derived={"alternative": ["n_alternative"], "custody_adjusted": ["n_custody"]})
     f = "{:,.1f}" if percent else "{:,.2f}"
     return PublishedTable(name, title, frame,
-                          formats={"alternative": f, "custody_adjusted": f, "difference": "{:+,.2f}",
-                                   "ci_low": "{:+,.2f}", "ci_high": "{:+,.2f}", "p_value": "{:.2f}"},
+                          labels={"horizon_days": "Days", "n_alternative": "n alt.", "n_custody": "n cust.",
+                                  "alternative": "Alternative", "custody_adjusted": "Custody (adj.)",
+                                  "difference": "Difference", "ci_low": "CI low", "ci_high": "CI high", "p_value": "p"},
+                          formats={"horizon_days": "{}", "alternative": f, "custody_adjusted": f, "difference": "{:+,.2f}",
+                                   "ci_low": "{:+,.2f}", "ci_high": "{:+,.2f}", "p_value": p_format},
                           note="Alternative minus custody (adjusted)." + (" Rates in %." if percent else ""))
 
 
@@ -289,8 +315,9 @@ def _time_to_event(ev: Any) -> PublishedTable:
     frame.loc[pts, ["estimate", "ci_low", "ci_high"]] *= 100
     lead = "RMST (hazards not proportional)" if ev.time_to_event.lead == "rmst" else "hazard ratio"
     return PublishedTable("time_to_event", "Time to first proven reoffence: adjusted contrasts", frame,
-                          formats={"time": "{:,.0f}", "estimate": "{:+,.2f}", "ci_low": "{:+,.2f}",
-                                   "ci_high": "{:+,.2f}", "p_value": "{:.3f}"},
+                          formats={"time": "{:.0f}", "estimate": "{:,.2f}", "ci_low": "{:,.2f}",
+                                   "ci_high": "{:,.2f}", "p_value": p_format},
+                          labels={"time": "horizon (days)"},
                           note=f"Weighted Kaplan-Meier contrasts and Cox hazard ratio; leading measure: {lead}. "
                                "RMST: mean days without reoffending up to the horizon.")
 
@@ -303,7 +330,7 @@ def _competing(ev: Any, p: _Protector) -> PublishedTable:
     frame[["estimate", "ci_low", "ci_high"]] *= 100
     frame = p.counts(frame, ["n_at_risk"], "cumulative_incidence")
     return PublishedTable("cumulative_incidence", "Cumulative incidence of reoffence with death as competing event",
-                          frame, formats={"time": "{:,.0f}", "estimate": "{:.1f}", "ci_low": "{:.1f}", "ci_high": "{:.1f}"},
+                          frame, formats={"time": "{:.0f}", "estimate": "{:.1f}", "ci_low": "{:.1f}", "ci_high": "{:.1f}"},
                           note="Weighted Aalen-Johansen estimates in %.")
 
 
@@ -317,7 +344,7 @@ def _subgroups(ev: Any, p: _Protector) -> PublishedTable:
                               "ci_high": ["n_treated", "n_control"]})
     return PublishedTable(
         "subgroups", "Subgroups: difference in 1-year reoffending (percentage points)", frame,
-        formats={"estimate": "{:+.1f}", "ci_low": "{:+.1f}", "ci_high": "{:+.1f}", "p_value": "{:.2f}", "p_holm": "{:.2f}"},
+        formats={"estimate": "{:+.1f}", "ci_low": "{:+.1f}", "ci_high": "{:+.1f}", "p_value": p_format, "p_holm": p_format},
         labels={"n_treated": "n alt.", "n_control": "n cust.", "p_holm": "p (Holm)"},
         note=(f"{len(s)} tests; p (Holm) is adjusted for multiplicity. Alternative types are each compared "
               "with all custody cases with the design re-estimated; other variables reuse the design weights."))
