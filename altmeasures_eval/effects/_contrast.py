@@ -249,8 +249,16 @@ def estimate_effect(
     user_codes = pd.factorize(data[cluster].to_numpy()[ok])[0] if cluster is not None else None
 
     if variance == "auto":
-        if isinstance(design, MatchResult):
-            variance = "cluster" if not design.replace else "abadie-imbens"
+        if isinstance(design, MatchResult) and not design.replace:
+            variance = "cluster"
+        elif isinstance(design, MatchResult):
+            variance = "abadie-imbens"
+            if n_missing or cluster is not None:
+                variance = "cluster" if cluster is not None else "robust"
+                why = (f"{n_missing} matched units lack the outcome" if n_missing else
+                       f"units are clustered by {cluster!r}")
+                notes.append(f"matching with replacement: the Abadie-Imbens variance was not used because {why}; "
+                             "weights taken as fixed instead (approximate)")
         elif isinstance(design, WeightResult) and design.propensity is not None \
                 and design.propensity.design is not None and design.estimand in _DW:
             variance = "sandwich"

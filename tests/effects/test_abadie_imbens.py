@@ -47,4 +47,13 @@ def test_ratio_and_missing_outcome(lalonde):
     res = estimate_effect(d, "y", "treat", m)
     assert np.isfinite(res["risk_ratio"]["se"]) and res["risk_ratio"]["se"] > 0
     with pytest.raises(Exception, match="missing"):
-        estimate_effect(d.assign(y=d["y"].where(d.index != 0)), "y", "treat", m)
+        estimate_effect(d.assign(y=d["y"].where(d.index != 0)), "y", "treat", m, variance="abadie-imbens")
+
+
+def test_auto_falls_back_when_outcomes_missing_or_clustered(lalonde):
+    d = lalonde.assign(y=lalonde["re78"].where(lalonde.index != 0), person=lalonde.index // 2)
+    m = match_nearest(d, "treat", "score", replace=True, caliper=None)
+    res = estimate_effect(d, "y", "treat", m)
+    assert "robust" in res.variance and any("Abadie-Imbens variance was not used" in n for n in res.notes)
+    res2 = estimate_effect(d.assign(y=d["re78"]), "y", "treat", m, cluster="person")
+    assert "cluster-robust on column 'person'" in res2.variance
