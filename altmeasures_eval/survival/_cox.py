@@ -90,6 +90,17 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], table: str) -> pd.Dat
     const = [c for c, lo, hi in zip(x.columns, arr.min(axis=0), arr.max(axis=0)) if lo == hi]
     if const:
         raise DataContractError(f"table {table!r}: covariate column(s) {const} are constant; drop them from covariates.")
+    centred = arr - arr.mean(axis=0)
+    cross = centred.T @ centred
+    scale = np.sqrt(np.diag(cross))
+    corr = cross / np.outer(scale, scale)
+    if np.linalg.matrix_rank(corr, tol=1e-10) < corr.shape[0]:
+        eigval, eigvec = np.linalg.eigh(corr)
+        involved = [c for c, load in zip(x.columns, eigvec[:, 0]) if abs(load) > 1e-3]
+        raise DataContractError(
+            f"table {table!r}: covariates {involved} are linearly dependent (one is a combination of the others); "
+            "drop one of them or merge categories."
+        )
     return x
 
 
@@ -289,10 +300,12 @@ def cox_ph(
         label = "model-based (inverse of the observed information)"
     se = np.sqrt(np.diag(var))
     lo, hi, p = wald(beta, se, alpha)
-    summary = pd.DataFrame({
-        "term": terms, "estimate": beta, "se": se, "ci_low": lo, "ci_high": hi, "p_value": p, "n": t.size,
-        "hazard_ratio": np.exp(beta), "hr_ci_low": np.exp(lo), "hr_ci_high": np.exp(hi), "se_model": np.sqrt(np.diag(naive)),
-    })
+    with np.errstate(over="ignore"):  # diverging coefficients give inf hazard ratios (noted below)
+        summary = pd.DataFrame({
+            "term": terms, "estimate": beta, "se": se, "ci_low": lo, "ci_high": hi, "p_value": p, "n": t.size,
+            "hazard_ratio": np.exp(beta), "hr_ci_low": np.exp(lo), "hr_ci_high": np.exp(hi),
+            "se_model": np.sqrt(np.diag(naive)),
+        })
     lr_stat = 2 * (loglik - loglik_null)
     wald_stat = float(beta @ np.linalg.solve(var, beta))
     tests = pd.DataFrame({
@@ -300,6 +313,11 @@ def cox_ph(
         "df": [len(terms)] * 2, "p_value": [float(stats.chi2.sf(lr_stat, len(terms))), float(stats.chi2.sf(wald_stat, len(terms)))],
     })
     notes = [f"ties: {ties.capitalize()}; {int(d.sum())} events in {t.size} rows" + (f"; stratified by {strata_cols}" if strata_cols else "")]
+    diverged = [term for term, b, s_ in zip(terms, beta, summary["se_model"]) if s_ > 100 * max(1.0, abs(b))]
+    if diverged:
+        notes.append(f"coefficients of {diverged} did not converge to finite values (monotone likelihood: the covariate "
+                     "separates events from non-events); their hazard ratios and intervals are meaningless — drop or "
+                     "combine those covariates.")
     if w is not None:
         notes.append(f"weighted by {weights!r}: marginal hazard ratio; likelihood-ratio test is model-based.")
     pht, violated = None, ()

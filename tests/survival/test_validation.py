@@ -89,3 +89,16 @@ def test_multi_column_strata_equal_combined_column(syn):
     a = cox_ph(syn, "time", "event", ["group", "x1"], strata=["stratum", "x2"], ph_test=False).summary
     b = cox_ph(combined, "time", "event", ["group", "x1"], strata="sx", ph_test=False).summary
     np.testing.assert_allclose(a[["estimate", "se"]], b[["estimate", "se"]], rtol=1e-8)
+
+
+def test_collinear_covariates_are_named():
+    df = DF.assign(y=2 * DF["x"] + 1, z=[1.0, 0.0, 1.0, 0.0])
+    with pytest.raises(DataContractError, match=r"covariates \['x', 'y'\] are linearly dependent"):
+        cox_ph(df, "t", "e", ["x", "z", "y"])
+
+
+def test_separation_is_noted():
+    # every event has x = 1 and every censored row x = 0: the coefficient diverges
+    df = pd.DataFrame({"t": np.arange(1.0, 9.0), "e": [1, 1, 1, 1, 0, 0, 0, 0], "x": [1, 1, 1, 1, 0, 0, 0, 0]})
+    res = cox_ph(df, "t", "e", ["x"], ph_test=False)
+    assert any("did not converge to finite values" in n and "'x'" in n for n in res.notes)
