@@ -36,6 +36,13 @@ def benefit_cost(benefits: float, net_cost: float) -> tuple[float, str]:
     * dearer and not better (benefits <= 0): ``dominated``, no ratio;
     * dearer and better: ``ratio`` = benefits / net cost;
     * cheaper but worse outcomes: no ratio; the net present value decides.
+
+    Examples
+    --------
+    >>> benefit_cost(13_926.0, 4_924.0)[1], round(benefit_cost(13_926.0, 4_924.0)[0], 2)
+    ('ratio', 2.83)
+    >>> benefit_cost(100.0, -50.0)[1]
+    'dominant'
     """
     if net_cost == 0 and benefits == 0:
         return np.nan, NO_DIFFERENCE
@@ -163,6 +170,13 @@ def compare_costs(
     Returns
     -------
     CostComparison
+
+    Examples
+    --------
+    >>> beds = count_bed_days(cohort, ds.custody_spells, ext)  # doctest: +SKIP
+    >>> q = cost_quantities(cohort, beds, count_treatment_days(cohort, ds.treatment_episodes, ext))  # doctest: +SKIP
+    >>> res = compare_costs(q, unit_costs_from_config(cfg.section("costs")), weights=w)  # doctest: +SKIP
+    >>> res.verdict, res.npv  # doctest: +SKIP
 
     Notes
     -----

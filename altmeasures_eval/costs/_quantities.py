@@ -59,6 +59,11 @@ def discount_factors(periods: Sequence[tuple[int, int]], rate: float, timing: st
     A cost in a period is discounted by ``(1 + rate)^-t`` with ``t`` in years from the index
     decision: the period's start (``start``: first-year costs undiscounted, WSIPP's convention of
     valuing in the year of participation), its middle (``mid``) or its end (``end``).
+
+    Examples
+    --------
+    >>> discount_factors([(0, 365), (365, 730)], 0.10, "start").round(4).tolist()
+    [1.0, 0.9091]
     """
     s = np.array([p[0] for p in periods], float) / DAYS_PER_YEAR
     e = np.array([p[1] for p in periods], float) / DAYS_PER_YEAR

@@ -179,7 +179,13 @@ class UnitCostTable(ResultMixin):
 
 def deflate(value: float, from_year: int, to_year: int, deflator: Mapping[int, float]) -> float:
     """Convert ``value`` from prices of ``from_year`` to prices of ``to_year``:
-    ``value x D[to_year] / D[from_year]``."""
+    ``value x D[to_year] / D[from_year]``.
+
+    Examples
+    --------
+    >>> deflate(100.0, 2020, 2024, {2020: 100.0, 2024: 120.0})
+    120.0
+    """
     if from_year == to_year:
         return float(value)
     missing = [y for y in (from_year, to_year) if y not in deflator]

@@ -98,6 +98,12 @@ def steady_state(
     Assumes a stationary system (constant admissions and stays) and that re-admissions are one per
     person within the horizon of the rates used; the time needed to reach steady state is about
     the longest stay plus the reoffending horizon.
+
+    Examples
+    --------
+    >>> ss = steady_state(730.5, 60.0)  # 2 diversions a day, 60-day stays
+    >>> round(ss.places_averted, 6)
+    120.0
     """
     if diversions_per_year < 0 or mean_stay_days < 0:
         raise ConfigError(

@@ -212,6 +212,15 @@ def project_population(
     -------
     Projection
 
+    Examples
+    --------
+    >>> spells = prepare_spells(ds.custody_spells, ds.cases, ds.persons, ds.extract.extract_date)  # doctest: +SKIP
+    >>> rates = readmission_rates(cohort, count_bed_days(cohort, ds.custody_spells, ext),
+    ...                           weights=atc_weights)  # doctest: +SKIP
+    >>> proj = project_population(monthly_admissions(spells), length_of_stay(spells), ext,
+    ...                           rates=rates, capacity=ds.prison_capacity)  # doctest: +SKIP
+    >>> proj.summary  # doctest: +SKIP
+
     Notes
     -----
     Assumptions: admissions are independent of the population (no capacity feedback); lengths of
