@@ -222,7 +222,7 @@ def compare_costs(
     net_cost = float((dq * price)[is_prog].sum())
     benefits = float(-(dq * price)[~is_prog].sum())
     ratio, verdict = benefit_cost(benefits, net_cost)
-    notes = list(unit_costs.notes)
+    notes = [*unit_costs.notes, *quantities.notes]
     if unit_costs.placeholders:
         notes.append(f"placeholder unit costs used for: {', '.join(unit_costs.placeholders)}")
     if effect is None:

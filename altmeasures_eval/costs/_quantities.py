@@ -95,6 +95,7 @@ class CostQuantities:
     per_period: tuple[pd.DataFrame, ...]
     treatment: np.ndarray
     observable: np.ndarray
+    notes: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -158,8 +159,13 @@ def cost_quantities(
     bidx = _increments(bed_days, "bed_days_index", horizons)
     blater = _increments(bed_days, "bed_days_later", horizons)
     reoff = _increments(cohort, "reoffences", horizons)
-    mdays = cohort["measure_days"].to_numpy(dtype=float, na_value=np.nan)
-    mdays = np.where(cohort["treatment"].to_numpy() == 1, np.nan_to_num(mdays), 0.0)
+    mdays = pd.to_numeric(cohort["measure_days"], errors="coerce").to_numpy(dtype=float)
+    treated = cohort["treatment"].to_numpy() == 1
+    notes = []
+    if np.isnan(mdays[treated]).any():
+        notes.append(f"{int(np.isnan(mdays[treated]).sum())} of {int(treated.sum())} people given an "
+                     "alternative have no measure_days: their days under the measure are costed as 0")
+    mdays = np.where(treated, np.nan_to_num(mdays), 0.0)
     disp = cohort["disposition"].astype(str).to_numpy()
     tier = cohort["severity_first"].where(cohort["severity_first"].isin(SEVERITY_TIERS), SEVERITY_OTHER)
     tier = tier.astype(str).to_numpy()
@@ -191,4 +197,4 @@ def cost_quantities(
     observable = np.all([np.isfinite(f.to_numpy(float)).all(axis=1) for f in frames], axis=0)
     return CostQuantities(periods=periods, per_period=tuple(frames),
                           treatment=cohort["treatment"].to_numpy().astype(int),
-                          observable=np.asarray(observable).reshape(n))
+                          observable=np.asarray(observable).reshape(n), notes=tuple(notes))

@@ -88,3 +88,10 @@ def test_results_render_html_and_text():
         assert obj._title in str(obj)
     assert "placeholder" in t._repr_html_()  # the flag reaches the notebook view
     assert res.summary.attrs["verdict"] == "dominant"
+
+
+def test_missing_measure_days_costed_zero_and_noted():
+    cohort, beds = _small()
+    cohort.loc[0, "measure_days"] = np.nan
+    res = compare_costs(cost_quantities(cohort, beds, horizons=(365,)), default_unit_costs(), effect=None)
+    assert any("1 of 1 people given an alternative have no measure_days" in n for n in res.notes)
