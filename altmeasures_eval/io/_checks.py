@@ -65,7 +65,7 @@ def _pandera_problem(table: str, column: str, check: str) -> tuple[str, str, str
 def model_problems(frame: pd.DataFrame, table: str, file: str) -> list[pd.DataFrame]:
     """Run the table's pandera model lazily; one problem per failing cell."""
     try:
-        TABLE_MODELS[table].validate(frame, lazy=True)
+        TABLE_MODELS[table].validate(frame, lazy=True, inplace=True)  # no copy: nothing is coerced
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
         parts = []

@@ -207,15 +207,17 @@ def _dependents(
 def _quarantine(frames: dict[str, pd.DataFrame], problems: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Set aside every row with a problem, then every row that depends on a rejected row."""
     row_level = problems[problems["source_row"].notna()]
-    parts = []
-    if len(row_level):
-        reason = row_level["check"] + ": " + row_level["message"]
-        grouped = row_level.assign(reason=reason, value=row_level["value"].fillna("")).groupby(
-            ["table", "source_row"], sort=False
-        )
-        parts.append(grouped.agg({"column": lambda s: ", ".join(dict.fromkeys(s)),
-                                  "value": lambda s: " | ".join(s), "reason": lambda s: " | ".join(s)}).reset_index())
-    direct = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
+    row_level = row_level.assign(reason=row_level["check"] + ": " + row_level["message"])[list(REJECT_COLUMNS)]
+    # One reject per source row: rows with a single problem pass through as they are (the common
+    # case, vectorised); the few with several problems get their columns and reasons joined.
+    several = row_level.duplicated(["table", "source_row"], keep=False)
+    joined = (
+        row_level[several].assign(value=row_level.loc[several, "value"].fillna(""))
+        .groupby(["table", "source_row"], sort=False)
+        .agg({"column": lambda c: ", ".join(dict.fromkeys(c)), "value": " | ".join, "reason": " | ".join})
+        .reset_index()
+    )
+    direct = pd.concat([row_level[~several], joined], ignore_index=True)[list(REJECT_COLUMNS)]
     rejected = {t: pd.Index(direct.loc[direct["table"] == t, "source_row"].astype("int64")) for t in frames}
     dependent_parts = []
     chain = (
