@@ -116,6 +116,19 @@ def test_logrank_matches_r_survdiff(request, r_ref, model, data, cols, strata):
     assert res["df"] == ref["df"]
 
 
+@pytest.mark.parametrize(("model", "group", "kwargs"), [
+    ("syn_weighted_cluster", "group", {"weights": "w", "cluster": "cl"}),
+    ("syn_weighted_cluster_strata", "group", {"weights": "w", "cluster": "cl", "strata": "stratum"}),
+    ("syn_cluster_3groups", "stratum", {"cluster": "cl"}),
+])
+def test_weighted_clustered_logrank_matches_r_rscore(syn, r_ref, model, group, kwargs):
+    # coxph(Surv(time, event) ~ factor(group) [+ strata(stratum)], weights = w, cluster = cl)$rscore
+    res = logrank_test(syn, "time", "event", group, **kwargs).summary.iloc[0]
+    ref = r_ref("rscore", model).iloc[0]
+    assert res["statistic"] == pytest.approx(ref["rscore"], rel=RTOL)
+    assert res["df"] == ref["df"]
+
+
 def test_logrank_observed_minus_expected_sums_to_zero(rossi):
     g = logrank_test(rossi, "week", "arrest", "fin").groups
     assert g["observed"].sum() == pytest.approx(g["expected"].sum())

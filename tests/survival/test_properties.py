@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from altmeasures_eval.survival import cox_ph, cumulative_incidence, kaplan_meier, risk_difference, rmst
+from altmeasures_eval.survival import cox_ph, cumulative_incidence, kaplan_meier, logrank_test, risk_difference, rmst
 from altmeasures_eval.survival import _coxcore, _kmcore
 
 TINY = pd.DataFrame({"t": [1, 2, 2, 3, 4], "e": [1, 1, 0, 1, 0], "g": 0})
@@ -192,3 +192,9 @@ def test_survival_at_reads_the_step_function(rossi):
     row = at[(at["group"] == 1) & (at["time"] == 52)].iloc[0]
     assert row["survival"] == pytest.approx(1 - 48 / 216)
     assert at.loc[at["time"] == 0.5, "survival"].tolist() == [1.0, 1.0]
+
+
+def test_weighted_logrank_expected_events_add_up(syn):
+    g = logrank_test(syn, "time", "event", "group", weights="w", cluster="cl").groups
+    assert g["observed"].sum() == pytest.approx(g["expected"].sum())
+    assert g["observed"].sum() == pytest.approx((syn["w"] * syn["event"]).sum())

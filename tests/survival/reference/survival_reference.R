@@ -135,6 +135,13 @@ out(rbind(lr("rossi", survdiff(Surv(week, arrest) ~ fin, data = rossi)),
           lr("syn", survdiff(Surv(time, event) ~ group, data = syn)),
           lr("syn_strata", survdiff(Surv(time, event) ~ group + strata(stratum), data = syn))),
     "r_logrank.csv")
+# robust score test at beta = 0 (the weighted / clustered log-rank): coxph(...)$rscore
+rs <- function(name, fit) data.frame(model = name, rscore = fit$rscore, df = length(fit$coefficients))
+out(rbind(rs("syn_weighted_cluster", coxph(Surv(time, event) ~ factor(group), data = syn, weights = w, cluster = cl)),
+          rs("syn_weighted_cluster_strata", coxph(Surv(time, event) ~ factor(group) + strata(stratum), data = syn,
+                                                  weights = w, cluster = cl)),
+          rs("syn_cluster_3groups", coxph(Surv(time, event) ~ factor(stratum), data = syn, cluster = cl))),
+    "r_rscore.csv")
 
 # ---- Aalen-Johansen cumulative incidence (state 1 = reoffence, 2 = death) -------------------
 aj_rows <- list()
