@@ -275,3 +275,23 @@ def test_km_matches_r_survival():
         assert los.loc[stream, "mean_days"] == pytest.approx(ref.loc[stream, "rmean"], rel=1e-6)
         assert los.loc[stream, "median_days"] == ref.loc[stream, "median"]
         assert los.loc[stream, "survival_at_end"] == pytest.approx(ref.loc[stream, "surv_end"], abs=1e-9)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 400), st.booleans()), min_size=1, max_size=40))
+def test_stay_kernel_properties(stays):
+    # Properties: the kernel is a probability per month (in [0, 1]), non-increasing after the
+    # first month, and sums to the restricted mean stay in months (Little's law by construction).
+    times = [t for t, _ in stays]
+    released = [int(r) for _, r in stays]
+    if not any(released):
+        released[0] = 1
+    los = length_of_stay(_spells(times, released), min_spells=1)
+    k = stay_kernel(los.curve("A", "eligible"), 20)
+    assert ((k >= -1e-12) & (k <= 1 + 1e-12)).all()
+    assert (np.diff(k) <= 1e-12).all()
+    assert k.sum() == pytest.approx(los.mean_days("A", "eligible") / DAYS_PER_MONTH, rel=1e-9, abs=1e-12)
