@@ -6,7 +6,7 @@ every problem found; :func:`quality_report` summarises a data set and its proble
 """
 
 from altmeasures_eval.io._mapping import Mapping, TableMapping, load_mapping
-from altmeasures_eval.io._problems import PROBLEM_COLUMNS, WITHHELD, format_problems
+from altmeasures_eval.io._problems import PROBLEM_COLUMNS, WITHHELD, ValidationProblem, format_problems
 from altmeasures_eval.io._quality import QualityReport, quality_report
 from altmeasures_eval.io._read import Ingestion, TableSource, ingest, read_dataset
 from altmeasures_eval.io._write import write_dataset, write_excel, write_extract_toml, write_sql
@@ -19,6 +19,7 @@ __all__ = [
     "QualityReport",
     "TableMapping",
     "TableSource",
+    "ValidationProblem",
     "format_problems",
     "ingest",
     "load_mapping",

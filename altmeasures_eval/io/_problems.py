@@ -8,24 +8,44 @@ says where to look.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from altmeasures_eval.schema import IDENTIFIER_COLUMNS
 
+class ValidationProblem(NamedTuple):
+    """One row of a validation-problem table (``problems.itertuples(index=False)`` yields these).
+
+    Attributes
+    ----------
+    file : str or None
+        File, sheet (``book.xlsx!cases``) or SQL table the row was read from.
+    table, column : str or None
+        Contract table and column (``None`` for problems of a whole table or source).
+    source_row : int or None
+        Line number in a CSV file, sheet row, Parquet row (from 1) or SQLite rowid.
+    value : str or None
+        The value as written in the source; identifiers are replaced by :data:`WITHHELD`.
+    check : str
+        Name of the failed rule (see ``docs/data-contract.md``, "Validation").
+    message, hint : str
+        What is wrong, and what to do about it.
+    """
+
+    file: str | None
+    table: str | None
+    column: str | None
+    source_row: int | None
+    value: str | None
+    check: str
+    message: str
+    hint: str
+
+
 #: Columns of a validation-problem table.
-PROBLEM_COLUMNS: Final = (
-    "file",
-    "table",
-    "column",
-    "source_row",
-    "value",
-    "check",
-    "message",
-    "hint",
-)
+PROBLEM_COLUMNS: Final = ValidationProblem._fields
 #: What the ``value`` of an identifier column says instead of the identifier.
 WITHHELD: Final = "value withheld (identifier)"
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from altmeasures_eval import ConfigError, DataContractError, PrivacyError
-from altmeasures_eval.io import PROBLEM_COLUMNS, WITHHELD, ingest, read_dataset
+from altmeasures_eval.io import PROBLEM_COLUMNS, WITHHELD, ValidationProblem, ingest, read_dataset
 
 MODES = ["strict", "quarantine"]
 
@@ -155,3 +155,15 @@ def test_strict_message_is_a_readable_report(valid_csv: Path) -> None:
     assert "source rows: 2, 3, 4" in message
     assert "values: 'court' ×2, 'appeal' ×1" in message
     assert "what to do: use one of police, pre_trial, trial, sentencing, post_sentencing" in message
+
+
+def test_problem_rows_are_validation_problems(valid_csv: Path) -> None:
+    frame = pd.read_csv(valid_csv / "cases.csv", dtype=str)
+    frame.loc[0, "stage"] = "court"
+    frame.to_csv(valid_csv / "cases.csv", index=False)
+    (problem,) = [ValidationProblem(*row) for row in ingest(valid_csv).problems.itertuples(index=False)]
+    assert problem == ValidationProblem(
+        file="cases.csv", table="cases", column="stage", source_row=2, value="court", check="vocabulary",
+        message="not a code of cases.stage",
+        hint="use one of police, pre_trial, trial, sentencing, post_sentencing, or translate local codes in [tables.cases.codes.stage] of the mapping",
+    )
