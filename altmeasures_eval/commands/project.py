@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
     inp = prepare(args.config)
-    spec, ds, data, w, cl = inp["spec"], inp["dataset"], inp["data"], inp["weights"], inp["cluster"]
+    spec, ds, data, cl = inp["spec"], inp["dataset"], inp["data"], inp["cluster"]
     s, estimand = spec.population, spec.design.estimand
     ext = ds.extract.extract_date
     beds = count_bed_days(data, ds.custody_spells, ext, horizons=spec.cohort.horizons)
@@ -104,8 +104,10 @@ def run(args: argparse.Namespace) -> int:
     adm = monthly_admissions(spells)
     los = length_of_stay(spells)
     obs = observed_population(spells, pd.PeriodIndex(adm["month"].unique(), freq="M"))
-    rates = readmission_rates(data, beds, horizon=s.horizon, weights=w, n_boot=s.n_boot,
-                              random_state=spec.run.seed, cluster=cl)
+    # Scenarios divert people now sent to custody: their rates under each arm are the ATC's.
+    rate_estimand = "ATC" if "ATC" in by_estimand else estimand
+    rates = readmission_rates(data, beds, horizon=s.horizon, weights=inp["weights_for"](rate_estimand),
+                              n_boot=s.n_boot, random_state=spec.run.seed, cluster=cl)
     proj = project_population(adm, los, ext, years=s.years, trend=s.trend, fit_months=s.fit_months,
                               shares=s.shares, rates=rates, capacity=ds.prison_capacity, observed=obs)
     q_alt, q_cus = rates.arms()
@@ -126,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     pd.concat([st.summary.assign(share=sh) for st, sh in zip(steady, s.shares)]).to_csv(
         out / "steady_state.csv", index=False)
     (out / "population.json").write_text(json.dumps({
-        "settings": proj.settings, "estimand": estimand,
+        "settings": proj.settings, "estimand": estimand, "readmission_rates_estimand": rate_estimand,
         "steady_state_arithmetic": {f"{sh:.0%}": list(st.arithmetic) for st, sh in zip(steady, s.shares)},
         "notes": [*inp["notes"], *bd.notes, *proj.notes]}, indent=2) + "\n", encoding="utf-8")
     _save(plot_population_paths(proj), out / "population_paths.png")

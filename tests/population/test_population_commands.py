@@ -47,6 +47,7 @@ def test_project_command(config, capsys):
     assert back["mape"].notna().all() and back["mape"].median() < 0.15
     meta = json.loads((out / "population.json").read_text())
     assert meta["estimand"] == "ATC" and meta["steady_state_arithmetic"]
+    assert meta["readmission_rates_estimand"] == "ATC"
     assert (out / "population_paths.png").stat().st_size > 0
     beds = pd.read_csv(out / "bed_days.csv")
     assert set(beds["estimand"]) == {"ATT", "ATC"} and beds["ci_low"].notna().all()
