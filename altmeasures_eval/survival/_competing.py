@@ -183,6 +183,7 @@ def cause_specific_cox(
     v.require_columns(data, [event_type], kwargs.get("table", "data"))  # type: ignore[arg-type]
     codes = v.event_array(data, event_type, str(kwargs.get("table", "data")), allowed=range(0, 100))
     col = f"{event_type}=={cause}"
-    res = cox_ph(data.assign(**{col: (codes == cause).astype(np.int64)}), duration, col, covariates, **kwargs)  # type: ignore[arg-type]
+    frame = data.assign(**{col: (codes == cause).astype(np.int64)})
+    res = cox_ph(frame, duration, col, covariates, **kwargs)  # type: ignore[arg-type]
     note = f"cause-specific hazard of {event_type} = {cause}; other causes censored."
     return CoxResult(**{**res.__dict__, "notes": (note, *res.notes)})

@@ -209,8 +209,9 @@ def cox_ph(
     (baseline hazard per stratum *s*) by maximising the weighted Efron partial likelihood (lifelines),
     or the Breslow one (statsmodels ``PHReg``, unweighted only). The robust variance is the Lin-Wei
     sandwich :math:`D^\\top D` computed here, vectorised, with the same tie method (equal to R
-    ``coxph(..., robust=TRUE, cluster=)``); lifelines' own ``robust=True`` is slow and ignores ties. Assumes proportional hazards (tested with ``ph_test``) and independent
-    censoring; with weights, that the weights remove confounding (marginal hazard ratio).
+    ``coxph(..., robust=TRUE, cluster=)``); lifelines' own ``robust=True`` is slow and ignores ties.
+    Assumes proportional hazards (tested with ``ph_test``) and independent censoring; with weights,
+    that the weights remove confounding (the hazard ratio is then marginal, not conditional).
 
     Parameters
     ----------
@@ -294,7 +295,9 @@ def cox_ph(
     if use_robust:
         var = core.sandwich(score, ww, naive, clusters)
         unit = f"clusters of {cluster!r}" if cluster else "each row as its own cluster"
-        label = f"Lin-Wei robust sandwich ({ties.capitalize()} ties), {unit}" + (f", weights {weights!r} treated as fixed" if w is not None else "")
+        label = f"Lin-Wei robust sandwich ({ties.capitalize()} ties), {unit}"
+        if w is not None:
+            label += f", weights {weights!r} treated as fixed"
     else:
         var = naive
         label = "model-based (inverse of the observed information)"
@@ -310,9 +313,10 @@ def cox_ph(
     wald_stat = float(beta @ np.linalg.solve(var, beta))
     tests = pd.DataFrame({
         "test": ["likelihood ratio", "wald"], "statistic": [lr_stat, wald_stat],
-        "df": [len(terms)] * 2, "p_value": [float(stats.chi2.sf(lr_stat, len(terms))), float(stats.chi2.sf(wald_stat, len(terms)))],
+        "df": [len(terms)] * 2, "p_value": stats.chi2.sf([lr_stat, wald_stat], len(terms)),
     })
-    notes = [f"ties: {ties.capitalize()}; {int(d.sum())} events in {t.size} rows" + (f"; stratified by {strata_cols}" if strata_cols else "")]
+    notes = [f"ties: {ties.capitalize()}; {int(d.sum())} events in {t.size} rows"
+             + (f"; stratified by {strata_cols}" if strata_cols else "")]
     diverged = [term for term, b, s_ in zip(terms, beta, summary["se_model"]) if s_ > 100 * max(1.0, abs(b))]
     if diverged:
         notes.append(f"coefficients of {diverged} did not converge to finite values (monotone likelihood: the covariate "
