@@ -39,7 +39,7 @@ def test_committed_example_reads_cleanly() -> None:
     src = result.sources["cases"]
     assert (src.file, src.encoding, src.delimiter, src.detected) == ("AFFAIRES.csv", "cp1252", ";", False)
     # Extract metadata from the mapping's [extract] section: the export ships no extract.toml.
-    assert result.dataset.extract.country == "XYZ"
+    assert result.dataset.extract.country == "XSY"
     # The identifier columns NOM and PRENOM are dropped and never reach the data set.
     assert "NOM" not in result.dataset.persons.columns
 
