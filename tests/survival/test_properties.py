@@ -198,3 +198,21 @@ def test_weighted_logrank_expected_events_add_up(syn):
     g = logrank_test(syn, "time", "event", "group", weights="w", cluster="cl").groups
     assert g["observed"].sum() == pytest.approx(g["expected"].sum())
     assert g["observed"].sum() == pytest.approx((syn["w"] * syn["event"]).sum())
+
+
+@SETTINGS
+@given(seed=SEEDS, weighted=st.booleans())
+def test_curves_are_monotone_and_bands_contain_them(seed, weighted):
+    df = _data(seed)
+    kw = {"weights": "w", "cluster": "cl"} if weighted else {}
+    cur = kaplan_meier(df, "t", "e", "g", **kw).curves
+    for _, c in cur.groupby("group"):
+        assert np.all(np.diff(c["survival"]) <= 1e-15)
+    assert np.all(cur["se"] >= 0)
+    assert np.all((cur["ci_low"] <= cur["survival"] + 1e-12) & (cur["survival"] <= cur["ci_high"] + 1e-12))
+    cif = cumulative_incidence(df, "t", "etype", "g", **kw).curves
+    for _, c in cif.groupby(["group", "cause"]):
+        assert np.all(np.diff(c["cif"]) >= -1e-15)
+    assert np.all((cif["ci_low"] <= cif["cif"] + 1e-12) & (cif["cif"] <= cif["ci_high"] + 1e-12))
+    r = rmst(df, "t", "e", "g", times=[30, 60], **kw).by_group
+    assert np.all((r["estimate"] > 0) & (r["estimate"] <= r["time"]))
