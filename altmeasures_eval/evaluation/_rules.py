@@ -109,6 +109,21 @@ def limitations_from(ev: Evaluation) -> list[str]:
                 f"Balance: after adjustment {len(bad)} covariate level(s) still differ between the groups by "
                 f"|SMD| >= {thr:g} (largest: {shown}); the comparison group is not fully like the treated "
                 "group on these characteristics and effects may be biased.")
+        binary = tab[tab["type"] == "binary"]
+        est = spec.design.estimand
+        focal, other = (("mean_treated_before", "mean_control_before") if est == "ATT" else
+                        ("mean_control_before", "mean_treated_before"))
+        empty = binary[(binary[focal] > 0) & (binary[other] == 0)]
+        n_focal = ev.rules.n_treated if est == "ATT" else ev.rules.n_control
+        for level, row in empty.iterrows():
+            who = "alternative" if est == "ATT" else "custody"
+            if round(row[focal] * n_focal) < spec.disclosure.threshold:
+                continue  # a handful of people: covered by the balance note, never a small count in print
+            out.append(
+                f"No one in the {'custody' if est == 'ATT' else 'alternative'} group has {level.replace('=', ' = ')}, "
+                f"while {100 * row[focal]:.1f}% of the {who} group does: these people have no comparable cases "
+                "(no overlap), and the estimates for them rest on the model, not on data. Consider restricting "
+                "the cohort ([cohort] stages) or reporting them separately.")
         ess = ev.balance.ess
         if "after" in ess.index:
             ctrl = float(ess.loc["after", "control"])

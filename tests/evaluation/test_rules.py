@@ -68,3 +68,30 @@ def test_rules_are_configurable() -> None:
     spec = EvaluationSpec.from_config({"decision_rules": {"min_treated": 50, "min_treated_reoffenders": 10}})
     r = apply_rules(_cohort(55, 12, 100, 40), np.ones(155), spec)
     assert r.effects_allowed and r.time_to_event_allowed
+
+
+def test_limitations_are_written_from_the_diagnostics() -> None:
+    """A fake evaluation with poor balance, a level without overlap and placeholder costs."""
+    from types import SimpleNamespace
+
+    from altmeasures_eval.evaluation import limitations_from
+
+    table = pd.DataFrame(
+        {"type": ["continuous", "binary", "binary", "binary"],
+         "mean_treated_before": [30.0, 0.2, 0.8, 0.001], "mean_control_before": [31.0, 0.0, 1.0, 0.0],
+         "smd_before": [-0.1, 0.5, -0.5, 0.03], "smd_after": [0.02, 0.35, -0.35, 0.03]},
+        index=["age", "stage=police", "stage=trial", "sex=other"])
+    ess = pd.DataFrame({"treated": [1000.0, 1000.0], "control": [400.0, 150.0]}, index=["before", "after"])
+    rules = apply_rules(_cohort(1000, 300, 400, 150), np.ones(1400), EvaluationSpec())
+    ev = SimpleNamespace(
+        spec=EvaluationSpec(), rules=rules, balance=SimpleNamespace(table=table, ess=ess), design=None,
+        time_to_event=SimpleNamespace(lead="rmst"), recidivism={}, headline_horizon=365, subgroups=None,
+        costs=SimpleNamespace(unit_costs=SimpleNamespace(placeholders=("custody_day",))), quality=None)
+    text = "\n".join(limitations_from(ev))
+    assert "2 covariate level(s) still differ" in text and "stage=police (0.35)" in text
+    assert "No one in the custody group has stage = police, while 20.0% of the alternative group does" in text
+    assert "sex = other" not in text  # 0.1% of 1,000 = 1 person: never printed as a small count
+    assert "effective sample size of the custody group is 150 of 400" in text
+    assert "Hazards are not proportional" in text
+    assert "PLACEHOLDERS" in text and "custody_day" in text
+    assert "no unmeasured confounding" in text
