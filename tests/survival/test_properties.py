@@ -55,7 +55,7 @@ def _data(seed: int, n: int = 120) -> pd.DataFrame:
 
 SEEDS = st.integers(0, 10_000)
 # derandomize: the same examples on every run (fixed seeds), still chosen by hypothesis
-SETTINGS = settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
