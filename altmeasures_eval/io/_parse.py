@@ -63,12 +63,13 @@ class TableLevelProblems(Exception):
         self.problems = problems
 
 
-def apply_mapping(raw: RawTable, tm: TableMapping) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drop, rename and call the privacy guard; then check the column set.
+def apply_mapping(raw: RawTable, tm: TableMapping) -> pd.DataFrame:
+    """Rename, call the privacy guard, drop; then check the column set.
 
-    Returns the renamed frame (contract columns present, source values) and problems of unknown
-    codes are not judged here. Raises :class:`TableLevelProblems` for missing required columns,
-    unknown columns and names mapped twice, all listed at once.
+    Returns the renamed frame (contract column names, source values; codes are translated later,
+    by :func:`parse_table`). Raises :class:`TableLevelProblems` for missing required columns,
+    unknown columns, names mapped twice and dropped columns the source lacks, all listed at once;
+    the guard raises :class:`~altmeasures_eval.PrivacyError`.
     """
     frame = raw.frame
     drop_missing = [c for c in tm.drop if c not in frame.columns]
@@ -118,7 +119,7 @@ def apply_mapping(raw: RawTable, tm: TableMapping) -> tuple[pd.DataFrame, pd.Dat
             ))
     if parts:
         raise TableLevelProblems(pd.concat(parts, ignore_index=True))
-    return renamed, pd.DataFrame()
+    return renamed
 
 
 def _text(col: pd.Series) -> pd.Series:
@@ -177,7 +178,7 @@ def parse_table(
     bools = BOOLEAN_COLUMNS.get(table, ())
     for col in TABLE_COLUMNS[table]:
         if col not in frame.columns:
-            out[col] = _empty(col, dates, ints, bools, len(frame), frame.index)
+            out[col] = _empty(col, dates, ints, bools, frame.index)
             continue
         raw = frame[col]
         if col in tm.codes:
@@ -214,7 +215,7 @@ def parse_table(
     return out, problems
 
 
-def _empty(col: str, dates: tuple, ints: tuple, bools: tuple, n: int, index: pd.Index) -> pd.Series:
+def _empty(col: str, dates: tuple, ints: tuple, bools: tuple, index: pd.Index) -> pd.Series:
     if col in dates:
         return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     if col in ints:

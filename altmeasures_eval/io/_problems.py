@@ -94,7 +94,7 @@ def problems_frame(
     if source_rows is None:
         n = 1
         rows = pd.array([pd.NA], dtype="Int64")
-        shown = _show([None if values is None else values], column) if values is not None else [None]
+        shown = _show([values], column)
     else:
         rows = pd.array(np.asarray(source_rows, dtype="int64"), dtype="Int64")
         n = len(rows)

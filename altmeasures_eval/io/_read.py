@@ -10,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval._errors import DataContractError
+from altmeasures_eval._errors import ConfigError, DataContractError
 from altmeasures_eval.io import _checks as checks
 from altmeasures_eval.io._mapping import Mapping, load_mapping
 from altmeasures_eval.io._parse import TableLevelProblems, apply_mapping, parse_table
@@ -265,8 +265,6 @@ def ingest(
         For an invalid mapping file or mode.
     """
     if mode not in ("strict", "quarantine"):
-        from altmeasures_eval._errors import ConfigError
-
         raise ConfigError(f"mode must be 'strict' or 'quarantine', got {mode!r}")
     mp = _resolve_mapping(mapping)
     try:
@@ -291,7 +289,7 @@ def ingest(
     renamed: dict[str, pd.DataFrame] = {}
     for table, rt in raw.tables.items():
         try:
-            renamed[table], _ = apply_mapping(rt, mp.table(table))
+            renamed[table] = apply_mapping(rt, mp.table(table))
         except TableLevelProblems as exc:
             fatal.append(exc.problems)
     extract, extract_problems = _extract(raw, mp)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -271,7 +270,3 @@ def read_raw(
         f"tables, an .xlsx workbook or a SQLite file ({', '.join(SQLITE_SUFFIXES)})"
     )
 
-
-def source_rows(frame: pd.DataFrame) -> np.ndarray:
-    """The source rows of a raw or parsed frame (its index), as int64."""
-    return frame.index.to_numpy(dtype="int64")
