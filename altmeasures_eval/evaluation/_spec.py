@@ -319,16 +319,12 @@ class RunSettings:
     ----------
     seed : int
         Seed of every random step (matching ties, bootstrap, Monte Carlo).
-    n_jobs : int
-        Worker processes for parallel steps (1 = serial).
     """
 
     seed: int = 20150317
-    n_jobs: int = 1
 
     def __post_init__(self) -> None:
         _num("run", "seed", self.seed, 0, 2**32 - 1, integer=True)
-        _num("run", "n_jobs", self.n_jobs, -1, 64, integer=True)
 
 
 _SECTIONS: dict[str, type] = {
