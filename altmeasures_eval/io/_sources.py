@@ -209,10 +209,15 @@ def _from_sql(url: str, mapping: Mapping, beside: Path | None) -> RawSource:
     import sqlalchemy as sa
 
     try:
+        masked = sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001  (not even a URL: show its scheme only)
+        masked = url.split("://", 1)[0] + "://..."
+    try:
         engine = sa.create_engine(url)
         names = set(sa.inspect(engine).get_table_names())
     except Exception as exc:  # noqa: BLE001  (any driver error: report it readably)
-        raise DataContractError(f"cannot open the database {url!r}: {exc}") from exc
+        reason = str(exc).replace(url, masked)
+        raise DataContractError(f"cannot open the database {masked}: {reason}") from None
     sqlite = engine.dialect.name == "sqlite"
     tables: dict[str, RawTable] = {}
     missing: list[str] = []
@@ -242,7 +247,8 @@ def _from_sql(url: str, mapping: Mapping, beside: Path | None) -> RawSource:
                 extract, extract_file = _extract_beside(beside)
     finally:
         engine.dispose()
-    shown = url if not sqlite else f"sqlite:///{Path(url.split(':///', 1)[-1]).name}"
+    # Reports name the database without its password (or, for SQLite, without its folders).
+    shown = masked if not sqlite else f"sqlite:///{Path(url.split(':///', 1)[-1]).name}"
     return RawSource(shown, tables, tuple(missing), extract, extract_file)
 
 
@@ -265,6 +271,11 @@ def read_raw(
         return _from_workbook(path, mapping)
     if suffix in SQLITE_SUFFIXES:
         return _from_sql(f"sqlite:///{path.resolve()}", mapping, path)
+    if suffix in (".csv", ".parquet", ".txt", ".tsv"):
+        raise DataContractError(
+            f"{path.name}: a single table is not a data set; pass the folder that holds every table "
+            f"({path.parent}) and name this file in the mapping if needed"
+        )
     raise DataContractError(
         f"{path.name}: unsupported source file type {suffix!r}; use a folder of .csv/.parquet "
         f"tables, an .xlsx workbook or a SQLite file ({', '.join(SQLITE_SUFFIXES)})"

@@ -192,6 +192,15 @@ def test_unsupported_and_missing_sources(tmp_path: Path) -> None:
         read_dataset(tmp_path / "x.json")
     with pytest.raises(DataContractError, match="not found"):
         read_dataset(tmp_path / "nowhere")
+    (tmp_path / "cases.csv").write_text("case_id\n")
+    with pytest.raises(DataContractError, match="a single table is not a data set; pass the folder"):
+        read_dataset(tmp_path / "cases.csv")
+
+
+def test_database_url_password_is_not_shown() -> None:
+    with pytest.raises(DataContractError) as info:
+        read_dataset("postgresql://analyst:s3cret@localhost:1/none")
+    assert "s3cret" not in str(info.value)
 
 
 def test_empty_tables_are_valid(tmp_path: Path, valid: Dataset, valid_csv: Path) -> None:
