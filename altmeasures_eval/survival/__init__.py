@@ -7,6 +7,7 @@ objects with a tidy ``summary`` (estimate, se, ci_low, ci_high, p_value, n), a `
 naming the variance estimator and ``notes``. Plots are in :mod:`altmeasures_eval.plotting`.
 """
 
+from altmeasures_eval.survival._bootstrap import BootstrapResult, bootstrap
 from altmeasures_eval.survival._competing import CumulativeIncidenceResult, cause_specific_cox, cumulative_incidence
 from altmeasures_eval.survival._contrast import ContrastResult, risk_difference, rmst
 from altmeasures_eval.survival._cox import CoxResult, PHTestResult, cox_ph, hazard_ratio
@@ -19,6 +20,7 @@ from altmeasures_eval.survival._validate import DEFAULT_HORIZONS
 __all__ = [
     "DEFAULT_HORIZONS",
     "SUMMARY_COLUMNS",
+    "BootstrapResult",
     "ContrastResult",
     "CoxResult",
     "CumulativeIncidenceResult",
@@ -27,6 +29,7 @@ __all__ = [
     "PHTestResult",
     "SurvivalResult",
     "TimeToEventEffects",
+    "bootstrap",
     "cause_specific_cox",
     "cox_ph",
     "cumulative_incidence",
