@@ -1,22 +1,8 @@
 """Cells of 01_data_and_cohort.ipynb."""
 
-from _common import ROOT_FINDER
+from _common import setup_cell
 
-SETUP = r'''
-%matplotlib inline
-import os
-import tempfile
-from pathlib import Path
-
-import pandas as pd
-from IPython.display import display
-
-pd.set_option("display.max_columns", 40)
-pd.set_option("display.width", 160)
-
-''' + ROOT_FINDER + r'''# Anything this notebook writes goes to a temporary folder, never into the repository.
-WORK = Path(tempfile.mkdtemp(prefix="altmeasures-nb01-"))
-'''
+SETUP = setup_cell(stdlib=("import tempfile",), third_party=(), tail="\n# Anything this notebook writes goes to a temporary folder, never into the repository.\nWORK = Path(tempfile.mkdtemp(prefix=\"altmeasures-nb01-\"))\n")
 
 CELLS = [
     ("md", r'''

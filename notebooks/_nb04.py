@@ -1,21 +1,8 @@
 """Cells of 04_prison_and_costs.ipynb."""
 
-from _common import ROOT_FINDER
+from _common import setup_cell
 
-SETUP = r'''
-%matplotlib inline
-import json
-import os
-from pathlib import Path
-
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-from IPython.display import display
-
-pd.set_option("display.max_columns", 40)
-pd.set_option("display.width", 160)
-''' + ROOT_FINDER
+SETUP = setup_cell(stdlib=("import json",), third_party=("import matplotlib.pyplot as plt", "import numpy as np"))
 
 CELLS = [
     ("md", r'''
