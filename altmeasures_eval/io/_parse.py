@@ -73,14 +73,16 @@ def apply_mapping(raw: RawTable, tm: TableMapping) -> pd.DataFrame:
     """
     frame = raw.frame
     drop_missing = [c for c in tm.drop if c not in frame.columns]
-    renamed = frame.rename(columns=tm.columns)
+    # Rename without copying the data (millions of rows): a new frame over the same columns.
+    renamed = frame.set_axis([tm.columns.get(c, c) for c in frame.columns], axis=1, copy=False)
     # The guard judges column names and a sample of values; an evenly spaced subset of at most
     # GUARD_ROWS rows keeps it fast on millions of rows without changing what it can see.
     step = -(-len(renamed) // GUARD_ROWS) if len(renamed) > GUARD_ROWS else 1
     privacy.guard_direct_identifiers(
         renamed.iloc[::step], table=raw.table, source=raw.file, dropped=[tm.columns.get(c, c) for c in tm.drop]
     )
-    renamed = renamed.drop(columns=[tm.columns.get(c, c) for c in tm.drop if c in frame.columns])
+    if tm.drop:
+        renamed = renamed.drop(columns=[tm.columns.get(c, c) for c in tm.drop if c in frame.columns])
     contract = TABLE_COLUMNS[raw.table]
     parts = []
     dupes = renamed.columns[renamed.columns.duplicated()].unique()
@@ -164,12 +166,13 @@ def _clean_strings(col: pd.Series) -> pd.Series:
 
 
 def parse_table(
-    frame: pd.DataFrame, table: str, file: str, tm: TableMapping
+    frame: pd.DataFrame, table: str, file: str, tm: TableMapping, clean: frozenset[str] = frozenset()
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Convert a renamed frame to canonical dtypes; problems for every value that does not parse.
 
-    The result has every contract column in contract order (optional ones added empty) and keeps
-    the source-row index.
+    ``clean`` names (contract names) text columns the reader already made canonical. The result
+    has every contract column in contract order (optional ones added empty) and keeps the
+    source-row index.
     """
     out = pd.DataFrame(index=frame.index)
     problems: list[pd.DataFrame] = []
@@ -210,6 +213,8 @@ def parse_table(
             # A spreadsheet may hold the month as a date: keep its year and month.
             as_month = raw.map(lambda v: v.strftime("%Y-%m") if isinstance(v, (pd.Timestamp, _dt.date)) else v)
             out[col] = _text(as_month.astype(object))
+        elif col in clean and col not in tm.codes:
+            out[col] = raw
         else:
             out[col] = _text(raw)
     return out, problems

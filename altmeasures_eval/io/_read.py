@@ -302,7 +302,9 @@ def ingest(
     found: list[pd.DataFrame] = []
     files = {t: rt.file for t, rt in raw.tables.items()}
     for table, frame in renamed.items():
-        frames[table], parse_problems = parse_table(frame, table, files[table], mp.table(table))
+        tm = mp.table(table)
+        clean = frozenset(tm.columns.get(c, c) for c in raw.tables[table].clean_text)
+        frames[table], parse_problems = parse_table(frame, table, files[table], tm, clean)
         found += parse_problems
     found += _without_repeats(_run_checks(frames, files, extract), concat_problems(found))
     problems = _sort(concat_problems(found))
@@ -318,7 +320,9 @@ def ingest(
             rejected_rows=n_rejected, blank_lines=rt.blank_lines, encoding=rt.encoding,
             delimiter=rt.delimiter, detected=rt.detected,
         )
-    canon = {t: f.reset_index(drop=True) for t, f in kept.items()}
+    canon = {}
+    for table, frame in kept.items():  # a fresh RangeIndex without copying the data
+        canon[table] = frame.set_axis(pd.RangeIndex(len(frame)), axis=0, copy=False)
     dataset = Dataset(
         persons=canon[TABLE_PERSONS], cases=canon[TABLE_CASES], custody_spells=canon[TABLE_CUSTODY_SPELLS],
         treatment_episodes=canon[TABLE_TREATMENT_EPISODES], extract=extract,

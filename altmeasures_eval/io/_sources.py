@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from altmeasures_eval._errors import DataContractError
@@ -49,6 +51,8 @@ class RawTable:
         Whether encoding and delimiter were detected rather than declared.
     blank_lines : int
         Blank lines skipped (CSV/Excel).
+    clean_text : frozenset of str
+        Source columns whose text is already canonical (``str`` stripped, empty = ``None``).
     """
 
     table: str
@@ -58,6 +62,7 @@ class RawTable:
     delimiter: str | None = None
     detected: bool = False
     blank_lines: int = 0
+    clean_text: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -110,21 +115,40 @@ def _identifier_sources(tm: TableMapping) -> set[str]:
     return renamed | (set(IDENTIFIER_COLUMNS) - set(tm.columns.values()))
 
 
-def _read_parquet(path: Path, identifiers: set[str]) -> pd.DataFrame:
-    """Read a Parquet file; text columns other than identifiers go through Arrow dictionaries.
+def _read_parquet(path: Path, identifiers: set[str]) -> tuple[pd.DataFrame, frozenset[str]]:
+    """Read a Parquet file; return the frame and its text columns, already in canonical form.
 
-    Codes repeat (a few hundred distinct values over millions of rows): decoding them once per
-    distinct value and then taking is about twice as fast as building one Python string per row.
+    Text is cleaned (surrounding spaces stripped, empty = missing) while still in Arrow. Columns
+    other than identifiers are decoded through Arrow dictionaries: codes repeat (a few hundred
+    distinct values over millions of rows), so each distinct value is decoded and cleaned once and
+    then taken, instead of building one Python string per row.
     """
     schema = pq.read_schema(path)
-    coded = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-    coded = [c for c in coded if c not in identifiers]
-    frame = pq.read_table(path, read_dictionary=coded).to_pandas()
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    coded = [c for c in text if c not in identifiers]
+    table = pq.read_table(path, read_dictionary=coded)
+    for name in text:
+        if name not in coded:
+            i = table.schema.get_field_index(name)
+            table = table.set_column(i, name, _clean_arrow(table.column(name)))
+    frame = table.to_pandas()
     for col in coded:
         values = frame[col]
-        frame[col] = values.astype(object).where(values.notna(), None)
+        categories = values.cat.categories
+        lookup = np.array([_clean_text(c) for c in categories] + [None], dtype=object)
+        frame[col] = lookup[values.cat.codes.to_numpy()]  # code -1 (missing) takes the last entry
     frame.index = pd.RangeIndex(1, len(frame) + 1)
-    return frame
+    return frame, frozenset(text)
+
+
+def _clean_text(value: object) -> str | None:
+    text = str(value).strip()
+    return text or None
+
+
+def _clean_arrow(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
 
 
 def _name(mapping: Mapping, table: str) -> str:
@@ -142,8 +166,8 @@ def _from_folder(folder: Path, mapping: Mapping, encoding: str | None, delimiter
         candidates = [folder / name] if Path(name).suffix else [folder / f"{name}.csv", folder / f"{name}.parquet"]
         path = next((p for p in candidates if p.is_file()), None)
         if path is not None and path.suffix.lower() == ".parquet":
-            frame = _read_parquet(path, _identifier_sources(tm))
-            tables[table] = RawTable(table, path.name, frame)
+            frame, clean = _read_parquet(path, _identifier_sources(tm))
+            tables[table] = RawTable(table, path.name, frame, clean_text=clean)
         elif path is not None and path.suffix.lower() in EXCEL_SUFFIXES:
             book = book_cache.setdefault(path, _read_workbook(path))
             sheet = table if table in book else next(iter(book))

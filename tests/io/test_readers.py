@@ -213,3 +213,13 @@ def test_empty_tables_are_valid(tmp_path: Path, valid: Dataset, valid_csv: Path)
     assert len(result.dataset.custody_spells) == 0 and len(result.dataset.treatment_episodes) == 0
     assert str(result.dataset.custody_spells["admission_date"].dtype) == "datetime64[ns]"
     assert str(result.dataset.treatment_episodes["completed"].dtype) == "boolean"
+
+
+def test_parquet_text_is_cleaned_like_csv(tmp_path: Path, valid: Dataset) -> None:
+    # Spaces around identifiers and codes, and empty strings, mean what they mean in a CSV file.
+    folder = write_dataset(valid, tmp_path / "pq", format="parquet")
+    persons = valid.persons.assign(person_id=[" P1", "P2 ", "P3", "P4", "P5"], death_cause=["", None, " ", None, "overdose "])
+    cases = valid.cases.assign(stage=[" sentencing", "trial", "police ", "sentencing", "pre_trial", "sentencing"])
+    persons.to_parquet(folder / "persons.parquet", index=False)
+    cases.to_parquet(folder / "cases.parquet", index=False)
+    assert_same(read_dataset(folder), valid)
