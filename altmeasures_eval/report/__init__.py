@@ -2,7 +2,8 @@
 
 The data-quality page (:func:`write_quality_report`) and the evaluation report
 (:func:`write_report`: report.html, report.pdf, results.json, CSV/XLSX tables, PNG/SVG figures),
-every published table under disclosure control.
+every published table under disclosure control; the UNODC country indicator file and the
+multi-country summary.
 """
 
 from altmeasures_eval.report._content import build_content, headline_sentence
@@ -16,9 +17,19 @@ from altmeasures_eval.report._results import (
     validate_results,
 )
 from altmeasures_eval.report._tables import PublishedTable, published_tables
+from altmeasures_eval.report._unodc import (
+    UNODC_SCHEMA_VERSION,
+    read_unodc_file,
+    summary_table,
+    unodc_indicators,
+    unodc_summary_content,
+    validate_unodc,
+    write_unodc_files,
+)
 
 __all__ = [
     "RESULTS_SCHEMA_VERSION",
+    "UNODC_SCHEMA_VERSION",
     "Figure",
     "PublishedTable",
     "build_content",
@@ -30,8 +41,14 @@ __all__ = [
     "render_figures",
     "render_html",
     "render_pdf",
+    "read_unodc_file",
     "render_quality_html",
+    "summary_table",
+    "unodc_indicators",
+    "unodc_summary_content",
     "validate_results",
+    "validate_unodc",
     "write_quality_report",
     "write_report",
+    "write_unodc_files",
 ]

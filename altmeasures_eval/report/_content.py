@@ -78,6 +78,11 @@ def _fig(figures: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [] if f is None else [{"kind": "figure", "name": name, "caption": f.caption}]
 
 
+def _years(days: int) -> str:
+    words = {365: "one year", 730: "two years", 1095: "three years"}
+    return f"{words[days]} ({days:,} days)" if days in words else f"{days:,} days"
+
+
 def _money(v: float, cur: str) -> str:
     return f"{cur} {v:,.0f}"
 
@@ -144,9 +149,10 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
         verdict = ("the alternative is cheaper and reduces costs of reoffending (dominant)" if c.verdict == "dominant"
                    else f"the benefit-cost ratio is {c.ratio:.2f}" if c.verdict == "ratio" else f"verdict: {c.verdict}")
         flag = " These cost figures use PLACEHOLDER unit costs and illustrate the method only." if ev.costs.unit_costs.placeholders else ""
-        summary.append(f"Per person, over {ev.costs.horizon} days, the net saving (net present value) is "
-                       f"{_money(c.npv, cur)}; {verdict}; the chance that benefits exceed costs is "
-                       f"{100 * ev.costs.monte_carlo.chance_positive:.0f}%.{flag}")
+        chance = ev.costs.monte_carlo.chance_positive
+        chance_txt = ("more than 99%" if chance > 0.99 else "less than 1%" if chance < 0.01 else f"{100 * chance:.0f}%")
+        summary.append(f"Per person, over {_years(ev.costs.horizon)}, the net saving (net present value) is "
+                       f"{_money(c.npv, cur)}; {verdict}; the chance that benefits exceed costs is {chance_txt}.{flag}")
 
     sections: list[dict[str, Any]] = []
     # data and methods
