@@ -1,0 +1,165 @@
+"""A small version of every benchmark: catches a regression in correctness, not in time.
+
+Each ``benchmarks/bench_*.py`` runs ``run([small size])`` (constants that fix a large amount of
+work regardless of the sizes are lowered with ``monkeypatch``). The records must be well formed
+(what ``python -m benchmarks`` writes as JSON) and the computed results sane. No wall-clock
+assertion anywhere: the machine is shared.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import benchmarks.__main__ as bench_main
+
+
+def _well_formed(records: list[dict], stages: set[str]) -> dict[str, list[dict]]:
+    assert records, "a benchmark returned no records"
+    json.dumps(records)  # what `python -m benchmarks` writes
+    by: dict[str, list[dict]] = {}
+    for r in records:
+        assert isinstance(r["stage"], str) and r["stage"]
+        assert isinstance(r["n"], int) and r["n"] > 0
+        assert isinstance(r["seconds"], float | int) and r["seconds"] >= 0
+        rss = r["peak_rss_mb"]
+        assert isinstance(rss, float | int) and (math.isnan(rss) or rss > 0)
+        by.setdefault(r["stage"], []).append(r)
+    missing = stages - set(by)
+    assert not missing, f"stages not recorded: {sorted(missing)}"
+    return by
+
+
+def test_every_benchmark_module_is_covered_here():
+    covered = {"synth", "ingest", "cohort", "matching", "survival", "population", "privacy", "simulation", "pipeline"}
+    assert set(bench_main.available()) <= covered, "add the new benchmark to tests/test_benchmarks_small.py"
+
+
+def test_growth_exponent_recovers_known_powers():
+    """Property: seconds = c * n**b over three sizes gives back b (log-log least squares)."""
+    from benchmarks.bench_pipeline import growth_exponents
+
+    recs = [{"stage": s, "n": n, "seconds": c * n**b} for s, c, b in (("lin", 1e-6, 1.0), ("quad", 1e-9, 2.0),
+                                                                      ("nlogn", 1e-7, None))
+            for n in (20_000, 100_000, 1_000_000) if b is not None]
+    recs += [{"stage": "nlogn", "n": n, "seconds": 1e-7 * n * np.log(n)} for n in (20_000, 100_000, 1_000_000)]
+    recs += [{"stage": "tiny", "n": n, "seconds": 1e-4} for n in (20_000, 1_000_000)]
+    recs += [{"stage": "one_size", "n": 20_000, "seconds": 1.0}]
+    got = growth_exponents(recs)
+    assert got["lin"] == pytest.approx(1.0, abs=1e-9)
+    assert got["quad"] == pytest.approx(2.0, abs=1e-9)
+    assert 1.0 < got["nlogn"] < 1.15  # n log n over 20k..1M: slope 1 + 1/log(n) ~ 1.08
+    assert "tiny" not in got and "one_size" not in got
+
+
+def test_pipeline_small():
+    from benchmarks import bench_pipeline
+
+    records = bench_pipeline.run([10_000], cox_r=False, end_to_end=False, pdf=False)
+    by = _well_formed(records, {"synth", "write_parquet", "write_csv", "ingest_parquet", "ingest_csv", "cohort",
+                                "propensity", "matching", "weighting", "balance", "km", "cox", "rmst",
+                                f"bootstrap_{bench_pipeline.N_BOOT}", "projection", "monte_carlo", "evaluation",
+                                "report_render"})
+    assert by["ingest_parquet"][0]["case_rows"] == by["ingest_csv"][0]["case_rows"] == by["synth"][0]["cases"]
+    assert 0 < by["cohort"][0]["cohort_rows"] < 10_000
+    assert 0 < by["matching"][0]["matched_treated"] <= by["cohort"][0]["cohort_rows"]
+    boot = by[f"bootstrap_{bench_pipeline.N_BOOT}"][0]
+    assert -1 < boot["risk_difference"] < 1 and 0 < boot["se"] < 0.5
+    assert by["cox"][0]["hazard_ratio"] > 0
+    assert set(by["evaluation"][0]["stage_seconds"]) >= {"cohort", "design", "recidivism", "prison", "costs"}
+    assert by["report_render"][0]["files"] > 5
+
+
+def test_cox_side_by_side_with_r_small():
+    """Ours and R coxph on the same data agree (when R is installed; CI has no R)."""
+    import shutil
+
+    from benchmarks import bench_pipeline
+
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript not installed")
+    recs = bench_pipeline.cox_vs_r(3_000)
+    by = _well_formed(recs, {"cox_ours_100k", "cox_r_coxph_100k"})
+    r = by["cox_r_coxph_100k"][0]
+    assert r["max_abs_coef_diff"] < 1e-6 and r["max_rel_se_diff"] < 1e-4
+
+
+def test_synth_small():
+    from benchmarks import bench_synth
+
+    by = _well_formed(bench_synth.run([2_000]), {"simulate (total)", "engine (careers + forks)", "contract tables"})
+    assert by["simulate (total)"][0]["cases"] > 2_000 and by["simulate (total)"][0]["cohort"] > 0
+
+
+def test_ingest_small():
+    from benchmarks import bench_ingest
+
+    by = _well_formed(bench_ingest.run([2_000]), {"read_validate_parquet", "read_validate_csv",
+                                                 "read_validate_parquet_quarantine"})
+    assert by["read_validate_parquet"][0]["rows_all_tables"] == 2_000 + 1_000 + 300 + 200
+    assert by["read_validate_parquet_quarantine"][0]["rejected_rows"] >= 20  # 1% of cases broken
+
+
+def test_cohort_small(monkeypatch):
+    from benchmarks import bench_cohort
+
+    monkeypatch.setattr(bench_cohort, "NAIVE_SIZE", 150)
+    by = _well_formed(bench_cohort.run([2_000]), {"naive_groupby_apply", "build_cohort", "build_cohort_first_year",
+                                                  "build_cohort_every"})
+    assert by["build_cohort"][0]["agrees_with_naive"] is True
+    assert by["build_cohort_every"][0]["rows"] >= by["build_cohort_first_year"][0]["rows"] > 0
+
+
+def test_matching_small(monkeypatch):
+    from benchmarks import bench_matching
+
+    monkeypatch.setattr(bench_matching, "COMPARE_SIZES", (3_000,))
+    by = _well_formed(bench_matching.run([3_000]), {"compile", "ours_nn_nocal", "ours_nn_caliper", "sklearn_nn_replace"})
+    assert by["ours_nn_caliper"][0]["matched_treated"] <= by["ours_nn_nocal"][0]["matched_treated"]
+    for tag in ("nocal", "caliper"):
+        if f"matchit_nn_{tag}" in by:  # R installed: same matched sets as MatchIt
+            assert by[f"matchit_nn_{tag}"][0]["same_matched_count"] is True
+
+
+def test_survival_small(monkeypatch):
+    from benchmarks import bench_survival
+
+    real = bench_survival.coverage
+    monkeypatch.setattr(bench_survival, "coverage", lambda: real(reps=40, n=400))
+    by = _well_formed(bench_survival.run([5_000]), {"cox_weighted_clustered", "km_weighted_clustered",
+                                                    "risk_and_rmst_difference", "coverage_simulation"})
+    # make_data: log HR of treatment 0.3 -> HR 1.35; SE of the log HR at 5,000 rows is about 0.04
+    assert by["cox_weighted_clustered"][0]["hr_treatment"] == pytest.approx(np.exp(0.3), rel=0.15)
+    assert 0.8 <= by["coverage_simulation"][0]["coverage_rd"] <= 1.0
+
+
+def test_population_small():
+    from benchmarks import bench_population
+
+    by = _well_formed(bench_population.run([5_000]), {"prepare_los_admissions", "project_1000_draws", "bed_days",
+                                                      "bootstrap_1000", "monte_carlo_100k"})
+    assert by["project_1000_draws"][0]["littles_law_rel_error"] < 1e-3
+
+
+def test_privacy_small(monkeypatch):
+    from benchmarks import bench_privacy
+
+    monkeypatch.setattr(bench_privacy, "TABLE_SIDES", [5, 10])
+    by = _well_formed(bench_privacy.run([2_000]), {"pseudonymise_dataset", "k_anonymity", "scan_outputs_40k_ids",
+                                                   "suppress_counts"})
+    assert by["scan_outputs_40k_ids"][0]["hits"] == 0
+    assert all(r["primary"] >= 0 and r["secondary"] >= 0 for r in by["suppress_counts"])
+
+
+def test_simulation_small(monkeypatch):
+    from benchmarks import bench_simulation
+
+    monkeypatch.setattr(bench_simulation, "N_REPS", 24)
+    monkeypatch.setattr(bench_simulation, "write_doc", lambda *a, **k: None)  # keep docs/ untouched
+    by = _well_formed(bench_simulation.run([400]), {f"sim_{d}" for d in bench_simulation.DESIGNS})
+    for d in bench_simulation.DESIGNS:
+        r = by[f"sim_{d}"][0]
+        assert 0 <= r["coverage"] <= 1 and np.isfinite(r["bias"]) and r["empirical_sd"] > 0
