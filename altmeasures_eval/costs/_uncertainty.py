@@ -172,7 +172,7 @@ class Sensitivity(ResultMixin):
     ----------
     table : pandas.DataFrame
         ``input``, ``kind`` (unit cost, effect, discount rate), ``low_value``, ``high_value``,
-        ``npv_low``, ``npv_high``, ``swing`` (|npv_high - npv_low|), sorted by swing, largest first.
+        ``npv_low``, ``npv_high``, ``swing`` (``|npv_high - npv_low|``), sorted by swing, largest first.
     base_npv : float
     """
 

@@ -124,7 +124,7 @@ class DesignSettings:
     trim : float
         IPW only: propensity scores are bounded to ``[trim, 1 - trim]`` (0 = no trimming).
     balance_threshold : float
-        |SMD| at or above which a covariate counts as imbalanced.
+        ``|SMD|`` at or above which a covariate counts as imbalanced.
     """
 
     method: str = "ipw"

@@ -99,7 +99,7 @@ class BalanceResult:
         One row per covariate (categorical covariates: one row per level). Columns: ``type``
         (binary/continuous), ``mean_treated_before``, ``mean_control_before``, ``smd_before``,
         ``var_ratio_before``, ``ks_before`` and the same ``*_after``, and ``balanced``
-        (|smd_after| < threshold).
+        (``|smd_after| < threshold``).
     ess : pandas.DataFrame
         Effective sample size (Kish) by group before and after.
     estimand : str
@@ -107,7 +107,7 @@ class BalanceResult:
     sd_denominator : str
         How the SMD was standardised, in words.
     threshold : float
-        |SMD| threshold for the ``balanced`` flag.
+        ``|SMD|`` threshold for the ``balanced`` flag.
     notes : tuple of str
     """
 
@@ -121,7 +121,7 @@ class BalanceResult:
 
     @property
     def max_abs_smd(self) -> float:
-        """Largest |SMD| after adjustment."""
+        """Largest ``|SMD|`` after adjustment."""
         return float(self.table["smd_after"].abs().max())
 
     @property

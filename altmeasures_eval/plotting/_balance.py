@@ -26,7 +26,7 @@ def plot_love(result: Any, ax: Any = None, *, absolute: bool = True, threshold: 
     result : BalanceResult
         From :func:`altmeasures_eval.matching.balance_table`.
     absolute : bool
-        Plot |SMD| (default) or signed SMD.
+        Plot ``|SMD|`` (default) or signed SMD.
     threshold : float, optional
         Dashed reference line(s); defaults to the result's threshold (0.1).
     **kw
