@@ -57,7 +57,7 @@ def make_dataset(n_cases: int, seed: int = 0):
         "birth_year": pd.array(rng.integers(1950, 2006, n_p), dtype="Int64"),
         "jurisdiction": rng.choice(np.array([f"J{i}" for i in range(12)], dtype=object), n_p),
         "death_date": pd.Series(pd.NaT, index=range(n_p), dtype="datetime64[ns]"),
-        "death_cause": pd.Series(None, index=range(n_p), dtype=object),
+        "death_cause": pd.Series([None] * n_p, dtype=object),
     })
     offence = _days(rng, "2016-01-01", 9 * 365 - 200, n_cases)
     pending = rng.random(n_cases) < 0.05
@@ -86,7 +86,7 @@ def make_dataset(n_cases: int, seed: int = 0):
     spells = pd.DataFrame({
         "spell_id": _ids("S", n_all),
         "person_id": persons["person_id"].to_numpy()[np.concatenate([who, who[second]])],
-        "case_id": pd.Series(None, index=range(n_all), dtype=object),
+        "case_id": pd.Series([None] * n_all, dtype=object),
         "admission_date": pd.concat([adm1, adm2], ignore_index=True),
         "release_date": pd.concat([rel1, rel2], ignore_index=True),
         "custody_type": rng.choice(np.array(CUSTODY_TYPES, dtype=object), n_all),
@@ -96,7 +96,7 @@ def make_dataset(n_cases: int, seed: int = 0):
     episodes = pd.DataFrame({
         "episode_id": _ids("E", n_e),
         "person_id": persons["person_id"].to_numpy()[rng.integers(0, n_p, n_e)],
-        "case_id": pd.Series(None, index=range(n_e), dtype=object),
+        "case_id": pd.Series([None] * n_e, dtype=object),
         "referral_source": rng.choice(np.array(REFERRAL_SOURCES, dtype=object), n_e),
         "modality": rng.choice(np.array(MODALITIES, dtype=object), n_e),
         "start_date": start,

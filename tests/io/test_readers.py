@@ -223,3 +223,22 @@ def test_parquet_text_is_cleaned_like_csv(tmp_path: Path, valid: Dataset) -> Non
     persons.to_parquet(folder / "persons.parquet", index=False)
     cases.to_parquet(folder / "cases.parquet", index=False)
     assert_same(read_dataset(folder), valid)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx", "sqlite"])
+def test_generated_data_set_reads_back_identically_from_every_format(tmp_path: Path, fmt: str) -> None:
+    """A larger generated data set (benchmark generator: pending cases, open and repeated custody
+    spells, missing values) comes back from every format as the same canonical tables."""
+    from benchmarks.bench_ingest import make_dataset
+
+    data = make_dataset(600, seed=7)
+    if fmt in ("csv", "parquet"):
+        source: Path | str = write_dataset(data, tmp_path / fmt, format=fmt)
+    elif fmt == "xlsx":
+        source = write_excel(data, tmp_path / "data.xlsx")
+    else:
+        source = write_sql(data, f"sqlite:///{tmp_path / 'data.sqlite'}")
+    got = read_dataset(source)
+    for name in ("persons", "cases", "custody_spells", "treatment_episodes"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(data, name), obj=name, check_dtype=True)
+    assert got.extract == data.extract
