@@ -9,7 +9,12 @@ alternative), horizon *h* and waiting period *W* (182 days):
 * ``bed_days_h`` = days in custody within ``(S_a, S_a + h]``: for each later custody spell
   ``[admission, release]`` (remand, sentence, breach or recall), ``max(0, min(release, S_a + h) -
   max(admission, S_a))`` nights, summed;
-* ``death_h`` / ``overdose_death_h`` = death (recorded as overdose) on a day in ``(S_a, S_a + h]``.
+* ``death_h`` / ``overdose_death_h`` = death (recorded as overdose) on a day in ``(S_a, S_a + h]``;
+* ``time_reoffend`` / ``event_type`` = time to the first proven reoffence with the cohort's
+  time-to-event definition at full follow-up ``H`` (the longest horizon): the first case with
+  offence date in ``(S_a, S_a + H]``, outcome proven and decision date ``<= S_a + H + W``
+  (event 1, unless the person died strictly before that offence); otherwise death in
+  ``(S_a, S_a + H]`` (event 2, the competing event) or ``H`` days event-free (0).
 
 The generator knows each career beyond the extract date, so potential outcomes are complete; the
 *observed* outcome is set to NaN when ``S_a + h + W`` passes the extract date, as in the cohort.
@@ -50,6 +55,18 @@ def row_outcomes(career: Career, rows: np.ndarray, horizons: tuple[int, ...], wa
     # As recorded: a death whose cause is not recorded is not an observable overdose death.
     overdose = (career.rows.death_cause[rows] == 1) & ~career.persons.death_cause_unknown[career.rows.person[rows]]
     out: dict[str, np.ndarray] = {}
+    # Time to event with the cohort's definition (cohort/_outcomes.py: ``reoffending``) when follow-up
+    # is complete: a proven reoffence counts whatever the horizon when decided by S + H + W.
+    h_max = max(horizons)
+    hit = after & rec["proven"] & (rec["offence"] > s) & (rec["offence"] <= s + h_max) & (
+        rec["decision"] <= s + h_max + waiting)
+    t1 = np.full(rows.size, np.inf)
+    np.minimum.at(t1, rp[hit], (rec["offence"][hit] - s[hit]).astype(float))
+    td = np.where(death != NEVER, (death - start_row).astype(float), np.inf)
+    event_re = np.isfinite(t1) & (t1 <= td)  # an offence on the day of death counts
+    died = ~event_re & (td <= h_max)
+    out["time_reoffend"] = np.where(event_re, t1, np.where(died, td, float(h_max)))
+    out["event_type"] = np.where(event_re, 1.0, np.where(died, 2.0, 0.0))
     for h in horizons:
         hit = after & rec["proven"] & (rec["offence"] > s) & (rec["offence"] <= s + h) & (
             rec["decision"] <= s + h + waiting)
@@ -83,7 +100,9 @@ def potential_outcomes(career: Career, horizons: tuple[int, ...], waiting: int,
     alternative the person receives under arm 1), ``stage`` (engine code), ``index_day``,
     ``start_day`` (observed arm), ``y1_start_day``, ``y0_start_day``, and per horizon *h* and
     measure *m*: ``y1_m_h``, ``y0_m_h`` (complete) and ``m_h`` (observed; NaN when the window plus
-    waiting period passes the extract date).
+    waiting period passes the extract date); ``y1_time_reoffend``, ``y1_event_type``,
+    ``y0_time_reoffend``, ``y0_event_type`` (complete follow-up to the longest horizon; the
+    observed, censored version is the cohort's).
     """
     rows = career.rows
     rec = career.records
@@ -127,4 +146,7 @@ def potential_outcomes(career: Career, horizons: tuple[int, ...], waiting: int,
             df[f"y1_{col}"] = np.where(t1, o_obs[col], o_cf[col])
             df[f"y0_{col}"] = np.where(t1, o_cf[col], o_obs[col])
             df[col] = np.where(observable, o_obs[col], np.nan)
+    for col in ("time_reoffend", "event_type"):
+        df[f"y1_{col}"] = np.where(t1, o_obs[col], o_cf[col])
+        df[f"y0_{col}"] = np.where(t1, o_cf[col], o_obs[col])
     return df

@@ -47,6 +47,14 @@ DEFINITIONS: dict[str, str] = {
     "start_decision": "reoffend and bed_days contrasts with time at risk from the index decision "
                       "date under both arms (cohort option start = 'decision'): the custody arm "
                       "includes the index sentence, its bed-days and its incapacitation",
+    "time_to_event": "time-to-event estimands with the cohort's time_reoffend/event_type definition at "
+                     "full follow-up H = the longest horizon: the event is the first offence in "
+                     "(start, start + H] proven with decision date <= start + H + 182 (a first-year "
+                     "offence proven late still counts, unlike reoffend_365); death before it is a "
+                     "competing event. cif_reoffend_h = P(event 1 by h) (Aalen-Johansen cumulative "
+                     "incidence, death competing); rmst_event_free_h = E[min(T, h)] in days, T = time "
+                     "to the first proven reoffence or death (restricted mean time alive and free of "
+                     "proven reoffence; Kaplan-Meier of event_type > 0). naive is not given (censored).",
     "court_stages": "the same contrasts restricted to stages other than police; custody is never "
                     "given at the police stage, so police-stage persons are outside the overlap "
                     "of the two arms and their y0 is an extrapolation",
@@ -98,6 +106,9 @@ def summarise(po: pd.DataFrame, horizons: tuple[int, ...] = P.HORIZONS) -> dict[
             for h in horizons
         },
     }
+    if "y1_time_reoffend" in po:
+        out["time_to_event"] = time_to_event_truth(po, horizons)
+        out["court_stages"]["time_to_event"] = time_to_event_truth(po[court], horizons)
     by_type: dict[str, Any] = {}
     alt = po["alternative_if_treated"].to_numpy()
     for k, name in enumerate(ALTERNATIVE_DISPOSITIONS):
@@ -110,6 +121,23 @@ def summarise(po: pd.DataFrame, horizons: tuple[int, ...] = P.HORIZONS) -> dict[
         }
     out["att_reoffend_by_alternative"] = by_type
     return out
+
+
+def time_to_event_truth(po: pd.DataFrame, horizons: tuple[int, ...] = P.HORIZONS) -> dict[str, Any]:
+    """Cumulative incidence of proven reoffence (death competing) and event-free RMST per horizon.
+
+    Computed from the complete potential times ``y{a}_time_reoffend`` and types ``y{a}_event_type``
+    (see :data:`DEFINITIONS`, ``time_to_event``). ``naive`` is None: the observed times are censored.
+    """
+    treat = po["treatment"].to_numpy()
+    none = np.full(len(po), np.nan)
+    t = {a: po[f"y{a}_time_reoffend"].to_numpy() for a in (1, 0)}
+    e = {a: po[f"y{a}_event_type"].to_numpy() for a in (1, 0)}
+    cif = {str(h): _contrast(*[((e[a] == 1) & (t[a] <= h)).astype(float) for a in (1, 0)], treat, none)
+           for h in horizons}
+    # event-free time: censored persons are followed to the longest horizon, so min(t, h) is exact
+    rmst = {str(h): _contrast(*[np.minimum(t[a], h) for a in (1, 0)], treat, none) for h in horizons}
+    return {"cif_reoffend": cif, "rmst_event_free": rmst}
 
 
 def cohort_definition(period: tuple[pd.Timestamp, pd.Timestamp]) -> dict[str, Any]:
