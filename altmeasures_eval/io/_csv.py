@@ -10,6 +10,8 @@ from pathlib import Path
 import charset_normalizer
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from altmeasures_eval._errors import DataContractError
 
@@ -89,14 +91,31 @@ def _first_lines(path: Path, encoding: str, n: int = 20) -> list[str]:
     return lines
 
 
+def _line_numbers(path: Path, frame: pd.DataFrame) -> pd.Index:
+    """The line on which each record starts (header = 1), counting line breaks inside quoted
+    fields. Without a quote character in the file no field can span lines, and the records are
+    simply lines 2, 3, ..."""
+    with open(path, "rb") as fh:
+        quoted = any(b'"' in block for block in iter(lambda: fh.read(1 << 24), b""))
+    extra = np.zeros(len(frame), dtype=np.int64)
+    if quoted:
+        for col in frame.columns:
+            values = pa.array(frame[col].to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            if pc.any(pc.match_substring(values, "\n")).as_py():
+                extra += pc.count_substring(values, "\n").fill_null(0).to_numpy(zero_copy_only=False)
+    # Record i starts after the header, the i records before it and their inner line breaks.
+    return pd.Index(2 + np.arange(len(frame), dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]]))
+
+
 def read_csv_table(
     path: Path, *, encoding: str | None = None, delimiter: str | None = None
 ) -> tuple[pd.DataFrame, CsvFormat, int]:
     """Read one CSV file as text.
 
     Returns the frame (every cell a ``str`` or missing; empty strings are missing), indexed by
-    source row = the line number in the file (header = line 1, so data start at 2; exact unless a
-    quoted field spans lines), how it was read, and the number of blank lines skipped.
+    source row = the line number in the file on which the record starts (header = line 1, so data
+    start at 2; line breaks inside quoted fields are counted), how it was read, and the number of
+    blank lines skipped.
 
     Raises
     ------
@@ -133,7 +152,7 @@ def read_csv_table(
             "delimiter (delimiter = \";\" under [csv] in the mapping) or fix the quoting."
         ) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    frame.index = _line_numbers(path, frame)
     # Rows whose every cell is empty are blank lines: not data, skipped and counted.
     blank = frame.isna().all(axis=1).to_numpy() if frame.shape[1] else np.zeros(len(frame), bool)
     n_blank = int(blank.sum())

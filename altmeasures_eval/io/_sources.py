@@ -2,7 +2,7 @@
 
 Raw tables keep the source's own column names and values; their index is the *source row*:
 
-* CSV: the line number in the file (header = 1, first data row = 2);
+* CSV: the line on which the record starts (header = 1, first data row = 2);
 * Excel: the sheet row number (header = 1, first data row = 2);
 * Parquet: the row number, counting from 1;
 * SQL: SQLite's ``rowid``; for other databases the row position counting from 1.

@@ -242,3 +242,15 @@ def test_generated_data_set_reads_back_identically_from_every_format(tmp_path: P
     for name in ("persons", "cases", "custody_spells", "treatment_episodes"):
         pd.testing.assert_frame_equal(getattr(got, name), getattr(data, name), obj=name, check_dtype=True)
     assert got.extract == data.extract
+
+
+def test_csv_source_rows_count_line_breaks_inside_quoted_fields(valid_csv: Path) -> None:
+    path = valid_csv / "persons.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[0, "jurisdiction"] = "North\nRegion\nEast"  # P1's record spans lines 2-4
+    frame.loc[3, "sex"] = "F"  # P4: 4th record, starts on line 7 (not 5)
+    frame.to_csv(path, index=False)
+    assert path.read_text().count("\n") == 8  # header + 5 records + 2 inner line breaks
+    problems = ingest(valid_csv).problems
+    assert problems[["column", "source_row", "value"]].values.tolist() == [["sex", 7, "F"]]
+    assert "North\nRegion\nEast" in set(ingest(valid_csv, mode="quarantine").dataset.persons["jurisdiction"])
