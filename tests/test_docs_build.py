@@ -1,0 +1,83 @@
+"""The API reference builds from the docstrings, nitpicky and with warnings as errors.
+
+A docstring that references a name that does not exist (``:func:`read_datasett```), malformed reST
+or a public name missing from the reference fails here. The build goes to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sphinx")
+pytest.importorskip("numpydoc")
+
+import altmeasures_eval  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+API = REPO / "docs" / "api"
+NOT_API = {"commands"}  # CLI command modules: documented in docs/cli.md
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("_api_generate", API / "_generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _sphinx(source: Path, out: Path) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "sphinx", "-b", "dummy", "-n", "-W", "--keep-going", "-q", "-E",
+           "-d", str(out / "doctrees"), str(source), str(out / "build")]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=out, timeout=600)
+
+
+def test_api_pages_are_current():
+    stale = [name for name, text in _generator().pages().items()
+             if not (API / name).exists() or (API / name).read_text(encoding="utf-8") != text]
+    assert not stale, f"run `.venv/bin/python docs/api/_generate.py`: {stale} out of date"
+
+
+def test_every_public_subpackage_has_a_page():
+    subpackages = {m.name for m in pkgutil.iter_modules(altmeasures_eval.__path__)
+                   if m.ispkg and not m.name.startswith("_")}
+    pages = set(_generator().SUBPACKAGES)
+    assert subpackages - NOT_API <= pages, f"no API page for {sorted(subpackages - NOT_API - pages)}"
+    index = (API / "index.rst").read_text(encoding="utf-8")
+    missing = [p for p in _generator().pages() if f"   {p.removesuffix('.rst')}\n" not in index]
+    assert not missing, f"pages not in the index toctree: {missing}"
+
+
+def test_every_public_name_is_on_its_page():
+    gen = _generator()
+    for name in gen.SUBPACKAGES:
+        module = importlib.import_module(f"altmeasures_eval.{name}")
+        text = (API / f"{name}.rst").read_text(encoding="utf-8")
+        absent = [n for n in module.__all__ if not isinstance(getattr(module, n), type(altmeasures_eval))
+                  and f"altmeasures_eval.{name}.{n}\n" not in text]
+        assert not absent, f"altmeasures_eval.{name}: {absent} missing from docs/api/{name}.rst"
+
+
+@pytest.mark.slow
+def test_api_reference_builds_without_warnings(tmp_path):
+    result = _sphinx(API, tmp_path)
+    assert result.returncode == 0, "API docs build failed:\n" + result.stderr[-6000:]
+
+
+def test_a_broken_reference_fails_the_build(tmp_path):
+    """The configuration really is nitpicky: one unresolvable internal reference fails the build."""
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy(API / "conf.py", source / "conf.py")
+    (source / "index.rst").write_text(
+        "Broken\n======\n\nSee :func:`altmeasures_eval.io.read_datasett` (misspelt).\n", encoding="utf-8")
+    result = _sphinx(source, tmp_path)
+    assert result.returncode != 0
+    assert "read_datasett" in result.stderr
