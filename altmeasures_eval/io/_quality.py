@@ -95,6 +95,17 @@ class QualityReport:
             "notes": list(self.notes),
         }
 
+    def _repr_html_(self) -> str:
+        """Notebook view: verdict, rows per table and the problem summary (the full page is
+        :func:`altmeasures_eval.report.render_quality_html`)."""
+        verdict = "valid" if self.valid else f"{len(self.problems):,} problem(s)"
+        parts = [f"<p><b>Data-quality report</b> — {self.source}: {verdict}</p>"]
+        if len(self.tables):
+            parts.append(self.tables[["table", "file", "input_rows", "kept_rows", "rejected_rows"]].to_html(index=False))
+        if len(self.problem_summary):
+            parts.append(self.problem_summary.to_html(index=False))
+        return "\n".join(parts)
+
     def to_text(self) -> str:
         """The report as plain text, for the terminal."""
         lines = [f"Data-quality report: {self.source}"]

@@ -41,7 +41,7 @@ spell_rows = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(spell_rows)
 def test_overlap_check_matches_pairwise_definition(rows: list[tuple]) -> None:
     start = pd.Timestamp("2020-01-01")
@@ -55,7 +55,7 @@ def test_overlap_check_matches_pairwise_definition(rows: list[tuple]) -> None:
     assert flagged == _brute_force_overlaps(spells)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(["K1", "K2", "K3", "K4", None]), max_size=15))
 def test_unique_key_flags_every_copy_of_a_duplicate(keys: list) -> None:
     frame = pd.DataFrame({"case_id": keys}, index=pd.RangeIndex(2, len(keys) + 2), dtype=object)

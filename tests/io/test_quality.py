@@ -71,6 +71,7 @@ def test_json_and_html_have_everything_and_no_identifier(valid_csv: Path) -> Non
     assert len(data["problems"]) == 2 and data["problems"][0]["value"] == "court"
     html = render_quality_html(report)
     assert "court" in html and "unknown_reference" in html and "k-anonymity" in html
+    assert "unknown_reference" in report._repr_html_()
     # Identifiers of the fixture (P1..P9, C1.., S1.., E1..) appear in neither output.
     text = json.dumps(data) + html
     for ident in ("P1", "P9", "C2", "S1", "E1"):
