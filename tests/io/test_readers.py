@@ -254,3 +254,24 @@ def test_csv_source_rows_count_line_breaks_inside_quoted_fields(valid_csv: Path)
     problems = ingest(valid_csv).problems
     assert problems[["column", "source_row", "value"]].values.tolist() == [["sex", 7, "F"]]
     assert "North\nRegion\nEast" in set(ingest(valid_csv, mode="quarantine").dataset.persons["jurisdiction"])
+
+
+def test_declared_tab_delimiter_by_name(tmp_path: Path, valid: Dataset) -> None:
+    folder = write_dataset(valid, tmp_path / "d")
+    _recode(folder, sep="\t", encoding="utf-8")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[csv]\ndelimiter = "tab"\nencoding = "utf-8"\n')
+    result = ingest(folder, mapping=mapping)
+    assert_same(result.dataset, valid)
+    assert result.sources["cases"].delimiter == "\t" and not result.sources["cases"].detected
+
+
+def test_excel_blank_rows_are_skipped_and_counted(tmp_path: Path, valid: Dataset) -> None:
+    path = write_excel(valid, tmp_path / "extract.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["cases"].insert_rows(3)  # an empty sheet row 3: C2 moves to row 4
+    book["cases"]["F5"] = "appeal"  # C3, now on sheet row 5
+    book.save(path)
+    result = ingest(path)
+    assert result.sources["cases"].blank_lines == 1 and result.sources["cases"].input_rows == 6
+    assert result.problems[["column", "source_row", "value"]].values.tolist() == [["stage", 5, "appeal"]]
