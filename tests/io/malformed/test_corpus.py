@@ -52,8 +52,11 @@ def test_corpus_has_at_least_30_cases() -> None:
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c["id"] for c in CORPUS])
-def test_strict_reports_exactly_the_problems(case: dict, valid_csv: Path) -> None:
+def test_malformed_input(case: dict, valid_csv: Path) -> None:
+    """Strict mode reports exactly the expected problems; quarantine mode loses no row."""
     apply_edits(valid_csv, case["edit"])
+
+    # --- strict: the exact problems, in a readable report --------------------------------------
     with pytest.raises(DataContractError) as info:
         read_dataset(valid_csv)
     problems = info.value.problems
@@ -65,10 +68,7 @@ def test_strict_reports_exactly_the_problems(case: dict, valid_csv: Path) -> Non
     assert problems["file"].eq(problems["table"] + ".csv").all()
     assert problems["hint"].str.len().gt(0).all()
 
-
-@pytest.mark.parametrize("case", CORPUS, ids=[c["id"] for c in CORPUS])
-def test_quarantine_loses_nothing(case: dict, valid_csv: Path) -> None:
-    apply_edits(valid_csv, case["edit"])
+    # --- quarantine: rows read = kept + rejected, exactly the expected rows set aside ------------
     result = ingest(valid_csv, mode="quarantine")
     rejects = result.dataset.rejects
     tables = result.dataset.tables()
