@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from altmeasures_eval._errors import PrivacyError
 from altmeasures_eval.privacy import disclosed_cells, suppress_counts
 
 __all__ = ["PublishedTable", "published_tables"]
@@ -118,57 +119,76 @@ class _Protector:
         self.n_suppressed += int((res.flags != "").to_numpy().sum())
         return res.table
 
-    def chain(self, removed: np.ndarray, remaining: np.ndarray, start: int) -> tuple[list[Any], list[Any]]:
+    def chain(self, removed: np.ndarray, remaining: np.ndarray, start: int) -> tuple[list[Any], list[Any], Any]:
         """An attrition chain ``remaining[k] = remaining[k-1] - removed[k]`` (``start`` = count before step 1).
 
-        Primary suppression of small removals, then secondary suppression of remaining counts and
-        removals until no suppressed cell is an exact linear combination of the published ones
-        (:func:`altmeasures_eval.privacy.disclosed_cells`). The start and the final count stay published.
+        Primary suppression of small removals. Published remaining counts cut the chain into
+        segments in which only the sum of the hidden removals is known; a hidden removal alone in
+        its segment is recoverable. Each such removal gets a partner removal in its segment (the
+        remaining counts between them hidden): the partner needing fewest hidden counts, preferring
+        one already hidden, then counts of at least the threshold (zeros last: hiding a zero would
+        bound the small count by its own value). The final count (the cohort size, printed
+        everywhere) is never hidden; the start only when there is a single step. The result is
+        checked with :func:`altmeasures_eval.privacy.disclosed_cells`.
+
+        Returns
+        -------
+        removed, remaining : list
+            Published values (int) or the marker.
+        start : int or str
         """
         k = len(removed)
-        # inner cells: start, removed_1..k; every published cell is a sum of them
-        n_inner = 1 + k
-        rel = []
-        for i in range(k):  # removed_i
-            r = np.zeros(n_inner)
-            r[1 + i] = 1
-            rel.append(r)
-        for i in range(k):  # remaining_i = start - sum(removed_1..i)
-            r = np.zeros(n_inner)
-            r[0] = 1
-            r[1:2 + i] = -1
-            rel.append(r)
-        start_row = np.zeros(n_inner)
-        start_row[0] = 1
-        rel.append(start_row)
-        relations = np.vstack(rel)
+        n_inner = 1 + k  # inner cells: start, removed_1..k; every published cell is a sum of them
+        relations = np.zeros((2 * k + 1, n_inner))
+        for i in range(k):
+            relations[i, 1 + i] = 1  # removed_i
+            relations[k + i, 0] = 1  # remaining_i = start - removed_1 - ... - removed_i
+            relations[k + i, 1:2 + i] = -1
+        relations[2 * k, 0] = 1  # start
         values = np.concatenate([removed, remaining, [start]]).astype(float)
-        published = np.ones(len(values), bool)
-        small = (values > 0) & (values < self.threshold)
-        small[-1] = False
-        published[small] = False
-        fixed = np.zeros(len(values), bool)
-        fixed[[2 * k - 1, 2 * k]] = True  # final count and start are printed elsewhere
-        for _ in range(len(values)):
-            sup = np.flatnonzero(~published)
-            if sup.size == 0:
-                break
-            bad = disclosed_cells(relations, published, sup)
-            if not bad.any():
-                break
-            target = sup[np.flatnonzero(bad)[0]]
-            # hide the smallest published neighbour sharing an inner cell with the disclosed one
-            cand = [j for j in np.flatnonzero(published & ~fixed)
-                    if np.any((relations[j] != 0) & (relations[target] != 0))]
-            if not cand:
-                cand = list(np.flatnonzero(published & ~fixed))
-            if not cand:
-                break
-            j = min(cand, key=lambda j: values[j])
-            published[j] = False
+        x = values[:k]
+        hide_x = (x > 0) & (x < self.threshold)
+        hide_r = np.zeros(k, bool)  # remaining counts; hide_r[k-1] (the final count) stays False
+        hide_start = False
+
+        def segment(i: int) -> list[int]:
+            """Removals sharing the segment of removal ``i`` between published remaining counts."""
+            lo = i
+            while lo > 0 and hide_r[lo - 1]:
+                lo -= 1
+            hi = i
+            while hi < k - 1 and hide_r[hi]:
+                hi += 1
+            return list(range(lo, hi + 1))
+
+        for i in np.flatnonzero(hide_x):
+            if sum(hide_x[j] for j in segment(i)) >= 2 or hide_start and segment(i)[0] == 0:
+                continue
+            # partner removal j joins i's segment: hide the remaining counts between them
+            best = None
+            for j in range(k):
+                if j == i:
+                    continue
+                between = range(min(i, j), max(i, j))
+                cost = (sum(not hide_r[r] for r in between),
+                        0 if hide_x[j] else 1 if x[j] >= self.threshold else 2 if x[j] > 0 else 3, x[j])
+                if best is None or cost < best[0]:
+                    best = (cost, j, between)
+            if best is None:  # a single step: only hiding the start protects it
+                hide_start = True
+                continue
+            _, j, between = best
+            hide_x[j] = True
+            for r in between:
+                hide_r[r] = True
+        published = np.concatenate([~hide_x, ~hide_r, [not hide_start]])
+        # independent check of the construction by linear algebra (privacy layer)
+        sup = np.flatnonzero(~published)
+        if sup.size and disclosed_cells(relations, published, sup).any():  # pragma: no cover - by construction
+            raise PrivacyError("attrition table: suppression left a recoverable count; please report this as a bug")
         self.n_suppressed += int((~published).sum())
         shown = [self.marker if not p else self._round(v) for v, p in zip(values, published)]
-        return shown[:k], shown[k:2 * k]
+        return shown[:k], shown[k:2 * k], shown[2 * k]
 
     def _round(self, v: float) -> int:
         if self.base:
@@ -182,12 +202,12 @@ def _attrition(ev: Any, p: _Protector) -> PublishedTable:
     removed = steps["persons_removed"].to_numpy(float)
     remaining = steps["persons_remaining"].to_numpy(float)
     start = float(a.loc[a["step"] == 0, "persons_remaining"].iloc[0])
-    rem, left = p.chain(removed, remaining, start)
+    rem, left, first_n = p.chain(removed, remaining, start)
     frame = pd.DataFrame({"step": steps["step"].to_numpy(), "rule": steps["rule"].to_numpy(),
                           "description": steps["description"].to_numpy(), "persons_removed": rem,
                           "persons_remaining": left})
     first = pd.DataFrame({"step": [0], "rule": ["data"], "description": ["every person in the data"],
-                          "persons_removed": ["-"], "persons_remaining": [p._round(start)]})
+                          "persons_removed": ["-"], "persons_remaining": [first_n]})
     return PublishedTable("attrition", "Attrition: from the data to the evaluation cohort",
                           pd.concat([first, frame], ignore_index=True),
                           note="Persons removed at each step and remaining after it.")

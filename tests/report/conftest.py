@@ -34,3 +34,13 @@ def small_evaluation(sample_dataset):
 
     spec = EvaluationSpec.from_config({"cohort": {"period_start": "2020-03-01", "period_end": "2020-03-14"}})
     return run_evaluation(sample_dataset, spec, progress=False)
+
+
+@pytest.fixture(scope="session")
+def sample_evaluation(sample_dataset):
+    """The sample evaluation with the sample config, computed in memory."""
+    from altmeasures_eval.config import load_config
+    from altmeasures_eval.evaluation import EvaluationSpec, run_evaluation
+
+    return run_evaluation(sample_dataset, EvaluationSpec.from_config(load_config(SAMPLE / "evaluation.toml")),
+                          progress=False)

@@ -1,0 +1,87 @@
+"""Disclosure control of the published tables: attrition chains and cohort descriptions."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from altmeasures_eval.report._tables import _Protector
+
+MARK = "[c]"
+
+
+def _chain(start: int, removed: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    rem = np.asarray(removed, float)
+    return rem, start - np.cumsum(rem)
+
+
+def _recoverable(start: object, removed: list, remaining: list) -> set[int]:
+    """Independent check of the chain: published remaining counts cut the chain into segments;
+    within a segment the hidden removals have a known sum (difference of the segment's ends minus
+    the published removals), so a hidden removal is recoverable iff it is alone in its segment."""
+    k = len(removed)
+    known = ([-1] if start != MARK else []) + [i for i in range(k) if remaining[i] != MARK]  # -1 = start
+    if not known or known[-1] != k - 1:
+        known.append(k - 1)  # the final count is always published (it is the cohort size)
+    out = set()
+    for a, b in zip(known, known[1:]):
+        hidden = [i for i in range(a + 1, b + 1) if removed[i] == MARK]
+        if len(hidden) == 1:
+            out.add(hidden[0])
+    return out
+
+
+def test_attrition_hand_example() -> None:
+    p = _Protector(10, 0, MARK)
+    rem, left, first = p.chain(*_chain(1000, [100, 3, 50, 0]), start=1000)
+    # the 3 is hidden; the secondary cell is the 50 (not the 0, which would bound the 3 by 3)
+    assert rem == [100, MARK, MARK, 0]
+    assert left == [900, MARK, 847, 847] and first == 1000  # only the count between them is hidden
+    assert _recoverable(first, rem, left) == set()
+
+
+def test_single_step_hides_the_start_as_last_resort() -> None:
+    rem, left, first = _Protector(10, 0, MARK).chain(*_chain(200, [1]), start=200)
+    assert rem == [MARK] and left == [199] and first == MARK
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=5), st.integers(200, 400))
+def test_no_small_removal_is_recoverable(removed: list[int], start: int) -> None:
+    p = _Protector(10, 0, MARK)
+    rem, left, first = p.chain(*_chain(start, removed), start=start)
+    for r, shown in zip(removed, rem):
+        if 0 < r < 10:
+            assert shown == MARK
+        elif shown != MARK:
+            assert shown == r
+    small_hidden = {i for i, r in enumerate(removed) if 0 < r < 10}
+    assert not (_recoverable(first, rem, left) & small_hidden)
+    assert left[-1] == start - sum(removed)
+
+
+def test_rounding_to_base_five() -> None:
+    p = _Protector(10, 5, MARK)
+    rem, left, first = p.chain(*_chain(1003, [101, 52]), start=1003)
+    assert rem == [100, 50] and left == [900, 850] and first == 1005
+
+
+def test_cohort_description_secondary_suppression(small_evaluation) -> None:
+    """In a small cohort every variable with one suppressed level has a second one suppressed."""
+    from altmeasures_eval.report import published_tables
+
+    tables, _ = published_tables(small_evaluation)
+    desc = tables["cohort_description"].frame
+    var = desc["characteristic"].str.split(": ").str[0]
+    binary = desc["characteristic"].str.contains(": ")
+    for col in ("alternative", "custody"):
+        hidden = (desc[col] == MARK) & binary
+        for v in var[hidden].unique():
+            assert hidden[var == v].sum() >= 2, (col, v)
+    # hand check of the primary rule: a shown percentage never stands for 1-9 people
+    n = {"alternative": small_evaluation.n_treated, "custody": small_evaluation.n_control}
+    for col in ("alternative", "custody"):
+        shown = desc.loc[binary & (desc[col] != MARK), col].astype(float)
+        counts = np.rint(shown / 100 * n[col])
+        assert not ((counts > 0) & (counts < 10)).any()
