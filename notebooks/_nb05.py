@@ -156,7 +156,8 @@ fig.tight_layout()
 png, svg = io.BytesIO(), io.StringIO()
 fig.savefig(png, format="png", dpi=150)
 fig.savefig(svg, format="svg")
-plt.show()
+display(fig)  # the report's renderer switched matplotlib to a file backend, so show the figure explicitly
+plt.close(fig)
 figures["survival_curves"] = Figure("survival_curves", figures["survival_curves"].caption,
                                     png.getvalue(), svg.getvalue())
 '''),
