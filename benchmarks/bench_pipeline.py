@@ -12,7 +12,10 @@ cases and a first-year cohort of about 97,000 people), in one run:
   ``rmst`` (weighted RMST difference at the cohort horizons);
 - ``bootstrap_1000``: 1,000 pair-bootstrap replicates of the matched 1-year risk difference on both
   cores (``estimate_effect(..., variance="bootstrap", n_jobs=2)``);
-- ``projection``: spells, length of stay, admissions, re-admission draws and the 5-year projection;
+- ``quality_report`` (io) and ``table_hashes`` (evaluation: content hashes of every table), two
+  steps of the ``report`` command timed alone;
+- ``bed_days`` (bed-days per cohort member), ``prepare_spells`` (spells joined to cases and
+  persons) and ``projection`` (length of stay, admissions, re-admission draws, 5-year projection);
 - ``monte_carlo``: cost quantities, bootstrap effect draws and 10,000 Monte Carlo draws;
 - ``evaluation`` (``run_evaluation`` on the sample config; its own stage timings are attached) and
   ``report_render`` (``write_report``: HTML, PDF, tables, figures, results.json);
@@ -165,9 +168,9 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
             pdf: bool = True) -> None:
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.effects import estimate_effect
-    from altmeasures_eval.evaluation import EvaluationSpec, run_evaluation
+    from altmeasures_eval.evaluation import EvaluationSpec, run_evaluation, table_hashes
     from altmeasures_eval.evaluation._run import _prepare  # the command's covariate preparation
-    from altmeasures_eval.io import ingest, write_dataset
+    from altmeasures_eval.io import ingest, quality_report, write_dataset
     from altmeasures_eval.matching import balance_table, estimate_propensity, match_nearest, weight_ipw
     from altmeasures_eval.report import write_report
     from altmeasures_eval.survival import cox_ph, kaplan_meier, rmst
@@ -186,8 +189,14 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
     del sim
     gc.collect()
     with measure("ingest_parquet", n, records, note=load) as rec:
-        dataset = ingest(pq).dataset
+        ing = ingest(pq)
+        dataset = ing.dataset
         rec["case_rows"] = len(dataset.cases)
+    with measure("quality_report", n, records):
+        quality = quality_report(ing)
+    del ing
+    with measure("table_hashes", n, records, note="content hashes for the reproducibility appendix"):
+        table_hashes(dataset)
     if csv:
         with measure("ingest_csv", n, records) as rec:
             rec["case_rows"] = len(ingest(folder / "csv").dataset.cases)
@@ -237,8 +246,8 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
     _population_and_costs(n, dataset, data, m.weights.to_numpy(float), spec, records)
     del wdata, cohort
     gc.collect()
-    with measure("evaluation", n, records, note="run_evaluation, sample config") as rec:
-        ev = run_evaluation(dataset, spec, progress=False)
+    with measure("evaluation", n, records, note="run_evaluation, sample config, quality report given") as rec:
+        ev = run_evaluation(dataset, spec, progress=False, quality=quality)
         rec["stage_seconds"] = dict(ev.timings) if hasattr(ev, "timings") else None
     with measure("report_render", n, records) as rec:
         written = write_report(ev, folder / "report_inproc", pdf=pdf)
@@ -261,15 +270,17 @@ def _population_and_costs(n: int, dataset: Any, data: pd.DataFrame, weights: np.
 
     ext = dataset.extract.extract_date
     s = spec.population
-    with measure("projection", n, records, years=s.years, n_boot=s.n_boot) as rec:
+    with measure("bed_days", n, records):
         beds = P.count_bed_days(data, dataset.custody_spells, ext, horizons=spec.cohort.horizons)
+    with measure("prepare_spells", n, records) as rec:
         spells = P.prepare_spells(dataset.custody_spells, dataset.cases, dataset.persons, ext,
                                   eligible_prefixes=spec.cohort.eligible_prefixes)
+        rec["spells"] = len(spells)
+    with measure("projection", n, records, years=s.years, n_boot=s.n_boot) as rec:
         adm = P.monthly_admissions(spells)
         los = P.length_of_stay(spells)
         rates = P.readmission_rates(data, beds, horizon=s.horizon, weights=weights, n_boot=s.n_boot, random_state=1)
         proj = P.project_population(adm, los, ext, years=s.years, shares=s.shares, rates=rates)
-        rec["spells"] = len(spells)
         rec["projection_rows"] = len(proj.paths)
     a = spec.costs_analysis
     with measure("monte_carlo", n, records, n_draws=10_000, n_boot=a.n_boot) as rec:

@@ -59,9 +59,9 @@ def test_pipeline_small():
     from benchmarks import bench_pipeline
 
     records = bench_pipeline.run([10_000], cox_r=False, end_to_end=False, pdf=False)
-    by = _well_formed(records, {"synth", "write_parquet", "write_csv", "ingest_parquet", "ingest_csv", "cohort",
-                                "propensity", "matching", "weighting", "balance", "km", "cox", "rmst",
-                                f"bootstrap_{bench_pipeline.N_BOOT}", "projection", "monte_carlo", "evaluation",
+    by = _well_formed(records, {"synth", "write_parquet", "write_csv", "ingest_parquet", "ingest_csv", "quality_report",
+                                "table_hashes", "cohort", "propensity", "matching", "weighting", "balance", "km", "cox", "rmst",
+                                f"bootstrap_{bench_pipeline.N_BOOT}", "bed_days", "prepare_spells", "projection", "monte_carlo", "evaluation",
                                 "report_render"})
     assert by["ingest_parquet"][0]["case_rows"] == by["ingest_csv"][0]["case_rows"] == by["synth"][0]["cases"]
     assert 0 < by["cohort"][0]["cohort_rows"] < 10_000
