@@ -81,3 +81,52 @@ def test_a_broken_reference_fails_the_build(tmp_path):
     result = _sphinx(source, tmp_path)
     assert result.returncode != 0
     assert "read_datasett" in result.stderr
+
+
+# --- the README and the guide: their examples must keep working -------------------------------------
+
+def _blocks(path: Path, language: str) -> list[str]:
+    import re
+
+    return re.findall(rf"```{language}\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+
+
+def test_readme_python_tour_runs(monkeypatch):
+    """The 60-second Python tour in README.md runs as written on the sample."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(REPO)
+    (code,) = _blocks(REPO / "README.md", "python")
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    assert len(namespace["cohort"].data) == 1903  # data/sample/README.md: the 2021 cohort
+
+
+def _cli_calls(text: str) -> list[list[str]]:
+    import shlex
+
+    calls = []
+    for block in text:
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line.startswith("altmeasures-eval "):
+                calls.append(shlex.split(line)[1:])
+    return calls
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/guide.md"])
+def test_documented_commands_parse(doc):
+    """Every `altmeasures-eval ...` line in a code block is accepted by the real argument parser."""
+    from altmeasures_eval.cli import build_parser
+
+    path = REPO / doc
+    calls = _cli_calls(_blocks(path, "sh") + _blocks(path, ""))
+    assert calls, f"no command found in {doc}"
+    parser = build_parser()
+    for argv in calls:
+        argv = [a.replace("FILE1", "a.json").replace("FILE2", "b.json").replace("...", "c.json") for a in argv]
+        try:
+            parser.parse_args(argv)
+        except SystemExit as exc:  # argparse exits on an unknown command or option
+            raise AssertionError(f"{doc}: `altmeasures-eval {' '.join(argv)}` is not accepted") from exc
