@@ -39,8 +39,16 @@ def headline_sentence(ev: Any, horizon: int | None = None) -> str | None:
     x, y = 100 * e.means.loc["treated", "mean"], 100 * e.means.loc["control", "mean"]
     rd = e.summary.loc["risk_difference"]
     lo, hi = 100 * rd["ci_low"], 100 * rd["ci_high"]
+    diff = f"(difference between {lo:+.1f} and {hi:+.1f} points)"
+    estimand = getattr(getattr(getattr(ev, "spec", None), "design", None), "estimand", "ATT")
+    if estimand == "ATC":  # the rates describe the people sent to custody
+        return (f"For every 100 people sent to custody, {y:.1f} reoffended {_within(h)}, compared with {x:.1f} of "
+                f"every 100 similar people given an alternative measure {diff}.")
+    if estimand == "ATE":
+        return (f"Across everyone in the cohort, {x:.1f} of every 100 people would reoffend {_within(h)} if given an "
+                f"alternative measure, compared with {y:.1f} of every 100 if sent to custody {diff}.")
     return (f"For every 100 people given an alternative measure, {x:.1f} reoffended {_within(h)}, compared with "
-            f"{y:.1f} of every 100 similar people sent to custody (difference between {lo:+.1f} and {hi:+.1f} points).")
+            f"{y:.1f} of every 100 similar people sent to custody {diff}.")
 
 
 def _significance(ev: Any, h: int) -> str:

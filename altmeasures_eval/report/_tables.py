@@ -196,6 +196,21 @@ class _Protector:
         return int(v)
 
 
+def _hide_binary(frame: pd.DataFrame, p: _Protector, n_col: str, events_col: str, rate_cols: Sequence[str],
+                 contrast_cols: Sequence[str] = ()) -> pd.DataFrame:
+    """A 0/1 outcome: with ``n`` published, a small number of events *or of non-events* reveals
+    people, so the events, the rates and every contrast using them are hidden in that row."""
+    n = pd.to_numeric(frame[n_col], errors="coerce")
+    ev = pd.to_numeric(frame[events_col], errors="coerce")
+    small = ((ev > 0) & (ev < p.threshold)) | ((n - ev > 0) & (n - ev < p.threshold))
+    small |= (frame[events_col] == p.marker) | (frame[n_col] == p.marker)
+    out = frame.astype({c: object for c in [events_col, *rate_cols, *contrast_cols]})
+    for c in [events_col, *rate_cols, *contrast_cols]:
+        out.loc[small, c] = p.marker
+    p.n_suppressed += int(small.sum())
+    return out
+
+
 def _attrition(ev: Any, p: _Protector) -> PublishedTable:
     a = ev.cohort.attrition
     steps = a[a["step"] > 0]
@@ -283,6 +298,9 @@ def _recidivism(ev: Any, p: _Protector) -> PublishedTable:
                                           "reoffenders_custody"], "recidivism",
                      derived={"rate_alternative": ["n_alternative", "reoffenders_alternative"],
                               "rate_custody_adjusted": ["n_custody", "reoffenders_custody"]})
+    contrast = ["difference_points", "ci_low", "ci_high", "p_value"]
+    frame = _hide_binary(frame, p, "n_alternative", "reoffenders_alternative", ["rate_alternative"], contrast)
+    frame = _hide_binary(frame, p, "n_custody", "reoffenders_custody", ["rate_custody_adjusted"], contrast)
     pct = "{:.1f}"
     return PublishedTable(
         "recidivism", "Proven reoffending within 1, 2 and 3 years", frame,
@@ -298,6 +316,13 @@ def _recidivism(ev: Any, p: _Protector) -> PublishedTable:
               "significance statement. People whose follow-up is not complete by the extract date are left out."))
 
 
+_OUTCOME_LABELS = {"treatment_entry_90": "entered treatment within 90 days",
+                   "treatment_entry_30": "entered treatment within 30 days",
+                   "treatment_completed": "completed treatment (of those who entered)",
+                   **{f"death_{h}": f"died within {h} days" for h in (365, 730, 1095)},
+                   **{f"overdose_death_{h}": f"overdose death within {h} days" for h in (365, 730, 1095)}}
+
+
 def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label: str, p: _Protector,
                     ev: Any, percent: bool) -> PublishedTable:
     d = ev.cohort.data
@@ -307,16 +332,25 @@ def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label
         s = e.summary.iloc[0]
         col = e.outcome
         obs = d[col].notna()
-        rows.append({key_label: key, "n_alternative": int(((d["treatment"] == 1) & obs).sum()),
-                     "n_custody": int(((d["treatment"] == 0) & obs).sum()),
-                     "alternative": k * e.means.loc["treated", "mean"], "custody_adjusted": k * e.means.loc["control", "mean"],
-                     "difference": k * s["estimate"], "ci_low": k * s["ci_low"], "ci_high": k * s["ci_high"],
-                     "p_value": s["p_value"]})
-    frame = p.counts(pd.DataFrame(rows), ["n_alternative", "n_custody"], name,
-                     derived={"alternative": ["n_alternative"], "custody_adjusted": ["n_custody"]})
+        t, c = (d["treatment"] == 1) & obs, (d["treatment"] == 0) & obs
+        row = {key_label: _OUTCOME_LABELS.get(key, key), "n_alternative": int(t.sum()), "n_custody": int(c.sum())}
+        if percent:  # 0/1 outcomes: the events are published (and protected) beside n
+            row |= {"events_alternative": int(d.loc[t, col].sum()), "events_custody": int(d.loc[c, col].sum())}
+        row |= {"alternative": k * e.means.loc["treated", "mean"], "custody_adjusted": k * e.means.loc["control", "mean"],
+                "difference": k * s["estimate"], "ci_low": k * s["ci_low"], "ci_high": k * s["ci_high"],
+                "p_value": s["p_value"]}
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    counts = [c for c in ("n_alternative", "events_alternative", "n_custody", "events_custody") if c in frame]
+    frame = p.counts(frame, counts, name, derived={"alternative": ["n_alternative"], "custody_adjusted": ["n_custody"]})
+    if percent:
+        contrast = ["difference", "ci_low", "ci_high", "p_value"]
+        frame = _hide_binary(frame, p, "n_alternative", "events_alternative", ["alternative"], contrast)
+        frame = _hide_binary(frame, p, "n_custody", "events_custody", ["custody_adjusted"], contrast)
     f = "{:,.1f}" if percent else "{:,.2f}"
     return PublishedTable(name, title, frame,
                           labels={"horizon_days": "Days", "n_alternative": "n alt.", "n_custody": "n cust.",
+                                  "events_alternative": "events alt.", "events_custody": "events cust.",
                                   "alternative": "Alternative", "custody_adjusted": "Custody (adj.)",
                                   "difference": "Difference", "ci_low": "CI low", "ci_high": "CI high", "p_value": "p"},
                           formats={"horizon_days": "{}", "alternative": f, "custody_adjusted": f, "difference": "{:+,.2f}",
@@ -346,9 +380,14 @@ def _competing(ev: Any, p: _Protector) -> PublishedTable:
     s = ev.competing.summary.copy()
     s["group"] = s["group"].map({1: "alternative", 0: "custody"})
     s["cause"] = s["cause"].map({1: "proven reoffence", 2: "death"})
-    frame = s[["group", "cause", "time", "estimate", "ci_low", "ci_high", "n_at_risk"]].copy()
+    d = ev.cohort.data
+    tt, et, g = d["time_reoffend"].to_numpy(float), d["event_type"].to_numpy(), d["treatment"].to_numpy()
+    s["events"] = [int(((g == gr) & (et == cause) & (tt <= t)).sum())
+                   for gr, cause, t in zip(ev.competing.summary["group"], ev.competing.summary["cause"], s["time"])]
+    frame = s[["group", "cause", "time", "events", "estimate", "ci_low", "ci_high", "n_at_risk"]].copy()
     frame[["estimate", "ci_low", "ci_high"]] *= 100
-    frame = p.counts(frame, ["n_at_risk"], "cumulative_incidence")
+    frame = p.counts(frame, ["events", "n_at_risk"], "cumulative_incidence",
+                     derived={c: ["events"] for c in ("estimate", "ci_low", "ci_high")})
     return PublishedTable("cumulative_incidence", "Cumulative incidence of reoffence with death as competing event",
                           frame, formats={"time": "{:.0f}", "estimate": "{:.1f}", "ci_low": "{:.1f}", "ci_high": "{:.1f}"},
                           note="Weighted Aalen-Johansen estimates in %.")
@@ -358,6 +397,7 @@ def _subgroups(ev: Any, p: _Protector) -> PublishedTable:
     s = ev.subgroups.copy()
     for c in ("estimate", "ci_low", "ci_high"):
         s[c] = 100 * s[c]
+    s["level"] = s["level"].astype(str).str.replace("_", " ")
     frame = s[["variable", "level", "n_treated", "n_control", "estimate", "ci_low", "ci_high", "p_value", "p_holm"]]
     frame = p.counts(frame, ["n_treated", "n_control"], "subgroups",
                      derived={"estimate": ["n_treated", "n_control"], "ci_low": ["n_treated", "n_control"],

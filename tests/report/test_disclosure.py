@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,3 +86,22 @@ def test_cohort_description_secondary_suppression(small_evaluation) -> None:
         shown = desc.loc[binary & (desc[col] != MARK), col].astype(float)
         counts = np.rint(shown / 100 * n[col])
         assert not ((counts > 0) & (counts < 10)).any()
+
+
+def test_rates_of_rare_binary_outcomes_are_hidden_with_their_events(sample_evaluation) -> None:
+    """Overdose deaths are rare in the sample: fewer than 10 per group within a year, so the
+    group rates and every contrast built from them are hidden, not only the counts."""
+    from altmeasures_eval.report import published_tables
+
+    d = sample_evaluation.cohort.data
+    deaths = d.groupby("treatment")["overdose_death_365"].sum()
+    assert (deaths < 10).any()  # premise of the test, from the sample itself
+    tables, _ = published_tables(sample_evaluation)
+    row = tables["health"].frame.set_index("outcome").loc["overdose death within 365 days"]
+    for col in ("events_alternative", "events_custody", "alternative", "custody_adjusted", "difference", "ci_low",
+                "ci_high", "p_value"):
+        assert row[col] == MARK, col
+    # cumulative incidence: every published estimate stands on at least 10 events
+    ci = tables["cumulative_incidence"].frame
+    shown = ci[ci["estimate"] != MARK]
+    assert (pd.to_numeric(shown["events"]) >= 10).all()

@@ -53,6 +53,10 @@ def test_jdl_sentence_wording() -> None:
         "of every 100 similar people sent to custody (difference between -11.0 and -1.9 points).")
     assert "within two years" in headline_sentence(ev, 730)
     assert headline_sentence(SimpleNamespace(recidivism={}, headline_horizon=365)) is None
+    atc = SimpleNamespace(recidivism={365: e}, headline_horizon=365,
+                          spec=SimpleNamespace(design=SimpleNamespace(estimand="ATC")))
+    assert headline_sentence(atc).startswith("For every 100 people sent to custody, 39.4 reoffended within a year, "
+                                             "compared with 32.9 of every 100 similar people given an alternative")
 
 
 def test_failing_stage_is_named(sample_dataset) -> None:
