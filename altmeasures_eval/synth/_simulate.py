@@ -36,15 +36,20 @@ class SyntheticData:
         JSON-able ground truth of the evaluation cohort (no identifiers): the generator settings,
         the cohort definition, the definitions of every number, and per horizon the mean potential
         outcomes, ATE, ATT, ATC and the naive difference for reoffending, reoffence counts and
-        custody bed-days, with Monte Carlo standard errors.
+        custody bed-days, with Monte Carlo standard errors; under ``time_to_event`` the cumulative
+        incidence of proven reoffence (death competing) and the event-free RMST per horizon, with
+        the event definition of the cohort's ``time_reoffend``.
     potential_outcomes : pandas.DataFrame
         One row per index person of the evaluation cohort: ``person_id``, ``index_case_id``,
         ``treatment`` (1 alternative, 0 custody), ``disposition``, ``alternative_if_treated``,
         ``stage``, ``index_date``, ``start_date``, ``y1_start_date``, ``y0_start_date``, and per
         horizon *h* and measure *m* in ``reoffend``, ``reoffences``, ``bed_days``, ``death``,
         ``overdose_death``: ``y1_m_h`` and ``y0_m_h`` (both potential outcomes, complete) and
-        ``m_h`` (observed, NaN when not observable at the extract date, as in the cohort).
-        Holds identifiers: keep it in memory.
+        ``m_h`` (observed, NaN when not observable at the extract date, as in the cohort);
+        ``y1_time_reoffend``, ``y1_event_type``, ``y0_time_reoffend``, ``y0_event_type``: time to
+        the first proven reoffence with the cohort's ``time_reoffend`` rule at complete follow-up
+        (1 event, 2 death first, 0 event-free at the longest horizon), behind the truth's
+        ``time_to_event`` block. Holds identifiers: keep it in memory.
     """
 
     dataset: Dataset
