@@ -27,7 +27,7 @@ html_static_path: list[str] = []
 autodoc_default_options = {"exclude-members": "Config"}
 autodoc_member_order = "groupwise"
 autodoc_typehints = "signature"  # types are in the numpydoc Parameters sections
-autodoc_class_signature = "separated"
+autodoc_class_signature = "mixed"
 autosummary_generate = False
 
 numpydoc_show_class_members = False  # autodoc already lists the members once
