@@ -80,7 +80,7 @@ def test_unreachable_scheduler_is_a_config_error():
 def dask_client():
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=None, silence_logs=40)
+                                       dashboard_address=":0", silence_logs=40)
     client = distributed.Client(cluster, set_as_default=False)
     yield client
     client.close()
@@ -119,3 +119,19 @@ def test_matched_bootstrap_on_local_cluster_equals_local_run(dask_client):
     pd.testing.assert_frame_equal(two_cores, local, check_exact=True)
     rd = local.loc[local.index[0]]
     assert rd["se"] > 0 and rd["ci_low"] < rd["estimate"] < rd["ci_high"]
+
+
+def test_matched_bootstrap_on_worker_processes_equals_local_run():
+    """Two worker processes: the replicate function and the seeds cross a process boundary (pickled)."""
+    distributed = pytest.importorskip("distributed")
+    from altmeasures_eval.effects import estimate_effect
+
+    data, m = _matched_sample(n=400, seed=8)
+    kw = dict(variance="bootstrap", n_boot=100, random_state=77)
+    local = estimate_effect(data, "y", "t", m, **kw).summary
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=40) as cluster, distributed.Client(cluster, set_as_default=False) as client:
+        assert len(client.nthreads()) == 2
+        with compute_backend(cluster.scheduler_address):
+            remote = estimate_effect(data, "y", "t", m, **kw).summary
+    pd.testing.assert_frame_equal(remote, local, check_exact=True)
