@@ -181,7 +181,8 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
     ]})
     q = tables["data_quality"]
     sections.append({"id": "quality", "title": "Data quality", "blocks": [
-        _p(f"Extract date {meta['extract_date']}. {q.note}"), _table_block(q)]})
+        _p(f"Extract date {meta['extract_date']}. {q.note}"), _table_block(q),
+        *([_table_block(tables["data_problems"])] if "data_problems" in tables else [])]})
     att = tables["attrition"]
     flow = [{"label": row[2], "removed": row[3], "remaining": row[4]} for row in att.display()[1]]
     sections.append({"id": "cohort", "title": "The evaluation cohort", "blocks": [

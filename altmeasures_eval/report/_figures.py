@@ -56,6 +56,23 @@ def _render(draw: Callable[[Any], Any], size: tuple[float, float]) -> tuple[byte
     return png.getvalue(), svg.getvalue()
 
 
+def _recent(ax: Any, extract_date: Any, years: int = 4) -> Any:
+    """Show the last ``years`` before the extract and the projection: the early months of an extract
+    only count people admitted since its first date (a build-up, not a real rise)."""
+    import pandas as pd
+
+    left = pd.Timestamp(extract_date) - pd.DateOffset(years=years)
+    ax.set_xlim(left=left)
+    lines = [ln.get_ydata()[ln.get_xdata() >= left.to_datetime64()] for ln in ax.get_lines()
+             if len(ln.get_xdata()) and hasattr(ln.get_xdata()[0], "dtype")]
+    vals = [v for arr in lines for v in arr if v == v]
+    if vals:
+        lo, hi = min(vals), max(vals)
+        pad = 0.08 * (hi - lo or hi or 1)
+        ax.set_ylim(max(0, lo - pad), hi + pad)
+    return ax
+
+
 def render_figures(ev: Any) -> dict[str, Figure]:
     """Render every figure the decision rules allow, in report order.
 
@@ -100,8 +117,8 @@ def render_figures(ev: Any) -> dict[str, Figure]:
                       lambda ax: P.plot_bed_days(ev.prison.bed_days, ax=ax), (6.5, 3.4)))
         specs.append(("population_projection", "Projected prison population under the diversion scenarios "
                       "(all jurisdictions), with capacity where known.",
-                      lambda ax: P.plot_population_paths(ev.prison.projection, ax=ax, jurisdiction="all"),
-                      (6.5, 3.6)))
+                      lambda ax: _recent(P.plot_population_paths(ev.prison.projection, ax=ax, jurisdiction="all"),
+                                         ev.extract_date), (6.5, 3.6)))
     if ev.costs is not None:
         specs.append(("cost_waterfall", "From the difference in programme costs to the net present value "
                       "per person.", lambda ax: P.plot_cost_waterfall(ev.costs.comparison, ax=ax), (6.5, 3.4)))

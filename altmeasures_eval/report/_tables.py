@@ -109,12 +109,13 @@ class _Protector:
         self.n_suppressed = 0
 
     def counts(self, frame: pd.DataFrame, count_columns: Sequence[str], name: str,
-               derived: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
-        """Rows are separate statistics (no totals across them): suppress small counts and derived values."""
+               derived: Mapping[str, Sequence[str]] | None = None, margins: str = "none") -> pd.DataFrame:
+        """Suppress small counts and derived values. ``margins="none"``: rows are separate statistics
+        (no totals across them); ``"rows"``: each row's total of ``count_columns`` is published."""
         work = frame.copy()
         for c in count_columns:
             work[c] = pd.to_numeric(work[c]).round().astype("int64")
-        res = suppress_counts(work, list(count_columns), self.threshold, margins="none",
+        res = suppress_counts(work, list(count_columns), self.threshold, margins=margins,
                               rounding_base=self.base, derived=derived, marker=self.marker, name=name)
         self.n_suppressed += int((res.flags != "").to_numpy().sum())
         return res.table
@@ -229,8 +230,15 @@ def _attrition(ev: Any, p: _Protector) -> PublishedTable:
 
 
 def _quality(ev: Any, p: _Protector) -> PublishedTable:
-    t = ev.quality.tables[["table", "input_rows", "kept_rows", "rejected_rows"]].copy()
-    t = p.counts(t.set_index("table"), ["input_rows", "kept_rows", "rejected_rows"], "data_quality").reset_index()
+    t = ev.quality.tables[["table", "kept_rows", "rejected_rows"]].copy()
+    # records read = kept + rejected: that total is published, so a small rejected count needs a
+    # second suppressed cell in its row
+    t = p.counts(t.set_index("table"), ["kept_rows", "rejected_rows"], "data_quality", margins="rows").reset_index()
+    hidden = (t["kept_rows"] == p.marker) | (t["rejected_rows"] == p.marker)
+    read = ev.quality.tables["kept_rows"].to_numpy() + ev.quality.tables["rejected_rows"].to_numpy()
+    t.insert(1, "records_read", [p._round(v) for v in read])
+    t["records_read"] = t["records_read"].astype(object)
+    t.loc[hidden & (read < p.threshold), "records_read"] = p.marker
     n_prob = len(ev.quality.problems) if ev.quality.problems is not None else 0
     return PublishedTable("data_quality", "Input tables: records read, kept and rejected", t,
                           note=f"{n_prob:,} data-quality problem(s) recorded.")
@@ -417,8 +425,8 @@ def _prison(ev: Any, p: _Protector) -> list[PublishedTable]:
     frame = p.counts(frame, ["n_alternative", "n_custody"], "bed_days",
                      derived={"mean_alternative": ["n_alternative"], "mean_custody": ["n_custody"]})
     t1 = PublishedTable("bed_days", "Prison bed-days per person and bed-days averted", frame,
-                        formats={c: "{:,.1f}" for c in ("mean_alternative", "mean_custody", "averted",
-                                                        "averted_ci_low", "averted_ci_high")},
+                        formats={"horizon": "{}", **{c: "{:,.1f}" for c in ("mean_alternative", "mean_custody", "averted",
+                                                                           "averted_ci_low", "averted_ci_high")}},
                         note="Index: the index custody spell; later: custody after the start of follow-up.")
     rows = []
     for sh, n, st in zip(ev.prison.shares, ev.prison.diversions_per_year, ev.prison.steady_states):
@@ -435,8 +443,9 @@ def _prison(ev: Any, p: _Protector) -> list[PublishedTable]:
     pr = paths[(paths["jurisdiction"] == "all") & paths["projected"]].copy()
     pr["year"] = pd.PeriodIndex(pr["month"].astype(str), freq="M").year
     yearly = pr.groupby(["scenario", "year"], as_index=False)[["population", "low", "high"]].mean()
+    yearly["scenario"] = yearly["scenario"].str.replace(r"^divert_(\d+)$", r"divert \1%", regex=True)
     t3 = PublishedTable("population_projection", "Projected average prison population (eligible stream), by scenario",
-                        yearly, formats={"population": "{:,.0f}", "low": "{:,.0f}", "high": "{:,.0f}"},
+                        yearly, formats={"year": "{}", "population": "{:,.0f}", "low": "{:,.0f}", "high": "{:,.0f}"},
                         note="Annual averages of the monthly stock-flow projection; bands from the effect uncertainty.")
     return [t1, t2, t3]
 
@@ -500,6 +509,14 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
     dc = ev.spec.disclosure
     p = _Protector(dc.threshold, dc.rounding_base, dc.marker)
     out: list[PublishedTable] = [_quality(ev, p), _attrition(ev, p)]
+    probs = getattr(ev.quality, "problem_summary", None)
+    if probs is not None and len(probs):
+        cols = [c for c in ("table", "column", "check", "n_rows", "message", "hint") if c in probs.columns]
+        frame = probs[cols].reset_index(drop=True)
+        if "n_rows" in frame:
+            frame = p.counts(frame, ["n_rows"], "data_problems")
+        out.append(PublishedTable("data_problems", "Data-quality problems found", frame,
+                                  note="Counts of records with each problem (no record is listed)."))
     if ev.balance is not None:
         out.append(_description(ev, p))
     out.append(_rules(ev))

@@ -105,3 +105,18 @@ def test_rates_of_rare_binary_outcomes_are_hidden_with_their_events(sample_evalu
     ci = tables["cumulative_incidence"].frame
     shown = ci[ci["estimate"] != MARK]
     assert (pd.to_numeric(shown["events"]) >= 10).all()
+
+
+def test_rejected_records_cannot_be_recovered_from_read_minus_kept() -> None:
+    from types import SimpleNamespace
+
+    from altmeasures_eval.report._tables import _quality
+
+    tables = pd.DataFrame({"table": ["persons", "cases"], "input_rows": [500, 903], "kept_rows": [500, 900],
+                           "rejected_rows": [0, 3]})
+    ev = SimpleNamespace(quality=SimpleNamespace(tables=tables, problems=pd.DataFrame()))
+    frame = _quality(ev, _Protector(10, 0, MARK)).frame.set_index("table")
+    assert frame.loc["cases", "rejected_rows"] == MARK
+    assert frame.loc["cases", "kept_rows"] == MARK  # else 903 - 900 = 3
+    assert frame.loc["cases", "records_read"] == 903
+    assert frame.loc["persons"].tolist() == [500, 500, 0]
