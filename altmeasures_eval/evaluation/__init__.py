@@ -7,7 +7,7 @@ files are written by :mod:`altmeasures_eval.report`.
 """
 
 from altmeasures_eval.evaluation._result import CostAnalysis, Evaluation, PrisonAnalysis, RuleOutcome
-from altmeasures_eval.evaluation._rules import apply_rules, limitations_from
+from altmeasures_eval.evaluation._rules import apply_rules, limitations_from, required_group_size
 from altmeasures_eval.evaluation._run import STAGES, EvaluationError, package_versions, run_evaluation, table_hashes
 from altmeasures_eval.evaluation._spec import (
     DEFAULT_COVARIATES,
@@ -42,6 +42,7 @@ __all__ = [
     "apply_rules",
     "limitations_from",
     "package_versions",
+    "required_group_size",
     "run_evaluation",
     "table_hashes",
 ]

@@ -19,7 +19,22 @@ from altmeasures_eval.evaluation._spec import EvaluationSpec
 if TYPE_CHECKING:
     from altmeasures_eval.evaluation._result import Evaluation
 
-__all__ = ["apply_rules", "limitations_from"]
+__all__ = ["apply_rules", "limitations_from", "required_group_size"]
+
+
+def required_group_size(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> int | None:
+    """People needed in each group for a two-sided test of two proportions to detect ``p1 - p2``.
+
+    Normal approximation (Fleiss, Levin and Paik 2003, eq. 4.14 without continuity correction):
+    ``n = (z_{1-alpha/2} + z_{power})^2 (p1(1-p1) + p2(1-p2)) / (p1 - p2)^2``, rounded up. The Justice
+    Data Lab states this number when a difference is not significant. None when ``p1 == p2``.
+    """
+    from scipy.stats import norm
+
+    if not (0 <= p1 <= 1 and 0 <= p2 <= 1) or p1 == p2:
+        return None
+    z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
+    return int(np.ceil(z**2 * (p1 * (1 - p1) + p2 * (1 - p2)) / (p1 - p2) ** 2))
 
 
 def _group_rate(y: pd.Series, t: pd.Series, w: np.ndarray | None, group: int) -> tuple[int, float]:

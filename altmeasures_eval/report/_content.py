@@ -63,8 +63,13 @@ def _significance(ev: Any, h: int) -> str:
         way = "lower" if rd["estimate"] < 0 else "higher"
         return (f"{when}, the reoffending rate of people given an alternative measure is {way} than that of the "
                 f"comparison group, and the difference is statistically significant (p {_p_text(rd['p_value'])}).")
-    return (f"{when}, the difference is not statistically significant (p {_p_text(rd['p_value'])}): the data do not show "
-            "whether alternatives change reoffending. A larger cohort would be needed for a conclusive result.")
+    from altmeasures_eval.evaluation import required_group_size
+
+    n = required_group_size(e.means.loc["treated", "mean"], e.means.loc["control", "mean"], level)
+    need = (f" To detect a difference of this size reliably (80% power), about {n:,} people would be needed in "
+            "each group." if n is not None else "")
+    return (f"{when}, the difference is not statistically significant (p {_p_text(rd['p_value'])}): the data do not "
+            f"show whether alternatives change reoffending.{need}")
 
 
 def _p_text(p: float) -> str:
@@ -159,7 +164,10 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
         flag = " These cost figures use PLACEHOLDER unit costs and illustrate the method only." if ev.costs.unit_costs.placeholders else ""
         chance = ev.costs.monte_carlo.chance_positive
         chance_txt = ("more than 99%" if chance > 0.99 else "less than 1%" if chance < 0.01 else f"{100 * chance:.0f}%")
-        summary.append(f"Per person, over {_years(ev.costs.horizon)}, the net saving (net present value) is "
+        tot = c.summary.query("perspective == 'all' and component == 'total'").iloc[0]
+        summary.append(f"Per person, over {_years(ev.costs.horizon)}, an alternative cost {_money(tot['mean_alternative'], cur)} "
+                       f"and custody {_money(tot['mean_custody'], cur)} (present values, all perspectives).")
+        summary.append(f"Per person, the net saving (net present value) is "
                        f"{_money(c.npv, cur)}; {verdict}; the chance that benefits exceed costs is {chance_txt}.{flag}")
 
     sections: list[dict[str, Any]] = []

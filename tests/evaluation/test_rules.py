@@ -95,3 +95,14 @@ def test_limitations_are_written_from_the_diagnostics() -> None:
     assert "Hazards are not proportional" in text
     assert "PLACEHOLDERS" in text and "custody_day" in text
     assert "no unmeasured confounding" in text
+
+
+def test_required_group_size_hand_calculation() -> None:
+    """p1 = 0.30, p2 = 0.35, alpha 0.05, power 0.8: (1.959964 + 0.841621)^2 = 7.84888;
+    7.84888 x (0.21 + 0.2275) / 0.0025 = 1373.55 -> 1374 per group."""
+    from altmeasures_eval.evaluation import required_group_size
+
+    assert required_group_size(0.30, 0.35) == 1374
+    assert required_group_size(0.35, 0.30) == 1374
+    assert required_group_size(0.3, 0.3) is None
+    assert required_group_size(0.30, 0.35, power=0.9) > 1374
