@@ -40,3 +40,14 @@ def test_small_cohort_counts_are_suppressed(small_evaluation) -> None:
         assert f"with {n_c} people" not in text and "fewer than 10" in text
     desc = tables["cohort_description"].frame
     assert (desc == "[c]").to_numpy().any()  # small categories in a two-week cohort
+
+
+def test_command_rejects_a_bad_config_before_reading_data(tmp_path: Path, capsys) -> None:
+    from altmeasures_eval.cli import main
+
+    cfg = tmp_path / "evaluation.toml"
+    cfg.write_text('[data]\npath = "nowhere"\n[design]\nestimand = "ATT"\ncaliper_sd = 0.2\n', encoding="utf-8")
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "[design] unknown key(s) 'caliper_sd'; known keys: method, estimand" in err
+    assert not (tmp_path / "out").exists()
