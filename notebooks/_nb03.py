@@ -177,8 +177,8 @@ plt.tight_layout()
 plt.show()
 '''),
     ("md", r'''
-Before adjustment the custody group differs on prior custody, prior offences, prior bed-days and
-substance by more than half a standard deviation. After adjustment most covariates fall under 0.1;
+Before adjustment the custody group differs on prior custody, prior offences and prior bed-days by
+more than half a standard deviation, and on substance and jurisdiction by a third of one or more. After adjustment most covariates fall under 0.1;
 entropy balancing matches the means exactly by construction (but not necessarily variances or
 distributions: look at the variance ratios and KS statistics too). Where a covariate stays imbalanced,
 the outcome model of the doubly robust estimator, or adding that covariate to the outcome regression,
@@ -281,15 +281,18 @@ pairs = matching.match_nearest(cohort, "treatment", ps, estimand="ATT", ratio=1,
                                random_state=20150317)
 bounds = effects.rosenbaum_bounds(cohort, "reoffend_365", pairs)
 display(bounds.table)
-print("discordant pairs:", bounds.discordant, "| first Gamma with upper p > 0.05:", bounds.gamma_critical)
+g = bounds.gamma_critical
+print("discordant pairs:", bounds.discordant)
+print(f"first Gamma with upper p > 0.05: {g} (two people who look identical in the register may differ "
+      f"by {100 * (g - 1):.0f}% in their odds of an alternative)")
 '''),
     ("md", r'''
 Both measures say the same thing here: the one-year finding is **fragile**. An unmeasured confounder
 associated with custody and with reoffending by a risk ratio in the range of the E-value for the
 confidence limit, beyond everything in the covariate list, would be enough to make the effect
-compatible with none; and a hidden bias of $\Gamma$ at the critical value in the Rosenbaum table (a
-modest 10-20 % difference in the odds of custody between two people who look identical in the
-register) would already make the matched comparison non-significant. Prior record, the strongest
+compatible with none; and a hidden bias of $\Gamma$ at the critical value printed above (a modest
+difference in the odds of custody between two people who look identical in the register) would already
+make the matched comparison non-significant. Prior record, the strongest
 measured confounder, is associated with custody far more strongly than that (the last line above).
 So the conclusion "alternatives reduce one-year reoffending" is only as good as the belief that the
 register covariates capture why courts choose custody. Say so in the report, as the Justice Data Lab
