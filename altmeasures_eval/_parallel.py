@@ -52,14 +52,10 @@ class ComputeSettings:
     ----------
     scheduler : str or None
         Address of a running Dask distributed scheduler (``"tcp://host:8786"``); ``None`` runs on
-        local cores.
-    n_jobs : int or None
-        Local worker processes when no scheduler is given (joblib semantics, ``-1`` = all cores);
-        ``None`` leaves each call's own ``n_jobs``.
+        local cores (the number of local processes is ``[run] n_jobs``).
     """
 
     scheduler: str | None = None
-    n_jobs: int | None = None
 
 
 def compute_settings(section: Mapping[str, Any] | None) -> ComputeSettings:
@@ -78,19 +74,20 @@ def compute_settings(section: Mapping[str, Any] | None) -> ComputeSettings:
     Raises
     ------
     ConfigError
-        On an unknown key, a scheduler that is not a Dask address, or a bad ``n_jobs``.
+        On an unknown key or a scheduler that is not a Dask address.
 
     Examples
     --------
     >>> compute_settings({"scheduler": "tcp://10.0.0.5:8786"})
-    ComputeSettings(scheduler='tcp://10.0.0.5:8786', n_jobs=None)
+    ComputeSettings(scheduler='tcp://10.0.0.5:8786')
     >>> compute_settings({})
-    ComputeSettings(scheduler=None, n_jobs=None)
+    ComputeSettings(scheduler=None)
     """
     raw = dict(section or {})
-    unknown = sorted(set(raw) - {"scheduler", "n_jobs"})
+    unknown = sorted(set(raw) - {"scheduler"})
     if unknown:
-        raise ConfigError(f"[compute] unknown key(s) {unknown}: allowed keys are 'scheduler' and 'n_jobs'")
+        raise ConfigError(f"[compute] unknown key(s) {unknown}: the only key is 'scheduler' "
+                          "(local worker processes are [run] n_jobs)")
     scheduler = raw.get("scheduler")
     if scheduler is not None:
         if not isinstance(scheduler, str) or not scheduler.strip():
@@ -100,10 +97,7 @@ def compute_settings(section: Mapping[str, Any] | None) -> ComputeSettings:
             raise ConfigError(
                 f"[compute] scheduler {scheduler!r} is not a Dask scheduler address: write it as "
                 f"'tcp://HOST:PORT' (schemes: {', '.join(_SCHEMES)}), as printed by `dask scheduler`")
-    n_jobs = raw.get("n_jobs")
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1):
-        raise ConfigError(f"[compute] n_jobs must be a positive integer or -1 (all cores), got {n_jobs!r}")
-    return ComputeSettings(scheduler=scheduler, n_jobs=n_jobs)
+    return ComputeSettings(scheduler=scheduler)
 
 
 @contextlib.contextmanager

@@ -4,7 +4,8 @@ For each size ``n`` (persons given to ``synth.simulate``; 1,000,000 persons is a
 cases and a first-year cohort of about 97,000 people), in one run:
 
 - ``synth`` and ``write_parquet`` / ``write_csv`` (set-up, recorded for context);
-- ``ingest_parquet`` / ``ingest_csv``: ``io.ingest`` (read + validate every table, strict);
+- ``ingest_parquet`` / ``ingest_csv``: ``io.ingest`` (read + validate every table, strict), and the
+  same in a fresh process (``ingest_*_fresh_process``) for the memory reading alone takes;
 - ``cohort``: ``build_cohort`` with the generator's evaluation period;
 - ``propensity``, ``matching`` (1:1 nearest, caliper 0.2 SD, ATT), ``weighting`` (IPW, ATT),
   ``balance`` (SMD, variance ratio, KS, before/after matching);
@@ -116,6 +117,26 @@ def _report_command(config: Path, out: Path) -> dict[str, Any]:
     return {"seconds": seconds, "peak_rss_mb": peak, "stdout": proc.stdout.strip()[-300:]}
 
 
+def _fresh_ingest(folder: Path) -> dict[str, Any]:
+    """``io.ingest(folder)`` alone in a fresh process: wall seconds and that process's peak RSS."""
+    code = ("from altmeasures_eval.io import ingest; import sys; "
+            "print(len(ingest(sys.argv[1]).dataset.cases))")
+    cmd = [sys.executable, "-c", code, str(folder)]
+    timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        if timer:
+            cmd = [timer, "-f", "%M", "-o", rss.name, *cmd]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+        seconds = time.perf_counter() - t0
+        peak = float(Path(rss.name).read_text().split()[-1]) / 1024.0 if timer else float("nan")
+    if proc.returncode != 0:
+        raise RuntimeError(f"ingest of {folder} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1), "case_rows": int(proc.stdout.split()[-1]),
+            "input_mb": round(sum(f.stat().st_size for f in folder.iterdir()) / 2**20, 1),
+            "note": "fresh process (imports included), /usr/bin/time peak RSS"}
+
+
 def cox_vs_r(n: int = 100_000, records: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Weighted, clustered Cox (10 covariates, integer days) by ours and by R ``coxph``."""
     from altmeasures_eval.survival import cox_ph
@@ -188,6 +209,8 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
             write_dataset(sim.dataset, folder / "csv", format="csv")
     del sim
     gc.collect()
+    for fmt in ("parquet", "csv") if csv else ("parquet",):
+        records.append({"stage": f"ingest_{fmt}_fresh_process", "n": n, **_fresh_ingest(folder / fmt)})
     with measure("ingest_parquet", n, records, note=load) as rec:
         ing = ingest(pq)
         dataset = ing.dataset

@@ -33,9 +33,21 @@ def _well_formed(records: list[dict], stages: set[str]) -> dict[str, list[dict]]
     return by
 
 
-def test_every_benchmark_module_is_covered_here():
-    covered = {"synth", "ingest", "cohort", "matching", "survival", "population", "privacy", "simulation", "pipeline"}
-    assert set(bench_main.available()) <= covered, "add the new benchmark to tests/test_benchmarks_small.py"
+COVERED = {"synth", "ingest", "cohort", "matching", "survival", "population", "privacy", "simulation", "pipeline",
+           "recovery"}
+
+
+@pytest.mark.parametrize("name", bench_main.available())
+def test_every_benchmark_module_follows_the_harness(name):
+    """``python -m benchmarks NAME`` needs ``run(sizes)`` and ``DEFAULT_SIZES``; a small run is below."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"benchmarks.bench_{name}")
+    except ImportError as exc:  # a benchmark whose helpers are not in this checkout yet
+        pytest.skip(f"bench_{name} cannot be imported here: {exc}")
+    assert callable(module.run) and all(isinstance(n, int) and n > 0 for n in module.DEFAULT_SIZES)
+    assert name in COVERED, f"add a small run of bench_{name} to tests/test_benchmarks_small.py"
 
 
 def test_growth_exponent_recovers_known_powers():
@@ -59,11 +71,13 @@ def test_pipeline_small():
     from benchmarks import bench_pipeline
 
     records = bench_pipeline.run([10_000], cox_r=False, end_to_end=False, pdf=False)
-    by = _well_formed(records, {"synth", "write_parquet", "write_csv", "ingest_parquet", "ingest_csv", "quality_report",
+    by = _well_formed(records, {"synth", "write_parquet", "write_csv", "ingest_parquet", "ingest_csv", "ingest_parquet_fresh_process",
+                                "ingest_csv_fresh_process", "quality_report",
                                 "table_hashes", "cohort", "propensity", "matching", "weighting", "balance", "km", "cox", "rmst",
                                 f"bootstrap_{bench_pipeline.N_BOOT}", "bed_days", "prepare_spells", "projection", "monte_carlo", "evaluation",
                                 "report_render"})
     assert by["ingest_parquet"][0]["case_rows"] == by["ingest_csv"][0]["case_rows"] == by["synth"][0]["cases"]
+    assert by["ingest_csv_fresh_process"][0]["case_rows"] == by["synth"][0]["cases"]
     assert 0 < by["cohort"][0]["cohort_rows"] < 10_000
     assert 0 < by["matching"][0]["matched_treated"] <= by["cohort"][0]["cohort_rows"]
     boot = by[f"bootstrap_{bench_pipeline.N_BOOT}"][0]
@@ -163,3 +177,18 @@ def test_simulation_small(monkeypatch):
     for d in bench_simulation.DESIGNS:
         r = by[f"sim_{d}"][0]
         assert 0 <= r["coverage"] <= 1 and np.isfinite(r["bias"]) and r["empirical_sd"] > 0
+
+
+def test_recovery_small(monkeypatch):
+    try:
+        from benchmarks import bench_recovery
+    except ImportError as exc:
+        pytest.skip(f"bench_recovery's helpers are not in this checkout: {exc}")
+    monkeypatch.setattr(bench_recovery, "N_REPS", 2)
+    monkeypatch.setattr(bench_recovery, "N_JOBS", 1)
+    monkeypatch.setattr(bench_recovery, "write_doc", lambda *a, **k: None)  # keep docs/ untouched
+    by = _well_formed(bench_recovery.run([20_000]), {"recovery"})
+    rec = by["recovery"][0]
+    assert set(rec["bias"]) == set(bench_recovery.ESTIMATORS)
+    assert all(np.isfinite(v) for v in rec["bias"].values())  # risks and RMST days: scales differ
+    assert all(0 <= v <= 1 for v in rec["coverage"].values())
