@@ -27,7 +27,7 @@ average effect computed from **both** potential outcomes of every person. Method
 '''),
     ("code", SETUP),
     ("code", r'''
-from altmeasures_eval import io, matching, effects, plotting
+from altmeasures_eval import effects, io, matching, plotting, survival
 from altmeasures_eval.cohort import CohortSpec, build_cohort
 from altmeasures_eval.evaluation import DEFAULT_COVARIATES
 from altmeasures_eval.schema import STAGE_POLICE, SUBSTANCES
@@ -246,10 +246,24 @@ how much such a confounder would matter.
 
 ## 7. Time to reoffence with the same design
 
-The weights (and, for matching, the matched sets) go straight into the survival layer of notebook 02:
-`effects.time_to_event_effect` passes them on, with a robust variance.
+The weights (and, for matching, the matched sets) go straight into the survival layer of notebook 02.
+With ATT weights the custody curve becomes an estimate of what the people given an alternative would
+have experienced in custody: the gap between the curves narrows, as the risk differences did.
+`effects.time_to_event_effect` passes the design on and uses a robust variance (the weights are
+estimated, so Greenwood's formula no longer applies).
 '''),
     ("code", r'''
+weighted = cohort.assign(ipw=designs["IPW"].weights.to_numpy())
+curves = {"unadjusted": survival.kaplan_meier(cohort, "time_reoffend", "event_reoffend", group="treatment"),
+          "IPW (ATT)": survival.kaplan_meier(weighted, "time_reoffend", "event_reoffend", group="treatment",
+                                             weights="ipw")}
+fig, axes = plt.subplots(1, 2, figsize=(14, 5), sharey=True)
+for ax, (name, km) in zip(axes, curves.items()):
+    plotting.plot_survival(km, ax=ax, labels={1: "alternative", 0: "custody"}, at_risk=False)
+    ax.set_title(f"Proven reoffending, {name}")
+plt.tight_layout()
+plt.show()
+
 tte = effects.time_to_event_effect(cohort, "time_reoffend", "event_reoffend", "treatment", designs["IPW"])
 display(tte)
 hr = effects.time_to_event_effect(cohort, "time_reoffend", "event_reoffend", "treatment", designs["IPW"],
