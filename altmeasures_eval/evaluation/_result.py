@@ -121,6 +121,11 @@ class Evaluation:
     versions : dict of str to str
     timings : dict of str to float
         Seconds per stage.
+    days_to_reoffence : dict or None
+        Justice Data Lab measure: mean days from the start of follow-up to the first proven
+        reoffence among those who reoffended within the headline horizon, by group (custody
+        weighted), the difference with its CI (``weighted_mean_difference``), and the numbers of
+        reoffenders. Conditional on reoffending, so descriptive, not causal.
     """
 
     spec: EvaluationSpec
@@ -151,6 +156,7 @@ class Evaluation:
     table_hashes: dict[str, str]
     versions: dict[str, str]
     timings: dict[str, float]
+    days_to_reoffence: dict[str, float] | None = None
 
     @property
     def headline_horizon(self) -> int:

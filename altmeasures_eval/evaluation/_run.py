@@ -195,6 +195,22 @@ def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: s
     return out
 
 
+def _days_to_reoffence(data: pd.DataFrame, weights: np.ndarray, h: int, alpha: float) -> dict[str, float]:
+    """Mean days to the first proven reoffence among those who reoffended within ``h`` days."""
+    from altmeasures_eval.effects import weighted_mean_difference
+
+    m = (data[f"reoffend_{h}"] == 1).to_numpy()
+    y = data["time_reoffend"].to_numpy(float)[m]
+    t = data["treatment"].to_numpy()[m]
+    w = weights[m]
+    r = weighted_mean_difference(y, t, w, alpha=alpha)
+    return {"mean_treated": float(np.average(y[t == 1], weights=w[t == 1])),
+            "mean_control": float(np.average(y[t == 0], weights=w[t == 0])),
+            "estimate": float(r["estimate"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+            "p_value": float(r["p_value"]), "n_treated": int((t == 1).sum()), "n_control": int((t == 0).sum()),
+            "horizon": h}
+
+
 def _evalues(recid: Any, tte: Any) -> pd.DataFrame:
     from altmeasures_eval.effects import evalue
 
@@ -320,7 +336,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
     cluster_col = "person_id" if spec.cohort.index_event == "every" else None
     empty: dict[Any, Any] = {}
     recid, naive, freq, health = dict(empty), dict(empty), dict(empty), dict(empty)
-    ps = design = weights = balance = tte = km = cif = subgroups = evs = prison = costs = None
+    ps = design = weights = balance = tte = km = cif = subgroups = evs = prison = costs = days = None
     bar = tqdm(total=len(STAGES), desc="evaluation", disable=not progress, unit="stage")
 
     def start(name: str) -> Any:
@@ -364,6 +380,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
                 km = survival.kaplan_meier(wdata, "time_reoffend", "event_reoffend", "treatment", **kw)
                 cif = survival.cumulative_incidence(wdata, "time_reoffend", "event_type", "treatment", **kw)
                 notes.extend(tte.notes)
+                days = _days_to_reoffence(data, weights, h0, spec.outcomes.alpha)
         with start("health"):
             if allowed:
                 for name in spec.outcomes.health:
@@ -402,7 +419,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
         balance=balance, rules=rules, recidivism=recid, naive=naive, frequency=freq, time_to_event=tte,
         survival_curves=km, competing=cif, health=health, subgroups=subgroups, evalues=evs, prison=prison,
         costs=costs, limitations=(), notes=tuple(dict.fromkeys(notes)), table_hashes=hashes,
-        versions=package_versions(), timings=timings,
+        versions=package_versions(), timings=timings, days_to_reoffence=days,
     )
     return _with_limitations(ev)
 

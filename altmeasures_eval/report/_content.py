@@ -226,6 +226,13 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
                                             "over follow-up and the RMST above leads.")]
             else:
                 blocks += [_p(hr_txt), _p(rmst_txt)]
+            if "days_to_reoffence" in tables:
+                dd = ev.days_to_reoffence
+                blocks.append(_p(f"Among those who reoffended within {_within(dd['horizon'])[7:]}, the first proven "
+                                 f"reoffence came on average {dd['mean_treated']:.0f} days after the start of follow-up "
+                                 f"for people given an alternative and {dd['mean_control']:.0f} days for the "
+                                 "comparison group."))
+                blocks.append(_table_block(tables["days_to_reoffence"]))
             blocks += [*_fig(figures, "survival_curves"), _table_block(tables["time_to_event"]),
                        *_fig(figures, "cumulative_incidence"), _table_block(tables["cumulative_incidence"])]
         sections.append({"id": "reoffending", "title": "Reoffending", "blocks": blocks})

@@ -524,6 +524,24 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
         out.append(_recidivism(ev, p))
         out.append(_simple_effects("frequency", "Proven reoffences per person", ev.frequency, "horizon_days", p, ev,
                                    percent=False))
+    if ev.days_to_reoffence is not None:
+        dd = ev.days_to_reoffence
+        frame = pd.DataFrame([{"reoffenders_alternative": dd["n_treated"], "reoffenders_custody": dd["n_control"],
+                               "days_alternative": dd["mean_treated"], "days_custody_adjusted": dd["mean_control"],
+                               "difference": dd["estimate"], "ci_low": dd["ci_low"], "ci_high": dd["ci_high"],
+                               "p_value": dd["p_value"]}])
+        dep = ["reoffenders_alternative", "reoffenders_custody"]
+        frame = p.counts(frame, dep, "days_to_reoffence",
+                         derived={c: dep for c in ("days_alternative", "days_custody_adjusted", "difference",
+                                                   "ci_low", "ci_high", "p_value")})
+        out.append(PublishedTable(
+            "days_to_reoffence", f"Days to first proven reoffence, among those who reoffended within {dd['horizon']} days",
+            frame, formats={k: "{:,.1f}" for k in ("days_alternative", "days_custody_adjusted")}
+            | {k: "{:+,.1f}" for k in ("difference", "ci_low", "ci_high")} | {"p_value": p_format},
+            labels={"reoffenders_alternative": "reoff. alt.", "reoffenders_custody": "reoff. cust.",
+                    "days_alternative": "days alt.", "days_custody_adjusted": "days cust. (adj.)", "p_value": "p"},
+            note="Among reoffenders only (Justice Data Lab measure): descriptive, since who reoffends may differ "
+                 "between the groups."))
     if ev.time_to_event is not None:
         out.append(_time_to_event(ev))
         out.append(_competing(ev, p))
