@@ -50,10 +50,19 @@ def _render(draw: Callable[[Any], Any], size: tuple[float, float]) -> tuple[byte
         draw(ax)
         fig.tight_layout()
         png, svg = io.BytesIO(), io.StringIO()
-        fig.savefig(png, format="png", dpi=150)
-        fig.savefig(svg, format="svg", metadata={"Date": None})
+        fig.savefig(png, format="png", dpi=150, bbox_inches="tight")
+        fig.savefig(svg, format="svg", metadata={"Date": None}, bbox_inches="tight")
         plt.close(fig)
     return png.getvalue(), svg.getvalue()
+
+
+def _wrap_yticks(ax: Any, width: int = 34) -> Any:
+    """Wrap long tick labels (unit-cost items such as treatment_day.psychosocial_outpatient)."""
+    import textwrap
+
+    labels = [textwrap.fill(t.get_text().replace(".", ". ").replace("_", " "), width) for t in ax.get_yticklabels()]
+    ax.set_yticks(ax.get_yticks(), labels)
+    return ax
 
 
 def _recent(ax: Any, extract_date: Any, years: int = 4) -> Any:
@@ -125,7 +134,7 @@ def render_figures(ev: Any) -> dict[str, Figure]:
         specs.append(("monte_carlo", "Monte Carlo distribution of the net present value per person.",
                       lambda ax: P.plot_monte_carlo(ev.costs.monte_carlo, ax=ax), (6.5, 3.2)))
         specs.append(("tornado", "One-way sensitivity of the net present value (tornado).",
-                      lambda ax: P.plot_tornado(ev.costs.sensitivity, ax=ax, top=10), (6.5, 3.6)))
+                      lambda ax: _wrap_yticks(P.plot_tornado(ev.costs.sensitivity, ax=ax, top=10)), (7.0, 4.2)))
     out = {}
     for name, caption, draw, size in specs:
         png, svg = _render(draw, size)
