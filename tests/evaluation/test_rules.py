@@ -98,11 +98,24 @@ def test_limitations_are_written_from_the_diagnostics() -> None:
 
 
 def test_required_group_size_hand_calculation() -> None:
-    """p1 = 0.30, p2 = 0.35, alpha 0.05, power 0.8: (1.959964 + 0.841621)^2 = 7.84888;
-    7.84888 x (0.21 + 0.2275) / 0.0025 = 1373.55 -> 1374 per group."""
+    """p1 = 0.30, p2 = 0.35, alpha 0.05, power 0.8: pbar = 0.325;
+    1.959964 x sqrt(0.43875) + 0.841621 x sqrt(0.4375) = 1.298243 + 0.556671 = 1.854914;
+    1.854914^2 / 0.0025 = 1376.28 -> 1377 per group."""
     from altmeasures_eval.evaluation import required_group_size
 
-    assert required_group_size(0.30, 0.35) == 1374
-    assert required_group_size(0.35, 0.30) == 1374
+    assert required_group_size(0.30, 0.35) == 1377
+    assert required_group_size(0.35, 0.30) == 1377
     assert required_group_size(0.3, 0.3) is None
-    assert required_group_size(0.30, 0.35, power=0.9) > 1374
+    assert required_group_size(0.30, 0.35, power=0.9) > 1377
+
+
+def test_required_group_size_against_r_power_prop_test() -> None:
+    """R 4.2 ``power.prop.test``: tests/evaluation/reference/power_prop.R -> power_prop.csv."""
+    from pathlib import Path
+
+    from altmeasures_eval.evaluation import required_group_size
+
+    ref = pd.read_csv(Path(__file__).parent / "reference" / "power_prop.csv")
+    for r in ref.itertuples():
+        ours = required_group_size(r.p1, r.p2, alpha=r.sig, power=r.power)
+        assert ours == int(np.ceil(r.n)) or abs(ours - r.n) < 1.0, (r, ours)
