@@ -119,7 +119,10 @@ def write_doc(table: pd.DataFrame, n: int, reps: int, seconds: float) -> None:
         f"{100 * np.sqrt(0.95 * 0.05 / reps):.1f} percentage points.",
         "",
     ]
-    DOC.write_text("\n".join(lines))
+    # keep the sections other benchmarks add below this one (e.g. bench_recovery's)
+    old = DOC.read_text() if DOC.exists() else ""
+    k = old.find("\n## ")
+    DOC.write_text("\n".join(lines) + (old[k:] if k >= 0 else ""))
 
 
 def run(sizes: list[int]) -> list[dict]:

@@ -17,22 +17,32 @@ from altmeasures_eval.synth import SyntheticData
 from tests.integration._recovery import COVARIATES, HORIZON, court_cohort
 
 
-def _covers(row: dict) -> bool:
-    return row["ci_low"] <= row["truth"] <= row["ci_high"]
+#: One draw checks for gross failure, not for the exact 95 % coverage (that is the benchmark's job,
+#: over 100 draws): 99.9 % intervals, as tests/synth/test_identification uses 3 SE, so that the eight
+#: correct estimators checked on this draw fail together with probability under 1 %. The naive
+#: estimate is more than 5 SE from the truth here. On this draw the largest miss of an adjusted
+#: estimator is matching with replacement (z = +3.0): it lands inside 95 % in 20 of 20 other draws.
+Z_CHECK = 3.290526731491926
+
+
+def _covers(row: dict, z: float = Z_CHECK) -> bool:
+    return abs(row["estimate"] - row["truth"]) <= z * row["se"]
 
 
 @pytest.mark.parametrize("name", ["naive", "naive_vs_att"])
 def test_naive_risk_difference_is_biased(results: dict, name: str) -> None:
     """(a) Custody goes to higher-risk people: the naive difference overstates the benefit."""
     row = results[name]
-    assert not _covers(row), row
+    assert not row["ci_low"] <= row["truth"] <= row["ci_high"], row  # outside its own 95 % interval
     assert row["ci_high"] < row["truth"], row  # too favourable to alternatives
     assert row["truth"] - row["estimate"] > 4 * row["se"], row
 
 
-@pytest.mark.parametrize("name", ["ipw_ate", "ipw_att", "matching_att", "aipw_ate"])
+@pytest.mark.parametrize("name", ["ipw_ate", "ipw_att", "matching_att_replace", "matching_atc_cal005", "aipw_ate"])
 def test_adjusted_binary_risk_difference_covers_the_truth(results: dict, name: str) -> None:
-    """(b) effects.estimate_effect after IPW (ATE, ATT), 1:1 caliper matching (ATT); AIPW (ATE)."""
+    """(b) effects.estimate_effect after IPW (ATE, ATT), nearest-neighbour matching on the logit
+    score (ATT with replacement, 0.2 SD caliper, Abadie-Imbens SE; ATC 1:1 with a 0.05 SD caliper,
+    cluster-robust SE) and AIPW (ATE): the designs that are unbiased over 100 draws."""
     row = results[name]
     assert _covers(row), row
     assert row["se"] < 0.03, row  # an informative interval, not a wide one that covers anything
@@ -79,3 +89,23 @@ def test_each_estimator_is_compared_with_its_own_estimand(results: dict, generat
     court = generated.truth["court_stages"]
     for name, row in results.items():
         assert row["truth"] == truth_value(court, name), name
+
+
+def test_greedy_matching_designs_that_failed_say_so(generated: SyntheticData) -> None:
+    """1:1 ATT matching without replacement, 70 % treated: about a third of the treated are matched,
+    greedy pairs sit on one side on the score (bias -0.02 over 100 replications, coverage 83 %,
+    ``docs/simulation-study.md``). The design must say so: the result carries the scarce-pool and
+    pair-shift notes and its balance table is not balanced."""
+    c = court_cohort(generated)
+    ps = matching.estimate_propensity(c, "treatment", COVARIATES)
+    att = matching.match_nearest(c, "treatment", ps, estimand="ATT")
+    assert any(n.startswith("fewer control units") for n in att.notes)
+    assert int(att.counts.loc["matched", "treated"]) < 0.5 * int((c["treatment"] == 1).sum())
+    assert not matching.balance_table(c, "treatment", COVARIATES, att).all_balanced
+    atc = matching.match_nearest(c, "treatment", ps, estimand="ATC")
+    assert not any(n.startswith("fewer ") for n in atc.notes)
+    # ATC with the default 0.2 SD caliper: balanced by the |SMD| < 0.1 rule on this draw, yet the
+    # pairs shift on the score (bias -0.014 over 100 draws); the note says so. 0.05 SD: no shift.
+    assert any(n.startswith("matched pairs differ") for n in atc.notes)
+    narrow = matching.match_nearest(c, "treatment", ps, estimand="ATC", caliper=0.05)
+    assert not any(n.startswith("matched pairs differ") for n in narrow.notes)
