@@ -147,6 +147,8 @@ def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: s
     """Alternative types (each against all custody, design re-estimated) and other variables."""
     from statsmodels.stats.multitest import multipletests
 
+    from altmeasures_eval._parallel import compute_backend, parallel_map
+
     from altmeasures_eval.effects import estimate_effect, subgroup_effects
     from altmeasures_eval.schema import ALTERNATIVE_DISPOSITIONS
 
@@ -156,19 +158,22 @@ def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: s
     for var in spec.outcomes.subgroups:
         if var == "disposition":
             n_control = int((data["treatment"] == 0).sum())
-            for alt in ALTERNATIVE_DISPOSITIONS:
-                sub = data[(data["disposition"] == alt) | (data["treatment"] == 0)]
-                n_t = int((sub["treatment"] == 1).sum())
-                if n_t < m or n_control < m:
-                    continue
-                sub = sub.copy()
+            alts = [a for a in ALTERNATIVE_DISPOSITIONS
+                    if int((data["disposition"] == a).sum()) >= m and n_control >= m]
+
+            def one(i: int, _rng: Any, alts: list[str] = alts) -> dict[str, Any]:
+                # each alternative type against all custody cases, with its own design
+                sub = data[(data["disposition"] == alts[i]) | (data["treatment"] == 0)].copy()
                 sub.attrs["covariates"] = data.attrs["covariates"]
                 _, des, _, _ = _design(sub, spec)
-                e = estimate_effect(sub, outcome, "treatment", des, cluster=cluster, alpha=spec.outcomes.alpha)
-                r = e.summary.iloc[0]
-                rows.append({"variable": "disposition", "level": alt, "estimate": r["estimate"], "se": r["se"],
-                             "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"],
-                             "n_treated": n_t, "n_control": n_control})
+                r = estimate_effect(sub, outcome, "treatment", des, cluster=cluster,
+                                    alpha=spec.outcomes.alpha).summary.iloc[0]
+                return {"variable": "disposition", "level": alts[i], "estimate": r["estimate"], "se": r["se"],
+                        "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"],
+                        "n_treated": int((sub["treatment"] == 1).sum()), "n_control": n_control}
+
+            with compute_backend(spec.compute):
+                rows.extend(parallel_map(one, len(alts), random_state=spec.run.seed, n_jobs=spec.run.n_jobs))
         else:
             if var not in data.columns:
                 from altmeasures_eval._errors import ConfigError

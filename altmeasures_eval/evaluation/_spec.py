@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from altmeasures_eval._errors import ConfigError
+from altmeasures_eval._parallel import ComputeSettings, compute_settings
 from altmeasures_eval.cohort import CohortSpec
 from altmeasures_eval.config import Config
 
@@ -303,12 +304,12 @@ class CostSettings:
 
     horizon: int = 0
     n_boot: int = 200
-    n_draws: int = 5000
+    n_draws: int = 10_000
 
     def __post_init__(self) -> None:
         _num("costs.analysis", "horizon", self.horizon, 0, None, integer=True)
         _num("costs.analysis", "n_boot", self.n_boot, 20, 100_000, integer=True)
-        _num("costs.analysis", "n_draws", self.n_draws, 100, 10_000_000, integer=True)
+        _num("costs.analysis", "n_draws", self.n_draws, 1000, 10_000_000, integer=True)
 
 
 @dataclass(frozen=True)
@@ -319,12 +320,20 @@ class RunSettings:
     ----------
     seed : int
         Seed of every random step (matching ties, bootstrap, Monte Carlo).
+    n_jobs : int
+        Local worker processes for the parallel steps of the run (the per-alternative subgroup
+        designs, through :func:`altmeasures_eval._parallel.parallel_map`); 1 = serial, -1 = all
+        cores. With ``[compute] scheduler`` the work goes to that Dask cluster instead.
     """
 
     seed: int = 20150317
+    n_jobs: int = 1
 
     def __post_init__(self) -> None:
         _num("run", "seed", self.seed, 0, 2**32 - 1, integer=True)
+        _num("run", "n_jobs", self.n_jobs, -1, 256, integer=True)
+        if self.n_jobs == 0:
+            raise ConfigError("[run] n_jobs must be a number of processes (1 = serial, -1 = all cores), got 0")
 
 
 _SECTIONS: dict[str, type] = {
@@ -332,8 +341,8 @@ _SECTIONS: dict[str, type] = {
     "decision_rules": DecisionRules, "disclosure": DisclosureSettings, "population": PopulationSettings,
     "run": RunSettings,
 }
-#: Every top-level section an evaluation config may hold.
-KNOWN_SECTIONS = ("data", "cohort", "costs", *_SECTIONS)
+#: Every top-level section an evaluation config may hold (``[compute]`` is read by ``_parallel``).
+KNOWN_SECTIONS = ("data", "cohort", "costs", "compute", *_SECTIONS)
 
 
 def _build(cls: type, name: str, raw: Mapping[str, Any]) -> Any:
@@ -359,6 +368,8 @@ class EvaluationSpec:
     unit_costs : dict
         The ``[costs]`` section without ``analysis`` (handed to
         :func:`altmeasures_eval.costs.unit_costs_from_config`); empty: placeholder unit costs.
+    compute : ComputeSettings
+        ``[compute]``: a Dask scheduler for the parallel steps, or local processes.
     config : dict
         The config as read (for the reproducibility appendix).
     """
@@ -374,6 +385,7 @@ class EvaluationSpec:
     run: RunSettings = field(default_factory=RunSettings)
     unit_costs: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    compute: ComputeSettings = field(default_factory=ComputeSettings)
 
     def __post_init__(self) -> None:
         if self.report.headline_horizon not in self.cohort.horizons:
@@ -413,8 +425,9 @@ class EvaluationSpec:
 
             unit_costs_from_config(costs)
         cohort = CohortSpec.from_config(dict(sections.get("cohort", {})))
+        compute = compute_settings(sections.get("compute"))
         raw = {"data": _data_dict(config), **sections}
-        return cls(cohort=cohort, costs_analysis=analysis, unit_costs=costs, config=raw, **built)
+        return cls(cohort=cohort, costs_analysis=analysis, unit_costs=costs, config=raw, compute=compute, **built)
 
 
 def _data_dict(config: Config | Mapping[str, Any]) -> dict[str, Any]:

@@ -80,3 +80,12 @@ def test_invalid_values_name_section_key_and_value(raw: dict, message: str) -> N
 def test_headline_horizon_follows_cohort_horizons() -> None:
     spec = EvaluationSpec.from_config({"cohort": {"horizons": [180, 365]}, "report": {"headline_horizon": 180}})
     assert spec.report.headline_horizon == 180
+
+
+def test_run_and_compute_sections() -> None:
+    spec = EvaluationSpec.from_config({"run": {"seed": 1, "n_jobs": 2}, "compute": {"scheduler": "tcp://10.0.0.5:8786"}})
+    assert spec.run.n_jobs == 2 and spec.compute.scheduler == "tcp://10.0.0.5:8786"
+    with pytest.raises(ConfigError, match="n_jobs must be a number of processes"):
+        EvaluationSpec.from_config({"run": {"n_jobs": 0}})
+    with pytest.raises(ConfigError, match=r"\[compute\] unknown key"):
+        EvaluationSpec.from_config({"compute": {"workers": 4}})

@@ -65,3 +65,19 @@ def test_failing_stage_is_named(sample_dataset) -> None:
     spec = EvaluationSpec.from_config({"design": {"covariates": ["age", "shoe_size"]}})
     with pytest.raises(EvaluationError, match=r"evaluation stage 'design' failed: .*shoe_size.*\n  fix: check \[design\]"):
         run_evaluation(sample_dataset, spec, progress=False)
+
+
+def test_subgroups_identical_in_parallel(sample_evaluation) -> None:
+    """[run] n_jobs only changes where the per-alternative designs run, not the numbers."""
+    from dataclasses import replace
+
+    from altmeasures_eval.evaluation._run import _prepare, _subgroups
+
+    ev = sample_evaluation
+    data, covs, _ = _prepare(ev.cohort.data, ev.spec.design.covariates)
+    data.attrs["covariates"] = covs
+    spec = replace(ev.spec, run=replace(ev.spec.run, n_jobs=2),
+                   outcomes=replace(ev.spec.outcomes, subgroups=("disposition",)))
+    par = _subgroups(data, ev.design, spec, None)
+    serial = ev.subgroups[ev.subgroups["variable"] == "disposition"].drop(columns="p_holm").reset_index(drop=True)
+    pd.testing.assert_frame_equal(par.drop(columns="p_holm"), serial)
