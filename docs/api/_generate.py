@@ -1,13 +1,10 @@
 """Write one reST page per public subpackage, listing exactly the names in its ``__all__``.
 
-Run after a subpackage's ``__all__`` changes::
-
-    .venv/bin/python docs/api/_generate.py
-
-``tests/test_docs_build.py`` checks that the committed pages are current, then builds them with
-Sphinx (nitpicky, warnings as errors). Listing the names explicitly, instead of relying on autodoc's
-member discovery, documents constants re-exported from private modules too, so that a docstring's
-``:data:`MIN_KEY_BYTES``` reference resolves.
+``conf.py`` calls :func:`write_pages` at the start of every build, so the reference always follows
+the package's current public surface (the committed pages are a snapshot for reading on the web);
+by hand: ``.venv/bin/python docs/api/_generate.py``. Listing the names explicitly, instead of
+relying on autodoc's member discovery, documents constants re-exported from private modules too, so
+that a docstring's ``:data:`MIN_KEY_BYTES``` reference resolves.
 """
 
 from __future__ import annotations
@@ -61,9 +58,19 @@ def pages() -> dict[str, str]:
     return out
 
 
-def main() -> int:
+def write_pages(folder: Path = HERE) -> list[str]:
+    """Write the pages into ``folder``; files whose content is unchanged are left untouched."""
+    changed = []
     for name, text in pages().items():
-        (HERE / name).write_text(text, encoding="utf-8")
+        path = folder / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            changed.append(name)
+    return changed
+
+
+def main() -> int:
+    for name in write_pages():
         print(f"wrote docs/api/{name}")
     return 0
 
