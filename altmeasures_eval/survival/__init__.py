@@ -8,6 +8,7 @@ naming the variance estimator and ``notes``. Plots are in :mod:`altmeasures_eval
 """
 
 from altmeasures_eval.survival._bootstrap import BootstrapResult, bootstrap
+from altmeasures_eval.survival._cif_contrast import cumulative_incidence_difference
 from altmeasures_eval.survival._competing import CumulativeIncidenceResult, cause_specific_cox, cumulative_incidence
 from altmeasures_eval.survival._contrast import ContrastResult, risk_difference, rmst
 from altmeasures_eval.survival._cox import CoxResult, PHTestResult, cox_ph, hazard_ratio
@@ -33,6 +34,7 @@ __all__ = [
     "cause_specific_cox",
     "cox_ph",
     "cumulative_incidence",
+    "cumulative_incidence_difference",
     "hazard_ratio",
     "kaplan_meier",
     "logrank_test",

@@ -56,7 +56,8 @@ class ContrastResult(SurvivalResult):
     by_group : DataFrame
         ``group``, ``time``, ``estimate``, ``se``, ``ci_low``, ``ci_high`` (Wald), ``n``.
     measure : str
-        ``'risk'`` (cumulative incidence 1 - S) or ``'rmst'`` (days).
+        ``'risk'`` (cumulative incidence 1 - S), ``'cif'`` (Aalen-Johansen cumulative incidence of one
+        cause, other causes competing) or ``'rmst'`` (days).
     """
 
     by_group: pd.DataFrame
@@ -68,6 +69,7 @@ class ContrastResult(SurvivalResult):
     @property
     def _title(self) -> str:  # type: ignore[override]
         return {"risk": "Risk difference (cumulative incidence)",
+                "cif": "Risk difference (Aalen-Johansen cumulative incidence, competing risks)",
                 "rmst": "Restricted mean survival time difference (days)"}[self.measure]
 
 
