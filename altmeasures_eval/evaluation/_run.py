@@ -246,20 +246,28 @@ def _prison(dataset: Dataset, data: pd.DataFrame, weights: np.ndarray, spec: Eva
     adm = P.monthly_admissions(spells)
     los = P.length_of_stay(spells)
     obs = P.observed_population(spells, pd.PeriodIndex(adm["month"].unique(), freq="M"))
-    rates = P.readmission_rates(data, beds, horizon=s.horizon, weights=weights, n_boot=s.n_boot,
+    # the scenarios divert people now sent to custody: their re-admission rates under each arm are
+    # the ATC's (as the `project` command); overlap weights have no ATC version
+    rate_w = weights
+    if spec.design.estimand != "ATC" and spec.design.method != "overlap":
+        from dataclasses import replace
+
+        rate_w = _design(data, replace(spec, design=replace(spec.design, estimand="ATC")))[2]
+    rates = P.readmission_rates(data, beds, horizon=s.horizon, weights=rate_w, n_boot=s.n_boot,
                                 random_state=spec.run.seed, cluster=cluster)
     proj = P.project_population(adm, los, ext, years=s.years, trend=s.trend, fit_months=s.fit_months,
                                 shares=s.shares, rates=rates, capacity=dataset.prison_capacity, observed=obs)
     q_alt, q_cus = rates.arms()
-    elig = los.summary.query("jurisdiction == 'all' and stream == 'eligible'")["mean_days"]
-    stay = float(np.mean(elig))
+    stay = float(los.mean_days("all", "eligible"))
     last12 = float(adm[pd.PeriodIndex(adm["month"], freq="M") > pd.Period(ext, "M") - 12]["eligible"].sum())
     per_year = tuple(s.diversions_per_year if s.diversions_per_year > 0 else sh * last12 for sh in s.shares)
     change = float(np.mean(np.asarray(q_alt) - np.asarray(q_cus)))
     steady = tuple(P.steady_state(n, stay, change) for n in per_year)
     return PrisonAnalysis(bed_days=bd, steady_states=steady, shares=s.shares, headline_share=s.headline_share,
                           diversions_per_year=per_year, mean_stay_days=stay, projection=proj,
-                          notes=(*bd.notes, *proj.notes))
+                          notes=(*bd.notes, *proj.notes,
+                                 "prison scenarios: re-admission rates under both arms weighted to the people now "
+                                 "sent to custody (ATC), since those are the people a diversion policy diverts"))
 
 
 def _costs(dataset: Dataset, data: pd.DataFrame, weights: np.ndarray, spec: EvaluationSpec,
