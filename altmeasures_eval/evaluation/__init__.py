@@ -8,7 +8,15 @@ files are written by :mod:`altmeasures_eval.report`.
 
 from altmeasures_eval.evaluation._result import CostAnalysis, Evaluation, PrisonAnalysis, RuleOutcome
 from altmeasures_eval.evaluation._rules import apply_rules, limitations_from, required_group_size
-from altmeasures_eval.evaluation._run import STAGES, EvaluationError, package_versions, run_evaluation, table_hashes
+from altmeasures_eval.evaluation._run import (
+    STAGES,
+    EvaluationError,
+    build_design,
+    package_versions,
+    prepare_covariates,
+    run_evaluation,
+    table_hashes,
+)
 from altmeasures_eval.evaluation._spec import (
     DEFAULT_COVARIATES,
     CostSettings,
@@ -40,8 +48,10 @@ __all__ = [
     "RuleOutcome",
     "RunSettings",
     "apply_rules",
+    "build_design",
     "limitations_from",
     "package_versions",
+    "prepare_covariates",
     "required_group_size",
     "run_evaluation",
     "table_hashes",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from typing import Any
@@ -22,7 +22,7 @@ from altmeasures_eval.evaluation._rules import apply_rules, limitations_from
 from altmeasures_eval.evaluation._spec import EvaluationSpec
 from altmeasures_eval.schema import Dataset
 
-__all__ = ["STAGES", "EvaluationError", "run_evaluation"]
+__all__ = ["STAGES", "EvaluationError", "build_design", "prepare_covariates", "run_evaluation"]
 
 #: The named stages, in order, with the fix suggested when one fails.
 STAGES: dict[str, str] = {
@@ -214,6 +214,43 @@ def _days_to_reoffence(data: pd.DataFrame, weights: np.ndarray, h: int, alpha: f
             "estimate": float(r["estimate"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
             "p_value": float(r["p_value"]), "n_treated": int((t == 1).sum()), "n_control": int((t == 0).sum()),
             "horizon": h}
+
+
+def prepare_covariates(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.DataFrame, tuple[str, ...], list[str]]:
+    """The cohort ready for the propensity model, as every evaluation builds it.
+
+    Missing categories become an explicit ``unknown`` level; a covariate with one value is left out
+    (with a note); a numeric covariate with missing values is an error.
+
+    Returns
+    -------
+    data : DataFrame
+        With ``data.attrs["covariates"]`` set to the covariates kept.
+    covariates : tuple of str
+    notes : list of str
+
+    Raises
+    ------
+    ConfigError
+        A covariate that is not a cohort column, or a numeric one with missing values.
+    """
+    data, covs, notes = _prepare(data, tuple(covariates))
+    data.attrs["covariates"] = covs
+    return data, covs, notes
+
+
+def build_design(data: pd.DataFrame, spec: EvaluationSpec) -> tuple[Any, Any, np.ndarray, list[str]]:
+    """The ``[design]`` of ``spec`` on prepared data (:func:`prepare_covariates`).
+
+    Returns
+    -------
+    propensity : PropensityScore
+    design : WeightResult or MatchResult
+    weights : ndarray
+        Design weights aligned with ``data``.
+    notes : list of str
+    """
+    return _design(data, spec)
 
 
 def _evalues(recid: Any, tte: Any) -> pd.DataFrame:
