@@ -28,22 +28,23 @@ import pandas as pd
 from altmeasures_eval._errors import ConfigError, DataContractError
 from altmeasures_eval.survival import _kmcore as core
 from altmeasures_eval.survival import _validate as v
-from altmeasures_eval.survival._contrast import ContrastResult
+from altmeasures_eval.survival._competing import cif_jumps
+from altmeasures_eval.survival._contrast import (
+    ContrastResult,
+    contrast_setup,
+    contrast_tables,
+    influence_diff_var,
+)
 from altmeasures_eval.survival._km import beyond_note, robust_label, split_samples
-from altmeasures_eval.survival._results import wald
 
 
 def cif_influence(rt: core.RiskTable, etype: np.ndarray, cause: int, h: float) -> tuple[float, np.ndarray]:
     """Cumulative incidence of ``cause`` at ``h`` and its per-row influence (rows of the risk table)."""
     m = rt.time.size
     w = rt.weight
-    dk = (etype == cause).astype(float)
-    d_k = np.bincount(rt.idx, weights=w * dk, minlength=m)
-    s_minus = np.r_[1.0, rt.survival[:-1]]
+    dk, s_minus, jump, f = cif_jumps(rt, etype, cause)
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_y = np.where(rt.at_risk > 0, 1.0 / rt.at_risk, 0.0)
-    jump = s_minus * d_k * inv_y
-    f = np.cumsum(jump)
     big_j = int(core.step_index(rt.time, np.array([h]))[0])
     if big_j < 0:
         return 0.0, np.zeros(w.size)
@@ -129,21 +130,14 @@ def cumulative_incidence_difference(
     if len(samples) < 2:
         raise DataContractError(f"table {table!r}, column {group!r}: only one group ({samples[0].label!r}); "
                                 "a contrast needs at least two.")
-    labels = [s.label for s in samples]
-    reference = labels[0] if reference is None else reference
-    if reference not in labels:
-        raise ConfigError(f"reference={reference!r} is not a value of column {group!r} (values: {labels}).")
+    reference, clusters = contrast_setup(samples, group, reference, cluster, len(data))
     n_all = len(data)
-    clusters = None
-    if cluster is not None:
-        clusters = np.zeros(n_all, dtype=np.int64)
-        for s in samples:
-            clusters[s.rows] = s.clusters
     est: dict[object, list[float]] = {}
+    var: dict[object, list[float]] = {}
     infl: dict[object, list[np.ndarray]] = {}
     for s in samples:
         rt = core.risk_table(s.t, s.d, s.w)
-        est[s.label], infl[s.label] = [], []
+        est[s.label], var[s.label], infl[s.label] = [], [], []
         for h in at:
             f, phi = cif_influence(rt, codes[s.rows], cause, h)
             full = np.zeros(n_all)
@@ -152,32 +146,15 @@ def cumulative_incidence_difference(
                 f, full = np.nan, np.full(n_all, np.nan)
             est[s.label].append(f)
             infl[s.label].append(full)
-    by_group = []
-    for s in samples:
-        e = np.array(est[s.label])
-        se = np.sqrt([core.cluster_variance(x, clusters) for x in infl[s.label]])
-        lo, hi, _ = wald(e, se, alpha)
-        by_group.append(pd.DataFrame({"group": s.label, "time": at, "estimate": e, "se": se,
-                                      "ci_low": lo, "ci_high": hi, "n": s.t.size}))
-    ref = next(s for s in samples if s.label == reference)
-    rows = []
-    for s in samples:
-        if s.label == reference:
-            continue
-        diff = np.array(est[s.label]) - np.array(est[reference])
-        se = np.sqrt([core.cluster_variance(infl[s.label][k] - infl[reference][k], clusters)
-                      for k in range(at.size)])
-        lo, hi, p = wald(diff, se, alpha)
-        rows.append(pd.DataFrame({"contrast": f"{s.label} - {reference}", "time": at, "estimate": diff,
-                                  "se": se, "ci_low": lo, "ci_high": hi, "p_value": p,
-                                  "n": s.t.size + ref.t.size, "estimate_group": est[s.label],
-                                  "estimate_reference": est[reference]}))
+            var[s.label].append(core.cluster_variance(full, clusters))
+    summary, by_group = contrast_tables(
+        samples, reference, at, est, var,
+        lambda label: influence_diff_var(infl, label, reference, clusters, at.size), alpha)
     notes = [f"cumulative incidence of cause {cause} in {event_type!r}, other causes competing (Aalen-Johansen); "
              f"contrasts are group minus reference ({group} = {reference!r}); Wald intervals."]
     notes += beyond_note(samples, at)
     if weights is not None:
         notes.append(f"weighted by {weights!r}: adjusted (marginal) contrasts; weights treated as known.")
     label = robust_label(weights, cluster) + "; contrast influence summed within clusters"
-    return ContrastResult(summary=pd.concat(rows, ignore_index=True), variance=label, notes=tuple(notes),
-                          by_group=pd.concat(by_group, ignore_index=True), measure="cif", group=group,
-                          reference=reference, alpha=alpha)
+    return ContrastResult(summary=summary, variance=label, notes=tuple(notes), by_group=by_group,
+                          measure="cif", group=group, reference=reference, alpha=alpha)

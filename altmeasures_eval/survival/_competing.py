@@ -43,18 +43,25 @@ class CumulativeIncidenceResult(SurvivalResult):
     _title = "Aalen-Johansen cumulative incidence (competing risks)"
 
 
+def cif_jumps(rt: core.RiskTable, etype: np.ndarray, cause: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row cause indicator; per time S(t-), the Aalen-Johansen jump S(t-) D_k / Y and the CIF."""
+    dk = (etype == cause).astype(float)
+    d_k = np.bincount(rt.idx, weights=rt.weight * dk, minlength=rt.time.size)
+    s_minus = np.r_[1.0, rt.survival[:-1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jump = np.where(rt.at_risk > 0, s_minus * d_k / rt.at_risk, 0.0)
+    return dk, s_minus, jump, np.cumsum(jump)
+
+
 def _cause_curve(rt: core.RiskTable, etype: np.ndarray, t: np.ndarray, cause: int,
                  clusters: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """CIF of ``cause`` and its robust variance at every time of the (all-cause) risk table."""
     m = rt.time.size
     w = rt.weight
-    dk = (etype == cause).astype(float)
-    d_k = np.bincount(rt.idx, weights=w * dk, minlength=m)
-    s_minus = np.r_[1.0, rt.survival[:-1]]
+    dk, s_minus, jump, f = cif_jumps(rt, etype, cause)
     with np.errstate(divide="ignore", invalid="ignore"):
-        jump = np.where(rt.at_risk > 0, s_minus * d_k / rt.at_risk, 0.0)
         c2 = np.cumsum(np.where(rt.at_risk > 0, jump / rt.at_risk, 0.0))
-    f = np.cumsum(jump)
     hu = rt.hazard * rt.inv_surviving
     b = np.cumsum(hu)
     bf = np.cumsum(hu * f)

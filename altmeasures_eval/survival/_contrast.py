@@ -83,18 +83,9 @@ def _contrast(data: pd.DataFrame, duration: str, event: str, group: str, weights
     if len(samples) < 2:
         raise DataContractError(f"table {table!r}, column {group!r}: only one group ({samples[0].label!r}); "
                                 "a contrast needs at least two.")
-    labels = [s.label for s in samples]
-    if reference is None:
-        reference = labels[0]
-    if reference not in labels:
-        raise ConfigError(f"reference={reference!r} is not a value of column {group!r} (values: {labels}).")
+    reference, clusters = contrast_setup(samples, group, reference, cluster, len(data))
     kind = choose_variance(variance, all_weights(samples), cluster)
     n_all = len(data)
-    clusters = None
-    if cluster is not None:
-        clusters = np.zeros(n_all, dtype=np.int64)  # rows left out (zero weight) have zero influence
-        for s in samples:
-            clusters[s.rows] = s.clusters
     # est[g][k], var[g][k], infl[g][k] (full-length influence vectors, robust only)
     est: dict[object, list[float]] = {}
     var: dict[object, list[float]] = {}
@@ -115,6 +106,52 @@ def _contrast(data: pd.DataFrame, duration: str, event: str, group: str, weights
                 full[s.rows] = core.linear_influence(rt, c)
                 infl[s.label].append(full)
                 var[s.label].append(core.cluster_variance(full, clusters))
+    if kind == "greenwood":
+        def diff_var(label: object) -> np.ndarray:
+            return np.array(var[label]) + np.array(var[reference])
+    else:
+        def diff_var(label: object) -> np.ndarray:
+            return influence_diff_var(infl, label, reference, clusters, at.size)
+    summary, by_group = contrast_tables(samples, reference, at, est, var, diff_var, alpha)
+    notes = [f"contrasts are group minus reference ({group} = {reference!r}); Wald intervals."]
+    notes += beyond_note(samples, at)
+    if weights is not None:
+        notes.append(f"weighted by {weights!r}: adjusted (marginal) contrasts; weights treated as known.")
+    if kind == "greenwood":
+        label = ("Greenwood-type (Klein and Moeschberger 2003, eq. 4.4.4)" if measure == "rmst" else GREENWOOD)
+        label += ", groups independent"
+    else:
+        label = robust_label(weights, cluster) + "; contrast influence summed within clusters"
+    return ContrastResult(summary=summary, variance=label, notes=tuple(notes), by_group=by_group,
+                          measure=measure, group=group, reference=reference, alpha=alpha)
+
+
+def contrast_setup(samples: list, group: str, reference: object | None, cluster: str | None,
+                   n_all: int) -> tuple[object, np.ndarray | None]:
+    """Resolve the reference group (default: the first label) and the full-length cluster codes."""
+    labels = [s.label for s in samples]
+    if reference is None:
+        reference = labels[0]
+    if reference not in labels:
+        raise ConfigError(f"reference={reference!r} is not a value of column {group!r} (values: {labels}).")
+    clusters = None
+    if cluster is not None:
+        clusters = np.zeros(n_all, dtype=np.int64)  # rows left out (zero weight) have zero influence
+        for s in samples:
+            clusters[s.rows] = s.clusters
+    return reference, clusters
+
+
+def influence_diff_var(infl: dict[object, list[np.ndarray]], label: object, reference: object,
+                       clusters: np.ndarray | None, k: int) -> np.ndarray:
+    """Robust variance of each of ``k`` contrasts: the influence difference summed within clusters."""
+    return np.array([core.cluster_variance(infl[label][j] - infl[reference][j], clusters) for j in range(k)])
+
+
+def contrast_tables(samples: list, reference: object, at: np.ndarray, est: dict[object, list[float]],
+                    var: dict[object, list[float]], diff_var: Callable[[object], np.ndarray],
+                    alpha: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``summary`` (each group minus the reference, Wald) and ``by_group`` frames of a contrast."""
     by_group = []
     for s in samples:
         e, se = np.array(est[s.label]), np.sqrt(var[s.label])
@@ -127,29 +164,13 @@ def _contrast(data: pd.DataFrame, duration: str, event: str, group: str, weights
         if s.label == reference:
             continue
         diff = np.array(est[s.label]) - np.array(est[reference])
-        if kind == "greenwood":
-            dvar = np.array(var[s.label]) + np.array(var[reference])
-        else:
-            dvar = np.array([core.cluster_variance(infl[s.label][k] - infl[reference][k], clusters)
-                             for k in range(at.size)])
-        se = np.sqrt(dvar)
+        se = np.sqrt(diff_var(s.label))
         lo, hi, p = wald(diff, se, alpha)
         rows.append(pd.DataFrame({"contrast": f"{s.label} - {reference}", "time": at, "estimate": diff,
                                   "se": se, "ci_low": lo, "ci_high": hi, "p_value": p,
                                   "n": s.t.size + ref.t.size, "estimate_group": est[s.label],
                                   "estimate_reference": est[reference]}))
-    notes = [f"contrasts are group minus reference ({group} = {reference!r}); Wald intervals."]
-    notes += beyond_note(samples, at)
-    if weights is not None:
-        notes.append(f"weighted by {weights!r}: adjusted (marginal) contrasts; weights treated as known.")
-    if kind == "greenwood":
-        label = ("Greenwood-type (Klein and Moeschberger 2003, eq. 4.4.4)" if measure == "rmst" else GREENWOOD)
-        label += ", groups independent"
-    else:
-        label = robust_label(weights, cluster) + "; contrast influence summed within clusters"
-    return ContrastResult(summary=pd.concat(rows, ignore_index=True), variance=label, notes=tuple(notes),
-                          by_group=pd.concat(by_group, ignore_index=True), measure=measure, group=group,
-                          reference=reference, alpha=alpha)
+    return pd.concat(rows, ignore_index=True), pd.concat(by_group, ignore_index=True)
 
 
 def risk_difference(
