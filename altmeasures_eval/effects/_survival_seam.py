@@ -13,7 +13,8 @@ from altmeasures_eval.matching import MatchResult, resolve_weights
 
 __all__ = ["time_to_event_effect"]
 
-_FUNCTIONS = {"risk_difference": "risk_difference", "rmst": "rmst", "hazard_ratio": "hazard_ratio"}
+_FUNCTIONS = {"risk_difference": "risk_difference", "rmst": "rmst", "hazard_ratio": "hazard_ratio",
+              "cif_difference": "cumulative_incidence_difference"}
 
 
 def time_to_event_effect(
@@ -23,11 +24,15 @@ def time_to_event_effect(
     treatment: str = "treatment",
     design: Any = None,
     *,
-    measure: Literal["risk_difference", "rmst", "hazard_ratio"] = "risk_difference",
+    measure: Literal["risk_difference", "rmst", "hazard_ratio", "cif_difference"] = "risk_difference",
     cluster: str | None = None,
     **kwargs: Any,
 ) -> Any:
-    """Weighted Kaplan-Meier risk difference, RMST difference or hazard ratio for a design.
+    """Weighted Kaplan-Meier risk difference, RMST difference, hazard ratio or CIF difference for a design.
+
+    ``measure="cif_difference"`` is the Aalen-Johansen risk difference with competing events
+    (:func:`altmeasures_eval.survival.cumulative_incidence_difference`): pass the cause-coded column
+    (cohort ``event_type``: 1 proven reoffence, 2 death) as ``event``; ``cause=`` selects the cause.
 
     The design's weights are passed to :mod:`altmeasures_eval.survival` as a ``weights`` column, and
     for matching without replacement its matched sets as the ``cluster`` column (robust variance
