@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/altmeasures-eval validate data/sample --out reports/sample-quality
+	$(BIN)/altmeasures-eval report --config data/sample/evaluation.toml --out reports/sample
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
