@@ -42,24 +42,22 @@ def prepare(config: Path) -> dict[str, Any]:
     """
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.config import load_config
-    from altmeasures_eval.evaluation import EvaluationSpec
-    from altmeasures_eval.evaluation._run import _design, _prepare  # no public design builder yet
+    from altmeasures_eval.evaluation import EvaluationSpec, build_design, prepare_covariates
     from altmeasures_eval.io import read_dataset
 
     cfg = load_config(config)
     spec = EvaluationSpec.from_config(cfg)
     dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
     cohort = build_cohort(dataset, spec.cohort)
-    data, covs, cov_notes = _prepare(cohort.data, spec.design.covariates)
-    data.attrs["covariates"] = covs
+    data, _, cov_notes = prepare_covariates(cohort.data, spec.design.covariates)
     if min((data["treatment"] == g).sum() for g in (0, 1)) < 2:
         raise ConfigError("the cohort needs at least two people in each group for a design")
-    _, _, weights, design_notes = _design(data, spec)
+    _, _, weights, design_notes = build_design(data, spec)
 
     def weights_for(estimand: str) -> np.ndarray:
         if estimand == spec.design.estimand:
             return weights
-        return _design(data, replace(spec, design=replace(spec.design, estimand=estimand)))[2]
+        return build_design(data, replace(spec, design=replace(spec.design, estimand=estimand)))[2]
 
     cluster = data["person_id"].to_numpy() if spec.cohort.index_event == "every" else None
     return {"spec": spec, "dataset": dataset, "cohort": cohort, "data": data, "weights": weights,
