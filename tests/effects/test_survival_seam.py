@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-survival = pytest.importorskip("altmeasures_eval.survival")
+from altmeasures_eval import survival  # noqa: E402
 
 from altmeasures_eval.effects import time_to_event_effect  # noqa: E402
 from altmeasures_eval.matching import estimate_propensity, match_nearest, weight_ipw  # noqa: E402
