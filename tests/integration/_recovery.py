@@ -51,6 +51,7 @@ TRUTH_OF = {
     "matching_atc": ("reoffend", None, "atc"), "matching_atc_cal005": ("reoffend", None, "atc"),
     "aipw_ate": ("reoffend", None, "ate"),
     "aj_cif_ate": ("time_to_event", "cif_reoffend", "ate"),
+    "matching_atc_cal005_cif": ("time_to_event", "cif_reoffend", "atc"),
     "rmst_event_free_ate": ("time_to_event", "rmst_event_free", "ate"),
     "km_risk_ate": ("time_to_event", "cif_reoffend", "ate"),
 }
@@ -92,8 +93,12 @@ def estimates(data: SyntheticData) -> dict[str, dict[str, float]]:
     out["matching_att_replace"] = binary_row(
         matching.match_nearest(c, "treatment", ps, estimand="ATT", replace=True), binary["att"])
     out["matching_atc"] = binary_row(matching.match_nearest(c, "treatment", ps, estimand="ATC"), binary["atc"])
-    out["matching_atc_cal005"] = binary_row(
-        matching.match_nearest(c, "treatment", ps, estimand="ATC", caliper=0.05), binary["atc"])
+    atc = matching.match_nearest(c, "treatment", ps, estimand="ATC", caliper=0.05)
+    out["matching_atc_cal005"] = binary_row(atc, binary["atc"])
+    # the same matched sets (clusters) for the Aalen-Johansen risk difference
+    s = effects.time_to_event_effect(c, "time_reoffend", "event_type", "treatment", atc, measure="cif_difference",
+                                     times=[HORIZON]).summary.iloc[0]
+    out["matching_atc_cal005_cif"] = _row(float(s["estimate"]), float(s["se"]), tte["cif_reoffend"][str(HORIZON)]["atc"])
     s = effects.estimate_aipw(c, f"reoffend_{HORIZON}", "treatment", COVARIATES, propensity=ps).summary.iloc[0]
     out["aipw_ate"] = _row(float(s["estimate"]), float(s["se"]), binary["ate"])
 
