@@ -1,13 +1,17 @@
-"""Abadie-Imbens (2006) variance for nearest-neighbour matching with replacement."""
+"""Abadie-Imbens (2006) variance for nearest-neighbour matching with replacement, and the
+Abadie-Imbens (2016) adjustment for matching on an estimated logistic propensity score."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval.matching import MatchResult
+from altmeasures_eval._errors import ConfigError
+from altmeasures_eval.matching import MatchResult, PropensityScore
 
-__all__: list[str] = []
+__all__: list[str] = []  # private: reached through estimate_effect
 
 
 def _within_group_variance(dist: np.ndarray, y: np.ndarray, group: np.ndarray, strata: np.ndarray,
@@ -38,15 +42,21 @@ def _within_group_variance(dist: np.ndarray, y: np.ndarray, group: np.ndarray, s
 
 
 def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult, scale: tuple[float, float] = (1.0, 1.0),
-                           J: int = 1) -> tuple[float, int]:
+                           J: int = 1, propensity: PropensityScore | None = None,
+                           L: int = 2) -> tuple[float, int, dict[str, Any] | None]:
     """Variance of the matching estimator of the focal-group effect (ATT or ATC), population version.
 
     V = (1/N_f^2) [ sum_focal (Y_i - Yhat_i - tau)^2 + sum_nonfocal (K_j^2 - Q_j) sigma^2(X_j) ], where
     Yhat_i is the mean outcome of focal unit i's k_i matches, K_j = sum over focal units using j of
     1/k_i (j's weight), Q_j = sum of 1/k_i^2 (with M matches each: K_M(K_M - 1)/M^2, Abadie, Drukker,
     Herr & Imbens 2004). ``scale`` divides treated and control outcomes (for the log ratio by the
-    delta method, pass (mu_1, mu_0)). Returns (variance, number of matched focal units).
-    The propensity score is treated as known (no Abadie-Imbens 2016 correction).
+    delta method, pass (mu_1, mu_0)).
+
+    With ``propensity`` (the logistic :class:`PropensityScore` whose logit was the matching
+    distance) the Abadie-Imbens (2016) adjustment for the estimated score is added
+    (:func:`ps_estimation_adjustment`, L neighbours for the conditional covariances, the match
+    ratio for the imputed effects); without it the score is treated as known.
+    Returns (variance, number of matched focal units, adjustment pieces or None).
     """
     t = match.treatment.reindex(data.index).to_numpy()
     focal_value = 1 if match.estimand == "ATT" else 0
@@ -77,4 +87,125 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
     s2 = _within_group_variance(match.distance.reindex(data.index).to_numpy(), ys, t, strata, need, J)
     term_nf = (K**2 - Q)[need] * s2[need]
     v = (np.sum((diff - tau) ** 2) + np.nansum(term_nf)) / n_f**2
-    return float(v), n_f
+    if propensity is None:
+        return float(v), n_f, None
+    at = propensity.score.index.get_indexer(data.index)
+    if (at < 0).any() or propensity.design is None:
+        raise ConfigError("the Abadie-Imbens (2016) adjustment needs the logistic PropensityScore fitted on these "
+                          "rows (estimate_propensity without `estimator=`), with the same index as the data")
+    X_fit = propensity.design
+    e_fit = propensity.score.to_numpy()
+    H = (X_fit * (e_fit * (1 - e_fit))[:, None]).T @ X_fit
+    keep = ~match.discarded.reindex(data.index).fillna(False).to_numpy(dtype=bool)
+    pieces = ps_estimation_adjustment(
+        ys[keep], t[keep], e_fit[at][keep], X_fit[at][keep], match.estimand, float(tau), M=M, L=L,
+        score=match.distance.reindex(data.index).to_numpy()[keep], strata=strata[keep], H=H)
+    return float(v + pieces["adjustment"]), n_f, pieces
+
+
+def _neighbours(score: np.ndarray, pool: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+    """Positions (into the full arrays) of the k units of ``pool`` nearest to each unit of ``query``
+    on the 1-D ``score``; -1 where the pool has fewer than k units."""
+    from sklearn.neighbors import NearestNeighbors
+
+    out = np.full((len(query), k), -1, dtype=np.int64)
+    if len(pool) < k or len(query) == 0:
+        return out
+    nn = NearestNeighbors(n_neighbors=k).fit(score[pool, None])
+    out[:] = pool[nn.kneighbors(score[query, None], return_distance=False)]
+    return out
+
+
+def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.ndarray, estimand: str,
+                             tau: float, M: int = 1, L: int = 2, score: np.ndarray | None = None,
+                             strata: np.ndarray | None = None, H: np.ndarray | None = None) -> dict[str, Any]:
+    """Abadie & Imbens (2016) adjustment of the matching variance for an estimated logistic score.
+
+    Matching on p(X) = F(X'theta) with theta estimated by maximum likelihood changes the large-sample
+    variance of the matching estimator (their Theorems 1 and 2). With f = F(1 - F) the logistic
+    density at X'theta, I = E[f X X'] the information matrix and conditional covariances given the
+    score,
+
+    - ATE: V_adj = V - c' I^-1 c / N,
+      c = E[f (cov(X, mu_1(X) | p) / p + cov(X, mu_0(X) | p) / (1 - p))];
+    - ATT: V_adj = V - c_t' I^-1 c_t / N + d_t' I^-1 d_t / N,
+      c_t = E[f (cov(X, mu_1 | p) + p / (1 - p) cov(X, mu_0 | p))] / E[p],
+      d_t = dtau_t/dtheta = E[f X (mu_1(X) - mu_0(X) - tau_t)] / E[p];
+    - ATC by symmetry (relabel the groups): c_c = E[f (cov(X, mu_0 | p) + (1 - p)/p cov(X, mu_1 | p))]
+      / E[1 - p], d_c = E[f X (mu_1 - mu_0 - tau_c)] / E[1 - p] (the sign of c and d does not
+      matter in the quadratic forms).
+
+    Estimation (their Section 4): expectations by sample means; cov(X, Y(w) | p) at unit i by the
+    sample covariance (ddof 1) of (X, Y) over the L units of group w nearest to i on the score
+    (unit i itself when it is in group w); mu_1 - mu_0 at unit i by its own outcome and the mean of
+    its M nearest units of the other group; I^-1 / N by H^-1, H = sum f X X' (the inverse Hessian of
+    the log likelihood, i.e. the estimated variance of theta-hat).
+
+    Parameters
+    ----------
+    y, t, e : ndarray
+        Outcome, 0/1 treatment and estimated score of the units in the matching sample.
+    X : ndarray
+        Design matrix of the logistic score model for the same units (intercept included).
+    estimand : {"ATE", "ATT", "ATC"}
+    tau : float
+        The matching estimate (for d).
+    M, L : int
+        Matches used to impute mu_1 - mu_0, and neighbours for the conditional covariances (L >= 2).
+    score : ndarray, optional
+        The 1-D distance neighbours are found on (default: the logit of ``e``); any strictly
+        monotone transform of p gives the same conditional moments.
+    strata : ndarray, optional
+        Integer codes of exact-matching strata; neighbours are searched within a stratum.
+    H : ndarray, optional
+        Hessian sum f X X' over the sample the score was fitted on (default: these units).
+
+    Returns
+    -------
+    dict
+        ``adjustment`` (to add to the variance of tau-hat), ``c``, ``d`` (zeros for ATE), ``H``,
+        and ``cov1``, ``cov0`` (n x p conditional covariances), ``mu_diff`` (n).
+    """
+    if estimand not in ("ATE", "ATT", "ATC"):
+        raise ConfigError(f"estimand must be ATE, ATT or ATC for the Abadie-Imbens (2016) adjustment, got {estimand!r}")
+    if L < 2:
+        raise ConfigError(f"the conditional covariances need at least 2 neighbours, got L = {L}")
+    n, p = X.shape
+    e = np.asarray(e, dtype=float)
+    f = e * (1.0 - e)
+    s = np.log(e) - np.log1p(-e) if score is None else np.asarray(score, dtype=float)
+    strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
+    cov = {0: np.full((n, p), np.nan), 1: np.full((n, p), np.nan)}
+    yhat = {0: np.where(t == 0, y, np.nan), 1: np.where(t == 1, y, np.nan)}
+    for st in np.unique(strata):
+        cell = np.flatnonzero(strata == st)
+        for w in (0, 1):
+            pool = cell[t[cell] == w]
+            nb = _neighbours(s, pool, cell, L)
+            ok = nb[:, 0] >= 0
+            if ok.any():
+                xs, ys = X[nb[ok]], y[nb[ok]]  # (m, L, p), (m, L)
+                xc = xs - xs.mean(axis=1, keepdims=True)
+                yc = ys - ys.mean(axis=1, keepdims=True)
+                cov[w][cell[ok]] = np.einsum("mlp,ml->mp", xc, yc) / (L - 1)
+            other = cell[t[cell] != w]
+            mb = _neighbours(s, pool, other, M)
+            okm = mb[:, 0] >= 0
+            yhat[w][other[okm]] = y[mb[okm]].mean(axis=1)
+    mu_diff = yhat[1] - yhat[0]
+    if H is None:
+        H = (X * f[:, None]).T @ X
+    if estimand == "ATE":
+        c = np.nanmean(f[:, None] * (cov[1] / e[:, None] + cov[0] / (1 - e)[:, None]), axis=0)
+        d = np.zeros(p)
+    elif estimand == "ATT":
+        share = np.mean(e)  # E[p]; the sample share of treated estimates the same
+        c = np.nanmean(f[:, None] * (cov[1] + (e / (1 - e))[:, None] * cov[0]), axis=0) / share
+        d = np.nanmean(f[:, None] * X * (mu_diff - tau)[:, None], axis=0) / share
+    else:
+        share = np.mean(1 - e)
+        c = np.nanmean(f[:, None] * (cov[0] + ((1 - e) / e)[:, None] * cov[1]), axis=0) / share
+        d = np.nanmean(f[:, None] * X * (mu_diff - tau)[:, None], axis=0) / share
+    Hc, Hd = np.linalg.solve(H, c), np.linalg.solve(H, d)
+    adjustment = float(-c @ Hc + d @ Hd)
+    return dict(adjustment=adjustment, c=c, d=d, H=H, cov1=cov[1], cov0=cov[0], mu_diff=mu_diff)

@@ -16,7 +16,7 @@ from scipy import stats
 from altmeasures_eval._errors import ConfigError, DataContractError
 from altmeasures_eval._parallel import parallel_map
 from altmeasures_eval.effects._results import SUMMARY_COLUMNS, EffectResult, wald_row
-from altmeasures_eval.matching import MatchResult, WeightResult, resolve_weights
+from altmeasures_eval.matching import MatchResult, PropensityScore, WeightResult, resolve_weights
 from altmeasures_eval.matching._design import numeric_column, treatment_array
 
 __all__ = ["estimate_effect", "weighted_mean_difference", "cluster_variance"]
@@ -73,6 +73,43 @@ def _ps_sandwich_influence(y, t, w, e, X, estimand):
         D = ((ind * (y - m) * dw(e))[:, None] * X).sum(axis=0)
         out.append(phi + (Hinv_score @ D) / W)
     return m1, m0, out[0], out[1]
+
+
+def _ps_for_adjustment(design: MatchResult, propensity: PropensityScore | None, ps_adjustment: bool | None,
+                       notes: list[str]) -> tuple[PropensityScore | None, str]:
+    """The score to adjust for (Abadie-Imbens 2016), or None and the reason it is not applied."""
+    ps = propensity if propensity is not None else getattr(design, "propensity", None)
+    if ps_adjustment is False:
+        return None, "turned off (ps_adjustment=False)"
+    usable = ps is not None and ps.design is not None
+    problem = ""
+    if ps is None:
+        problem = "no `propensity` given"
+    elif ps.design is None:
+        problem = f"the score comes from {ps.method}, not a logistic model fitted by maximum likelihood"
+    elif design.settings.get("mahvars"):
+        problem = "the match used a Mahalanobis distance"
+    else:
+        d = design.distance.to_numpy(dtype=float)
+        lin = ps.linear.reindex(design.distance.index).to_numpy(dtype=float)
+        if not np.allclose(d, lin, rtol=1e-9, atol=1e-12, equal_nan=False):
+            problem = "the matching distance is not the logit of this propensity score"
+            usable = False
+    if ps_adjustment and not usable:
+        raise ConfigError(f"ps_adjustment=True but the Abadie-Imbens (2016) adjustment cannot be applied: {problem}")
+    if not usable:
+        if ps is None and design.settings.get("distance") == "propensity_logit":
+            notes.append("matched on an estimated propensity score: pass `propensity=` (the PropensityScore) to "
+                         "apply the Abadie-Imbens (2016) adjustment for its estimation")
+        return None, problem
+    if design.settings.get("exact"):
+        notes.append("Abadie-Imbens (2016) adjustment with exact strata: conditional covariances are taken within "
+                     "strata; the theory covers matching on the score alone (approximation)")
+    if design.caliper is not None and int(((design.weights == 0) & (design.treatment == (design.estimand == "ATT"))
+                                           & ~design.discarded).sum()):
+        notes.append("some focal units found no match within the caliper; the Abadie-Imbens (2016) adjustment "
+                     "assumes every focal unit is matched (approximation)")
+    return ps, ""
 
 
 def _measures(m1, m0, phi1, phi0, binary: bool) -> list[tuple[str, float, np.ndarray, bool]]:
@@ -178,6 +215,9 @@ def estimate_effect(
     random_state: int | None = None,
     n_jobs: int = 1,
     ai_neighbors: int = 1,
+    propensity: PropensityScore | None = None,
+    ps_adjustment: bool | None = None,
+    ai_cov_neighbors: int = 2,
 ) -> EffectResult:
     """Adjusted effect of the alternative measure (treatment = 1) vs custody (0) on an outcome.
 
@@ -205,8 +245,9 @@ def estimate_effect(
           times; with ``refit`` the design is re-estimated in each replicate (e.g. re-fit the
           propensity model); percentile or BCa intervals (``ci_method``); SE = SD of replicates.
         - ``abadie-imbens``: Abadie and Imbens (2006) variance for matching with replacement,
-          conditional variances estimated from ``ai_neighbors`` within-group neighbours; the score is
-          treated as known (their 2016 correction for an estimated score is not applied).
+          conditional variances estimated from ``ai_neighbors`` within-group neighbours; when the
+          match was made on the logit of an estimated logistic score passed as ``propensity``, plus
+          the Abadie and Imbens (2016) adjustment for the estimated score (see ``ps_adjustment``).
         - ``auto``: cluster for matching without replacement; Abadie-Imbens with replacement;
           sandwich for IPW/overlap weights from a logistic score; robust otherwise.
     cluster : str, optional
@@ -214,6 +255,15 @@ def estimate_effect(
         ``every``). It replaces the matched sets as the clusters (two-way clustering is not done).
     refit : callable, optional
         ``refit(resampled_data) -> design`` for a bootstrap that re-estimates the design.
+    propensity : PropensityScore, optional
+        The logistic score whose logit the matching (with replacement) used as distance; enables
+        the Abadie-Imbens (2016) adjustment of the ``abadie-imbens`` variance.
+    ps_adjustment : bool, optional
+        Apply that adjustment (default: whenever ``propensity`` is a logistic score, i.e. the
+        score is treated as estimated); ``False`` treats the score as known (AI 2006 variance).
+    ai_cov_neighbors : int
+        Units per group used to estimate the covariances of covariates and outcome given the score
+        in the 2016 adjustment (L >= 2).
     random_state, n_jobs
         Seed and worker processes for the bootstrap (results do not depend on ``n_jobs``).
 
@@ -314,15 +364,27 @@ def estimate_effect(
                 "every matched unit's outcome: drop rows with a missing outcome before matching")
         from altmeasures_eval.effects._abadie_imbens import abadie_imbens_variance
 
+        ps_obj, why_not = _ps_for_adjustment(design, propensity, ps_adjustment, notes)
+        adjustments = {}
         for name, est, phi, log in measures:
             if log and not (m1 > 0 and m0 > 0):
                 rows[name] = wald_row(est, np.nan, n, alpha, log)
                 continue
-            v, _ = abadie_imbens_variance(data, y_all, design, scale=(m1, m0) if log else (1.0, 1.0), J=ai_neighbors)
-            rows[name] = wald_row(est, np.sqrt(v), n, alpha, log)
+            v, _, pieces = abadie_imbens_variance(data, y_all, design, scale=(m1, m0) if log else (1.0, 1.0),
+                                                  J=ai_neighbors, propensity=ps_obj, L=ai_cov_neighbors)
+            if pieces is not None:
+                adjustments[name] = pieces["adjustment"]
+            if v <= 0:
+                notes.append(f"{name}: the adjusted Abadie-Imbens variance was not positive; SE not reported")
+            rows[name] = wald_row(est, np.sqrt(v) if v > 0 else np.nan, n, alpha, log)
         how = (f"Abadie-Imbens (2006) variance for matching with replacement (population version, "
-               f"conditional variances from {ai_neighbors} within-group neighbour(s)); the propensity score is "
-               "treated as known (Abadie-Imbens 2016 correction not applied)")
+               f"conditional variances from {ai_neighbors} within-group neighbour(s))")
+        if ps_obj is not None:
+            adj = ", ".join(f"{k} {v:+.3g}" for k, v in adjustments.items())
+            how += (f" with the Abadie-Imbens (2016) adjustment for the estimated logistic propensity score "
+                    f"(covariances from {ai_cov_neighbors} neighbours per group; variance adjustment: {adj})")
+        else:
+            how += f"; the propensity score is treated as known (Abadie-Imbens 2016 adjustment not applied: {why_not})"
     elif variance == "bootstrap":
         boot_codes = codes if codes is not None else np.arange(n)
         if refit is None:
