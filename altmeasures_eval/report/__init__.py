@@ -16,7 +16,12 @@ from altmeasures_eval.report._results import (
     load_results_schema,
     validate_results,
 )
-from altmeasures_eval.report._tables import PublishedTable, published_tables
+from altmeasures_eval.report._tables import (
+    PublishedTable,
+    publish_attrition,
+    publish_counts,
+    published_tables,
+)
 from altmeasures_eval.report._unodc import (
     UNODC_SCHEMA_VERSION,
     read_unodc_file,
@@ -37,6 +42,8 @@ __all__ = [
     "file_hashes",
     "headline_sentence",
     "load_results_schema",
+    "publish_attrition",
+    "publish_counts",
     "published_tables",
     "render_figures",
     "render_html",

@@ -19,7 +19,7 @@ import pandas as pd
 from altmeasures_eval._errors import PrivacyError
 from altmeasures_eval.privacy import disclosed_cells, suppress_counts
 
-__all__ = ["PublishedTable", "published_tables"]
+__all__ = ["PublishedTable", "publish_attrition", "publish_counts", "published_tables"]
 
 
 @dataclass(frozen=True)
@@ -109,14 +109,16 @@ class _Protector:
         self.n_suppressed = 0
 
     def counts(self, frame: pd.DataFrame, count_columns: Sequence[str], name: str,
-               derived: Mapping[str, Sequence[str]] | None = None, margins: str = "none") -> pd.DataFrame:
+               derived: Mapping[str, Sequence[str]] | None = None, margins: str = "none",
+               total_column: str | None = None, total_row: Any = None) -> pd.DataFrame:
         """Suppress small counts and derived values. ``margins="none"``: rows are separate statistics
         (no totals across them); ``"rows"``: each row's total of ``count_columns`` is published."""
         work = frame.copy()
-        for c in count_columns:
+        for c in [*count_columns, *([total_column] if total_column is not None else [])]:
             work[c] = pd.to_numeric(work[c]).round().astype("int64")
         res = suppress_counts(work, list(count_columns), self.threshold, margins=margins,
-                              rounding_base=self.base, derived=derived, marker=self.marker, name=name)
+                              rounding_base=self.base, derived=derived, marker=self.marker, name=name,
+                              total_column=total_column, total_row=total_row)
         self.n_suppressed += int((res.flags != "").to_numpy().sum())
         return res.table
 
@@ -197,6 +199,89 @@ class _Protector:
         return int(v)
 
 
+def publish_counts(
+    frame: pd.DataFrame,
+    count_columns: Sequence[str],
+    disclosure: Any,
+    *,
+    name: str,
+    derived: Mapping[str, Sequence[str]] | None = None,
+    margins: str = "none",
+    total_column: str | None = None,
+    total_row: Any = None,
+) -> pd.DataFrame:
+    """Make one count table publishable with the ``[disclosure]`` settings: the report's own path.
+
+    Every command that writes counts calls this (the report calls the same code for each of its
+    tables), so that one threshold, one rounding rule and one marker hold for every output.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per group or statistic; ``count_columns`` hold counts of persons (or of custody
+        spells, cases ...), whole numbers >= 0.
+    count_columns : sequence of str
+        The inner count columns (not a total column).
+    disclosure : DisclosureSettings
+        Anything with ``threshold`` (int), ``rounding_base`` (int, 0 = no rounding) and ``marker``
+        (str): normally ``EvaluationSpec.from_config(cfg).disclosure``, the ``[disclosure]`` section.
+    name : str
+        Table name, for error messages.
+    derived : mapping of str to sequence of str, optional
+        Columns computed from counts of the same row (means, rates, totals per person); hidden when
+        a count they use is hidden.
+    margins : {"none", "rows", "columns", "both"}, default "none"
+        Which totals are published (see :func:`altmeasures_eval.privacy.suppress_counts`):
+        ``"none"`` when the rows are separate statistics that are never added up.
+    total_column, total_row : optional
+        A total column or the label of a total row already in ``frame``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` with counts from 1 to ``threshold - 1`` replaced by the marker, secondary
+        suppressions so that the published totals cannot reveal them, derived values of a hidden
+        count hidden, and published counts rounded to ``rounding_base`` when it is not 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from altmeasures_eval.evaluation import DisclosureSettings
+    >>> t = pd.DataFrame({"group": ["a", "b", "c"], "n": [40, 4, 25], "mean_days": [3.0, 9.5, 2.2]})
+    >>> out = publish_counts(t, ["n"], DisclosureSettings(), name="demo", derived={"mean_days": ["n"]})
+    >>> out.loc[1, "n"], out.loc[1, "mean_days"]
+    ('[c]', '[c]')
+    """
+    p = _Protector(disclosure.threshold, disclosure.rounding_base, disclosure.marker)
+    return p.counts(frame, count_columns, name, derived=derived, margins=margins,
+                    total_column=total_column, total_row=total_row)
+
+
+def publish_attrition(attrition: pd.DataFrame, disclosure: Any) -> pd.DataFrame:
+    """The attrition table (:attr:`Cohort.attrition`) under disclosure control, as the report prints it.
+
+    Small removals are hidden with partner removals and the remaining counts between them, so that
+    no hidden count follows from the published ones (see ``_Protector.chain``); the final count (the
+    cohort size) stays published.
+
+    Parameters
+    ----------
+    attrition : pandas.DataFrame
+        Columns ``step`` (0 = every person in the data), ``rule``, ``description``,
+        ``persons_removed``, ``persons_remaining``.
+    disclosure : DisclosureSettings
+        As in :func:`publish_counts`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``step``, ``rule``, ``description``, ``persons_removed``, ``persons_remaining``; hidden counts
+        hold the marker, step 0 has ``"-"`` as its removal.
+    """
+    p = _Protector(disclosure.threshold, disclosure.rounding_base, disclosure.marker)
+    return _attrition_frame(attrition, p)
+
+
 def _hide_binary(frame: pd.DataFrame, p: _Protector, n_col: str, events_col: str, rate_cols: Sequence[str],
                  contrast_cols: Sequence[str] = ()) -> pd.DataFrame:
     """A 0/1 outcome: with ``n`` published, a small number of events *or of non-events* reveals
@@ -213,7 +298,12 @@ def _hide_binary(frame: pd.DataFrame, p: _Protector, n_col: str, events_col: str
 
 
 def _attrition(ev: Any, p: _Protector) -> PublishedTable:
-    a = ev.cohort.attrition
+    return PublishedTable("attrition", "Attrition: from the data to the evaluation cohort",
+                          _attrition_frame(ev.cohort.attrition, p),
+                          note="Persons removed at each step and remaining after it.")
+
+
+def _attrition_frame(a: pd.DataFrame, p: _Protector) -> pd.DataFrame:
     steps = a[a["step"] > 0]
     removed = steps["persons_removed"].to_numpy(float)
     remaining = steps["persons_remaining"].to_numpy(float)
@@ -224,9 +314,7 @@ def _attrition(ev: Any, p: _Protector) -> PublishedTable:
                           "persons_remaining": left})
     first = pd.DataFrame({"step": [0], "rule": ["data"], "description": ["every person in the data"],
                           "persons_removed": ["-"], "persons_remaining": [first_n]})
-    return PublishedTable("attrition", "Attrition: from the data to the evaluation cohort",
-                          pd.concat([first, frame], ignore_index=True),
-                          note="Persons removed at each step and remaining after it.")
+    return pd.concat([first, frame], ignore_index=True)
 
 
 def _quality(ev: Any, p: _Protector) -> PublishedTable:
