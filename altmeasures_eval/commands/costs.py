@@ -5,6 +5,11 @@ Reads the evaluation config (``[data]``, ``[cohort]``, ``[design]``, ``[costs]``
 :class:`altmeasures_eval.evaluation.EvaluationSpec`, see ``docs/methods/costs.md``) and writes
 tables without identifiers and plots into ``--out``. Without ``[costs]`` unit costs the shipped
 placeholders are used and flagged.
+
+The only count written, the number of people behind the programme totals, goes through the
+report's disclosure path (:func:`altmeasures_eval.report.publish_counts`, ``[disclosure]``); the
+totals derived from it are hidden with it. Every other table holds means, differences and unit
+costs, not counts.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from altmeasures_eval.plotting import plot_cost_waterfall, plot_monte_carlo, plot_tornado
     from altmeasures_eval.population import count_bed_days
+    from altmeasures_eval.report import publish_counts
 
     inp = prepare(args.config)
     spec, ds, data, w, cl = inp["spec"], inp["dataset"], inp["data"], inp["weights"], inp["cluster"]
@@ -69,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
     res.summary.to_csv(out / "costs.csv", index=False)
     pd.concat([r.table.assign(horizon=h) for r, h in zip(by_h, horizons)]).to_csv(
         out / "costs_by_horizon.csv", index=False)
-    res.totals(n_people).to_csv(out / "programme_totals.csv", index=False)
+    totals = res.totals(n_people)
+    publish_counts(totals, ["n_people"], spec.disclosure, name="programme_totals",
+                   derived={c: ["n_people"] for c in totals.columns if c.startswith("total_")}).to_csv(
+        out / "programme_totals.csv", index=False)
     mc.summary.to_csv(out / "monte_carlo.csv", index=False)
     sens.summary.to_csv(out / "sensitivity.csv", index=False)
     (out / "costs.json").write_text(json.dumps({

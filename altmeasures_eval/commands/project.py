@@ -6,6 +6,12 @@ the same file ``evaluate`` reads, validated by
 and a JSON of settings, arithmetic and notes into ``--out``. The pipeline is ``load_config`` ->
 ``io.read_dataset`` -> ``cohort.build_cohort`` -> the ``[design]`` weights (matching layer) ->
 population models.
+
+Every count written (observed population by jurisdiction and month, spell counts of the
+length-of-stay table, group sizes of the bed-days table) goes through the report's disclosure
+path, :func:`altmeasures_eval.report.publish_counts`, with the ``[disclosure]`` settings: counts
+from 1 to ``threshold - 1`` are replaced by the marker, with secondary suppression so that the
+totals written beside them cannot reveal them (``docs/methods/privacy.md``).
 """
 
 from __future__ import annotations
@@ -65,6 +71,59 @@ def prepare(config: Path) -> dict[str, Any]:
             "weights_for": weights_for}
 
 
+def publish_observed(paths: pd.DataFrame, disclosure: Any) -> pd.DataFrame:
+    """``paths`` with its ``observed`` column under disclosure control.
+
+    The observed population is a month x jurisdiction table whose row total is the ``all``
+    jurisdiction; each month is protected with its total published (``margins="rows"``), so that a
+    small jurisdiction is hidden together with a second one. Observed values that are not whole
+    numbers (an average daily population) are rounded first, and ``all`` is their sum.
+    """
+    from altmeasures_eval.report import publish_counts
+
+    if "observed" not in paths.columns or paths["observed"].isna().all():
+        return paths
+    cells = paths.dropna(subset=["observed"]).drop_duplicates(["month", "jurisdiction"])
+    wide = cells.pivot(index="month", columns="jurisdiction", values="observed").fillna(0).round()
+    wide.columns = [str(c) for c in wide.columns]
+    parts = [c for c in wide.columns if c != "all"]
+    if "all" in wide.columns and parts:
+        wide["all"] = wide[parts].sum(axis=1)
+        shown = publish_counts(wide, parts, disclosure, name="observed population", margins="rows",
+                               total_column="all")
+    else:
+        shown = publish_counts(wide, list(wide.columns), disclosure, name="observed population",
+                               margins="rows" if len(parts) > 1 else "none")
+    long = shown.stack().rename("observed_published").reset_index()
+    long.columns = ["month", "jurisdiction", "observed_published"]
+    out = paths.merge(long, on=["month", "jurisdiction"], how="left")
+    out["observed"] = out["observed_published"].astype(object).where(out["observed"].notna(), None)
+    return out.drop(columns="observed_published")
+
+
+def publish_length_of_stay(summary: pd.DataFrame, disclosure: Any) -> pd.DataFrame:
+    """The length-of-stay summary with its spell counts under disclosure control.
+
+    Per stream, a jurisdiction x {released, still held} table with the row total ``n`` and the
+    total row ``all`` (both published); means, medians and survival of a row with a hidden count
+    are hidden.
+    """
+    from altmeasures_eval.report import publish_counts
+
+    derived = {c: ["released", "still_held"] for c in ("mean_days", "median_days", "survival_at_end")
+               if c in summary.columns}
+    parts = []
+    for _, block in summary.assign(_order=np.arange(len(summary))).groupby("stream", sort=False):
+        block = block.set_index("jurisdiction")
+        total_row = "all" if "all" in block.index and len(block) > 1 else None
+        margins = "both" if total_row is not None else "rows"
+        shown = publish_counts(block, ["released", "still_held"], disclosure, name="length_of_stay",
+                               derived=derived, margins=margins, total_column="n", total_row=total_row)
+        parts.append(shown.reset_index())
+    out = pd.concat(parts, ignore_index=True).sort_values("_order")
+    return out[list(summary.columns)].reset_index(drop=True)
+
+
 def _save(ax: Any, path: Path) -> None:
     import matplotlib.pyplot as plt
 
@@ -75,6 +134,7 @@ def _save(ax: Any, path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from altmeasures_eval.plotting import plot_bed_days, plot_population_paths
+    from altmeasures_eval.report import publish_counts
     from altmeasures_eval.population import (
         bed_days_by_group,
         count_bed_days,
@@ -116,12 +176,16 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    proj.paths.assign(month=proj.paths["month"].astype(str)).to_csv(out / "population_paths.csv", index=False)
+    dc = spec.disclosure
+    paths = publish_observed(proj.paths, dc)
+    paths.assign(month=paths["month"].astype(str)).to_csv(out / "population_paths.csv", index=False)
     proj.backcast.to_csv(out / "backcast.csv", index=False)
     if not proj.occupancy.empty:  # only with a prison_capacity table
         proj.occupancy.to_csv(out / "occupancy.csv", index=False)
-    los.summary.to_csv(out / "length_of_stay.csv", index=False)
-    pd.concat([r.summary.assign(estimand=e) for e, r in by_estimand.items()]).to_csv(
+    publish_length_of_stay(los.summary, dc).to_csv(out / "length_of_stay.csv", index=False)
+    beds_table = pd.concat([r.summary.assign(estimand=e) for e, r in by_estimand.items()], ignore_index=True)
+    publish_counts(beds_table, ["n_alternative", "n_custody"], dc, name="bed_days",
+                   derived={"mean_alternative": ["n_alternative"], "mean_custody": ["n_custody"]}).to_csv(
         out / "bed_days.csv", index=False)
     pd.concat([st.summary.assign(share=sh) for st, sh in zip(steady, s.shares)]).to_csv(
         out / "steady_state.csv", index=False)
@@ -129,7 +193,9 @@ def run(args: argparse.Namespace) -> int:
         "settings": proj.settings, "estimand": estimand, "readmission_rates_estimand": rate_estimand,
         "steady_state_arithmetic": {f"{sh:.0%}": list(st.arithmetic) for st, sh in zip(steady, s.shares)},
         "notes": [*inp["notes"], *bd.notes, *proj.notes]}, indent=2) + "\n", encoding="utf-8")
-    _save(plot_population_paths(proj), out / "population_paths.png")
+    # the chart shows the observed points as published: hidden months are left out
+    shown = replace(proj, paths=paths.assign(observed=pd.to_numeric(paths["observed"], errors="coerce")))
+    _save(plot_population_paths(shown), out / "population_paths.png")
     _save(plot_bed_days(bd), out / "bed_days.png")
     tot = bd.summary.query("component == 'total'").dropna(subset=["averted"]).iloc[0]
     head = steady[list(s.shares).index(s.headline_share)]
