@@ -1,11 +1,22 @@
-"""``altmeasures-eval cohort``: build the evaluation cohort and write it with its attrition table."""
+"""``altmeasures-eval cohort``: build the evaluation cohort and write it with its attrition table.
+
+``cohort.csv`` is an analysis file, one row per person (issue #3), never a publication: a notice
+file ``NOT_FOR_PUBLICATION.txt`` is written beside it and the command says so on its output.
+``attrition.csv`` holds the exact counts for the analyst; ``attrition_published.csv`` is the same
+table under the ``[disclosure]`` rules of the report (:func:`altmeasures_eval.report.publish_attrition`),
+the only file of the folder meant for publication.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import Any
+
+from altmeasures_eval._errors import ConfigError
 
 from altmeasures_eval.schema import IDENTIFIER_COLUMNS
 
@@ -15,6 +26,24 @@ HELP = "Build the evaluation cohort (one row per person) and its attrition table
 COHORT_FILE = "cohort.csv"
 ATTRITION_FILE = "attrition.csv"
 SPEC_FILE = "cohort_spec.json"
+PUBLISHED_ATTRITION_FILE = "attrition_published.csv"
+NOTICE_FILE = "NOT_FOR_PUBLICATION.txt"
+
+
+def write_not_for_publication(folder: Path, what: str) -> Path:
+    """Write ``NOT_FOR_PUBLICATION.txt`` into ``folder``, saying what the files there are and why
+    they must not be published or shared; return its path."""
+    path = Path(folder) / NOTICE_FILE
+    path.write_text(
+        "NOT FOR PUBLICATION\n\n"
+        f"{what}\n\n"
+        "These files hold one row per person (or per case, spell or episode). Do not publish, "
+        "attach to a report or send them outside the organisation that holds the data. Published "
+        "figures come from `altmeasures-eval report`, `project`, `costs` and `unodc-export`, whose "
+        "counts pass through disclosure control ([disclosure] in the config).\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,9 +60,11 @@ def run(args: argparse.Namespace) -> int:
     from altmeasures_eval.cohort import CohortSpec, build_cohort
     from altmeasures_eval.config import load_config
     from altmeasures_eval.io import read_dataset
+    from altmeasures_eval.report import publish_attrition
 
     cfg = load_config(args.config)
     spec = CohortSpec.from_config(cfg.section("cohort"))
+    disclosure = _disclosure(cfg.section("disclosure"))
     dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
     cohort = build_cohort(dataset, spec)
     data = cohort.data
@@ -50,6 +81,12 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     data.to_csv(out / COHORT_FILE, index=False, date_format="%Y-%m-%d")
     cohort.attrition.to_csv(out / ATTRITION_FILE, index=False)
+    publish_attrition(cohort.attrition, disclosure).to_csv(out / PUBLISHED_ATTRITION_FILE, index=False)
+    ids = "with person and case identifiers" if args.with_ids else "without identifiers but one row per person"
+    write_not_for_publication(out, f"{COHORT_FILE} is the evaluation cohort {ids}, and "
+                                   f"{ATTRITION_FILE} holds exact counts, small ones included: analysis files. "
+                                   f"{PUBLISHED_ATTRITION_FILE} is the attrition table under disclosure "
+                                   "control, the only file here that may be published.")
     meta = {"spec": spec.to_dict(), "extract_date": cohort.extract_date.date().isoformat(), "notes": list(cohort.notes)}
     (out / SPEC_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     g = cohort.group_sizes()
@@ -57,4 +94,19 @@ def run(args: argparse.Namespace) -> int:
         f"cohort: {cohort.n:,} rows ({g[1]:,} alternative, {g[0]:,} comparator); "
         f"{cohort.excluded_in_custody:,} still in custody excluded; written to {out}"
     )
+    print(
+        f"cohort: {COHORT_FILE} has one row per person and {ATTRITION_FILE} exact counts: NOT FOR "
+        f"PUBLICATION (see {NOTICE_FILE}); publish {PUBLISHED_ATTRITION_FILE} instead"
+    )
     return 0
+
+
+def _disclosure(section: dict[str, Any]) -> Any:
+    """The ``[disclosure]`` settings, validated as the evaluation validates them."""
+    from altmeasures_eval.evaluation import DisclosureSettings
+
+    known = {f.name for f in dataclasses.fields(DisclosureSettings)}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ConfigError(f"[disclosure]: unknown key(s) {unknown}; known keys: {sorted(known)}")
+    return DisclosureSettings(**section)

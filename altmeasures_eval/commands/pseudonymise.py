@@ -5,6 +5,9 @@ The key comes from ``--key-file`` or the environment variable ``ALTMEASURES_PSEU
 is never written, and a key file inside the output folder is refused, so the key cannot travel
 with the data.
 
+The output is a whole data set, one row per person, case, spell and episode: it is not a
+publication, and ``NOT_FOR_PUBLICATION.txt`` written beside the tables says so.
+
 Exit codes: 0 written; 1 the data break the contract (nothing written); 2 usage, key or privacy
 error (from the CLI).
 """
@@ -15,6 +18,7 @@ import argparse
 from pathlib import Path
 
 from altmeasures_eval._errors import ConfigError, DataContractError
+from altmeasures_eval.commands.cohort import write_not_for_publication
 from altmeasures_eval.io import format_problems, read_dataset, write_dataset
 from altmeasures_eval.privacy import (
     DEFAULT_KEY_ENV_VAR,
@@ -89,6 +93,11 @@ def run(args: argparse.Namespace) -> int:
         return 1
     pseudonymised = pseudonymise_dataset(dataset, key, length=args.length)
     write_dataset(pseudonymised, args.out, format=args.format)
+    write_not_for_publication(
+        args.out, "These tables are the pseudonymised extract: every person, case, custody spell and "
+        "treatment episode, with keyed pseudonyms in place of the raw ids. Pseudonymised data are "
+        "still personal data (GDPR Recital 26): anyone holding the key, or enough other facts, can "
+        "link them back.")
     counts = []
     for column in IDENTIFIER_COLUMNS:
         values = [
@@ -99,6 +108,6 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"Pseudonymised {', '.join(counts)} into {args.out} ({args.format}). The key was not "
         "written: keep it apart from the data, and use the same key for later extracts so that "
-        "they link."
+        "they link. These tables are NOT FOR PUBLICATION (see NOT_FOR_PUBLICATION.txt)."
     )
     return 0
