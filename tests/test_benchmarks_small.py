@@ -192,3 +192,11 @@ def test_recovery_small(monkeypatch):
     assert set(rec["bias"]) == set(bench_recovery.ESTIMATORS)
     assert all(np.isfinite(v) for v in rec["bias"].values())  # risks and RMST days: scales differ
     assert all(0 <= v <= 1 for v in rec["coverage"].values())
+
+
+def test_performance_doc_is_produced_from_the_committed_results():
+    """docs/performance.md is the output of benchmarks/perf_table.py on benchmarks/results/*.json."""
+    from benchmarks import perf_table
+
+    assert perf_table.DOC.read_text(encoding="utf-8") == perf_table.render() + "\n", (
+        "docs/performance.md is out of date with benchmarks/results: run `.venv/bin/python -m benchmarks.perf_table`")
