@@ -7,7 +7,8 @@ an alternative vs custody with the pipeline of ``tests/integration/_recovery.py`
 propensity on cohort covariates, then
 
 * binary ``reoffend_365`` with :func:`altmeasures_eval.effects.estimate_effect`: naive, IPW (ATE,
-  ATT; M-estimation sandwich), nearest-neighbour matching on the logit score with a 0.2 SD caliper
+  ATT; M-estimation sandwich; ATE also with the generator's true propensity, ``ipw_ate_true_ps``,
+  robust SE), nearest-neighbour matching on the logit score with a 0.2 SD caliper
   (1:1 ATT without replacement, cluster-robust on matched sets; ATT with replacement,
   Abadie-Imbens; 1:1 ATC, cluster-robust; the same with a 0.05 SD caliper) and AIPW (ATE);
 * time to first proven reoffence with the survival layer and ATE weights: the Aalen-Johansen
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "simulation-study.md"
 TRUTH = ROOT / "data" / "sample" / "ground_truth.json"
 HEADING = "## Recovery of the generator's truth (synthetic extracts, cohort to estimate)"
-ESTIMATORS = ("naive", "ipw_ate", "ipw_att", "matching_att_1to1", "matching_att_replace", "matching_atc",
+ESTIMATORS = ("naive", "ipw_ate", "ipw_ate_true_ps", "ipw_att", "matching_att_1to1", "matching_att_replace", "matching_atc",
               "matching_atc_cal005", "aipw_ate", "aj_cif_ate", "matching_atc_cal005_cif", "km_risk_ate",
               "rmst_event_free_ate")
 

@@ -286,6 +286,7 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
             tx_mod_u=u2(F_MOD), tx_done=u2(F_TXDONE) < np.where(disp == ALT_TREATMENT_ORDER, 0.65, 0.55),
             measure_na=u2(F_MEASNA) < P.MISSING_MEASURE_DAYS, sub_na=sub_na,
             is_index=is_index, start_after=new_start,
+            p_custody=p_custody,  # the true propensity of custody (published for index cases)
         )
         records.append(rec)
 

@@ -97,7 +97,8 @@ def potential_outcomes(career: Career, horizons: tuple[int, ...], waiting: int,
 
     Columns: ``person`` (engine number), ``record`` (position of the index case in the records),
     ``treatment`` (1 alternative, 0 custody), ``alternative_if_treated`` (engine code of the
-    alternative the person receives under arm 1), ``stage`` (engine code), ``index_day``,
+    alternative the person receives under arm 1), ``stage`` (engine code), ``propensity_true``
+    (the generator's probability of an alternative at the index decision), ``index_day``,
     ``start_day`` (observed arm), ``y1_start_day``, ``y0_start_day``, and per horizon *h* and
     measure *m*: ``y1_m_h``, ``y0_m_h`` (complete) and ``m_h`` (observed; NaN when the window plus
     waiting period passes the extract date); ``y1_time_reoffend``, ``y1_event_type``,
@@ -133,6 +134,8 @@ def potential_outcomes(career: Career, horizons: tuple[int, ...], waiting: int,
         "treatment": treat,
         "alternative_if_treated": rec["alt"][idx_rec],
         "stage": rec["stage"][idx_rec],
+        # true P(alternative | what the court saw) of the observed index decision (0 < p <= 1)
+        "propensity_true": 1.0 - rec["p_custody"][idx_rec],
         "index_day": rec["decision"][idx_rec],
         "start_day": start_obs,
         "y1_start_day": np.where(treat == 1, start_obs, start_cf),

@@ -42,7 +42,9 @@ class SyntheticData:
     potential_outcomes : pandas.DataFrame
         One row per index person of the evaluation cohort: ``person_id``, ``index_case_id``,
         ``treatment`` (1 alternative, 0 custody), ``disposition``, ``alternative_if_treated``,
-        ``stage``, ``index_date``, ``start_date``, ``y1_start_date``, ``y0_start_date``, and per
+        ``stage``, ``propensity_true`` (the generator's probability of an alternative at the index
+        decision: 1 at the police stage), ``index_date``, ``start_date``, ``y1_start_date``,
+        ``y0_start_date``, and per
         horizon *h* and measure *m* in ``reoffend``, ``reoffences``, ``bed_days``, ``death``,
         ``overdose_death``: ``y1_m_h`` and ``y0_m_h`` (both potential outcomes, complete) and
         ``m_h`` (observed, NaN when not observable at the extract date, as in the cohort);

@@ -18,7 +18,7 @@ from tests.integration._recovery import COVARIATES, HORIZON, court_cohort
 
 
 #: One draw checks for gross failure, not for the exact 95 % coverage (that is the benchmark's job,
-#: over 100 draws): 99.9 % intervals, as tests/synth/test_identification uses 3 SE, so that the nine
+#: over 100 draws): 99.9 % intervals, as tests/synth/test_identification uses 3 SE, so that the ten
 #: correct estimators checked on this draw fail together with probability about 1 %. The naive
 #: estimate is more than 5 SE from the truth here. On this draw the largest miss of an adjusted
 #: estimator is matching with replacement (z = +3.0): it lands inside 95 % in 20 of 20 other draws.
@@ -38,9 +38,11 @@ def test_naive_risk_difference_is_biased(results: dict, name: str) -> None:
     assert row["truth"] - row["estimate"] > 4 * row["se"], row
 
 
-@pytest.mark.parametrize("name", ["ipw_ate", "ipw_att", "matching_att_replace", "matching_atc_cal005", "aipw_ate"])
+@pytest.mark.parametrize("name", ["ipw_ate", "ipw_att", "ipw_ate_true_ps", "matching_att_replace",
+                                  "matching_atc_cal005", "aipw_ate"])
 def test_adjusted_binary_risk_difference_covers_the_truth(results: dict, name: str) -> None:
-    """(b) effects.estimate_effect after IPW (ATE, ATT), nearest-neighbour matching on the logit
+    """(b) effects.estimate_effect after IPW (ATE, ATT; ATE also with the generator's true
+    propensity, the decomposition's reference), nearest-neighbour matching on the logit
     score (ATT with replacement, 0.2 SD caliper, Abadie-Imbens SE; ATC 1:1 with a 0.05 SD caliper,
     cluster-robust SE) and AIPW (ATE): the designs that are unbiased over 100 draws."""
     row = results[name]
@@ -110,3 +112,10 @@ def test_greedy_matching_designs_that_failed_say_so(generated: SyntheticData) ->
     assert any(n.startswith("matched pairs differ") for n in atc.notes)
     narrow = matching.match_nearest(c, "treatment", ps, estimand="ATC", caliper=0.05)
     assert not any(n.startswith("matched pairs differ") for n in narrow.notes)
+
+
+def test_fitted_and_true_propensity_weights_agree(results: dict) -> None:
+    """Decomposition: the fitted propensity model (cohort covariates) is not where error comes from:
+    its IPW estimate is within a fraction of an SE of the one with the generator's true score."""
+    fitted, true = results["ipw_ate"], results["ipw_ate_true_ps"]
+    assert abs(fitted["estimate"] - true["estimate"]) < 0.5 * true["se"], (fitted, true)
