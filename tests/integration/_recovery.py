@@ -68,55 +68,50 @@ def truth_value(court_truth: dict[str, Any], name: str, horizon: int = HORIZON) 
 def estimates(data: SyntheticData) -> dict[str, dict[str, float]]:
     """Every estimator of the 1-year effect, with its CI and the truth of its own estimand.
 
-    Truth (court stages, sample values of ``data.truth``): binary ``reoffend_365`` ATE/ATT for
-    the ``effects`` estimators; ``time_to_event`` CIF and event-free RMST ATE for the survival
-    ones (same event definition as ``time_reoffend``).
+    Truth (court stages, sample values of ``data.truth``, chosen by :data:`TRUTH_OF`): binary
+    ``reoffend_365`` ATE/ATT/ATC for the ``effects`` estimators; ``time_to_event`` CIF and
+    event-free RMST for the survival ones (same event definition as ``time_reoffend``).
     """
     truth = data.truth["court_stages"]
-    binary, tte = truth["reoffend"][str(HORIZON)], truth["time_to_event"]
     c = court_cohort(data)
     ps = matching.estimate_propensity(c, "treatment", COVARIATES)
     out: dict[str, dict[str, float]] = {}
 
-    def binary_row(design: Any, truth_value: float) -> dict[str, float]:
-        s = effects.estimate_effect(c, f"reoffend_{HORIZON}", "treatment", design).summary.iloc[0]
-        return _row(float(s["estimate"]), float(s["se"]), truth_value)
+    def put(name: str, result: Any) -> None:
+        s = result.summary.iloc[0]
+        out[name] = _row(float(s["estimate"]), float(s["se"]), truth_value(truth, name))
 
-    out["naive"] = binary_row(None, binary["ate"])
-    out["naive_vs_att"] = binary_row(None, binary["att"])
-    out["ipw_ate"] = binary_row(matching.weight_ipw(c, "treatment", ps, estimand="ATE"), binary["ate"])
-    out["ipw_att"] = binary_row(matching.weight_ipw(c, "treatment", ps, estimand="ATT"), binary["att"])
+    def binary(design: Any) -> Any:
+        return effects.estimate_effect(c, f"reoffend_{HORIZON}", "treatment", design)
+
+    put("naive", binary(None))
+    put("naive_vs_att", binary(None))
+    put("ipw_ate", binary(matching.weight_ipw(c, "treatment", ps, estimand="ATE")))
+    put("ipw_att", binary(matching.weight_ipw(c, "treatment", ps, estimand="ATT")))
     # decomposition: the same weighting with the generator's true propensity instead of the fitted one
     true_ps = data.potential_outcomes.set_index("person_id")["propensity_true"].loc[c["person_id"]].to_numpy()
-    out["ipw_ate_true_ps"] = binary_row(matching.weight_ipw(c, "treatment", true_ps, estimand="ATE"), binary["ate"])
+    put("ipw_ate_true_ps", binary(matching.weight_ipw(c, "treatment", true_ps, estimand="ATE")))
     # Custody persons are ~30 %: 1:1 ATT matching without replacement matches about a third of the
     # treated with one-sided greedy pairs (biased; kept to show it). With replacement every treated
     # person finds a match. For the ATC the pool is ample overall but not where custody is likely:
     # with the 0.2 SD caliper the pairs shift by ~0.08 SD (biased, kept); 0.05 SD removes it.
-    out["matching_att_1to1"] = binary_row(matching.match_nearest(c, "treatment", ps, estimand="ATT"), binary["att"])
-    out["matching_att_replace"] = binary_row(
-        matching.match_nearest(c, "treatment", ps, estimand="ATT", replace=True), binary["att"])
-    out["matching_atc"] = binary_row(matching.match_nearest(c, "treatment", ps, estimand="ATC"), binary["atc"])
+    put("matching_att_1to1", binary(matching.match_nearest(c, "treatment", ps, estimand="ATT")))
+    put("matching_att_replace", binary(matching.match_nearest(c, "treatment", ps, estimand="ATT", replace=True)))
+    put("matching_atc", binary(matching.match_nearest(c, "treatment", ps, estimand="ATC")))
     atc = matching.match_nearest(c, "treatment", ps, estimand="ATC", caliper=0.05)
-    out["matching_atc_cal005"] = binary_row(atc, binary["atc"])
+    put("matching_atc_cal005", binary(atc))
     # the same matched sets (clusters) for the Aalen-Johansen risk difference
-    s = effects.time_to_event_effect(c, "time_reoffend", "event_type", "treatment", atc, measure="cif_difference",
-                                     times=[HORIZON]).summary.iloc[0]
-    out["matching_atc_cal005_cif"] = _row(float(s["estimate"]), float(s["se"]), tte["cif_reoffend"][str(HORIZON)]["atc"])
-    s = effects.estimate_aipw(c, f"reoffend_{HORIZON}", "treatment", COVARIATES, propensity=ps).summary.iloc[0]
-    out["aipw_ate"] = _row(float(s["estimate"]), float(s["se"]), binary["ate"])
+    put("matching_atc_cal005_cif", effects.time_to_event_effect(
+        c, "time_reoffend", "event_type", "treatment", atc, measure="cif_difference", times=[HORIZON]))
+    put("aipw_ate", effects.estimate_aipw(c, f"reoffend_{HORIZON}", "treatment", COVARIATES, propensity=ps))
 
-    w = matching.weight_ipw(c, "treatment", ps, estimand="ATE").weights
-    cw = c.assign(w=w.to_numpy())
-    aj = survival.cumulative_incidence_difference(cw, "time_reoffend", "event_type", "treatment", cause=1,
-                                                  weights="w", times=[HORIZON]).summary.iloc[0]
-    out["aj_cif_ate"] = _row(float(aj["estimate"]), float(aj["se"]), tte["cif_reoffend"][str(HORIZON)]["ate"])
-    rm = survival.rmst(cw, "time_reoffend", "any_event", "treatment", weights="w", times=[HORIZON]).summary.iloc[0]
-    out["rmst_event_free_ate"] = _row(float(rm["estimate"]), float(rm["se"]),
-                                      tte["rmst_event_free"][str(HORIZON)]["ate"])
+    cw = c.assign(w=matching.weight_ipw(c, "treatment", ps, estimand="ATE").weights.to_numpy())
+    put("aj_cif_ate", survival.cumulative_incidence_difference(
+        cw, "time_reoffend", "event_type", "treatment", cause=1, weights="w", times=[HORIZON]))
+    put("rmst_event_free_ate", survival.rmst(cw, "time_reoffend", "any_event", "treatment", weights="w",
+                                             times=[HORIZON]))
     # 1 - KM with deaths censored (survival.risk_difference, what time_to_event_effects reports):
     # a net risk in a world without death; compared with the CIF truth, deaths being rare.
-    km = survival.risk_difference(cw, "time_reoffend", "event_reoffend", "treatment", weights="w",
-                                  times=[HORIZON]).summary.iloc[0]
-    out["km_risk_ate"] = _row(float(km["estimate"]), float(km["se"]), tte["cif_reoffend"][str(HORIZON)]["ate"])
+    put("km_risk_ate", survival.risk_difference(cw, "time_reoffend", "event_reoffend", "treatment", weights="w",
+                                                times=[HORIZON]))
     return out
