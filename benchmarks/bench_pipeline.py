@@ -189,8 +189,7 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
             pdf: bool = True) -> None:
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.effects import estimate_effect
-    from altmeasures_eval.evaluation import EvaluationSpec, run_evaluation, table_hashes
-    from altmeasures_eval.evaluation._run import _prepare  # the command's covariate preparation
+    from altmeasures_eval.evaluation import EvaluationSpec, prepare_covariates, run_evaluation, table_hashes
     from altmeasures_eval.io import ingest, quality_report, write_dataset
     from altmeasures_eval.matching import balance_table, estimate_propensity, match_nearest, weight_ipw
     from altmeasures_eval.report import write_report
@@ -231,7 +230,7 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
     with measure("cohort", n, records) as rec:
         cohort = build_cohort(dataset, spec.cohort)
         rec["cohort_rows"] = cohort.n
-    data, covs, _ = _prepare(cohort.data, spec.design.covariates)
+    data, covs, _ = prepare_covariates(cohort.data, spec.design.covariates)  # as the report command
     covs = list(covs)
     with measure("propensity", n, records, covariates=len(covs), cohort_rows=len(data)):
         ps = estimate_propensity(data, "treatment", covs)
