@@ -60,6 +60,9 @@ def main() -> None:
             json.dumps({"machine": machine(), "records": records}, indent=2) + "\n"
         )
     print(f"table: {write_table()}")
+    from benchmarks import perf_table  # docs/performance.md: the issue-#9 targets from these results
+
+    perf_table.main()
 
 
 if __name__ == "__main__":

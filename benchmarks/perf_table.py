@@ -1,7 +1,8 @@
 """Write ``docs/performance.md`` from the committed benchmark results (``benchmarks/results/*.json``).
 
-Run: ``.venv/bin/python -m benchmarks.perf_table`` after ``python -m benchmarks NAME`` so that
-every number in the document comes from a committed run; nothing in it is typed by hand. The
+``python -m benchmarks NAME`` calls it after every run; by hand: ``.venv/bin/python -m
+benchmarks.perf_table``. Every number in the document comes from a results file; nothing in it is
+typed by hand. The
 explanations of gaps are written here, next to the numbers they explain.
 """
 
@@ -141,9 +142,9 @@ def render() -> str:
     lines = [
         "# Performance",
         "",
-        "Produced by `.venv/bin/python -m benchmarks.perf_table` from the committed results in",
-        "`benchmarks/results/*.json` (run `python -m benchmarks pipeline ingest matching cohort` to refresh",
-        "them); do not edit by hand. The machine has 2 cores and 24 GB and was shared with other",
+        "Produced by `python -m benchmarks` (or `.venv/bin/python -m benchmarks.perf_table`) from the",
+        "committed results in `benchmarks/results/*.json`: `python -m benchmarks pipeline ingest matching",
+        "cohort` refreshes them; do not edit by hand. The machine has 2 cores and 24 GB and was shared with other",
         "engineers' jobs while the benchmarks ran, so every wall time is one noisy run "
         f"(pipeline run: {m.get('date', '?')}, Python {m.get('python', '?')}, {m.get('cpus', '?')} CPUs).",
         "",
