@@ -44,11 +44,12 @@ def time_to_event_effect(
     Hazard ratio after matching with replacement: the data are expanded to one row per (matched
     set, member) — a control used by several focal units appears once per set, with weight
     1/k_i, so the control group's total weight equals the number of focal units (MatchIt's
-    rescaled weights would give a slightly different Cox fit) — and the variance of the log hazard ratio is the two-way cluster-robust variance on
-    matched sets and on units, V_set + V_unit - V_row (Cameron, Gelbach and Miller 2011), the
-    approach Austin and Cafri (2020) proposed for this case (not checked against their code); each
-    term is the survival layer's
-    Lin-Wei robust variance. The point estimate is the weighted fit with one row per unit (weight
+    rescaled weights would give a slightly different Cox fit) — and the variance of the log hazard
+    ratio is Austin and Cafri's (2020) two-way cluster-robust variance on matched sets and on units,
+    G_s/(G_s-1) V_set + G_u/(G_u-1) V_unit - G_r/(G_r-1) V_row (Cameron, Gelbach and Miller 2011),
+    each V the survival layer's Lin-Wei robust variance (as R's ``coxph(robust = TRUE, cluster =)``);
+    checked against their R function run by R 4.2 / survival 3.5
+    (``tests/effects/reference/austin_cafri_reference.R``). The point estimate is the weighted fit with one row per unit (weight
     K_j = sum of 1/k_i), which differs from the expanded fit only through Efron's tie correction.
     An :class:`EffectResult` is returned in that case. For risk
     differences and RMST after matching with replacement the survival layer's robust variance with
@@ -70,6 +71,20 @@ def time_to_event_effect(
         work = work.assign(__set=design.subclass.reindex(work.index).astype("float64"))
         cluster = "__set"
     return fn(work, duration, event, treatment, weights="__weights", cluster=cluster, **kwargs)
+
+
+def two_way_variance(variances: dict[str, float], counts: dict[str, int]) -> float:
+    """Austin & Cafri (2020) two-way variance of a log hazard ratio after matching with replacement.
+
+    ``variances`` holds the Lin-Wei robust variances of the same Cox fit on the expanded matched
+    data clustered on matched sets (``"__set"``), on units (``"__unit"``) and on rows
+    (``"__row"``, each row its own cluster); ``counts`` the number of clusters G of each. The
+    result is G_s/(G_s-1) V_s + G_u/(G_u-1) V_u - G_r/(G_r-1) V_r, the Cameron-Gelbach-Miller
+    two-way variance (the intersection of a set and a unit is one row) with the G/(G-1) factor
+    the R code of Austin and Cafri applies to each term.
+    """
+    return float(sum(sign * counts[c] / (counts[c] - 1) * variances[c]
+                     for c, sign in (("__set", 1.0), ("__unit", 1.0), ("__row", -1.0))))
 
 
 def _hazard_ratio_with_replacement(fn, data, duration, event, treatment, design: MatchResult, alpha: float = 0.05,
@@ -99,7 +114,8 @@ def _hazard_ratio_with_replacement(fn, data, duration, event, treatment, design:
     one = data.loc[units, [duration, event, treatment]].reset_index(drop=True)
     one["__weights"] = agg.to_numpy()
     point = fn(one, duration, event, treatment, weights="__weights", **kwargs).summary.iloc[0]
-    var = first["__set"]["se"] ** 2 + first["__unit"]["se"] ** 2 - first["__row"]["se"] ** 2
+    counts = {"__set": len(focal_labels), "__unit": int(long["__unit"].nunique()), "__row": len(long)}
+    var = two_way_variance({c: float(first[c]["se"]) ** 2 for c in counts}, counts)
     notes = []
     if var <= 0:
         var = max(first["__set"]["se"], first["__unit"]["se"]) ** 2
@@ -110,8 +126,10 @@ def _hazard_ratio_with_replacement(fn, data, duration, event, treatment, design:
     summary.index.name = "measure"
     means = pd.DataFrame({"mean": [np.nan, np.nan], "n": [len(focal_labels), int(len(long) - len(focal_labels))],
                           "sum_weights": [np.nan, np.nan]}, index=pd.Index(["focal", "matches"], name="group"))
-    how = ("two-way cluster-robust on matched sets and units, V_set + V_unit - V_row (Austin & Cafri 2020; "
-           f"one-way SEs: set {first['__set']['se']:.4g}, unit {first['__unit']['se']:.4g}, row {first['__row']['se']:.4g})")
+    how = ("Austin & Cafri (2020) variance: two-way cluster-robust on matched sets and units, "
+           "G_s/(G_s-1) V_set + G_u/(G_u-1) V_unit - G_r/(G_r-1) V_row "
+           f"({counts['__set']} sets, {counts['__unit']} units, {counts['__row']} rows; one-way Lin-Wei SEs: "
+           f"set {first['__set']['se']:.4g}, unit {first['__unit']['se']:.4g}, row {first['__row']['se']:.4g})")
     return EffectResult(summary=summary, means=means, outcome=f"{duration}/{event}", estimand=design.estimand,
                         design="matching (with replacement)", variance=how, alpha=alpha,
                         notes=tuple(notes + list(design.notes)))
