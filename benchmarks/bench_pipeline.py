@@ -15,6 +15,8 @@ cases and a first-year cohort of about 97,000 people), in one run:
   cores (``estimate_effect(..., variance="bootstrap", n_jobs=2)``);
 - ``quality_report`` (io) and ``table_hashes`` (evaluation: content hashes of every table), two
   steps of the ``report`` command timed alone;
+- ``bootstrap_1000_dask``: the same replicates on a Dask ``LocalCluster`` (2 worker processes),
+  with ``equals_local_run`` (identical summary);
 - ``bed_days`` (bed-days per cohort member), ``prepare_spells`` (spells joined to cases and
   persons) and ``projection`` (length of stay, admissions, re-admission draws, 5-year projection);
 - ``monte_carlo``: cost quantities, bootstrap effect draws and 10,000 Monte Carlo draws;
@@ -265,6 +267,9 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
         rec["parent_cpu_seconds"] = round(time.process_time() - cpu, 2)
         rec["risk_difference"] = round(float(eff.summary["estimate"].iloc[0]), 4)
         rec["se"] = round(float(eff.summary["se"].iloc[0]), 4)
+    local = eff.summary
+    eff = _dask_bootstrap(n, data, outcome, m, len(wdata), records)
+    records[-1]["equals_local_run"] = bool(eff is not None and eff.summary.equals(local))
     _population_and_costs(n, dataset, data, m.weights.to_numpy(float), spec, records)
     del wdata, cohort
     gc.collect()
@@ -283,6 +288,26 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
                     "peak_rss_mb": round(e2e["peak_rss_mb"], 1), "note": "fresh process, /usr/bin/time peak RSS; "
                     + load, "target_seconds": 180 if n >= 1_000_000 else None,
                     "target_peak_rss_mb": 6144 if n >= 1_000_000 else None})
+
+
+def _dask_bootstrap(n: int, data: pd.DataFrame, outcome: str, m: Any, rows: int,
+                    records: list[dict[str, Any]]) -> Any:
+    """The same 1,000 replicates on a Dask ``LocalCluster`` of two worker processes (cluster start excluded)."""
+    from altmeasures_eval._parallel import compute_backend
+    from altmeasures_eval.effects import estimate_effect
+
+    try:
+        import distributed
+    except ImportError:
+        records.append({"stage": f"bootstrap_{N_BOOT}_dask", "n": n, "seconds": float("nan"),
+                        "peak_rss_mb": float("nan"), "note": "dask.distributed not installed"})
+        return None
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=40) as cluster, distributed.Client(cluster, set_as_default=False) as client:
+        client.run(lambda: __import__("altmeasures_eval.effects"))  # workers import the package first
+        with measure(f"bootstrap_{N_BOOT}_dask", n, records, workers=2, matched_rows=rows,
+                     note="LocalCluster, 2 worker processes; same seed as bootstrap_1000"), compute_backend(client):
+            return estimate_effect(data, outcome, "treatment", m, variance="bootstrap", n_boot=N_BOOT, random_state=1)
 
 
 def _population_and_costs(n: int, dataset: Any, data: pd.DataFrame, weights: np.ndarray, spec: Any,

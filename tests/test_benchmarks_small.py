@@ -83,6 +83,9 @@ def test_pipeline_small():
     boot = by[f"bootstrap_{bench_pipeline.N_BOOT}"][0]
     assert -1 < boot["risk_difference"] < 1 and 0 < boot["se"] < 0.5
     assert by["cox"][0]["hazard_ratio"] > 0
+    dask = by.get(f"bootstrap_{bench_pipeline.N_BOOT}_dask")
+    if dask is not None and not math.isnan(dask[0]["seconds"]):  # dask installed: same numbers as locally
+        assert dask[0]["equals_local_run"] is True
     assert set(by["evaluation"][0]["stage_seconds"]) >= {"cohort", "design", "recidivism", "prison", "costs"}
     assert by["report_render"][0]["files"] > 5
 
