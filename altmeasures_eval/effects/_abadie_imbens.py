@@ -122,24 +122,28 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
     """Abadie & Imbens (2016) adjustment of the matching variance for an estimated logistic score.
 
     Matching on p(X) = F(X'theta) with theta estimated by maximum likelihood changes the large-sample
-    variance of the matching estimator (their Theorems 1 and 2). With f = F(1 - F) the logistic
-    density at X'theta, I = E[f X X'] the information matrix and conditional covariances given the
-    score,
+    variance of the matching estimator (their Theorems 1 and 2): with f = p(1 - p) the logistic
+    density at X'theta, I = E[f X X'] the information matrix, cov_w = cov(X, mu_w(X) | p(X)) and
+    N the sample size,
 
-    - ATE: V_adj = V - c' I^-1 c / N,
-      c = E[f (cov(X, mu_1(X) | p) / p + cov(X, mu_0(X) | p) / (1 - p))];
-    - ATT: V_adj = V - c_t' I^-1 c_t / N + d_t' I^-1 d_t / N,
-      c_t = E[f (cov(X, mu_1 | p) + p / (1 - p) cov(X, mu_0 | p))] / E[p],
-      d_t = dtau_t/dtheta = E[f X (mu_1(X) - mu_0(X) - tau_t)] / E[p];
-    - ATC by symmetry (relabel the groups): c_c = E[f (cov(X, mu_0 | p) + (1 - p)/p cov(X, mu_1 | p))]
-      / E[1 - p], d_c = E[f X (mu_1 - mu_0 - tau_c)] / E[1 - p] (the sign of c and d does not
-      matter in the quadratic forms).
+    - ATE: V_adj = V - c' I^-1 c / N, c = E[f (cov_1 / p + cov_0 / (1 - p))] (AI 2016, Theorem 1);
+    - ATT: V_adj = V - c_t' I^-1 c_t / N + d_t' I^-1 d_t / N, with
+      d_t = dtau_t/dtheta = E[f X (mu_1(X) - mu_0(X) - tau_t)] / E[p] and c_t the covariance of the
+      estimator's influence function with the score X (W - p),
+      c_t = E[p cov_0] / E[p] + d_t
+      (= E[f (cov_1 + p/(1 - p) cov_0)] / E[p] + E[f E[X | p] (tau(p) - tau_t)] / E[p]);
+    - ATC by symmetry (relabel the groups): c_c = E[(1 - p) cov_1] / E[1 - p] - d_c,
+      d_c = E[f X (mu_1 - mu_0 - tau_c)] / E[1 - p].
 
-    Estimation (their Section 4): expectations by sample means; cov(X, Y(w) | p) at unit i by the
-    sample covariance (ddof 1) of (X, Y) over the L units of group w nearest to i on the score
-    (unit i itself when it is in group w); mu_1 - mu_0 at unit i by its own outcome and the mean of
-    its M nearest units of the other group; I^-1 / N by H^-1, H = sum f X X' (the inverse Hessian of
-    the log likelihood, i.e. the estimated variance of theta-hat).
+    The ATT/ATC c-terms are our derivation (influence function of the matching estimator on the
+    known score, Abadie & Imbens 2006/2016, and the derivative of its probability limit in theta;
+    the same argument gives exactly AI's ATE term); see docs/methods/effects.md.
+
+    Estimation (AI 2016, Section 4): expectations by sample means; cov_w at unit i by the sample
+    covariance (ddof 1) of (X, Y) over the L units of group w nearest to i on the score (unit i
+    itself when it is in group w); mu_1 - mu_0 at unit i by its own outcome and the mean of its M
+    nearest units of the other group; I^-1 / N by H^-1, H = sum f X X' (the inverse Hessian of the
+    log likelihood, the estimated variance of theta-hat).
 
     Parameters
     ----------
@@ -199,13 +203,13 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
         c = np.nanmean(f[:, None] * (cov[1] / e[:, None] + cov[0] / (1 - e)[:, None]), axis=0)
         d = np.zeros(p)
     elif estimand == "ATT":
-        share = np.mean(e)  # E[p]; the sample share of treated estimates the same
-        c = np.nanmean(f[:, None] * (cov[1] + (e / (1 - e))[:, None] * cov[0]), axis=0) / share
+        share = np.mean(e)  # E[p]; at the ML fit equal to the sample share of treated
         d = np.nanmean(f[:, None] * X * (mu_diff - tau)[:, None], axis=0) / share
+        c = np.nanmean(e[:, None] * cov[0], axis=0) / share + d
     else:
         share = np.mean(1 - e)
-        c = np.nanmean(f[:, None] * (cov[0] + ((1 - e) / e)[:, None] * cov[1]), axis=0) / share
         d = np.nanmean(f[:, None] * X * (mu_diff - tau)[:, None], axis=0) / share
+        c = np.nanmean((1 - e)[:, None] * cov[1], axis=0) / share - d
     Hc, Hd = np.linalg.solve(H, c), np.linalg.solve(H, d)
     adjustment = float(-c @ Hc + d @ Hd)
     return dict(adjustment=adjustment, c=c, d=d, H=H, cov1=cov[1], cov0=cov[0], mu_diff=mu_diff)

@@ -1,0 +1,132 @@
+"""Abadie-Imbens (2016) adjustment for matching on an estimated logistic propensity score.
+
+The tiny fixture is computed by hand (arithmetic in the comments); the properties are checked on
+simulated data; the coverage simulation is small here (the full one is benchmarks/bench_simulation.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from altmeasures_eval._errors import ConfigError
+from altmeasures_eval.effects import estimate_effect
+from altmeasures_eval.effects._abadie_imbens import ps_estimation_adjustment
+from altmeasures_eval.matching import estimate_propensity, match_nearest
+
+# unit: 0    1    2    3    4    5
+T = np.array([1, 0, 1, 0, 1, 0])
+S = np.array([0.0, 0.1, 1.0, 1.2, 2.2, 2.5])  # distance the neighbours are found on
+XC = np.array([0.0, 1.0, 2.0, 1.0, 4.0, 3.0])  # covariate (design = [1, x])
+Y = np.array([1.0, 0.0, 3.0, 2.0, 4.0, 1.0])
+E = np.array([0.25, 0.25, 0.5, 0.5, 0.75, 0.75])  # f = e(1-e) = 3/16, 3/16, 1/4, 1/4, 3/16, 3/16
+X = np.column_stack([np.ones(6), XC])
+
+
+def _run(estimand, tau):
+    return ps_estimation_adjustment(Y, T, E, X, estimand, tau, M=1, L=2, score=S)
+
+
+def test_pieces_by_hand():
+    r = _run("ATE", 5 / 3)
+    # two nearest treated (0, 2, 4 at 0, 1, 2.2): units 0,1,2 -> {0,2}; 3,4,5 -> {2,4}.
+    # cov over 2 points = dx dy / 2: {0,2}: (2)(2)/2 = 2; {2,4}: (2)(1)/2 = 1. Intercept: 0.
+    np.testing.assert_allclose(r["cov1"], [[0, 2], [0, 2], [0, 2], [0, 1], [0, 1], [0, 1]])
+    # two nearest controls (1, 3, 5 at 0.1, 1.2, 2.5): units 0-3 -> {1,3} (dx 0: cov 0);
+    # 4, 5 -> {3,5}: (2)(-1)/2 = -1
+    np.testing.assert_allclose(r["cov0"], [[0, 0], [0, 0], [0, 0], [0, 0], [0, -1], [0, -1]])
+    # own outcome minus / plus the nearest unit of the other group: 1-0, 1-0, 3-2, 3-2, 4-1, 4-1
+    np.testing.assert_allclose(r["mu_diff"], [1, 1, 1, 1, 3, 3])
+    # H = sum f X X' = [[5/4, 9/4], [9/4, 49/8]], det 83/32
+    np.testing.assert_allclose(r["H"], [[1.25, 2.25], [2.25, 6.125]])
+
+
+def test_ate_adjustment_by_hand():
+    # c_x = mean f (cov1/e + cov0/(1-e)) = (1.5 + 1.5 + 1 + 0.5 - 0.5 - 0.5) / 6 = 7/12
+    # H^-1 = [[196, -72], [-72, 40]] / 83, so c' H^-1 c = (49/144)(40/83) = 245/1494
+    r = _run("ATE", 5 / 3)
+    np.testing.assert_allclose(r["c"], [0, 7 / 12])
+    assert r["adjustment"] == pytest.approx(-245 / 1494, rel=1e-12)
+
+
+def test_att_adjustment_by_hand():
+    # E[p] = mean e = 1/2; tau = 5/3; mu_diff - tau = -2/3 (x4), 4/3 (x2)
+    # d = mean f X (mu_diff - tau) / (1/2) = (-1/36, 3/8)
+    # A = mean e cov0 / (1/2) = (0, (0.75 * -1 * 2) / 6 / 0.5) = (0, -1/2); c = A + d = (-1/36, -1/8)
+    # adjustment = -c'H^-1 c + d'H^-1 d = -A'H^-1 A - 2 A'H^-1 d = -10/83 + 17/83 = 7/83
+    r = _run("ATT", 5 / 3)
+    np.testing.assert_allclose(r["d"], [-1 / 36, 3 / 8])
+    np.testing.assert_allclose(r["c"], [-1 / 36, -1 / 8])
+    assert r["adjustment"] == pytest.approx(7 / 83, rel=1e-12)
+
+
+def test_atc_adjustment_by_hand():
+    # A_c = mean (1-e) cov1 / mean(1-e) = ((1.5 + 1.5 + 1 + 0.5 + 0.25 + 0.25) / 6) / 0.5 = 5/3
+    # d_c = (-1/36, 3/8) (tau_c = 5/3); c = A_c - d_c = (1/36, 31/24)
+    # adjustment = -A'H^-1 A + 2 A'H^-1 d = -1000/747 + 510/747 = -490/747
+    r = _run("ATC", 5 / 3)
+    np.testing.assert_allclose(r["c"], [1 / 36, 31 / 24])
+    assert r["adjustment"] == pytest.approx(-490 / 747, rel=1e-12)
+
+
+def test_bad_arguments():
+    with pytest.raises(ConfigError, match="ATE, ATT or ATC"):
+        ps_estimation_adjustment(Y, T, E, X, "ATO", 0.0)
+    with pytest.raises(ConfigError, match="at least 2"):
+        ps_estimation_adjustment(Y, T, E, X, "ATT", 0.0, L=1)
+
+
+def _simulated(n=600, seed=3):
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    t = (rng.random(n) < 1 / (1 + np.exp(-(-0.3 + x1 + 0.5 * x2)))).astype(np.int8)
+    y = x1 + x2 + rng.normal(size=n) + t * (1 + 1.5 * x1)
+    return pd.DataFrame({"treatment": t, "x1": x1, "x2": x2, "y": y})
+
+
+@pytest.fixture(scope="module")
+def sim():
+    d = _simulated()
+    return d, estimate_propensity(d, "treatment", ["x1", "x2"])
+
+
+def test_default_on_with_propensity_and_switch_off(sim):
+    d, ps = sim
+    m = match_nearest(d, "treatment", ps, replace=True, caliper=None)
+    known = estimate_effect(d, "y", "treatment", m)
+    adj = estimate_effect(d, "y", "treatment", m, propensity=ps)
+    off = estimate_effect(d, "y", "treatment", m, propensity=ps, ps_adjustment=False)
+    assert "treated as known" in known.variance and any("pass `propensity=`" in n for n in known.notes)
+    assert "Abadie-Imbens (2016) adjustment for the estimated logistic propensity score" in adj.variance
+    assert "turned off" in off.variance
+    assert off["mean_difference"]["se"] == known["mean_difference"]["se"]
+    assert adj["mean_difference"]["estimate"] == known["mean_difference"]["estimate"]
+    # the adjusted variance is the AI (2006) variance plus the stated adjustment
+    pieces = ps_estimation_adjustment(
+        d["y"].to_numpy(), d["treatment"].to_numpy(), ps.score.to_numpy(), ps.design, "ATT",
+        known["mean_difference"]["estimate"], M=1, L=2, score=ps.linear.to_numpy())
+    assert adj["mean_difference"]["se"] ** 2 == pytest.approx(
+        known["mean_difference"]["se"] ** 2 + pieces["adjustment"], rel=1e-10)
+
+
+def test_atc_equals_att_with_groups_relabelled(sim):
+    # ATC of T is minus the ATT of 1 - T (score refitted: theta -> -theta); same variance
+    d, ps = sim
+    flip = d.assign(treatment=(1 - d["treatment"]).astype(np.int8), y=-d["y"])
+    ps_f = estimate_propensity(flip, "treatment", ["x1", "x2"])
+    a = estimate_effect(d, "y", "treatment", match_nearest(d, "treatment", ps, replace=True, caliper=None,
+                                                           estimand="ATC"), propensity=ps)
+    b = estimate_effect(flip, "y", "treatment", match_nearest(flip, "treatment", ps_f, replace=True,
+                                                              caliper=None, estimand="ATT"), propensity=ps_f)
+    assert a["mean_difference"]["estimate"] == pytest.approx(b["mean_difference"]["estimate"], rel=1e-9)
+    assert a["mean_difference"]["se"] == pytest.approx(b["mean_difference"]["se"], rel=1e-6)
+
+
+def test_refuses_a_score_that_was_not_the_distance(sim):
+    d, ps = sim
+    m = match_nearest(d, "treatment", "x1", replace=True, caliper=None)
+    with pytest.raises(ConfigError, match="not the logit"):
+        estimate_effect(d, "y", "treatment", m, propensity=ps, ps_adjustment=True)
+    res = estimate_effect(d, "y", "treatment", m, propensity=ps)
+    assert "not the logit of this propensity score" in res.variance
