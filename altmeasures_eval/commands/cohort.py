@@ -37,8 +37,8 @@ def write_not_for_publication(folder: Path, what: str) -> Path:
     path.write_text(
         "NOT FOR PUBLICATION\n\n"
         f"{what}\n\n"
-        "These files hold one row per person (or per case, spell or episode). Do not publish, "
-        "attach to a report or send them outside the organisation that holds the data. Published "
+        "Do not publish these files, attach them to a report or send them outside the "
+        "organisation that holds the data. Published "
         "figures come from `altmeasures-eval report`, `project`, `costs` and `unodc-export`, whose "
         "counts pass through disclosure control ([disclosure] in the config).\n",
         encoding="utf-8",

@@ -1,6 +1,13 @@
 """``altmeasures-eval validate DATA``: check an extract against the data contract and write the
 data-quality report.
 
+``quality.html`` and ``quality.json`` are for the data holder: they list problem rows by source
+row number (identifier values are withheld by the io layer) and give exact counts, small ones
+included, so that the extract can be fixed. They are not a publication: a notice file
+``NOT_FOR_PUBLICATION.txt`` is written beside them and the command says so. The publishable
+version of the data-quality summary is the one in the evaluation report, whose counts pass through
+disclosure control.
+
 Exit codes: 0 the data are valid (or, in quarantine mode, were read with bad rows set aside);
 1 the data break the contract (strict mode) or cannot be read as the contract; 2 usage,
 configuration or privacy error (from the CLI).
@@ -12,6 +19,7 @@ import argparse
 from pathlib import Path
 
 from altmeasures_eval._errors import DataContractError
+from altmeasures_eval.commands.cohort import write_not_for_publication
 from altmeasures_eval.io import ingest, quality_report
 from altmeasures_eval.report import write_quality_report
 
@@ -47,5 +55,10 @@ def run(args: argparse.Namespace) -> int:
         valid = result.valid or args.mode == "quarantine"
     print(report.to_text())
     html, js = write_quality_report(report, args.out)
-    print(f"\nWrote {html} and {js}")
+    notice = write_not_for_publication(
+        args.out, f"{html.name} and {js.name} are the data-quality report for the data holder: exact "
+        "counts (small ones included), problem rows by source row number and the k-anonymity check "
+        "of the extract. The evaluation report (altmeasures-eval report) publishes the data-quality "
+        "summary under disclosure control.")
+    print(f"\nWrote {html} and {js}: for the data holder, NOT FOR PUBLICATION (see {notice.name})")
     return 0 if valid else 1

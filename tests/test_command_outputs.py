@@ -1,0 +1,232 @@
+"""Disclosure control on every command's output (issue #7).
+
+Each command runs once on the sample (``data/sample/``, config ``data/sample/evaluation.toml``)
+into a temporary folder (module-scoped fixtures), and then
+
+(a) every file it wrote is scanned for every identifier of the sample (person, case, spell and
+    episode ids) with :func:`altmeasures_eval.privacy.scan_outputs_for_identifiers`; and
+(b) no published count (CSV/XLSX columns and JSON keys named as counts, see ``_COUNT_NAME``)
+    holds a value from 1 to ``threshold - 1``.
+
+Exempt by design, and tested for saying so: ``cohort.csv`` (an analysis file, one row per person;
+with ``--with-ids`` it holds the ids), ``attrition.csv`` of ``cohort`` (exact counts for the
+analyst), the ``validate`` quality report (for the data holder) and ``pseudonymise`` (a whole
+pseudonymised data set: scanned for the raw ids, which must be gone). ``synth`` writes a
+synthetic data set, no real person, and is not run here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from altmeasures_eval.cli import main
+from altmeasures_eval.privacy import scan_outputs_for_identifiers
+from altmeasures_eval.schema import IDENTIFIER_COLUMNS
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "data" / "sample"
+CONFIG = SAMPLE / "evaluation.toml"
+THRESHOLD = 10  # [disclosure] threshold of data/sample/evaluation.toml
+
+#: Column or key names that hold counts of persons, cases, spells or records.
+_COUNT_NAME = re.compile(
+    r"^(n|n_(?!boot$|draws$|jobs$).+|.+_n|events(_.+)?|reoffenders(_.+)?|persons(_.+)?|records_read|"
+    r"kept_rows|rejected_rows|released|still_held|observed|n_at_risk|n_rows)$"
+)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def _run(args: list[str]) -> None:
+    assert main(args) == 0, f"altmeasures-eval {' '.join(args)} failed"
+
+
+def _small(values: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    return values[(numbers > 0) & (numbers < THRESHOLD)]
+
+
+def _json_counts(node: object, path: str = "") -> Iterator[tuple[str, object]]:
+    """(key path, value) of every number under a count-named key, recursively; UNODC records
+    count their ``value`` when their unit is persons."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}"
+            if _COUNT_NAME.match(str(key)) and isinstance(value, int | float) and not isinstance(value, bool):
+                yield where, value
+            elif _COUNT_NAME.match(str(key)) and isinstance(value, dict):  # {"5": 253, ...}
+                yield from ((f"{where}.{k}", v) for k, v in value.items() if isinstance(v, int | float))
+            else:
+                yield from _json_counts(value, where)
+        if node.get("unit") == "persons" and isinstance(node.get("value"), int | float):
+            yield f"{path}.value", node["value"]
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _json_counts(item, f"{path}[{i}]")
+
+
+def small_published_counts(folder: Path, exempt: tuple[str, ...] = ()) -> tuple[list[str], int]:
+    """Every published count from 1 to threshold-1 in the CSV, XLSX and JSON files of ``folder``
+    (as "file: column: values"), and how many count columns/keys were checked."""
+    found, checked = [], 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name not in exempt):
+        frames: dict[str, pd.DataFrame] = {}
+        if path.suffix == ".csv":
+            frames[path.name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+        elif path.suffix == ".xlsx":
+            for sheet, frame in pd.read_excel(path, sheet_name=None, dtype=str).items():
+                frames[f"{path.name}!{sheet}"] = frame
+        elif path.suffix == ".json":
+            for where, value in _json_counts(json.loads(path.read_text(encoding="utf-8"))):
+                checked += 1
+                if 0 < value < THRESHOLD:
+                    found.append(f"{path.name}: {where}: {value}")
+        for name, frame in frames.items():
+            for column in (c for c in frame.columns if _COUNT_NAME.match(str(c))):
+                checked += 1
+                bad = _small(frame[column])
+                if len(bad):
+                    found.append(f"{name}: {column}: {sorted(set(bad))[:5]}")
+            if {"unit", "value"} <= set(frame.columns):  # UNODC CSV: counts of persons in value
+                checked += 1
+                bad = _small(frame.loc[frame["unit"] == "persons", "value"])
+                if len(bad):
+                    found.append(f"{name}: value (persons): {sorted(set(bad))[:5]}")
+    return found, checked
+
+
+# --- fixtures: one run per command ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample_ids() -> set[str]:
+    """Every identifier of the sample, all four id columns of all four tables."""
+    ids: set[str] = set()
+    for table in ("persons", "cases", "custody_spells", "treatment_episodes"):
+        head = pd.read_csv(SAMPLE / f"{table}.csv", nrows=0).columns
+        cols = [c for c in head if c in IDENTIFIER_COLUMNS]
+        frame = pd.read_csv(SAMPLE / f"{table}.csv", usecols=cols, dtype=str)
+        for col in cols:
+            ids.update(frame[col].dropna())
+    assert {c[0] for c in ids} == {"P", "C", "S", "T"}  # all four kinds are there
+    return ids
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """Run every command once on the sample; folder per command."""
+    root = tmp_path_factory.mktemp("command-outputs")
+    out = {name: root / name for name in ("project", "costs", "cohort", "cohort_ids", "validate",
+                                           "report", "unodc_export", "unodc_summary", "pseudonymise")}
+    cfg = str(CONFIG)
+    _run(["project", "--config", cfg, "--out", str(out["project"])])
+    _run(["costs", "--config", cfg, "--out", str(out["costs"])])
+    _run(["cohort", "--config", cfg, "--out", str(out["cohort"])])
+    _run(["cohort", "--config", cfg, "--out", str(out["cohort_ids"]), "--with-ids"])
+    _run(["validate", str(SAMPLE), "--out", str(out["validate"])])
+    _run(["report", "--config", cfg, "--out", str(out["report"]), "--quiet"])
+    _run(["unodc-export", "--config", cfg, "--out", str(out["unodc_export"]), "--quiet"])
+    _run(["unodc-summary", str(out["unodc_export"] / "unodc_indicators.json"), "--out",
+          str(out["unodc_summary"]), "--no-pdf"])
+    key = root / "pseudonym.key"
+    key.write_text("a test key that is long enough for HMAC-SHA256 use", encoding="utf-8")
+    _run(["pseudonymise", str(SAMPLE), "--out", str(out["pseudonymise"]), "--key-file", str(key)])
+    yield out
+
+
+# --- (a) identifiers -----------------------------------------------------------------------------
+PUBLISHED = ["project", "costs", "cohort", "validate", "report", "unodc_export", "unodc_summary"]
+
+
+@pytest.mark.parametrize("command", PUBLISHED)
+def test_no_output_file_holds_an_identifier_of_the_sample(outputs, sample_ids, command) -> None:
+    folder = outputs[command]
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert files, f"{command} wrote nothing"
+    hits = scan_outputs_for_identifiers(folder, sample_ids)
+    assert hits == [], [(h.path.name, h.line) for h in hits[:5]]  # ids themselves not printed
+
+
+def test_pseudonymise_output_holds_no_raw_id_and_says_it_is_not_a_publication(outputs, sample_ids) -> None:
+    folder = outputs["pseudonymise"]
+    assert (folder / "persons.csv").exists()
+    assert scan_outputs_for_identifiers(folder, sample_ids) == []
+    assert "NOT FOR PUBLICATION" in (folder / "NOT_FOR_PUBLICATION.txt").read_text(encoding="utf-8")
+
+
+def test_cohort_with_ids_is_id_bearing_by_design_and_says_so(outputs, sample_ids) -> None:
+    """Positive control of the scan: the --with-ids cohort does hold sample ids."""
+    folder = outputs["cohort_ids"]
+    # 300 person and 300 case ids drawn with a fixed seed (every id would cost minutes: each hit is
+    # located by its own search); a third of persons and a tenth of cases are in the cohort
+    ids = pd.Series(sorted(sample_ids))
+    drawn = [ids[ids.str[0] == kind].sample(300, random_state=20150317) for kind in "PC"]
+    hits = scan_outputs_for_identifiers(folder / "cohort.csv", pd.concat(drawn))
+    assert {h.identifier[0] for h in hits} == {"P", "C"}  # persons and index cases
+    notice = (folder / "NOT_FOR_PUBLICATION.txt").read_text(encoding="utf-8")
+    assert "with person and case identifiers" in notice
+    # the other files of the folder are still id-free
+    assert scan_outputs_for_identifiers(
+        [folder / "attrition_published.csv", folder / "cohort_spec.json"], sample_ids) == []
+
+
+# --- (b) no small published count ----------------------------------------------------------------
+#: Per command: files exempt from (b), and count columns that must be among those checked (so that
+#: the check cannot pass by finding nothing).
+EXPECTED = {
+    "project": ((), {"population_paths.csv": ["observed"], "length_of_stay.csv": ["n", "released", "still_held"],
+                     "bed_days.csv": ["n_alternative", "n_custody"]}),
+    "costs": ((), {"programme_totals.csv": ["n_people"]}),
+    "cohort": (("cohort.csv", "attrition.csv"), {"attrition_published.csv": ["persons_removed", "persons_remaining"]}),
+    "report": ((), {"attrition.csv": ["persons_removed"], "recidivism.csv": ["reoffenders_alternative"],
+                    "cumulative_incidence.csv": ["events", "n_at_risk"], "health.csv": ["events_custody"]}),
+    "unodc_export": ((), {"unodc_indicators.csv": ["n", "value"]}),
+    "unodc_summary": ((), {}),
+}
+
+
+@pytest.mark.parametrize("command", list(EXPECTED))
+def test_no_published_count_is_below_the_threshold(outputs, command) -> None:
+    exempt, expected = EXPECTED[command]
+    folder = outputs[command]
+    for name, columns in expected.items():
+        path = next(folder.rglob(name))
+        assert set(columns) <= set(pd.read_csv(path, nrows=0).columns), name
+    found, checked = small_published_counts(folder, exempt)
+    assert checked >= sum(len(c) for c in expected.values())
+    assert found == []
+
+
+def test_the_count_check_finds_small_counts(tmp_path) -> None:
+    """The checker of (b) on a hand-made folder: it flags 3 and the JSON 7, not 0, 10 or a rate."""
+    pd.DataFrame({"group": ["a", "b", "c"], "n": [0, 3, "[c]"], "rate": [0.5, 0.2, 0.1]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    (tmp_path / "r.json").write_text(json.dumps({"cohort": {"n_treated": 7, "n_control": 10, "rate": 4}}))
+    found, checked = small_published_counts(tmp_path)
+    assert checked == 3
+    assert found == ["r.json: .cohort.n_treated: 7", "t.csv: n: ['3']"]
+
+
+def test_the_project_observed_population_is_suppressed_where_small(outputs) -> None:
+    """The sample's first months have jurisdictions holding fewer than 10 people: they are hidden,
+    with secondary suppressions, and the total (``all``) stays equal to the sum of what it covers."""
+    paths = pd.read_csv(outputs["project"] / "population_paths.csv", dtype=str)
+    base = paths[paths["scenario"] == "baseline"].dropna(subset=["observed"])
+    wide = base.pivot(index="month", columns="jurisdiction", values="observed")
+    hidden = wide == "[c]"
+    assert hidden.to_numpy().sum() >= 2
+    assert not (hidden.sum(axis=1) == 1).any()  # never one hidden cell beside a published total
+    complete = wide[~hidden.any(axis=1)].astype(float)
+    parts = complete.drop(columns="all").sum(axis=1)
+    assert (parts == complete["all"]).all()
+
+
+def test_notices_and_cli_output_say_not_for_publication(outputs, capsys) -> None:
+    for command in ("cohort", "cohort_ids", "validate", "pseudonymise"):
+        text = (outputs[command] / "NOT_FOR_PUBLICATION.txt").read_text(encoding="utf-8")
+        assert text.startswith("NOT FOR PUBLICATION"), command
+    main(["cohort", "--config", str(CONFIG), "--out", str(outputs["cohort"])])
+    assert "NOT FOR PUBLICATION" in capsys.readouterr().out
