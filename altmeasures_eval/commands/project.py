@@ -89,11 +89,13 @@ def publish_observed(paths: pd.DataFrame, disclosure: Any) -> pd.DataFrame:
     parts = [c for c in wide.columns if c != "all"]
     if "all" in wide.columns and parts:
         wide["all"] = wide[parts].sum(axis=1)
-        shown = publish_counts(wide, parts, disclosure, name="observed population", margins="rows",
-                               total_column="all")
+        options: dict[str, Any] = {"count_columns": parts, "margins": "rows", "total_column": "all"}
     else:
-        shown = publish_counts(wide, list(wide.columns), disclosure, name="observed population",
-                               margins="rows" if len(parts) > 1 else "none")
+        options = {"count_columns": list(wide.columns), "margins": "rows" if len(parts) > 1 else "none"}
+    # Months share no published total, so each month is its own table: the same suppressions as
+    # one call on the whole grid, at a cost linear in the number of months.
+    shown = pd.concat([publish_counts(wide.iloc[[i]], disclosure=disclosure, name=f"observed population {month}",
+                                      **options) for i, month in enumerate(wide.index)])
     long = shown.stack().rename("observed_published").reset_index()
     long.columns = ["month", "jurisdiction", "observed_published"]
     out = paths.merge(long, on=["month", "jurisdiction"], how="left")
