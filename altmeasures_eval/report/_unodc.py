@@ -51,16 +51,20 @@ def _count_records(frame: pd.DataFrame, indicator: str, threshold: int, base: in
     frame = frame.astype("int64")
     res = suppress_counts(frame, list(frame.columns), threshold, margins="both", rounding_base=base,
                           name=indicator)
+    # a year's total can be suppressed as a secondary cell too: take its flag from the suppression
+    implied = res.implied_totals
+    hidden_rows = {str(label) for label in implied.loc[(implied["margin"] == "row") & (implied["flag"] != ""),
+                                                          "label"]} if len(implied) else set()
     out = []
     for year, row in res.table.iterrows():
         total = int(frame.loc[year].sum())
+        tot_sup = 0 < total < threshold or str(year) in hidden_rows
         for cat, shown in row.items():
             sup = res.flags.loc[year, cat] != ""
             out.append(_rec(indicator, str(year), str(cat), shown if not sup else None, "persons", suppressed=sup))
-            if share_indicator and total >= threshold:
+            if share_indicator and total >= threshold:  # a share with a hidden total would reveal the total
                 out.append(_rec(share_indicator, str(year), str(cat), frame.loc[year, cat] / total,
-                                "proportion", n=None, suppressed=sup))
-        tot_sup = 0 < total < threshold
+                                "proportion", n=None, suppressed=sup or tot_sup))
         out.append(_rec(indicator, str(year), "total", res_round(total, base), "persons", suppressed=tot_sup))
     return out
 
