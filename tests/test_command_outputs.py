@@ -247,3 +247,66 @@ def test_unodc_year_total_hidden_when_suppression_hides_it() -> None:
     assert total["y1"]["suppressed"] and total["y1"]["value"] is None
     assert total["y0"]["value"] == 31 and not total["y0"]["suppressed"]
     assert all(r["value"] is None for r in records if r["indicator"] == "share_by_stage" and r["year"] == "y1")
+
+
+# --- the public disclosure helpers the commands use, on hand-made fixtures -----------------------
+def test_publish_notes_hides_small_counts_in_sentences_only() -> None:
+    from altmeasures_eval.evaluation import DisclosureSettings
+    from altmeasures_eval.report import publish_notes
+
+    notes = ["6 of 6,543 rows have no 730-day binary outcomes", "605 scores clipped to [1e-8, 1 - 1e-8]",
+             "3 person(s) have a missing quasi-identifier", "bands: 95% interval over 200 effect draws",
+             "weights trimmed at 0.01/0.99; 7 units off support"]
+    assert publish_notes(notes, DisclosureSettings()) == [
+        "fewer than 10 of 6,543 rows have no 730-day binary outcomes", "605 scores clipped to [1e-8, 1 - 1e-8]",
+        "fewer than 10 person(s) have a missing quasi-identifier", "bands: 95% interval over 200 effect draws",
+        "weights trimmed at 0.01/0.99; fewer than 10 units off support"]
+    assert publish_notes(["7 units off support"], DisclosureSettings(threshold=5)) == ["7 units off support"]
+
+
+@pytest.mark.parametrize("command", ["project", "costs"])
+def test_notes_written_by_project_and_costs_hold_no_small_count(outputs, command) -> None:
+    from altmeasures_eval.report._tables import _COUNTED
+
+    doc = json.loads((outputs[command] / f"{'population' if command == 'project' else 'costs'}.json").read_text())
+    assert doc["notes"]
+    small = [m.group(1) for note in doc["notes"] for m in _COUNTED.finditer(note)
+             if 0 < int(m.group(1).replace(",", "")) < THRESHOLD]
+    assert small == []
+
+
+def test_length_of_stay_hides_a_small_jurisdiction_with_a_second_one() -> None:
+    """Hand fixture: west holds 3 spells still held among its eligible spells. With the row totals
+    ``n`` and the total row ``all`` published, the 3 alone would follow from all - the others, so a
+    second jurisdiction of the same stream is hidden (the smallest published candidate: east's 65,
+    since 65 < 86 < 117 < 122), and means of hidden rows go with them. The other stream is untouched."""
+    from altmeasures_eval.commands.project import publish_length_of_stay
+    from altmeasures_eval.evaluation import DisclosureSettings
+
+    rows = [("all", "eligible", 9201, 390), ("capital", "eligible", 2471, 117), ("east", "eligible", 1578, 65),
+            ("north", "eligible", 2844, 122), ("south", "eligible", 1678, 83), ("west", "eligible", 630, 3),
+            ("all", "other", 300, 40), ("capital", "other", 300, 40)]
+    los = pd.DataFrame(rows, columns=["jurisdiction", "stream", "released", "still_held"])
+    los.insert(2, "n", los["released"] + los["still_held"])
+    los["mean_days"] = 50.0
+    out = publish_length_of_stay(los, DisclosureSettings())
+    assert list(out.columns) == list(los.columns) and list(out["jurisdiction"]) == list(los["jurisdiction"])
+    hidden = out["still_held"] == "[c]"
+    assert list(out.loc[hidden, "jurisdiction"]) == ["east", "west"]
+    assert (out.loc[hidden, "released"] == "[c]").all() and (out.loc[hidden, "mean_days"] == "[c]").all()
+    assert out.loc[~hidden, "n"].tolist() == los.loc[~hidden, "n"].tolist()
+    assert out["n"].tolist() == los["n"].tolist()  # row totals stay published
+
+
+def test_publish_counts_rounds_and_hides_derived_totals() -> None:
+    """Programme totals: n_people 7 is hidden and so is every total built from it; with
+    rounding_base 5, 5326 -> 5325 (nearest multiple of 5)."""
+    from altmeasures_eval.evaluation import DisclosureSettings
+    from altmeasures_eval.report import publish_counts
+
+    totals = pd.DataFrame({"component": ["a", "b"], "difference": [-10.0, 2.0], "total_difference": [-53260.0, 14.0],
+                           "n_people": [5326, 7]})
+    out = publish_counts(totals, ["n_people"], DisclosureSettings(rounding_base=5), name="programme_totals",
+                         derived={"total_difference": ["n_people"]})
+    assert out["n_people"].tolist() == [5325, "[c]"]
+    assert out["total_difference"].tolist()[1] == "[c]" and out["difference"].tolist() == [-10.0, 2.0]

@@ -8,8 +8,9 @@ placeholders are used and flagged.
 
 The only count written, the number of people behind the programme totals, goes through the
 report's disclosure path (:func:`altmeasures_eval.report.publish_counts`, ``[disclosure]``); the
-totals derived from it are hidden with it. Every other table holds means, differences and unit
-costs, not counts.
+totals derived from it are hidden with it, and small counts in the notes of ``costs.json`` are
+written as "fewer than <threshold>" (:func:`altmeasures_eval.report.publish_notes`). Every other
+table holds means, differences and unit costs, not counts.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from altmeasures_eval.plotting import plot_cost_waterfall, plot_monte_carlo, plot_tornado
     from altmeasures_eval.population import count_bed_days
-    from altmeasures_eval.report import publish_counts
+    from altmeasures_eval.report import publish_counts, publish_notes
 
     inp = prepare(args.config)
     spec, ds, data, w, cl = inp["spec"], inp["dataset"], inp["data"], inp["weights"], inp["cluster"]
@@ -88,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         "ratio": None if res.verdict != "ratio" else res.ratio, "verdict": res.verdict,
         "chance_benefits_exceed_costs": mc.chance_positive, "monte_carlo_draws": mc.n_draws,
         "placeholders": table.placeholders,
-        "notes": [*inp["notes"], *res.notes, *mc.notes, *sens.notes]}, indent=2) + "\n",
+        "notes": publish_notes([*inp["notes"], *res.notes, *mc.notes, *sens.notes], spec.disclosure)},
+        indent=2) + "\n",
         encoding="utf-8")
     _save(plot_cost_waterfall(res), out / "cost_waterfall.png")
     _save(plot_monte_carlo(mc), out / "monte_carlo.png")

@@ -9,7 +9,8 @@ population models.
 
 Every count written (observed population by jurisdiction and month, spell counts of the
 length-of-stay table, group sizes of the bed-days table) goes through the report's disclosure
-path, :func:`altmeasures_eval.report.publish_counts`, with the ``[disclosure]`` settings: counts
+path, :func:`altmeasures_eval.report.publish_counts`, and every note through
+:func:`altmeasures_eval.report.publish_notes`, with the ``[disclosure]`` settings: counts
 from 1 to ``threshold - 1`` are replaced by the marker, with secondary suppression so that the
 totals written beside them cannot reveal them (``docs/methods/privacy.md``).
 """
@@ -136,7 +137,7 @@ def _save(ax: Any, path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from altmeasures_eval.plotting import plot_bed_days, plot_population_paths
-    from altmeasures_eval.report import publish_counts
+    from altmeasures_eval.report import publish_counts, publish_notes
     from altmeasures_eval.population import (
         bed_days_by_group,
         count_bed_days,
@@ -194,7 +195,8 @@ def run(args: argparse.Namespace) -> int:
     (out / "population.json").write_text(json.dumps({
         "settings": proj.settings, "estimand": estimand, "readmission_rates_estimand": rate_estimand,
         "steady_state_arithmetic": {f"{sh:.0%}": list(st.arithmetic) for st, sh in zip(steady, s.shares)},
-        "notes": [*inp["notes"], *bd.notes, *proj.notes]}, indent=2) + "\n", encoding="utf-8")
+        "notes": publish_notes([*inp["notes"], *bd.notes, *proj.notes], dc)}, indent=2) + "\n",
+        encoding="utf-8")
     # the chart shows the observed points as published: hidden months are left out
     shown = replace(proj, paths=paths.assign(observed=pd.to_numeric(paths["observed"], errors="coerce")))
     _save(plot_population_paths(shown), out / "population_paths.png")

@@ -20,6 +20,7 @@ from altmeasures_eval.report._tables import (
     PublishedTable,
     publish_attrition,
     publish_counts,
+    publish_notes,
     published_tables,
 )
 from altmeasures_eval.report._unodc import (
@@ -44,6 +45,7 @@ __all__ = [
     "load_results_schema",
     "publish_attrition",
     "publish_counts",
+    "publish_notes",
     "published_tables",
     "render_figures",
     "render_html",

@@ -13,13 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from altmeasures_eval._errors import PrivacyError
 from altmeasures_eval.privacy import disclosed_cells, suppress_counts
 
-__all__ = ["PublishedTable", "publish_attrition", "publish_counts", "published_tables"]
+__all__ = ["PublishedTable", "publish_attrition", "publish_counts", "publish_notes", "published_tables"]
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,50 @@ def publish_attrition(attrition: pd.DataFrame, disclosure: Any) -> pd.DataFrame:
     """
     p = _Protector(disclosure.threshold, disclosure.rounding_base, disclosure.marker)
     return _attrition_frame(attrition, p)
+
+
+#: A count in a sentence: a whole number followed by "of" or by a noun that counts people or
+#: records ("6 of 6,543 rows", "3 person(s)", "7 units"); not "182-day", "95%" or "1e-8".
+_COUNTED = re.compile(
+    r"(?<![\w.,-])(\d[\d,]*)(?=\s+(?:of\b|persons?\b|person\(s\)|people\b|rows?\b|row\(s\)|cases?\b|"
+    r"case\(s\)|spells?\b|episodes?\b|units?\b|records?\b|reoffenders?\b|scores?\b|individuals?\b|"
+    r"pairs?\b|deaths?\b))"
+)
+
+
+def publish_notes(notes: Sequence[str], disclosure: Any) -> list[str]:
+    """Notes with every small count in their sentences replaced by "fewer than <threshold>".
+
+    Pipeline notes count things in words ("6 of 6,543 rows have no 730-day binary outcomes"); a
+    note written into a published file is a published count too. A whole number from 1 to
+    ``threshold - 1`` directly followed by "of" or by a noun counting people or records (persons,
+    people, rows, cases, spells, episodes, units, records, reoffenders, scores, pairs, deaths) is
+    replaced; other numbers (days, percentages, settings) are left alone.
+
+    Parameters
+    ----------
+    notes : sequence of str
+    disclosure : DisclosureSettings
+        As in :func:`publish_counts` (only ``threshold`` is used).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> from altmeasures_eval.evaluation import DisclosureSettings
+    >>> publish_notes(["6 of 6,543 rows have no 730-day outcome", "605 scores clipped"],
+    ...               DisclosureSettings())
+    ['fewer than 10 of 6,543 rows have no 730-day outcome', '605 scores clipped']
+    """
+    threshold = disclosure.threshold
+
+    def hide(match: re.Match[str]) -> str:
+        value = int(match.group(1).replace(",", ""))
+        return f"fewer than {threshold}" if 0 < value < threshold else match.group(1)
+
+    return [_COUNTED.sub(hide, str(note)) for note in notes]
 
 
 def _hide_binary(frame: pd.DataFrame, p: _Protector, n_col: str, events_col: str, rate_cols: Sequence[str],
