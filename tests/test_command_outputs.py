@@ -310,3 +310,11 @@ def test_publish_counts_rounds_and_hides_derived_totals() -> None:
                          derived={"total_difference": ["n_people"]})
     assert out["n_people"].tolist() == [5325, "[c]"]
     assert out["total_difference"].tolist()[1] == "[c]" and out["difference"].tolist() == [-10.0, 2.0]
+
+
+def test_cohort_rejects_an_unknown_disclosure_key_before_reading_data(tmp_path, capsys) -> None:
+    config = tmp_path / "eval.toml"
+    config.write_text(f'[data]\npath = "{SAMPLE}"\n\n[disclosure]\nthreshhold = 5\n', encoding="utf-8")
+    assert main(["cohort", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
+    assert "[disclosure]: unknown key(s) ['threshhold']" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

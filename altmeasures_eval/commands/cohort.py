@@ -14,11 +14,14 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from altmeasures_eval._errors import ConfigError
 
 from altmeasures_eval.schema import IDENTIFIER_COLUMNS
+
+if TYPE_CHECKING:
+    from altmeasures_eval.evaluation import DisclosureSettings
 
 HELP = "Build the evaluation cohort (one row per person) and its attrition table from [data] and [cohort]."
 
@@ -101,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _disclosure(section: dict[str, Any]) -> Any:
+def _disclosure(section: dict[str, Any]) -> DisclosureSettings:
     """The ``[disclosure]`` settings, validated as the evaluation validates them."""
     from altmeasures_eval.evaluation import DisclosureSettings
 

@@ -21,12 +21,15 @@ import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from altmeasures_eval._errors import ConfigError
+
+if TYPE_CHECKING:
+    from altmeasures_eval.evaluation import DisclosureSettings
 
 HELP = "Project the prison population under diversion scenarios and report bed-days averted ([population])."
 
@@ -72,13 +75,31 @@ def prepare(config: Path) -> dict[str, Any]:
             "weights_for": weights_for}
 
 
-def publish_observed(paths: pd.DataFrame, disclosure: Any) -> pd.DataFrame:
-    """``paths`` with its ``observed`` column under disclosure control.
+def publish_observed(paths: pd.DataFrame, disclosure: DisclosureSettings) -> pd.DataFrame:
+    """The projection paths with the ``observed`` population under disclosure control.
 
-    The observed population is a month x jurisdiction table whose row total is the ``all``
-    jurisdiction; each month is protected with its total published (``margins="rows"``), so that a
-    small jurisdiction is hidden together with a second one. Observed values that are not whole
-    numbers (an average daily population) are rounded first, and ``all`` is their sum.
+    The observed population (people held at the end of each month, counted from the custody
+    spells) is a month x jurisdiction table whose row total is the ``all`` jurisdiction. Each
+    month is protected as its own table with that total published (``margins="rows"``,
+    ``total_column="all"``): a jurisdiction holding 1 to ``threshold - 1`` people is hidden, and
+    a second jurisdiction of the same month with it so that ``all`` minus the others cannot
+    reveal it. Months share no published total, so protecting them one by one gives the same
+    suppressions as one call on the whole grid.
+
+    Parameters
+    ----------
+    paths : pandas.DataFrame
+        ``Projection.paths``: ``jurisdiction``, ``month``, ``observed`` (the same value on the
+        row of every scenario) and the modelled columns, which are left as they are.
+    disclosure : DisclosureSettings
+        The ``[disclosure]`` settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``paths`` with ``observed`` as published: whole numbers (rounded to ``rounding_base``
+        when set), the marker where hidden, missing where nothing was observed. Observed values
+        that are not whole numbers are rounded first and ``all`` is taken as their sum.
     """
     from altmeasures_eval.report import publish_counts
 
@@ -104,12 +125,27 @@ def publish_observed(paths: pd.DataFrame, disclosure: Any) -> pd.DataFrame:
     return out.drop(columns="observed_published")
 
 
-def publish_length_of_stay(summary: pd.DataFrame, disclosure: Any) -> pd.DataFrame:
+def publish_length_of_stay(summary: pd.DataFrame, disclosure: DisclosureSettings) -> pd.DataFrame:
     """The length-of-stay summary with its spell counts under disclosure control.
 
-    Per stream, a jurisdiction x {released, still held} table with the row total ``n`` and the
-    total row ``all`` (both published); means, medians and survival of a row with a hidden count
-    are hidden.
+    Per stream (spells are either eligible or other, never both), a jurisdiction x {released,
+    still held} table with its row total ``n`` and its total row ``all``, both published
+    (``margins="both"``). A count from 1 to ``threshold - 1`` is hidden with enough others that no
+    published total reveals it; the mean, median and survival of a row with a hidden count are
+    hidden with it.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``LengthOfStay.summary``: ``jurisdiction``, ``stream``, ``n``, ``released``,
+        ``still_held``, ``mean_days``, ``median_days``, ``survival_at_end``, ``source``.
+    disclosure : DisclosureSettings
+        The ``[disclosure]`` settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same rows, order and columns; hidden values hold the marker.
     """
     from altmeasures_eval.report import publish_counts
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import re
 
@@ -20,6 +20,9 @@ import pandas as pd
 
 from altmeasures_eval._errors import PrivacyError
 from altmeasures_eval.privacy import disclosed_cells, suppress_counts
+
+if TYPE_CHECKING:
+    from altmeasures_eval.evaluation import DisclosureSettings
 
 __all__ = ["PublishedTable", "publish_attrition", "publish_counts", "publish_notes", "published_tables"]
 
@@ -204,7 +207,7 @@ class _Protector:
 def publish_counts(
     frame: pd.DataFrame,
     count_columns: Sequence[str],
-    disclosure: Any,
+    disclosure: DisclosureSettings,
     *,
     name: str,
     derived: Mapping[str, Sequence[str]] | None = None,
@@ -259,8 +262,8 @@ def publish_counts(
                     total_column=total_column, total_row=total_row)
 
 
-def publish_attrition(attrition: pd.DataFrame, disclosure: Any) -> pd.DataFrame:
-    """The attrition table (:attr:`Cohort.attrition`) under disclosure control, as the report prints it.
+def publish_attrition(attrition: pd.DataFrame, disclosure: DisclosureSettings) -> pd.DataFrame:
+    """The attrition table (``Cohort.attrition``) under disclosure control, as the report prints it.
 
     Small removals are hidden with partner removals and the remaining counts between them, so that
     no hidden count follows from the published ones (see ``_Protector.chain``); the final count (the
@@ -293,7 +296,7 @@ _COUNTED = re.compile(
 )
 
 
-def publish_notes(notes: Sequence[str], disclosure: Any) -> list[str]:
+def publish_notes(notes: Sequence[str], disclosure: DisclosureSettings) -> list[str]:
     """Notes with every small count in their sentences replaced by "fewer than <threshold>".
 
     Pipeline notes count things in words ("6 of 6,543 rows have no 730-day binary outcomes"); a
