@@ -87,8 +87,10 @@ def two_way_variance(variances: dict[str, float], counts: dict[str, int]) -> flo
                      for c, sign in (("__set", 1.0), ("__unit", 1.0), ("__row", -1.0))))
 
 
-def _hazard_ratio_with_replacement(fn, data, duration, event, treatment, design: MatchResult, alpha: float = 0.05,
-                                   **kwargs: Any) -> EffectResult:
+def _expanded_fits(fn, data, duration, event, treatment, design: MatchResult, **kwargs: Any):
+    """Expand the matched sets (one row per set and member, matches weighted 1/k_i) and fit the Cox
+    model with the Lin-Wei variance clustered on sets, on units and on rows. Returns
+    (long data, {cluster: first summary row}, {cluster: number of clusters}, focal labels, member labels)."""
     mm = design.match_matrix
     focal_labels, member_labels, set_ids, weights = [], [], [], []
     for s_id, (label, row) in enumerate(zip(mm.index, mm.to_numpy())):
@@ -107,6 +109,14 @@ def _hazard_ratio_with_replacement(fn, data, duration, event, treatment, design:
     fits = {c: fn(long, duration, event, treatment, weights="__weights", cluster=c, **kwargs)
             for c in ("__set", "__unit", "__row")}
     first = {c: f.summary.iloc[0] for c, f in fits.items()}
+    counts = {"__set": len(focal_labels), "__unit": int(long["__unit"].nunique()), "__row": len(long)}
+    return long, first, counts, focal_labels, member_labels
+
+
+def _hazard_ratio_with_replacement(fn, data, duration, event, treatment, design: MatchResult, alpha: float = 0.05,
+                                   **kwargs: Any) -> EffectResult:
+    long, first, counts, focal_labels, member_labels = _expanded_fits(fn, data, duration, event, treatment, design,
+                                                                      **kwargs)
     # point estimate from one row per unit weighted K_j: identical to the expanded rows except that
     # Efron's tie correction is not linear in duplicated events
     agg = pd.DataFrame({"__unit": long["__unit"], "__weights": long["__weights"]}).groupby("__unit")["__weights"].sum()
@@ -114,7 +124,6 @@ def _hazard_ratio_with_replacement(fn, data, duration, event, treatment, design:
     one = data.loc[units, [duration, event, treatment]].reset_index(drop=True)
     one["__weights"] = agg.to_numpy()
     point = fn(one, duration, event, treatment, weights="__weights", **kwargs).summary.iloc[0]
-    counts = {"__set": len(focal_labels), "__unit": int(long["__unit"].nunique()), "__row": len(long)}
     var = two_way_variance({c: float(first[c]["se"]) ** 2 for c in counts}, counts)
     notes = []
     if var <= 0:

@@ -20,3 +20,28 @@ def test_small_simulation():
         assert 0.85 <= row["coverage"] <= 1.0, d
         assert 0.75 < row["mean_se"] / row["empirical_sd"] < 1.35, d
     assert TAU == -0.08
+
+
+def test_small_ai2016_study():
+    # 40 replications of n = 500 (the full study: 500 of n = 1,000, docs/simulation-study.md)
+    from benchmarks.bench_simulation import heterogeneous_truth, one_replicate_ai2016, summarise_ai2016
+
+    draws = np.array(parallel_map(one_replicate_ai2016(500), 40, random_state=7))
+    table = summarise_ai2016(draws, heterogeneous_truth(200_000)).set_index("estimand")
+    for est in ("ATT", "ATC"):
+        row = table.loc[est]
+        assert abs(row["bias"]) < 3 * row["empirical_sd"] / np.sqrt(40) + 0.05, est
+        assert 0.75 < row["mean_se_ai2016"] / row["empirical_sd"] < 1.35, est
+        assert row["coverage_ai2016"] >= 0.8, est
+
+
+def test_small_austin_cafri_study():
+    # 40 replications of n = 600; reusing controls adds variance that set clustering alone misses
+    from benchmarks.bench_simulation import one_replicate_austin_cafri, summarise_austin_cafri, survival_truth
+
+    draws = np.array(parallel_map(one_replicate_austin_cafri(600), 40, random_state=8))
+    table = summarise_austin_cafri(draws, survival_truth(100_000)).set_index("variance")
+    two_way = table.loc["Austin-Cafri two-way (sets and units)"]
+    assert 0.75 < two_way["mean_se"] / two_way["empirical_sd"] < 1.35
+    assert two_way["coverage"] >= 0.85
+    assert (draws[:, 1] >= draws[:, 2]).mean() > 0.9  # two-way SE above the set-clustered SE
