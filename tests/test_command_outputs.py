@@ -318,3 +318,35 @@ def test_cohort_rejects_an_unknown_disclosure_key_before_reading_data(tmp_path, 
     assert main(["cohort", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
     assert "[disclosure]: unknown key(s) ['threshhold']" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_observed_population_property_no_hidden_cell_follows_from_the_published_ones() -> None:
+    """Property over 40 random month x jurisdiction tables (fixed seed): published values are the
+    input values, none is from 1 to threshold-1, and in every month no hidden jurisdiction is a
+    linear combination of the published cells (checked with ``disclosed_cells``)."""
+    import numpy as np
+
+    from altmeasures_eval.commands.project import publish_observed
+    from altmeasures_eval.evaluation import DisclosureSettings
+    from altmeasures_eval.privacy import disclosed_cells
+
+    rng = np.random.default_rng(20150317)
+    for _ in range(40):
+        n_months, juris = int(rng.integers(1, 6)), [f"j{k}" for k in range(int(rng.integers(2, 6)))]
+        counts = rng.choice([0, 1, 2, 4, 9, 10, 15, 60, 300], size=(n_months, len(juris)))
+        rows = [{"jurisdiction": j, "month": f"2020-{m + 1:02d}", "observed": float(counts[m, k])}
+                for m in range(n_months) for k, j in enumerate(juris)]
+        rows += [{"jurisdiction": "all", "month": f"2020-{m + 1:02d}", "observed": float(counts[m].sum())}
+                 for m in range(n_months)]
+        paths = pd.DataFrame(rows).assign(scenario="baseline")
+        out = publish_observed(paths, DisclosureSettings())
+        shown = out.pivot(index="month", columns="jurisdiction", values="observed")[[*juris, "all"]]
+        full = paths.pivot(index="month", columns="jurisdiction", values="observed")[[*juris, "all"]]
+        published = shown != "[c]"
+        assert (shown[published].stack().astype(float) == full[published].stack()).all()
+        assert not shown[published].stack().astype(float).between(1, THRESHOLD - 1).any()
+        relations = np.vstack([np.eye(len(juris)), np.ones(len(juris))])  # cells, then the total
+        for month in shown.index:
+            mask = published.loc[month].to_numpy()
+            hidden = np.flatnonzero(~mask[:-1])
+            assert not disclosed_cells(relations, mask, hidden).any(), month
