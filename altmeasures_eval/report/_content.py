@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from altmeasures_eval.report._tables import PublishedTable
+from altmeasures_eval.report._tables import PublishedTable, publish_notes
 
 __all__ = ["build_content", "headline_sentence"]
 
@@ -262,7 +262,7 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
                "would need with both the type of sentence and reoffending to explain away the estimate (point) "
                "or to move its confidence interval to include no effect (CI)."), _table_block(tables["evalues"])]})
     sections.append({"id": "limitations", "title": "Limitations", "blocks": [
-        {"kind": "list", "items": list(ev.limitations)}]})
+        {"kind": "list", "items": publish_notes(ev.limitations, spec.disclosure)}]})
     repro = [f"toolkit version {version}; seed {spec.run.seed}; estimand {d.estimand}; design {d.method}",
              *[f"{k} {v}" for k, v in ev.versions.items()],
              *[f"table {k}: SHA-256 {v}" for k, v in ev.table_hashes.items()],
@@ -270,7 +270,7 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
              *disclosure_notes]
     sections.append({"id": "appendix", "title": "Appendix: reproducibility", "blocks": [
         {"kind": "list", "items": repro}, {"kind": "code", "text": _config_text(spec.config)},
-        {"kind": "list", "items": list(ev.notes)}]})
+        {"kind": "list", "items": publish_notes(ev.notes, spec.disclosure)}]})
     return {"meta": meta, "summary": summary, "headline": headline, "sections": sections,
             "disclosure": list(disclosure_notes)}
 

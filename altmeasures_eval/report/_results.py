@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from altmeasures_eval._errors import AltMeasuresError
+from altmeasures_eval.report._tables import publish_notes
 
 __all__ = ["RESULTS_SCHEMA_VERSION", "build_results", "load_results_schema", "validate_results"]
 
@@ -131,7 +132,7 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
                         "probability_net_benefit": _num(ev.costs.monte_carlo.chance_positive),
                         "placeholder_unit_costs": list(ev.costs.unit_costs.placeholders)}
     doc["suppressed"] = sup
-    doc["notes"] = [*ev.limitations, *notes]
+    doc["notes"] = [*publish_notes(ev.limitations, ev.spec.disclosure), *notes]
     return doc
 
 
