@@ -103,22 +103,24 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
     return float(v + pieces["adjustment"]), n_f, pieces
 
 
-def _neighbours(score: np.ndarray, pool: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+def _neighbours(points: np.ndarray, pool: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
     """Positions (into the full arrays) of the k units of ``pool`` nearest to each unit of ``query``
-    on the 1-D ``score``; -1 where the pool has fewer than k units."""
+    on ``points`` (1-D score or n x q matrix); -1 where the pool has fewer than k units."""
     from sklearn.neighbors import NearestNeighbors
 
+    pts = points[:, None] if points.ndim == 1 else points
     out = np.full((len(query), k), -1, dtype=np.int64)
     if len(pool) < k or len(query) == 0:
         return out
-    nn = NearestNeighbors(n_neighbors=k).fit(score[pool, None])
-    out[:] = pool[nn.kneighbors(score[query, None], return_distance=False)]
+    nn = NearestNeighbors(n_neighbors=k).fit(pts[pool])
+    out[:] = pool[nn.kneighbors(pts[query], return_distance=False)]
     return out
 
 
 def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.ndarray, estimand: str,
                              tau: float, M: int = 1, L: int = 2, score: np.ndarray | None = None,
-                             strata: np.ndarray | None = None, H: np.ndarray | None = None) -> dict[str, Any]:
+                             strata: np.ndarray | None = None, H: np.ndarray | None = None,
+                             impute_on: np.ndarray | None = None) -> dict[str, Any]:
     """Abadie & Imbens (2016) adjustment of the matching variance for an estimated logistic score.
 
     Matching on p(X) = F(X'theta) with theta estimated by maximum likelihood changes the large-sample
@@ -142,7 +144,8 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
     Estimation (AI 2016, Section 4): expectations by sample means; cov_w at unit i by the sample
     covariance (ddof 1) of (X, Y) over the L units of group w nearest to i on the score (unit i
     itself when it is in group w); mu_1 - mu_0 at unit i by its own outcome and the mean of its M
-    nearest units of the other group; I^-1 / N by H^-1, H = sum f X X' (the inverse Hessian of the
+    nearest units of the other group on the covariates (columns of X standardised; matching on the
+    score would impute E[Y(w) | p] instead of mu_w(X)); I^-1 / N by H^-1, H = sum f X X' (the inverse Hessian of the
     log likelihood, the estimated variance of theta-hat).
 
     Parameters
@@ -163,6 +166,9 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
         Integer codes of exact-matching strata; neighbours are searched within a stratum.
     H : ndarray, optional
         Hessian sum f X X' over the sample the score was fitted on (default: these units).
+    impute_on : ndarray, optional
+        Points (n or n x q) on which mu_1 - mu_0 is imputed by matching (default: the non-constant
+        columns of X, standardised).
 
     Returns
     -------
@@ -181,6 +187,13 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
     strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
     cov = {0: np.full((n, p), np.nan), 1: np.full((n, p), np.nan)}
     yhat = {0: np.where(t == 0, y, np.nan), 1: np.where(t == 1, y, np.nan)}
+    # mu_w(X_i) is imputed by matching on the covariates (inverse-variance metric), not on the score:
+    # matching on the score would impute E[Y(w) | p], and d needs mu_w(X)
+    if impute_on is None:
+        Z = X[:, X.std(axis=0) > 0]
+        Z = (Z - Z.mean(axis=0)) / Z.std(axis=0) if Z.shape[1] else s[:, None]
+    else:
+        Z = np.asarray(impute_on, dtype=float)
     for st in np.unique(strata):
         cell = np.flatnonzero(strata == st)
         for w in (0, 1):
@@ -193,7 +206,7 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
                 yc = ys - ys.mean(axis=1, keepdims=True)
                 cov[w][cell[ok]] = np.einsum("mlp,ml->mp", xc, yc) / (L - 1)
             other = cell[t[cell] != w]
-            mb = _neighbours(s, pool, other, M)
+            mb = _neighbours(Z, pool, other, M)
             okm = mb[:, 0] >= 0
             yhat[w][other[okm]] = y[mb[okm]].mean(axis=1)
     mu_diff = yhat[1] - yhat[0]

@@ -25,7 +25,19 @@ X = np.column_stack([np.ones(6), XC])
 
 
 def _run(estimand, tau):
-    return ps_estimation_adjustment(Y, T, E, X, estimand, tau, M=1, L=2, score=S)
+    # mu_1 - mu_0 imputed on the score here, so that the fixture's neighbours are those listed below
+    return ps_estimation_adjustment(Y, T, E, X, estimand, tau, M=1, L=2, score=S, impute_on=S)
+
+
+def test_effects_are_imputed_on_the_covariates_by_default():
+    # x = 0, 0.4, 3, 2 (t = 1, 0, 1, 0): nearest on x pairs 0-1 and 2-3, so mu_diff = 5-1, 5-1,
+    # 10-4, 10-4; on the score (0, 2.9, 3, 0.1) unit 0 would take unit 3 instead (5 - 4)
+    t = np.array([1, 0, 1, 0])
+    x = np.column_stack([np.ones(4), [0.0, 0.4, 3.0, 2.0]])
+    y = np.array([5.0, 1.0, 10.0, 4.0])
+    e = np.array([0.3, 0.6, 0.7, 0.4])
+    r = ps_estimation_adjustment(y, t, e, x, "ATT", 5.0, M=1, L=2, score=np.array([0.0, 2.9, 3.0, 0.1]))
+    np.testing.assert_allclose(r["mu_diff"], [4, 4, 6, 6])
 
 
 def test_pieces_by_hand():
