@@ -17,6 +17,27 @@ import pytest
 import benchmarks.__main__ as bench_main
 
 
+@pytest.fixture(autouse=True)
+def _docs_untouched():
+    """A small run must never rewrite a committed document (the studies write docs/*.md)."""
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    before = {p: p.stat().st_mtime_ns for p in docs.rglob("*.md")}
+    yield
+    changed = [str(p) for p, t in before.items() if p.exists() and p.stat().st_mtime_ns != t]
+    assert not changed, f"a small benchmark run rewrote {changed}"
+
+
+def _small(monkeypatch, module, reps: int) -> None:
+    """No document writers; every replication count of the module lowered to ``reps``."""
+    for name in dir(module):
+        if name.startswith("write_doc") and callable(getattr(module, name)):
+            monkeypatch.setattr(module, name, lambda *a, **k: None)
+        elif name.endswith("_REPS") and isinstance(getattr(module, name), int):
+            monkeypatch.setattr(module, name, reps)
+
+
 def _well_formed(records: list[dict], stages: set[str]) -> dict[str, list[dict]]:
     assert records, "a benchmark returned no records"
     json.dumps(records)  # what `python -m benchmarks` writes
@@ -174,8 +195,7 @@ def test_privacy_small(monkeypatch):
 def test_simulation_small(monkeypatch):
     from benchmarks import bench_simulation
 
-    monkeypatch.setattr(bench_simulation, "N_REPS", 24)
-    monkeypatch.setattr(bench_simulation, "write_doc", lambda *a, **k: None)  # keep docs/ untouched
+    _small(monkeypatch, bench_simulation, reps=6)
     by = _well_formed(bench_simulation.run([400]), {f"sim_{d}" for d in bench_simulation.DESIGNS})
     for d in bench_simulation.DESIGNS:
         r = by[f"sim_{d}"][0]
@@ -187,9 +207,8 @@ def test_recovery_small(monkeypatch):
         from benchmarks import bench_recovery
     except ImportError as exc:
         pytest.skip(f"bench_recovery's helpers are not in this checkout: {exc}")
-    monkeypatch.setattr(bench_recovery, "N_REPS", 2)
+    _small(monkeypatch, bench_recovery, reps=2)
     monkeypatch.setattr(bench_recovery, "N_JOBS", 1)
-    monkeypatch.setattr(bench_recovery, "write_doc", lambda *a, **k: None)  # keep docs/ untouched
     by = _well_formed(bench_recovery.run([20_000]), {"recovery"})
     rec = by["recovery"][0]
     assert set(rec["bias"]) == set(bench_recovery.ESTIMATORS)
