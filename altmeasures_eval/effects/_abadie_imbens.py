@@ -43,7 +43,8 @@ def _within_group_variance(dist: np.ndarray, y: np.ndarray, group: np.ndarray, s
 
 def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult, scale: tuple[float, float] = (1.0, 1.0),
                            J: int = 1, propensity: PropensityScore | None = None,
-                           L: int = 2) -> tuple[float, int, dict[str, Any] | None]:
+                           L: int = 2, cache: dict[Any, np.ndarray] | None = None,
+                           ) -> tuple[float, int, dict[str, Any] | None]:
     """Variance of the matching estimator of the focal-group effect (ATT or ATC), population version.
 
     V = (1/N_f^2) [ sum_focal (Y_i - Yhat_i - tau)^2 + sum_nonfocal (K_j^2 - Q_j) sigma^2(X_j) ], where
@@ -99,7 +100,7 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
     keep = ~match.discarded.reindex(data.index).fillna(False).to_numpy(dtype=bool)
     pieces = ps_estimation_adjustment(
         ys[keep], t[keep], e_fit[at][keep], X_fit[at][keep], match.estimand, float(tau), M=M, L=L,
-        score=match.distance.reindex(data.index).to_numpy()[keep], strata=strata[keep], H=H)
+        score=match.distance.reindex(data.index).to_numpy()[keep], strata=strata[keep], H=H, cache=cache)
     return float(v + pieces["adjustment"]), n_f, pieces
 
 
@@ -120,7 +121,8 @@ def _neighbours(points: np.ndarray, pool: np.ndarray, query: np.ndarray, k: int)
 def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.ndarray, estimand: str,
                              tau: float, M: int = 1, L: int = 2, score: np.ndarray | None = None,
                              strata: np.ndarray | None = None, H: np.ndarray | None = None,
-                             impute_on: np.ndarray | None = None) -> dict[str, Any]:
+                             impute_on: np.ndarray | None = None,
+                             cache: dict[Any, np.ndarray] | None = None) -> dict[str, Any]:
     """Abadie & Imbens (2016) adjustment of the matching variance for an estimated logistic score.
 
     Matching on p(X) = F(X'theta) with theta estimated by maximum likelihood changes the large-sample
@@ -169,6 +171,9 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
     impute_on : ndarray, optional
         Points (n or n x q) on which mu_1 - mu_0 is imputed by matching (default: the non-constant
         columns of X, standardised).
+    cache : dict, optional
+        Neighbour indices from an earlier call on the same units (filled when empty), so that
+        several outcomes (a difference and a ratio) share one neighbour search.
 
     Returns
     -------
@@ -194,11 +199,14 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
         Z = (Z - Z.mean(axis=0)) / Z.std(axis=0) if Z.shape[1] else s[:, None]
     else:
         Z = np.asarray(impute_on, dtype=float)
+    cache = {} if cache is None else cache
     for st in np.unique(strata):
         cell = np.flatnonzero(strata == st)
         for w in (0, 1):
             pool = cell[t[cell] == w]
-            nb = _neighbours(s, pool, cell, L)
+            if ("cov", st, w) not in cache:
+                cache[("cov", st, w)] = _neighbours(s, pool, cell, L)
+            nb = cache[("cov", st, w)]
             ok = nb[:, 0] >= 0
             if ok.any():
                 xs, ys = X[nb[ok]], y[nb[ok]]  # (m, L, p), (m, L)
@@ -206,7 +214,9 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
                 yc = ys - ys.mean(axis=1, keepdims=True)
                 cov[w][cell[ok]] = np.einsum("mlp,ml->mp", xc, yc) / (L - 1)
             other = cell[t[cell] != w]
-            mb = _neighbours(Z, pool, other, M)
+            if ("mu", st, w) not in cache:
+                cache[("mu", st, w)] = _neighbours(Z, pool, other, M)
+            mb = cache[("mu", st, w)]
             okm = mb[:, 0] >= 0
             yhat[w][other[okm]] = y[mb[okm]].mean(axis=1)
     mu_diff = yhat[1] - yhat[0]

@@ -365,13 +365,14 @@ def estimate_effect(
         from altmeasures_eval.effects._abadie_imbens import abadie_imbens_variance
 
         ps_obj, why_not = _ps_for_adjustment(design, propensity, ps_adjustment, notes)
-        adjustments = {}
+        adjustments, shared = {}, {}  # one neighbour search for both measures
         for name, est, phi, log in measures:
             if log and not (m1 > 0 and m0 > 0):
                 rows[name] = wald_row(est, np.nan, n, alpha, log)
                 continue
             v, _, pieces = abadie_imbens_variance(data, y_all, design, scale=(m1, m0) if log else (1.0, 1.0),
-                                                  J=ai_neighbors, propensity=ps_obj, L=ai_cov_neighbors)
+                                                  J=ai_neighbors, propensity=ps_obj, L=ai_cov_neighbors,
+                                                  cache=shared)
             if pieces is not None:
                 adjustments[name] = pieces["adjustment"]
             if v <= 0:
