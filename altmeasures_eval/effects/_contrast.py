@@ -54,18 +54,24 @@ _DW = {  # d weight / d linear predictor, for (treated, control), as functions o
 }
 
 
-def _ps_sandwich_influence(y, t, w, e, X, estimand):
+def _ps_sandwich_influence(y, t, w, e, X, estimand, H=None):
     """Influence values of the weighted means that account for the estimated logistic score.
 
     Stacked M-estimation (Lunceford and Davidian 2004): the logistic score equations
     sum X (T - e) = 0 and the weighted-mean equations sum w_g(e) 1{T=g} (Y - mu_g) = 0. The
     linearisation gives phi_g = [w 1{T=g}(Y - mu_g) + D_g H^{-1} X (T - e)] / W_g with
     H = sum e(1-e) X X' and D_g = sum 1{T=g} (Y - mu_g) dw_g/deta X'.
+
+    ``H`` is the information of the propensity fit; pass the one over every row the model was
+    fitted on when some rows lack the outcome (on the outcome rows alone it can be singular, e.g.
+    when a covariate level has no row with an observed outcome). Default: from the rows given.
     """
     m1, m0, phi1, phi0 = _group_influence(y, t, w)
-    H = (X * (e * (1 - e))[:, None]).T @ X
+    if H is None:
+        H = (X * (e * (1 - e))[:, None]).T @ X
     score = X * (t - e)[:, None]
-    Hinv_score = np.linalg.solve(H, score.T).T  # n x p
+    # lstsq = the solve when H is regular, and the minimum-norm solution on a (near-)separated fit
+    Hinv_score = np.linalg.lstsq(H, score.T, rcond=None)[0].T  # n x p
     out = []
     for g, m, phi, dw in ((1, m1, phi1, _DW[estimand][0]), (0, m0, phi0, _DW[estimand][1])):
         ind = t == g
@@ -322,9 +328,10 @@ def estimate_effect(
         if not (isinstance(design, WeightResult) and design.propensity is not None
                 and design.propensity.design is not None):
             raise ConfigError("variance='sandwich' needs a WeightResult built from a logistic PropensityScore")
-        e = design.propensity.score.to_numpy()[ok]
-        X = design.propensity.design[ok]
-        m1, m0, phi1, phi0 = _ps_sandwich_influence(y, t, w, e, X, design.estimand)
+        e_fit = design.propensity.score.to_numpy()
+        X_fit = np.asarray(design.propensity.design)
+        H_fit = (X_fit * (e_fit * (1 - e_fit))[:, None]).T @ X_fit  # information over the fitted rows
+        m1, m0, phi1, phi0 = _ps_sandwich_influence(y, t, w, e_fit[ok], X_fit[ok], design.estimand, H=H_fit)
         if design.modified:
             notes.append("weights were truncated or units excluded; the sandwich treats that step as fixed")
         if n_missing:
