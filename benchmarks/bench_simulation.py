@@ -304,7 +304,7 @@ def write_doc_replacement(ai: pd.DataFrame, ac: pd.DataFrame, ac_truth: float, s
         f"Monte Carlo SE of a coverage near 95%: {mc:.1f} percentage points. Size of the adjustment (variance",
         "units): observed = empirical variance minus the variance when matched on the true score (with its Monte",
         "Carlo SE); estimated = mean of SE(AI 2016)^2 - SE(known)^2; population value of the toolkit's",
-        "form and of the form without the E[f E[X|p](tau(p) - tau_t)] term in c_t (`adjustment_theory`; see",
+        "form and of the form without the `E[f E[X|p] (tau(p) - tau_t)]` term in c_t (`adjustment_theory`; see",
         "docs/methods/effects.md):",
         "",
         "| estimand | observed | estimated | population value, toolkit's form | population value, other form |",
