@@ -156,7 +156,7 @@ fig.tight_layout()
 png, svg = io.BytesIO(), io.StringIO()
 fig.savefig(png, format="png", dpi=150)
 fig.savefig(svg, format="svg")
-display(fig)  # the report's renderer switched matplotlib to a file backend, so show the figure explicitly
+display(fig)  # show it here; plt.close below keeps the inline backend from drawing it twice
 plt.close(fig)
 figures["survival_curves"] = Figure("survival_curves", figures["survival_curves"].caption,
                                     png.getvalue(), svg.getvalue())

@@ -39,20 +39,20 @@ _LABELS = {1: "Alternative", 0: "Custody (adjusted)"}
 
 
 def _render(draw: Callable[[Any], Any], size: tuple[float, float]) -> tuple[bytes, str]:
+    # A standalone Figure, not pyplot: rendering a report must not switch the caller's backend
+    # (in a notebook that silenced plt.show() after write_report) nor leave figures open.
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    with plt.rc_context({"font.size": 9, "svg.fonttype": "none", "svg.hashsalt": "altmeasures",
-                         "axes.spines.top": False, "axes.spines.right": False}):
-        fig, ax = plt.subplots(figsize=size)
+    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none", "svg.hashsalt": "altmeasures",
+                                "axes.spines.top": False, "axes.spines.right": False}):
+        fig = Figure(figsize=size)
+        ax = fig.subplots()
         draw(ax)
         fig.tight_layout()
         png, svg = io.BytesIO(), io.StringIO()
         fig.savefig(png, format="png", dpi=150, bbox_inches="tight")
         fig.savefig(svg, format="svg", metadata={"Date": None}, bbox_inches="tight")
-        plt.close(fig)
     return png.getvalue(), svg.getvalue()
 
 
