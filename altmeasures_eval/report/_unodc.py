@@ -253,9 +253,8 @@ def unodc_summary_content(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, Any
     def forest(ax: Any) -> None:
         ok = tab.dropna(subset=["adjusted_difference"])
         y = np.arange(len(ok))[::-1]
-        ax.errorbar(100 * ok["adjusted_difference"], y,
-                    xerr=[100 * (ok["adjusted_difference"] - ok["ci_low"]), 100 * (ok["ci_high"] - ok["adjusted_difference"])],
-                    fmt="o", color="#1f5c99", capsize=3)
+        est, lo, hi = (100 * ok[c].to_numpy(dtype=float) for c in ("adjusted_difference", "ci_low", "ci_high"))
+        ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color="#1f5c99", capsize=3)
         ax.axvline(0, color="grey", lw=0.8, ls="--")
         ax.set_yticks(y, ok["country"])
         ax.set_xlabel("difference in 1-year reoffending (percentage points)")
