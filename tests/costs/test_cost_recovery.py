@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from altmeasures_eval.cohort import build_cohort
 from altmeasures_eval.costs import (
     compare_costs,
     cost_effect_draws,
@@ -16,22 +15,14 @@ from altmeasures_eval.costs import (
     unit_costs_from_config,
 )
 from altmeasures_eval.effects import weighted_mean_difference
-from altmeasures_eval.matching import estimate_propensity, weight_ipw
 from altmeasures_eval.population import bootstrap_group_means, count_bed_days
-from altmeasures_eval.synth import simulate
 
-COVARIATES = ["age", "sex", "jurisdiction", "substance", "stage", "prior_proven",
-              "prior_custody_spells", "prior_bed_days", "has_prior"]
 PRICE_DAY, PRICE_REOFFENCE = 100.0, 1000.0
 
 
 @pytest.fixture(scope="module")
-def synthetic():
-    data = simulate(6000, seed=11)
-    cohort = build_cohort(data.dataset).data
-    cohort = cohort.assign(substance=cohort["substance"].fillna("unknown"))
-    ps = estimate_propensity(cohort, "treatment", COVARIATES)
-    weights = weight_ipw(cohort, "treatment", ps, estimand="ATT").weights.to_numpy()
+def synthetic(ipw_synthetic):
+    data, cohort, weights = ipw_synthetic
     beds = count_bed_days(cohort, data.dataset.custody_spells, data.dataset.extract.extract_date,
                           horizons=(365,), window="start")
     return data, cohort, weights, beds

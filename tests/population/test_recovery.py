@@ -9,27 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from altmeasures_eval.cohort import build_cohort
-from altmeasures_eval.matching import estimate_propensity, weight_ipw
 from altmeasures_eval.population import (
     bed_days_by_group,
     count_bed_days,
     readmission_rates,
 )
-from altmeasures_eval.synth import simulate
-
-COVARIATES = ["age", "sex", "jurisdiction", "substance", "stage", "prior_proven",
-              "prior_custody_spells", "prior_bed_days", "has_prior"]
-
 
 @pytest.fixture(scope="module")
-def synthetic():
-    data = simulate(6000, seed=11)
-    cohort = build_cohort(data.dataset).data
-    cohort = cohort.assign(substance=cohort["substance"].fillna("unknown"))
-    ps = estimate_propensity(cohort, "treatment", COVARIATES)
-    weights = weight_ipw(cohort, "treatment", ps, estimand="ATT").weights.to_numpy()
-    return data, cohort, weights
+def synthetic(ipw_synthetic):
+    return ipw_synthetic
 
 
 def test_bed_days_from_start_agree_with_the_cohort(synthetic):
