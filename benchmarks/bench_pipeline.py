@@ -103,9 +103,8 @@ def _config(folder: Path, data: Path, period: dict[str, Any], n_boot: int = 200)
     return path
 
 
-def _report_command(config: Path, out: Path) -> dict[str, Any]:
-    """``altmeasures-eval report`` in a fresh process: wall seconds and the process's peak RSS."""
-    cmd = [sys.executable, "-m", "altmeasures_eval.cli", "report", "--config", str(config), "--out", str(out), "--quiet"]
+def _timed_process(cmd: list[str], what: str) -> tuple[float, float, str]:
+    """Run ``cmd`` in a fresh process: wall seconds, its peak RSS (MB, via /usr/bin/time) and stdout."""
     timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         if timer:
@@ -115,26 +114,23 @@ def _report_command(config: Path, out: Path) -> dict[str, Any]:
         seconds = time.perf_counter() - t0
         peak = float(Path(rss.name).read_text().split()[-1]) / 1024.0 if timer else float("nan")
     if proc.returncode != 0:
-        raise RuntimeError(f"report command failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return {"seconds": seconds, "peak_rss_mb": peak, "stdout": proc.stdout.strip()[-300:]}
+        raise RuntimeError(f"{what} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return seconds, peak, proc.stdout
+
+
+def _report_command(config: Path, out: Path) -> dict[str, Any]:
+    """``altmeasures-eval report`` in a fresh process: wall seconds and the process's peak RSS."""
+    cmd = [sys.executable, "-m", "altmeasures_eval.cli", "report", "--config", str(config), "--out", str(out), "--quiet"]
+    seconds, peak, stdout = _timed_process(cmd, "report command")
+    return {"seconds": seconds, "peak_rss_mb": peak, "stdout": stdout.strip()[-300:]}
 
 
 def _fresh_ingest(folder: Path) -> dict[str, Any]:
     """``io.ingest(folder)`` alone in a fresh process: wall seconds and that process's peak RSS."""
     code = ("from altmeasures_eval.io import ingest; import sys; "
             "print(len(ingest(sys.argv[1]).dataset.cases))")
-    cmd = [sys.executable, "-c", code, str(folder)]
-    timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
-    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
-        if timer:
-            cmd = [timer, "-f", "%M", "-o", rss.name, *cmd]
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
-        seconds = time.perf_counter() - t0
-        peak = float(Path(rss.name).read_text().split()[-1]) / 1024.0 if timer else float("nan")
-    if proc.returncode != 0:
-        raise RuntimeError(f"ingest of {folder} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1), "case_rows": int(proc.stdout.split()[-1]),
+    seconds, peak, stdout = _timed_process([sys.executable, "-c", code, str(folder)], f"ingest of {folder}")
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1), "case_rows": int(stdout.split()[-1]),
             "input_mb": round(sum(f.stat().st_size for f in folder.iterdir()) / 2**20, 1),
             "note": "fresh process (imports included), /usr/bin/time peak RSS"}
 
