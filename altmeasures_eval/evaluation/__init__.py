@@ -17,6 +17,7 @@ from altmeasures_eval.evaluation._run import (
     run_evaluation,
     table_hashes,
 )
+from altmeasures_eval.evaluation._stages import costs_stage, prison_stage
 from altmeasures_eval.evaluation._spec import (
     DEFAULT_COVARIATES,
     CostSettings,
@@ -49,9 +50,11 @@ __all__ = [
     "RunSettings",
     "apply_rules",
     "build_design",
+    "costs_stage",
     "limitations_from",
     "package_versions",
     "prepare_covariates",
+    "prison_stage",
     "required_group_size",
     "run_evaluation",
     "table_hashes",
