@@ -21,3 +21,15 @@ class ConfigError(AltMeasuresError):
 
 class PrivacyError(AltMeasuresError):
     """Input or output would expose a person (direct identifiers, unsuppressed small counts)."""
+
+
+class NotEstimable(AltMeasuresError):
+    """A quantity cannot be estimated honestly from these data (no variation in a group, a variance
+    that explodes or collapses to zero); ``reason`` says why in plain words, ``quantity`` names it.
+    Callers skip the quantity with the reason (a secondary analysis) or stop (the primary outcome);
+    no number from it may reach a table."""
+
+    def __init__(self, quantity: str, reason: str) -> None:
+        super().__init__(f"{quantity} is not estimable: {reason}")
+        self.quantity = quantity
+        self.reason = reason
