@@ -156,7 +156,7 @@ def _plain(value: Any) -> Any:
 
 
 def round_to_base(values: Any, base: int = 5) -> Any:
-    """Round counts to the nearest multiple of ``base``, halves upwards.
+    """Round counts to the nearest multiple of ``base``, halves away from zero.
 
     Parameters
     ----------
@@ -180,7 +180,8 @@ def round_to_base(values: Any, base: int = 5) -> Any:
     -----
     Each value is rounded on its own, so rounded cells need not add up to the rounded total.
     With base 5: 1-2 -> 0, 3-7 -> 5, 8-12 -> 10 (UK MoD rounding policy; small values are
-    normally suppressed before rounding).
+    normally suppressed before rounding). Halves go away from zero (25 -> 30 with base 10), never
+    to even: this is the only rounding function of the toolkit.
     """
     if base <= 0:
         raise ValueError(f"base must be a positive integer, got {base}")
@@ -188,9 +189,9 @@ def round_to_base(values: Any, base: int = 5) -> Any:
         return values.apply(lambda col: round_to_base(col, base))
     if isinstance(values, pd.Series):
         numeric = pd.to_numeric(values, errors="raise").astype("Float64")
-        return (np.floor(numeric / base + 0.5) * base).astype("Int64")
+        return (np.sign(numeric) * np.floor(numeric.abs() / base + 0.5) * base).astype("Int64")
     array = np.asarray(values, dtype=float)
-    rounded = np.floor(array / base + 0.5) * base
+    rounded = np.sign(array) * np.floor(np.abs(array) / base + 0.5) * base
     if rounded.ndim == 0:
         return float("nan") if np.isnan(rounded) else int(rounded)
     return rounded
