@@ -231,18 +231,28 @@ class DisclosureSettings:
     rounding_base : int
         Round published counts to this base after suppression (0 = no rounding; e.g. 5).
     marker : str
-        Text shown in place of a suppressed value.
+        Text shown in place of a suppressed value (no digit).
+    allow_unprotected : bool
+        Explicit opt-out needed for ``threshold <= 1`` (suppression off; reported loudly).
     """
 
     threshold: int = 10
     rounding_base: int = 0
     marker: str = "[c]"
+    allow_unprotected: bool = False
 
     def __post_init__(self) -> None:
-        _num("disclosure", "threshold", self.threshold, 1, None, integer=True)
+        _num("disclosure", "threshold", self.threshold, 0, None, integer=True)
         _num("disclosure", "rounding_base", self.rounding_base, 0, 100, integer=True)
         if not isinstance(self.marker, str) or not self.marker:
             raise ConfigError("[disclosure] marker must be a non-empty string")
+        from altmeasures_eval._errors import PrivacyError
+        from altmeasures_eval.privacy import DisclosurePolicy
+
+        try:  # the one validation of the disclosure rules (privacy/_policy.py)
+            DisclosurePolicy.from_settings(self)
+        except PrivacyError as exc:
+            raise ConfigError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
