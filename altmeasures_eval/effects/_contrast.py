@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from altmeasures_eval._errors import ConfigError, DataContractError
+from altmeasures_eval._errors import ConfigError, DataContractError, NotEstimable
+from altmeasures_eval._estimable import check_difference, mover_difference, score_test_p
 from altmeasures_eval._parallel import parallel_map
 from altmeasures_eval.effects._results import SUMMARY_COLUMNS, EffectResult, wald_row
 from altmeasures_eval.matching import MatchResult, PropensityScore, WeightResult, resolve_weights
@@ -204,6 +205,90 @@ def _bca_interval(est: float, boots: np.ndarray, influence: np.ndarray, alpha: f
     return float(lo), float(hi)
 
 
+_GROUP = {1: "alternative (treated)", 0: "custody (control)"}
+
+
+def _no_variation(y: np.ndarray, t: np.ndarray, outcome: str, binary: bool, unadjusted: bool) -> dict[int, float]:
+    """Groups whose outcome takes one value; raise when no honest variance can be had.
+
+    Both groups constant at the same value (everyone reoffends, nobody does): nothing to compare.
+    One group constant: its variance is 0, so a design-based (Wald) variance is false certainty
+    (p = 1e-112 with n = 10); only the unadjusted risk difference, whose Newcombe interval and
+    score test need no group variance, survives.
+    """
+    constant = {g: float(y[t == g][0]) for g in (1, 0) if np.ptp(y[t == g]) == 0}
+    if len(constant) == 2 and constant[1] == constant[0]:
+        raise NotEstimable(f"effect on {outcome!r}",
+                           f"every person in both groups has {outcome} = {constant[1]:g} (n = {len(y)}): "
+                           "there is no variation to compare")
+    if constant and not (binary and unadjusted):
+        g, v = next(iter(constant.items()))
+        raise NotEstimable(f"effect on {outcome!r}",
+                           f"no variation in {outcome} in the {_GROUP[g]} group (all {int((t == g).sum())} have "
+                           f"{v:g}): an adjusted variance would take that group as known exactly (false certainty); "
+                           "report the group counts instead")
+    return constant
+
+
+def _bounded_difference(rows: dict, measures: list, phi1: np.ndarray, phi0: np.ndarray, t: np.ndarray, m1: float,
+                        m0: float, binary: bool, unadjusted: bool, codes: np.ndarray | None, alpha: float) -> str:
+    """Replace the Wald interval of a risk difference by the MOVER-Wilson interval (inside [-1, 1]).
+
+    Unadjusted: Newcombe (1998) method 10 with the group counts, and the score-test p-value
+    (``prop.test(correct = FALSE)``). Adjusted: Wilson intervals on the effective sample sizes
+    p (1 - p) / Var(p) of the design's variance, combined with the design's correlation
+    (Zou & Donner 2008); the p-value stays the Wald test of the design variance.
+    """
+    if not binary:
+        return ""
+    row = rows[measures[0][0]]
+    if unadjusted:
+        n1, n0 = int((t == 1).sum()), int((t == 0).sum())
+        lo, hi = mover_difference(m1, m0, 0.0, 0.0, n1=n1, n0=n0, alpha=alpha)
+        row.update(ci_low=lo, ci_high=hi, p_value=score_test_p(m1 * n1, n1, m0 * n0, n0))
+        return ("; risk-difference interval: Newcombe (1998) hybrid score (MOVER-Wilson), p-value: score test "
+                "(Pearson chi-square, no continuity correction)")
+    v1, v0 = cluster_variance(phi1, codes), cluster_variance(phi0, codes)
+    vd = cluster_variance(phi1 - phi0, codes)
+    if not (v1 > 0 and v0 > 0 and 0 < m1 < 1 and 0 < m0 < 1):
+        return ""  # _guard_rows decides
+    lo, hi = mover_difference(m1, m0, v1, v0, (v1 + v0 - vd) / 2, alpha=alpha)
+    row.update(ci_low=lo, ci_high=hi)
+    return ("; risk-difference interval: MOVER-Wilson on the design's effective sample sizes and correlation "
+            "(Newcombe 1998; Zou & Donner 2008; Korn & Graubard 1998)")
+
+
+def _weighted_var(y: np.ndarray, w: np.ndarray) -> float:
+    return float(np.average((y - np.average(y, weights=w)) ** 2, weights=w)) if w.sum() > 0 else np.nan
+
+
+def _guard_rows(rows: dict, measures: list, y: np.ndarray, t: np.ndarray, w: np.ndarray, m1: float, m0: float,
+                binary: bool, constant: dict[int, float], outcome: str) -> dict[str, str]:
+    """Raise when the difference is absurd; blank a ratio that is, returning its reason."""
+    s1, s0 = _weighted_var(y[t == 1], w[t == 1]), _weighted_var(y[t == 0], w[t == 0])
+    name = measures[0][0]
+    r = rows[name]
+    if not constant:  # the unadjusted risk difference with a constant group has no design SE to check
+        check_difference(f"{name} on {outcome!r}", r["estimate"], r["se"], r["ci_low"], r["ci_high"],
+                         max_var=s1 + s0, bounded=binary)
+    out: dict[str, str] = {}
+    rname = measures[1][0]
+    rr = rows[rname]
+    why = ""
+    if constant or not (m1 > 0 and m0 > 0):
+        why = "a group mean is 0 or a group has no variation, so the ratio or its log-scale variance is undefined"
+    else:
+        try:
+            check_difference(f"log {rname}", np.log(rr["estimate"]), rr["se"], np.log(rr["ci_low"]),
+                             np.log(rr["ci_high"]), max_var=s1 / m1**2 + s0 / m0**2, bounded=False)
+        except NotEstimable as exc:
+            why = exc.reason
+    if why:
+        rr.update(estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan)
+        out[rname] = why
+    return out
+
+
 def estimate_effect(
     data: pd.DataFrame,
     outcome: str,
@@ -296,6 +381,8 @@ def estimate_effect(
     if (t == 1).sum() == 0 or (t == 0).sum() == 0:
         raise DataContractError(f"outcome {outcome!r}: no observable outcome in one group after weighting")
     binary = _outcome_kind(y, outcome_type, outcome)
+    unadjusted = design is None and cluster is None and variance == "auto"
+    constant = _no_variation(y, t, outcome, binary, unadjusted)
 
     sub_codes = None
     if isinstance(design, MatchResult) and not design.replace:
@@ -429,6 +516,10 @@ def estimate_effect(
     else:
         raise ConfigError(f"variance must be auto, cluster, robust, sandwich, bootstrap or abadie-imbens, got {variance!r}")
 
+    if variance in ("cluster", "robust", "sandwich"):
+        how += _bounded_difference(rows, measures, phi1, phi0, t, m1, m0, binary, unadjusted, use, alpha)
+    not_estimable = _guard_rows(rows, measures, y, t, w, m1, m0, binary, constant, outcome)
+    notes.extend(f"{k} not estimable: {v}" for k, v in not_estimable.items())
     summary = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]
     summary.index.name = "measure"
     means = pd.DataFrame(
@@ -439,4 +530,5 @@ def estimate_effect(
     if isinstance(design, MatchResult | WeightResult):
         notes.extend(design.notes)
     return EffectResult(summary=summary, means=means, outcome=outcome, estimand=est_label, design=label,
-                        variance=how, alpha=alpha, notes=tuple(notes), influence=measures[0][2])
+                        variance=how, alpha=alpha, notes=tuple(notes), influence=measures[0][2],
+                        not_estimable=not_estimable)

@@ -54,6 +54,10 @@ class EffectResult:
         Caveats (dropped rows, approximations, small clusters).
     influence : numpy.ndarray or None
         Per-unit influence values of the first measure (used for BCa acceleration and pooling).
+    not_estimable : dict
+        Measures that could not be estimated (their summary row is NaN) and the reason, e.g. a risk
+        ratio when one group has no reoffence. A difference that cannot be estimated raises
+        :class:`~altmeasures_eval._errors.NotEstimable` instead.
     """
 
     summary: pd.DataFrame
@@ -65,6 +69,7 @@ class EffectResult:
     alpha: float = 0.05
     notes: tuple[str, ...] = ()
     influence: np.ndarray | None = field(default=None, repr=False)
+    not_estimable: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, measure: str) -> pd.Series:
         return self.summary.loc[measure]

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from altmeasures_eval._errors import DataContractError
+from altmeasures_eval._errors import DataContractError, NotEstimable
 from altmeasures_eval.effects._contrast import estimate_effect
 from altmeasures_eval.matching import MatchResult, resolve_weights
 from altmeasures_eval.matching._design import check_columns
@@ -63,7 +63,9 @@ def subgroup_effects(
     matching on the subgroup variables keeps matched sets whole), or a callable
     ``design(subgroup_data) -> design`` that re-estimates the design within each subgroup.
     Holm's step-down adjustment controls the family-wise error over all tests reported; the
-    number of tests is stated. Levels with fewer than ``min_per_group`` units in a group are skipped.
+    number of tests is stated. Levels with fewer than ``min_per_group`` units in a group are skipped,
+    and so are levels whose effect is not estimable (no variation in a group, an exploding or zero
+    variance; :class:`~altmeasures_eval._errors.NotEstimable`), each with a note giving the reason.
     ``bins`` cuts numeric ``by`` variables into right-closed bands, e.g. ``{"age": [17, 24, 34, 49, 120]}``
     gives age bands (17, 24], (24, 34], ...
     """
@@ -99,14 +101,19 @@ def subgroup_effects(
             if min(n1, n0) < min_per_group:
                 notes.append(f"{var}={level}: skipped ({n1} treated, {n0} control; fewer than {min_per_group})")
                 continue
-            res = estimate_effect(sub, outcome, treatment, des, alpha=alpha, **kwargs)
+            try:
+                res = estimate_effect(sub, outcome, treatment, des, alpha=alpha, **kwargs)
+            except NotEstimable as exc:
+                notes.append(f"{var}={level}: skipped, not estimable ({exc.reason})")
+                continue
             first = res.summary.iloc[0]
             rows.append({"variable": var, "level": level, "estimate": first["estimate"], "se": first["se"],
                          "ci_low": first["ci_low"], "ci_high": first["ci_high"], "p_value": first["p_value"],
                          "n": int(first["n"]), "n_treated": n1, "n_control": n0})
             measure = res.summary.index[0]
     if not rows:
-        raise DataContractError("no subgroup had enough units in both groups")
+        raise DataContractError("no subgroup had enough units in both groups or an estimable effect: "
+                                + "; ".join(notes))
     table = pd.DataFrame(rows)
     ok = table["p_value"].notna()
     table["p_holm"] = np.nan
