@@ -14,7 +14,7 @@ from typing import Any
 from altmeasures_eval._errors import ConfigError
 from altmeasures_eval._parallel import ComputeSettings, compute_settings
 from altmeasures_eval.cohort import CohortSpec
-from altmeasures_eval.config import Config
+from altmeasures_eval.config import Config, check_config, check_finite, check_keys
 
 __all__ = [
     "DEFAULT_COVARIATES",
@@ -40,15 +40,9 @@ ESTIMANDS = ("ATT", "ATC", "ATE")
 
 
 def _check_keys(section: str, raw: Mapping[str, Any], cls: type) -> dict[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"[{section}] must be a table of keys, got {type(raw).__name__}")
-    known = [f.name for f in fields(cls)]
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise ConfigError(
-            f"[{section}] unknown key(s) {', '.join(map(repr, unknown))}; known keys: {', '.join(known)}"
-        )
-    return dict(raw)
+    # the one key checker of every config (altmeasures_eval.config): unknown or misplaced keys
+    # name the nearest valid key; the known keys are the dataclass's fields
+    return check_keys(section, raw, cls, elsewhere=EvaluationSpec.config_schema())
 
 
 def _num(section: str, key: str, value: Any, lo: float | None = None, hi: float | None = None,
@@ -404,6 +398,20 @@ class EvaluationSpec:
                 f"horizons {list(self.cohort.horizons)}; set [cohort] horizons or [report] headline_horizon"
             )
 
+    @staticmethod
+    def config_schema() -> dict[str, Any]:
+        """Every section of an evaluation config and its schema, for the key checker
+        (:func:`altmeasures_eval.config.check_config`).
+
+        Derived from the settings dataclasses, so that a field added to one (e.g. a ``[design]``
+        key) is accepted at once; ``None`` for ``[costs]``, whose unit-cost keys the costs layer
+        checks (``[costs.analysis]`` is checked against :class:`CostSettings`).
+        """
+        from altmeasures_eval.config import DataConfig
+
+        return {"data": DataConfig, "cohort": CohortSpec, "costs": None, "compute": ComputeSettings,
+                **_SECTIONS}
+
     @classmethod
     def from_config(cls, config: Config | Mapping[str, Any]) -> EvaluationSpec:
         """Validate every section of an evaluation config.
@@ -421,12 +429,12 @@ class EvaluationSpec:
         """
         sections = dict(config.sections) if isinstance(config, Config) else {
             k: v for k, v in config.items() if k != "data"}
-        unknown = sorted(set(sections) - set(KNOWN_SECTIONS))
-        if unknown:
-            raise ConfigError(
-                f"unknown config section(s) {', '.join(f'[{u}]' for u in unknown)}; known sections: "
-                f"{', '.join(f'[{k}]' for k in KNOWN_SECTIONS)}"
-            )
+        source = config.source if isinstance(config, Config) else None
+        # one checker for the top level and every section (altmeasures_eval.config.check_config):
+        # misplaced keys ("seed = 5" above every header), unknown sections and keys, NaN/inf
+        check_config(sections, EvaluationSpec.config_schema(), source=source)
+        for name, value in sections.items():
+            check_finite(f"[{name}]", value)
         built = {name: _build(klass, name, sections.get(name, {})) for name, klass in _SECTIONS.items()}
         costs = dict(sections.get("costs", {}))
         analysis = _build(CostSettings, "costs.analysis", costs.pop("analysis", {}))
