@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +95,7 @@ def simulate(
     effects: float | Mapping[str, float] | None = None,
     confounding: float = 1.0,
     period: tuple[Any, Any] | None = None,
+    country: str = P.COUNTRY,
 ) -> SyntheticData:
     """Simulate a complete extract whose causal effects are known.
 
@@ -121,6 +124,11 @@ def simulate(
     period : (date, date), optional
         Decision-date period of the evaluation cohort whose truth is computed (default
         2021-01-01 to 2021-12-31, so that one- and two-year outcomes are complete at the extract).
+    country : str, default "XSY"
+        Country code written in the extract (``extract.toml``) and the truth: three capital
+        letters, e.g. a user-assigned ISO 3166-1 code ``XAA``-``XZZ`` for a fictitious country. Only
+        the label changes; with ``effects`` it makes several generated countries, each with its
+        own true effect.
 
     Returns
     -------
@@ -141,9 +149,13 @@ def simulate(
     >>> sorted(data.truth["reoffend"])
     ['1095', '365', '730']
     """
+    if not isinstance(country, str) or not re.fullmatch("[A-Z]{3}", country):
+        raise ConfigError(f"country must be three capital letters (ISO 3166-1 alpha-3), got {country!r}")
     settings = _settings(n_persons, seed, effects, confounding, period)
     career = run_engine(int(n_persons), int(seed), settings)
     dataset, person_ids, record_case_ids = build_tables(career, seed_key(int(seed)))
+    if country != P.COUNTRY:
+        dataset = dataclasses.replace(dataset, extract=dataclasses.replace(dataset.extract, country=country))
     po = potential_outcomes(career, P.HORIZONS, P.WAITING_PERIOD)
     truth = {
         "generator": {
@@ -151,7 +163,7 @@ def simulate(
             "n_persons": int(n_persons), "effects_hazard_ratio": settings.effects,
             "confounding": settings.confounding,
         },
-        "country": P.COUNTRY,
+        "country": country,
         "extract_date": P.EXTRACT_DATE.date().isoformat(),
         "cohort_definition": cohort_definition(settings.period),
         "definitions": DEFINITIONS,
