@@ -147,11 +147,12 @@ def cumulative_incidence_difference(
             est[s.label].append(f)
             infl[s.label].append(full)
             var[s.label].append(core.cluster_variance(full, clusters))
-    summary, by_group = contrast_tables(
+    summary, by_group, bound_notes = contrast_tables(
         samples, reference, at, est, var,
-        lambda label: influence_diff_var(infl, label, reference, clusters, at.size), alpha)
+        lambda label: influence_diff_var(infl, label, reference, clusters, at.size), alpha, bounded=True)
     notes = [f"cumulative incidence of cause {cause} in {event_type!r}, other causes competing (Aalen-Johansen); "
-             f"contrasts are group minus reference ({group} = {reference!r}); Wald intervals."]
+             f"contrasts are group minus reference ({group} = {reference!r}); MOVER-Wilson intervals on "
+             "Dorey-Korn effective sizes (inside [-1, 1]).", *bound_notes]
     notes += beyond_note(samples, at)
     if weights is not None:
         notes.append(f"weighted by {weights!r}: adjusted (marginal) contrasts; weights treated as known.")

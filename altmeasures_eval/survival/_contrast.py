@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval._errors import ConfigError, DataContractError
+from altmeasures_eval._errors import ConfigError, DataContractError, NotEstimable
+from altmeasures_eval._estimable import check_difference, mover_difference
 from altmeasures_eval.survival import _kmcore as core
 from altmeasures_eval.survival import _validate as v
 from altmeasures_eval.survival._km import (
@@ -112,8 +113,11 @@ def _contrast(data: pd.DataFrame, duration: str, event: str, group: str, weights
     else:
         def diff_var(label: object) -> np.ndarray:
             return influence_diff_var(infl, label, reference, clusters, at.size)
-    summary, by_group = contrast_tables(samples, reference, at, est, var, diff_var, alpha)
-    notes = [f"contrasts are group minus reference ({group} = {reference!r}); Wald intervals."]
+    summary, by_group, bound_notes = contrast_tables(samples, reference, at, est, var, diff_var, alpha,
+                                                     bounded=measure == "risk")
+    how = ("MOVER-Wilson intervals on Dorey-Korn effective sizes (inside [-1, 1])" if measure == "risk"
+           else "Wald intervals")
+    notes = [f"contrasts are group minus reference ({group} = {reference!r}); {how}.", *bound_notes]
     notes += beyond_note(samples, at)
     if weights is not None:
         notes.append(f"weighted by {weights!r}: adjusted (marginal) contrasts; weights treated as known.")
@@ -148,10 +152,42 @@ def influence_diff_var(infl: dict[object, list[np.ndarray]], label: object, refe
     return np.array([core.cluster_variance(infl[label][j] - infl[reference][j], clusters) for j in range(k)])
 
 
+def _bound_risk(diff: np.ndarray, se: np.ndarray, lo: np.ndarray, hi: np.ndarray, p: np.ndarray,
+                e1: np.ndarray, e0: np.ndarray, v1: np.ndarray, v0: np.ndarray, at: np.ndarray,
+                alpha: float) -> list[str]:
+    """Risk differences at each horizon: MOVER-Wilson intervals (in [-1, 1]) on the Dorey-Korn (1987)
+    effective sizes F(1-F)/Var(F), with the design's correlation; a horizon where a group's cumulative
+    incidence is 0 or 1 or has no variance, or whose interval is absurd, is blanked (NaN) and named
+    in the returned notes. Arrays are modified in place."""
+    notes = []
+    for k in range(diff.size):
+        if not np.isfinite(diff[k]):
+            continue
+        why = ""
+        if not (0 < e1[k] < 1 and 0 < e0[k] < 1 and v1[k] > 0 and v0[k] > 0):
+            why = ("a group has cumulative incidence 0 or 1 (no event, or every person had one) or no variance "
+                   "at this horizon")
+        else:
+            cov = (v1[k] + v0[k] - se[k] ** 2) / 2
+            lo[k], hi[k] = mover_difference(e1[k], e0[k], v1[k], v0[k], cov, alpha=alpha)
+            try:
+                check_difference("risk difference", diff[k], se[k], lo[k], hi[k],
+                                 max_var=e1[k] * (1 - e1[k]) + e0[k] * (1 - e0[k]), bounded=True)
+            except NotEstimable as exc:
+                why = exc.reason
+        if why:
+            diff[k] = se[k] = lo[k] = hi[k] = p[k] = np.nan
+            notes.append(f"risk difference at {at[k]:g} not estimable: {why}")
+    return notes
+
+
 def contrast_tables(samples: list, reference: object, at: np.ndarray, est: dict[object, list[float]],
                     var: dict[object, list[float]], diff_var: Callable[[object], np.ndarray],
-                    alpha: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``summary`` (each group minus the reference, Wald) and ``by_group`` frames of a contrast."""
+                    alpha: float, bounded: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """``summary`` (each group minus the reference, Wald) and ``by_group`` frames of a contrast.
+
+    With ``bounded`` (risk differences) the intervals are MOVER-Wilson and absurd horizons are
+    blanked (see :func:`_bound_risk`); the third element lists the notes saying so."""
     by_group = []
     for s in samples:
         e, se = np.array(est[s.label]), np.sqrt(var[s.label])
@@ -160,17 +196,23 @@ def contrast_tables(samples: list, reference: object, at: np.ndarray, est: dict[
                                       "ci_low": lo, "ci_high": hi, "n": s.t.size}))
     ref = next(s for s in samples if s.label == reference)
     rows = []
+    notes: list[str] = []
     for s in samples:
         if s.label == reference:
             continue
         diff = np.array(est[s.label]) - np.array(est[reference])
         se = np.sqrt(diff_var(s.label))
         lo, hi, p = wald(diff, se, alpha)
+        if bounded:
+            lo, hi, p = np.array(lo, dtype=float), np.array(hi, dtype=float), np.array(p, dtype=float)
+            notes += _bound_risk(diff, se, lo, hi, p, np.array(est[s.label], dtype=float),
+                                 np.array(est[reference], dtype=float), np.array(var[s.label], dtype=float),
+                                 np.array(var[reference], dtype=float), at, alpha)
         rows.append(pd.DataFrame({"contrast": f"{s.label} - {reference}", "time": at, "estimate": diff,
                                   "se": se, "ci_low": lo, "ci_high": hi, "p_value": p,
                                   "n": s.t.size + ref.t.size, "estimate_group": est[s.label],
                                   "estimate_reference": est[reference]}))
-    return pd.concat(rows, ignore_index=True), pd.concat(by_group, ignore_index=True)
+    return pd.concat(rows, ignore_index=True), pd.concat(by_group, ignore_index=True), notes
 
 
 def risk_difference(

@@ -30,7 +30,9 @@ class TimeToEventEffects(SurvivalResult):
     lead : str
         ``'rmst'`` when the proportional-hazards test rejects for the treatment (p < 0.05): the
         hazard ratio is then an average of a changing effect and reports should lead with the RMST
-        and risk differences; otherwise ``'hazard_ratio'``.
+        and risk differences; otherwise ``'hazard_ratio'``. Also ``'rmst'`` when the hazard ratio is
+        not estimable (a group without events, a diverged coefficient): its rows are then NaN and a
+        note says why.
     """
 
     risk: ContrastResult
@@ -39,6 +41,23 @@ class TimeToEventEffects(SurvivalResult):
     lead: str
 
     _title = "Time-to-event effects of treatment"
+
+
+def _hazard_ratio_estimable(data: pd.DataFrame, event: str, treatment: str, weights: str | None,
+                            row: pd.DataFrame) -> list[str]:
+    """A note when the treatment hazard ratio cannot be estimated: a group without events (the partial
+    likelihood is monotone, the coefficient runs to infinity) or a diverged coefficient."""
+    keep = np.ones(len(data), bool) if weights is None else data[weights].to_numpy(float) > 0
+    d = data[event].to_numpy(float)[keep] > 0
+    g = data[treatment].to_numpy()[keep]
+    empty = [str(x) for x in np.unique(g) if not d[g == x].any()]
+    if empty:
+        return [f"hazard ratio not estimable: no event in group {', '.join(empty)} of {treatment!r} (the "
+                "partial likelihood has no maximum); see the risk and RMST differences"]
+    b, se_model = float(row["estimate"].iloc[0]), float(row["se_model"].iloc[0])
+    if not (np.isfinite(b) and np.isfinite(se_model)) or se_model > 100 * max(1.0, abs(b)):
+        return ["hazard ratio not estimable: the treatment coefficient did not converge (monotone likelihood)"]
+    return []
 
 
 def time_to_event_effects(
@@ -75,8 +94,11 @@ def time_to_event_effects(
     restricted = rmst(data, duration, event, treatment, **common)  # type: ignore[arg-type]
     cox = hazard_ratio(data, duration, event, treatment, covariates, weights=weights, cluster=cluster,
                        strata=strata, alpha=alpha, table=table)
-    row = cox.summary.iloc[[0]]
+    row = cox.summary.iloc[[0]].copy()
     cols = list(SUMMARY_COLUMNS)
+    hr_note = _hazard_ratio_estimable(data, event, treatment, weights, row)
+    if hr_note:
+        row[["estimate", "se", "ci_low", "ci_high", "p_value"]] = np.nan
     hr = row[cols].assign(estimate=np.exp(row["estimate"]), se=np.nan, ci_low=np.exp(row["ci_low"]),
                           ci_high=np.exp(row["ci_high"]))
     summary = pd.concat([
@@ -85,9 +107,9 @@ def time_to_event_effects(
         row[cols].assign(measure="log_hazard_ratio", time=np.nan),
         hr.assign(measure="hazard_ratio", time=np.nan),
     ], ignore_index=True)[["measure", "time", *cols]]
-    lead = "rmst" if treatment in cox.ph_violated else "hazard_ratio"
+    lead = "rmst" if treatment in cox.ph_violated or hr_note else "hazard_ratio"
     notes = [f"contrast: {risk.summary['contrast'].iloc[0]} ({treatment}).",
-             f"risk and RMST: {risk.variance}", f"hazard ratio: {cox.variance}"]
+             f"risk and RMST: {risk.variance}", f"hazard ratio: {cox.variance}", *hr_note]
     if lead == "rmst":
         p = cox.ph_test.summary.set_index("term").loc[treatment, "p_value"] if cox.ph_test is not None else np.nan
         notes.append(f"proportional hazards rejected for {treatment} (p = {p:.3g}): lead with RMST and risk differences.")

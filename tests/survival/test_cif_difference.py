@@ -27,9 +27,15 @@ def test_hand_calculation() -> None:
     """Group 1: t = 1 (reoffence), 2 (death), 3 (reoffence), 4 (censored): F(3) = 1/4 + (1/2)(1/2) = 1/2.
     Group 0: t = 1, 2 (both reoffences): F(2) = 1/2 + 1/2 = 1. Difference at 3: -1/2; at 1: 1/4 - 1/2."""
     df = pd.DataFrame({"t": [1.0, 2, 3, 4, 1, 2], "e": [1, 2, 1, 0, 1, 1], "g": [1, 1, 1, 1, 0, 0]})
-    s = cumulative_incidence_difference(df, "t", "e", "g", times=[1, 2]).summary
-    assert s["estimate"].tolist() == pytest.approx([0.25 - 0.5, 0.25 - 1.0])
+    res = cumulative_incidence_difference(df, "t", "e", "g", times=[1, 2])
+    s = res.summary
+    assert s["estimate"].iloc[0] == pytest.approx(0.25 - 0.5)
     assert s["estimate_group"].tolist() == pytest.approx([0.25, 0.25])
+    assert s["estimate_reference"].tolist() == pytest.approx([0.5, 1.0])
+    # at 2 every person of group 0 has reoffended (F = 1, variance 0): the difference -3/4 has no honest
+    # interval, so the row is blanked and a note says why (issue #12 part 5)
+    assert s.loc[1, ["estimate", "se", "ci_low", "ci_high", "p_value"]].isna().all()
+    assert any("risk difference at 2 not estimable" in n for n in res.notes)
 
 
 @pytest.mark.parametrize("kw", [{}, {"weights": "w"}, {"cluster": "cl"}, {"weights": "w", "cluster": "cl"}])
