@@ -9,8 +9,10 @@ and outputs; ``synth`` generates data with known truth.
 
 from altmeasures_eval._errors import (
     AltMeasuresError,
+    ComputeError,
     ConfigError,
     DataContractError,
+    OutputError,
     PrivacyError,
 )
 
@@ -18,8 +20,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AltMeasuresError",
+    "ComputeError",
     "ConfigError",
     "DataContractError",
+    "OutputError",
     "PrivacyError",
     "__version__",
 ]

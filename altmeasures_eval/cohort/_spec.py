@@ -183,14 +183,10 @@ class CohortSpec:
         ConfigError
             On an unknown key (with the list of valid keys) or an invalid value (naming the key).
         """
-        if not isinstance(section, dict):
-            raise ConfigError(f"[cohort] must be a table of options, got {type(section).__name__}")
-        valid = [f.name for f in fields(cls)]
-        unknown = sorted(set(section) - set(valid))
-        if unknown:
-            raise ConfigError(
-                f"[cohort] unknown option(s) {', '.join(map(repr, unknown))}; valid options: {', '.join(valid)}"
-            )
+        from altmeasures_eval.config import check_finite, check_keys
+
+        section = check_keys("cohort", section, cls, noun="option")
+        check_finite("[cohort]", section)
         return cls(**section)
 
     def to_dict(self) -> dict[str, Any]:
