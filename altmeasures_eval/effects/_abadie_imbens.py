@@ -118,6 +118,30 @@ def _neighbours(points: np.ndarray, pool: np.ndarray, query: np.ndarray, k: int)
     return out
 
 
+def _whiten(X: np.ndarray) -> np.ndarray:
+    """Non-constant columns of X centred and whitened, so that Euclidean distance on the result is
+    the Mahalanobis distance with the inverse sample covariance (pseudo-inverse when singular)."""
+    Z = X[:, X.std(axis=0) > 0]
+    if Z.shape[1] == 0:
+        return np.zeros((len(X), 1))
+    Z = Z - Z.mean(axis=0)
+    vals, vecs = np.linalg.eigh(np.atleast_2d(np.cov(Z, rowvar=False)))
+    ok = vals > vals.max() * 1e-10
+    return Z @ (vecs[:, ok] / np.sqrt(vals[ok]))
+
+
+def _neighbours_excluding_self(points: np.ndarray, pool: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+    """Like :func:`_neighbours` for query units that belong to ``pool``: their k nearest pool units
+    other than themselves (-1 where the pool has k units or fewer)."""
+    out = np.full((len(query), k), -1, dtype=np.int64)
+    if len(pool) <= k or len(query) == 0:
+        return out
+    nb = _neighbours(points, pool, query, k + 1)
+    self_pos = nb == query[:, None]
+    keep = np.where(self_pos.any(axis=1)[:, None], ~self_pos, np.arange(k + 1)[None, :] < k)
+    return nb[keep].reshape(len(query), k)
+
+
 def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.ndarray, estimand: str,
                              tau: float, M: int = 1, L: int = 2, score: np.ndarray | None = None,
                              strata: np.ndarray | None = None, H: np.ndarray | None = None,
@@ -126,29 +150,33 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
     """Abadie & Imbens (2016) adjustment of the matching variance for an estimated logistic score.
 
     Matching on p(X) = F(X'theta) with theta estimated by maximum likelihood changes the large-sample
-    variance of the matching estimator (their Theorems 1 and 2): with f = p(1 - p) the logistic
-    density at X'theta, I = E[f X X'] the information matrix, cov_w = cov(X, mu_w(X) | p(X)) and
-    N the sample size,
+    variance of the matching estimator. With f = p(1 - p) the logistic density at X'theta,
+    I = E[f X X'] the information matrix, cov_w = cov(X, mu_w(X) | p(X)), mu_w(x) = E[Y(w) | X = x],
+    mubar_w(p) = E[Y(w) | p(X) = p] and N the sample size:
 
-    - ATE: V_adj = V - c' I^-1 c / N, c = E[f (cov_1 / p + cov_0 / (1 - p))] (AI 2016, Theorem 1);
-    - ATT: V_adj = V - c_t' I^-1 c_t / N + d_t' I^-1 d_t / N, with
-      d_t = dtau_t/dtheta = E[f X (mu_1(X) - mu_0(X) - tau_t)] / E[p] and c_t the covariance of the
-      estimator's influence function with the score X (W - p),
-      c_t = E[p cov_0] / E[p] + d_t
-      (= E[f (cov_1 + p/(1 - p) cov_0)] / E[p] + E[f E[X | p] (tau(p) - tau_t)] / E[p]);
-    - ATC by symmetry (relabel the groups): c_c = E[(1 - p) cov_1] / E[1 - p] - d_c,
-      d_c = E[f X (mu_1 - mu_0 - tau_c)] / E[1 - p].
+    - ATE (AI 2016, Theorem 1): V_adj = V - c' I^-1 c / N, c = E[f (cov_1 / p + cov_0 / (1 - p))];
+    - ATT (AI 2016, Theorem 2): V_adj = V - c_t' I^-1 c_t / N + (dtau_t/dtheta)' I^-1 (dtau_t/dtheta) / N,
+      with c_t = E[X f (mubar_1(p) - mubar_0(p) - tau_t)] / E[p]
+                 + E[f (cov_1 + p/(1 - p) cov_0)] / E[p]
+      and dtau_t/dtheta = E[X f (mu_1(X) - mu_0(X) - tau_t)] / E[p];
+    - ATC: the ATT formula with the groups relabelled (T -> 1 - T, p -> 1 - p, tau -> -tau;
+      f, X and I are unchanged).
 
-    The ATT/ATC c-terms are our derivation (influence function of the matching estimator on the
-    known score, Abadie & Imbens 2006/2016, and the derivative of its probability limit in theta;
-    the same argument gives exactly AI's ATE term); see docs/methods/effects.md.
+    Source of the ATT term: Theorem 2 of Abadie & Imbens (2016), as implemented (and checked
+    against Stata's ``teffects psmatch, atet``, whose robust SE applies this adjustment) in
+    ``.teffects_psmatch_adjustment`` of the R package teffects (K. Butts,
+    github.com/kylebutts/teffects-r, R/internal_matching_inference.R): c_t = c1 + c2 and the
+    derivative there are the two lines above term by term. In population c_t equals
+    E[p cov_0] / E[p] + dtau_t/dtheta (the form this module used before, derived from the
+    influence function); the estimators differ in finite samples.
 
-    Estimation (AI 2016, Section 4): expectations by sample means; cov_w at unit i by the sample
-    covariance (ddof 1) of (X, Y) over the L units of group w nearest to i on the score (unit i
-    itself when it is in group w); mu_1 - mu_0 at unit i by its own outcome and the mean of its M
-    nearest units of the other group on the covariates (columns of X standardised; matching on the
-    score would impute E[Y(w) | p] instead of mu_w(X)); I^-1 / N by H^-1, H = sum f X X' (the inverse Hessian of the
-    log likelihood, the estimated variance of theta-hat).
+    Estimation (AI 2016, Section 4; the same choices as the implementation above):
+    expectations by sums over the matching sample divided by the number of focal units;
+    cov_w at unit i: sample covariance (ddof 1) of (X, Y) over the L units of group w nearest to i
+    on the score (unit i itself among them when it is in group w); mubar_w(p_i): mean outcome of the
+    L units of group w nearest to i on the score, other than i itself; mu_1(X_i) - mu_0(X_i): unit
+    i's own outcome against the mean of its M nearest units of the other group on the covariates
+    (Mahalanobis distance on the non-constant columns of X); I^-1 / N by H^-1, H = sum f X X'.
 
     Parameters
     ----------
@@ -158,19 +186,19 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
         Design matrix of the logistic score model for the same units (intercept included).
     estimand : {"ATE", "ATT", "ATC"}
     tau : float
-        The matching estimate (for d).
+        The matching estimate (for c_t and the derivative).
     M, L : int
-        Matches used to impute mu_1 - mu_0, and neighbours for the conditional covariances (L >= 2).
+        Matches used to impute mu_1(X) - mu_0(X), and neighbours for the conditional moments given
+        the score (L >= 2).
     score : ndarray, optional
-        The 1-D distance neighbours are found on (default: the logit of ``e``); any strictly
-        monotone transform of p gives the same conditional moments.
+        The 1-D distance neighbours are found on (default: the logit of ``e``).
     strata : ndarray, optional
         Integer codes of exact-matching strata; neighbours are searched within a stratum.
     H : ndarray, optional
         Hessian sum f X X' over the sample the score was fitted on (default: these units).
     impute_on : ndarray, optional
-        Points (n or n x q) on which mu_1 - mu_0 is imputed by matching (default: the non-constant
-        columns of X, standardised).
+        Points (n or n x q) on which mu_1(X) - mu_0(X) is imputed by matching (default: the
+        non-constant columns of X, Mahalanobis metric).
     cache : dict, optional
         Neighbour indices from an earlier call on the same units (filled when empty), so that
         several outcomes (a difference and a ratio) share one neighbour search.
@@ -178,8 +206,14 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
     Returns
     -------
     dict
-        ``adjustment`` (to add to the variance of tau-hat), ``c``, ``d`` (zeros for ATE), ``H``,
-        and ``cov1``, ``cov0`` (n x p conditional covariances), ``mu_diff`` (n).
+        ``adjustment`` (to add to the variance of tau-hat), ``c``, ``d`` (the derivative; zeros
+        for ATE), ``H``, and ``cov1``, ``cov0`` (n x p conditional covariances), ``mubar_diff``
+        (mubar_1 - mubar_0 at each unit), ``mu_diff`` (mu_1 - mu_0 at each unit).
+
+    References
+    ----------
+    Abadie A, Imbens GW (2016). Matching on the estimated propensity score. *Econometrica*
+    84(2):781-807.
     """
     if estimand not in ("ATE", "ATT", "ATC"):
         raise ConfigError(f"estimand must be ATE, ATT or ATC for the Abadie-Imbens (2016) adjustment, got {estimand!r}")
@@ -187,23 +221,20 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
         raise ConfigError(f"the conditional covariances need at least 2 neighbours, got L = {L}")
     n, p = X.shape
     e = np.asarray(e, dtype=float)
+    t = np.asarray(t).astype(np.int64)
     f = e * (1.0 - e)
     s = np.log(e) - np.log1p(-e) if score is None else np.asarray(score, dtype=float)
     strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
     cov = {0: np.full((n, p), np.nan), 1: np.full((n, p), np.nan)}
+    mubar = {0: np.full(n, np.nan), 1: np.full(n, np.nan)}
     yhat = {0: np.where(t == 0, y, np.nan), 1: np.where(t == 1, y, np.nan)}
-    # mu_w(X_i) is imputed by matching on the covariates (inverse-variance metric), not on the score:
-    # matching on the score would impute E[Y(w) | p], and d needs mu_w(X)
-    if impute_on is None:
-        Z = X[:, X.std(axis=0) > 0]
-        Z = (Z - Z.mean(axis=0)) / Z.std(axis=0) if Z.shape[1] else s[:, None]
-    else:
-        Z = np.asarray(impute_on, dtype=float)
+    Z = _whiten(X) if impute_on is None else np.asarray(impute_on, dtype=float)
     cache = {} if cache is None else cache
     for st in np.unique(strata):
         cell = np.flatnonzero(strata == st)
         for w in (0, 1):
             pool = cell[t[cell] == w]
+            other = cell[t[cell] != w]
             if ("cov", st, w) not in cache:
                 cache[("cov", st, w)] = _neighbours(s, pool, cell, L)
             nb = cache[("cov", st, w)]
@@ -213,26 +244,39 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
                 xc = xs - xs.mean(axis=1, keepdims=True)
                 yc = ys - ys.mean(axis=1, keepdims=True)
                 cov[w][cell[ok]] = np.einsum("mlp,ml->mp", xc, yc) / (L - 1)
-            other = cell[t[cell] != w]
+            # mubar_w(p) at units of the other group: the same L neighbours; at units of group w:
+            # the L nearest other units of group w
+            in_other = t[cell] != w
+            okm = ok & in_other
+            mubar[w][cell[okm]] = y[nb[okm]].mean(axis=1)
+            if ("same", st, w) not in cache:
+                cache[("same", st, w)] = _neighbours_excluding_self(s, pool, pool, L)
+            sb = cache[("same", st, w)]
+            oks = sb[:, 0] >= 0
+            mubar[w][pool[oks]] = y[sb[oks]].mean(axis=1)
             if ("mu", st, w) not in cache:
                 cache[("mu", st, w)] = _neighbours(Z, pool, other, M)
             mb = cache[("mu", st, w)]
-            okm = mb[:, 0] >= 0
-            yhat[w][other[okm]] = y[mb[okm]].mean(axis=1)
+            okz = mb[:, 0] >= 0
+            yhat[w][other[okz]] = y[mb[okz]].mean(axis=1)
     mu_diff = yhat[1] - yhat[0]
+    mubar_diff = mubar[1] - mubar[0]
     if H is None:
         H = (X * f[:, None]).T @ X
     if estimand == "ATE":
         c = np.nanmean(f[:, None] * (cov[1] / e[:, None] + cov[0] / (1 - e)[:, None]), axis=0)
         d = np.zeros(p)
-    elif estimand == "ATT":
-        share = np.mean(e)  # E[p]; at the ML fit equal to the sample share of treated
-        d = np.nanmean(f[:, None] * X * (mu_diff - tau)[:, None], axis=0) / share
-        c = np.nanmean(e[:, None] * cov[0], axis=0) / share + d
     else:
-        share = np.mean(1 - e)
-        d = np.nanmean(f[:, None] * X * (mu_diff - tau)[:, None], axis=0) / share
-        c = np.nanmean((1 - e)[:, None] * cov[1], axis=0) / share - d
+        # ATC = ATT of the relabelled groups: focal group g, its score q = P(T = g | X)
+        g, sign = (1, 1.0) if estimand == "ATT" else (0, -1.0)
+        q = e if g == 1 else 1.0 - e
+        n_focal = int((t == g).sum())
+        tau_g = sign * tau
+        c1 = np.nansum(X * (f * (sign * mubar_diff - tau_g))[:, None], axis=0) / n_focal
+        c2 = np.nansum(f[:, None] * (cov[g] + (q / (1 - q))[:, None] * cov[1 - g]), axis=0) / n_focal
+        c = c1 + c2
+        d = np.nansum(X * (f * (sign * mu_diff - tau_g))[:, None], axis=0) / n_focal
     Hc, Hd = np.linalg.solve(H, c), np.linalg.solve(H, d)
     adjustment = float(-c @ Hc + d @ Hd)
-    return dict(adjustment=adjustment, c=c, d=d, H=H, cov1=cov[1], cov0=cov[0], mu_diff=mu_diff)
+    return dict(adjustment=adjustment, c=c, d=d, H=H, cov1=cov[1], cov0=cov[0], mubar_diff=mubar_diff,
+                mu_diff=mu_diff)
