@@ -63,23 +63,31 @@ def test_ate_adjustment_by_hand():
 
 
 def test_att_adjustment_by_hand():
-    # E[p] = mean e = 1/2; tau = 5/3; mu_diff - tau = -2/3 (x4), 4/3 (x2)
-    # d = mean f X (mu_diff - tau) / (1/2) = (-1/36, 3/8)
-    # A = mean e cov0 / (1/2) = (0, (0.75 * -1 * 2) / 6 / 0.5) = (0, -1/2); c = A + d = (-1/36, -1/8)
-    # adjustment = -c'H^-1 c + d'H^-1 d = -A'H^-1 A - 2 A'H^-1 d = -10/83 + 17/83 = 7/83
+    # Published form (Abadie & Imbens 2016, Theorem 2; as in teffects-r's .teffects_psmatch_adjustment):
+    # c_t = sum X f (mubar_1 - mubar_0 - tau) / N_1 + sum f (cov1 + e/(1-e) cov0) / N_1, N_1 = 3.
+    # mubar_w on the score, L = 2 units of group w (other than the unit itself):
+    #   mubar_1 = 3.5, 2, 2.5, 3.5, 2, 3.5; mubar_0 = 1, 1.5, 1, 0.5, 1.5, 1 -> diff 2.5, .5, 1.5, 3, .5, 2.5
+    # f (diff - 5/3) = 5/32, -7/32, -1/24, 1/3, -7/32, 5/32 -> c1 = (1/6, -3/4) / 3 = (1/18, -1/8)
+    # f (cov1 + e/(1-e) cov0) on x = 3/8, 3/8, 1/2, 1/4, -3/8, -3/8 -> c2 = (0, 3/4) / 3 = (0, 1/4)
+    # d = sum X f (mu_diff - tau) / N_1 = (-1/36, 3/8) (mu_diff = 1, 1, 1, 1, 3, 3)
+    # H^-1 = [[196, -72], [-72, 40]] / 83: c'H^-1 c = 149/648/83, d'H^-1 d = 4715/648/83
+    # adjustment = (4715 - 149) / (648 * 83) = 761/8964
     r = _run("ATT", 5 / 3)
+    np.testing.assert_allclose(r["mubar_diff"], [2.5, 0.5, 1.5, 3.0, 0.5, 2.5])
     np.testing.assert_allclose(r["d"], [-1 / 36, 3 / 8])
-    np.testing.assert_allclose(r["c"], [-1 / 36, -1 / 8])
-    assert r["adjustment"] == pytest.approx(7 / 83, rel=1e-12)
+    np.testing.assert_allclose(r["c"], [1 / 18, 1 / 8])
+    assert r["adjustment"] == pytest.approx(761 / 8964, rel=1e-12)
 
 
 def test_atc_adjustment_by_hand():
-    # A_c = mean (1-e) cov1 / mean(1-e) = ((1.5 + 1.5 + 1 + 0.5 + 0.25 + 0.25) / 6) / 0.5 = 5/3
-    # d_c = (-1/36, 3/8) (tau_c = 5/3); c = A_c - d_c = (1/36, 31/24)
-    # adjustment = -A'H^-1 A + 2 A'H^-1 d = -1000/747 + 510/747 = -490/747
+    # the ATT formula with the groups relabelled (T -> 1 - T, e -> 1 - e, tau -> -tau), N_0 = 3:
+    # c1 = -(ATT c1) = (-1/18, 1/8); f (cov0 + (1-e)/e cov1) on x = 9/8, 9/8, 1/2, 1/4, -1/8, -1/8
+    # -> c2 = (0, 11/4) / 3 = (0, 11/12); c = (-1/18, 25/24); d = (1/36, -3/8)
+    # c'H^-1 c = 33917/648/83 -> adjustment = (4715 - 33917) / (648 * 83) = -4867/8964
     r = _run("ATC", 5 / 3)
-    np.testing.assert_allclose(r["c"], [1 / 36, 31 / 24])
-    assert r["adjustment"] == pytest.approx(-490 / 747, rel=1e-12)
+    np.testing.assert_allclose(r["c"], [-1 / 18, 25 / 24])
+    np.testing.assert_allclose(r["d"], [1 / 36, -3 / 8])
+    assert r["adjustment"] == pytest.approx(-4867 / 8964, rel=1e-12)
 
 
 def test_bad_arguments():
