@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from altmeasures_eval._country import check_country_code
 from altmeasures_eval._errors import ConfigError
 from altmeasures_eval._parallel import ComputeSettings, compute_settings
 from altmeasures_eval.cohort import CohortSpec
@@ -77,7 +78,10 @@ class ReportSettings:
     title : str
         Report title.
     country : str
-        Country name or ISO code on the title page; empty: the extract's ``country``.
+        ISO 3166-1 alpha-3 code of the country (``KEN``; user-assigned ``XAA``-``XZZ`` accepted);
+        empty: the extract's ``country``. Anything else is a config error naming the nearest code.
+    country_name : str
+        Name to print for the country (title pages, UNODC summary); empty: the ISO short name.
     organisation : str
         Publishing organisation (title page); may be empty.
     headline_horizon : int
@@ -91,10 +95,15 @@ class ReportSettings:
     organisation: str = ""
     headline_horizon: int = 365
     pdf: bool = True
+    country_name: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.title, str) or not self.title.strip():
             raise ConfigError("[report] title must be a non-empty string")
+        if self.country != "":
+            check_country_code(self.country, "[report] country")
+        if not isinstance(self.country_name, str):
+            raise ConfigError(f"[report] country_name must be a string, got {self.country_name!r}")
         _num("report", "headline_horizon", self.headline_horizon, 1, None, integer=True)
         if not isinstance(self.pdf, bool):
             raise ConfigError(f"[report] pdf must be true or false, got {self.pdf!r}")
