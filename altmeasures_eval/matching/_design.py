@@ -114,3 +114,29 @@ def covariate_frame(data: pd.DataFrame, covariates: Sequence[str], what: str = "
     if not parts:
         raise DataContractError(f"{what}: no covariates given.")
     return pd.concat(parts, axis=1)
+
+
+def score_range_keep(score: np.ndarray, t: np.ndarray, discard: str) -> np.ndarray:
+    """MatchIt's ``discard`` rule on a score (R/discard.R of MatchIt 4.x): True for units kept.
+
+    The support of a group is the closed interval [min, max] of its scores. ``"both"`` keeps units
+    inside the intersection of the two supports, ``"treated"`` drops treated units outside the control
+    support, ``"control"`` drops control units outside the treated support, ``"none"`` keeps all.
+    """
+    from altmeasures_eval._errors import ConfigError
+
+    if discard not in ("both", "treated", "control", "none"):
+        raise ConfigError(f"discard must be 'both', 'treated', 'control' or 'none', got {discard!r}")
+    s = np.asarray(score, dtype=float)
+    keep = np.ones(len(s), dtype=bool)
+    if discard == "none":
+        return keep
+    lo1, hi1 = s[t == 1].min(), s[t == 1].max()
+    lo0, hi0 = s[t == 0].min(), s[t == 0].max()
+    if discard == "both":
+        return (s >= max(lo0, lo1)) & (s <= min(hi0, hi1))
+    if discard == "treated":
+        keep &= ~((t == 1) & ((s < lo0) | (s > hi0)))
+    else:
+        keep &= ~((t == 0) & ((s < lo1) | (s > hi1)))
+    return keep

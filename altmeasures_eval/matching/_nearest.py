@@ -10,9 +10,15 @@ import numpy as np
 import pandas as pd
 
 from altmeasures_eval._errors import ConfigError, DataContractError
-from altmeasures_eval.matching._design import check_columns, covariate_frame, numeric_column, treatment_array
+from altmeasures_eval.matching._design import (
+    check_columns,
+    covariate_frame,
+    numeric_column,
+    score_range_keep,
+    treatment_array,
+)
 from altmeasures_eval.matching._kernels import greedy_match
-from altmeasures_eval.matching._propensity import PropensityScore, common_support
+from altmeasures_eval.matching._propensity import PropensityScore
 
 __all__ = ["MatchResult", "match_nearest"]
 
@@ -168,7 +174,7 @@ def match_nearest(
     *,
     estimand: Estimand = "ATT",
     ratio: int = 1,
-    replace: bool = False,
+    replace: bool = True,
     caliper: float | None = 0.2,
     std_caliper: bool = True,
     exact: Sequence[str] | str | None = None,
@@ -201,10 +207,15 @@ def match_nearest(
         Matches per focal unit (1:k). Matches are made in rounds: every focal unit gets its first
         match before any gets its second (MatchIt's rule).
     replace : bool
-        Whether a non-focal unit may be reused.
+        Whether a non-focal unit may be reused. Default ``True``, as ``[design] replace`` in the
+        configuration: with replacement every focal unit gets its nearest neighbour, whatever the
+        size of the pool (MatchIt's default is ``FALSE``; pass ``replace=False`` to reproduce it).
     caliper : float or None
         Maximum distance between matched units; in standard deviations of the distance (sample SD
-        of all non-discarded units, as MatchIt) when ``std_caliper``; ``None`` for no caliper.
+        of all non-discarded units, as MatchIt) when ``std_caliper``; ``None`` for no caliper. When
+        ``distance`` is a :class:`PropensityScore`, units whose score was clipped are left out of
+        that SD, so that logits of people with nobody comparable cannot widen the caliper; restrict
+        the data to common support (:func:`common_support`) before matching.
     exact : str or sequence of str, optional
         Columns on which units must agree (e.g. ``["jurisdiction", "index_year"]``).
     mahvars : sequence of str, optional
@@ -260,7 +271,7 @@ def match_nearest(
         raise DataContractError(f"matching data: distance is missing or infinite at row {row!r}; "
                                 "refit the propensity model or drop the row.")
 
-    keep = common_support(pd.Series(d, index=data.index), pd.Series(t, index=data.index), discard).to_numpy()
+    keep = score_range_keep(d, t, discard)
     notes: list[str] = []
     if (~keep).any():
         notes.append(f"{int((~keep).sum())} units discarded outside common support ({discard})")
@@ -269,7 +280,17 @@ def match_nearest(
     if caliper is not None:
         if caliper <= 0:
             raise ConfigError(f"caliper must be positive or None, got {caliper!r}")
-        width = float(caliper) * (float(np.std(d[keep], ddof=1)) if std_caliper else 1.0)
+        # SD of the retained units' distances; clipped logits (scores of people with nobody comparable,
+        # pinned at +/-18.4) would inflate it (issue 12: 0.2 SD became 1.29 on the logit scale)
+        sd_units = keep.copy()
+        if isinstance(distance, PropensityScore) and distance.clipped is not None:
+            sd_units &= ~distance.clipped.reindex(data.index).fillna(False).to_numpy(dtype=bool)
+            n_clip = int((keep & ~sd_units).sum())
+            if n_clip:
+                notes.append(f"{n_clip:,} units with clipped scores were left out of the caliper's SD")
+        if std_caliper and sd_units.sum() < 2:
+            raise DataContractError("matching data: fewer than two units with a usable score to set the caliper")
+        width = float(caliper) * (float(np.std(d[sd_units], ddof=1)) if std_caliper else 1.0)
     cal = np.inf if width is None else width
     sd_all = float(np.std(d[keep])) if keep.sum() > 1 else 0.0
     tol = 1e-9 * (sd_all if sd_all > 0 else 1.0)  # distances this close count as ties

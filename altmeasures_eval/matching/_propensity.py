@@ -1,4 +1,11 @@
-"""Propensity scores: P(treatment = 1 | covariates), by logistic regression or any classifier."""
+"""Propensity scores: P(treatment = 1 | covariates), by logistic regression or any classifier.
+
+The logistic fit cannot diverge silently: linearly dependent design columns are found by a pivoted
+QR and left out (named in ``aliased``, as R ``glm`` marks them ``NA``); separation (levels or
+combinations held by one group, coefficients running away) is found and described in
+``separation``; convergence is reported in ``converged``; and every score moved to [1e-8, 1 - 1e-8]
+is flagged in ``clipped``. Firth's bias-reduced fit and a ridge fit are available for sparse data.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +16,33 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from altmeasures_eval._errors import ConfigError, DataContractError
-from altmeasures_eval.matching._design import covariate_frame, treatment_array
+from altmeasures_eval.matching._design import covariate_frame, score_range_keep, treatment_array
+from altmeasures_eval.matching._logistic import find_aliased, fit_logistic
+from altmeasures_eval.matching._separation import GROUP, combination_gaps, level_gaps, lp_separation
 
-__all__ = ["PropensityScore", "PropensityModel", "estimate_propensity", "common_support"]
+__all__ = ["PropensityScore", "PropensityModel", "estimate_propensity"]
 
-_EPS = 1e-12
+#: Scores are kept inside [CLIP, 1 - CLIP]; every score moved there is flagged in ``clipped``.
+CLIP = 1e-8
+#: Fitted probabilities beyond [EXTREME, 1 - EXTREME] under maximum likelihood prompt the separation
+#: linear program on large data (it always runs on small data and for penalised fits).
+EXTREME = 1e-7
+#: Up to this many rows the separation linear program always runs.
+LP_ALWAYS = 20_000
 
 
 @dataclass(frozen=True)
 class PropensityScore:
-    """A fitted propensity score.
+    """A fitted propensity score and the diagnostics of its fit.
 
     Attributes
     ----------
     score : pandas.Series
-        Estimated P(treatment = 1 | X) for every row, indexed like the input data.
+        Estimated P(treatment = 1 | X) for every row, indexed like the input data, inside
+        [1e-8, 1 - 1e-8] (rows moved there are flagged in ``clipped``).
     linear : pandas.Series
         The logit of ``score`` (the linear predictor of a logistic model): the default matching distance.
     treatment : pandas.Series
@@ -33,14 +50,35 @@ class PropensityScore:
     covariates : tuple of str
         Covariates the model used.
     method : str
-        ``"logistic"`` or the class name of the scikit-learn classifier.
+        ``"logistic"``, ``"logistic (Firth)"``, ``"logistic (ridge, lambda=...)"`` or the class name of
+        the scikit-learn classifier.
     model : object
-        The fitted model (coefficients as a Series for the logistic model, else the classifier).
+        The fitted model: for logistic models the coefficients of the columns kept (a Series; aliased
+        columns are left out), else the classifier.
     design : numpy.ndarray or None
-        Design matrix of the logistic model (with intercept column), kept so that weighting
-        variances can account for the estimated score (M-estimation sandwich). ``None`` otherwise.
+        Design matrix of a maximum-likelihood logistic model (intercept and kept columns), kept so that
+        weighting variances can account for the estimated score (M-estimation sandwich). ``None`` for
+        penalised fits and classifiers, whose estimating equations are not the likelihood's.
     notes : tuple of str
-        Caveats (convergence, separation, clipping).
+        Caveats in plain words (aliased columns, separation, convergence, clipping).
+    aliased : tuple of str
+        Design columns left out because they are exact linear combinations of earlier columns (R's
+        ``glm`` reports their coefficients as ``NA``), e.g. ``"prior_bed_days"``.
+    separation : tuple of str
+        One plain sentence per separation found: a covariate level or combination of levels held by
+        one group only, or coefficients running away (complete or quasi-complete separation). Empty
+        when the groups overlap. The people concerned are in ``separated``; :func:`common_support`
+        leaves them out of the comparison.
+    converged : bool
+        Whether the fitting iterations met their criterion. Under separation the iterations may
+        converge while the maximum likelihood estimate does not exist: check ``separation`` too.
+    clipped : pandas.Series of bool or None
+        Rows whose score was moved into [1e-8, 1 - 1e-8]; see ``n_clipped``.
+    separated : pandas.Series of bool or None
+        Rows whose group the covariates decide (a level held by their group only, or a fitted
+        probability that runs to 0 or 1).
+    penalty : str or None
+        ``None`` (maximum likelihood), ``"firth"`` or ``"ridge"``.
     """
 
     score: pd.Series
@@ -51,10 +89,31 @@ class PropensityScore:
     model: Any
     design: np.ndarray | None = field(default=None, repr=False)
     notes: tuple[str, ...] = ()
+    aliased: tuple[str, ...] = ()
+    separation: tuple[str, ...] = ()
+    converged: bool = True
+    clipped: pd.Series | None = field(default=None, repr=False)
+    separated: pd.Series | None = field(default=None, repr=False)
+    penalty: str | None = None
+
+    @property
+    def n_clipped(self) -> int:
+        """Number of scores moved into [1e-8, 1 - 1e-8] (0 when none)."""
+        return 0 if self.clipped is None else int(self.clipped.sum())
+
+    @property
+    def n_separated(self) -> int:
+        """Number of people whose group the covariates decide (0 when none)."""
+        return 0 if self.separated is None else int(self.separated.sum())
 
     def common_support(self, discard: Literal["both", "treated", "control", "none"] = "both") -> pd.Series:
-        """Rows inside the region of common support; see :func:`common_support`."""
-        return common_support(self.score, self.treatment, discard)
+        """Rows inside the score range of the other group (MatchIt's ``discard`` rule).
+
+        For the full common-support step (covariate levels, Crump trimming, counts and the estimand
+        label) use :func:`altmeasures_eval.matching.common_support`.
+        """
+        keep = score_range_keep(self.score.to_numpy(dtype=float), self.treatment.to_numpy(), discard)
+        return pd.Series(keep, index=self.score.index, name="in_support")
 
     def support_table(self) -> pd.DataFrame:
         """Counts of units inside and outside common support (discard="both") by group."""
@@ -69,35 +128,8 @@ class PropensityScore:
         return out
 
 
-def common_support(
-    score: pd.Series, treatment: pd.Series, discard: Literal["both", "treated", "control", "none"] = "both"
-) -> pd.Series:
-    """Flag rows inside the region of common support of the propensity score.
-
-    The support of a group is the closed interval [min, max] of its scores (MatchIt's ``discard``
-    rule). ``"both"`` keeps rows inside the intersection of both groups' supports, ``"treated"``
-    drops treated rows outside the control support, ``"control"`` drops control rows outside the
-    treated support and ``"none"`` keeps everything.
-
-    Returns
-    -------
-    pandas.Series of bool
-        True for rows kept.
-    """
-    s = np.asarray(score, dtype=float)
-    t = np.asarray(treatment)
-    lo1, hi1 = s[t == 1].min(), s[t == 1].max()
-    lo0, hi0 = s[t == 0].min(), s[t == 0].max()
-    keep = np.ones(len(s), dtype=bool)
-    if discard in ("both", "treated"):
-        keep &= ~((t == 1) & ((s < lo0) | (s > hi0)))
-    if discard in ("both", "control"):
-        keep &= ~((t == 0) & ((s < lo1) | (s > hi1)))
-    if discard not in ("both", "treated", "control", "none"):
-        raise ConfigError(f"discard must be 'both', 'treated', 'control' or 'none', got {discard!r}")
-    return pd.Series(keep, index=getattr(score, "index", None), name="in_support")
-
-
+# Kept unchanged for the outcome model of effects/_aipw.py (which imports it); propensity scores are
+# fitted by _logistic.fit_logistic.
 def _logistic_newton(X: np.ndarray, y: np.ndarray, max_iter: int = 50, tol: float = 1e-10) -> tuple[np.ndarray, bool]:
     """Maximum-likelihood logistic regression by Newton-Raphson (IRLS). Returns (beta, converged)."""
     beta = np.zeros(X.shape[1])
@@ -113,7 +145,7 @@ def _logistic_newton(X: np.ndarray, y: np.ndarray, max_iter: int = 50, tol: floa
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(hess, grad, rcond=None)[0]
         beta = beta + step
-        p = np.clip(1.0 / (1.0 + np.exp(-(X @ beta))), _EPS, 1 - _EPS)
+        p = np.clip(1.0 / (1.0 + np.exp(-(X @ beta))), 1e-12, 1 - 1e-12)
         dev = -2.0 * np.sum(y * np.log(p) + (1 - y) * np.log1p(-p))
         if abs(dev_old - dev) <= tol * (abs(dev) + 0.1):
             return beta, True
@@ -133,7 +165,7 @@ class PropensityModel:
         A patsy right-hand side instead of ``covariates``, e.g. ``"bs(age, df=4) + C(substance)"``.
     estimator : scikit-learn classifier, optional
         Any object with ``fit(X, y)`` and ``predict_proba(X)`` (e.g. ``HistGradientBoostingClassifier``);
-        default: unpenalised maximum-likelihood logistic regression.
+        default: logistic regression.
     splines : sequence of str
         Numeric covariates to expand in natural-shape cubic B-splines (scikit-learn
         ``SplineTransformer``, ``spline_knots`` knots at quantiles).
@@ -141,11 +173,19 @@ class PropensityModel:
         Number of knots for ``splines``.
     max_iter : int
         Newton iterations for the logistic model.
+    penalty : {None, "firth", "ridge"}
+        ``None``: maximum likelihood (R ``glm``). ``"firth"``: Firth's (1993) bias-reduced logistic
+        regression (R ``brglm2`` ``type = "AS_mean"``, ``logistf``), finite under separation
+        (Heinze & Schemper 2002). ``"ridge"``: an L2 penalty ``ridge_lambda |b|^2 / 2`` on the
+        coefficients of standardised covariates, intercept unpenalised.
+    ridge_lambda : float
+        Strength of the ridge penalty (the inverse of scikit-learn's ``C``).
 
     Notes
     -----
     The score estimates e(X) = P(T = 1 | X). Its use for adjustment assumes no unmeasured
-    confounding given X and overlap (0 < e(X) < 1).
+    confounding given X and overlap (0 < e(X) < 1). Where overlap fails for a level of a covariate
+    the model says so in ``separation`` instead of returning scores of 0 or 1 without comment.
     """
 
     def __init__(
@@ -156,7 +196,9 @@ class PropensityModel:
         estimator: Any | None = None,
         splines: Sequence[str] = (),
         spline_knots: int = 4,
-        max_iter: int = 50,
+        max_iter: int = 100,
+        penalty: Literal["firth", "ridge"] | None = None,
+        ridge_lambda: float = 1.0,
     ) -> None:
         self.covariates = covariates
         self.formula = formula
@@ -164,6 +206,8 @@ class PropensityModel:
         self.splines = splines
         self.spline_knots = spline_knots
         self.max_iter = max_iter
+        self.penalty = penalty
+        self.ridge_lambda = ridge_lambda
 
     def _design(self, data: pd.DataFrame) -> tuple[np.ndarray, list[str], tuple[str, ...]]:
         if self.formula is not None:
@@ -182,6 +226,10 @@ class PropensityModel:
         covs = list(self.covariates)
         linear = [c for c in covs if c not in set(self.splines)]
         frame = covariate_frame(data, linear, "propensity data") if linear else pd.DataFrame(index=data.index)
+        # indicators of categories nobody has (unused levels of a Categorical) carry no information
+        dummies = [c for c in frame.columns if c not in linear]
+        empty = [c for c in dummies if not frame[c].to_numpy().any()]
+        frame = frame.drop(columns=empty)
         parts = [frame]
         if self.splines:
             from sklearn.preprocessing import SplineTransformer
@@ -192,48 +240,103 @@ class PropensityModel:
                 basis = tr.fit_transform(sp[[name]].to_numpy())
                 parts.append(pd.DataFrame(basis, index=data.index, columns=[f"{name}_bs{j}" for j in range(basis.shape[1])]))
         frame = pd.concat(parts, axis=1)
-        X = frame.to_numpy(dtype=float)
-        # drop constant columns (e.g. a level absent from this sample), then add the intercept
-        keep = X.std(axis=0) > 0
-        names = ["Intercept", *[c for c, k in zip(frame.columns, keep) if k]]
-        X = np.column_stack([np.ones(len(X)), X[:, keep]])
+        names = ["Intercept", *frame.columns]
+        X = np.column_stack([np.ones(len(frame)), frame.to_numpy(dtype=float)])
         return X, names, tuple(covs)
 
     def fit(self, data: pd.DataFrame, treatment: str) -> PropensityModel:
         """Fit the model; the result is in ``self.propensity_`` (a :class:`PropensityScore`)."""
+        if self.penalty not in (None, "firth", "ridge"):
+            raise ConfigError(f"penalty must be None, 'firth' or 'ridge', got {self.penalty!r}")
+        if self.penalty is not None and self.estimator is not None:
+            raise ConfigError("penalty applies to the logistic model; leave it out when passing `estimator`")
         t = treatment_array(data, treatment, "propensity data")
         X, names, used = self._design(data)
+        y = t.astype(float)
         notes: list[str] = []
         design: np.ndarray | None = None
+        aliased: tuple[str, ...] = ()
+        converged = True
+        gaps, gap_rows = level_gaps(data, t, used)
+        separation = [g.sentence() for g in gaps]
+        separated = gap_rows.copy()
         if self.estimator is None:
-            # Newton on standardised columns for numerical stability, then back-transform
-            mu = X[:, 1:].mean(axis=0)
-            sd = X[:, 1:].std(axis=0)
-            sd[sd == 0] = 1.0
-            Z = np.column_stack([np.ones(len(X)), (X[:, 1:] - mu) / sd]) if X.shape[1] > 1 else X
-            gamma, ok = _logistic_newton(Z, t.astype(float), self.max_iter)
-            if not ok:
-                notes.append("logistic model did not converge (possible separation); scores near 0 or 1")
-                warnings.warn("propensity model did not converge (possible separation)", RuntimeWarning, stacklevel=2)
-            beta = gamma.copy()
-            if X.shape[1] > 1:
-                beta[1:] = gamma[1:] / sd
-                beta[0] = gamma[0] - np.sum(gamma[1:] * mu / sd)
-            lin = Z @ gamma
-            score = 1.0 / (1.0 + np.exp(-lin))
-            model: Any = pd.Series(beta, index=names, name="coef")
-            method = "logistic"
-            design = X
+            al = find_aliased(X, names)
+            if al.aliased:
+                aliased = tuple(names[j] for j in al.aliased)
+                notes.extend(al.descriptions)
+            Xk = X[:, list(al.kept)]
+            kept_names = [names[j] for j in al.kept]
+            fit = fit_logistic(Xk, y, penalty=self.penalty, ridge_lambda=self.ridge_lambda, max_iter=self.max_iter)
+            converged = fit.converged
+            lin = fit.linear
+            prob = expit(lin)
+            if not converged:
+                notes.append(f"logistic model did not converge in {fit.iterations} iterations; "
+                             "its scores are not to be used")
+                warnings.warn("propensity model did not converge", RuntimeWarning, stacklevel=2)
+            extreme = (prob < EXTREME) | (prob > 1 - EXTREME)
+            if Xk.shape[1] > 1 and (len(y) <= LP_ALWAYS or self.penalty is not None or extreme.any() or not converged):
+                Z = Xk[:, 1:]
+                sd = Z.std(axis=0)
+                sd[sd == 0] = 1.0
+                Z = np.column_stack([np.ones(len(Z)), (Z - Z.mean(axis=0)) / sd])
+                b, rows = lp_separation(Z, y)
+                new = rows & ~gap_rows
+                if new.any():
+                    separated |= rows
+                    combos = combination_gaps(data, t, used, new.astype(float))
+                    separation.extend(g.sentence() for g in combos)
+                    covered = np.zeros(len(y), dtype=bool)
+                    for g in combos:
+                        m = np.ones(len(y), dtype=bool)
+                        for c, v in zip(g.covariates, g.levels):
+                            m &= data[c].astype(str).to_numpy() == v
+                        covered |= m
+                    rest = new & ~covered
+                    if rest.any():
+                        cols = [kept_names[j] for j in np.flatnonzero(b) if kept_names[j] != "Intercept"]
+                        kind = "complete" if rows.all() else "quasi-complete"
+                        n1, n0 = int((rest & (t == 1)).sum()), int((rest & (t == 0)).sum())
+                        who = " and ".join(
+                            f"{n:,} people in the {GROUP[g]} group have a fitted probability running to {g}"
+                            for n, g in ((n1, 1), (n0, 0)) if n)
+                        separation.append(
+                            f"{kind} separation: the coefficients of {', '.join(cols) or 'the intercept'} run "
+                            f"away; {who} (nobody comparable in the other group)")
+            if separation:
+                head = ("Firth's penalty keeps the coefficients finite, but " if self.penalty == "firth" else "")
+                notes.append(
+                    f"{head}the covariates decide the group of {int(separated.sum()):,} people, who have nobody "
+                    "comparable in the other group: " + "; ".join(separation)
+                    + ". Leave them out of the comparison (common_support) and say so, or drop the covariate "
+                    "concerned if it is not a confounder")
+            model: Any = pd.Series(fit.coef, index=kept_names, name="coef")
+            if self.penalty is None:
+                method = "logistic"
+                design = Xk
+            elif self.penalty == "firth":
+                method = "logistic (Firth)"
+            else:
+                method = f"logistic (ridge, lambda={self.ridge_lambda:g})"
+            score = prob
         else:
             est = self.estimator
             est.fit(X[:, 1:] if names[0] == "Intercept" else X, t)
             score = est.predict_proba(X[:, 1:] if names[0] == "Intercept" else X)[:, 1]
             model = est
             method = type(est).__name__
-        clipped = (score < 1e-8) | (score > 1 - 1e-8)
+            if separation:
+                notes.append("the covariates decide the group of " f"{int(separated.sum()):,} people: "
+                             + "; ".join(separation))
+        clipped = (score < CLIP) | (score > 1 - CLIP)
         if clipped.any():
-            notes.append(f"{int(clipped.sum())} scores clipped to [1e-8, 1 - 1e-8]")
-            score = np.clip(score, 1e-8, 1 - 1e-8)
+            notes.append(
+                f"{int(clipped.sum()):,} scores were beyond [1e-8, 1 - 1e-8] and were clipped to it "
+                f"({int((clipped & (t == 1)).sum()):,} in the alternative group, "
+                f"{int((clipped & (t == 0)).sum()):,} in the custody group): those people have nobody "
+                "comparable and the scores near them are not estimates")
+            score = np.clip(score, CLIP, 1 - CLIP)
         lin = np.log(score) - np.log1p(-score)
         idx = data.index
         self.propensity_ = PropensityScore(
@@ -245,6 +348,12 @@ class PropensityModel:
             model=model,
             design=design,
             notes=tuple(notes),
+            aliased=aliased,
+            separation=tuple(separation),
+            converged=bool(converged),
+            clipped=pd.Series(clipped, index=idx, name="clipped"),
+            separated=pd.Series(separated, index=idx, name="separated"),
+            penalty=self.penalty,
         )
         return self
 
@@ -253,13 +362,33 @@ def estimate_propensity(
     data: pd.DataFrame,
     treatment: str,
     covariates: Sequence[str] | None = None,
+    *,
+    penalty: Literal["firth", "ridge"] | None = None,
     **kwargs: Any,
 ) -> PropensityScore:
     """Estimate propensity scores; shorthand for ``PropensityModel(covariates, **kwargs).fit(...)``.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per person.
+    treatment : str
+        0/1 column (1 = alternative measure, 0 = custody).
+    covariates : sequence of str, optional
+        Covariate columns (or pass ``formula=``).
+    penalty : {None, "firth", "ridge"}
+        Maximum likelihood (default), Firth's bias-reduced fit or ridge; see :class:`PropensityModel`.
+    **kwargs
+        Further arguments of :class:`PropensityModel`.
+
+    Returns
+    -------
+    PropensityScore
+        Scores with their diagnostics (``aliased``, ``separation``, ``converged``, ``clipped``).
+
     Examples
     --------
     >>> ps = estimate_propensity(cohort, "treatment", ["age", "sex", "prior_proven"])  # doctest: +SKIP
-    >>> ps.support_table()  # doctest: +SKIP
+    >>> ps.aliased, ps.separation  # doctest: +SKIP
     """
-    return PropensityModel(covariates, **kwargs).fit(data, treatment).propensity_
+    return PropensityModel(covariates, penalty=penalty, **kwargs).fit(data, treatment).propensity_

@@ -18,7 +18,7 @@ COVS = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
 def lalonde_match():
     data = pd.read_csv(REF / "lalonde.csv")
     units = pd.read_csv(REF / "lal_11_cal_units.csv")
-    return data, match_nearest(data, "treat", units["distance"].to_numpy(), caliper=0.2)
+    return data, match_nearest(data, "treat", units["distance"].to_numpy(), replace=False, caliper=0.2)
 
 
 @pytest.mark.parametrize("which", ["all", "matched"])
@@ -65,7 +65,7 @@ def test_exact_matching_on_binary_covariate_gives_zero_smd():
     x = rng.normal(size=n)
     t = rng.binomial(1, 1 / (1 + np.exp(-(-1 + 0.8 * male + 0.5 * x))))
     data = pd.DataFrame({"t": t, "male": male, "x": x})
-    res = match_nearest(data, "t", x, exact="male", caliper=None)
+    res = match_nearest(data, "t", x, replace=False, exact="male", caliper=None)
     bal = balance_table(data, "t", ["male", "x"], res)
     assert bal.table.loc["male", "smd_after"] == 0.0
     assert abs(bal.table.loc["male", "smd_before"]) > 0.1

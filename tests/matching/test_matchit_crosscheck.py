@@ -18,7 +18,8 @@ from altmeasures_eval.matching import estimate_propensity, match_nearest
 
 REF = Path(__file__).parent / "reference"
 
-# config -> (data set, our arguments); must mirror `configs` in matchit_reference.R
+# config -> (data set, our arguments); must mirror `configs` in matchit_reference.R. MatchIt's default
+# is replace = FALSE, ours replace=True (as the configuration): `_run` passes replace=False unless given.
 CONFIGS = {
     "lal_11_cal": ("lalonde", dict(caliper=0.2)),
     "lal_12_nocal": ("lalonde", dict(ratio=2, caliper=None)),
@@ -64,7 +65,7 @@ def _run(name, datasets):
     dname, kwargs = CONFIGS[name]
     data = datasets[dname]
     units = pd.read_csv(REF / f"{name}_units.csv")
-    return data, units, match_nearest(data, TREAT[dname], units["distance"].to_numpy(), **kwargs)
+    return data, units, match_nearest(data, TREAT[dname], units["distance"].to_numpy(), **{"replace": False, **kwargs})
 
 
 @pytest.mark.parametrize("name", [c for c in CONFIGS if c != "sim_12_exact"])
@@ -125,7 +126,7 @@ def test_mahalanobis_with_integer_covariates_differs_only_through_exact_ties(dat
 def _run_sim_mahvars(datasets):
     data = datasets["sim"]
     units = pd.read_csv(REF / "sim_mahvars_exact_units.csv")
-    res = match_nearest(data, "treatment", units["distance"].to_numpy(), mahvars=["age", "prior_proven"],
+    res = match_nearest(data, "treatment", units["distance"].to_numpy(), replace=False, mahvars=["age", "prior_proven"],
                         exact=["jurisdiction"], caliper=0.2)
     return data, units, res
 
@@ -139,7 +140,7 @@ def test_matchit_451_caliper_bug_is_not_reproduced(datasets):
     width = 0.2 * np.std(d, ddof=1)
     r_gaps = [abs(d[f] - d[c]) for f, c in _pairs_r("lal_11_cal_451bug")]
     assert max(r_gaps) > width  # the bug, as stored
-    res = match_nearest(data, "treat", d, caliper=0.2)
+    res = match_nearest(data, "treat", d, replace=False, caliper=0.2)
     gaps = [abs(d[f] - d[c]) for f, c in _pairs_ours(res)]
     assert max(gaps) <= width
     assert res.caliper == pytest.approx(width)

@@ -15,25 +15,25 @@ def test_tiny_hand_fixture():
     # treated at 0.0 and 1.0 (largest first), controls at -0.1, 0.05, 0.9, 3.0
     data = pd.DataFrame({"t": [1, 1, 0, 0, 0, 0], "d": [0.0, 1.0, -0.1, 0.05, 0.9, 3.0]},
                         index=list("abcdef"))
-    res = match_nearest(data, "t", "d", caliper=None)
+    res = match_nearest(data, "t", "d", replace=False, caliper=None)
     assert res.match_matrix.loc["b", 1] == "e"  # 1.0 takes 0.9
     assert res.match_matrix.loc["a", 1] == "d"  # 0.0 takes 0.05 (closer than -0.1)
     assert res.weights.tolist() == [1, 1, 0, 1, 1, 0]
     # 1:2 in rounds: b gets e, a gets d; then b gets f? no: b's next nearest available is c? |1-(-0.1)|=1.1 < |1-3|=2
-    res2 = match_nearest(data, "t", "d", ratio=2, caliper=None)
+    res2 = match_nearest(data, "t", "d", replace=False, ratio=2, caliper=None)
     assert set(res2.match_matrix.loc["b"]) == {"e", "c"}
     assert set(res2.match_matrix.loc["a"]) == {"d", "f"}
     # caliper in raw units 0.12: a -> d (0.05), b -> e (0.1)
-    res3 = match_nearest(data, "t", "d", caliper=0.12, std_caliper=False)
+    res3 = match_nearest(data, "t", "d", replace=False, caliper=0.12, std_caliper=False)
     assert res3.counts.loc["matched", "treated"] == 2
-    res4 = match_nearest(data, "t", "d", caliper=0.08, std_caliper=False)
+    res4 = match_nearest(data, "t", "d", replace=False, caliper=0.08, std_caliper=False)
     assert res4.counts.loc["matched", "treated"] == 1 and res4.match_matrix.loc["b", 1] is pd.NA
     assert "found no match" in res4.notes[0]
 
 
 def test_equal_distance_tie_goes_to_lower_score():
     data = pd.DataFrame({"t": [0, 1, 0], "d": [-1.0, 0.0, 1.0]})
-    assert match_nearest(data, "t", "d", caliper=None).match_matrix.iloc[0, 0] == 0
+    assert match_nearest(data, "t", "d", replace=False, caliper=None).match_matrix.iloc[0, 0] == 0
 
 
 def _data(n, seed):
@@ -84,15 +84,15 @@ def test_mahalanobis_within_caliper_picks_closest_covariates():
     # treated 0 at d=0, age 30; controls within caliper: d=0.01 age 60, d=0.05 age 31
     data = pd.DataFrame({"t": [1, 0, 0, 0], "d": [0.0, 0.01, 0.05, 2.0], "age": [30.0, 60, 31, 30],
                          "x": [0.0, 1, 0.1, 0]})
-    res = match_nearest(data, "t", "d", caliper=0.1, std_caliper=False, mahvars=["age"])
+    res = match_nearest(data, "t", "d", replace=False, caliper=0.1, std_caliper=False, mahvars=["age"])
     assert res.match_matrix.iloc[0, 0] == 2
-    res_ps = match_nearest(data, "t", "d", caliper=0.1, std_caliper=False)
+    res_ps = match_nearest(data, "t", "d", replace=False, caliper=0.1, std_caliper=False)
     assert res_ps.match_matrix.iloc[0, 0] == 1
 
 
 def test_atc_subclass_and_bad_input():
     data = _data(200, 3)
-    res = match_nearest(data, "t", "d", estimand="ATC", caliper=None)
+    res = match_nearest(data, "t", "d", replace=False, estimand="ATC", caliper=None)
     t = data["t"].to_numpy()
     assert (res.weights[t == 0] == 1).sum() == min((t == 0).sum(), (t == 1).sum())
     sub = res.subclass.dropna()
@@ -100,6 +100,6 @@ def test_atc_subclass_and_bad_input():
     md = res.match_data(data)
     assert len(md) == int((res.weights > 0).sum()) and {"weights", "subclass"} <= set(md.columns)
     with pytest.raises(Exception, match="row 5"):
-        match_nearest(data.assign(d=data["d"].where(data.index != 5)), "t", "d")
+        match_nearest(data.assign(d=data["d"].where(data.index != 5)), "t", "d", replace=False)
     with pytest.raises(Exception, match="'t'"):
-        match_nearest(data.assign(t=data["t"] + 1), "t", "d")
+        match_nearest(data.assign(t=data["t"] + 1), "t", "d", replace=False)

@@ -20,7 +20,7 @@ def test_love_and_overlap_plots():
     data = pd.read_csv(REF / "lalonde.csv")
     covs = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
     ps = estimate_propensity(data, "treat", covs)
-    m = match_nearest(data, "treat", ps, caliper=0.2)
+    m = match_nearest(data, "treat", ps, replace=False, caliper=0.2)
     bal = balance_table(data, "treat", covs, m, distance=ps)
     ax = plot_love(bal)
     assert len(ax.get_yticklabels()) == len(bal.table)

@@ -54,9 +54,12 @@ def test_common_support_by_hand():
     score = pd.Series([0.1, 0.5, 0.9, 0.3, 0.6, 0.95])
     t = pd.Series([1, 1, 1, 0, 0, 0])
     # treated range [0.1, 0.9], control range [0.3, 0.95]
-    assert common_support(score, t, "both").tolist() == [False, True, True, True, True, False]
-    assert common_support(score, t, "treated").tolist() == [False, True, True, True, True, True]
-    assert common_support(score, t, "control").tolist() == [True, True, True, True, True, False]
+    frame = pd.DataFrame({"t": t, "e": score})
+    # estimand -> MatchIt discard: ATE "both", ATT "treated", ATC "control"
+    for estimand, kept in (("ATE", [False, True, True, True, True, False]),
+                           ("ATT", [False, True, True, True, True, True]),
+                           ("ATC", [True, True, True, True, True, False])):
+        assert common_support(frame, "t", "e", estimand=estimand).retained.tolist() == kept
     data = pd.DataFrame({"t": t, "x": [0.0, 1, 2, 0.5, 1.5, 3]})
     ps = estimate_propensity(data, "t", ["x"])
     tab = ps.support_table()

@@ -15,7 +15,7 @@ def _scarce(notes: tuple[str, ...]) -> bool:
 
 
 def test_att_without_replacement_and_a_smaller_pool_carries_the_note() -> None:
-    m = match_nearest(DATA, "treatment", "d", estimand="ATT", caliper=None)
+    m = match_nearest(DATA, "treatment", "d", replace=False, estimand="ATT", caliper=None)
     assert _scarce(m.notes)
     assert "fewer control units (2) than 1 x 3 treated units" in " ".join(m.notes)
     assert int(m.counts.loc["matched", "treated"]) == 2  # what the note warns about
@@ -23,15 +23,15 @@ def test_att_without_replacement_and_a_smaller_pool_carries_the_note() -> None:
 
 def test_no_note_with_replacement_or_an_ample_pool() -> None:
     assert not _scarce(match_nearest(DATA, "treatment", "d", estimand="ATT", caliper=None, replace=True).notes)
-    assert not _scarce(match_nearest(DATA, "treatment", "d", estimand="ATC", caliper=None).notes)
+    assert not _scarce(match_nearest(DATA, "treatment", "d", replace=False, estimand="ATC", caliper=None).notes)
     # 1:2 for ATC needs 4 treated for 2 controls: 3 are too few
-    assert _scarce(match_nearest(DATA, "treatment", "d", estimand="ATC", caliper=None, ratio=2).notes)
+    assert _scarce(match_nearest(DATA, "treatment", "d", replace=False, estimand="ATC", caliper=None, ratio=2).notes)
 
 
 def test_one_sided_pairs_are_reported_with_their_mean_shift() -> None:
     """Hand computation: ATT, largest first: 0.9 takes 0.6, 0.5 takes 0.4 (0.1 is left over).
     Focal minus match = (0.3 + 0.1) / 2 = 0.2; SD of d (population, all five) = sqrt(0.068)."""
-    m = match_nearest(DATA, "treatment", "d", estimand="ATT", caliper=None)
+    m = match_nearest(DATA, "treatment", "d", replace=False, estimand="ATT", caliper=None)
     note = next(n for n in m.notes if n.startswith("matched pairs differ"))
     assert f"{0.2 / 0.068 ** 0.5:+.3f} SD" in note
 
@@ -39,5 +39,5 @@ def test_one_sided_pairs_are_reported_with_their_mean_shift() -> None:
 def test_no_shift_note_when_neighbours_fall_on_both_sides() -> None:
     # 0.7 takes 0.72 (-0.02), 0.3 takes 0.28 (+0.02): mean shift 0
     data = pd.DataFrame({"treatment": [1, 1, 0, 0, 0, 0], "d": [0.3, 0.7, 0.28, 0.36, 0.64, 0.72]})
-    m = match_nearest(data, "treatment", "d", estimand="ATT", caliper=None)
+    m = match_nearest(data, "treatment", "d", replace=False, estimand="ATT", caliper=None)
     assert not any(n.startswith("matched pairs differ") for n in m.notes)

@@ -1,0 +1,111 @@
+"""Separation in a propensity model: groups that the covariates decide completely.
+
+Two checks. (1) Levels of a categorical covariate held by one group only: the coefficient of that
+level runs to +/- infinity under maximum likelihood and nobody in the other group is comparable.
+(2) Konis's (2007) linear program, the check behind R's ``detectseparation``: a direction b with
+(2y - 1) x'b >= 0 for every row and > 0 for some exists exactly when the maximum likelihood estimate
+does not exist (complete or quasi-complete separation, Albert & Anderson 1984); the rows with
+(2y - 1) x'b > 0 are those whose fitted probability runs to 0 or 1, and the non-zero entries of b
+name the coefficients that run away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from altmeasures_eval.matching._design import is_categorical
+
+__all__: list[str] = []
+
+#: Plain names of the two groups (treatment 1 and 0).
+GROUP = {1: "alternative", 0: "custody"}
+
+#: Margin above which a row counts as separated by the linear program (standardised covariates,
+#: direction bounded by 1: a separated row's margin is of order 1, solver noise of order 1e-9).
+LP_MARGIN = 1e-6
+
+
+@dataclass(frozen=True)
+class LevelGap:
+    """One level (or combination of levels) of categorical covariates held by one group only."""
+
+    covariates: tuple[str, ...]
+    levels: tuple[str, ...]
+    group: int  # the group that holds the level (1 alternative, 0 custody)
+    n: int
+
+    @property
+    def where(self) -> str:
+        return " and ".join(f"{c} = {v}" for c, v in zip(self.covariates, self.levels))
+
+    def sentence(self) -> str:
+        held, other = GROUP[self.group], GROUP[1 - self.group]
+        return (f"{self.where}: all {self.n:,} people are in the {held} group and nobody in the {other} group "
+                f"(no comparable {other} case)")
+
+
+def level_gaps(data: pd.DataFrame, t: np.ndarray, covariates: Sequence[str]) -> tuple[list[LevelGap], np.ndarray]:
+    """Levels of each categorical covariate held by one group only, and the rows at those levels."""
+    gaps: list[LevelGap] = []
+    rows = np.zeros(len(t), dtype=bool)
+    for c in covariates:
+        if c not in data.columns or not is_categorical(data[c]):
+            continue
+        codes, uniques = pd.factorize(data[c], sort=True)
+        ok = codes >= 0
+        k = len(uniques)
+        n1 = np.bincount(codes[ok], weights=(t[ok] == 1), minlength=k)
+        n0 = np.bincount(codes[ok], weights=(t[ok] == 0), minlength=k)
+        for j in np.flatnonzero((n1 == 0) ^ (n0 == 0)):
+            g = 1 if n0[j] == 0 else 0
+            gaps.append(LevelGap((c,), (str(uniques[j]),), g, int(n1[j] + n0[j])))
+            rows |= codes == j
+    return gaps, rows
+
+
+def combination_gaps(data: pd.DataFrame, t: np.ndarray, covariates: Sequence[str],
+                     among: np.ndarray) -> list[LevelGap]:
+    """Pairs of levels held by one group only whose every member is in ``among`` (separated rows)."""
+    cats = [c for c in covariates if c in data.columns and is_categorical(data[c])]
+    out: list[LevelGap] = []
+    for a, b in combinations(cats, 2):
+        ca, ua = pd.factorize(data[a], sort=True)
+        cb, ub = pd.factorize(data[b], sort=True)
+        cell = ca.astype(np.int64) * len(ub) + cb
+        k = len(ua) * len(ub)
+        n1 = np.bincount(cell, weights=(t == 1), minlength=k)
+        n0 = np.bincount(cell, weights=(t == 0), minlength=k)
+        inside = np.bincount(cell, weights=among, minlength=k)
+        for j in np.flatnonzero(((n1 == 0) ^ (n0 == 0)) & (inside == n1 + n0)):
+            g = 1 if n0[j] == 0 else 0
+            out.append(LevelGap((a, b), (str(ua[j // len(ub)]), str(ub[j % len(ub)])), g, int(n1[j] + n0[j])))
+    return out
+
+
+def lp_separation(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Konis's linear program on the (standardised, full-rank) design ``Z``.
+
+    Returns the direction b (zeros when there is no separation) and the boolean mask of rows whose
+    margin (2y - 1) z'b is positive, i.e. whose fitted probability runs to 0 or 1.
+    """
+    s = np.where(y == 1, 1.0, -1.0)
+    A = Z * s[:, None]
+    uniq, inv, counts = np.unique(A, axis=0, return_inverse=True, return_counts=True)
+    inv = np.asarray(inv).reshape(-1)
+    c = -(counts[:, None] * uniq).sum(axis=0)
+    res = linprog(c, A_ub=-uniq, b_ub=np.zeros(len(uniq)), bounds=[(-1.0, 1.0)] * Z.shape[1], method="highs")
+    if res.status != 0 or res.x is None:
+        return np.zeros(Z.shape[1]), np.zeros(len(y), dtype=bool)
+    b = np.asarray(res.x)
+    margin = A @ b
+    rows = margin > LP_MARGIN
+    if not rows.any():
+        return np.zeros(Z.shape[1]), rows
+    b = np.where(np.abs(b) > LP_MARGIN, b, 0.0)
+    return b, rows
