@@ -5,6 +5,7 @@ validated :class:`~altmeasures_eval.schema.Dataset`; :func:`ingest` does the sam
 every problem found; :func:`quality_report` summarises a data set and its problems.
 """
 
+from altmeasures_eval.io._consistency import ConsistencyReport, check_consistency
 from altmeasures_eval.io._mapping import Mapping, TableMapping, load_mapping
 from altmeasures_eval.io._problems import PROBLEM_COLUMNS, WITHHELD, ValidationProblem, format_problems
 from altmeasures_eval.io._quality import QualityReport, quality_report
@@ -14,12 +15,14 @@ from altmeasures_eval.io._write import write_dataset, write_excel, write_extract
 __all__ = [
     "PROBLEM_COLUMNS",
     "WITHHELD",
+    "ConsistencyReport",
     "Ingestion",
     "Mapping",
     "QualityReport",
     "TableMapping",
     "TableSource",
     "ValidationProblem",
+    "check_consistency",
     "format_problems",
     "ingest",
     "load_mapping",
