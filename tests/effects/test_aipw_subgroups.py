@@ -52,7 +52,7 @@ def test_subgroups_holm_and_family_size():
     effect = np.where(data["substance"] == "opioids", -0.15, 0.0)
     data["y"] = rng.binomial(1, np.clip(0.4 + 0.1 * data["x"] + effect * data["t"], 0.01, 0.99)).astype(float)
     ps = estimate_propensity(data, "t", ["x", "substance", "sex"])
-    m = match_nearest(data, "t", ps, exact=["substance", "sex"], caliper=0.2)
+    m = match_nearest(data, "t", ps, exact=["substance", "sex"], caliper=0.2, replace=False)
     res = subgroup_effects(data, "y", "t", ["substance", "sex"], m)
     assert res.n_tests == 5 and "5 subgroup tests" in res.notes[0]
     np.testing.assert_allclose(res.table["p_holm"], multipletests(res.table["p_value"], method="holm")[1])

@@ -27,7 +27,7 @@ def test_matched_effect_and_cluster_se_match_r(lalonde, name, kwargs):
     cluster-robust SE on subclass (sandwich::vcovCL HC1 formula, computed by hand in R)."""
     ref = pd.read_csv(MREF / "summary.csv").set_index("config").loc[name]
     units = pd.read_csv(MREF / f"{name}_units.csv")
-    m = match_nearest(lalonde, "treat", units["distance"].to_numpy(), **kwargs)
+    m = match_nearest(lalonde, "treat", units["distance"].to_numpy(), **{"replace": False, **kwargs})
     res = estimate_effect(lalonde, "re78", "treat", m)
     row = res["mean_difference"]
     assert row["estimate"] == pytest.approx(ref["effect"], rel=1e-10)
@@ -134,7 +134,7 @@ def test_bootstrap_refit_and_pair_bootstrap():
 
     res = estimate_effect(data, "y", "t", design(data), variance="bootstrap", refit=design, n_boot=60, random_state=1)
     assert "re-estimated" in res.variance and res["risk_difference"]["se"] > 0
-    m = match_nearest(data, "t", estimate_propensity(data, "t", ["x", "z"]), caliper=0.2)
+    m = match_nearest(data, "t", estimate_propensity(data, "t", ["x", "z"]), caliper=0.2, replace=False)
     pair = estimate_effect(data, "y", "t", m, variance="bootstrap", n_boot=300, random_state=2)
     clus = estimate_effect(data, "y", "t", m)
     assert "matched sets" in pair.variance
@@ -152,7 +152,7 @@ def test_known_truth_naive_biased_adjusted_recovers():
     naive = estimate_effect(data, "y", "t")["mean_difference"]
     assert abs(naive["estimate"] + 0.10) > 10 * naive["se"]
     ps = estimate_propensity(data, "t", ["x"])
-    for design in (match_nearest(data, "t", ps, caliper=0.2), weight_ipw(data, "t", ps, estimand="ATE"),
+    for design in (match_nearest(data, "t", ps, caliper=0.2, replace=False), weight_ipw(data, "t", ps, estimand="ATE"),
                    weight_ipw(data, "t", ps, estimand="ATT")):
         row = estimate_effect(data, "y", "t", design)["mean_difference"]
         assert abs(row["estimate"] + 0.10) < 4 * row["se"]  # fails by chance with probability 6e-5

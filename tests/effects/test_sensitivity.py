@@ -37,7 +37,7 @@ def test_rosenbaum_bounds_hand_calculation():
     d = [0.0, 0.01, 1, 1.01, 2, 2.01, 3, 3.01, 4, 4.01, 5, 5.01]
     y = [0, 1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1]  # pair 6 concordant
     data = pd.DataFrame({"t": t, "d": d, "y": y})
-    m = match_nearest(data, "t", "d", caliper=None)
+    m = match_nearest(data, "t", "d", caliper=None, replace=False)
     rb = rosenbaum_bounds(data, "y", m, gammas=[1.0, 2.0])
     assert rb.discordant == {"treated_only": 1, "control_only": 4}
     # Gamma 1: P(Bin(5, 1/2) >= 4) = 6/32; Gamma 2: P(Bin(5, 2/3) >= 4) = 112/243

@@ -26,7 +26,7 @@ def cohort():
 
 def test_matching_design_passes_weights_and_matched_sets(cohort):
     ps = estimate_propensity(cohort, "treatment", ["x"])
-    m = match_nearest(cohort, "treatment", ps)
+    m = match_nearest(cohort, "treatment", ps, replace=False)
     got = time_to_event_effect(cohort, "time_reoffend", "event_reoffend", "treatment", m, times=[365])
     md = m.match_data(cohort).assign(subclass=lambda d: d["subclass"].astype(float))
     ref = survival.risk_difference(md, "time_reoffend", "event_reoffend", "treatment", weights="weights",

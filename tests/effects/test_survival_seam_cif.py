@@ -28,7 +28,7 @@ def cohort() -> pd.DataFrame:
 
 def test_matched_sets_become_clusters(cohort: pd.DataFrame) -> None:
     ps = estimate_propensity(cohort, "treatment", ["x"])
-    m = match_nearest(cohort, "treatment", ps, estimand="ATC")
+    m = match_nearest(cohort, "treatment", ps, estimand="ATC", replace=False)
     got = time_to_event_effect(cohort, "time_reoffend", "event_type", "treatment", m, measure="cif_difference",
                                times=[365, 730])
     md = m.match_data(cohort).assign(subclass=lambda d: d["subclass"].astype(float))
