@@ -90,14 +90,14 @@ def run(sizes: list[int]) -> list[dict]:
     records: list[dict] = []
     with measure("compile", 100, records):
         tiny = _scores(100)
-        match_nearest(tiny, "treat", "score", caliper=None)
+        match_nearest(tiny, "treat", "score", caliper=None, replace=False)
     for n in sizes:
         if n in COMPARE_SIZES:
             frame = _scores(n)
             r = _matchit(frame)
             for tag, cal in (("nocal", None), ("caliper", 0.2)):
                 with measure(f"ours_nn_{tag}", n, records) as rec:
-                    res = match_nearest(frame, "treat", "score", caliper=cal)
+                    res = match_nearest(frame, "treat", "score", caliper=cal, replace=False)
                 rec["matched_treated"] = int(res.counts.loc["matched", "treated"])
                 if r is not None:
                     key = "none" if cal is None else "0.2"
@@ -123,7 +123,7 @@ def run(sizes: list[int]) -> list[dict]:
             data, covs = _cohort_like(n)
             score = pd.Series(np.log(np.random.default_rng(3).uniform(0.05, 0.95, n)), index=data.index)
             with measure("caliper_exact_1m", n, records, target_seconds=10) as rec:
-                res = match_nearest(data, "treatment", score.to_numpy(), caliper=0.2,
+                res = match_nearest(data, "treatment", score.to_numpy(), caliper=0.2, replace=False,
                                     exact=["jurisdiction", "index_year"])
             rec["matched_treated"] = int(res.counts.loc["matched", "treated"])
             rec["strata"] = 20

@@ -175,7 +175,7 @@ def warm_up() -> None:
 
     rng = np.random.default_rng(0)
     tiny = pd.DataFrame({"t": rng.integers(0, 2, 200), "s": rng.normal(size=200)})
-    match_nearest(tiny, "t", "s", caliper=None)
+    match_nearest(tiny, "t", "s", caliper=None, replace=False)
     parallel_map(_square, 8, random_state=0, n_jobs=2)
 
 
@@ -233,7 +233,7 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
     with measure("propensity", n, records, covariates=len(covs), cohort_rows=len(data)):
         ps = estimate_propensity(data, "treatment", covs)
     with measure("matching", n, records, cohort_rows=len(data)) as rec:
-        m = match_nearest(data, "treatment", ps, caliper=0.2, random_state=1)
+        m = match_nearest(data, "treatment", ps, caliper=0.2, random_state=1, replace=False)
         rec["matched_treated"] = int(((m.weights > 0) & (data["treatment"] == 1)).sum())
     with measure("weighting", n, records, cohort_rows=len(data)):
         weight_ipw(data, "treatment", ps, estimand="ATT")

@@ -81,7 +81,8 @@ def one_replicate(n: int):
         m_rep = match_nearest(d, "treatment", ps, caliper=None, replace=True)
         results = {
             "naive": estimate_effect(d, "reoffend_365", "treatment"),
-            "matching": estimate_effect(d, "reoffend_365", "treatment", match_nearest(d, "treatment", ps, caliper=0.2)),
+            "matching": estimate_effect(d, "reoffend_365", "treatment", match_nearest(d, "treatment", ps, caliper=0.2,
+                                                                                replace=False)),
             "matching_replace": estimate_effect(d, "reoffend_365", "treatment", m_rep),
             "matching_replace_ai2016": estimate_effect(d, "reoffend_365", "treatment", m_rep, propensity=ps),
             "ipw_ate": estimate_effect(d, "reoffend_365", "treatment", weight_ipw(d, "treatment", ps, estimand="ATE")),

@@ -34,7 +34,7 @@ def _matched_sample(n: int = 600, seed: int = 3) -> tuple[pd.DataFrame, object]:
     t = rng.binomial(1, 1 / (1 + np.exp(-(-0.5 + 0.8 * x + 0.5 * z))))
     y = rng.binomial(1, 1 / (1 + np.exp(-(-0.3 + 0.6 * x - 0.4 * t))))
     data = pd.DataFrame({"x": x, "z": z, "t": t, "y": y})
-    m = match_nearest(data, "t", estimate_propensity(data, "t", ["x", "z"]), caliper=0.2)
+    m = match_nearest(data, "t", estimate_propensity(data, "t", ["x", "z"]), caliper=0.2, replace=False)
     return data, m
 
 
