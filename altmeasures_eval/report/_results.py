@@ -2,7 +2,9 @@
 
 The schema is ``docs/results-schema.md`` and ``altmeasures_eval/report/results.schema.json``
 (JSON Schema draft 2020-12, shipped in the package). Counts pass through the same disclosure
-control as the tables: a suppressed count is ``null`` and named in ``suppressed``.
+control as the tables: every number that a published table prints is taken *from that table*
+(after disclosure control), so ``results.json`` cannot publish what the CSV hides; a suppressed
+value is ``null`` and its path is named in ``suppressed``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from importlib import resources
 from typing import Any
 
 from altmeasures_eval._errors import AltMeasuresError
-from altmeasures_eval.report._tables import publish_notes
+from altmeasures_eval.privacy import DisclosurePolicy
+from altmeasures_eval.report._tables import hidden_labels, publish_notes, publishable_frame
 
 __all__ = ["RESULTS_SCHEMA_VERSION", "build_results", "load_results_schema", "validate_results"]
 
@@ -35,12 +38,35 @@ def _four(est: Any, lo: Any, hi: Any, p: Any) -> dict[str, float | None]:
     return {"estimate": _num(est), "ci_low": _num(lo), "ci_high": _num(hi), "p_value": _num(p)}
 
 
-def _count(v: Any, threshold: int, base: int, suppressed: list[str], name: str) -> int | None:
-    n = int(v)
-    if 0 < n < threshold:
+def _count(v: Any, policy: DisclosurePolicy, suppressed: list[str], name: str) -> int | None:
+    shown = policy.count(v)
+    if shown is None:
         suppressed.append(name)
-        return None
-    return int(base * round(n / base)) if base else n
+    return shown
+
+
+class _Cells:
+    """Reads published values out of a disclosure-controlled table: the marker becomes ``None``
+    and its path is recorded in ``suppressed``."""
+
+    def __init__(self, marker: str, suppressed: list[str]) -> None:
+        self.marker, self.suppressed = marker, suppressed
+
+    def get(self, value: Any, path: str, scale: float = 1.0) -> float | None:
+        if isinstance(value, str) and value == self.marker:
+            self.suppressed.append(path)
+            return None
+        f = _num(value)
+        return None if f is None else _num(f * scale)
+
+    def four(self, row: Any, cols: tuple[str, str, str, str], path: str, scale: float = 1.0,
+             p_allowed: bool = True) -> dict[str, float | None]:
+        keys = ("estimate", "ci_low", "ci_high", "p_value")
+        out = {k: self.get(row[c], f"{path}.{k}", scale if k != "p_value" else 1.0) if c else None
+               for k, c in zip(keys, cols)}
+        if not p_allowed:
+            out["p_value"] = None
+        return out
 
 
 def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -61,8 +87,9 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
     """
     from altmeasures_eval import __version__
 
-    dc = ev.spec.disclosure
+    policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
     sup: list[str] = []
+    cells = _Cells(policy.marker, sup)
     start, end = ev.period
     att = tables["attrition"].frame
     attrition = [{"step": int(r["step"]), "rule": str(r["rule"]), "description": str(r["description"]),
@@ -78,13 +105,14 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
         "period": {"start": str(start.date()) if start is not None else None,
                    "end": str(end.date()) if end is not None else None},
         "extract_date": str(ev.extract_date.date()),
-        "cohort": {"n_treated": _count(ev.n_treated, dc.threshold, dc.rounding_base, sup, "cohort.n_treated"),
-                   "n_control": _count(ev.n_control, dc.threshold, dc.rounding_base, sup, "cohort.n_control"),
+        "cohort": {"n_treated": _count(ev.n_treated, policy, sup, "cohort.n_treated"),
+                   "n_control": _count(ev.n_control, policy, sup, "cohort.n_control"),
                    "attrition": attrition},
         "design": {"method": ev.spec.design.method, "estimand": ev.spec.design.estimand,
                    "covariates": list(ev.covariates),
-                   "max_abs_smd_before": _num(bal["smd_before"].abs().max()) if bal is not None else None,
-                   "max_abs_smd_after": _num(bal["smd_after"].abs().max()) if bal is not None else None},
+                   # at the precision the report prints SMDs: a maximum can be a hidden row's SMD
+                   "max_abs_smd_before": _num(bal["smd_before"].abs().max(), 2) if bal is not None else None,
+                   "max_abs_smd_after": _num(bal["smd_after"].abs().max(), 2) if bal is not None else None},
         "decision_rules": {"effects_reported": ev.rules.effects_allowed,
                            "time_to_event_reported": ev.rules.time_to_event_allowed,
                            "significance_by_horizon": {str(h): ok for h, ok in ev.rules.significance.items()},
@@ -95,14 +123,27 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
         "prison": None,
         "costs": None,
     }
-    for h, e in ev.recidivism.items():
-        rd = e.summary.loc["risk_difference"]
+    # with rounding, floats at the printed precision (as in the CSV): a model contrast at full
+    # precision beside a rate recomputed from rounded counts would give the unrounded count back
+    frame = (lambda t: publishable_frame(t) if policy.base else t.frame.reset_index(drop=True))
+    rec = frame(tables["recidivism"]).set_index("horizon_days") if "recidivism" in tables else None
+    for h in ev.recidivism:
+        # every number from the published table: what the CSV hides is null here too
+        row = rec.loc[h]
         nv = ev.naive[h].summary.loc["risk_difference"]
         sig = ev.rules.significance.get(h, False)
+        path = f"recidivism.{h}"
+        naive = cells.get(row["unadjusted_difference"], f"{path}.naive_risk_difference.estimate", 0.01)
+        exact_naive = naive is not None and not policy.base  # its CI is only as precise as the counts
         doc["recidivism"][str(h)] = {
-            "rate_treated": _num(e.means.loc["treated", "mean"]), "rate_control": _num(e.means.loc["control", "mean"]),
-            "risk_difference": _four(rd["estimate"], rd["ci_low"], rd["ci_high"], rd["p_value"] if sig else None),
-            "naive_risk_difference": _four(nv["estimate"], nv["ci_low"], nv["ci_high"], nv["p_value"] if sig else None),
+            "rate_treated": cells.get(row["rate_alternative"], f"{path}.rate_treated", 0.01),
+            "rate_control": cells.get(row["rate_custody_adjusted"], f"{path}.rate_control", 0.01),
+            "risk_difference": cells.four(row, ("difference_points", "ci_low", "ci_high", "p_value"),
+                                          f"{path}.risk_difference", 0.01, p_allowed=sig),
+            "naive_risk_difference": {"estimate": naive,
+                                      "ci_low": _num(nv["ci_low"]) if exact_naive else None,
+                                      "ci_high": _num(nv["ci_high"]) if exact_naive else None,
+                                      "p_value": _num(nv["p_value"]) if exact_naive and sig else None},
             "significance_statement_allowed": sig,
         }
     if ev.time_to_event is not None:
@@ -117,9 +158,13 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
         tot = ev.prison.bed_days.summary.query("component == 'total'")
         row = tot[tot["horizon"] == ev.headline_horizon].iloc[0]
         st = ev.prison.headline_steady_state
+        if "bed_days" in tables:  # the published row (null where the table hides it)
+            pub = frame(tables["bed_days"])
+            row = pub.loc[(pub["component"] == "total") & (pub["horizon"] == ev.headline_horizon)].iloc[0]
         doc["prison"] = {"horizon_days": ev.headline_horizon,
-                         "bed_days_averted_per_person": _num(row["averted"]),
-                         "bed_days_averted_ci": [_num(row["averted_ci_low"]), _num(row["averted_ci_high"])],
+                         "bed_days_averted_per_person": cells.get(row["averted"], "prison.bed_days_averted_per_person"),
+                         "bed_days_averted_ci": [cells.get(row["averted_ci_low"], "prison.bed_days_averted_ci.low"),
+                                                 cells.get(row["averted_ci_high"], "prison.bed_days_averted_ci.high")],
                          "share_diverted": ev.prison.headline_share,
                          "diversions_per_year": _num(st.diversions_per_year, 1),
                          "average_daily_population_reduction": _num(-st.net_change)}
@@ -132,7 +177,7 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
                         "probability_net_benefit": _num(ev.costs.monte_carlo.chance_positive),
                         "placeholder_unit_costs": list(ev.costs.unit_costs.placeholders)}
     doc["suppressed"] = sup
-    doc["notes"] = [*publish_notes(ev.limitations, ev.spec.disclosure), *notes]
+    doc["notes"] = [*publish_notes(ev.limitations, ev.spec.disclosure, hidden_labels(tables, policy.marker)), *notes]
     return doc
 
 

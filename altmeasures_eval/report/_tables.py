@@ -1,10 +1,12 @@
 """Published tables of an evaluation, every one under disclosure control.
 
 Each table is built from an :class:`~altmeasures_eval.evaluation.Evaluation` and passed through
-:func:`altmeasures_eval.privacy.suppress_counts` (counts below the threshold suppressed, values
-derived from them suppressed, secondary suppression so that totals cannot reveal them, optional
-rounding). No table holds an identifier or a row about one person: rows are groups, horizons,
-covariates or model quantities.
+the run's :class:`altmeasures_eval.privacy.DisclosurePolicy` (counts below the threshold
+suppressed, values derived from them suppressed, secondary suppression so that totals cannot
+reveal them, rare labels pooled, optional rounding). This module keeps no disclosure rule of its
+own: it says which columns are counts, which values derive from which counts and which totals are
+published, and the policy decides. No table holds an identifier or a row about one person: rows
+are groups, horizons, covariates or model quantities.
 """
 
 from __future__ import annotations
@@ -13,18 +15,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import re
-
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval._errors import PrivacyError
-from altmeasures_eval.privacy import disclosed_cells, suppress_counts
+from altmeasures_eval.privacy import COUNT_IN_TEXT, OTHER_LABEL, DisclosurePolicy, neutralise_formulas
 
 if TYPE_CHECKING:
     from altmeasures_eval.evaluation import DisclosureSettings
 
-__all__ = ["PublishedTable", "publish_attrition", "publish_counts", "publish_notes", "published_tables"]
+__all__ = ["PublishedTable", "hidden_labels", "publish_attrition", "publish_counts", "publish_notes",
+           "publishable_frame", "published_tables"]
+
+_PCT = "{:.1f}"
 
 
 @dataclass(frozen=True)
@@ -106,104 +108,6 @@ def _numeric(v: str) -> bool:
     return True
 
 
-class _Protector:
-    """Applies the evaluation's disclosure settings to one table at a time and keeps the notes."""
-
-    def __init__(self, threshold: int, rounding_base: int, marker: str) -> None:
-        self.threshold, self.base, self.marker = threshold, rounding_base or None, marker
-        self.n_suppressed = 0
-
-    def counts(self, frame: pd.DataFrame, count_columns: Sequence[str], name: str,
-               derived: Mapping[str, Sequence[str]] | None = None, margins: str = "none",
-               total_column: str | None = None, total_row: Any = None) -> pd.DataFrame:
-        """Suppress small counts and derived values. ``margins="none"``: rows are separate statistics
-        (no totals across them); ``"rows"``: each row's total of ``count_columns`` is published."""
-        work = frame.copy()
-        for c in [*count_columns, *([total_column] if total_column is not None else [])]:
-            work[c] = pd.to_numeric(work[c]).round().astype("int64")
-        res = suppress_counts(work, list(count_columns), self.threshold, margins=margins,
-                              rounding_base=self.base, derived=derived, marker=self.marker, name=name,
-                              total_column=total_column, total_row=total_row)
-        self.n_suppressed += int((res.flags != "").to_numpy().sum())
-        return res.table
-
-    def chain(self, removed: np.ndarray, remaining: np.ndarray, start: int) -> tuple[list[Any], list[Any], Any]:
-        """An attrition chain ``remaining[k] = remaining[k-1] - removed[k]`` (``start`` = count before step 1).
-
-        Primary suppression of small removals. Published remaining counts cut the chain into
-        segments in which only the sum of the hidden removals is known; a hidden removal alone in
-        its segment is recoverable. Each such removal gets a partner removal in its segment (the
-        remaining counts between them hidden): the partner needing fewest hidden counts, preferring
-        one already hidden, then counts of at least the threshold (zeros last: hiding a zero would
-        bound the small count by its own value). The final count (the cohort size, printed
-        everywhere) is never hidden; the start only when there is a single step. The result is
-        checked with :func:`altmeasures_eval.privacy.disclosed_cells`.
-
-        Returns
-        -------
-        removed, remaining : list
-            Published values (int) or the marker.
-        start : int or str
-        """
-        k = len(removed)
-        n_inner = 1 + k  # inner cells: start, removed_1..k; every published cell is a sum of them
-        relations = np.zeros((2 * k + 1, n_inner))
-        for i in range(k):
-            relations[i, 1 + i] = 1  # removed_i
-            relations[k + i, 0] = 1  # remaining_i = start - removed_1 - ... - removed_i
-            relations[k + i, 1:2 + i] = -1
-        relations[2 * k, 0] = 1  # start
-        values = np.concatenate([removed, remaining, [start]]).astype(float)
-        x = values[:k]
-        hide_x = (x > 0) & (x < self.threshold)
-        hide_r = np.zeros(k, bool)  # remaining counts; hide_r[k-1] (the final count) stays False
-        hide_start = False
-
-        def segment(i: int) -> list[int]:
-            """Removals sharing the segment of removal ``i`` between published remaining counts."""
-            lo = i
-            while lo > 0 and hide_r[lo - 1]:
-                lo -= 1
-            hi = i
-            while hi < k - 1 and hide_r[hi]:
-                hi += 1
-            return list(range(lo, hi + 1))
-
-        for i in np.flatnonzero(hide_x):
-            if sum(hide_x[j] for j in segment(i)) >= 2 or hide_start and segment(i)[0] == 0:
-                continue
-            # partner removal j joins i's segment: hide the remaining counts between them
-            best = None
-            for j in range(k):
-                if j == i:
-                    continue
-                between = range(min(i, j), max(i, j))
-                cost = (sum(not hide_r[r] for r in between),
-                        0 if hide_x[j] else 1 if x[j] >= self.threshold else 2 if x[j] > 0 else 3, x[j])
-                if best is None or cost < best[0]:
-                    best = (cost, j, between)
-            if best is None:  # a single step: only hiding the start protects it
-                hide_start = True
-                continue
-            _, j, between = best
-            hide_x[j] = True
-            for r in between:
-                hide_r[r] = True
-        published = np.concatenate([~hide_x, ~hide_r, [not hide_start]])
-        # independent check of the construction by linear algebra (privacy layer)
-        sup = np.flatnonzero(~published)
-        if sup.size and disclosed_cells(relations, published, sup).any():  # pragma: no cover - by construction
-            raise PrivacyError("attrition table: suppression left a recoverable count; please report this as a bug")
-        self.n_suppressed += int((~published).sum())
-        shown = [self.marker if not p else self._round(v) for v, p in zip(values, published)]
-        return shown[:k], shown[k:2 * k], shown[2 * k]
-
-    def _round(self, v: float) -> int:
-        if self.base:
-            return int(self.base * round(v / self.base))
-        return int(v)
-
-
 def publish_counts(
     frame: pd.DataFrame,
     count_columns: Sequence[str],
@@ -257,16 +161,16 @@ def publish_counts(
     >>> out.loc[1, "n"], out.loc[1, "mean_days"]
     ('[c]', '[c]')
     """
-    p = _Protector(disclosure.threshold, disclosure.rounding_base, disclosure.marker)
-    return p.counts(frame, count_columns, name, derived=derived, margins=margins,
-                    total_column=total_column, total_row=total_row)
+    return DisclosurePolicy.from_settings(disclosure).counts(
+        frame, count_columns, name=name, derived=derived, margins=margins, total_column=total_column,
+        total_row=total_row)
 
 
 def publish_attrition(attrition: pd.DataFrame, disclosure: DisclosureSettings) -> pd.DataFrame:
     """The attrition table (``Cohort.attrition``) under disclosure control, as the report prints it.
 
     Small removals are hidden with partner removals and the remaining counts between them, so that
-    no hidden count follows from the published ones (see ``_Protector.chain``); the final count (the
+    no hidden count follows from the published ones (:meth:`DisclosurePolicy.attrition`); the final count (the
     cohort size) stays published.
 
     Parameters
@@ -283,20 +187,15 @@ def publish_attrition(attrition: pd.DataFrame, disclosure: DisclosureSettings) -
         ``step``, ``rule``, ``description``, ``persons_removed``, ``persons_remaining``; hidden counts
         hold the marker, step 0 has ``"-"`` as its removal.
     """
-    p = _Protector(disclosure.threshold, disclosure.rounding_base, disclosure.marker)
-    return _attrition_frame(attrition, p)
+    return _attrition_frame(attrition, DisclosurePolicy.from_settings(disclosure))
 
 
-#: A count in a sentence: a whole number followed by "of" or by a noun that counts people or
-#: records ("6 of 6,543 rows", "3 person(s)", "7 units"); not "182-day", "95%" or "1e-8".
-_COUNTED = re.compile(
-    r"(?<![\w.,-])(\d[\d,]*)(?=\s+(?:of\b|persons?\b|person\(s\)|people\b|rows?\b|row\(s\)|cases?\b|"
-    r"case\(s\)|spells?\b|episodes?\b|units?\b|records?\b|reoffenders?\b|scores?\b|individuals?\b|"
-    r"pairs?\b|deaths?\b))"
-)
+#: Kept for callers of the old name: the pattern lives in the policy.
+_COUNTED = COUNT_IN_TEXT
 
 
-def publish_notes(notes: Sequence[str], disclosure: DisclosureSettings) -> list[str]:
+def publish_notes(notes: Sequence[str], disclosure: DisclosureSettings,
+                  hidden_labels: Sequence[str] = ()) -> list[str]:
     """Notes with every small count in their sentences replaced by "fewer than <threshold>".
 
     Pipeline notes count things in words ("6 of 6,543 rows have no 730-day binary outcomes"); a
@@ -309,7 +208,10 @@ def publish_notes(notes: Sequence[str], disclosure: DisclosureSettings) -> list[
     ----------
     notes : sequence of str
     disclosure : DisclosureSettings
-        As in :func:`publish_counts` (only ``threshold`` is used).
+        As in :func:`publish_counts`.
+    hidden_labels : sequence of str, optional
+        Category labels ("stage = police") whose cells are suppressed: every statistic in a
+        sentence naming one is replaced by the marker (:meth:`DisclosurePolicy.notes`).
 
     Returns
     -------
@@ -322,42 +224,21 @@ def publish_notes(notes: Sequence[str], disclosure: DisclosureSettings) -> list[
     ...               DisclosureSettings())
     ['fewer than 10 of 6,543 rows have no 730-day outcome', '605 scores clipped']
     """
-    threshold = disclosure.threshold
-
-    def hide(match: re.Match[str]) -> str:
-        value = int(match.group(1).replace(",", ""))
-        return f"fewer than {threshold}" if 0 < value < threshold else match.group(1)
-
-    return [_COUNTED.sub(hide, str(note)) for note in notes]
+    return DisclosurePolicy.from_settings(disclosure).notes(notes, hidden_labels)
 
 
-def _hide_binary(frame: pd.DataFrame, p: _Protector, n_col: str, events_col: str, rate_cols: Sequence[str],
-                 contrast_cols: Sequence[str] = ()) -> pd.DataFrame:
-    """A 0/1 outcome: with ``n`` published, a small number of events *or of non-events* reveals
-    people, so the events, the rates and every contrast using them are hidden in that row."""
-    n = pd.to_numeric(frame[n_col], errors="coerce")
-    ev = pd.to_numeric(frame[events_col], errors="coerce")
-    small = ((ev > 0) & (ev < p.threshold)) | ((n - ev > 0) & (n - ev < p.threshold))
-    small |= (frame[events_col] == p.marker) | (frame[n_col] == p.marker)
-    out = frame.astype({c: object for c in [events_col, *rate_cols, *contrast_cols]})
-    for c in [events_col, *rate_cols, *contrast_cols]:
-        out.loc[small, c] = p.marker
-    p.n_suppressed += int(small.sum())
-    return out
-
-
-def _attrition(ev: Any, p: _Protector) -> PublishedTable:
+def _attrition(ev: Any, p: DisclosurePolicy) -> PublishedTable:
     return PublishedTable("attrition", "Attrition: from the data to the evaluation cohort",
                           _attrition_frame(ev.cohort.attrition, p),
                           note="Persons removed at each step and remaining after it.")
 
 
-def _attrition_frame(a: pd.DataFrame, p: _Protector) -> pd.DataFrame:
+def _attrition_frame(a: pd.DataFrame, p: DisclosurePolicy) -> pd.DataFrame:
     steps = a[a["step"] > 0]
     removed = steps["persons_removed"].to_numpy(float)
     remaining = steps["persons_remaining"].to_numpy(float)
     start = float(a.loc[a["step"] == 0, "persons_remaining"].iloc[0])
-    rem, left, first_n = p.chain(removed, remaining, start)
+    rem, left, first_n = p.attrition(removed, remaining, start)
     frame = pd.DataFrame({"step": steps["step"].to_numpy(), "rule": steps["rule"].to_numpy(),
                           "description": steps["description"].to_numpy(), "persons_removed": rem,
                           "persons_remaining": left})
@@ -366,27 +247,70 @@ def _attrition_frame(a: pd.DataFrame, p: _Protector) -> pd.DataFrame:
     return pd.concat([first, frame], ignore_index=True)
 
 
-def _quality(ev: Any, p: _Protector) -> PublishedTable:
+def _quality(ev: Any, p: DisclosurePolicy) -> PublishedTable:
     t = ev.quality.tables[["table", "kept_rows", "rejected_rows"]].copy()
-    # records read = kept + rejected: that total is published, so a small rejected count needs a
-    # second suppressed cell in its row
-    t = p.counts(t.set_index("table"), ["kept_rows", "rejected_rows"], "data_quality", margins="rows").reset_index()
-    hidden = (t["kept_rows"] == p.marker) | (t["rejected_rows"] == p.marker)
-    read = ev.quality.tables["kept_rows"].to_numpy() + ev.quality.tables["rejected_rows"].to_numpy()
-    t.insert(1, "records_read", [p._round(v) for v in read])
-    t["records_read"] = t["records_read"].astype(object)
-    t.loc[hidden & (read < p.threshold), "records_read"] = p.marker
+    # records read = kept + rejected is published: a total column of the same rows
+    t.insert(1, "records_read", t["kept_rows"].to_numpy() + t["rejected_rows"].to_numpy())
+    t = p.counts(t.set_index("table"), ["kept_rows", "rejected_rows"], name="data_quality", margins="rows",
+                 total_column="records_read").reset_index()
     n_prob = len(ev.quality.problems) if ev.quality.problems is not None else 0
     return PublishedTable("data_quality", "Input tables: records read, kept and rejected", t,
                           note=f"{n_prob:,} data-quality problem(s) recorded.")
 
 
-def _description(ev: Any, p: _Protector) -> PublishedTable:
+class _Shares:
+    """Level x group counts of each categorical covariate, suppressed once (column margins: the
+    group sizes are published, so the percentages of a variable sum to 100) and shared by every
+    table that prints the same cross-tabulation (cohort description, subgroups), so that what one
+    hides another cannot print. Rare levels (held by fewer than ``threshold`` people in all) are
+    pooled into "other"."""
+
+    def __init__(self, ev: Any, p: DisclosurePolicy) -> None:
+        b = ev.balance.table.drop(index="distance", errors="ignore") if ev.balance is not None else None
+        d = ev.cohort.data
+        self.n = {"alternative": int((d["treatment"] == 1).sum()), "custody": int((d["treatment"] == 0).sum())}
+        self.tables: dict[str, Any] = {}
+        self.pooled: dict[str, list[str]] = {}
+        if b is None:
+            return
+        binary = b[b["type"] == "binary"]
+        var = pd.Series([i.split("=")[0] for i in binary.index], index=binary.index)
+        for v in var.unique():
+            rows = binary[var == v]
+            levels = [i.split("=", 1)[1] if "=" in i else "" for i in rows.index]
+            counts = pd.DataFrame({"alternative": np.rint(rows["mean_treated_before"].to_numpy() * self.n["alternative"]),
+                                   "custody": np.rint(rows["mean_control_before"].to_numpy() * self.n["custody"])},
+                                  index=levels).astype("int64")
+            if levels == [""]:  # a 0/1 characteristic: the people without it are the other level
+                counts.loc["__without__"] = [self.n["alternative"] - counts.iloc[0, 0],
+                                             self.n["custody"] - counts.iloc[0, 1]]
+            rare = [lv for lv in levels if lv and 0 < counts.loc[lv].sum() < p.threshold] if p.protected else []
+            if len(rare) >= 1:
+                self.pooled[v] = rare
+            self.tables[v] = p.category_shares(counts, name=f"cohort_description {v}")
+
+    def hidden(self, variable: str, level: str, group: str) -> bool:
+        t = self.tables.get(variable)
+        if t is None or level not in t.flags.index:
+            return False
+        return bool(t.flags.at[level, group] != "")
+
+    def labels(self) -> list[str]:
+        """Levels with a hidden cell, as sentences name them ("stage = police")."""
+        out = []
+        for v, t in self.tables.items():
+            for level in t.flags.index[(t.flags != "").any(axis=1)]:
+                out += [v] if level in ("", "__without__") else [f"{v} = {level}", f"{v}={level}", f"{v}: {level}"]
+        return out
+
+
+def _description(ev: Any, p: DisclosurePolicy, shares: _Shares) -> PublishedTable:
     b = ev.balance.table.drop(index="distance", errors="ignore")
-    d = ev.cohort.data
-    n_t, n_c = int((d["treatment"] == 1).sum()), int((d["treatment"] == 0).sum())
+    n_t, n_c = shares.n["alternative"], shares.n["custody"]
     binary = (b["type"] == "binary").to_numpy()
     scale = np.where(binary, 100.0, 1.0)
+    var = [i.split("=")[0] for i in b.index]
+    level = [i.split("=", 1)[1] if "=" in i else "" for i in b.index]
     out = pd.DataFrame({
         "characteristic": [i.replace("=", ": ") for i in b.index],
         "alternative": b["mean_treated_before"].to_numpy() * scale,
@@ -394,22 +318,24 @@ def _description(ev: Any, p: _Protector) -> PublishedTable:
         "smd_before": b["smd_before"].to_numpy(),
         "custody_adjusted": b["mean_control_after"].to_numpy() * scale,
         "smd_after": b["smd_after"].to_numpy(),
-    }).astype({"alternative": object, "custody": object, "custody_adjusted": object})
-    # primary: a level held by 1..threshold-1 people of a group; secondary: a second level of the
-    # same variable, so that the levels' sum (100%) cannot reveal the first
-    cnt_t = np.where(binary, np.rint(b["mean_treated_before"].to_numpy() * n_t), np.inf)
-    cnt_c = np.where(binary, np.rint(b["mean_control_before"].to_numpy() * n_c), np.inf)
-    var = np.array([i.split("=")[0] for i in b.index])
-    for cnt, cols in ((cnt_t, ["alternative"]), (cnt_c, ["custody", "custody_adjusted"])):
-        hide = (cnt > 0) & (cnt < p.threshold)
-        for v in np.unique(var[hide]):
-            idx = np.flatnonzero((var == v) & binary)
-            if hide[idx].sum() == 1 and len(idx) > 1:
-                others = [i for i in idx if not hide[i]]
-                hide[min(others, key=lambda i: cnt[i])] = True
-        for c in cols:
-            out.loc[hide, c] = p.marker
-        p.n_suppressed += int(hide.sum())
+    })
+    if p.base:  # percentages from the published (rounded) counts, so they hold no more than those
+        for col, grp, n in (("alternative", "alternative", n_t), ("custody", "custody", n_c)):
+            cnt = [shares.tables[v].values.at[lv, grp] if bin_ and v in shares.tables else np.nan
+                   for v, lv, bin_ in zip(var, level, binary)]
+            pct = 100 * p.rate(np.nan_to_num(np.asarray(cnt, float)), np.full(len(cnt), n))
+            out[col] = np.where(binary, pct, out[col])
+    hide_t = np.array([bin_ and shares.hidden(v, lv, "alternative") for v, lv, bin_ in zip(var, level, binary)])
+    hide_c = np.array([bin_ and shares.hidden(v, lv, "custody") for v, lv, bin_ in zip(var, level, binary)])
+    out = p.hide(out, hide_t, ["alternative"])
+    out = p.hide(out, hide_c, ["custody", "custody_adjusted"])
+    # an SMD beside a hidden percentage gives it back from the other group's percentage
+    out = p.hide(out, hide_t | hide_c, ["smd_before", "smd_after"])
+    # rare labels: the level's name is not printed; its row becomes "<variable>: other"
+    rare = np.array([bin_ and lv in shares.pooled.get(v, []) for v, lv, bin_ in zip(var, level, binary)])
+    if rare.any():
+        out.loc[rare, "characteristic"] = [f"{v}: {OTHER_LABEL} (labels held by fewer than {p.threshold} people)"
+                                           for v, r in zip(var, rare) if r]
     return PublishedTable(
         "cohort_description", "Cohort description: characteristics before and after adjustment", out,
         formats={"alternative": "{:,.1f}", "custody": "{:,.1f}", "custody_adjusted": "{:,.1f}",
@@ -417,13 +343,24 @@ def _description(ev: Any, p: _Protector) -> PublishedTable:
         labels={"alternative": "Alternative", "custody": "Custody", "smd_before": "SMD before",
                 "custody_adjusted": "Custody (adjusted)", "smd_after": "SMD after"},
         note=(f"Percentages for categories, means otherwise. SMD: standardised mean difference (|SMD| < "
-              f"{ev.spec.design.balance_threshold:g} is taken as good balance). Groups: {n_t:,} alternative, "
-              f"{n_c:,} custody."))
+              f"{ev.spec.design.balance_threshold:g} is taken as good balance). Groups: {_n_text(p, n_t)} alternative, "
+              f"{_n_text(p, n_c)} custody."))
 
 
-def _recidivism(ev: Any, p: _Protector) -> PublishedTable:
+def _n_text(p: DisclosurePolicy, n: int) -> str:
+    shown = p.count(n)
+    return f"fewer than {p.threshold}" if shown is None else f"{shown:,}"
+
+
+def _observed(p: DisclosurePolicy, frame: pd.DataFrame, events: str, n: str) -> np.ndarray:
+    """Observed rates in % from the published (rounded) counts of the frame before suppression."""
+    return 100 * np.asarray(p.rate(frame[events].to_numpy(float), frame[n].to_numpy(float)), float)
+
+
+def _recidivism(ev: Any, p: DisclosurePolicy) -> PublishedTable:
     d = ev.cohort.data
     rows = []
+    estimand = getattr(ev.spec.design, "estimand", "ATT")
     for h, e in ev.recidivism.items():
         rd = e.summary.loc["risk_difference"]
         y = d[f"reoffend_{h}"]
@@ -439,17 +376,23 @@ def _recidivism(ev: Any, p: _Protector) -> PublishedTable:
             "difference_points": 100 * rd["estimate"], "ci_low": 100 * rd["ci_low"],
             "ci_high": 100 * rd["ci_high"], "p_value": rd["p_value"] if sig else np.nan,
             "unadjusted_difference": 100 * naive["estimate"]})
-    frame = p.counts(pd.DataFrame(rows), ["n_alternative", "reoffenders_alternative", "n_custody",
-                                          "reoffenders_custody"], "recidivism",
+    raw = pd.DataFrame(rows)
+    if p.base:  # observed rates and the unadjusted difference from the published (rounded) counts
+        obs_alt = _observed(p, raw, "reoffenders_alternative", "n_alternative")
+        raw["unadjusted_difference"] = obs_alt - _observed(p, raw, "reoffenders_custody", "n_custody")
+        if estimand == "ATT":  # the alternative rate is the observed one
+            raw["rate_alternative"] = obs_alt
+    counts = ["n_alternative", "reoffenders_alternative", "n_custody", "reoffenders_custody"]
+    contrast = ["difference_points", "ci_low", "ci_high", "p_value", "unadjusted_difference"]
+    frame = p.counts(raw, counts, name="recidivism",
                      derived={"rate_alternative": ["n_alternative", "reoffenders_alternative"],
-                              "rate_custody_adjusted": ["n_custody", "reoffenders_custody"]})
-    contrast = ["difference_points", "ci_low", "ci_high", "p_value"]
-    frame = _hide_binary(frame, p, "n_alternative", "reoffenders_alternative", ["rate_alternative"], contrast)
-    frame = _hide_binary(frame, p, "n_custody", "reoffenders_custody", ["rate_custody_adjusted"], contrast)
-    pct = "{:.1f}"
+                              "rate_custody_adjusted": ["n_custody", "reoffenders_custody"],
+                              **{c: counts for c in contrast}})
+    frame = p.binary(frame, "n_alternative", "reoffenders_alternative", ["rate_alternative", *contrast])
+    frame = p.binary(frame, "n_custody", "reoffenders_custody", ["rate_custody_adjusted", *contrast])
     return PublishedTable(
         "recidivism", "Proven reoffending within 1, 2 and 3 years", frame,
-        formats={"horizon_days": "{}", "rate_alternative": pct, "rate_custody_adjusted": pct, "difference_points": "{:+.1f}",
+        formats={"horizon_days": "{}", "rate_alternative": _PCT, "rate_custody_adjusted": _PCT, "difference_points": "{:+.1f}",
                  "ci_low": "{:+.1f}", "ci_high": "{:+.1f}", "p_value": p_format, "unadjusted_difference": "{:+.1f}"},
         labels={"horizon_days": "Days", "n_alternative": "n alt.", "reoffenders_alternative": "reoff. alt.",
                 "n_custody": "n cust.", "reoffenders_custody": "reoff. cust.", "rate_alternative": "% alt.",
@@ -468,7 +411,7 @@ _OUTCOME_LABELS = {"treatment_entry_90": "entered treatment within 90 days",
                    **{f"overdose_death_{h}": f"overdose death within {h} days" for h in (365, 730, 1095)}}
 
 
-def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label: str, p: _Protector,
+def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label: str, p: DisclosurePolicy,
                     ev: Any, percent: bool) -> PublishedTable:
     d = ev.cohort.data
     rows = []
@@ -486,12 +429,17 @@ def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label
                 "p_value": s["p_value"]}
         rows.append(row)
     frame = pd.DataFrame(rows)
+    if percent and p.base and getattr(ev.spec.design, "estimand", "ATT") == "ATT":
+        frame["alternative"] = _observed(p, frame, "events_alternative", "n_alternative")
     counts = [c for c in ("n_alternative", "events_alternative", "n_custody", "events_custody") if c in frame]
-    frame = p.counts(frame, counts, name, derived={"alternative": ["n_alternative"], "custody_adjusted": ["n_custody"]})
+    contrast = ["difference", "ci_low", "ci_high", "p_value"]
+    alt = [c for c in ("n_alternative", "events_alternative") if c in frame]
+    cus = [c for c in ("n_custody", "events_custody") if c in frame]
+    frame = p.counts(frame, counts, name=name, derived={"alternative": alt, "custody_adjusted": cus,
+                                                        **{c: counts for c in contrast}})
     if percent:
-        contrast = ["difference", "ci_low", "ci_high", "p_value"]
-        frame = _hide_binary(frame, p, "n_alternative", "events_alternative", ["alternative"], contrast)
-        frame = _hide_binary(frame, p, "n_custody", "events_custody", ["custody_adjusted"], contrast)
+        frame = p.binary(frame, "n_alternative", "events_alternative", ["alternative", *contrast])
+        frame = p.binary(frame, "n_custody", "events_custody", ["custody_adjusted", *contrast])
     f = "{:,.1f}" if percent else "{:,.2f}"
     return PublishedTable(name, title, frame,
                           labels={"horizon_days": "Days", "n_alternative": "n alt.", "n_custody": "n cust.",
@@ -521,7 +469,7 @@ def _time_to_event(ev: Any) -> PublishedTable:
                                "RMST: mean days without reoffending up to the horizon.")
 
 
-def _competing(ev: Any, p: _Protector) -> PublishedTable:
+def _competing(ev: Any, p: DisclosurePolicy) -> PublishedTable:
     s = ev.competing.summary.copy()
     s["group"] = s["group"].map({1: "alternative", 0: "custody"})
     s["cause"] = s["cause"].map({1: "proven reoffence", 2: "death"})
@@ -531,22 +479,45 @@ def _competing(ev: Any, p: _Protector) -> PublishedTable:
                    for gr, cause, t in zip(ev.competing.summary["group"], ev.competing.summary["cause"], s["time"])]
     frame = s[["group", "cause", "time", "events", "estimate", "ci_low", "ci_high", "n_at_risk"]].copy()
     frame[["estimate", "ci_low", "ci_high"]] *= 100
-    frame = p.counts(frame, ["events", "n_at_risk"], "cumulative_incidence",
-                     derived={c: ["events"] for c in ("estimate", "ci_low", "ci_high")})
+    frame = p.counts(frame, ["events", "n_at_risk"], name="cumulative_incidence",
+                     derived={c: ["events", "n_at_risk"] for c in ("estimate", "ci_low", "ci_high")})
     return PublishedTable("cumulative_incidence", "Cumulative incidence of reoffence with death as competing event",
                           frame, formats={"time": "{:.0f}", "estimate": "{:.1f}", "ci_low": "{:.1f}", "ci_high": "{:.1f}"},
                           note="Weighted Aalen-Johansen estimates in %.")
 
 
-def _subgroups(ev: Any, p: _Protector) -> PublishedTable:
-    s = ev.subgroups.copy()
+def _subgroups(ev: Any, p: DisclosurePolicy, shares: _Shares) -> PublishedTable:
+    s = ev.subgroups.copy().reset_index(drop=True)
     for c in ("estimate", "ci_low", "ci_high"):
         s[c] = 100 * s[c]
-    s["level"] = s["level"].astype(str).str.replace("_", " ")
-    frame = s[["variable", "level", "n_treated", "n_control", "estimate", "ci_low", "ci_high", "p_value", "p_holm"]]
-    frame = p.counts(frame, ["n_treated", "n_control"], "subgroups",
-                     derived={"estimate": ["n_treated", "n_control"], "ci_low": ["n_treated", "n_control"],
-                              "ci_high": ["n_treated", "n_control"]})
+    raw_level = s["level"].astype(str)
+    s["level"] = raw_level.str.replace("_", " ")
+    counts = ["n_treated", "n_control"]
+    contrast = ["estimate", "ci_low", "ci_high", "p_value", "p_holm"]
+    frame = s[["variable", "level", *counts, *contrast]]
+    frame = p.counts(frame, counts, name="subgroups", derived={c: counts for c in contrast})
+    hide_t = np.zeros(len(s), bool)
+    hide_c = np.zeros(len(s), bool)
+    for v in s["variable"].unique():
+        rows = np.flatnonzero((s["variable"] == v).to_numpy())
+        if v in shares.tables:  # the same cross-tabulation as the cohort description: its pattern
+            hide_t[rows] = [shares.hidden(v, lv, "alternative") for lv in raw_level.iloc[rows]]
+            hide_c[rows] = [shares.hidden(v, lv, "custody") for lv in raw_level.iloc[rows]]
+            continue
+        # levels of a variable partition a group whose size is published: a column-margin table
+        block = s.iloc[rows][counts].astype("int64").set_index(raw_level.iloc[rows])
+        cols = [c for c in counts if block[c].nunique() > 1 or len(block) == 1]
+        if cols:
+            flags = p.category_shares(block[cols], name=f"subgroups {v}").flags
+            if "n_treated" in cols:
+                hide_t[rows] = (flags["n_treated"] != "").to_numpy()
+            if "n_control" in cols:
+                hide_c[rows] = (flags["n_control"] != "").to_numpy()
+    frame = p.hide(frame, hide_t, ["n_treated", *contrast])
+    frame = p.hide(frame, hide_c, ["n_control", *contrast])
+    rare = np.array([lv in shares.pooled.get(v, []) for v, lv in zip(s["variable"], raw_level)], bool)
+    if rare.any():
+        frame.loc[rare, "level"] = OTHER_LABEL
     return PublishedTable(
         "subgroups", "Subgroups: difference in 1-year reoffending (percentage points)", frame,
         formats={"estimate": "{:+.1f}", "ci_low": "{:+.1f}", "ci_high": "{:+.1f}", "p_value": p_format, "p_holm": p_format},
@@ -555,12 +526,15 @@ def _subgroups(ev: Any, p: _Protector) -> PublishedTable:
               "with all custody cases with the design re-estimated; other variables reuse the design weights."))
 
 
-def _prison(ev: Any, p: _Protector) -> list[PublishedTable]:
+def _prison(ev: Any, p: DisclosurePolicy) -> list[PublishedTable]:
     bd = ev.prison.bed_days.summary
     frame = bd[["horizon", "component", "n_alternative", "n_custody", "mean_alternative", "mean_custody",
                 "averted", "averted_ci_low", "averted_ci_high"]].copy()
-    frame = p.counts(frame, ["n_alternative", "n_custody"], "bed_days",
-                     derived={"mean_alternative": ["n_alternative"], "mean_custody": ["n_custody"]})
+    both = ["n_alternative", "n_custody"]
+    frame = p.counts(frame, both, name="bed_days",
+                     derived={"mean_alternative": ["n_alternative"], "mean_custody": ["n_custody"],
+                              **{c: both for c in ("averted", "averted_ci_low", "averted_ci_high")}})
+
     t1 = PublishedTable("bed_days", "Prison bed-days per person and bed-days averted", frame,
                         formats={"horizon": "{}", **{c: "{:,.1f}" for c in ("mean_alternative", "mean_custody", "averted",
                                                                            "averted_ci_low", "averted_ci_high")}},
@@ -643,19 +617,19 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
     notes : tuple of str
         Disclosure-control notes (threshold, rounding, number of cells suppressed).
     """
-    dc = ev.spec.disclosure
-    p = _Protector(dc.threshold, dc.rounding_base, dc.marker)
+    p = DisclosurePolicy.from_settings(ev.spec.disclosure)
+    shares = _Shares(ev, p)
     out: list[PublishedTable] = [_quality(ev, p), _attrition(ev, p)]
     probs = getattr(ev.quality, "problem_summary", None)
     if probs is not None and len(probs):
         cols = [c for c in ("table", "column", "check", "n_rows", "message", "hint") if c in probs.columns]
         frame = probs[cols].reset_index(drop=True)
         if "n_rows" in frame:
-            frame = p.counts(frame, ["n_rows"], "data_problems")
+            frame = p.counts(frame, ["n_rows"], name="data_problems")
         out.append(PublishedTable("data_problems", "Data-quality problems found", frame,
                                   note="Counts of records with each problem (no record is listed)."))
     if ev.balance is not None:
-        out.append(_description(ev, p))
+        out.append(_description(ev, p, shares))
     out.append(_rules(ev))
     if ev.recidivism:
         out.append(_recidivism(ev, p))
@@ -668,7 +642,7 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
                                "difference": dd["estimate"], "ci_low": dd["ci_low"], "ci_high": dd["ci_high"],
                                "p_value": dd["p_value"]}])
         dep = ["reoffenders_alternative", "reoffenders_custody"]
-        frame = p.counts(frame, dep, "days_to_reoffence",
+        frame = p.counts(frame, dep, name="days_to_reoffence",
                          derived={c: dep for c in ("days_alternative", "days_custody_adjusted", "difference",
                                                    "ci_low", "ci_high", "p_value")})
         out.append(PublishedTable(
@@ -686,7 +660,7 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
         out.append(_simple_effects("health", "Health and treatment outcomes (%)", ev.health, "outcome", p, ev,
                                    percent=True))
     if ev.subgroups is not None:
-        out.append(_subgroups(ev, p))
+        out.append(_subgroups(ev, p, shares))
     if ev.evalues is not None:
         out.append(PublishedTable("evalues", "Sensitivity to unmeasured confounding (E-values)", ev.evalues,
                                   formats={k: "{:.2f}" for k in ("estimate", "ci_low", "ci_high", "evalue_point", "evalue_ci")}))
@@ -694,8 +668,72 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
         out.extend(_prison(ev, p))
     if ev.costs is not None:
         out.extend(_costs(ev))
-    notes = (f"Disclosure control: counts from 1 to {dc.threshold - 1} are suppressed and shown as {dc.marker}, "
-             "with values derived from them and further cells (secondary suppression) so that totals cannot "
-             f"reveal them; {p.n_suppressed} cell(s) suppressed in all tables."
-             + (f" Published counts are rounded to base {dc.rounding_base}." if dc.rounding_base else ""),)
+    n_hidden = sum(int((t.frame.astype(object) == p.marker).to_numpy().sum()) for t in out)
+    notes = (p.describe() + f" {n_hidden} cell(s) suppressed in all tables.",)
     return {t.name: t for t in out}, notes
+
+
+def hidden_labels(tables: Mapping[str, PublishedTable], marker: str = "[c]") -> list[str]:
+    """Category labels with a suppressed cell in the cohort description, as sentences name them
+    ("stage = police", "stage=police", "stage: police"): for :func:`publish_notes`, so that a note
+    cannot print a percentage that the table hides.
+
+    Parameters
+    ----------
+    tables : mapping of str to PublishedTable
+        From :func:`published_tables`.
+    marker : str
+        The suppression marker.
+
+    Returns
+    -------
+    list of str
+    """
+    t = tables.get("cohort_description")
+    if t is None:
+        return []
+    frame = t.frame.astype(object)
+    hit = (frame.drop(columns="characteristic") == marker).any(axis=1)
+    out: list[str] = []
+    for label in frame.loc[hit, "characteristic"]:
+        if ": " in str(label):
+            v, lv = str(label).split(": ", 1)
+            out += [f"{v} = {lv}", f"{v}={lv}", f"{v}: {lv}"]
+    return out
+
+
+def publishable_frame(table: PublishedTable) -> pd.DataFrame:
+    """The frame of ``table`` as written to CSV and XLSX: floats at the precision the report
+    prints them (a CSV must not carry more than the page), text cells neutralised against formula
+    injection (:func:`altmeasures_eval.privacy.neutralise_formulas`).
+
+    Parameters
+    ----------
+    table : PublishedTable
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    frame = table.frame.reset_index(drop=True).copy()
+    for col in frame.columns:
+        spec = table.formats.get(col)
+        digits = 4 if spec is p_format else _decimals(spec)
+        if digits is None:
+            continue
+        vals = frame[col]
+        is_float = vals.map(lambda v: isinstance(v, (float, np.floating)) and not isinstance(v, bool))
+        if is_float.any():
+            frame[col] = vals.astype(object).where(~is_float, vals[is_float].astype(float).round(digits))
+    return neutralise_formulas(frame)
+
+
+def _decimals(spec: Any) -> int | None:
+    import re
+
+    if not isinstance(spec, str):
+        return None
+    m = re.search(r"\.(\d+)[f%]", spec)
+    if m:
+        return int(m.group(1))
+    return 0 if re.search(r"\{:[^}]*[d]\}|\.0f", spec) else None

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from altmeasures_eval.report._tables import _Protector
+from altmeasures_eval.privacy import DisclosurePolicy
 
 MARK = "[c]"
 
@@ -34,8 +34,8 @@ def _recoverable(start: object, removed: list, remaining: list) -> set[int]:
 
 
 def test_attrition_hand_example() -> None:
-    p = _Protector(10, 0, MARK)
-    rem, left, first = p.chain(*_chain(1000, [100, 3, 50, 0]), start=1000)
+    p = DisclosurePolicy(10, 0, MARK)
+    rem, left, first = p.attrition(*_chain(1000, [100, 3, 50, 0]), start=1000)
     # the 3 is hidden; the secondary cell is the 50 (not the 0, which would bound the 3 by 3)
     assert rem == [100, MARK, MARK, 0]
     assert left == [900, MARK, 847, 847] and first == 1000  # only the count between them is hidden
@@ -43,15 +43,15 @@ def test_attrition_hand_example() -> None:
 
 
 def test_single_step_hides_the_start_as_last_resort() -> None:
-    rem, left, first = _Protector(10, 0, MARK).chain(*_chain(200, [1]), start=200)
+    rem, left, first = DisclosurePolicy(10, 0, MARK).attrition(*_chain(200, [1]), start=200)
     assert rem == [MARK] and left == [199] and first == MARK
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 40), min_size=1, max_size=5), st.integers(200, 400))
 def test_no_small_removal_is_recoverable(removed: list[int], start: int) -> None:
-    p = _Protector(10, 0, MARK)
-    rem, left, first = p.chain(*_chain(start, removed), start=start)
+    p = DisclosurePolicy(10, 0, MARK)
+    rem, left, first = p.attrition(*_chain(start, removed), start=start)
     for r, shown in zip(removed, rem):
         if 0 < r < 10:
             assert shown == MARK
@@ -63,8 +63,8 @@ def test_no_small_removal_is_recoverable(removed: list[int], start: int) -> None
 
 
 def test_rounding_to_base_five() -> None:
-    p = _Protector(10, 5, MARK)
-    rem, left, first = p.chain(*_chain(1003, [101, 52]), start=1003)
+    p = DisclosurePolicy(10, 5, MARK)
+    rem, left, first = p.attrition(*_chain(1003, [101, 52]), start=1003)
     assert rem == [100, 50] and left == [900, 850] and first == 1005
 
 
@@ -115,7 +115,7 @@ def test_rejected_records_cannot_be_recovered_from_read_minus_kept() -> None:
     tables = pd.DataFrame({"table": ["persons", "cases"], "input_rows": [500, 903], "kept_rows": [500, 900],
                            "rejected_rows": [0, 3]})
     ev = SimpleNamespace(quality=SimpleNamespace(tables=tables, problems=pd.DataFrame()))
-    frame = _quality(ev, _Protector(10, 0, MARK)).frame.set_index("table")
+    frame = _quality(ev, DisclosurePolicy(10, 0, MARK)).frame.set_index("table")
     assert frame.loc["cases", "rejected_rows"] == MARK
     assert frame.loc["cases", "kept_rows"] == MARK  # else 903 - 900 = 3
     assert frame.loc["cases", "records_read"] == 903
