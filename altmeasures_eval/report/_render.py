@@ -20,7 +20,7 @@ from altmeasures_eval._errors import AltMeasuresError
 from altmeasures_eval.report._content import build_content
 from altmeasures_eval.report._figures import render_figures
 from altmeasures_eval.report._results import build_results, validate_results
-from altmeasures_eval.report._tables import published_tables
+from altmeasures_eval.report._tables import publishable_frame, published_tables
 
 __all__ = ["file_hashes", "render_html", "render_pdf", "write_report"]
 
@@ -133,12 +133,12 @@ def write_report(ev: Any, out: str | Path, *, input_files: dict[str, str] | None
 
     for name, t in tables.items():
         p = out / "tables" / f"{name}.csv"
-        t.frame.to_csv(p, index=False)
+        publishable_frame(t).to_csv(p, index=False)
         written[f"table:{name}"] = p
     written["workbook"] = out / "tables.xlsx"
     with pd.ExcelWriter(written["workbook"], engine="openpyxl") as xw:
         for name, t in tables.items():
-            _xlsx_frame(t.frame).to_excel(xw, sheet_name=name[:31], index=False)
+            _xlsx_frame(publishable_frame(t)).to_excel(xw, sheet_name=name[:31], index=False)
     for name, f in figures.items():
         (out / "figures" / f"{name}.png").write_bytes(f.png)
         (out / "figures" / f"{name}.svg").write_text(f.svg, encoding="utf-8")
