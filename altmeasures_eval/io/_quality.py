@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from altmeasures_eval.io._consistency import check_consistency
 from altmeasures_eval.io._problems import PROBLEM_COLUMNS, empty_problems, format_problems
 from altmeasures_eval.io._read import Ingestion, TableSource
 from altmeasures_eval.schema import (
@@ -57,6 +58,10 @@ class QualityReport:
         :class:`~altmeasures_eval.privacy.KAnonymityResult` over the quasi-identifiers of the
         persons kept, or ``None`` when unavailable.
     notes : tuple of str
+    consistency : ConsistencyReport or None
+        Cross-table consistency (custody decisions without a spell by year, spells without a case,
+        tables that stop before the extract date, decisions after it), each as a warning with its
+        rate and fix; ``None`` when the source could not be read.
     """
 
     source: str
@@ -71,6 +76,7 @@ class QualityReport:
     rejects: pd.DataFrame
     k_anonymity: Any = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    consistency: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary of the whole report (dates as ISO strings, missing as null)."""
@@ -93,6 +99,7 @@ class QualityReport:
             "rejects": records(self.rejects),
             "k_anonymity": self.k_anonymity.to_dict() if self.k_anonymity is not None else None,
             "notes": list(self.notes),
+            "consistency": self.consistency.to_dict() if self.consistency is not None else None,
         }
 
     def _repr_html_(self) -> str:
@@ -104,6 +111,8 @@ class QualityReport:
             parts.append(self.tables[["table", "file", "input_rows", "kept_rows", "rejected_rows"]].to_html(index=False))
         if len(self.problem_summary):
             parts.append(self.problem_summary.to_html(index=False))
+        if self.consistency is not None and len(self.consistency.warnings):
+            parts.append(self.consistency.warnings[["check", "message", "fix"]].to_html(index=False))
         return "\n".join(parts)
 
     def to_text(self) -> str:
@@ -141,6 +150,8 @@ class QualityReport:
             for r in self.rejects.itertuples():
                 lines.append(f"  {r.table}: {r.n_rows:,} for {r.check}")
         lines.append("\n" + format_problems(self.problems))
+        if self.consistency is not None:
+            lines.append("\n" + self.consistency.to_text())
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -259,6 +270,9 @@ def quality_report(
                    "extract_date": pd.Timestamp(dataset.extract.extract_date).date().isoformat(),
                    "source": dataset.extract.source}
     kanon, notes = _k_anonymity(dataset)
+    consistency = check_consistency(dataset) if dataset is not None else None
+    if consistency is not None:
+        notes += consistency.notes
     if dataset is None:
         notes += ("the source could not be read as the contract: only its problems are reported",)
     if mode == "strict" and not problems.empty and dataset is not None:
@@ -276,5 +290,6 @@ def quality_report(
         rejects=_rejects(dataset),
         k_anonymity=kanon,
         notes=notes,
+        consistency=consistency,
     )
 

@@ -1,0 +1,67 @@
+"""Scenarios from the project's own generator (``altmeasures_eval.synth.simulate``) with post-processing.
+
+Each function takes a :class:`~altmeasures_eval.synth.SyntheticData` and returns a new contract-valid
+:class:`~altmeasures_eval.schema.Dataset` that breaks one assumption the pipeline used to make:
+spells of a fixed length (aliased prior custody covariates), custody spells missing for some years
+(linkage gap), a custody register that stops 2.5 years before the extract date. The generator's truth
+stays valid only where the post-processing leaves the cohort's outcomes alone (said per function).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval.schema import Dataset
+from altmeasures_eval.synth import SyntheticData
+
+
+def fixed_length_spells(data: SyntheticData, days: int = 1) -> Dataset:
+    """Every custody spell that ended before its person's index decision lasts ``days`` days, as in a
+    source system that records a fixed length per spell, so that ``prior_bed_days`` is ``days`` x
+    ``prior_custody_spells`` for every person whose earlier spells all ended before the index date.
+
+    Only spells that ended before the index decision change (shortened; zero-length ones are dropped
+    so that no spell grows into the next), so the cohort's outcomes and the truth are unchanged; only
+    the prior-custody covariates are recoded.
+    """
+    ds = data.dataset
+    sp = ds.custody_spells.copy()
+    index = data.potential_outcomes.set_index("person_id")["index_date"]
+    idx = sp["person_id"].map(index)
+    prior = idx.notna() & sp["release_date"].notna() & (sp["release_date"] < idx)
+    length = (sp["release_date"] - sp["admission_date"]).dt.days
+    drop = prior & (length < days)
+    sp.loc[prior & ~drop, "release_date"] = sp.loc[prior & ~drop, "admission_date"] + pd.Timedelta(days=days)
+    sp = sp[~drop].reset_index(drop=True)
+    return dataclasses.replace(ds, custody_spells=sp)
+
+
+def linkage_gap(data: SyntheticData, years: tuple[int, ...] = (2023, 2024)) -> Dataset:
+    """Custody spells that start in ``years`` are missing (the custody register was not linked for
+    them): custody decisions of those years have no spell. The cohort's reoffending truth is unchanged
+    when the years lie after the cohort's follow-up that starts from a custody release; bed-days and
+    later custody are undercounted, which the report must say."""
+    ds = data.dataset
+    sp = ds.custody_spells
+    keep = ~sp["admission_date"].dt.year.isin(years)
+    return dataclasses.replace(ds, custody_spells=sp[keep].reset_index(drop=True))
+
+
+def custody_ends_early(data: SyntheticData, years_before: float = 2.5) -> Dataset:
+    """The custody register stops ``years_before`` years before the extract date: later admissions are
+    absent and releases after the stop are unknown (the spell reads as still held)."""
+    ds = data.dataset
+    stop = pd.Timestamp(ds.extract.extract_date) - pd.DateOffset(months=int(round(years_before * 12)))
+    sp = ds.custody_spells[ds.custody_spells["admission_date"] <= stop].copy()
+    sp.loc[sp["release_date"] > stop, "release_date"] = pd.NaT
+    return dataclasses.replace(ds, custody_spells=sp.reset_index(drop=True))
+
+
+def unlinked_share(dataset: Dataset) -> float:
+    """Share of custody decisions whose case no spell names (a crude linkage check for assertions)."""
+    c = dataset.cases
+    cust = c[c["disposition"] == "custody"]
+    return float((~cust["case_id"].isin(dataset.custody_spells["case_id"].dropna())).mean()) if len(cust) else np.nan
