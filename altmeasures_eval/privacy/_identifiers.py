@@ -10,7 +10,8 @@ Detection has two independent parts:
 
 * by column name: the name is normalised (accents stripped, camelCase split, lower case, split on
   non-alphanumerics) and its contiguous token sequences are looked up in multilingual term lists;
-* by values: a seeded sample of the non-missing values of every text column is matched against
+* by values: every non-missing value of every text column (no sample: a value held by two or
+  three people must not slip through) is matched against
   e-mail, phone-number and national-identity-number patterns (vectorised ``str`` methods), and a
   column whose name speaks of birth is checked for full dates.
 
@@ -266,9 +267,9 @@ def _is_birth_column(name: object) -> bool:
 
 
 # --- values ---------------------------------------------------------------------------------------
-def _sample_values(column: pd.Series, sample_size: int, random_state: int) -> pd.Series:
+def _sample_values(column: pd.Series, sample_size: int | None, random_state: int) -> pd.Series:
     values = column.dropna()
-    if len(values) > sample_size:
+    if sample_size is not None and len(values) > sample_size:
         values = values.sample(n=sample_size, random_state=random_state).sort_index()
     return values
 
@@ -299,15 +300,15 @@ def _value_findings(
         return []
     findings: list[IdentifierFinding] = []
 
-    def add(kind: str, mask: pd.Series, label: str) -> None:
+    def add(kind: str, mask: pd.Series, label: str, any_value: bool = False) -> None:
         share = float(mask.mean())
-        if share >= min_share:
+        if share >= min_share or (any_value and bool(mask.any())):
             findings.append(
                 IdentifierFinding(
                     column=column,
                     kind=kind,
                     basis="values",
-                    reason=f"{share:.0%} of {n} sampled values look like {label}",
+                    reason=f"{int(mask.sum()):,} of {n:,} values ({share:.2%}) look like {label}",
                     share=share,
                     n_sampled=n,
                     first_row=mask.idxmax(),
@@ -326,7 +327,9 @@ def _value_findings(
         return findings  # numbers cannot hold e-mails; numeric phone numbers lost their format
 
     text = _text(values)
-    add("email", text.str.contains(_EMAIL, regex=True), "e-mail addresses")
+    # an e-mail address is never a category: one value is enough (a label held by 2-3 people
+    # would otherwise be printed beside its count)
+    add("email", text.str.contains(_EMAIL, regex=True), "e-mail addresses", any_value=True)
 
     is_date = text.str.match(_DATE_PREFIX)
     n_digits = text.str.count(r"\d")
@@ -355,7 +358,7 @@ def _value_findings(
 def find_direct_identifiers(
     frame: pd.DataFrame,
     *,
-    sample_size: int = 1000,
+    sample_size: int | None = None,
     min_share: float = 0.5,
     random_state: int = 0,
 ) -> list[IdentifierFinding]:
@@ -363,7 +366,7 @@ def find_direct_identifiers(
 
     A column is reported when its name matches a multilingual list of identifier terms (names,
     national ID, passport, address, postcode, phone, e-mail, date of birth), or when at least
-    ``min_share`` of a seeded sample of its non-missing text values match an e-mail, phone-number
+    ``min_share`` of its non-missing text values match a phone-number
     or structured national-ID pattern (US SSN, UK NINO, Spanish DNI/NIE with a valid check letter,
     Mexican CURP, Brazilian CPF, Italian codice fiscale, Nordic personal numbers, Aadhaar), or when
     a column whose name speaks of birth holds full dates.
@@ -372,8 +375,9 @@ def find_direct_identifiers(
     ----------
     frame : pandas.DataFrame
         A source table, after the mapping's renames (contract names for contract columns).
-    sample_size : int, default 1000
-        Number of non-missing values examined per column (all of them when fewer).
+    sample_size : int, optional
+        Examine only a seeded sample of this many non-missing values per column. Default: every
+        value (the guard must see an e-mail address held by two people among a million rows).
     min_share : float, default 0.5
         Share of sampled values that must match a value pattern.
     random_state : int, default 0

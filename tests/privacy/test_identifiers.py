@@ -310,7 +310,21 @@ def test_sampling_is_seeded_and_bounded() -> None:
     again = find_direct_identifiers(frame, sample_size=500)
     assert first == again
     assert first[0].n_sampled == 500 and 0.5 <= first[0].share <= 0.7
-    assert find_direct_identifiers(frame, sample_size=500, min_share=0.9) == []
+    # an e-mail address is reported whatever its share (issue #13): min_share does not hide it
+    assert [f.kind for f in find_direct_identifiers(frame, sample_size=500, min_share=0.9)] == ["email"]
+
+
+def test_every_value_is_checked_not_a_sample() -> None:
+    """Issue #13: ``validate`` said VALID on a jurisdiction column whose label was an e-mail address
+    held by 2 people among 20,000 (the guard looked at a sample of 1,000 values and needed 50%)."""
+    labels = np.array(["north"] * 19_998 + ["ana.ruiz@example.org"] * 2, dtype=object)
+    frame = pd.DataFrame({"jurisdiction": labels})
+    (finding,) = find_direct_identifiers(frame)
+    assert (finding.column, finding.kind, finding.n_sampled) == ("jurisdiction", "email", 20_000)
+    assert finding.first_row == 19_998
+    assert "ana.ruiz" not in finding.reason  # the message never prints the value
+    with pytest.raises(PrivacyError):
+        guard_direct_identifiers(frame, table="persons", source="persons.csv")
 
 
 def test_repeated_column_names_are_checked_one_by_one() -> None:
