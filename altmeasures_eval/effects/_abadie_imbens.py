@@ -20,24 +20,15 @@ def _within_group_variance(dist: np.ndarray, y: np.ndarray, group: np.ndarray, s
     nearest units (on the distance) of the same group and stratum (Abadie & Imbens 2006, eq. 14;
     with J = 1 it is (Y_i - Y_l)^2 / 2 as in their paper; for J > 1 the sample-variance form used by
     R's Matching::Match). NaN where the cell has fewer than J + 1 units."""
-    from sklearn.neighbors import NearestNeighbors
-
     out = np.full(len(y), np.nan)
-    keys = pd.Series(list(zip(group, strata)))
-    for _, rows in keys.groupby(keys, sort=False).groups.items():
-        rows = np.asarray(rows)
+    cell = np.unique(np.column_stack([group, strata]), axis=0, return_inverse=True)[1].ravel()
+    for c in np.unique(cell[need]):
+        rows = np.flatnonzero(cell == c)
         want = rows[need[rows]]
-        if len(want) == 0 or len(rows) < J + 1:
-            continue
-        nn = NearestNeighbors(n_neighbors=J + 1).fit(dist[rows, None])
-        idx = nn.kneighbors(dist[want, None], return_distance=False)
-        # drop the unit itself (it is its own nearest neighbour unless an exact duplicate comes first)
-        nb = rows[idx]
-        self_pos = (nb == want[:, None])
-        keep_cols = np.where(self_pos.any(axis=1)[:, None], ~self_pos, np.arange(J + 1)[None, :] < J)
-        neigh = nb[keep_cols].reshape(len(want), J)
-        vals = np.column_stack([y[want], y[neigh]])
-        out[want] = vals.var(axis=1, ddof=1)
+        neigh = _neighbours_excluding_self(dist, rows, want, J)
+        ok = neigh[:, 0] >= 0
+        vals = np.column_stack([y[want[ok]], y[neigh[ok]]])
+        out[want[ok]] = vals.var(axis=1, ddof=1)
     return out
 
 
@@ -61,15 +52,14 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
     """
     t = match.treatment.reindex(data.index).to_numpy()
     focal_value = 1 if match.estimand == "ATT" else 0
-    pos = pd.Series(np.arange(len(data)), index=data.index)
     mm = match.match_matrix
-    rows_f = pos.loc[mm.index].to_numpy()
+    rows_f = data.index.get_indexer(mm.index)
     M = mm.shape[1]
     cols = np.full((len(mm), M), -1, dtype=np.int64)
     for j, c in enumerate(mm.columns):
         lab = mm[c]
         ok = lab.notna().to_numpy()
-        cols[ok, j] = pos.loc[lab[ok].to_numpy()].to_numpy()
+        cols[ok, j] = data.index.get_indexer(lab[ok].to_numpy())
     k = (cols >= 0).sum(axis=1)
     has = k > 0
     rows_f, cols, k = rows_f[has], cols[has], k[has]
@@ -104,17 +94,32 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
     return float(v + pieces["adjustment"]), n_f, pieces
 
 
+def _knn_1d(values: np.ndarray, pool: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+    """Exact k nearest neighbours on a line: the k nearest pool values lie within k sorted positions
+    on either side of the query's insertion point; ties go to the lower sorted position."""
+    order = pool[np.argsort(values[pool], kind="stable")]
+    sv = values[order]
+    q = values[query]
+    cand = np.searchsorted(sv, q)[:, None] + np.arange(-k, k)[None, :]
+    valid = (cand >= 0) & (cand < len(sv))
+    dist = np.where(valid, np.abs(sv[np.clip(cand, 0, len(sv) - 1)] - q[:, None]), np.inf)
+    pick = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    return order[np.take_along_axis(cand, pick, axis=1)]
+
+
 def _neighbours(points: np.ndarray, pool: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
     """Positions (into the full arrays) of the k units of ``pool`` nearest to each unit of ``query``
     on ``points`` (1-D score or n x q matrix); -1 where the pool has fewer than k units."""
-    from sklearn.neighbors import NearestNeighbors
-
-    pts = points[:, None] if points.ndim == 1 else points
     out = np.full((len(query), k), -1, dtype=np.int64)
     if len(pool) < k or len(query) == 0:
         return out
-    nn = NearestNeighbors(n_neighbors=k).fit(pts[pool])
-    out[:] = pool[nn.kneighbors(pts[query], return_distance=False)]
+    if points.ndim == 1:
+        out[:] = _knn_1d(points, pool, query, k)
+        return out
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=k).fit(points[pool])
+    out[:] = pool[nn.kneighbors(points[query], return_distance=False)]
     return out
 
 
