@@ -1,4 +1,10 @@
-"""HTML and JSON rendering of the data-quality report (computed by :func:`altmeasures_eval.io.quality_report`)."""
+"""HTML and JSON rendering of the data-quality report (computed by :func:`altmeasures_eval.io.quality_report`).
+
+Both files are for the data owner, not for publication (they list problem values by source row).
+Every credential of a connection URL is redacted from them
+(:func:`altmeasures_eval.privacy.redact_secrets`): the source of a SQL extract is shown as
+``postgresql://user:***@host/db``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import jinja2
 import pandas as pd
 
 from altmeasures_eval.io import QualityReport
+from altmeasures_eval.privacy import redact_secrets
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("altmeasures_eval.report", "templates"),
@@ -34,9 +41,9 @@ def render_quality_html(report: QualityReport, max_problems: int = MAX_HTML_PROB
     for rec in rows:
         if rec["source_row"] is not None:
             rec["source_row"] = int(rec["source_row"])
-    return _ENV.get_template("quality.html.j2").render(
+    return redact_secrets(_ENV.get_template("quality.html.j2").render(
         r=report, k=report.k_anonymity, problems=rows, shown=len(shown)
-    )
+    ))
 
 
 def write_quality_report(report: QualityReport, out: str | Path) -> tuple[Path, Path]:
@@ -46,5 +53,6 @@ def write_quality_report(report: QualityReport, out: str | Path) -> tuple[Path, 
     html = out / "quality.html"
     html.write_text(render_quality_html(report), encoding="utf-8")
     js = out / "quality.json"
-    js.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    js.write_text(redact_secrets(json.dumps(report.to_dict(), indent=2, ensure_ascii=False)) + "\n",
+                  encoding="utf-8")
     return html, js
