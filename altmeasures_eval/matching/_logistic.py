@@ -88,6 +88,8 @@ def _describe_alias(C: np.ndarray, names: list[str], kept: list[int], j: int) ->
             terms.append(f"{_fmt(coef)} x {names[k]}")
     others = [names[k] for k, coef, cn in zip(kept, b, col_norm)
               if names[k] != "Intercept" and abs(coef) * cn > 1e-6 * nrm]
+    if not others:
+        return f"{name} takes one value for everyone in these data and was left out (as R glm marks it NA)"
     formula = " + ".join(terms).replace("+ -", "- ")
     return (f"{name} is an exact linear combination of {', '.join(others)} ({name} = {formula}) and was left "
             "out (as R glm marks it NA)")

@@ -107,5 +107,38 @@ def lp_separation(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     rows = margin > LP_MARGIN
     if not rows.any():
         return np.zeros(Z.shape[1]), rows
+    if not rows.all():
+        # complete separation when some direction gives every row a positive margin:
+        # maximise the smallest margin tau (second LP, variables b and tau)
+        k = Z.shape[1]
+        res2 = linprog(np.r_[np.zeros(k), -1.0], A_ub=np.column_stack([-uniq, np.ones(len(uniq))]),
+                       b_ub=np.zeros(len(uniq)), bounds=[(-1.0, 1.0)] * k + [(0.0, 1.0)], method="highs")
+        if res2.status == 0 and res2.x is not None and res2.x[-1] > LP_MARGIN:
+            b = np.asarray(res2.x[:k])
+            rows = np.ones(len(y), dtype=bool)
     b = np.where(np.abs(b) > LP_MARGIN, b, 0.0)
+    essential = _essential(uniq, A, b, rows)
+    if essential.any():
+        b = np.where(essential, b, 0.0)
     return b, rows
+
+
+def _essential(uniq: np.ndarray, A: np.ndarray, b: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Coefficients without which the same rows can no longer be separated (they must run away).
+
+    For each covariate moved by ``b``: maximise the smallest margin tau of the separated rows over
+    directions with that coefficient fixed at 0 (margins of all rows >= 0); tau = 0 means the
+    coefficient is needed. Where several covariates could each separate alone, none is essential
+    and the caller keeps the direction found.
+    """
+    k = A.shape[1]
+    sep_u = np.unique(A[rows], axis=0)
+    A_ub = np.vstack([np.column_stack([-uniq, np.zeros(len(uniq))]), np.column_stack([-sep_u, np.ones(len(sep_u))])])
+    b_ub = np.zeros(len(A_ub))
+    out = np.zeros(k, dtype=bool)
+    for j in np.flatnonzero(b[1:]) + 1:
+        bounds = [(-1.0, 1.0)] * k + [(0.0, 1.0)]
+        bounds[j] = (0.0, 0.0)
+        res = linprog(np.r_[np.zeros(k), -1.0], A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
+        out[j] = not (res.status == 0 and res.x is not None and res.x[-1] > LP_MARGIN)
+    return out
