@@ -75,22 +75,43 @@ def render_pdf(content: dict[str, Any], figures: dict[str, Any], path: Path) -> 
     return path
 
 
-def file_hashes(source: str | Path) -> dict[str, str]:
-    """SHA-256 of every input file of a data source (a folder's files, or one file).
+def file_hashes(source: str | Path, *, files: Any = None, base: str | Path | None = None) -> dict[str, str]:
+    """SHA-256 of the input files of a run, keyed by a printable path.
 
-    A SQL URL has no files: an empty dict (the table content hashes still identify the input).
+    Parameters
+    ----------
+    source : path or URL
+        The data source (a folder, one file, or a SQL URL, which has no files).
+    files : iterable of path, optional
+        Exactly the files the run read (the tables' files, the mapping, files the mapping refers
+        to, wherever they are). Without it, the files of ``source`` (every file of a folder).
+    base : path, optional
+        Folder the keys are relative to (the config's folder); keys are never absolute paths and
+        URLs are shown with their credentials redacted (:func:`altmeasures_eval.privacy.display_path`).
+
+    Returns
+    -------
+    dict of str to str
+        Printable path -> hex digest; a SQL URL alone gives an empty dict (the table content hashes
+        still identify the input).
     """
-    p = Path(str(source))
-    if "://" in str(source) or not p.exists():
-        return {}
-    files = sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p]
+    from altmeasures_eval.privacy import display_path
+
+    if files is None:
+        p = Path(str(source))
+        if "://" in str(source) or not p.exists():
+            return {}
+        files = sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p]
+        base = base if base is not None else (p if p.is_dir() else p.parent)
     out = {}
-    for f in files:
+    for f in dict.fromkeys(Path(str(x)) for x in files if x is not None and "://" not in str(x)):
+        if not f.is_file():
+            continue
         h = hashlib.sha256()
         with f.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
-        out[f.name] = h.hexdigest()
+        out[display_path(f.resolve(), Path(str(base)).resolve() if base is not None else None)] = h.hexdigest()
     return out
 
 
