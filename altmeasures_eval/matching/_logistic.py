@@ -124,6 +124,7 @@ class LogisticFit:
     linear: np.ndarray
     converged: bool
     iterations: int
+    last_step: float = 0.0  # largest change of a standardised coefficient in the last iteration
 
 
 def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -150,6 +151,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, penalty: str | None = None, ri
     pen[0] = 0.0
     converged = False
     it = 0
+    last_step = np.inf
 
     def objective(g: np.ndarray) -> float:
         eta = Z @ g
@@ -177,6 +179,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, penalty: str | None = None, ri
             resid = resid + h * (0.5 - prob)
         grad = Z.T @ resid - pen * gamma
         step = _solve(H + np.diag(pen), grad)
+        last_step = float(np.max(np.abs(step))) if len(step) else 0.0
         if penalty == "firth":
             # logistf's safeguards: at most 5 per step, halve while the penalised likelihood falls
             big = np.max(np.abs(step))
@@ -203,4 +206,4 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, penalty: str | None = None, ri
                 break
             obj = new_obj
     beta = _back(gamma, mu, sd)
-    return LogisticFit(coef=beta, linear=Z @ gamma, converged=converged, iterations=it)
+    return LogisticFit(coef=beta, linear=Z @ gamma, converged=converged, iterations=it, last_step=last_step)

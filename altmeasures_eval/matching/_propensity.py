@@ -27,11 +27,12 @@ __all__ = ["PropensityScore", "PropensityModel", "estimate_propensity"]
 
 #: Scores are kept inside [CLIP, 1 - CLIP]; every score moved there is flagged in ``clipped``.
 CLIP = 1e-8
-#: Fitted probabilities beyond [EXTREME, 1 - EXTREME] under maximum likelihood prompt the separation
-#: linear program on large data (it always runs on small data and for penalised fits).
+#: Signs of separation in the maximum likelihood iterations that prompt the separation linear program:
+#: fitted probabilities beyond [EXTREME, 1 - EXTREME], or a last Newton step above RUNAWAY_STEP on the
+#: standardised scale (at a finite maximum Newton converges quadratically and its last step is below
+#: 1e-6 on the fixtures; under separation the coefficients keep growing by about 0.4-80 per step).
 EXTREME = 1e-7
-#: Up to this many rows the separation linear program always runs.
-LP_ALWAYS = 20_000
+RUNAWAY_STEP = 1e-3
 
 
 @dataclass(frozen=True)
@@ -275,8 +276,11 @@ class PropensityModel:
                 notes.append(f"logistic model did not converge in {fit.iterations} iterations; "
                              "its scores are not to be used")
                 warnings.warn("propensity model did not converge", RuntimeWarning, stacklevel=2)
-            extreme = (prob < EXTREME) | (prob > 1 - EXTREME)
-            if Xk.shape[1] > 1 and (len(y) <= LP_ALWAYS or self.penalty is not None or extreme.any() or not converged):
+            ml = fit if self.penalty is None else fit_logistic(Xk, y, max_iter=self.max_iter)
+            ml_prob = expit(ml.linear)
+            suspect = (not ml.converged or ml.last_step > RUNAWAY_STEP
+                       or bool(((ml_prob < EXTREME) | (ml_prob > 1 - EXTREME)).any()))
+            if Xk.shape[1] > 1 and suspect:
                 Z = Xk[:, 1:]
                 sd = Z.std(axis=0)
                 sd[sd == 0] = 1.0
