@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/altmeasures-eval report --config data/sample/evaluation.toml --out reports/sample
+	$(BIN)/altmeasures-eval report --config data/sample/evaluation.toml --out reports/sample --overwrite
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

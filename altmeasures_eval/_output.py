@@ -40,6 +40,7 @@ from altmeasures_eval._errors import OutputError
 __all__ = [
     "MANIFEST",
     "OutputDir",
+    "add_output_arguments",
     "check_output_location",
     "config_hash",
     "file_sha256",
@@ -75,6 +76,16 @@ def config_hash(source: str | Path | Mapping[str, Any] | None) -> str | None:
         text = json.dumps({str(k): v for k, v in source.items()}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
     return file_sha256(source)
+
+
+def add_output_arguments(parser: Any, *, default: str | Path | None = None, what: str = "the output files") -> None:
+    """Register ``--out`` (required unless ``default``) and ``--overwrite`` on a command's parser."""
+    where = f" (default: {default})" if default is not None else ""
+    parser.add_argument("--out", type=Path, required=default is None, default=None if default is None else Path(default),
+                        help=f"new folder for {what}{where}; written complete or not at all, with manifest.json")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing, non-empty --out folder whole (its old files are removed, "
+                             "never mixed with the new ones)")
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -159,6 +170,12 @@ def _write_json(path: Path, doc: Mapping[str, Any]) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _lock(lock_path: Path) -> int:
@@ -247,6 +264,7 @@ def output_dir(path: str | Path, *, overwrite: bool = False, command: str | None
         check_output_location(target, overwrite=overwrite)
         _remove_stale(parent, target.name)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_PARTIAL}", dir=parent))
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output gets the usual mode
         out = OutputDir(path=tmp, target=target, extra=dict(extra or {}))
         _write_json(tmp / MANIFEST, _manifest(tmp, command=command, config=config_hash, status="incomplete",
                                               extra=out.extra, files=False))

@@ -228,7 +228,7 @@ def test_notices_and_cli_output_say_not_for_publication(outputs, capsys) -> None
     for command in ("cohort", "cohort_ids", "validate", "pseudonymise"):
         text = (outputs[command] / "NOT_FOR_PUBLICATION.txt").read_text(encoding="utf-8")
         assert text.startswith("NOT FOR PUBLICATION"), command
-    main(["cohort", "--config", str(CONFIG), "--out", str(outputs["cohort"])])
+    assert main(["cohort", "--config", str(CONFIG), "--out", str(outputs["cohort"]), "--overwrite"]) == 0
     assert "NOT FOR PUBLICATION" in capsys.readouterr().out
 
 
@@ -316,7 +316,8 @@ def test_cohort_rejects_an_unknown_disclosure_key_before_reading_data(tmp_path, 
     config = tmp_path / "eval.toml"
     config.write_text(f'[data]\npath = "{SAMPLE}"\n\n[disclosure]\nthreshhold = 5\n', encoding="utf-8")
     assert main(["cohort", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
-    assert "[disclosure]: unknown key(s) ['threshhold']" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "[disclosure] unknown key(s) 'threshhold'" in err and "Did you mean 'threshold'" in err
     assert not (tmp_path / "out").exists()
 
 

@@ -10,18 +10,12 @@ the only file of the folder meant for publication.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from altmeasures_eval._errors import ConfigError
-
+from altmeasures_eval._output import add_output_arguments, config_hash, output_dir
 from altmeasures_eval.schema import IDENTIFIER_COLUMNS
-
-if TYPE_CHECKING:
-    from altmeasures_eval.evaluation import DisclosureSettings
 
 HELP = "Build the evaluation cohort (one row per person) and its attrition table from [data] and [cohort]."
 
@@ -51,7 +45,7 @@ def write_not_for_publication(folder: Path, what: str) -> Path:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, type=Path, help="evaluation config (TOML) with [data] and [cohort]")
-    parser.add_argument("--out", required=True, type=Path, help="folder for cohort.csv, attrition.csv, cohort_spec.json")
+    add_output_arguments(parser, what="cohort.csv, attrition.csv, cohort_spec.json")
     parser.add_argument(
         "--with-ids",
         action="store_true",
@@ -60,56 +54,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from altmeasures_eval.cohort import CohortSpec, build_cohort
+    from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.config import load_config
+    from altmeasures_eval.evaluation import EvaluationSpec
     from altmeasures_eval.io import read_dataset
     from altmeasures_eval.report import publish_attrition
 
     cfg = load_config(args.config)
-    spec = CohortSpec.from_config(cfg.section("cohort"))
-    disclosure = _disclosure(cfg.section("disclosure"))
-    dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
-    cohort = build_cohort(dataset, spec)
-    data = cohort.data
-    if args.with_ids:
-        print(
-            "altmeasures-eval cohort: warning: --with-ids writes person and case identifiers; "
-            f"{COHORT_FILE} is not for publication or sharing",
-            file=sys.stderr,
-        )
-    else:
-        data = data.drop(columns=[c for c in data.columns if c in IDENTIFIER_COLUMNS or c == "index_case_id"])
-        data.insert(0, "row", range(1, len(data) + 1))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    data.to_csv(out / COHORT_FILE, index=False, date_format="%Y-%m-%d")
-    cohort.attrition.to_csv(out / ATTRITION_FILE, index=False)
-    publish_attrition(cohort.attrition, disclosure).to_csv(out / PUBLISHED_ATTRITION_FILE, index=False)
-    ids = "with person and case identifiers" if args.with_ids else "without identifiers but one row per person"
-    write_not_for_publication(out, f"{COHORT_FILE} is the evaluation cohort {ids}, and "
-                                   f"{ATTRITION_FILE} holds exact counts, small ones included: analysis files. "
-                                   f"{PUBLISHED_ATTRITION_FILE} is the attrition table under disclosure "
-                                   "control, the only file here that may be published.")
-    meta = {"spec": spec.to_dict(), "extract_date": cohort.extract_date.date().isoformat(), "notes": list(cohort.notes)}
-    (out / SPEC_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    # the whole config is checked, by the one checker every command uses, before any data are read
+    spec = EvaluationSpec.from_config(cfg)
+    with output_dir(args.out, overwrite=args.overwrite, command="cohort", config_hash=config_hash(args.config),
+                    extra={"with_ids": bool(args.with_ids)}) as out_dir:
+        out = out_dir.path
+        dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
+        cohort = build_cohort(dataset, spec.cohort)
+        data = cohort.data
+        if args.with_ids:
+            print(
+                "altmeasures-eval cohort: warning: --with-ids writes person and case identifiers; "
+                f"{COHORT_FILE} is not for publication or sharing",
+                file=sys.stderr,
+            )
+        else:
+            data = data.drop(columns=[c for c in data.columns if c in IDENTIFIER_COLUMNS or c == "index_case_id"])
+            data.insert(0, "row", range(1, len(data) + 1))
+        data.to_csv(out / COHORT_FILE, index=False, date_format="%Y-%m-%d")
+        cohort.attrition.to_csv(out / ATTRITION_FILE, index=False)
+        publish_attrition(cohort.attrition, spec.disclosure).to_csv(out / PUBLISHED_ATTRITION_FILE, index=False)
+        ids = "with person and case identifiers" if args.with_ids else "without identifiers but one row per person"
+        write_not_for_publication(out, f"{COHORT_FILE} is the evaluation cohort {ids}, and "
+                                       f"{ATTRITION_FILE} holds exact counts, small ones included: analysis files. "
+                                       f"{PUBLISHED_ATTRITION_FILE} is the attrition table under disclosure "
+                                       "control, the only file here that may be published.")
+        meta = {"spec": spec.cohort.to_dict(), "extract_date": cohort.extract_date.date().isoformat(),
+                "notes": list(cohort.notes)}
+        (out / SPEC_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     g = cohort.group_sizes()
     print(
         f"cohort: {cohort.n:,} rows ({g[1]:,} alternative, {g[0]:,} comparator); "
-        f"{cohort.excluded_in_custody:,} still in custody excluded; written to {out}"
+        f"{cohort.excluded_in_custody:,} still in custody excluded; written to {args.out}"
     )
     print(
         f"cohort: {COHORT_FILE} has one row per person and {ATTRITION_FILE} exact counts: NOT FOR "
         f"PUBLICATION (see {NOTICE_FILE}); publish {PUBLISHED_ATTRITION_FILE} instead"
     )
     return 0
-
-
-def _disclosure(section: dict[str, Any]) -> DisclosureSettings:
-    """The ``[disclosure]`` settings, validated as the evaluation validates them."""
-    from altmeasures_eval.evaluation import DisclosureSettings
-
-    known = {f.name for f in dataclasses.fields(DisclosureSettings)}
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise ConfigError(f"[disclosure]: unknown key(s) {unknown}; known keys: {sorted(known)}")
-    return DisclosureSettings(**section)

@@ -4,8 +4,10 @@ Reads the evaluation config (``[data]``, ``[cohort]``, ``[design]``, ``[populati
 the same file ``evaluate`` reads, validated by
 :class:`altmeasures_eval.evaluation.EvaluationSpec`) and writes tables without identifiers, plots
 and a JSON of settings, arithmetic and notes into ``--out``. The pipeline is ``load_config`` ->
-``io.read_dataset`` -> ``cohort.build_cohort`` -> the ``[design]`` weights (matching layer) ->
-population models.
+``io.read_dataset`` -> ``cohort.build_cohort`` -> the ``[design]`` weights
+(:func:`altmeasures_eval.evaluation.build_design`) -> the evaluation's prison stage
+(:func:`altmeasures_eval.evaluation.prison_stage`, the one ``report`` runs, with the same
+settings).
 
 Every count written (observed population by jurisdiction and month, spell counts of the
 length-of-stay table, group sizes of the bed-days table) goes through the report's disclosure
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from altmeasures_eval._errors import ConfigError
+from altmeasures_eval._output import add_output_arguments, config_hash, output_dir
 
 if TYPE_CHECKING:
     from altmeasures_eval.evaluation import DisclosureSettings
@@ -37,31 +40,42 @@ HELP = "Project the prison population under diversion scenarios and report bed-d
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, type=Path,
                         help="evaluation config (TOML) with [data] and optionally [cohort], [design], [population]")
-    parser.add_argument("--out", type=Path, default=Path("population-out"),
-                        help="folder for the tables and plots (default: population-out)")
+    add_output_arguments(parser, default="population-out", what="the tables and plots")
 
 
-def prepare(config: Path) -> dict[str, Any]:
-    """Config -> data set -> cohort -> design weights: the inputs both model commands share.
-
-    The design is the one of ``[design]`` (IPW, overlap, entropy balancing or matching on a
-    logistic propensity score), built exactly as ``evaluate`` builds it. Returns a dict with
-    ``spec``, ``dataset``, ``cohort`` (the Cohort), ``data`` (its table, ids in memory),
-    ``weights``, ``cluster`` (persons when a person can have several index events), ``notes`` and
-    ``weights_for(estimand)`` (the same design for another estimand).
-    """
-    from altmeasures_eval.cohort import build_cohort
+def load(config: Path) -> tuple[Any, Any]:
+    """The config and its validated :class:`~altmeasures_eval.evaluation.EvaluationSpec` (every
+    section and key checked, before any data are read)."""
     from altmeasures_eval.config import load_config
-    from altmeasures_eval.evaluation import EvaluationSpec, build_design, prepare_covariates
-    from altmeasures_eval.io import read_dataset
+    from altmeasures_eval.evaluation import EvaluationSpec
 
     cfg = load_config(config)
-    spec = EvaluationSpec.from_config(cfg)
+    return cfg, EvaluationSpec.from_config(cfg)
+
+
+def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
+    """Data set -> cohort -> design weights: the inputs both model commands share.
+
+    The design is the one of ``[design]``, built by :func:`altmeasures_eval.evaluation.build_design`
+    exactly as the evaluation builds it. Returns a dict with ``spec``, ``dataset``, ``cohort`` (the
+    Cohort), ``data`` (its table, ids in memory), ``weights``, ``cluster`` (persons when a person
+    can have several index events), ``notes`` and ``weights_for(estimand)`` (the same design for
+    another estimand).
+    """
+    from altmeasures_eval.cohort import build_cohort
+    from altmeasures_eval.evaluation import build_design, prepare_covariates
+    from altmeasures_eval.io import read_dataset
+
     dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
     cohort = build_cohort(dataset, spec.cohort)
     data, _, cov_notes = prepare_covariates(cohort.data, spec.design.covariates)
     if min((data["treatment"] == g).sum() for g in (0, 1)) < 2:
-        raise ConfigError("the cohort needs at least two people in each group for a design")
+        g = cohort.group_sizes()
+        raise ConfigError(
+            f"the cohort has {g[1]:,} people given an alternative and {g[0]:,} comparators; a design "
+            "needs at least two in each group. Widen [cohort] (period_start, period_end, stages, "
+            "alternatives, comparators) or check the data (see the attrition table of "
+            "`altmeasures-eval cohort`)")
     _, _, weights, design_notes = build_design(data, spec)
 
     def weights_for(estimand: str) -> np.ndarray:
@@ -172,74 +186,63 @@ def _save(ax: Any, path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from altmeasures_eval.evaluation import prison_stage
     from altmeasures_eval.plotting import plot_bed_days, plot_population_paths
+    from altmeasures_eval.population import bed_days_by_group, count_bed_days, length_of_stay, prepare_spells
     from altmeasures_eval.report import publish_counts, publish_notes
-    from altmeasures_eval.population import (
-        bed_days_by_group,
-        count_bed_days,
-        length_of_stay,
-        monthly_admissions,
-        observed_population,
-        prepare_spells,
-        project_population,
-        readmission_rates,
-        steady_state,
-    )
 
-    inp = prepare(args.config)
-    spec, ds, data, cl = inp["spec"], inp["dataset"], inp["data"], inp["cluster"]
-    s, estimand = spec.population, spec.design.estimand
-    ext = ds.extract.extract_date
-    beds = count_bed_days(data, ds.custody_spells, ext, horizons=spec.cohort.horizons)
-    # Bed-days averted for the design's estimand and, where the design allows, both ATT and ATC.
-    estimands = [estimand] if spec.design.method == "overlap" else list(dict.fromkeys((estimand, "ATT", "ATC")))
-    by_estimand = {e: bed_days_by_group(beds, data["treatment"], inp["weights_for"](e), estimand=e,
-                                        cluster=cl, alpha=spec.outcomes.alpha) for e in estimands}
-    bd = by_estimand[estimand]
-    spells = prepare_spells(ds.custody_spells, ds.cases, ds.persons, ext,
-                            eligible_prefixes=spec.cohort.eligible_prefixes)
-    adm = monthly_admissions(spells)
-    los = length_of_stay(spells)
-    obs = observed_population(spells, pd.PeriodIndex(adm["month"].unique(), freq="M"))
-    # Scenarios divert people now sent to custody: their rates under each arm are the ATC's.
-    rate_estimand = "ATC" if "ATC" in by_estimand else estimand
-    rates = readmission_rates(data, beds, horizon=s.horizon, weights=inp["weights_for"](rate_estimand),
-                              n_boot=s.n_boot, random_state=spec.run.seed, cluster=cl)
-    proj = project_population(adm, los, ext, years=s.years, trend=s.trend, fit_months=s.fit_months,
-                              shares=s.shares, rates=rates, capacity=ds.prison_capacity, observed=obs)
-    q_alt, q_cus = rates.arms()
-    stay = los.mean_days("all", "eligible")
-    last12 = float(adm[pd.PeriodIndex(adm["month"], freq="M") > pd.Period(ext, "M") - 12]["eligible"].sum())
-    per_year = [s.diversions_per_year if s.diversions_per_year > 0 else sh * last12 for sh in s.shares]
-    steady = [steady_state(n, stay, float(np.mean(q_alt - q_cus))) for n in per_year]
+    cfg, spec = load(args.config)
+    with output_dir(args.out, overwrite=args.overwrite, command="project",
+                    config_hash=config_hash(args.config)) as out_dir:
+        inp = prepare(cfg, spec)
+        ds, data, cl = inp["dataset"], inp["data"], inp["cluster"]
+        s, estimand = spec.population, spec.design.estimand
+        # the evaluation's prison stage: one implementation for `report` and `project`
+        prison = prison_stage(ds, data, inp["weights"], spec, cl)
+        proj, bd = prison.projection, prison.bed_days
+        # scenarios divert people now sent to custody: the stage weights their rates to the ATC
+        rate_estimand = estimand if estimand == "ATC" or spec.design.method == "overlap" else "ATC"
+        # Bed-days averted for the other estimands too, where the design allows (overlap has one).
+        ext = ds.extract.extract_date
+        others = [] if spec.design.method == "overlap" else [e for e in ("ATT", "ATC") if e != estimand]
+        by_estimand = {estimand: bd}
+        if others:
+            beds = count_bed_days(data, ds.custody_spells, ext, horizons=spec.cohort.horizons)
+            for e in others:
+                by_estimand[e] = bed_days_by_group(beds, data["treatment"], inp["weights_for"](e), estimand=e,
+                                                   cluster=cl, alpha=spec.outcomes.alpha)
+        los = length_of_stay(prepare_spells(ds.custody_spells, ds.cases, ds.persons, ext,
+                                            eligible_prefixes=spec.cohort.eligible_prefixes))
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    dc = spec.disclosure
-    paths = publish_observed(proj.paths, dc)
-    paths.assign(month=paths["month"].astype(str)).to_csv(out / "population_paths.csv", index=False)
-    proj.backcast.to_csv(out / "backcast.csv", index=False)
-    if not proj.occupancy.empty:  # only with a prison_capacity table
-        proj.occupancy.to_csv(out / "occupancy.csv", index=False)
-    publish_length_of_stay(los.summary, dc).to_csv(out / "length_of_stay.csv", index=False)
-    beds_table = pd.concat([r.summary.assign(estimand=e) for e, r in by_estimand.items()], ignore_index=True)
-    publish_counts(beds_table, ["n_alternative", "n_custody"], dc, name="bed_days",
-                   derived={"mean_alternative": ["n_alternative"], "mean_custody": ["n_custody"]}).to_csv(
-        out / "bed_days.csv", index=False)
-    pd.concat([st.summary.assign(share=sh) for st, sh in zip(steady, s.shares)]).to_csv(
-        out / "steady_state.csv", index=False)
-    (out / "population.json").write_text(json.dumps({
-        "settings": proj.settings, "estimand": estimand, "readmission_rates_estimand": rate_estimand,
-        "steady_state_arithmetic": {f"{sh:.0%}": list(st.arithmetic) for st, sh in zip(steady, s.shares)},
-        "notes": publish_notes([*inp["notes"], *bd.notes, *proj.notes], dc)}, indent=2) + "\n",
-        encoding="utf-8")
-    # the chart shows the observed points as published: hidden months are left out
-    shown = replace(proj, paths=paths.assign(observed=pd.to_numeric(paths["observed"], errors="coerce")))
-    _save(plot_population_paths(shown), out / "population_paths.png")
-    _save(plot_bed_days(bd), out / "bed_days.png")
-    tot = bd.summary.query("component == 'total'").dropna(subset=["averted"]).iloc[0]
-    head = steady[list(s.shares).index(s.headline_share)]
-    print(f"project: bed-days averted per person diverted over {int(tot['horizon'])} days "
-          f"({estimand}): {tot['averted']:,.1f}; steady-state change at {s.headline_share:.0%}: "
-          f"{head.net_change:+,.1f} people; written to {out}")
+        out = out_dir.path
+        dc = spec.disclosure
+        paths = publish_observed(proj.paths, dc)
+        paths.assign(month=paths["month"].astype(str)).to_csv(out / "population_paths.csv", index=False)
+        proj.backcast.to_csv(out / "backcast.csv", index=False)
+        if not proj.occupancy.empty:  # only with a prison_capacity table
+            proj.occupancy.to_csv(out / "occupancy.csv", index=False)
+        publish_length_of_stay(los.summary, dc).to_csv(out / "length_of_stay.csv", index=False)
+        beds_table = pd.concat([r.summary.assign(estimand=e) for e, r in by_estimand.items()], ignore_index=True)
+        publish_counts(beds_table, ["n_alternative", "n_custody"], dc, name="bed_days",
+                       derived={"mean_alternative": ["n_alternative"], "mean_custody": ["n_custody"]}).to_csv(
+            out / "bed_days.csv", index=False)
+        pd.concat([st.summary.assign(share=sh) for st, sh in zip(prison.steady_states, prison.shares)]).to_csv(
+            out / "steady_state.csv", index=False)
+        (out / "population.json").write_text(json.dumps({
+            "settings": proj.settings, "estimand": estimand, "readmission_rates_estimand": rate_estimand,
+            "steady_state_arithmetic": {f"{sh:.0%}": list(st.arithmetic)
+                                        for st, sh in zip(prison.steady_states, prison.shares)},
+            "notes": publish_notes([*inp["notes"], *prison.notes], dc)}, indent=2) + "\n",
+            encoding="utf-8")
+        # the chart shows the observed points as published: hidden months are left out
+        shown = replace(proj, paths=paths.assign(observed=pd.to_numeric(paths["observed"], errors="coerce")))
+        _save(plot_population_paths(shown), out / "population_paths.png")
+        _save(plot_bed_days(bd), out / "bed_days.png")
+    total = bd.summary.query("component == 'total'").dropna(subset=["averted"])
+    head = prison.steady_states[list(s.shares).index(s.headline_share)]
+    averted = (f"bed-days averted per person diverted over {int(total['horizon'].iloc[0])} days ({estimand}): "
+               f"{total['averted'].iloc[0]:,.1f}" if len(total) else
+               f"bed-days averted ({estimand}): not estimable (see bed_days.csv)")
+    print(f"project: {averted}; steady-state change at {s.headline_share:.0%}: "
+          f"{head.net_change:+,.1f} people; written to {args.out}")
     return 0

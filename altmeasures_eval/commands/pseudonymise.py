@@ -18,7 +18,9 @@ import argparse
 from pathlib import Path
 
 from altmeasures_eval._errors import ConfigError, DataContractError
+from altmeasures_eval._output import add_output_arguments, config_hash, output_dir
 from altmeasures_eval.commands.cohort import write_not_for_publication
+from altmeasures_eval.config import check_number, option
 from altmeasures_eval.io import format_problems, read_dataset, write_dataset
 from altmeasures_eval.privacy import (
     DEFAULT_KEY_ENV_VAR,
@@ -38,10 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the extract with raw ids: a folder of contract tables, an .xlsx or SQLite file, or "
         "a SQLAlchemy URL",
     )
-    parser.add_argument(
-        "--out", type=Path, required=True,
-        help="new folder for the pseudonymised tables and extract.toml",
-    )
+    add_output_arguments(parser, what="the pseudonymised tables and extract.toml")
     parser.add_argument(
         "--key-file", type=Path, default=None,
         help=f"file holding the secret key (default: the environment variable "
@@ -56,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="format of the written tables (default: csv)",
     )
     parser.add_argument(
-        "--length", type=int, default=PSEUDONYM_LENGTH,
+        "--length", type=option(check_number, 16, 64, integer=True), default=PSEUDONYM_LENGTH,
         help=f"pseudonym length in hex characters, 16 to 64 (default: {PSEUDONYM_LENGTH})",
     )
 
@@ -82,22 +81,33 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read, pseudonymise and write; return the exit code."""
+    try:
+        return _run(args)
+    except _NothingWritten:
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     _check_paths(args)
     key = load_key(args.key_file)  # before reading: a bad key should not cost a full read
-    try:
-        dataset = read_dataset(args.data, mapping=args.mapping, mode="strict")
-    except DataContractError as exc:
-        print(f"The data break the contract; nothing was written.\n{exc}")
-        if exc.problems is not None:
-            print(format_problems(exc.problems))
-        return 1
-    pseudonymised = pseudonymise_dataset(dataset, key, length=args.length)
-    write_dataset(pseudonymised, args.out, format=args.format)
-    write_not_for_publication(
-        args.out, "These tables are the pseudonymised extract: every person, case, custody spell and "
-        "treatment episode, with keyed pseudonyms in place of the raw ids. Pseudonymised data are "
-        "still personal data (GDPR Recital 26): anyone holding the key, or enough other facts, can "
-        "link them back.")
+    options = {"data": str(args.data), "mapping": str(args.mapping or ""), "format": args.format,
+               "length": args.length}
+    with output_dir(args.out, overwrite=args.overwrite, command="pseudonymise",
+                    config_hash=config_hash(options), extra={"options": options}) as out:
+        try:
+            dataset = read_dataset(args.data, mapping=args.mapping, mode="strict")
+        except DataContractError as exc:
+            print(f"The data break the contract; nothing was written.\n{exc}")
+            if exc.problems is not None:
+                print(format_problems(exc.problems))
+            raise _NothingWritten from None
+        pseudonymised = pseudonymise_dataset(dataset, key, length=args.length)
+        write_dataset(pseudonymised, out.path, format=args.format)
+        write_not_for_publication(
+            out.path, "These tables are the pseudonymised extract: every person, case, custody spell and "
+            "treatment episode, with keyed pseudonyms in place of the raw ids. Pseudonymised data are "
+            "still personal data (GDPR Recital 26): anyone holding the key, or enough other facts, can "
+            "link them back.")
     counts = []
     for column in IDENTIFIER_COLUMNS:
         values = [
@@ -111,3 +121,7 @@ def run(args: argparse.Namespace) -> int:
         "they link. These tables are NOT FOR PUBLICATION (see NOT_FOR_PUBLICATION.txt)."
     )
     return 0
+
+
+class _NothingWritten(Exception):
+    """The data broke the contract: the output folder is discarded (exit status 1)."""

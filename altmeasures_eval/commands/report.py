@@ -1,9 +1,11 @@
 """``altmeasures-eval report``: from an evaluation config to a publishable report.
 
-Validates the config (every section and key), reads and validates the data, runs the evaluation
-(:func:`altmeasures_eval.evaluation.run_evaluation`) and writes into ``--out``: ``report.html``,
-``report.pdf``, ``results.json``, ``tables/*.csv``, ``tables.xlsx`` and ``figures/*.png|svg``,
-every table under disclosure control. Keys: ``docs/config.md``.
+Validates the config (every section and key), checks and locks the output folder, reads and
+validates the data, runs the evaluation (:func:`altmeasures_eval.evaluation.run_evaluation`) and
+writes ``report.html``, ``report.pdf``, ``results.json``, ``tables/*.csv``, ``tables.xlsx``,
+``figures/*.png|svg`` and ``manifest.json``, every table under disclosure control. The folder is
+written beside ``--out`` and moved into place only when complete
+(:func:`altmeasures_eval._output.output_dir`). Keys: ``docs/config.md``.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import sys
 import time
 from pathlib import Path
 
+from altmeasures_eval._output import add_output_arguments, config_hash, output_dir
+
 HELP = "Run the whole evaluation from a config and write the report (HTML, PDF, results.json, tables, figures)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, type=Path, help="evaluation config (TOML), see docs/config.md")
-    parser.add_argument("--out", required=True, type=Path, help="output folder (created)")
+    add_output_arguments(parser, what="the report")
     parser.add_argument("--no-pdf", action="store_true", help="skip report.pdf (overrides [report] pdf)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -32,13 +36,23 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     cfg = load_config(args.config)
     spec = EvaluationSpec.from_config(cfg)  # fails fast, before the data are read
-    if not args.quiet:
-        print(f"report: reading {cfg.data.path}", file=sys.stderr)
-    ing = ingest(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
-    quality = quality_report(ing)
-    ev = run_evaluation(ing.dataset, spec, progress=not args.quiet, quality=quality)
-    written = write_report(ev, args.out, input_files=file_hashes(cfg.data.path),
-                           pdf=False if args.no_pdf else None)
+    with output_dir(args.out, overwrite=args.overwrite, command="report",
+                    config_hash=config_hash(args.config)) as out:
+        if not args.quiet:
+            print(f"report: reading {cfg.data.path}", file=sys.stderr)
+        ing = ingest(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
+        quality = quality_report(ing)
+        ev = run_evaluation(ing.dataset, spec, progress=not args.quiet, quality=quality)
+        written = write_report(ev, out.path, input_files=file_hashes(cfg.data.path),
+                               pdf=False if args.no_pdf else None)
     print(f"report: {len(written)} files written to {args.out} in {time.perf_counter() - t0:.1f} s "
           f"({', '.join(k for k in ('html', 'pdf', 'results', 'workbook') if k in written)})")
+    if not ev.design.gate.passed:  # B1 (#12): the diagnostic report is written, effects withheld
+        print("report: the design gate failed: no reliable comparison could be made, effects are withheld "
+              "(see the section 'Is the comparison reliable?' of the report):", file=sys.stderr)
+        for reason in ev.design.gate.reasons:
+            print(f"  - {reason}", file=sys.stderr)
+        for advice in ev.design.gate.advice:
+            print(f"  try: {advice}", file=sys.stderr)
+        return 3
     return 0

@@ -108,10 +108,13 @@ def test_validate_command_invalid_strict_and_quarantine(tmp_path: Path, valid_cs
 
 def test_validate_command_unreadable_source_and_usage(tmp_path: Path, valid_csv: Path, capsys) -> None:
     (valid_csv / "cases.csv").unlink()
-    assert main(["validate", str(valid_csv), "--out", str(tmp_path)]) == 1
+    out = tmp_path / "q"
+    assert main(["validate", str(valid_csv), "--out", str(out)]) == 1
     assert "missing_table" in capsys.readouterr().out
-    assert json.loads((tmp_path / "quality.json").read_text())["problems"][0]["check"] == "missing_table"
-    assert main(["validate", str(valid_csv), "--mapping", str(tmp_path / "none.toml"), "--out", str(tmp_path)]) == 2
-    with pytest.raises(SystemExit) as info:
-        main(["validate", str(valid_csv), "--mode", "lenient"])
-    assert info.value.code == 2
+    assert json.loads((out / "quality.json").read_text())["problems"][0]["check"] == "missing_table"
+    assert json.loads((out / "manifest.json").read_text())["outcome"] == "the data break the contract"
+    assert main(["validate", str(valid_csv), "--mapping", str(tmp_path / "none.toml"), "--out",
+                 str(tmp_path / "r")]) == 2
+    assert not (tmp_path / "r").exists()  # nothing half-written
+    assert main(["validate", str(valid_csv), "--mode", "lenient"]) == 2  # argparse usage error
+    assert "invalid choice: 'lenient'" in capsys.readouterr().err
