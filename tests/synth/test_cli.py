@@ -15,7 +15,7 @@ def test_synth_command_writes_csv_folder_and_truth(tmp_path, capsys) -> None:
     assert code == 0
     names = {p.name for p in out.iterdir()}
     assert names == {"persons.csv", "cases.csv", "custody_spells.csv", "treatment_episodes.csv",
-                     "extract.toml", "ground_truth.json"}
+                     "extract.toml", "ground_truth.json", "manifest.json"}  # manifest: issue #14
     truth = json.loads((out / "ground_truth.json").read_text())
     assert truth["generator"]["seed"] == 4 and "population" not in truth
     assert len(pd.read_csv(out / "persons.csv")) == 1500
@@ -38,4 +38,4 @@ def test_synth_command_parquet_effect_and_population(tmp_path) -> None:
 def test_synth_command_bad_argument_exits_2(tmp_path, capsys) -> None:
     code = main(["synth", "--persons", "0", "--out", str(tmp_path / "x")])
     assert code == 2
-    assert "n_persons" in capsys.readouterr().err
+    assert "argument --persons: must be between 100" in capsys.readouterr().err  # the option, not the parameter (#14)
