@@ -48,8 +48,9 @@ class ConsistencyReport:
         By ``custody_type``: ``spells, without_case, rate``.
     coverage : pandas.DataFrame
         Per table: ``table, column, first, last, gap_days`` (extract date minus last date),
-        ``last_complete_month`` (Period: the month of the last date when it is the month's last day,
-        else the month before), ``stops_early`` (gap above ``stop_days``).
+        ``last_complete_month`` (Period: for a table that reaches the extract date, the extract's last
+        complete month; for one that stops early, the month of its last date when that is the month's
+        last day, else the month before), ``stops_early`` (gap above ``stop_days``).
     decided_after_extract : int
         Cases with a decision date after the extract date (the contract rejects them; counted here
         when a data set was built without the reader).
@@ -81,6 +82,14 @@ class ConsistencyReport:
         if row.empty or pd.isna(row["last"].iloc[0]):
             return None
         return row["last_complete_month"].iloc[0]
+
+    def observed_until(self, table: str) -> pd.Timestamp:
+        """The date up to which ``table`` is complete: the extract date when the table reaches it,
+        else the last day of its last complete month (the extract date when the table is absent)."""
+        row = self.coverage[self.coverage["table"] == table]
+        if row.empty or pd.isna(row["last"].iloc[0]) or not bool(row["stops_early"].iloc[0]):
+            return self.extract_date
+        return min(self.extract_date, row["last_complete_month"].iloc[0].end_time.normalize())
 
     def to_dict(self) -> dict:
         """JSON-ready dictionary (dates ISO, periods ``YYYY-MM``)."""
@@ -130,8 +139,10 @@ def _coverage(dataset: Dataset, extract: pd.Timestamp, stop_days: int) -> pd.Dat
             continue
         last = dates.max()
         gap = int((extract - last).days)
+        early = gap > stop_days
         rows.append({"table": table, "column": col, "first": dates.min(), "last": last, "gap_days": gap,
-                     "last_complete_month": _last_complete_month(min(last, extract)), "stops_early": gap > stop_days})
+                     "last_complete_month": _last_complete_month(min(last, extract) if early else extract),
+                     "stops_early": early})
     out = pd.DataFrame(rows, columns=["table", "column", "first", "last", "gap_days", "last_complete_month",
                                       "stops_early"])
     out["first"] = pd.to_datetime(out["first"])

@@ -172,6 +172,7 @@ def project_population(
     interval: float = 0.95,
     burn_in_months: int | None = None,
     readmission_stream: str = STREAM_ELIGIBLE,
+    observed_until: pd.Timestamp | str | None = None,
 ) -> Projection:
     """Project the monthly prison population per jurisdiction under diversion scenarios.
 
@@ -207,6 +208,11 @@ def project_population(
         missing; default: months until the longest stay kernel holds 99% of its mass.
     readmission_stream : {"eligible", "other"}
         Whose length of stay a re-admission has.
+    observed_until : Timestamp or str, optional
+        The date up to which the custody register is complete (default ``extract_date``), e.g.
+        :meth:`~altmeasures_eval.io.ConsistencyReport.observed_until` for a register that stops
+        before the extract date. Months ending after it are not observed: the projection starts
+        after the last complete observed month and a note says how far that lies before the extract.
 
     Returns
     -------
@@ -237,11 +243,13 @@ def project_population(
     if any(not 0 < s <= 1 for s in shares):
         raise ConfigError(f"scenario shares must be in (0, 1], got {list(shares)}")
     extract_date = pd.Timestamp(extract_date)
+    until = extract_date if observed_until is None else min(pd.Timestamp(observed_until), extract_date)
     months_all = pd.PeriodIndex(admissions["month"], freq="M")
-    complete = months_all.end_time.normalize() <= extract_date
+    complete = months_all.end_time.normalize() <= until
     adm = admissions[np.asarray(complete)]
     if adm.empty:
-        raise DataContractError("no complete month of custody admissions before the extract date")
+        raise DataContractError(f"no complete month of custody admissions up to {until.date()} (the date the "
+                                "custody register is complete to); check custody_spells.admission_date")
     hist_months = pd.period_range(adm["month"].min(), adm["month"].max(), freq="M")
     n_hist, n_fut = len(hist_months), 12 * years
     n = n_hist + n_fut
@@ -305,12 +313,39 @@ def project_population(
     if rates is not None and q_alt.size > 1:
         notes.append(f"bands: {interval:.0%} interval over {q_alt.size} effect draws; admission "
                      "trend and length of stay held at their estimates")
+    notes += _anchor_notes(hist_months, months[n_hist], extract_date, until, backcast)
     settings = {"years": years, "trend": trend, "fit_months": fit_months, "shares": list(shares),
                 "interval": interval, "first_projected_month": str(months[n_hist]),
+                "last_observed_month": str(hist_months[-1]), "observed_until": str(until.date()),
                 "readmission_stream": readmission_stream}
     return Projection(paths=paths_df, occupancy=occ, backcast=backcast,
                       admissions=pd.concat(adm_rows, ignore_index=True), settings=settings,
                       notes=tuple(notes + list(los.notes)))
+
+
+def _anchor_notes(hist: pd.PeriodIndex, first_projected: pd.Period, extract: pd.Timestamp, until: pd.Timestamp,
+                  backcast: pd.DataFrame, tolerance: float = 0.10) -> list[str]:
+    """Where the projection starts and whether the observed points reconcile with the model."""
+    notes = [f"observed months {hist[0]} to {hist[-1]}; the projection starts in {first_projected}"]
+    ext_month = pd.Period(extract, "M") if extract.is_month_end else pd.Period(extract, "M") - 1
+    lag = (ext_month - hist[-1]).n
+    if lag > 0:
+        why = (f"the custody register is complete only to {until.date()}" if until < extract
+               else "later months have no admission")
+        notes.append(f"the last observed month ({hist[-1]}) is {lag} month(s) before the extract date's last "
+                     f"complete month ({ext_month}) because {why}: the months in between are projected, not "
+                     "observed, and the scenarios start from the last observed month")
+    if not backcast.empty:
+        for r in backcast.itertuples():
+            if r.months and np.isfinite(r.mape) and r.mape > tolerance:
+                direction = "above" if r.mean_error > 0 else "below"
+                notes.append(
+                    f"{r.jurisdiction}: the modelled baseline is on average {abs(r.mean_error):,.0f} places {direction} "
+                    f"the observed population ({r.observed_source}; mean absolute error {r.mape:.0%} over "
+                    f"{r.months} months after a burn-in of {r.burn_in_months}): people admitted before the data "
+                    "start, stays longer than the longest observed, or missing spells (a linkage gap) separate "
+                    "the two; read the scenarios as changes against the modelled baseline")
+    return notes
 
 
 def _path_rows(juris: str, months: pd.PeriodIndex, name: str, share: float, draws: np.ndarray,
