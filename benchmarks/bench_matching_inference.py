@@ -1,8 +1,9 @@
 """Inference after nearest-neighbour matching on an estimated propensity score (issue #19).
 
-``python -m benchmarks matching_inference`` runs ``N_REPS`` replications of every design and
-rewrites its own section of ``docs/simulation-study.md`` (heading ``SECTION``). Not part of the
-default ``python -m benchmarks`` run's usual suspects: it takes about half an hour of one core.
+``nice -n 10 python -m benchmarks matching_inference`` runs ``N_REPS`` replications of every design,
+stores the table in ``benchmarks/results/matching_inference.csv`` and rewrites its own section of
+``docs/simulation-study.md`` (heading ``SECTION``). Run on demand: it takes 40-60 minutes of one
+core; the unit suite runs a 40-replication version (tests/effects/test_matching_inference_small.py).
 
 For every replicated data set the logistic propensity score is fitted once, and the data are
 matched in every cell: estimand (ATT, ATC) x with / without replacement x (k = 1 without caliper,
@@ -56,9 +57,10 @@ import pandas as pd
 from altmeasures_eval._parallel import parallel_map
 from benchmarks._harness import measure
 
-DEFAULT_SIZES = [0]  # the designs fix their own sample sizes
+DEFAULT_SIZES = [1_000]  # nominal: each design fixes its own sample size (DESIGNS)
 N_REPS = 1_000
 N_BOOT = 199
+TRUTH_SIZE = 2_000_000
 SEED = 20261206
 DESIGNS = {"hetero": 1_000, "binary_strong": 1_500, "binary_null": 1_500, "few_controls": 1_000}
 ESTIMANDS = ("ATT", "ATC")
@@ -110,9 +112,9 @@ COVARIATES = {"hetero": ["x1", "x2"], "binary_strong": ["x1", "x2", "x3"], "bina
               "few_controls": ["x1", "x2", "x3"]}
 
 
-def truth(design: str, size: int = 2_000_000) -> dict[str, float]:
+def truth(design: str, size: int | None = None) -> dict[str, float]:
     """Population ATT and ATC: mean of E[Y(1) - Y(0) | X] over the treated / the controls."""
-    d = simulate(design, size, np.random.default_rng(SEED + 1), both=True)
+    d = simulate(design, TRUTH_SIZE if size is None else size, np.random.default_rng(SEED + 1), both=True)
     eff = (d["m1"] - d["m0"]).to_numpy()
     t = d["treatment"].to_numpy() == 1
     return {"ATT": float(eff[t].mean()), "ATC": float(eff[~t].mean()), "share_treated": float(t.mean())}
@@ -231,8 +233,10 @@ def summarise(design: str, draws: np.ndarray, info: np.ndarray, tr: dict[str, fl
     return pd.DataFrame(rows)
 
 
-def run_design(design: str, reps: int = N_REPS, n_boot: int = N_BOOT) -> tuple[pd.DataFrame, float]:
+def run_design(design: str, reps: int | None = None, n_boot: int | None = None) -> tuple[pd.DataFrame, float]:
     n = DESIGNS[design]
+    reps = N_REPS if reps is None else reps
+    n_boot = N_BOOT if n_boot is None else n_boot
     tr = truth(design)
     t0 = time.perf_counter()
     res = parallel_map(one_replicate(design, n, n_boot), reps, random_state=SEED + list(DESIGNS).index(design), n_jobs=1)
@@ -300,9 +304,10 @@ def write_doc_from_results() -> None:
     write_doc(table, seconds, int(table["reps"].add(table["failed"]).max()))
 
 
-def run(sizes: list[int], reps: int = N_REPS) -> list[dict]:
+def run(sizes: list[int], reps: int | None = None) -> list[dict]:
     import json
 
+    reps = N_REPS if reps is None else reps
     records: list[dict] = []
     tables, seconds = [], {}
     for design in DESIGNS:
