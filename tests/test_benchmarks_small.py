@@ -55,7 +55,25 @@ def _well_formed(records: list[dict], stages: set[str]) -> dict[str, list[dict]]
 
 
 COVERED = {"synth", "ingest", "cohort", "matching", "survival", "population", "privacy", "simulation", "pipeline",
-           "recovery"}
+           "recovery", "matching_inference"}
+
+
+def test_matching_inference_small(monkeypatch, tmp_path):
+    """bench_matching_inference: two replications of the null design, results to a temporary folder."""
+    import pandas as pd
+
+    from benchmarks import bench_matching_inference as b
+
+    _small(monkeypatch, b, 2)
+    monkeypatch.setattr(b, "DESIGNS", {"binary_null": 400})
+    monkeypatch.setattr(b, "TRUTH_SIZE", 20_000)
+    monkeypatch.setattr(b, "N_BOOT", 19)
+    monkeypatch.setattr(b, "RESULTS_CSV", tmp_path / "mi.csv")
+    monkeypatch.setattr(b, "SECONDS_JSON", tmp_path / "mi.seconds.json")
+    _well_formed(b.run([1_000]), {"matching_inference_binary_null"})
+    table = pd.read_csv(tmp_path / "mi.csv")
+    assert len(table) == 6 * 4 + 6 * 3  # 12 cells: 4 SEs with replacement, 3 without
+    assert (table["truth"] == 0).all() and (table["reps"] + table["failed"] == 2).all()
 
 
 @pytest.mark.parametrize("name", bench_main.available())
