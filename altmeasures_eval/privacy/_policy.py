@@ -42,9 +42,12 @@ from altmeasures_eval.privacy._suppression import (
 )
 
 __all__ = [
+    "COUNT_IN_TEXT",
     "DEFAULT_THRESHOLD",
+    "FREE_TEXT_LABELS",
     "OTHER_LABEL",
     "DisclosurePolicy",
+    "pool_rare_labels",
     "round_half_away",
 ]
 
@@ -55,6 +58,9 @@ DEFAULT_THRESHOLD: Final = 10
 #: Label of the pooled category that holds rare labels.
 OTHER_LABEL: Final = "other"
 _NUMBERISH = re.compile(r"\d")
+#: Category columns of the data contract whose labels are free text (not a controlled vocabulary):
+#: a label typed by hand can name a person or a place, so rare ones are pooled before analysis.
+FREE_TEXT_LABELS: Final[dict[str, tuple[str, ...]]] = {"persons": ("jurisdiction",)}
 
 
 def round_half_away(values: Any, base: int) -> Any:
@@ -427,12 +433,82 @@ class DisclosurePolicy:
         return out
 
 
+def pool_rare_labels(dataset: Any, disclosure: Any = None) -> tuple[Any, tuple[str, ...]]:
+    """The data set with rare free-text category labels pooled into "other", before any analysis.
+
+    A label of :data:`FREE_TEXT_LABELS` (the persons' ``jurisdiction``) held by fewer than
+    ``threshold`` persons would be printed in tables, figure axes and notes beside a suppressed
+    count; a hand-typed label can even be a name and street address. Pooling it in the data, before
+    the cohort is built, keeps every output consistent (the model, the tables, the figures, the
+    notes and the population projection all see "other").
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Contract tables (:class:`altmeasures_eval.schema.Dataset`).
+    disclosure : DisclosurePolicy, DisclosureSettings, mapping or None
+        The ``[disclosure]`` settings (only ``threshold`` is used).
+
+    Returns
+    -------
+    dataset : Dataset
+        A copy with rare labels replaced (the same object when nothing is rare or protection is off).
+    notes : tuple of str
+        What was pooled, in counts of labels and persons (never the labels themselves).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> persons = pd.DataFrame({"person_id": range(23), "jurisdiction": ["north"] * 20 + ["Smith, 12 High St"] * 3})
+    >>> pooled, notes = pool_rare_labels(SimpleNamespace(persons=persons), {"threshold": 10})
+    >>> sorted(pooled.persons["jurisdiction"].unique()), notes[0][:45]
+    (['north', 'other'], 'jurisdiction: 1 label(s) held by fewer than 1')
+    """
+    import dataclasses as _dc
+    import copy
+
+    policy = DisclosurePolicy.from_settings(disclosure)
+    if not policy.protected:
+        return dataset, ()
+    notes: list[str] = []
+    changed: dict[str, pd.DataFrame] = {}
+    for table, columns in FREE_TEXT_LABELS.items():
+        frame = getattr(dataset, table, None)
+        if frame is None:
+            continue
+        for col in columns:
+            if col not in frame.columns:
+                continue
+            labels = frame[col]
+            freq = frame.groupby(col, dropna=True)["person_id"].nunique() if "person_id" in frame else \
+                labels.value_counts()
+            rare = freq.index[freq.to_numpy() < policy.threshold]
+            rare = [lv for lv in rare if lv != OTHER_LABEL]
+            if not rare:
+                continue
+            frame = changed.get(table, frame).copy()
+            hit = frame[col].isin(rare)
+            frame[col] = frame[col].astype(object).where(~hit, OTHER_LABEL)
+            changed[table] = frame
+            notes.append(f"{col}: {len(rare)} label(s) held by fewer than {policy.threshold} people each are "
+                         f"pooled into \"{OTHER_LABEL}\" before the analysis (disclosure control).")
+    if not changed:
+        return dataset, ()
+    if _dc.is_dataclass(dataset):
+        return _dc.replace(dataset, **changed), tuple(notes)
+    out = copy.copy(dataset)
+    for table, frame in changed.items():
+        setattr(out, table, frame)
+    return out, tuple(notes)
+
+
 #: First characters that make a spreadsheet cell a formula (OWASP CSV injection).
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
-#: A count in a sentence: a whole number followed by "of" or by a noun that counts people or
+#: A count in a sentence (used by :meth:`DisclosurePolicy.notes`): a whole number followed by "of" or by a noun that counts people or
 #: records ("6 of 6,543 rows", "3 person(s)", "7 units"); not "182-day", "95%" or "1e-8".
-_COUNTED = re.compile(
+COUNT_IN_TEXT = _COUNTED = re.compile(
     r"(?<![\w.,-])(\d[\d,]*)(?=\s+(?:of\b|persons?\b|person\(s\)|people\b|rows?\b|row\(s\)|cases?\b|"
     r"case\(s\)|spells?\b|episodes?\b|units?\b|records?\b|reoffenders?\b|scores?\b|individuals?\b|"
     r"pairs?\b|deaths?\b|level\(s\)|levels?\b|covariate))"
