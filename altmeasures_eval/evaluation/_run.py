@@ -314,6 +314,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
 
     from altmeasures_eval import survival
     from altmeasures_eval.cohort import build_cohort
+    from altmeasures_eval.privacy import pool_rare_labels
     from altmeasures_eval.io import quality_report
     from altmeasures_eval.matching import balance_table
 
@@ -337,6 +338,9 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
             quality = quality if quality is not None else quality_report(dataset)
             hashes = table_hashes(dataset)
         with start("cohort"):
+            # rare free-text labels (jurisdiction) pooled into "other" before any analysis (issue #13)
+            dataset, pooled = pool_rare_labels(dataset, spec.disclosure)
+            notes.extend(pooled)
             cohort = build_cohort(dataset, spec.cohort)
             notes.extend(cohort.notes)
         with start("design"):
