@@ -284,7 +284,8 @@ class _Shares:
             if levels == [""]:  # a 0/1 characteristic: the people without it are the other level
                 counts.loc["__without__"] = [self.n["alternative"] - counts.iloc[0, 0],
                                              self.n["custody"] - counts.iloc[0, 1]]
-            rare = [lv for lv in levels if lv and 0 < counts.loc[lv].sum() < p.threshold] if p.protected else []
+            rare = [lv for lv in levels if lv and lv != OTHER_LABEL and 0 < counts.loc[lv].sum() < p.threshold] \
+                if p.protected else []
             if len(rare) >= 1:
                 self.pooled[v] = rare
             self.tables[v] = p.category_shares(counts, name=f"cohort_description {v}")
