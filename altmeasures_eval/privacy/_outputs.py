@@ -3,8 +3,9 @@
 * :func:`neutralise_formulas` applies the OWASP CSV-injection rule to a table before it is written
   to CSV or XLSX: a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
   return gets a leading apostrophe, so that a spreadsheet shows it as text instead of running it
-  (``=HYPERLINK("http://...")``). Numbers stay numbers (a negative number is not text) and a text
-  that is a plain number (``"-3.5"``) is left alone; labels that merely contain ``=`` are unchanged.
+  (``=HYPERLINK("http://...")``). Numbers stay numbers (a negative number is not text), a text
+  that is a plain number (``"-3.5"``) or a lone dash is left alone; labels that merely contain
+  ``=`` are unchanged.
 * :func:`redact_secrets` removes the password (and any token in the query) of every connection
   URL in a text: ``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``.
 * :func:`display_path` shows a path relative to a base folder (the config's), never absolute.
@@ -40,6 +41,8 @@ def neutralise_value(value: Any) -> Any:
     """One cell made inert for a spreadsheet (see the module docstring)."""
     if not isinstance(value, str) or not value:
         return value
+    if value in ("-", "+"):  # a lone dash ("none") cannot compute anything
+        return value
     if value[0] in FORMULA_PREFIXES and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
@@ -61,9 +64,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"label": ["=1+1", "a=b", "-", "@SUM(A1)"], "x": [-1.5, 2, 3, 4]})
+    >>> t = pd.DataFrame({"label": ["=1+1", "a=b", "-", "@SUM(A1)", "-2+3"], "x": [-1.5, 2, 3, 4, 5]})
     >>> neutralise_formulas(t)["label"].tolist()
-    ["'=1+1", 'a=b', "'-", "'@SUM(A1)"]
+    ["'=1+1", 'a=b', '-', "'@SUM(A1)", "'-2+3"]
     """
     out = frame.copy()
     for col in out.columns:
