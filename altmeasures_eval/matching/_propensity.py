@@ -154,6 +154,62 @@ def _logistic_newton(X: np.ndarray, y: np.ndarray, max_iter: int = 50, tol: floa
     return beta, False
 
 
+def _suspect(fit: Any) -> bool:
+    prob = expit(fit.linear)
+    return (not fit.converged or fit.last_step > RUNAWAY_STEP
+            or bool(((prob < EXTREME) | (prob > 1 - EXTREME)).any()))
+
+
+def _model_separation(data: pd.DataFrame, t: np.ndarray, used: Sequence[str], Xk: np.ndarray, names: list[str],
+                      gap_rows: np.ndarray, max_iter: int) -> tuple[list[str], np.ndarray]:
+    """Separation beyond the levels held by one group: Konis's linear program on the other rows.
+
+    The rows at such levels are set aside first (their indicator separates trivially and would make
+    the program large for nothing); if the maximum likelihood fit on the rest shows no sign of
+    separation, the program is not run.
+    """
+    y = t.astype(float)
+    inside = ~gap_rows
+    X, cols = Xk[inside], list(names)
+    if gap_rows.any():
+        if y[inside].min() == y[inside].max():
+            return [], np.zeros(len(y), dtype=bool)
+        varying = np.r_[True, X[:, 1:].std(axis=0) > 0]
+        X, cols = X[:, varying], [c for c, v in zip(cols, varying) if v]
+        al = find_aliased(X, cols)
+        X, cols = X[:, list(al.kept)], [cols[j] for j in al.kept]
+        if X.shape[1] < 2 or not _suspect(fit_logistic(X, y[inside], max_iter=max_iter)):
+            return [], np.zeros(len(y), dtype=bool)
+    Z = X[:, 1:]
+    sd = Z.std(axis=0)
+    sd[sd == 0] = 1.0
+    Z = np.column_stack([np.ones(len(Z)), (Z - Z.mean(axis=0)) / sd])
+    b, found = lp_separation(Z, y[inside])
+    rows = np.zeros(len(y), dtype=bool)
+    rows[inside] = found
+    if not rows.any():
+        return [], rows
+    out: list[str] = []
+    combos = combination_gaps(data, t, used, rows.astype(float))
+    out.extend(g.sentence() for g in combos)
+    covered = np.zeros(len(y), dtype=bool)
+    for g in combos:
+        m = np.ones(len(y), dtype=bool)
+        for c, v in zip(g.covariates, g.levels):
+            m &= data[c].astype(str).to_numpy() == v
+        covered |= m
+    rest = rows & ~covered
+    if rest.any():
+        named = [cols[j] for j in np.flatnonzero(b) if cols[j] != "Intercept"]
+        kind = "complete" if found.all() else "quasi-complete"
+        n1, n0 = int((rest & (t == 1)).sum()), int((rest & (t == 0)).sum())
+        who = " and ".join(f"{n:,} people in the {GROUP[g]} group have a fitted probability running to {g}"
+                           for n, g in ((n1, 1), (n0, 0)) if n)
+        out.append(f"{kind} separation: the coefficients of {', '.join(named) or 'the intercept'} run away; {who} "
+                   "(nobody comparable in the other group)")
+    return out, rows
+
+
 class PropensityModel:
     """Propensity-score model: logistic regression (default) or any scikit-learn classifier.
 
@@ -276,38 +332,11 @@ class PropensityModel:
                 notes.append(f"logistic model did not converge in {fit.iterations} iterations; "
                              "its scores are not to be used")
                 warnings.warn("propensity model did not converge", RuntimeWarning, stacklevel=2)
-            ml = fit if self.penalty is None else fit_logistic(Xk, y, max_iter=self.max_iter)
-            ml_prob = expit(ml.linear)
-            suspect = (not ml.converged or ml.last_step > RUNAWAY_STEP
-                       or bool(((ml_prob < EXTREME) | (ml_prob > 1 - EXTREME)).any()))
+            suspect = _suspect(fit if self.penalty is None else fit_logistic(Xk, y, max_iter=self.max_iter))
             if Xk.shape[1] > 1 and suspect:
-                Z = Xk[:, 1:]
-                sd = Z.std(axis=0)
-                sd[sd == 0] = 1.0
-                Z = np.column_stack([np.ones(len(Z)), (Z - Z.mean(axis=0)) / sd])
-                b, rows = lp_separation(Z, y)
-                new = rows & ~gap_rows
-                if new.any():
-                    separated |= rows
-                    combos = combination_gaps(data, t, used, new.astype(float))
-                    separation.extend(g.sentence() for g in combos)
-                    covered = np.zeros(len(y), dtype=bool)
-                    for g in combos:
-                        m = np.ones(len(y), dtype=bool)
-                        for c, v in zip(g.covariates, g.levels):
-                            m &= data[c].astype(str).to_numpy() == v
-                        covered |= m
-                    rest = new & ~covered
-                    if rest.any():
-                        cols = [kept_names[j] for j in np.flatnonzero(b) if kept_names[j] != "Intercept"]
-                        kind = "complete" if rows.all() else "quasi-complete"
-                        n1, n0 = int((rest & (t == 1)).sum()), int((rest & (t == 0)).sum())
-                        who = " and ".join(
-                            f"{n:,} people in the {GROUP[g]} group have a fitted probability running to {g}"
-                            for n, g in ((n1, 1), (n0, 0)) if n)
-                        separation.append(
-                            f"{kind} separation: the coefficients of {', '.join(cols) or 'the intercept'} run "
-                            f"away; {who} (nobody comparable in the other group)")
+                more, rows = _model_separation(data, t, used, Xk, kept_names, gap_rows, self.max_iter)
+                separation.extend(more)
+                separated |= rows
             if separation:
                 head = ("Firth's penalty keeps the coefficients finite, but " if self.penalty == "firth" else "")
                 notes.append(
