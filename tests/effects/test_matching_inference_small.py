@@ -1,5 +1,5 @@
 """Small, fast version of the matching-inference study (benchmarks/bench_matching_inference.py runs
-1,000 replications of four designs x 12 cells; the results are in docs/simulation-study.md).
+1,000 replications of three designs x 10 cells; the results are in docs/simulation-study.md).
 
 Here 40 replications of the null design (binary outcome, strong confounding, no effect for anyone)
 at n = 800, ATT, k = 1, no caliper, with and without replacement. Bounds are loose (40
@@ -64,7 +64,7 @@ def test_without_replacement_the_balance_check_flags_the_biased_match(table):
 
 
 def test_cells_and_simulation_shapes():
-    assert len(cells()) == 12 and ("ATT", False, 4, 0.2) not in cells()
+    assert len(cells()) == 10 and ("ATT", False, 4, None) not in cells() and ("ATT", True, 4, None) in cells()
     d = simulate("few_controls", 2_000, np.random.default_rng(1))
     assert d["treatment"].mean() > 0.6  # few controls per treated person
     assert set(d["y"].unique()) <= {0.0, 1.0}
