@@ -24,18 +24,28 @@ from altmeasures_eval.report._tables import (
     published_tables,
 )
 from altmeasures_eval.report._unodc import (
+    UNODC_INDICATORS,
     UNODC_SCHEMA_VERSION,
     read_unodc_file,
-    summary_table,
     unodc_indicators,
-    unodc_summary_content,
     validate_unodc,
     write_unodc_files,
+)
+from altmeasures_eval.report._unodc_summary import (
+    UnodcPooling,
+    UnodcSummary,
+    pool_unodc,
+    summary_table,
+    unodc_summary,
+    write_unodc_summary,
 )
 
 __all__ = [
     "RESULTS_SCHEMA_VERSION",
+    "UNODC_INDICATORS",
     "UNODC_SCHEMA_VERSION",
+    "UnodcPooling",
+    "UnodcSummary",
     "Figure",
     "PublishedTable",
     "build_content",
@@ -53,11 +63,13 @@ __all__ = [
     "read_unodc_file",
     "render_quality_html",
     "summary_table",
+    "pool_unodc",
     "unodc_indicators",
-    "unodc_summary_content",
+    "unodc_summary",
     "validate_results",
     "validate_unodc",
     "write_quality_report",
     "write_report",
     "write_unodc_files",
+    "write_unodc_summary",
 ]

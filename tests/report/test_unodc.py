@@ -1,4 +1,4 @@
-"""UNODC indicator file (export) and the multi-country summary."""
+"""UNODC indicator file (export, schema 2) and the multi-country summary."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from altmeasures_eval._errors import AltMeasuresError
+from altmeasures_eval._country import check_country_code
+from altmeasures_eval._errors import AltMeasuresError, ConfigError
 from altmeasures_eval.cli import main
 from altmeasures_eval.report import (
+    pool_unodc,
     read_unodc_file,
     summary_table,
     unodc_indicators,
+    unodc_summary,
     validate_unodc,
     write_unodc_files,
 )
@@ -24,34 +27,84 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 @pytest.fixture(scope="module")
 def indicators(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("unodc")
-    assert main(["unodc-export", "--config", str(SAMPLE / "evaluation.toml"), "--out", str(out), "--quiet"]) == 0
+    out = tmp_path_factory.mktemp("unodc") / "out"
+    code = main(["unodc-export", "--config", str(SAMPLE / "evaluation.toml"), "--out", str(out), "--quiet"])
+    assert code in (0, 3)  # 3: written, design gate failed (documented exit status)
     return out
+
+
+def _records(doc: dict) -> pd.DataFrame:
+    return pd.DataFrame(doc["records"])
 
 
 def test_export_writes_json_and_csv_with_the_same_records(indicators: Path) -> None:
     doc = read_unodc_file(indicators / "unodc_indicators.json")
-    csv = pd.read_csv(indicators / "unodc_indicators.csv")
+    csv = pd.read_csv(indicators / "unodc_indicators.csv", keep_default_na=False)
     assert len(csv) == len(doc["records"])
-    assert set(csv["indicator"]) >= {"persons_by_stage", "persons_by_disposition", "share_by_disposition",
-                                     "treatment_entry_90", "treatment_completed", "reoffending_1y",
-                                     "bed_days_averted_per_person", "cost_per_person"}
+    assert set(csv["country"]) == {"XSY"} and set(csv["reporting_year"]) == {2022}
+    assert doc["country"] == "XSY" and doc["country_name"] == "Synthetic sample" and doc["country_code_user_assigned"]
+    assert {"eligible_persons", "share_by_disposition", "persons_in_comparison", "treatment_entry_90_rate_unadjusted",
+            "treatment_completed_rate_unadjusted", "reoffending_1y_rate_unadjusted"} <= set(csv["indicator"])
+    assert (indicators / "manifest.json").exists()  # written through the atomic output folder
+    # every indicator used by a record is labelled, with its adjustment said in the name and the label
+    for name in set(csv["indicator"]):
+        meta = doc["indicators"][name]
+        if meta["adjustment"] != "none":
+            assert name.endswith(meta["adjustment"]) or f"_{meta['adjustment']}" in name, name
+            assert meta["adjustment"] in meta["label"], name
+
+
+def test_eligible_persons_count_every_stage_whatever_the_comparison(indicators: Path) -> None:
+    doc = read_unodc_file(indicators / "unodc_indicators.json")
+    rec = _records(doc)
+    eligible = rec[rec["indicator"] == "eligible_persons"]
+    grand = eligible[(eligible[["year", "stage", "disposition", "sex", "age_group"]] == "_T").all(axis=1)]
+    # the sample cohort, every stage (see the report's attrition): 6,543; police-stage diversions included
+    assert grand["value"].tolist() == [6543]
+    by_stage = eligible[(eligible["year"] == "_T") & (eligible["stage"] != "_T") & (eligible["disposition"] == "_T")]
+    assert by_stage.set_index("stage")["value"].to_dict() == {"police": 605, "pre_trial": 880, "trial": 1699,
+                                                              "sentencing": 3359}
+    # persons given each alternative by stage: police decisions are diversions only
+    police = eligible[(eligible["year"] == "_T") & (eligible["stage"] == "police") & (eligible["disposition"] != "_T")]
+    assert police.set_index("disposition").loc["diversion", "value"] == 605
+    assert police.set_index("disposition").loc["custody", "value"] == 0
+    # the comparison may be smaller (decision points where both groups occur) but never larger
+    comp = rec[(rec["indicator"] == "persons_in_comparison") & (rec["disposition"] == "_T")]["value"].iloc[0]
+    assert comp <= 6543
 
 
 def test_counts_add_up_and_shares_sum_to_one(indicators: Path) -> None:
     doc = read_unodc_file(indicators / "unodc_indicators.json")
-    rec = pd.DataFrame(doc["records"])
-    disp = rec[rec["indicator"] == "persons_by_disposition"]
-    for year, g in disp.groupby("year"):
-        cells = g[g["group"] != "total"]
-        if not cells["suppressed"].any():
-            assert cells["value"].sum() == g.loc[g["group"] == "total", "value"].iloc[0]
-    share = rec[(rec["indicator"] == "share_by_disposition") & ~rec["suppressed"]]
+    rec = _records(doc)
+    e = rec[rec["indicator"] == "eligible_persons"]
+    for dim in ("stage", "disposition", "sex"):
+        cells = e[(e["year"] != "_T") & (e[dim] != "_T")]
+        for year, g in cells.groupby("year"):
+            total = e[(e["year"] == year) & (e[["stage", "disposition", "sex", "age_group"]] == "_T").all(axis=1)]
+            if not g["suppressed"].any():
+                assert g["value"].sum() == total["value"].iloc[0], (dim, year)
+    share = rec[(rec["indicator"] == "share_by_disposition") & (rec["year"] != "_T")]
     for year, g in share.groupby("year"):
-        if len(g) == len(disp[(disp["year"] == year) & (disp["group"] != "total")]):
-            assert g["value"].sum() == pytest.approx(1.0, abs=1e-5)
-    # the cohort size over the years is the evaluation cohort (sample: 6,543, see the report's attrition)
-    assert disp[disp["group"] == "total"]["value"].sum() == 6543
+        if not g["suppressed"].any():
+            assert g["value"].sum() == pytest.approx(1.0, abs=1e-6)
+    assert rec.loc[rec["suppressed"], "value"].isna().all()
+
+
+def test_effects_say_estimand_adjustment_interval_and_flags(indicators: Path) -> None:
+    doc = read_unodc_file(indicators / "unodc_indicators.json")
+    rec = _records(doc)
+    adj = rec[rec["indicator"] == "reoffending_1y_difference_adjusted"].iloc[0]
+    assert adj["kind"] == "effect" and adj["estimand"] == doc["estimand"]["code"]
+    naive = rec[rec["indicator"] == "reoffending_1y_difference_unadjusted"].iloc[0]
+    assert naive["kind"] == "difference" and naive["estimand"] is None
+    if doc["design"]["gate_passed"] is False:
+        assert adj["suppressed"] and "design_gate_failed" in adj["flags"]
+    else:
+        assert not adj["suppressed"] and adj["ci_low"] < adj["value"] < adj["ci_high"]
+    costs = rec[rec["indicator"].str.startswith(("cost_per_person", "net_saving"))]
+    assert len(costs) and all("placeholder_unit_costs" in f for f in costs["flags"])  # the sample uses placeholders
+    assert doc["unit_costs"]["placeholder"] is True
+    assert doc["dimensions"]["citizenship"].startswith("not collected")
 
 
 def test_small_counts_are_suppressed(small_evaluation) -> None:
@@ -61,43 +114,114 @@ def test_small_counts_are_suppressed(small_evaluation) -> None:
         if r["unit"] == "persons" and r["value"] is not None:
             assert not (0 < r["value"] < 10), r
         if r["suppressed"]:
-            assert r["value"] is None and r["n"] is None
+            assert r["value"] is None and r["n"] is None and r["flags"]
     assert any(r["suppressed"] for r in doc["records"])
-    # effects withheld by the decision rules are absent, not zero
-    assert not any(r["group"] == "adjusted_difference" for r in doc["records"])
+    # effects withheld by the decision rules (or the gate) are flagged, never published
+    eff = [r for r in doc["records"] if r["kind"] == "effect"]
+    assert eff and all(r["suppressed"] and r["value"] is None for r in eff)
+    assert all({"decision_rules_not_met", "design_gate_failed"} & set(r["flags"]) for r in eff)
 
 
-def test_schema_rejects_an_unsuppressed_record(indicators: Path) -> None:
+def test_schema_rejects_bad_records(indicators: Path) -> None:
     doc = json.loads((indicators / "unodc_indicators.json").read_text(encoding="utf-8"))
     bad = copy.deepcopy(doc)
     bad["records"][0]["suppressed"] = True  # a suppressed record must not carry its value
     with pytest.raises(AltMeasuresError, match="records/0/value"):
         validate_unodc(bad)
     bad = copy.deepcopy(doc)
-    bad["records"][0]["indicator"] = "persons_by_colour"
+    bad["records"][0]["indicator"] = "persons by colour"
     with pytest.raises(AltMeasuresError, match="records/0/indicator"):
         validate_unodc(bad)
+    # an effect with an unbounded interval cannot be published unflagged
+    bad = copy.deepcopy(doc)
+    i = next(i for i, r in enumerate(bad["records"]) if r["kind"] == "difference")
+    bad["records"][i].update(ci_low=None, suppressed=False, flags=[])
+    with pytest.raises(AltMeasuresError, match=f"records/{i}/ci_low"):
+        validate_unodc(bad)
+    bad = copy.deepcopy(doc)
+    bad["country"] = "Synthetic"
+    with pytest.raises(AltMeasuresError, match="country"):
+        validate_unodc(bad)
+    old = copy.deepcopy(doc)
+    old["schema_version"] = "1.0.0"
+    with pytest.raises(AltMeasuresError, match="export it again"):
+        validate_unodc(old)
+
+
+def test_country_must_be_an_iso_code_with_the_nearest_match() -> None:
+    assert check_country_code("KEN") == "KEN" and check_country_code("XSY") == "XSY"
+    for wrong, near in (("Kenya", "KEN (Kenya)"), ("KNE", "KEN (Kenya)"), ("Portgal", "PRT (Portugal)"),
+                        ("UK", "GBR (United Kingdom)"), ("XSY (synthetic sample)", "XSY")):
+        with pytest.raises(ConfigError, match=r"\[report\] country .* nearest valid code is " + near.replace("(", r"\(")
+                           .replace(")", r"\)")):
+            check_country_code(wrong)
+    from altmeasures_eval.evaluation import EvaluationSpec
+
+    with pytest.raises(ConfigError, match="KEN"):
+        EvaluationSpec.from_config({"report": {"country": "Kenya"}})
+    spec = EvaluationSpec.from_config({"report": {"country": "KEN", "country_name": "Kenya (pilot counties)"}})
+    assert spec.report.country_name == "Kenya (pilot counties)"
+
+
+def _variant(doc: dict, code: str, name: str, shift: float, year: int | None = None) -> dict:
+    other = copy.deepcopy(doc)
+    other["country"], other["country_name"] = code, name
+    if year is not None:
+        other["reporting_year"] = year
+    for r in other["records"]:
+        if r["kind"] == "effect" and r["unit"] == "proportion_difference" and not r["suppressed"]:
+            r["value"] += shift
+            r["ci_low"] += shift
+            r["ci_high"] += shift
+    return other
 
 
 def test_summary_of_two_countries(indicators: Path, tmp_path: Path) -> None:
     doc = read_unodc_file(indicators / "unodc_indicators.json")
-    other = copy.deepcopy(doc)
-    other["country"] = "XSZ"
+    other = _variant(doc, "XSZ", "Second sample", 0.02)
     write_unodc_files(other, tmp_path / "xsz")
     out = tmp_path / "summary"
     code = main(["unodc-summary", str(indicators / "unodc_indicators.json"),
                  str(tmp_path / "xsz" / "unodc_indicators.json"), "--out", str(out)])
     assert code == 0
-    for name in ("summary.html", "summary.pdf", "unodc_summary.csv", "figures/effects_by_country.png",
-                 "figures/share_alternatives.svg"):
+    for name in ("summary.html", "summary.pdf", "unodc_summary.csv", "unodc_pooled.csv", "manifest.json"):
         assert (out / name).stat().st_size > 300, name
+    html = (out / "summary.html").read_text(encoding="utf-8")
+    assert "2 countries" in html and "1 countries" not in html
+    assert "Every count" not in html
     assert len(pd.read_csv(out / "unodc_summary.csv")) == 2
     tab = summary_table([doc, other])
-    assert list(tab["country"]) == [doc["country"], "XSZ"]
-    assert tab["share_alternative"].iloc[0] == pytest.approx(5326 / 6543, abs=1e-9)
+    assert list(tab["country"]) == ["XSY", "XSZ"]
+    # share given an alternative: 1 - custody / all eligible (sample: 1,217 in custody of 6,543)
+    assert tab["share_alternative"].iloc[0] == pytest.approx(1 - 1217 / 6543, abs=1e-9)
+
+
+def test_pooling_leaves_out_failed_designs_with_the_reason(indicators: Path) -> None:
+    doc = read_unodc_file(indicators / "unodc_indicators.json")
+    ind = "reoffending_1y_difference_adjusted"
+    docs = [_variant(doc, "XAA", "A", -0.01), _variant(doc, "XBB", "B", 0.01), _variant(doc, "XCC", "C", 0.03)]
+    failed = copy.deepcopy(docs[2])
+    failed["design"] = {"method": "ipw", "gate_passed": False, "reasons": ["stage separates the groups"]}
+    pooled = pool_unodc([docs[0], docs[1], failed], ind)
+    assert list(pooled.excluded["country"]) == ["XCC"]
+    assert "design failed its gate (stage separates the groups)" in pooled.excluded["reason"].iloc[0]
+    if doc["design"]["gate_passed"] is not False:
+        assert pooled.result is not None and pooled.result.k == 2
+        summary = unodc_summary([docs[0], docs[1], failed])
+        text = " ".join(summary.content["summary"])
+        assert "XCC (C) is left out of the pooled effect: the design failed its gate" in text
+        assert "forest_" + ind in summary.figures
+    # across years of one country
+    years = [_variant(doc, "XAA", "A", s, year=y) for s, y in ((0.0, 2020), (0.01, 2021), (-0.005, 2022))]
+    by_year = pool_unodc(years, ind, across="years", country="XAA")
+    assert by_year.across == "years of XAA" and list(by_year.studies["label"]) == ["2020", "2021", "2022"] or \
+        doc["design"]["gate_passed"] is False
+    with pytest.raises(AltMeasuresError, match="more than once"):
+        pool_unodc([docs[0], docs[0]], ind)
 
 
 def test_summary_refuses_an_invalid_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"country": "X"}), encoding="utf-8")
     assert main(["unodc-summary", str(bad), "--out", str(tmp_path / "o"), "--no-pdf"]) == 2
+    assert not (tmp_path / "o").exists()
