@@ -12,7 +12,8 @@ computed through :func:`altmeasures_eval.effects.estimate_effect`:
 
 - with replacement: Abadie-Imbens (2006) with the score treated as known (``ps_adjustment=False``),
   Abadie-Imbens with the Abadie-Imbens (2016) adjustment for the estimated score
-  (``propensity=ps``), the robust HC1 variance with the matching weights taken as fixed, and the
+  (``propensity=ps``), the same with the conditional variances from 4 instead of 1 within-group
+  neighbours (``ai_neighbors=4``, as Stata's ``vce(robust, nn(#))``), the robust HC1 variance with the matching weights taken as fixed, and the
   unit bootstrap with the design held fixed (invalid for matching with replacement, Abadie &
   Imbens 2008; shown so that the failure is measured);
 - without replacement: cluster-robust on matched sets (Abadie & Spiess 2022), robust HC1 with
@@ -72,7 +73,7 @@ ESTIMANDS = ("ATT", "ATC")
 REPLACE = (True, False)
 RATIOS = (1, 4)
 CALIPERS = (None, 0.2)
-SE_WITH = ("ai_known", "ai_2016", "robust", "unit_bootstrap")
+SE_WITH = ("ai_known", "ai_2016", "ai_2016_j4", "robust", "unit_bootstrap")
 SE_WITHOUT = ("matched_set_cluster", "robust", "matched_set_bootstrap")
 Z = 1.959963984540054
 DOC = Path(__file__).resolve().parents[1] / "docs" / "simulation-study.md"
@@ -143,7 +144,7 @@ NAN5 = (np.nan,) * 5
 
 def one_replicate(design: str, n: int, n_boot: int = N_BOOT,
                   cell_list: list[tuple[str, bool, int, float | None]] | None = None):
-    """Per replicate: array (cells, 4 SE slots, 5) of estimate, se, ci_low, ci_high, p_value, and
+    """Per replicate: array (cells, SE slots, 5) of estimate, se, ci_low, ci_high, p_value, and
     (cells, 3) of matched focal share, failures and |standardised mean difference| of the logit
     score after matching."""
     todo = cells() if cell_list is None else cell_list
@@ -154,7 +155,7 @@ def one_replicate(design: str, n: int, n_boot: int = N_BOOT,
 
         d = simulate(design, n, rng)
         ps = estimate_propensity(d, "treatment", COVARIATES[design])
-        out = np.full((len(todo), 4, 5), np.nan)
+        out = np.full((len(todo), len(SE_WITH), 5), np.nan)
         info = np.zeros((len(todo), 3))
         lin = ps.linear.reindex(d.index).to_numpy()
         tt = d["treatment"].to_numpy()
@@ -175,6 +176,7 @@ def one_replicate(design: str, n: int, n_boot: int = N_BOOT,
             info[c, 2] = abs(np.average(lin[focal], weights=w[focal]) - np.average(lin[~focal], weights=w[~focal])) / sd_pooled
             calls = ([dict(variance="abadie-imbens", ps_adjustment=False),
                       dict(variance="abadie-imbens", propensity=ps),
+                      dict(variance="abadie-imbens", propensity=ps, ai_neighbors=4),
                       dict(variance="robust"),
                       dict(variance="bootstrap", n_boot=n_boot, random_state=boot_seed)] if replace else
                      [dict(variance="cluster"), dict(variance="robust"),
