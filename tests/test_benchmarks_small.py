@@ -72,7 +72,7 @@ def test_matching_inference_small(monkeypatch, tmp_path):
     monkeypatch.setattr(b, "SECONDS_JSON", tmp_path / "mi.seconds.json")
     _well_formed(b.run([1_000]), {"matching_inference_binary_null"})
     table = pd.read_csv(tmp_path / "mi.csv")
-    assert len(table) == 6 * 4 + 4 * 3  # 10 cells: 4 SEs with replacement, 3 without
+    assert len(table) == 6 * 5 + 4 * 3  # 10 cells: 5 SEs with replacement, 3 without
     assert (table["truth"] == 0).all() and (table["reps"] + table["failed"] == 2).all()
 
 
