@@ -18,23 +18,31 @@ from altmeasures_eval.schema import Dataset
 from altmeasures_eval.synth import SyntheticData
 
 
-def fixed_length_spells(data: SyntheticData, days: int = 1) -> Dataset:
-    """Every custody spell that ended before its person's index decision lasts ``days`` days, as in a
-    source system that records a fixed length per spell, so that ``prior_bed_days`` is ``days`` x
-    ``prior_custody_spells`` for every person whose earlier spells all ended before the index date.
+def fixed_length_spells(data: SyntheticData, days: int = 1, index_dates: pd.Series | None = None) -> Dataset:
+    """Every custody spell before its person's index decision counts ``days`` days, as in a source system
+    that records a fixed length per spell, so that ``prior_bed_days`` is exactly ``days`` x
+    ``prior_custody_spells`` for every cohort person.
 
-    Only spells that ended before the index decision change (shortened; zero-length ones are dropped
-    so that no spell grows into the next), so the cohort's outcomes and the truth are unchanged; only
-    the prior-custody covariates are recoded.
+    Spells that ended before the index decision are shortened to ``days`` (zero-length ones are
+    dropped, so that no spell grows into the next); a spell open across the index decision (remand)
+    starts ``days`` days before it. Nothing after the index decision changes, so the cohort's
+    outcomes and the truth are unchanged; only the prior-custody covariates are recoded.
+    ``index_dates`` (by ``person_id``) are the cohort's index dates under the config used (default:
+    the generator's, whose cohort takes every stage).
     """
     ds = data.dataset
     sp = ds.custody_spells.copy()
-    index = data.potential_outcomes.set_index("person_id")["index_date"]
+    index = (index_dates if index_dates is not None
+             else data.potential_outcomes.drop_duplicates("person_id").set_index("person_id")["index_date"])
     idx = sp["person_id"].map(index)
-    prior = idx.notna() & sp["release_date"].notna() & (sp["release_date"] < idx)
+    before = idx.notna() & (sp["admission_date"] < idx)
+    ended = before & sp["release_date"].notna() & (sp["release_date"] < idx)
+    crossing = before & ~ended
     length = (sp["release_date"] - sp["admission_date"]).dt.days
-    drop = prior & (length < days)
-    sp.loc[prior & ~drop, "release_date"] = sp.loc[prior & ~drop, "admission_date"] + pd.Timedelta(days=days)
+    drop = ended & (length < days)
+    short = ended & ~drop
+    sp.loc[short, "release_date"] = sp.loc[short, "admission_date"] + pd.Timedelta(days=days)
+    sp.loc[crossing, "admission_date"] = idx[crossing] - pd.Timedelta(days=days)
     sp = sp[~drop].reset_index(drop=True)
     return dataclasses.replace(ds, custody_spells=sp)
 
