@@ -31,6 +31,11 @@ GROUP = {1: "alternative", 0: "custody"}
 LP_MARGIN = 1e-6
 
 
+def has_levels(col: pd.Series) -> bool:
+    """Categorical, string or boolean columns: checked level by level."""
+    return is_categorical(col) or pd.api.types.is_bool_dtype(col)
+
+
 @dataclass(frozen=True)
 class LevelGap:
     """One level (or combination of levels) of categorical covariates held by one group only."""
@@ -55,7 +60,7 @@ def level_gaps(data: pd.DataFrame, t: np.ndarray, covariates: Sequence[str]) -> 
     gaps: list[LevelGap] = []
     rows = np.zeros(len(t), dtype=bool)
     for c in covariates:
-        if c not in data.columns or not is_categorical(data[c]):
+        if c not in data.columns or not has_levels(data[c]):
             continue
         codes, uniques = pd.factorize(data[c], sort=True)
         ok = codes >= 0
@@ -72,7 +77,7 @@ def level_gaps(data: pd.DataFrame, t: np.ndarray, covariates: Sequence[str]) -> 
 def combination_gaps(data: pd.DataFrame, t: np.ndarray, covariates: Sequence[str],
                      among: np.ndarray) -> list[LevelGap]:
     """Pairs of levels held by one group only whose every member is in ``among`` (separated rows)."""
-    cats = [c for c in covariates if c in data.columns and is_categorical(data[c])]
+    cats = [c for c in covariates if c in data.columns and has_levels(data[c])]
     out: list[LevelGap] = []
     for a, b in combinations(cats, 2):
         ca, ua = pd.factorize(data[a], sort=True)

@@ -138,3 +138,20 @@ def test_replace_default_is_the_config_default():
     """One default for `replace`, the same in the API and in [design] replace (issue 12)."""
     default = inspect.signature(match_nearest).parameters["replace"].default
     assert default is True and DesignSettings().replace is True
+
+
+def test_boolean_level_held_by_one_group():
+    """A boolean covariate is checked level by level: here everyone flagged is in custody (built so)."""
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"x": rng.normal(size=300), "flag": rng.random(300) < 0.2})
+    d["t"] = rng.binomial(1, 0.5, 300)
+    d.loc[d["flag"], "t"] = 0
+    n_flag = int(d["flag"].sum())
+    ps = estimate_propensity(d, "t", ["x", "flag"])
+    assert ps.separation == (f"flag = True: all {n_flag:,} people are in the custody group and nobody in the "
+                             "alternative group (no comparable alternative case)",)
+    cs = common_support(d, "t", ps, estimand="ATT", rule="none")
+    assert cs.dropped.to_dict("records") == [
+        {"reason": "no comparable person in the alternative group: flag = True", "group": "custody", "n": n_flag}]
+    # only custody cases were left out: the ATT population keeps its name
+    assert cs.estimand_label == "people given an alternative"

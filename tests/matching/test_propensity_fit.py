@@ -8,6 +8,7 @@ propensity_reference.R (R 4.2.2, brglm2 0.9) fits them with ``glm`` and with
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from altmeasures_eval.matching import estimate_propensity
+from altmeasures_eval.matching import common_support, estimate_propensity
 
 REF = Path(__file__).parent / "reference"
 
@@ -80,6 +81,29 @@ def test_level_held_by_one_group_is_reported_not_clipped_silently():
     assert ps.n_clipped > 0 and not (ps.clipped & ~ps.separated).any()
     assert any(f"decide the group of {n_pre:,} people" in n for n in ps.notes)
     assert any("clipped" in n for n in ps.notes)
+
+
+def test_refit_after_common_support_equals_r_glm():
+    """R: glm on ps_separated without the pre-trial cases (glm_ps_separated_*.csv). Our refit on the
+    people common_support retains (levels only) has the same scores, nothing separated or clipped."""
+    data = _read("ps_separated")
+    covs = ["age", "prior_proven", "stage"]
+    ps = estimate_propensity(data, "t", covs)
+    kept = common_support(data, "t", ps, estimand="ATT", rule="none").apply(data)
+    assert (kept["stage"] != "pre_trial").all() and len(kept) == int((data["stage"] != "pre_trial").sum())
+    refit = estimate_propensity(kept, "t", covs)
+    fitted = pd.read_csv(REF / "glm_ps_separated_fitted.csv")["fitted"].to_numpy()
+    assert np.abs(refit.score.to_numpy() - fitted).max() < 1e-9
+    assert refit.separation == () and refit.n_clipped == 0 and refit.converged and refit.aliased == ()
+
+
+def test_aliased_fit_raises_no_numpy_warning():
+    """Issue 12: the aliased extract printed numpy overflow warnings and diverged to 1e19."""
+    data = _read("ps_aliased")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ps = estimate_propensity(data, "t", ["age", "prior_custody_spells", "prior_bed_days"])
+    assert ps.aliased == ("prior_bed_days",) and np.abs(ps.model.to_numpy()).max() < 10
 
 
 def test_lp_finds_quasi_complete_separation_on_numeric_covariate():

@@ -20,9 +20,13 @@ ml <- list(
   ps_aliased = t ~ age + prior_custody_spells + prior_bed_days + jurisdiction + region + adult,
   ps_regular = t ~ age + prior_proven + substance + sex
 )
+# ps_separated after common support: the pre-trial cases (all alternatives) left out
+restrict <- list(ps_separated = function(d) d[d$stage != "pre_trial", ])
+ml$ps_separated <- t ~ age + prior_proven + stage
 info <- data.frame()
 for (name in names(ml)) {
   d <- read.csv(paste0(name, ".csv"))
+  if (!is.null(restrict[[name]])) d <- restrict[[name]](d)
   fit <- glm(ml[[name]], data = d, family = binomial())
   write_coef(fit, paste0("glm_", name, "_coef.csv"))
   write_fitted(fit, paste0("glm_", name, "_fitted.csv"))
