@@ -140,3 +140,9 @@ def score_range_keep(score: np.ndarray, t: np.ndarray, discard: str) -> np.ndarr
     else:
         keep &= ~((t == 0) & ((s < lo1) | (s > hi1)))
     return keep
+
+
+def aligned(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """``values`` in the order of ``index``: positional when the two indexes are equal (so duplicate
+    labels work), else by label."""
+    return values.to_numpy() if values.index.equals(index) else values.reindex(index).to_numpy()

@@ -11,6 +11,7 @@ import pandas as pd
 
 from altmeasures_eval._errors import ConfigError, DataContractError
 from altmeasures_eval.matching._design import (
+    aligned,
     check_columns,
     covariate_frame,
     numeric_column,
@@ -284,7 +285,7 @@ def match_nearest(
         # pinned at +/-18.4) would inflate it (issue 12: 0.2 SD became 1.29 on the logit scale)
         sd_units = keep.copy()
         if isinstance(distance, PropensityScore) and distance.clipped is not None:
-            sd_units &= ~distance.clipped.reindex(data.index).fillna(False).to_numpy(dtype=bool)
+            sd_units &= ~pd.Series(aligned(distance.clipped, data.index)).fillna(False).to_numpy(dtype=bool)
             n_clip = int((keep & ~sd_units).sum())
             if n_clip:
                 notes.append(f"{n_clip:,} units with clipped scores were left out of the caliper's SD")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from altmeasures_eval._errors import ConfigError, DataContractError
-from altmeasures_eval.matching._design import score_range_keep, treatment_array
+from altmeasures_eval.matching._design import aligned, score_range_keep, treatment_array
 from altmeasures_eval.matching._propensity import PropensityScore
 from altmeasures_eval.matching._separation import GROUP, combination_gaps, level_gaps
 
@@ -94,7 +94,7 @@ class CommonSupport:
 
     def apply(self, data: pd.DataFrame) -> pd.DataFrame:
         """The retained rows of ``data`` (same index labels as the data given to :func:`common_support`)."""
-        return data.loc[self.retained.reindex(data.index).fillna(False).to_numpy(dtype=bool)]
+        return data.loc[pd.Series(aligned(self.retained, data.index)).fillna(False).to_numpy(dtype=bool)]
 
 
 def crump_alpha(score: np.ndarray | pd.Series) -> float:
@@ -116,13 +116,13 @@ def crump_alpha(score: np.ndarray | pd.Series) -> float:
 
 def _score_array(data: pd.DataFrame, propensity: PropensityScore | pd.Series | np.ndarray | str) -> np.ndarray:
     if isinstance(propensity, PropensityScore):
-        e = propensity.score.reindex(data.index).to_numpy(dtype=float)
+        e = aligned(propensity.score, data.index).astype(float)
     elif isinstance(propensity, str):
         if propensity not in data.columns:
             raise DataContractError(f"common support: propensity column {propensity!r} not found in the data")
         e = pd.to_numeric(data[propensity], errors="coerce").to_numpy(dtype=float)
     elif isinstance(propensity, pd.Series):
-        e = propensity.reindex(data.index).to_numpy(dtype=float)
+        e = aligned(propensity, data.index).astype(float)
     else:
         e = np.asarray(propensity, dtype=float)
         if len(e) != len(data):
@@ -235,7 +235,7 @@ def common_support(
             mark(rows, {gap.group: f"no comparable person in the {other} group: {gap.where}"})
         sep = None
         if isinstance(propensity, PropensityScore) and propensity.separated is not None:
-            sep = propensity.separated.reindex(data.index).fillna(False).to_numpy(dtype=bool)
+            sep = pd.Series(aligned(propensity.separated, data.index)).fillna(False).to_numpy(dtype=bool)
         if sep is not None and (sep & (reason == "")).any():
             rest = sep & (reason == "")
             for gap in combination_gaps(data, t, covs, rest.astype(float)):
