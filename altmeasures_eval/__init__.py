@@ -12,6 +12,7 @@ from altmeasures_eval._errors import (
     ComputeError,
     ConfigError,
     DataContractError,
+    NotEstimable,
     OutputError,
     PrivacyError,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "ComputeError",
     "ConfigError",
     "DataContractError",
+    "NotEstimable",
     "OutputError",
     "PrivacyError",
     "__version__",
