@@ -75,7 +75,7 @@ def plot_forest(pooled: Any, ax: Axes | None = None, *, scale: float = 100.0, xl
 
 def plot_trend(frame: pd.DataFrame, x: str, y: str, group: str, ax: Axes | None = None, *,
                ci: tuple[str, str] | None = None, scale: float = 1.0, ylabel: str = "",
-               zero_line: bool = False) -> Axes:
+               zero_line: bool = False, ylim: tuple[float, float] | None = None) -> Axes:
     """One line per group (country) over ``x`` (year), with optional interval bars.
 
     Parameters
@@ -92,6 +92,8 @@ def plot_trend(frame: pd.DataFrame, x: str, y: str, group: str, ax: Axes | None 
     ylabel : str
     zero_line : bool
         Draw a dashed line at 0.
+    ylim : (float, float), optional
+        Limits of the y axis (e.g. 0 to 100 for a percentage, so that small changes are not magnified).
 
     Returns
     -------
@@ -111,6 +113,8 @@ def plot_trend(frame: pd.DataFrame, x: str, y: str, group: str, ax: Axes | None 
     ax.ticklabel_format(axis="y", style="plain", useOffset=False)
     if zero_line:
         ax.axhline(0, color="0.5", lw=0.8, ls="--")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize="small", ncols=min(4, max(1, frame[group].nunique())))
     return ax

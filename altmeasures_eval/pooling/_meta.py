@@ -223,8 +223,9 @@ def random_effects(
                            "ci_high": [mu + crit * se_mu], "weight": [1.0]})
     notes = []
     if k < 5:
-        notes.append(f"Only {k} studies: tau^2 and the prediction interval are very imprecise"
-                     + ("." if hksj else "; the Hartung-Knapp-Sidik-Jonkman interval (hksj=True) is safer."))
+        notes.append(f"Only {k} estimates: the between-study variance \u03c4\u00b2 and the prediction interval are very "
+                     "imprecise" + ("." if hksj else "; the Hartung-Knapp-Sidik-Jonkman interval (hksj) is safer "
+                                    "with so few."))
     if hksj and se_mu < np.sqrt(1.0 / np.sum(w)):
         notes.append("The HKSJ standard error is smaller than the usual one (the estimates agree more than their "
                      "standard errors suggest); the interval may be too narrow (Jackson et al. 2017).")

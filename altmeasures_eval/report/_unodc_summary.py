@@ -47,7 +47,7 @@ def _find(doc: dict[str, Any], indicator: str, **dims: str) -> dict[str, Any] | 
 
 
 def _name(doc: dict[str, Any]) -> str:
-    return f"{doc['country']} ({doc['country_name']})" if doc["country_name"] != doc["country"] else doc["country"]
+    return f"{doc['country']} {doc['country_name']}" if doc["country_name"] != doc["country"] else doc["country"]
 
 
 def _check_unique(docs: Sequence[dict[str, Any]]) -> None:
@@ -324,7 +324,7 @@ def _pooled_block(p: UnodcPooling, figure: str | None, scale: float, unit: str) 
             f"Pooled over {_plural(res.k, p.across.split(' ')[0][:-1] if p.across == 'countries' else 'year')}"
             f"{'' if p.across == 'countries' else ' of ' + p.across.split(' ')[-1]}: "
             f"{scale * res.estimate:+.1f} {unit} ({z} CI {scale * res.ci_low:+.1f} to {scale * res.ci_high:+.1f}; "
-            f"random-effects model, tau\u00b2 by {res.method}"
+            f"random-effects model, \u03c4\u00b2 by {res.method}"
             f"{', Hartung-Knapp-Sidik-Jonkman interval' if res.hksj else ''}).")})
         blocks.append({"kind": "p", "text": heterogeneity_in_words(res, scale=scale, unit=unit)})
         if figure:
@@ -337,7 +337,7 @@ def _pooled_block(p: UnodcPooling, figure: str | None, scale: float, unit: str) 
                      "100%"])
         rows.append([f"Prediction interval ({z})", "", f"{scale * res.pi_low:+.1f} to {scale * res.pi_high:+.1f}", ""])
         blocks.append(_table(f"{p.label} ({unit})", ["", "estimate", f"{z} CI", "weight"], rows, note=(
-            f"tau\u00b2 = {res.tau2 * scale ** 2:.2f} ({unit})\u00b2, I\u00b2 = {res.i2:.0f}%, "
+            f"\u03c4\u00b2 = {res.tau2 * scale ** 2:.2f} ({unit})\u00b2, I\u00b2 = {res.i2:.0f}%, "
             f"Q = {res.q:.2f} on {res.q_df} df (p = {res.q_pvalue:.3g}). Common-effect estimate for comparison: "
             f"{scale * res.fixed_estimate:+.1f}.")))
     if len(p.excluded):
@@ -396,8 +396,7 @@ def unodc_summary(docs: Sequence[dict[str, Any]], *, method: str = "REML", hksj:
     # --- coverage
     rows = []
     for r in tab.itertuples():
-        rows.append([f"{r.country} {r.country_name}" if r.country_name != r.country else r.country,
-                     str(r.reporting_year), r.period, r.stages.replace("_", " "),
+        rows.append([r.country, str(r.reporting_year), r.period, r.stages.replace("_", " "),
                      _fmt(r.eligible_persons, "{:,.0f}"), _fmt(r.share_alternative, "{:.0f}%", 100),
                      _fmt(r.persons_in_comparison, "{:,.0f}"), r.design_gate,
                      "yes" if r.effects_status == "published" else "withheld"])
@@ -451,7 +450,7 @@ def unodc_summary(docs: Sequence[dict[str, Any]], *, method: str = "REML", hksj:
     tblocks: list[dict[str, Any]] = []
     if len(yrs.dropna(subset=["share_alternative"])) and yrs["year"].nunique() > 1:
         png, svg = _render(lambda ax: plot_trend(yrs.dropna(subset=["share_alternative"]), "year", "share_alternative",
-                                                 "country", ax=ax, scale=100,
+                                                 "country", ax=ax, scale=100, ylim=(0, 100),
                                                  ylabel="% of eligible persons given an alternative"), (7, 3.4))
         figures["trend_share_alternative"] = Figure(
             "trend_share_alternative", "Share of eligible persons given an alternative, by year of decision and "
@@ -494,23 +493,29 @@ def unodc_summary(docs: Sequence[dict[str, Any]], *, method: str = "REML", hksj:
               ("" if not np.isfinite(r.ci_low) else f"{100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f}"),
               _fmt(r.treatment_entry_alternative, "{:.1f}", 100)] for r in tab.itertuples()]
     sections.append({"id": "indicators", "title": "Indicators by country", "blocks": [
-        _table("Proven reoffending and treatment uptake",
-               ["country, year", "% reoffending: alternative (observed)", "% reoffending: custody (observed)",
-                "unadjusted difference (points)", "adjusted difference (points)", "95% CI",
-                "% entering treatment (alternative)"], irows,
-               note="Observed shares are unadjusted: the groups differ in who is given an alternative. Only the "
-                    "adjusted difference estimates the effect, for each country's estimand population.")]})
+        _table("Proven reoffending within one year and treatment uptake",
+               ["country, year", "alternative %", "custody %", "unadjusted diff.", "adjusted diff.", "95% CI",
+                "treatment %"], irows,
+               note="Alternative % and custody %: observed shares reoffending within one year (unadjusted). "
+                    "Differences in percentage points, alternative minus custody: the unadjusted one compares the "
+                    "groups as they are (not an effect); only the adjusted one estimates the effect, for each "
+                    "country's estimand population. Treatment %: observed share of the alternative group entering "
+                    "drug treatment within 90 days.")]})
 
     # --- notes and method
-    notes = [f"{d['country']} {d['reporting_year']}: {n}" for d in docs for n in d["notes"]]
+    grouped: dict[str, list[str]] = {}
+    for d in docs:
+        for n in d["notes"]:
+            grouped.setdefault(n, []).append(f"{d['country']} {d['reporting_year']}")
+    notes = [f"{', '.join(who)}: {n}" for n, who in grouped.items()]
     sections.append({"id": "notes", "title": "Notes from the countries", "blocks": [
         {"kind": "list", "items": notes or ["No notes."]}]})
     sections.append({"id": "method", "title": "How the pooling works", "blocks": [{"kind": "p", "text": (
         "Each country estimates the effect in its own data against its own custody comparison. The pooled value "
         "is a random-effects meta-analysis: the true effect is allowed to differ between countries, with a "
-        f"between-country variance tau\u00b2 estimated by {method} "
+        f"between-country variance \u03c4\u00b2 estimated by {method} "
         f"({'restricted maximum likelihood' if method == 'REML' else 'DerSimonian-Laird' if method == 'DL' else 'Paule-Mandel'}); "
-        "countries are weighted by the inverse of their sampling variance plus tau\u00b2. The prediction interval "
+        "countries are weighted by the inverse of their sampling variance plus \u03c4\u00b2. The prediction interval "
         "is where the effect in a further country would lie. I\u00b2 is the share of the variation between "
         "estimates that is due to real differences rather than chance. The pooled value describes the "
         "countries that sent files, not the world; it is computed with the altmeasures_eval pooling module, "

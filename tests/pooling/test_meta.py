@@ -83,7 +83,7 @@ def test_summary_rows_and_weights() -> None:
     w = 1 / (v + res.tau2)
     np.testing.assert_allclose(s["weight"].iloc[:-1], w / w.sum())
     assert s.iloc[-1]["estimate"] == res.estimate
-    assert res.to_dict()["method"] == "REML" and "Only 4 studies" in res.notes[0]
+    assert res.to_dict()["method"] == "REML" and "Only 4 estimates" in res.notes[0]
 
 
 def test_se_and_variances_give_the_same_fit() -> None:
