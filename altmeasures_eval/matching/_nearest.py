@@ -274,6 +274,8 @@ def match_nearest(
 
     keep = score_range_keep(d, t, discard)
     notes: list[str] = []
+    if isinstance(distance, PropensityScore) and distance.overlap_note:
+        notes.append(distance.overlap_note)
     if (~keep).any():
         notes.append(f"{int((~keep).sum())} units discarded outside common support ({discard})")
 

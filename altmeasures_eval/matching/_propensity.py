@@ -107,6 +107,17 @@ class PropensityScore:
         """Number of people whose group the covariates decide (0 when none)."""
         return 0 if self.separated is None else int(self.separated.sum())
 
+    @property
+    def overlap_note(self) -> str | None:
+        """A sentence for designs built on this score when some people have nobody comparable
+        (separation or clipped scores), else ``None``."""
+        if not (self.n_clipped or self.n_separated):
+            return None
+        n = max(self.n_clipped, self.n_separated)
+        return (f"the propensity score used has {n:,} people with nobody comparable in the other group "
+                f"({self.n_clipped:,} clipped scores): restrict the data to common support (common_support) "
+                "and refit the score before matching or weighting")
+
     def common_support(self, discard: Literal["both", "treated", "control", "none"] = "both") -> pd.Series:
         """Rows inside the score range of the other group (MatchIt's ``discard`` rule).
 

@@ -142,7 +142,7 @@ def weight_ipw(
     """
     t, e, ps = _ps_arrays(data, treatment, propensity)
     w = _base_weights(t, e, estimand)
-    notes: list[str] = []
+    notes: list[str] = [ps.overlap_note] if ps is not None and ps.overlap_note else []
     if stabilize:
         p1 = t.mean()
         if estimand == "ATE":

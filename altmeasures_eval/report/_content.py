@@ -83,6 +83,17 @@ def _table_block(t: PublishedTable) -> dict[str, Any]:
             "align": t.alignment()}
 
 
+def _consistency_blocks(ev: Any) -> list[dict[str, Any]]:
+    """Warnings on the consistency between tables (linkage gaps, tables that stop early), with the fix;
+    counts pass the disclosure policy. Added by B2 (#12 part 8)."""
+    cons = getattr(ev.quality, "consistency", None)
+    if cons is None or cons.warnings.empty:
+        return []
+    items = tuple(f"{w.message}. Fix: {w.fix}." for w in cons.warnings.itertuples())
+    return [_p("The tables do not fully agree with each other:"),
+            {"kind": "list", "items": publish_notes(items, ev.spec.disclosure)}]
+
+
 def _p(text: str) -> dict[str, Any]:
     return {"kind": "p", "text": text}
 
@@ -192,7 +203,8 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
     q = tables["data_quality"]
     sections.append({"id": "quality", "title": "Data quality", "blocks": [
         _p(f"Extract date {meta['extract_date']}. {q.note}"), _table_block(q),
-        *([_table_block(tables["data_problems"])] if "data_problems" in tables else [])]})
+        *([_table_block(tables["data_problems"])] if "data_problems" in tables else []),
+        *_consistency_blocks(ev)]})
     att = tables["attrition"]
     flow = [{"label": row[2], "removed": row[3], "remaining": row[4]} for row in att.display()[1]]
     sections.append({"id": "cohort", "title": "The evaluation cohort", "blocks": [

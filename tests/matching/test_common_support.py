@@ -155,3 +155,18 @@ def test_boolean_level_held_by_one_group():
         {"reason": "no comparable person in the alternative group: flag = True", "group": "custody", "n": n_flag}]
     # only custody cases were left out: the ATT population keeps its name
     assert cs.estimand_label == "people given an alternative"
+
+
+def test_designs_on_a_separated_score_say_so(separated):
+    """Weighting or matching on a score with clipped values carries a note naming the fix."""
+    from altmeasures_eval.matching import weight_ipw
+
+    ps = estimate_propensity(separated, "t", ["age", "prior_proven", "stage"])
+    n_pre = int((separated["stage"] == "pre_trial").sum())
+    for design in (weight_ipw(separated, "t", ps, estimand="ATT"), match_nearest(separated, "t", ps)):
+        assert any(n.startswith(f"the propensity score used has {n_pre:,} people with nobody comparable")
+                   and "restrict the data to common support" in n for n in design.notes)
+    kept = common_support(separated, "t", ps, estimand="ATT").apply(separated)
+    refit = estimate_propensity(kept, "t", ["age", "prior_proven", "stage"])
+    assert refit.overlap_note is None
+    assert not any("nobody comparable" in n for n in weight_ipw(kept, "t", refit, estimand="ATT").notes)
