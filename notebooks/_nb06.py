@@ -3,7 +3,7 @@
 from _common import setup_cell
 
 SETUP = setup_cell(
-    stdlib=("import dataclasses", "import json", "import tempfile", "import warnings"),
+    stdlib=("import json", "import tempfile", "import warnings"),
     third_party=("import matplotlib.pyplot as plt",),
     tail="\nwarnings.filterwarnings(\"ignore\", message=\"IProgress not found\")  # no widgets needed here\n"
          "# Every output of this notebook goes to a temporary folder, never into the repository.\n"
@@ -12,43 +12,42 @@ SETUP = setup_cell(
 
 CELLS = [
     ("md", r'''
-# 06 · UNODC: combining countries
+# 06 · UNODC: combining countries and years
 
 Resolution 58/5 asks States to share data on the results of alternatives and asks UNODC to report
 progress. Microdata never leave a country: each country runs `altmeasures-eval unodc-export`, which
 writes one small **indicator file** (JSON and CSV, schema in
-[`docs/unodc-schema.md`](../docs/unodc-schema.md)) with aggregate indicators under disclosure control;
-UNODC validates the files and renders a multi-country summary with `altmeasures-eval unodc-summary`.
+[`docs/unodc-schema.md`](../docs/unodc-schema.md)): its ISO 3166-1 alpha-3 code, counts of eligible
+persons by year, stage, disposition, sex and age group under disclosure control, and the effect
+indicators with their estimand, adjustment, interval and quality flags. UNODC validates the files,
+**pools** each effect with a random-effects meta-analysis and renders a multi-country summary with
+`altmeasures-eval unodc-summary`.
 
-This notebook plays both roles with three synthetic countries whose true effects differ, so that we
-can see what a cross-country table can and cannot say.
+This notebook plays both roles with three synthetic countries whose true effects differ, and one
+country that reports two periods, so that we can see what pooling can and cannot say.
 '''),
     ("code", SETUP),
     ("md", r'''
-## 1. Three countries
+## 1. Three countries with different true effects
 
-`synth.simulate` generates a country's extract with a known effect. We vary the true hazard ratio of
-reoffending after an alternative (versus custody) and how strongly courts' custody decisions depend
-on the person's record (confounding):
+`synth.simulate(country=..., effects=...)` generates a country's extract with a known effect: the
+true hazard ratio of reoffending after an alternative versus custody. Codes `XAA`-`XZZ` are the
+ISO 3166-1 range reserved for user assignment, right for fictitious countries.
 
-| country | true hazard ratio | confounding |
-|---|---|---|
-| XAA | 0.70 for every alternative | default |
-| XBB | the generator's defaults (0.65 treatment orders ... 0.95 fines) | default |
-| XCC | 1.00 (no effect) | 1.5 x default |
+| country | true hazard ratio |
+|---|---|
+| XAA | 0.60 for every alternative |
+| XBB | 0.80 |
+| XCC | 1.00 (no effect) |
 '''),
     ("code", r'''
 from altmeasures_eval import synth
 
-PERIOD = ("2019-01-01", "2022-12-31")
-COUNTRIES = {"XAA": dict(effects=0.70, confounding=1.0, seed=101),
-             "XBB": dict(effects=None, confounding=1.0, seed=102),
-             "XCC": dict(effects=1.00, confounding=1.5, seed=103)}
+PERIOD = ("2018-01-01", "2022-12-31")
+COUNTRIES = {"XAA": ("Country A", 0.60, 21), "XBB": ("Country B", 0.80, 22), "XCC": ("Country C", 1.00, 23)}
 truth = {}
-for code, settings in COUNTRIES.items():
-    data = synth.simulate(12_000, period=PERIOD, **settings)
-    extract = dataclasses.replace(data.dataset.extract, country=code)
-    data = dataclasses.replace(data, dataset=dataclasses.replace(data.dataset, extract=extract))
+for code, (name, hazard_ratio, seed) in COUNTRIES.items():
+    data = synth.simulate(8_000, seed=seed, effects=hazard_ratio, period=PERIOD, country=code)
     synth.write_synthetic(data, OUT / code / "data")
     truth[code] = data.truth
 pd.DataFrame({code: {"cohort": t["n"]["cohort"], "alternative": t["n"]["treated"], "custody": t["n"]["control"],
@@ -59,15 +58,19 @@ pd.DataFrame({code: {"cohort": t["n"]["cohort"], "alternative": t["n"]["treated"
     ("md", r'''
 ## 2. Each country exports its indicators
 
-Each country has its own evaluation config. The one below is the minimum a country needs, plus
-lighter uncertainty settings so that this notebook runs quickly (a real run keeps the defaults).
-In a ministry, the export is one command:
+Each country has its own evaluation config. `[report] country` must be an ISO 3166-1 alpha-3 code
+(a name or a typo is refused with the nearest code), `country_name` is what is printed. As in the
+sample config, the effect compares alternatives with custody decided at the same point (the court
+stages); the indicator file still counts **every** eligible person, at every stage. Entropy
+balancing and light uncertainty settings keep this notebook quick (a real run keeps the defaults).
+In a ministry the export is one command:
 
 ```sh
 altmeasures-eval unodc-export --config evaluation.toml --out unodc/
 ```
 
-Here we make the same calls from Python.
+Here we make the same calls from Python. XAA also exports its first three years on their own (a
+2020 report), so that UNODC has two reporting years of one country.
 '''),
     ("code", r'''
 from altmeasures_eval.config import load_config
@@ -80,94 +83,139 @@ CONFIG = """
 path = "data"
 
 [report]
-country = "{code} (synthetic)"
+country = "{code}"
+country_name = "{name}"
 
 [cohort]
 period_start = {start}
 period_end = {end}
+stages = ["trial", "sentencing"]
+
+[design]
+method = "entropy"
 
 [outcomes]
 subgroups = []
 
 [population]
-n_boot = 100
+n_boot = 50
 
 [costs.analysis]
-n_boot = 100
+n_boot = 50
 n_draws = 2000
 """
 
-files = {}
-for code in COUNTRIES:
-    path = OUT / code / "evaluation.toml"
-    path.write_text(CONFIG.format(code=code, start=PERIOD[0], end=PERIOD[1]), encoding="utf-8")
+
+def export(code, name, start, end, tag):
+    path = OUT / code / f"evaluation_{tag}.toml"
+    path.write_text(CONFIG.format(code=code, name=name, start=start, end=end), encoding="utf-8")
     config = load_config(path)
     spec = EvaluationSpec.from_config(config)
     ingestion = ingest(config.data.path, mapping=config.data.mapping, mode=config.data.mode)
     evaluation = run_evaluation(ingestion.dataset, spec, progress=False, quality=quality_report(ingestion))
-    files[code] = write_unodc_files(unodc_indicators(evaluation), OUT / code / "unodc")["json"]
-    print(code, "->", files[code].relative_to(OUT))
+    # the data set lets the export count eligible persons at every stage, not only the court stages
+    return write_unodc_files(unodc_indicators(evaluation, ingestion.dataset), OUT / code / f"unodc_{tag}")["json"]
+
+
+files = {code: export(code, name, *PERIOD, "2022") for code, (name, _, _) in COUNTRIES.items()}
+files["XAA 2020"] = export("XAA", "Country A", "2018-01-01", "2020-12-31", "2020")
+{key: str(path.relative_to(OUT)) for key, path in files.items()}
 '''),
     ("md", r'''
-An indicator file holds counts by stage and disposition, the share given each alternative, treatment
-uptake and completion, one-year reoffending by group and the adjusted difference with its interval,
-bed-days averted and cost per person, each with its unit and each count under the disclosure threshold
-suppressed. No person-level row, no identifier.
+The header of a file says who and what it is about; every record carries its dimensions (`_T` =
+total), its kind and unit, and flags that say why a value is withheld or how to read it.
 '''),
     ("code", r'''
 doc = json.loads(files["XAA"].read_text())
-print({k: v for k, v in doc.items() if k != "records"})
-pd.DataFrame(doc["records"]).head(15)
+print({k: doc[k] for k in ("schema_version", "country", "country_name", "reporting_year", "period", "estimand",
+                           "design", "decision_rules")})
+records = pd.DataFrame(doc["records"])
+display(records[(records["indicator"] == "eligible_persons") & (records["year"] == "_T")
+                & (records["disposition"] == "_T") & (records["sex"] == "_T")])
+records[records["kind"].isin(["effect", "difference"])].drop(columns=["age_group", "citizenship", "sex"])
 '''),
     ("md", r'''
-## 3. UNODC combines them
+## 3. UNODC pools the effect across countries
 
 `read_unodc_file` validates each file against the schema (a country that sends a malformed or
-outdated file gets an error naming the field), `summary_table` lines the countries up, and
-`unodc_summary_content` builds the same HTML/PDF document the `unodc-summary` command writes.
+outdated file gets an error naming the field). `pool_unodc` combines one effect indicator with a
+random-effects meta-analysis (`altmeasures_eval.pooling.random_effects`: REML, DerSimonian-Laird or
+Paule-Mandel τ², optional Hartung-Knapp-Sidik-Jonkman interval; checked against R `metafor`). Each
+country enters with its latest reporting year; a country whose design failed its gate, or whose
+effect was withheld, is listed in `excluded` with the reason and does not enter the pool.
 '''),
     ("code", r'''
-from altmeasures_eval.report import read_unodc_file, render_html, summary_table, unodc_summary_content
+from altmeasures_eval.pooling import heterogeneity_in_words
+from altmeasures_eval.report import pool_unodc, read_unodc_file
 
-docs = [read_unodc_file(files[code]) for code in COUNTRIES]
-table = summary_table(docs)
-table["true ATT"] = [truth[code]["reoffend"]["365"]["att"] for code in COUNTRIES]
-table.round(3)
+docs = [read_unodc_file(path) for path in files.values()]
+pooled = pool_unodc(docs, "reoffending_1y_difference_adjusted", method="REML", hksj=True)
+res = pooled.result
+print(f"pooled difference {res.estimate:+.3f} (95% CI {res.ci_low:+.3f} to {res.ci_high:+.3f}), "
+      f"tau^2 = {res.tau2:.5f}, I^2 = {res.i2:.0f}%, Q = {res.q:.2f} (p = {res.q_pvalue:.2f}), "
+      f"prediction interval {res.pi_low:+.3f} to {res.pi_high:+.3f}")
+print(heterogeneity_in_words(res))
+pooled.summary.assign(true_att=[truth[c]["reoffend"]["365"]["att"] for c in pooled.studies["country"]] + [None])
 '''),
     ("code", r'''
-fig, ax = plt.subplots(figsize=(7, 3.5))
-y = range(len(table))[::-1]
-ax.errorbar(table["adjusted_difference"], list(y),
-            xerr=[table["adjusted_difference"] - table["ci_low"], table["ci_high"] - table["adjusted_difference"]],
-            fmt="o", capsize=3, label="adjusted estimate (95% CI)")
-ax.scatter(table["true ATT"], list(y), marker="x", color="C2", zorder=3, label="true ATT (synthetic)")
-ax.axvline(0, color="0.5", linewidth=0.8)
-ax.set_yticks(list(y), table["country"])
-ax.set_xlabel("difference in 1-year proven reoffending (alternative - custody)")
+from altmeasures_eval.plotting import plot_forest
+
+ax = plot_forest(res, xlabel="difference in 1-year proven reoffending (points), alternative minus custody")
+y = [len(pooled.studies) + 1 - i for i in range(len(pooled.studies))]
+ax.scatter([100 * truth[c]["reoffend"]["365"]["att"] for c in pooled.studies["country"]], y, marker="x",
+           color="C2", zorder=4, label="true ATT (synthetic)")
 ax.legend(frameon=False, fontsize=8, loc="lower left")
-plt.tight_layout()
 plt.show()
-
-content, published, figures = unodc_summary_content(docs)
-html = render_html(content, figures)
-(OUT / "summary.html").write_text(html, encoding="utf-8")
-print(f"summary.html: {len(html):,} characters, figures: {', '.join(figures)}")
 '''),
     ("md", r'''
-How to read a cross-country table, and how not to:
+How to read a pooled effect, and how not to:
 
-* Each country's estimate is only as good as its own design and data; the table does not make them
-  comparable. Countries differ in what counts as an "alternative", in how offences reach the register,
-  in the follow-up and in who is diverted. A larger effect in one country may reflect a different
-  population, not a better programme.
-* Intervals are wide at these sizes. A country whose interval includes zero has **not** shown that
-  its programme has no effect: XCC truly has none, while XBB has a real but small one (about 4 points),
-  and both intervals can include zero. In a table the two look alike; only a larger cohort, or
-  several years of data, separates them.
-* Do not pool the estimates into one "global effect" without a model for why effects differ (a
-  random-effects meta-analysis at least), and never by adding counts across countries.
-* Suppressed cells (`[c]` in the CSV, `null` with a flag in the JSON) are missing by design: do not
-  back-calculate them from totals of other tables.
+* The pooled value is an average over the countries that sent files, weighted by precision and
+  allowing the true effect to differ between them. It describes those countries, not the world.
+* **Heterogeneity** says whether the countries' true effects differ: here they do by construction
+  (hazard ratios 0.6, 0.8, 1.0), but with three countries of this size the test has little power
+  and τ² may be estimated near zero. The **prediction interval** is the honest range for a further
+  country; with few countries it is wide, and the HKSJ interval (`hksj=True`) is the safer choice.
+* A country whose interval includes zero has **not** shown that its programme has no effect: XCC
+  truly has none, XBB a real one, and both intervals can include zero.
+* Never add counts across countries, and never back-calculate suppressed cells (`null` with a
+  `disclosure_*` flag) from totals.
+'''),
+    ("md", r'''
+## 4. A failed design is left out, with the reason
+
+Suppose XBB's design had failed its gate (for instance, no comparable custody cases at one stage).
+Its export would withhold every effect (flag `design_gate_failed`); the pooling lists it and goes on
+with the others.
+'''),
+    ("code", r'''
+import copy
+
+failed = copy.deepcopy(docs[1])
+failed["design"] = {"method": "entropy", "gate_passed": False,
+                    "reasons": ["no comparable custody case at the pre-trial stage"]}
+partial = pool_unodc([docs[0], failed, docs[2]], "reoffending_1y_difference_adjusted")
+display(partial.excluded)
+partial.summary
+'''),
+    ("md", r'''
+## 5. Across the years of one country, and the summary report
+
+XAA sent two reporting years. `pool_unodc(..., across="years", country="XAA")` pools them (the two
+periods hold largely different people; a person decided in both periods appears in both cohorts,
+so treat the pooled value as indicative). `unodc_summary` builds the whole multi-country document:
+coverage, pooled effects with forest plots, heterogeneity in words, trends over years; the
+`unodc-summary` command writes it as HTML and PDF.
+'''),
+    ("code", r'''
+from altmeasures_eval.report import unodc_summary, write_unodc_summary
+
+years = pool_unodc(docs, "reoffending_1y_difference_adjusted", across="years", country="XAA")
+display(years.studies[["label", "estimate", "ci_low", "ci_high"]])
+summary = unodc_summary(docs, method="REML", hksj=True)
+paths = write_unodc_summary(summary, OUT / "summary", pdf=False)
+print("\n".join(summary.content["summary"]))
+print({name: path.name for name, path in paths.items()}, "figures:", ", ".join(summary.figures))
 '''),
     ("code", r'''
 import shutil
