@@ -57,7 +57,7 @@ class EffectResult:
     not_estimable : dict
         Measures that could not be estimated (their summary row is NaN) and the reason, e.g. a risk
         ratio when one group has no reoffence. A difference that cannot be estimated raises
-        :class:`~altmeasures_eval._errors.NotEstimable` instead.
+        :class:`~altmeasures_eval.NotEstimable` instead.
     """
 
     summary: pd.DataFrame

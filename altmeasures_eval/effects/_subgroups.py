@@ -65,7 +65,7 @@ def subgroup_effects(
     Holm's step-down adjustment controls the family-wise error over all tests reported; the
     number of tests is stated. Levels with fewer than ``min_per_group`` units in a group are skipped,
     and so are levels whose effect is not estimable (no variation in a group, an exploding or zero
-    variance; :class:`~altmeasures_eval._errors.NotEstimable`), each with a note giving the reason.
+    variance; :class:`~altmeasures_eval.NotEstimable`), each with a note giving the reason.
     ``bins`` cuts numeric ``by`` variables into right-closed bands, e.g. ``{"age": [17, 24, 34, 49, 120]}``
     gives age bands (17, 24], (24, 34], ...
     """
