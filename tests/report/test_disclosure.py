@@ -120,3 +120,19 @@ def test_rejected_records_cannot_be_recovered_from_read_minus_kept() -> None:
     assert frame.loc["cases", "kept_rows"] == MARK  # else 903 - 900 = 3
     assert frame.loc["cases", "records_read"] == 903
     assert frame.loc["persons"].tolist() == [500, 500, 0]
+
+
+def test_published_files_neutralise_formulas_and_keep_printed_precision() -> None:
+    """A table whose first cell is a label such as '=1+1' is written as text (OWASP CSV injection);
+    floats are written at the precision the report prints (34.04255% of a group would give the
+    count back), p-values to 4 decimals; negative numbers stay numbers."""
+    from altmeasures_eval.report._tables import PublishedTable, p_format, publishable_frame
+
+    t = PublishedTable("x", "x", pd.DataFrame({"label": ["=1+1", "a=b", "@x"], "rate": [34.04255319, -1.25, 2.0],
+                                               "p": [0.012345, 0.5, 0.9], "n": [448, 12, 30]}),
+                       formats={"rate": "{:.1f}", "p": p_format})
+    out = publishable_frame(t)
+    assert out["label"].tolist() == ["'=1+1", "a=b", "'@x"]
+    # -1.25 is printed "-1.2" by the page's "{:.1f}" (Python's format); the file says the same
+    assert out["rate"].tolist() == [34.0, float(f"{-1.25:.1f}"), 2.0]
+    assert out["p"].tolist() == [0.0123, 0.5, 0.9] and out["n"].tolist() == [448, 12, 30]

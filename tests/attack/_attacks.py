@@ -1,0 +1,435 @@
+"""Attacks on a run's outputs: for every suppressed cell, try to recover it from everything else the
+run wrote (issue #13). Each attack is a function ``attack(folder, ctx) -> list[Recovery]``; a
+recovery is a hidden value that the published numbers determine (one integer only).
+
+The attacker reads only what a run writes (CSV tables, results.json, report.html, figures, the
+UNODC files, the cohort command's published attrition) and knows the disclosure rules (threshold,
+rounding base, marker, the SMD formulas of ``matching.balance``); not the data.
+
+Published decimals are taken at face value: a number printed with ``d`` decimals is known to
+within half a unit of its last digit, so a count is recovered only when exactly one integer is
+consistent with every printed number (rounding consistency).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+MARK = "[c]"
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """A hidden value an attack determined."""
+
+    method: str
+    where: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.method}: {self.where} = {self.value:g}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the attacker knows besides the files: the published rules."""
+
+    threshold: int = 10
+    rounding_base: int = 0
+    rare_labels: tuple[str, ...] = ()
+
+
+# --- reading ---------------------------------------------------------------------------------------
+def read_table(folder: Path, name: str) -> pd.DataFrame | None:
+    path = folder / "tables" / f"{name}.csv"
+    if not path.exists():
+        return None
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _val(s: str) -> tuple[float, float] | None:
+    """A printed number as (value, half-width of its last digit); None for the marker or text."""
+    s = str(s).strip()
+    if s in ("", MARK, "-") or s.startswith("'"):
+        return None
+    try:
+        v = float(s.replace(",", ""))
+    except ValueError:
+        return None
+    if "e" in s.lower():
+        return v, 0.0
+    dec = len(s.split(".")[1]) if "." in s else 0
+    return v, 0.5 * 10.0 ** (-dec)
+
+
+def _results(folder: Path) -> dict[str, Any]:
+    path = folder / "results.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _integers(lo: float, hi: float) -> list[int]:
+    return list(range(math.ceil(lo - 1e-9), math.floor(hi + 1e-9) + 1))
+
+
+def _recovered_count(lo: float, hi: float, ctx: Context) -> int | None:
+    """The count if exactly one integer lies in [lo, hi] (and rounding does not hide it)."""
+    ints = _integers(lo, hi)
+    if ctx.rounding_base:
+        return None if len(ints) != 1 else ints[0]
+    return ints[0] if len(ints) == 1 else None
+
+
+# --- A. SMD inversion --------------------------------------------------------------------------------
+def smd_inversion(folder: Path, ctx: Context) -> list[Recovery]:
+    """cohort_description: a hidden percentage from the other group's percentage and the SMD
+    (binary SMD = (p_t - p_c) / sd with sd = sqrt(p_t(1-p_t)) [ATT], sqrt(p_c(1-p_c)) [ATC] or the
+    pooled form [ATE]); solved on a grid of p and kept when one integer count fits."""
+    t, res = read_table(folder, "cohort_description"), _results(folder)
+    n = res.get("cohort", {})
+    if t is None or not n.get("n_treated") or not n.get("n_control"):
+        return []
+    sizes = {"alternative": n["n_treated"], "custody": n["n_control"]}
+    out = []
+    for _, row in t[t["characteristic"].str.contains(": ")].iterrows():
+        smd = _val(row["smd_before"])
+        for hidden, known in (("alternative", "custody"), ("custody", "alternative")):
+            pk = _val(row[known])
+            if row[hidden] != MARK or smd is None or pk is None:
+                continue
+            # every integer count of the hidden group, against the known share at both ends of
+            # its printed precision: keep the counts whose SMD can print as the published one
+            p = np.arange(sizes[hidden] + 1) / sizes[hidden]
+            fits = np.zeros(len(p), bool)
+            for p_known in ((pk[0] - pk[1]) / 100, pk[0] / 100, (pk[0] + pk[1]) / 100):
+                pt, pc = (p, p_known) if hidden == "alternative" else (p_known, p)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    for sd in (np.sqrt(pt * (1 - pt)), np.sqrt(pc * (1 - pc)),
+                               np.sqrt((pt * (1 - pt) + pc * (1 - pc)) / 2)):
+                        f = (pt - pc) / sd
+                        fits |= np.abs(f - smd[0]) <= smd[1] + 1e-9 * max(1.0, abs(smd[0]))
+            cands = np.flatnonzero(fits)
+            if len(cands) == 1:
+                out.append(Recovery("SMD inversion", f"cohort_description {row['characteristic']} / {hidden}",
+                                    float(cands[0])))
+    return out
+
+
+# --- B. linear programming over margins (category shares sum to the group size) -----------------------
+def margin_lp(folder: Path, ctx: Context) -> list[Recovery]:
+    """cohort_description (+ subgroups, the same cross-tabulation): for each categorical variable
+    and group, the level counts (known to within the printed precision, or exactly from subgroups)
+    sum to the published group size; integer bounds of every hidden level by MILP."""
+    t, sub, res = read_table(folder, "cohort_description"), read_table(folder, "subgroups"), _results(folder)
+    n = res.get("cohort", {})
+    if t is None or not n.get("n_treated"):
+        return []
+    sizes = {"alternative": n["n_treated"], "custody": n["n_control"]}
+    sub_col = {"alternative": "n_treated", "custody": "n_control"}
+    cat = t[t["characteristic"].str.contains(": ")].copy()
+    cat["var"] = cat["characteristic"].str.split(": ").str[0]
+    cat["level"] = cat["characteristic"].str.split(": ", n=1).str[1]
+    out = []
+    for (var, grp) in [(v, g) for v in cat["var"].unique() for g in sizes]:
+        rows = cat[cat["var"] == var]
+        if not (rows[grp] == MARK).any():
+            continue
+        size = sizes[grp]
+        k_n = len(rows)
+        lo, hi = np.zeros(k_n), np.full(k_n, float(size))
+        for i, v in enumerate(rows[grp]):
+            pv = _val(v)
+            if pv is not None:
+                lo[i] = max(0.0, math.ceil((pv[0] - pv[1]) * size / 100 - 1e-9))
+                hi[i] = min(float(size), math.floor((pv[0] + pv[1]) * size / 100 + 1e-9))
+        if sub is not None:  # the same counts printed exactly in subgroups
+            srows = sub[sub["variable"] == var]
+            for i, lv in enumerate(rows["level"]):
+                hit = srows[srows["level"] == lv.replace("_", " ")]
+                if len(hit) and (pv := _val(hit[sub_col[grp]].iloc[0])) is not None and not ctx.rounding_base:
+                    lo[i] = hi[i] = pv[0]
+        # x_i in [lo_i, hi_i] integers, sum x = size
+        a = np.ones((1, k_n))
+        for i in np.flatnonzero((rows[grp] == MARK).to_numpy()):
+            mn, mx = _bounded(a, size, lo, hi, i)
+            if mn == mx:
+                out.append(Recovery("LP over category margins", f"cohort_description {var}: "
+                                    f"{rows['level'].iloc[i]} / {grp}", mn))
+    return out
+
+
+def _bounded(a: np.ndarray, total: float, lo: np.ndarray, hi: np.ndarray, k: int) -> tuple[float, float]:
+    n = a.shape[1]
+    res = []
+    for sign in (1, -1):
+        c = np.zeros(n)
+        c[k] = sign
+        r = milp(c, constraints=[LinearConstraint(a, [total], [total])], integrality=np.ones(n),
+                 bounds=Bounds(lo, hi))
+        if r.status != 0:
+            return math.nan, math.inf
+        res.append(sign * r.fun)
+    return res[0], res[1]
+
+
+# --- C. rate inversion -----------------------------------------------------------------------------------
+def _count_from_rate(rate: tuple[float, float], n: tuple[float, float], ctx: Context) -> int | None:
+    lo = (rate[0] - rate[1]) / 100 * (n[0] - n[1])
+    hi = (rate[0] + rate[1]) / 100 * (n[0] + n[1])
+    return _recovered_count(lo, hi, ctx)
+
+
+def rate_inversion(folder: Path, ctx: Context) -> list[Recovery]:
+    """recidivism / health: a hidden event count from a published rate (directly, from the
+    adjusted difference plus the other rate, or from the unadjusted difference plus the other
+    group's observed rate) times the published n."""
+    out = []
+    specs = [("recidivism", "horizon_days", [("reoffenders_alternative", "n_alternative", "rate_alternative"),
+                                             ("reoffenders_custody", "n_custody", None)]),
+             ("health", "outcome", [("events_alternative", "n_alternative", "alternative"),
+                                     ("events_custody", "n_custody", None)])]
+    for name, key, groups in specs:
+        t = read_table(folder, name)
+        if t is None:
+            continue
+        for _, row in t.iterrows():
+            rates: dict[str, tuple[float, float]] = {}
+            alt_ev, alt_n, alt_rate = groups[0]
+            if (r := _val(row[alt_rate])) is not None:
+                rates["alt"] = r
+            elif (d := _val(row.get("difference_points", row.get("difference", "")))) is not None and \
+                    (c := _val(row.get("rate_custody_adjusted", row.get("custody_adjusted", "")))) is not None:
+                rates["alt"] = (d[0] + c[0], d[1] + c[1])
+            if "alt" in rates and "unadjusted_difference" in row and (u := _val(row["unadjusted_difference"])):
+                rates["cus"] = (rates["alt"][0] - u[0], rates["alt"][1] + u[1])
+            for (ev_col, n_col, _), which in zip(groups, ("alt", "cus")):
+                if row[ev_col] != MARK or which not in rates or (nv := _val(row[n_col])) is None:
+                    continue
+                got = _count_from_rate(rates[which], nv, ctx)
+                if got is not None:
+                    out.append(Recovery("rate inversion", f"{name} {row[key]} / {ev_col}", got))
+    return out
+
+
+# --- D. results.json against the CSV ----------------------------------------------------------------------
+_JSON_OF_CSV = {"rate_alternative": "rate_treated", "rate_custody_adjusted": "rate_control",
+                "difference_points": ("risk_difference", "estimate"), "unadjusted_difference": ("naive_risk_difference", "estimate"),
+                "ci_low": ("risk_difference", "ci_low"), "ci_high": ("risk_difference", "ci_high")}
+
+
+def results_json_vs_csv(folder: Path, ctx: Context) -> list[Recovery]:
+    """results.json must not publish what recidivism.csv hides; a value it gives is fed back into
+    the rate inversion (a hidden count it determines is a recovery). Also checks that every null
+    of a hidden value is listed in ``suppressed``."""
+    t, res = read_table(folder, "recidivism"), _results(folder)
+    if t is None or not res:
+        return []
+    out = []
+    listed = set(res.get("suppressed", []))
+    for _, row in t.iterrows():
+        rec = res.get("recidivism", {}).get(str(row["horizon_days"]))
+        if rec is None:
+            continue
+        for col, path in _JSON_OF_CSV.items():
+            if row[col] != MARK:
+                continue
+            val = rec[path] if isinstance(path, str) else rec[path[0]][path[1]]
+            name = f"recidivism.{row['horizon_days']}." + (path if isinstance(path, str) else ".".join(path))
+            if val is not None:
+                out.append(Recovery("results.json publishes a value the CSV hides", name, float(val)))
+            elif name not in listed:
+                out.append(Recovery("results.json 'suppressed' omits a hidden value", name, math.nan))
+    return out
+
+
+# --- E. attrition chain -------------------------------------------------------------------------------------
+def _chain_lp(removed: list[Any], remaining: list[Any], start: Any, where: str, ctx: Context) -> list[Recovery]:
+    """remaining_k = remaining_{k-1} - removed_k; unknowns: hidden values; integer bounds by MILP."""
+    k = len(removed)
+    # variables: start, removed_1..k (remaining are sums); hidden ones free in [0, big]
+    vals = [start, *removed]
+    big = 10 ** 7
+    lo = np.array([0.0] * (k + 1))
+    hi = np.array([float(big)] * (k + 1))
+    for i, v in enumerate(vals):
+        if isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v)):
+            half = ctx.rounding_base / 2 if ctx.rounding_base else 0
+            lo[i], hi[i] = max(0, v - half), v + half
+    rows, b_lo, b_hi = [], [], []
+    for j, v in enumerate(remaining):
+        if isinstance(v, (int, float)):
+            a = np.zeros(k + 1)
+            a[0] = 1
+            a[1:j + 2] = -1
+            half = ctx.rounding_base / 2 if ctx.rounding_base else 0
+            rows.append(a)
+            b_lo.append(v - half)
+            b_hi.append(v + half)
+    out = []
+    for i, v in enumerate(vals):
+        if v != MARK:
+            continue
+        res = []
+        for sign in (1, -1):
+            c = np.zeros(k + 1)
+            c[i] = sign
+            r = milp(c, constraints=[LinearConstraint(np.array(rows), b_lo, b_hi)] if rows else [],
+                     integrality=np.ones(k + 1), bounds=Bounds(lo, hi))
+            res.append(sign * r.fun if r.status == 0 else math.nan)
+        if res[0] == res[1]:
+            out.append(Recovery("LP over the attrition chain", f"{where} {'start' if i == 0 else f'removed at step {i}'}", res[0]))
+    return out
+
+
+def attrition_chain(folder: Path, ctx: Context) -> list[Recovery]:
+    """The attrition flow (tables/attrition.csv, results.json, the cohort command's published
+    attrition): consecutive steps with totals before and after."""
+    out = []
+    sources = []
+    t = read_table(folder, "attrition")
+    if t is not None:
+        sources.append(("attrition.csv", t))
+    for p in folder.glob("*attrition*published*.csv"):
+        sources.append((p.name, pd.read_csv(p, dtype=str, keep_default_na=False)))
+    for where, frame in sources:
+        conv = lambda s: MARK if s == MARK else (int(float(s)) if _val(s) is not None else MARK)  # noqa: E731
+        steps = frame[frame["step"].astype(int) > 0]
+        start = conv(frame.loc[frame["step"].astype(int) == 0, "persons_remaining"].iloc[0])
+        out += _chain_lp([conv(v) for v in steps["persons_removed"]], [conv(v) for v in steps["persons_remaining"]],
+                         start, where, ctx)
+    res = _results(folder)
+    att = res.get("cohort", {}).get("attrition")
+    if att:
+        conv = lambda v: MARK if v is None else v  # noqa: E731
+        out += _chain_lp([conv(r["persons_removed"]) for r in att[1:]], [conv(r["persons_remaining"]) for r in att[1:]],
+                         conv(att[0]["persons_remaining"]), "results.json attrition", ctx)
+    return out
+
+
+# --- F. records read = kept + rejected ------------------------------------------------------------------------
+def quality_totals(folder: Path, ctx: Context) -> list[Recovery]:
+    t = read_table(folder, "data_quality")
+    out = []
+    if t is None:
+        return out
+    for _, row in t.iterrows():
+        vals = {c: _val(row[c]) for c in ("records_read", "kept_rows", "rejected_rows")}
+        hidden = [c for c, v in vals.items() if v is None]
+        if len(hidden) == 1 and not ctx.rounding_base:
+            known = {c: v[0] for c, v in vals.items() if v is not None}
+            val = known["records_read"] - sum(v for c, v in known.items() if c != "records_read") \
+                if hidden[0] != "records_read" else sum(known.values())
+            out.append(Recovery("total minus published cells", f"data_quality {row['table']} / {hidden[0]}", val))
+    return out
+
+
+# --- G. text: notes, rare labels -------------------------------------------------------------------------------
+_SMALL = re.compile(r"(?<![\w.,\-])(?<!about )(?<!around )([1-9])(?:\s+of\b|\s+(?:persons?|people|rows?|cases?|spells?|records?|deaths?|"
+                    r"reoffenders?|individuals?)\b)")
+_PAIR = re.compile(r"(?<![\w.,\-])(\d[\d,]*) of (\d[\d,]*)\b(?!%)")
+
+
+def text_leaks(folder: Path, ctx: Context) -> list[Recovery]:
+    """Every text the run wrote (HTML, JSON, CSV, SVG, notes): small counts in words ("3 people"),
+    "N of M" whose complement is small ("4999 of 5001 read"), and rare labels held by fewer than
+    the threshold (they must have been pooled)."""
+    out = []
+    files = [p for p in folder.rglob("*") if p.suffix in (".html", ".json", ".csv", ".svg", ".txt", ".md")]
+    for p in files:
+        text = p.read_text(errors="replace")
+        plain = re.sub(r"<[^>]+>", " ", text) if p.suffix in (".html", ".svg") else text
+        for m in _SMALL.finditer(plain):
+            if int(m.group(1)) < ctx.threshold:
+                out.append(Recovery("small count in words", f"{p.name}: ...{plain[max(0, m.start() - 40):m.end() + 20]!r}",
+                                    float(m.group(1))))
+        for m in _PAIR.finditer(plain):
+            a, b = int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))
+            if 0 < b - a < ctx.threshold and a < b:
+                out.append(Recovery("complement of 'N of M'", f"{p.name}: {m.group(0)!r}", float(b - a)))
+        for label in ctx.rare_labels:
+            if label in text:
+                out.append(Recovery("rare label printed", f"{p.name}: {label!r}", math.nan))
+    return out
+
+
+# --- H. rounding consistency ---------------------------------------------------------------------------------
+def rounding_consistency(folder: Path, ctx: Context) -> list[Recovery]:
+    """With a rounding base: every published count is a multiple of the base, and the same count
+    printed in several places is printed the same (results.json against the tables)."""
+    if not ctx.rounding_base:
+        return []
+    out = []
+    for name, cols in (("recidivism", ("n_alternative", "reoffenders_alternative", "n_custody", "reoffenders_custody")),
+                       ("health", ("n_alternative", "n_custody", "events_alternative", "events_custody")),
+                       ("attrition", ("persons_removed", "persons_remaining")),
+                       ("data_quality", ("records_read", "kept_rows", "rejected_rows"))):
+        t = read_table(folder, name)
+        if t is None:
+            continue
+        for col in cols:
+            for v in t[col]:
+                pv = _val(v)
+                if pv is not None and pv[0] % ctx.rounding_base:
+                    out.append(Recovery("unrounded count", f"{name}.{col}", pv[0]))
+    res = _results(folder)
+    for key in ("n_treated", "n_control"):
+        v = res.get("cohort", {}).get(key)
+        if v is not None and v % ctx.rounding_base:
+            out.append(Recovery("unrounded count", f"results.json cohort.{key}", v))
+    return out
+
+
+# --- I. UNODC indicator file ------------------------------------------------------------------------------
+def unodc_year_totals(folder: Path, ctx: Context) -> list[Recovery]:
+    """Count indicators of the UNODC file: within a year, the categories sum to the published total;
+    integer bounds of every hidden category by MILP."""
+    files = sorted(folder.glob("*.json"))
+    out = []
+    for f in files:
+        try:
+            doc = json.loads(f.read_text())
+        except ValueError:
+            continue
+        recs = pd.DataFrame(doc.get("records", [])) if isinstance(doc, dict) else pd.DataFrame()
+        if recs.empty or "unit" not in recs:
+            continue
+        counts = recs[recs["unit"] == "persons"]
+        for (ind, year), block in counts.groupby(["indicator", "year"]):
+            tot = block[block["group"] == "total"]
+            cats = block[block["group"] != "total"]
+            if tot.empty or tot["value"].isna().all() or not cats["value"].isna().any():
+                continue
+            total = float(tot["value"].iloc[0])
+            half = ctx.rounding_base / 2 if ctx.rounding_base else 0
+            lo = np.where(cats["value"].isna(), 0.0, cats["value"].fillna(0).to_numpy(float) - half)
+            hi = np.where(cats["value"].isna(), total + half, cats["value"].fillna(0).to_numpy(float) + half)
+            a = np.ones((1, len(cats)))
+            for i in np.flatnonzero(cats["value"].isna().to_numpy()):
+                res = []
+                for sign in (1, -1):
+                    c = np.zeros(len(cats))
+                    c[i] = sign
+                    r = milp(c, constraints=[LinearConstraint(a, [total - half], [total + half])],
+                             integrality=np.ones(len(cats)), bounds=Bounds(np.maximum(lo, 0), hi))
+                    res.append(sign * r.fun if r.status == 0 else math.nan)
+                if res[0] == res[1]:
+                    out.append(Recovery("LP over a UNODC year total", f"{f.name} {ind} {year} "
+                                        f"{cats['group'].iloc[i]}", res[0]))
+    return out
+
+
+ATTACKS = {f.__name__: f for f in (smd_inversion, margin_lp, rate_inversion, results_json_vs_csv,
+                                   attrition_chain, quality_totals, text_leaks, rounding_consistency)}
+
+
+def run_all(folder: Path, ctx: Context) -> dict[str, list[Recovery]]:
+    """Every attack on one output folder."""
+    return {name: f(Path(folder), ctx) for name, f in ATTACKS.items()}
