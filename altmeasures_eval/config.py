@@ -93,7 +93,7 @@ def _nearest(key: str, known: Collection[str]) -> str | None:
 
 def check_keys(section: str, raw: Any, schema: type | Collection[str], *,
                elsewhere: Mapping[str, type | Collection[str] | None] | None = None,
-               source: str | Path | None = None, noun: str = "key") -> dict[str, Any]:
+               source: str | Path | None = None, noun: str = "key", doc: str = "docs/config.md") -> dict[str, Any]:
     """Check that ``raw`` is a table whose keys are all known; return it as a dict.
 
     Parameters
@@ -112,6 +112,8 @@ def check_keys(section: str, raw: Any, schema: type | Collection[str], *,
         The config file, named in the message.
     noun : str
         What the section's entries are called in messages (``"option"`` for ``[cohort]``).
+    doc : str
+        The page documenting the keys, named in the message.
 
     Raises
     ------
@@ -140,11 +142,11 @@ def check_keys(section: str, raw: Any, schema: type | Collection[str], *,
     raise ConfigError(
         f"{where}[{section}] unknown {noun}(s) {', '.join(map(repr, unknown))}; "
         f"{'valid options' if noun == 'option' else 'known keys'}: {', '.join(known) or '(none)'}. "
-        + " ".join(hints) + (" " if hints else "") + f"Fix or remove the {noun} (see docs/config.md).")
+        + " ".join(hints) + (" " if hints else "") + f"Fix or remove the {noun} (see {doc}).")
 
 
 def check_config(sections: Mapping[str, Any], schema: Mapping[str, type | Collection[str] | None], *,
-                 source: str | Path | None = None) -> None:
+                 source: str | Path | None = None, doc: str = "docs/config.md") -> None:
     """Check the top level of a config: every key is a known section, every section's keys known.
 
     Parameters
@@ -156,6 +158,8 @@ def check_config(sections: Mapping[str, Any], schema: Mapping[str, type | Collec
         checks its keys itself (``[costs]`` unit costs).
     source : str or pathlib.Path, optional
         The config file, named in messages.
+    doc : str
+        The page documenting the keys, named in messages.
 
     Raises
     ------
@@ -180,11 +184,11 @@ def check_config(sections: Mapping[str, Any], schema: Mapping[str, type | Collec
         near = _nearest(key, schema)
         raise ConfigError(
             f"{where}unknown config section(s) [{key}]; known sections: {', '.join(f'[{k}]' for k in schema)}."
-            + (f" Did you mean [{near}]?" if near else "") + " Fix or remove it (see docs/config.md).")
+            + (f" Did you mean [{near}]?" if near else "") + f" Fix or remove it (see {doc}).")
     for name, sc in schema.items():
         if sc is not None and name in sections:
             check_keys(name, sections[name], sc, elsewhere=schema, source=source,
-                       noun="option" if name == "cohort" else "key")
+                       noun="option" if name == "cohort" else "key", doc=doc)
 
 
 def check_finite(where: str, value: Any) -> None:

@@ -112,6 +112,38 @@ class Cohort:
         """Rows per treatment group (``1`` alternative, ``0`` comparator)."""
         return self.data["treatment"].value_counts().reindex([1, 0], fill_value=0)
 
+    def require_groups(self, minimum: int = 1) -> None:
+        """Raise a clear error unless each treatment group has at least ``minimum`` rows.
+
+        The message names the eligibility rule (attrition step) that removed the last people, so
+        that the user knows which ``[cohort]`` option or which data to look at.
+
+        Raises
+        ------
+        ConfigError
+            The cohort, or one of its groups, has fewer than ``minimum`` rows.
+        """
+        from altmeasures_eval._errors import ConfigError
+
+        g = self.group_sizes()
+        if self.n and min(g[1], g[0]) >= minimum:
+            return
+        att = self.attrition
+        if self.n == 0:
+            empty = att[att["persons_remaining"] == 0]
+            step = empty.iloc[0] if len(empty) else att.iloc[-1]
+            before = att.loc[att["step"] == step["step"] - 1, "persons_remaining"]
+            why = (f"the cohort is empty: the rule '{step['rule']}' ({step['description']}) removed the "
+                   f"last {int(before.iloc[0]) if len(before) else 0:,} people")
+        else:
+            why = (f"the cohort has {g[1]:,} people given an alternative and {g[0]:,} comparators; at "
+                   f"least {minimum} in each group are needed")
+        raise ConfigError(
+            f"{why}. Check [cohort] (period_start, period_end, stages, min_age, eligible_prefixes, "
+            "alternatives, comparators) against the data, e.g. that the period lies within the extract "
+            "and that birth years are filled; `altmeasures-eval cohort` writes the attrition table "
+            "step by step.")
+
     def __repr__(self) -> str:
         g = self.group_sizes()
         return (

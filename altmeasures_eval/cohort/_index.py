@@ -278,7 +278,9 @@ def _start_of_risk(
     keep = np.flatnonzero(alive)
     remap = np.full(n_ev, -1, dtype="int64")
     remap[keep] = np.arange(keep.size)
-    index_spell = np.where(index_spell >= 0, remap[np.maximum(index_spell, 0)], -1)
+    # no index event at all (an empty cohort): no spell is an index spell
+    index_spell = (np.where(index_spell >= 0, remap[np.maximum(index_spell, 0)], -1) if n_ev
+                   else np.full_like(index_spell, -1))
     events = Events(
         person=ev_person[keep],
         index_day=ev_day[keep],

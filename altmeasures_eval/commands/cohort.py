@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         out = out_dir.path
         dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
         cohort = build_cohort(dataset, spec.cohort)
+        if cohort.n == 0:  # an empty cohort is a mistake of [cohort] or the data, not a result
+            cohort.require_groups(1)
         data = cohort.data
         if args.with_ids:
             print(

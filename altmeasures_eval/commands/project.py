@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval._errors import ConfigError
 from altmeasures_eval._output import add_output_arguments, config_hash, output_dir
 
 if TYPE_CHECKING:
@@ -68,14 +67,8 @@ def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
 
     dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
     cohort = build_cohort(dataset, spec.cohort)
+    cohort.require_groups(2)  # a design needs two people in each group
     data, _, cov_notes = prepare_covariates(cohort.data, spec.design.covariates)
-    if min((data["treatment"] == g).sum() for g in (0, 1)) < 2:
-        g = cohort.group_sizes()
-        raise ConfigError(
-            f"the cohort has {g[1]:,} people given an alternative and {g[0]:,} comparators; a design "
-            "needs at least two in each group. Widen [cohort] (period_start, period_end, stages, "
-            "alternatives, comparators) or check the data (see the attrition table of "
-            "`altmeasures-eval cohort`)")
     _, _, weights, design_notes = build_design(data, spec)
 
     def weights_for(estimand: str) -> np.ndarray:

@@ -29,42 +29,106 @@ _BOMS = (
 
 @dataclass(frozen=True)
 class CsvFormat:
-    """How a CSV file was read; ``*_detected`` say whether the value was guessed."""
+    """How a CSV file was read; ``*_detected`` say whether the value was guessed.
+
+    ``confidence`` is how sure the encoding is (1.0: declared, a BOM, or valid UTF-8; else
+    charset-normalizer's ``1 - chaos`` of its best guess); ``note`` warns when the guess was
+    ambiguous (the bytes read as different text in another single-byte code page).
+    """
 
     encoding: str
     delimiter: str
     encoding_detected: bool
     delimiter_detected: bool
+    confidence: float = 1.0
+    note: str | None = None
 
 
-def detect_encoding(path: Path) -> str:
-    """The encoding of a text file: its BOM, else UTF-8 when the first MiB decodes, else the best
-    guess of charset-normalizer on that MiB, named cp1252 when cp1252 reads the sample the same way.
+#: Single-byte code pages compared when a file is not UTF-8: a guess among them is ambiguous when
+#: two of them read the same bytes as different text.
+SINGLE_BYTE = ("cp1252", "latin-1", "iso8859-15", "cp1250", "iso8859-2", "cp1251", "cp1257", "cp1254")
 
-    A guess on a sample can be wrong: production extracts should declare their encoding (mapping
-    ``[csv] encoding``); the quality report says which encoding was detected.
+
+@dataclass(frozen=True)
+class EncodingGuess:
+    """The encoding of a file as detected: name, confidence (0-1) and a warning when ambiguous."""
+
+    encoding: str
+    confidence: float
+    note: str | None = None
+
+
+def guess_encoding(path: Path) -> EncodingGuess:
+    """The encoding of a text file with how sure the guess is.
+
+    Its BOM, else UTF-8 when the first MiB decodes, else the best guess of charset-normalizer on
+    that MiB, named cp1252 when cp1252 reads the sample the same way. When other single-byte code
+    pages read the sample as different text (Latin-1 ``AÑO`` is ``AŃO`` in cp1250), the guess is
+    ambiguous: ``note`` says so, with an example, and asks the user to declare the encoding.
     """
     with open(path, "rb") as fh:
         sample = fh.read(_SAMPLE_BYTES)
     for bom, name in _BOMS:
         if sample.startswith(bom):
-            return name
+            return EncodingGuess(name, 1.0)
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
+        return EncodingGuess("utf-8", 1.0)
     except UnicodeDecodeError:
         pass
     best = charset_normalizer.from_bytes(sample).best()
     if best is None:
-        return "cp1252"
-    # Single-byte code pages often decode a sample identically (é, î, ç sit at the same bytes in
-    # cp1250 and cp1252): then name cp1252, the commonest Windows export encoding.
+        name, confidence = "cp1252", 0.0
+    else:
+        name, confidence = best.encoding, round(max(0.0, 1.0 - float(best.chaos)), 3)
+        # Single-byte code pages often decode a sample identically (é, î, ç sit at the same bytes in
+        # cp1250 and cp1252): then name cp1252, the commonest Windows export encoding.
+        try:
+            if sample.decode("cp1252") == str(best):
+                name = "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return EncodingGuess(name, confidence, _ambiguity(path, sample, name))
+
+
+def _ambiguity(path: Path, sample: bytes, chosen: str) -> str | None:
+    """A warning when another single-byte code page reads ``sample`` as different text."""
     try:
-        if sample.decode("cp1252") == str(best):
-            return "cp1252"
-    except UnicodeDecodeError:
-        pass
-    return best.encoding
+        mine = sample.decode(chosen)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    others = {}
+    for enc in SINGLE_BYTE:
+        if codecs.lookup(enc).name == codecs.lookup(chosen).name:
+            continue
+        try:
+            text = sample.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if text != mine:
+            others[enc] = text
+    if not others:
+        return None
+    enc, text = next(iter(others.items()))
+    # the first word that reads differently, as an example
+    example = ""
+    for a, b in zip(mine.split(), text.split()):
+        if a != b:
+            example = f" (e.g. {a[:30]!r} as {chosen}, {b[:30]!r} as {enc})"
+            break
+    return (f"{path.name}: the encoding was guessed as {chosen}, but the file also reads as "
+            f"{', '.join(others)} with different characters{example}. Declare the file's encoding "
+            "(encoding = \"...\" under [csv] in the mapping, or --encoding) so that names and codes "
+            "are read as written.")
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding of a text file (see :func:`guess_encoding`, which also says how sure it is).
+
+    A guess on a sample can be wrong: production extracts should declare their encoding (mapping
+    ``[csv] encoding``); the quality report says which encoding was detected.
+    """
+    return guess_encoding(path).encoding
 
 
 def detect_delimiter(header: str, more: list[str]) -> str:
@@ -122,7 +186,11 @@ def read_csv_table(
     DataContractError
         When the file cannot be decoded with the declared or detected encoding.
     """
-    enc = encoding or detect_encoding(path)
+    if encoding is None:
+        guess = guess_encoding(path)
+        enc, confidence, note = guess.encoding, guess.confidence, guess.note
+    else:
+        enc, confidence, note = encoding, 1.0, None
     lines = _first_lines(path, enc)
     if delimiter is None:
         delim = detect_delimiter(lines[0], lines[1:]) if lines else ","
@@ -146,11 +214,23 @@ def read_csv_table(
             f"{exc.start}. Declare the file's encoding (e.g. encoding = \"cp1252\" under [csv] in "
             "the mapping, or --encoding)."
         ) from exc
+    except pd.errors.EmptyDataError:
+        raise DataContractError(
+            f"{path.name}: the file is empty (no header line); export the table again with its header "
+            "row, or remove the file if the table is optional") from None
+    except LookupError:
+        raise DataContractError(
+            f"{path.name}: unknown encoding {enc!r}; declare one Python knows, e.g. utf-8, cp1252, "
+            "latin-1 (encoding = \"...\" under [csv] in the mapping, or --encoding)") from None
     except pd.errors.ParserError as exc:
         raise DataContractError(
             f"{path.name}: not a readable CSV file with delimiter {delim!r}: {exc}. Declare the "
             "delimiter (delimiter = \";\" under [csv] in the mapping) or fix the quoting."
         ) from exc
+    except ValueError as exc:  # e.g. a delimiter pandas cannot use
+        raise DataContractError(
+            f"{path.name}: cannot read the file with delimiter {delim!r}: {exc}. Declare one character "
+            "such as ';', ',' or 'tab' (delimiter = \";\" under [csv] in the mapping, or --delimiter)") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = _line_numbers(path, frame)
     # Rows whose every cell is empty are blank lines: not data, skipped and counted.
@@ -158,5 +238,5 @@ def read_csv_table(
     n_blank = int(blank.sum())
     if n_blank:
         frame = frame.loc[~blank]
-    fmt = CsvFormat(enc, delim, encoding is None, delimiter is None)
+    fmt = CsvFormat(enc, delim, encoding is None, delimiter is None, confidence, note)
     return frame, fmt, n_blank

@@ -11,7 +11,8 @@ A mapping is a TOML file (see ``docs/data-contract.md`` for every key)::
     extract_date = "2025-12-31"
 
     [tables.cases]
-    file = "AFFAIRES.csv"      # file, sheet or SQL table holding this contract table
+    file = "AFFAIRES.csv"      # file, sheet or SQL table holding this contract table (inside the
+                               # data folder unless allow_outside_data = true)
     date_format = "%d/%m/%Y"   # how this source writes dates (default ISO %Y-%m-%d)
     drop = ["NOM_PREVENU"]     # source columns dropped on purpose (e.g. direct identifiers)
     [tables.cases.columns]     # source column -> contract column
@@ -36,9 +37,11 @@ import pandas as pd
 from altmeasures_eval._errors import ConfigError
 from altmeasures_eval.schema import IDENTIFIER_COLUMNS, TABLE_COLUMNS, VOCABULARY_COLUMNS
 
-_TABLE_KEYS = {"file", "sheet", "columns", "codes", "drop", "date_format", "encoding", "delimiter"}
-_CSV_KEYS = {"encoding", "delimiter"}
-_TOP_KEYS = {"csv", "extract", "tables"}
+_TABLE_KEYS = ("file", "sheet", "columns", "codes", "drop", "date_format", "encoding", "delimiter",
+               "allow_outside_data")
+_CSV_KEYS = ("encoding", "delimiter")
+_EXTRACT_KEYS = ("country", "extract_date", "source")
+_DOC = "docs/data-contract.md, Mapping files"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class TableMapping:
         ``strftime`` format of dates in text sources; ``None`` = ISO ``%Y-%m-%d``.
     encoding, delimiter : str or None
         CSV options for this file, overriding ``[csv]``.
+    allow_outside_data : bool
+        ``file`` may name a file outside the data folder (``"../other/x.csv"``); without this
+        explicit key such a file is refused, so that a mapping cannot make a run read files it
+        was not meant to. Every file read is hashed in the report either way.
     """
 
     file: str | None = None
@@ -70,6 +77,7 @@ class TableMapping:
     date_format: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    allow_outside_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,35 +117,65 @@ def _str_dict(value: Any, where: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _check(where: str, check: Any, value: Any) -> Any:
+    """A value checked by the config's one checker, with the mapping's file and section in front."""
+    return None if value is None else check(f"mapping {where}", value)
+
+
 def mapping_from_dict(raw: dict[str, Any], source: Path | None = None) -> Mapping:
     """Build and check a :class:`Mapping` from parsed TOML.
+
+    Every section and key goes through the config checker (:func:`altmeasures_eval.config.check_keys`:
+    an unknown key names the nearest valid one), and every CSV and date option through the same
+    checks as the command-line options (:func:`~altmeasures_eval.config.check_encoding`,
+    :func:`~altmeasures_eval.config.check_delimiter`,
+    :func:`~altmeasures_eval.config.check_date_format`).
 
     Raises
     ------
     ConfigError
         Unknown keys, unknown contract tables or columns, codes for a column that is mapped to no
-        contract column, or a target code outside the controlled vocabulary.
+        contract column, a target code outside the controlled vocabulary, an unknown encoding, a
+        delimiter that is not one character, a date format without a year or with an unknown
+        directive.
     """
+    from altmeasures_eval.config import (
+        check_date_format,
+        check_delimiter,
+        check_encoding,
+        check_keys,
+        check_text,
+    )
+
     name = str(source) if source else "mapping"
-    unknown = set(raw) - _TOP_KEYS
-    if unknown:
-        raise _fail(name, f"unknown section(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
-    csv = raw.get("csv", {})
-    if set(csv) - _CSV_KEYS:
-        raise _fail(f"{name} [csv]", f"unknown key(s) {sorted(set(csv) - _CSV_KEYS)}; allowed: {sorted(_CSV_KEYS)}")
+    schema = {"csv": _CSV_KEYS, "extract": _EXTRACT_KEYS, "tables": None}
+    for key, value in raw.items():
+        if key not in schema:
+            from altmeasures_eval.config import check_config
+
+            check_config({key: value}, schema, source=f"mapping {name}", doc=_DOC)
+    csv = check_keys("csv", raw.get("csv", {}), _CSV_KEYS, source=f"mapping {name}", doc=_DOC)
+    encoding = _check(f"{name} [csv] encoding", check_encoding, csv.get("encoding"))
+    delimiter = _check(f"{name} [csv] delimiter", check_delimiter, csv.get("delimiter"))
+    all_tables = raw.get("tables", {})
+    if not isinstance(all_tables, dict):
+        raise _fail(f"{name} [tables]", "must hold one [tables.NAME] section per contract table")
     tables: dict[str, TableMapping] = {}
-    for table, spec in raw.get("tables", {}).items():
+    for table, spec in all_tables.items():
         where = f"{name} [tables.{table}]"
         if table not in TABLE_COLUMNS:
             raise _fail(where, f"unknown contract table {table!r}; tables are {sorted(TABLE_COLUMNS)}")
-        if set(spec) - _TABLE_KEYS:
-            raise _fail(where, f"unknown key(s) {sorted(set(spec) - _TABLE_KEYS)}; allowed: {sorted(_TABLE_KEYS)}")
+        spec = check_keys(f"tables.{table}", spec, _TABLE_KEYS, source=f"mapping {name}", doc=_DOC)
         columns = _str_dict(spec.get("columns", {}), f"{where}.columns")
         bad = sorted(set(columns.values()) - set(TABLE_COLUMNS[table]))
         if bad:
             raise _fail(f"{where}.columns", f"{bad} are not columns of {table}; contract columns: {list(TABLE_COLUMNS[table])}")
         codes: dict[str, dict[str, str]] = {}
-        for column, table_codes in spec.get("codes", {}).items():
+        all_codes = spec.get("codes", {})
+        if not isinstance(all_codes, dict):
+            raise _fail(f"{where}.codes", f"must hold one [tables.{table}.codes.COLUMN] table of local code = "
+                        f"\"contract code\" lines per column, got {all_codes!r}")
+        for column, table_codes in all_codes.items():
             cwhere = f"{where}.codes.{column}"
             if column not in TABLE_COLUMNS[table]:
                 raise _fail(cwhere, f"{column!r} is not a column of {table}")
@@ -152,22 +190,27 @@ def mapping_from_dict(raw: dict[str, Any], source: Path | None = None) -> Mappin
         drop = spec.get("drop", [])
         if not isinstance(drop, list) or not all(isinstance(d, str) for d in drop):
             raise _fail(f"{where}.drop", "must be a list of source column names")
+        file = spec.get("file", spec.get("sheet"))
+        if file is not None:
+            check_text(f"mapping {where} file", file)
+        outside = spec.get("allow_outside_data", False)
+        if not isinstance(outside, bool):
+            raise _fail(f"{where}.allow_outside_data", f"must be true or false, got {outside!r}")
         tables[table] = TableMapping(
-            file=spec.get("file", spec.get("sheet")),
+            file=file,
             columns=columns,
             codes=codes,
             drop=tuple(drop),
-            date_format=spec.get("date_format"),
-            encoding=spec.get("encoding"),
-            delimiter=spec.get("delimiter"),
+            date_format=_check(f"{where} date_format", check_date_format, spec.get("date_format")),
+            encoding=_check(f"{where} encoding", check_encoding, spec.get("encoding")),
+            delimiter=_check(f"{where} delimiter", check_delimiter, spec.get("delimiter")),
+            allow_outside_data=outside,
         )
-    extract = raw.get("extract", {})
-    if set(extract) - {"country", "extract_date", "source"}:
-        raise _fail(f"{name} [extract]", "allowed keys are country, extract_date, source")
+    extract = check_keys("extract", raw.get("extract", {}), _EXTRACT_KEYS, source=f"mapping {name}", doc=_DOC)
     return Mapping(
         tables=tables,
-        encoding=csv.get("encoding"),
-        delimiter=csv.get("delimiter"),
+        encoding=encoding,
+        delimiter=delimiter,
         extract={k: str(v) for k, v in extract.items()},
         path=source,
     )

@@ -32,6 +32,8 @@ BOOLEAN_COLUMNS: Final[dict[str, tuple[str, ...]]] = {"treatment_episodes": ("co
 _TRUE: Final = ("true", "1", "yes")
 _FALSE: Final = ("false", "0", "no")
 ISO_DATE: Final = "%Y-%m-%d"
+#: Largest whole number read exactly (2**53: the last integer a float64 holds without rounding).
+MAX_EXACT_INTEGER: Final = 2**53
 #: Rows handed to the privacy guard at most (evenly spaced over the table).
 GUARD_ROWS: Final = 100_000
 #: (check, message, hint) of each parse failure.
@@ -43,7 +45,7 @@ _PARSE_PROBLEMS: Final = {
     ),
     "integer": (
         "integer",
-        "not a whole number",
+        "not a whole number (or beyond ±9,007,199,254,740,992, too large to be a count, a year or days)",
         "write whole numbers without decimals or thousands separators; leave empty if unknown",
     ),
     "boolean": (
@@ -247,14 +249,17 @@ def _dates(raw: pd.Series, fmt: str) -> tuple[pd.Series, np.ndarray]:
 
 
 def _integers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    if pd.api.types.is_integer_dtype(raw.dtype):
+    if pd.api.types.is_integer_dtype(raw.dtype) and not (
+            pd.api.types.is_unsigned_integer_dtype(raw.dtype) and len(raw) and raw.max() > MAX_EXACT_INTEGER):
         return raw.astype("Int64"), np.zeros(len(raw), bool)
     text = raw.astype(object).where(raw.notna(), None)
     num = pd.to_numeric(
         text.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore"), errors="coerce"
     )
     num = num.astype("float64")
-    whole = num.notna() & (num % 1 == 0)
+    # beyond 2**53 a float no longer holds every whole number, and beyond 2**63 int64 wraps round
+    # (2**64 + 100 became -9223372036854775808): such values are problems shown as written
+    whole = num.notna() & (num % 1 == 0) & (num.abs() <= MAX_EXACT_INTEGER)
     bad = (text.notna() & ~whole).to_numpy()
     out = pd.Series(pd.NA, index=raw.index, dtype="Int64")
     out[whole] = num[whole].astype("int64")

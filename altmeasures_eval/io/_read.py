@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,6 +64,8 @@ class TableSource:
     encoding: str | None = None
     delimiter: str | None = None
     detected: bool = False
+    encoding_confidence: float | None = None
+    encoding_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class Ingestion:
     mode : str
     label : str
         The source as shown in reports (a folder, a file name or a URL without password).
+    input_files : dict of str to str
+        SHA-256 of every file read (tables, workbook, ``extract.toml``, SQLite file, the mapping),
+        named relative to the data folder, or by full path for a file outside it.
     """
 
     dataset: Dataset
@@ -88,6 +93,7 @@ class Ingestion:
     sources: dict[str, TableSource]
     mode: str
     label: str
+    input_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -306,6 +312,7 @@ def ingest(
         clean = frozenset(tm.columns.get(c, c) for c in raw.tables[table].clean_text)
         frames[table], parse_problems = parse_table(frame, table, files[table], tm, clean)
         found += parse_problems
+        found += _formula_problems(raw.tables[table], tm)
     found += _without_repeats(_run_checks(frames, files, extract), concat_problems(found))
     problems = _sort(concat_problems(found))
     rejects = pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else object) for c in REJECT_COLUMNS})
@@ -318,17 +325,80 @@ def ingest(
         sources[table] = TableSource(
             table=table, file=rt.file, input_rows=len(rt.frame), kept_rows=len(kept[table]),
             rejected_rows=n_rejected, blank_lines=rt.blank_lines, encoding=rt.encoding,
-            delimiter=rt.delimiter, detected=rt.detected,
+            delimiter=rt.delimiter, detected=rt.detected, encoding_confidence=rt.encoding_confidence,
+            encoding_note=rt.encoding_note,
         )
-    canon = {}
-    for table, frame in kept.items():  # a fresh RangeIndex without copying the data
-        canon[table] = frame.set_axis(pd.RangeIndex(len(frame)), axis=0, copy=False)
+    canon = {table: canonical_order(frame, table) for table, frame in kept.items()}
     dataset = Dataset(
         persons=canon[TABLE_PERSONS], cases=canon[TABLE_CASES], custody_spells=canon[TABLE_CUSTODY_SPELLS],
         treatment_episodes=canon[TABLE_TREATMENT_EPISODES], extract=extract,
         prison_capacity=canon.get(TABLE_PRISON_CAPACITY), rejects=rejects,
     )
-    return Ingestion(dataset=dataset, problems=problems, sources=sources, mode=mode, label=raw.label)
+    input_files = dict(raw.files)
+    if mp.path is not None and Path(mp.path).is_file():
+        from altmeasures_eval._output import file_sha256
+
+        input_files[f"mapping: {Path(mp.path).name}"] = file_sha256(mp.path)
+    return Ingestion(dataset=dataset, problems=problems, sources=sources, mode=mode, label=raw.label,
+                     input_files=input_files)
+
+
+def canonical_order(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The rows of a canonical table sorted by its key (stable), with a fresh RangeIndex.
+
+    Every later step (cohort, design, ties of matching, bootstrap draws) sees the rows in the same
+    order whatever the order of the source file, so results do not depend on how an extract was
+    sorted. Keys are unique in valid data; the stable sort keeps the source order of any rows
+    left with equal keys (quarantine mode rejects duplicated keys).
+    """
+    keys = [k for k in checks.KEYS.get(table, ()) if k in frame.columns]
+    if keys and len(frame) > 1:
+        order = np.lexsort(tuple(_sort_key(frame[k]) for k in reversed(keys)))
+        if not (order[1:] > order[:-1]).all():  # already sorted (the common case): no copy
+            frame = frame.take(order)
+    return frame.set_axis(pd.RangeIndex(len(frame)), axis=0, copy=False)
+
+
+def _sort_key(values: pd.Series) -> np.ndarray:
+    """Integer ranks of a key column in natural order, missing last.
+
+    Text keys sort by their text before a trailing number, then by that number (``P2`` before
+    ``P10``, as an extract numbered that way is usually written), then by the whole text; other
+    values in their own order. Computed on the distinct values only.
+    """
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return codes
+    u = pd.Series(np.asarray(uniques, dtype=object))
+    if pd.api.types.infer_dtype(u, skipna=True) == "string":
+        parts = u.str.extract(r"^(.*?)(\d+)$")
+        prefix = parts[0].where(parts[0].notna(), u)
+        number = pd.to_numeric(parts[1], errors="coerce").fillna(-1.0).to_numpy(dtype="float64")
+        rank_of = np.lexsort((pd.factorize(u, sort=True)[0], number, pd.factorize(prefix, sort=True)[0]))
+    else:
+        rank_of = np.argsort(pd.factorize(u, sort=True)[0], kind="stable")
+    rank = np.empty(len(u), dtype=np.int64)
+    rank[rank_of] = np.arange(len(u))
+    return np.where(codes < 0, len(u), rank[np.maximum(codes, 0)])
+
+
+def _formula_problems(rt: Any, tm: Any) -> list[pd.DataFrame]:
+    """Excel formula cells without a saved value: each one a problem (the cell would read empty)."""
+    if not rt.formula_cells:
+        return []
+    rows = [r for r, _ in rt.formula_cells]
+    cols = [tm.columns.get(c, c) for _, c in rt.formula_cells]
+    parts = []
+    for col in dict.fromkeys(cols):
+        these = [r for r, c in zip(rows, cols) if c == col]
+        parts.append(problems_frame(
+            file=rt.file, table=rt.table, column=col, source_rows=these, values=None,
+            check="formula_without_value",
+            message="a formula cell with no saved value: the workbook was saved by a program that does "
+                    "not calculate formulas, so the cell reads as empty",
+            hint="open the workbook in Excel or LibreOffice and save it (formulas get their values), or "
+                 "paste the values instead of the formulas"))
+    return parts
 
 
 def read_dataset(

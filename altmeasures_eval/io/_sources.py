@@ -10,8 +10,11 @@ Raw tables keep the source's own column names and values; their index is the *so
 
 from __future__ import annotations
 
+import html
+import re
 import tomllib
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,17 +66,25 @@ class RawTable:
     detected: bool = False
     blank_lines: int = 0
     clean_text: frozenset[str] = frozenset()
+    encoding_confidence: float | None = None
+    encoding_note: str | None = None
+    formula_cells: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class RawSource:
-    """Every raw table found, the raw extract metadata and where it came from."""
+    """Every raw table found, the raw extract metadata and where it came from.
+
+    ``files`` maps every file read (tables, workbook, ``extract.toml``, SQLite file) to its SHA-256:
+    names relative to the data folder, or the path as the mapping wrote it for a file outside.
+    """
 
     label: str
     tables: dict[str, RawTable]
     missing: tuple[str, ...]
     extract: dict[str, Any] | None
     extract_file: str | None
+    files: dict[str, str] = field(default_factory=dict)
 
 
 def is_url(source: str | Path) -> bool:
@@ -97,16 +108,74 @@ def _key_values(frame: pd.DataFrame, label: str) -> dict[str, Any]:
 
 def _excel_table(book: dict[str, pd.DataFrame], sheet: str, table: str, label: str) -> RawTable:
     frame = book[sheet]
+    formulas = frame.attrs.get("formula_cells", ())
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2)
+    # a formula without a saved value reads as an empty cell: name it (row, column) as a problem
+    cells = tuple((row, str(frame.columns[col])) for row, col in formulas
+                  if row >= 2 and col < frame.shape[1] and row in frame.index and pd.isna(frame.at[row, frame.columns[col]]))
     blank = frame.isna().all(axis=1).to_numpy()
+    blank &= ~frame.index.isin([r for r, _ in cells])
     frame = frame.loc[~blank]
-    return RawTable(table, f"{label}!{sheet}", frame, blank_lines=int(blank.sum()))
+    return RawTable(table, f"{label}!{sheet}", frame, blank_lines=int(blank.sum()), formula_cells=cells)
 
 
 def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
     # object dtype: keep Excel's own cell types (dates, numbers); the parser handles both.
-    return pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    try:
+        book = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    except Exception as exc:  # noqa: BLE001  (zipfile, openpyxl and XML errors of a broken workbook)
+        raise DataContractError(
+            f"{path.name}: not a readable Excel workbook ({type(exc).__name__}: {exc}). Save it again "
+            "as .xlsx from Excel or LibreOffice, or export the tables as CSV.") from None
+    formulas = formula_cells_without_value(path)
+    for sheet, frame in book.items():
+        frame.attrs["formula_cells"] = formulas.get(sheet, ())
+    return book
+
+
+_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+
+
+def formula_cells_without_value(path: Path) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Formula cells that hold no saved (cached) value, per sheet: ``(sheet row, column index)``.
+
+    A workbook written by a program that does not calculate formulas (many exporters, openpyxl)
+    stores ``<f>`` without ``<v>``; a reader then sees an empty cell where the sheet shows a
+    number. Found by scanning the sheets' XML (no second full parse of the workbook).
+    """
+    out: dict[str, tuple[tuple[int, int], ...]] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            targets = dict(re.findall(r'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+            targets.update({k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+            book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            for tag in re.findall(r"<sheet\b[^>]*>", book):
+                name = re.search(r'name="([^"]*)"', tag)
+                rid = re.search(r'r:id="([^"]*)"', tag)
+                if not name or not rid or rid.group(1) not in targets:
+                    continue
+                target = targets[rid.group(1)].lstrip("/")
+                member = target if target.startswith("xl/") else f"xl/{target}"
+                if member not in names:
+                    continue
+                xml = z.read(member)
+                if b"<f" not in xml:
+                    continue
+                cells = []
+                for col, row, body in _CELL.findall(xml):
+                    if body and b"<f" in body and not re.search(rb"<v>[^<]+</v>", body):
+                        index = 0
+                        for ch in col:
+                            index = index * 26 + (ch - 64)
+                        cells.append((int(row), index - 1))
+                if cells:
+                    out[html.unescape(name.group(1))] = tuple(cells)
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return {}
+    return out
 
 
 def _identifier_sources(tm: TableMapping) -> set[str]:
@@ -123,10 +192,15 @@ def _read_parquet(path: Path, identifiers: set[str]) -> tuple[pd.DataFrame, froz
     distinct values over millions of rows), so each distinct value is decoded and cleaned once and
     then taken, instead of building one Python string per row.
     """
-    schema = pq.read_schema(path)
-    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-    coded = [c for c in text if c not in identifiers]
-    table = pq.read_table(path, read_dictionary=coded)
+    try:
+        schema = pq.read_schema(path)
+        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        coded = [c for c in text if c not in identifiers]
+        table = pq.read_table(path, read_dictionary=coded)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataContractError(
+            f"{path.name}: not a readable Parquet file ({exc}). Export the table again (the file may be "
+            "truncated or not Parquet at all), or provide it as CSV.") from None
     for name in text:
         if name not in coded:
             i = table.schema.get_field_index(name)
@@ -155,16 +229,40 @@ def _name(mapping: Mapping, table: str) -> str:
     return mapping.table(table).file or table
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = path.resolve(), folder.resolve()
+    return path == folder or folder in path.parents
+
+
+def _label(path: Path, folder: Path) -> str:
+    """How a file read is named in hashes: relative to the data folder, else as resolved."""
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
 def _from_folder(folder: Path, mapping: Mapping, encoding: str | None, delimiter: str | None) -> RawSource:
+    from altmeasures_eval._output import file_sha256
+
     tables: dict[str, RawTable] = {}
     missing: list[str] = []
     books = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXCEL_SUFFIXES and not p.name.startswith("~$"))
     book_cache: dict[Path, dict[str, pd.DataFrame]] = {}
+    read: set[Path] = set()
     for table in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
         name = _name(mapping, table)
         tm = mapping.table(table)
         candidates = [folder / name] if Path(name).suffix else [folder / f"{name}.csv", folder / f"{name}.parquet"]
+        for p in candidates:
+            if not tm.allow_outside_data and not _inside(p, folder):
+                raise DataContractError(
+                    f"the mapping names {name!r} for table {table}, which lies outside the data folder "
+                    f"{folder}; move the file into the folder, or allow it explicitly with "
+                    f"allow_outside_data = true under [tables.{table}] of the mapping")
         path = next((p for p in candidates if p.is_file()), None)
+        if path is not None:
+            read.add(path)
         if path is not None and path.suffix.lower() == ".parquet":
             frame, clean = _read_parquet(path, _identifier_sources(tm))
             tables[table] = RawTable(table, path.name, frame, clean_text=clean)
@@ -179,6 +277,7 @@ def _from_folder(folder: Path, mapping: Mapping, encoding: str | None, delimiter
             tables[table] = RawTable(
                 table, path.name, frame, fmt.encoding, fmt.delimiter,
                 fmt.encoding_detected or fmt.delimiter_detected, blank,
+                encoding_confidence=fmt.confidence, encoding_note=fmt.note,
             )
         else:
             found = None
@@ -186,6 +285,7 @@ def _from_folder(folder: Path, mapping: Mapping, encoding: str | None, delimiter
                 book = book_cache.setdefault(book_path, _read_workbook(book_path))
                 if name in book:
                     found = _excel_table(book, name, table, book_path.name)
+                    read.add(book_path)
                     break
             if found is not None:
                 tables[table] = found
@@ -195,14 +295,17 @@ def _from_folder(folder: Path, mapping: Mapping, encoding: str | None, delimiter
     extract, extract_file = None, None
     if extract_path.is_file():
         extract, extract_file = _read_extract_toml(extract_path), EXTRACT_FILE
+        read.add(extract_path)
     else:
         for book_path in books:
             book = book_cache.setdefault(book_path, _read_workbook(book_path))
             if EXTRACT_TABLE in book:
                 extract_file = f"{book_path.name}!{EXTRACT_TABLE}"
                 extract = _key_values(book[EXTRACT_TABLE], extract_file)
+                read.add(book_path)
                 break
-    return RawSource(str(folder), tables, tuple(missing), extract, extract_file)
+    files = {_label(p, folder): file_sha256(p) for p in sorted(read)}
+    return RawSource(str(folder), tables, tuple(missing), extract, extract_file, files)
 
 
 def _from_workbook(path: Path, mapping: Mapping) -> RawSource:
@@ -219,7 +322,12 @@ def _from_workbook(path: Path, mapping: Mapping) -> RawSource:
     if extract is None and EXTRACT_TABLE in book:
         extract_file = f"{path.name}!{EXTRACT_TABLE}"
         extract = _key_values(book[EXTRACT_TABLE], extract_file)
-    return RawSource(str(path), tables, tuple(missing), extract, extract_file)
+    from altmeasures_eval._output import file_sha256
+
+    files = {path.name: file_sha256(path)}
+    if extract_file == EXTRACT_FILE:
+        files[EXTRACT_FILE] = file_sha256(path.parent / EXTRACT_FILE)
+    return RawSource(str(path), tables, tuple(missing), extract, extract_file, files)
 
 
 def _extract_beside(path: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -237,7 +345,7 @@ def _from_sql(url: str, mapping: Mapping, beside: Path | None) -> RawSource:
     except Exception:  # noqa: BLE001  (not even a URL: show its scheme only)
         masked = url.split("://", 1)[0] + "://..."
     try:
-        engine = sa.create_engine(url)
+        engine = _read_only_engine(sa, url)
         names = set(sa.inspect(engine).get_table_names())
     except Exception as exc:  # noqa: BLE001  (any driver error: report it readably)
         reason = str(exc).replace(url, masked)
@@ -273,7 +381,42 @@ def _from_sql(url: str, mapping: Mapping, beside: Path | None) -> RawSource:
         engine.dispose()
     # Reports name the database without its password (or, for SQLite, without its folders).
     shown = masked if not sqlite else f"sqlite:///{Path(url.split(':///', 1)[-1]).name}"
-    return RawSource(shown, tables, tuple(missing), extract, extract_file)
+    files = {}
+    if sqlite and _sqlite_path(url) is not None:
+        from altmeasures_eval._output import file_sha256
+
+        files[Path(_sqlite_path(url)).name] = file_sha256(_sqlite_path(url))
+    return RawSource(shown, tables, tuple(missing), extract, extract_file, files)
+
+
+def _sqlite_path(url: str) -> str | None:
+    """The file of a ``sqlite:///FILE`` URL (``None`` for an in-memory database)."""
+    rest = url.split(":///", 1)[-1] if url.lower().startswith("sqlite") else ""
+    rest = rest.split("?", 1)[0]
+    return rest or None if rest not in ("", ":memory:") else None
+
+
+def _read_only_engine(sa: Any, url: str) -> Any:
+    """An engine that cannot change the source: SQLite opened read-only (``mode=ro``, so a missing
+    file is an error instead of a new empty database); other databases in read-only transactions
+    where the dialect supports it (PostgreSQL, MySQL). The toolkit only ever runs SELECT."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        file = _sqlite_path(url)
+        if file is None:
+            return sa.create_engine(url)
+        if not Path(file).is_file():
+            raise DataContractError(
+                f"database file {file} not found (nothing was created); pass an existing SQLite file "
+                "or a folder of contract tables")
+        from urllib.parse import quote
+
+        uri = "file:" + quote(str(Path(file).resolve())) + "?mode=ro"
+        return sa.create_engine("sqlite://", creator=lambda: __import__("sqlite3").connect(uri, uri=True))
+    engine = sa.create_engine(url)
+    if parsed.get_backend_name() in ("postgresql", "mysql", "mariadb"):
+        engine = engine.execution_options(postgresql_readonly=True) if parsed.get_backend_name() == "postgresql" else engine
+    return engine
 
 
 def read_raw(

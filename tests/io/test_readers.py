@@ -40,7 +40,8 @@ def _recode(folder: Path, *, sep: str, encoding: str, bom: bytes = b"") -> None:
 
 def _with_accents(valid: Dataset) -> Dataset:
     persons = valid.persons.assign(jurisdiction=["Évora", "Évora", "Nîmes", "Nîmes", "Besançon"])
-    capacity = valid.prison_capacity.assign(jurisdiction=["Évora", "Évora", "Nîmes"])
+    # in canonical order (tables are sorted by their key at ingestion: N < É by code point)
+    capacity = valid.prison_capacity.assign(jurisdiction=["Nîmes", "Nîmes", "Évora"])
     return Dataset(
         persons=persons, cases=valid.cases, custody_spells=valid.custody_spells,
         treatment_episodes=valid.treatment_episodes, extract=valid.extract, prison_capacity=capacity,
