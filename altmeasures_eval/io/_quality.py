@@ -125,7 +125,9 @@ class QualityReport:
         if len(self.tables):
             lines.append("\nRows per table:")
             for r in self.tables.itertuples():
-                how = f" ({r.encoding}, delimiter {r.delimiter!r}{', detected' if r.detected else ''})" if r.encoding else ""
+                sure = (f", confidence {r.encoding_confidence:.2f}" if r.detected and r.encoding_confidence is not None
+                        and r.encoding_confidence == r.encoding_confidence else "")
+                how = f" ({r.encoding}, delimiter {r.delimiter!r}{', detected' if r.detected else ''}{sure})" if r.encoding else ""
                 blank = f", {r.blank_lines} blank line(s) skipped" if r.blank_lines else ""
                 lines.append(f"  {r.table:<20} {r.input_rows:>10,} read, {r.kept_rows:>10,} kept, {r.rejected_rows:>8,} rejected  [{r.file}{how}{blank}]")
         missing = self.missingness[self.missingness["n_missing"] > 0]
@@ -157,7 +159,8 @@ class QualityReport:
 
 
 def _tables(sources: dict[str, TableSource] | None, dataset: Dataset | None) -> pd.DataFrame:
-    cols = ["table", "file", "input_rows", "kept_rows", "rejected_rows", "blank_lines", "encoding", "delimiter", "detected"]
+    cols = ["table", "file", "input_rows", "kept_rows", "rejected_rows", "blank_lines", "encoding", "delimiter", "detected",
+            "encoding_confidence", "encoding_note"]
     if sources:
         return pd.DataFrame([{c: getattr(s, c) for c in cols} for s in sources.values()], columns=cols)
     if dataset is None:
@@ -270,6 +273,8 @@ def quality_report(
                    "extract_date": pd.Timestamp(dataset.extract.extract_date).date().isoformat(),
                    "source": dataset.extract.source}
     kanon, notes = _k_anonymity(dataset)
+    # an encoding guessed among single-byte code pages that read the file differently (io._csv)
+    notes = (*(f"warning: {s.encoding_note}" for s in (sources or {}).values() if s.encoding_note), *notes)
     consistency = check_consistency(dataset) if dataset is not None else None
     if consistency is not None:
         notes += consistency.notes
