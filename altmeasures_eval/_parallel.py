@@ -32,9 +32,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from altmeasures_eval._errors import ConfigError
+from altmeasures_eval._errors import ComputeError, ConfigError
 
-__all__ = ["ComputeSettings", "compute_backend", "compute_settings", "parallel_map", "spawn_generators"]
+__all__ = ["CONNECT_TIMEOUT", "ComputeSettings", "check_scheduler", "compute_backend", "compute_settings", "parallel_map",
+           "spawn_generators"]
 
 T = TypeVar("T")
 
@@ -148,9 +149,9 @@ def _dask_client(scheduler: Any) -> Iterator[Any]:
         yield scheduler
         return
     try:
-        client = distributed.Client(scheduler, set_as_default=False)  # timeout: distributed.comm.timeouts.connect
+        client = distributed.Client(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
-        raise ConfigError(
+        raise ComputeError(
             f"cannot reach the Dask scheduler at {scheduler!r} ({exc}): start it with `dask scheduler` "
             "and workers with `dask worker ADDRESS`, or remove [compute] scheduler to run on local cores"
         ) from exc
@@ -158,6 +159,36 @@ def _dask_client(scheduler: Any) -> Iterator[Any]:
         yield client
     finally:
         client.close()
+
+
+#: Seconds to wait for a Dask scheduler to answer before the run stops (instead of distributed's
+#: default of 30 s per attempt, which made an unreachable scheduler fail after a minute).
+CONNECT_TIMEOUT = 5
+
+
+def check_scheduler(scheduler: str | None, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Fail fast, before any data are read, when the ``[compute]`` scheduler cannot be reached.
+
+    Opens (and closes) a TCP connection to the scheduler's host and port.
+
+    Raises
+    ------
+    ComputeError
+        The address cannot be reached within ``timeout`` seconds (exit status 4).
+    """
+    if not scheduler or not str(scheduler).startswith("tcp://"):
+        return  # other schemes (tls://, inproc://) are left to distributed itself
+    import socket
+
+    host, _, port = str(scheduler)[len("tcp://"):].rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout=timeout):
+            pass
+    except (OSError, ValueError) as exc:
+        raise ComputeError(
+            f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s ({exc}): start it with "
+            "`dask scheduler` and workers with `dask worker ADDRESS`, check the address in [compute] "
+            "scheduler, or remove that key to run on local cores") from None
 
 
 def _dask_workers(client: Any) -> int:
