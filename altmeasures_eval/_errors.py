@@ -38,8 +38,9 @@ class OutputError(AltMeasuresError):
     exit_status = 4
 
 
-class ComputeError(AltMeasuresError):
-    """The compute environment failed: e.g. the ``[compute]`` scheduler cannot be reached."""
+class ComputeError(ConfigError):
+    """The compute environment failed: e.g. the ``[compute]`` scheduler cannot be reached (a
+    :class:`ConfigError` too, since the address comes from the config; exit status 4)."""
 
     exit_status = 4
 

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from altmeasures_eval._output import add_output_arguments, config_hash, output_dir
+from altmeasures_eval._parallel import check_scheduler
 
 HELP = "Run the whole evaluation from a config and write the report (HTML, PDF, results.json, tables, figures)."
 
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     cfg = load_config(args.config)
     spec = EvaluationSpec.from_config(cfg)  # fails fast, before the data are read
+    check_scheduler(spec.compute.scheduler)  # an unreachable [compute] scheduler: in seconds, not after the cohort
     with output_dir(args.out, overwrite=args.overwrite, command="report",
                     config_hash=config_hash(args.config)) as out:
         if not args.quiet:
@@ -43,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         ing = ingest(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
         quality = quality_report(ing)
         ev = run_evaluation(ing.dataset, spec, progress=not args.quiet, quality=quality)
-        written = write_report(ev, out.path, input_files=file_hashes(cfg.data.path),
+        # the SHA-256 of every file the run read (mapping and files outside the data folder too)
+        written = write_report(ev, out.path, input_files=ing.input_files or file_hashes(cfg.data.path),
                                pdf=False if args.no_pdf else None)
     print(f"report: {len(written)} files written to {args.out} in {time.perf_counter() - t0:.1f} s "
           f"({', '.join(k for k in ('html', 'pdf', 'results', 'workbook') if k in written)})")
