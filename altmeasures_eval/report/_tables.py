@@ -313,7 +313,7 @@ def _description(ev: Any, p: DisclosurePolicy, shares: _Shares) -> PublishedTabl
     var = [i.split("=")[0] for i in b.index]
     level = [i.split("=", 1)[1] if "=" in i else "" for i in b.index]
     out = pd.DataFrame({
-        "characteristic": [i.replace("=", ": ") for i in b.index],
+        "characteristic": [i.replace("=", ": ", 1) for i in b.index],  # a level may itself hold "="
         "alternative": b["mean_treated_before"].to_numpy() * scale,
         "custody": b["mean_control_before"].to_numpy() * scale,
         "smd_before": b["smd_before"].to_numpy(),
