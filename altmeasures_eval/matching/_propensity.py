@@ -21,18 +21,12 @@ from scipy.special import expit
 from altmeasures_eval._errors import ConfigError, DataContractError
 from altmeasures_eval.matching._design import covariate_frame, score_range_keep, treatment_array
 from altmeasures_eval.matching._logistic import find_aliased, fit_logistic
-from altmeasures_eval.matching._separation import GROUP, combination_gaps, level_gaps, lp_separation
+from altmeasures_eval.matching._separation import level_gaps, model_separation, suspects_separation
 
 __all__ = ["PropensityScore", "PropensityModel", "estimate_propensity"]
 
 #: Scores are kept inside [CLIP, 1 - CLIP]; every score moved there is flagged in ``clipped``.
 CLIP = 1e-8
-#: Signs of separation in the maximum likelihood iterations that prompt the separation linear program:
-#: fitted probabilities beyond [EXTREME, 1 - EXTREME], or a last Newton step above RUNAWAY_STEP on the
-#: standardised scale (at a finite maximum Newton converges quadratically and its last step is below
-#: 1e-6 on the fixtures; under separation the coefficients keep growing by about 0.4-80 per step).
-EXTREME = 1e-7
-RUNAWAY_STEP = 1e-3
 
 
 @dataclass(frozen=True)
@@ -165,62 +159,6 @@ def _logistic_newton(X: np.ndarray, y: np.ndarray, max_iter: int = 50, tol: floa
     return beta, False
 
 
-def _suspect(fit: Any) -> bool:
-    prob = expit(fit.linear)
-    return (not fit.converged or fit.last_step > RUNAWAY_STEP
-            or bool(((prob < EXTREME) | (prob > 1 - EXTREME)).any()))
-
-
-def _model_separation(data: pd.DataFrame, t: np.ndarray, used: Sequence[str], Xk: np.ndarray, names: list[str],
-                      gap_rows: np.ndarray, max_iter: int) -> tuple[list[str], np.ndarray]:
-    """Separation beyond the levels held by one group: Konis's linear program on the other rows.
-
-    The rows at such levels are set aside first (their indicator separates trivially and would make
-    the program large for nothing); if the maximum likelihood fit on the rest shows no sign of
-    separation, the program is not run.
-    """
-    y = t.astype(float)
-    inside = ~gap_rows
-    X, cols = Xk[inside], list(names)
-    if gap_rows.any():
-        if y[inside].min() == y[inside].max():
-            return [], np.zeros(len(y), dtype=bool)
-        varying = np.r_[True, X[:, 1:].std(axis=0) > 0]
-        X, cols = X[:, varying], [c for c, v in zip(cols, varying) if v]
-        al = find_aliased(X, cols)
-        X, cols = X[:, list(al.kept)], [cols[j] for j in al.kept]
-        if X.shape[1] < 2 or not _suspect(fit_logistic(X, y[inside], max_iter=max_iter)):
-            return [], np.zeros(len(y), dtype=bool)
-    Z = X[:, 1:]
-    sd = Z.std(axis=0)
-    sd[sd == 0] = 1.0
-    Z = np.column_stack([np.ones(len(Z)), (Z - Z.mean(axis=0)) / sd])
-    b, found = lp_separation(Z, y[inside])
-    rows = np.zeros(len(y), dtype=bool)
-    rows[inside] = found
-    if not rows.any():
-        return [], rows
-    out: list[str] = []
-    combos = combination_gaps(data, t, used, rows.astype(float))
-    out.extend(g.sentence() for g in combos)
-    covered = np.zeros(len(y), dtype=bool)
-    for g in combos:
-        m = np.ones(len(y), dtype=bool)
-        for c, v in zip(g.covariates, g.levels):
-            m &= data[c].astype(str).to_numpy() == v
-        covered |= m
-    rest = rows & ~covered
-    if rest.any():
-        named = [cols[j] for j in np.flatnonzero(b) if cols[j] != "Intercept"]
-        kind = "complete" if found.all() else "quasi-complete"
-        n1, n0 = int((rest & (t == 1)).sum()), int((rest & (t == 0)).sum())
-        who = " and ".join(f"{n:,} people in the {GROUP[g]} group have a fitted probability running to {g}"
-                           for n, g in ((n1, 1), (n0, 0)) if n)
-        out.append(f"{kind} separation: the coefficients of {', '.join(named) or 'the intercept'} run away; {who} "
-                   "(nobody comparable in the other group)")
-    return out, rows
-
-
 class PropensityModel:
     """Propensity-score model: logistic regression (default) or any scikit-learn classifier.
 
@@ -343,18 +281,21 @@ class PropensityModel:
                 notes.append(f"logistic model did not converge in {fit.iterations} iterations; "
                              "its scores are not to be used")
                 warnings.warn("propensity model did not converge", RuntimeWarning, stacklevel=2)
-            suspect = _suspect(fit if self.penalty is None else fit_logistic(Xk, y, max_iter=self.max_iter))
-            if Xk.shape[1] > 1 and suspect:
-                more, rows = _model_separation(data, t, used, Xk, kept_names, gap_rows, self.max_iter)
+            concerned = [c for g in gaps for c in g.covariates]
+            if Xk.shape[1] > 1 and suspects_separation(
+                    fit if self.penalty is None else fit_logistic(Xk, y, max_iter=self.max_iter)):
+                more, rows, cols = model_separation(data, t, used, Xk, kept_names, gap_rows, self.max_iter)
                 separation.extend(more)
                 separated |= rows
+                concerned += cols
             if separation:
                 head = ("Firth's penalty keeps the coefficients finite, but " if self.penalty == "firth" else "")
+                which = ", ".join(dict.fromkeys(concerned)) or "the covariates concerned"
                 notes.append(
                     f"{head}the covariates decide the group of {int(separated.sum()):,} people, who have nobody "
                     "comparable in the other group: " + "; ".join(separation)
-                    + ". Leave them out of the comparison (common_support) and say so, or drop the covariate "
-                    "concerned if it is not a confounder")
+                    + f". Leave these people out of the comparison (common_support) and say so, or leave {which} "
+                    "out of the covariates if it does not confound the comparison")
             model: Any = pd.Series(fit.coef, index=kept_names, name="coef")
             if self.penalty is None:
                 method = "logistic"
@@ -379,7 +320,7 @@ class PropensityModel:
                 f"{int(clipped.sum()):,} scores were beyond [1e-8, 1 - 1e-8] and were clipped to it "
                 f"({int((clipped & (t == 1)).sum()):,} in the alternative group, "
                 f"{int((clipped & (t == 0)).sum()):,} in the custody group): those people have nobody "
-                "comparable and the scores near them are not estimates")
+                "comparable in the other group, and their scores are bounds, not estimates")
             score = np.clip(score, CLIP, 1 - CLIP)
         lin = np.log(score) - np.log1p(-score)
         idx = data.index

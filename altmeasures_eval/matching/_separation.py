@@ -18,10 +18,19 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
+from scipy.special import expit
 
 from altmeasures_eval.matching._design import is_categorical
+from altmeasures_eval.matching._logistic import LogisticFit, find_aliased, fit_logistic
 
 __all__: list[str] = []
+
+#: Signs of separation in the maximum likelihood iterations that prompt the separation linear program:
+#: fitted probabilities beyond [EXTREME, 1 - EXTREME], or a last Newton step above RUNAWAY_STEP on the
+#: standardised scale (at a finite maximum Newton converges quadratically and its last step is below
+#: 1e-6 on the fixtures; under separation the coefficients keep growing by about 0.4-80 per step).
+EXTREME = 1e-7
+RUNAWAY_STEP = 1e-3
 
 #: Plain names of the two groups (treatment 1 and 0).
 GROUP = {1: "alternative", 0: "custody"}
@@ -147,3 +156,64 @@ def _essential(uniq: np.ndarray, A: np.ndarray, b: np.ndarray, rows: np.ndarray)
         res = linprog(np.r_[np.zeros(k), -1.0], A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
         out[j] = not (res.status == 0 and res.x is not None and res.x[-1] > LP_MARGIN)
     return out
+
+
+def suspects_separation(fit: LogisticFit) -> bool:
+    """Whether the maximum likelihood iterations show signs of separation."""
+    prob = expit(fit.linear)
+    return (not fit.converged or fit.last_step > RUNAWAY_STEP
+            or bool(((prob < EXTREME) | (prob > 1 - EXTREME)).any()))
+
+
+def model_separation(data: pd.DataFrame, t: np.ndarray, used: Sequence[str], Xk: np.ndarray, names: list[str],
+                     gap_rows: np.ndarray, max_iter: int) -> tuple[list[str], np.ndarray, list[str]]:
+    """Separation beyond the levels held by one group: Konis's linear program on the other rows.
+
+    The rows at such levels are set aside first (their indicator separates trivially and would make
+    the program large for nothing); if the maximum likelihood fit on the rest shows no sign of
+    separation, the program is not run. Returns the sentences, the rows and the covariates concerned.
+    """
+    y = t.astype(float)
+    inside = ~gap_rows
+    X, cols = Xk[inside], list(names)
+    if gap_rows.any():
+        if y[inside].min() == y[inside].max():
+            return [], np.zeros(len(y), dtype=bool), []
+        varying = np.r_[True, X[:, 1:].std(axis=0) > 0]
+        X, cols = X[:, varying], [c for c, v in zip(cols, varying) if v]
+        al = find_aliased(X, cols)
+        X, cols = X[:, list(al.kept)], [cols[j] for j in al.kept]
+        if X.shape[1] < 2 or not suspects_separation(fit_logistic(X, y[inside], max_iter=max_iter)):
+            return [], np.zeros(len(y), dtype=bool), []
+    Z = X[:, 1:]
+    sd = Z.std(axis=0)
+    sd[sd == 0] = 1.0
+    Z = np.column_stack([np.ones(len(Z)), (Z - Z.mean(axis=0)) / sd])
+    b, found = lp_separation(Z, y[inside])
+    rows = np.zeros(len(y), dtype=bool)
+    rows[inside] = found
+    if not rows.any():
+        return [], rows, []
+    out: list[str] = []
+    concerned: list[str] = []
+    combos = combination_gaps(data, t, used, rows.astype(float))
+    out.extend(g.sentence() for g in combos)
+    concerned += [c for g in combos for c in g.covariates]
+    covered = np.zeros(len(y), dtype=bool)
+    for g in combos:
+        m = np.ones(len(y), dtype=bool)
+        for c, v in zip(g.covariates, g.levels):
+            m &= data[c].astype(str).to_numpy() == v
+        covered |= m
+    rest = rows & ~covered
+    if rest.any():
+        named = [cols[j] for j in np.flatnonzero(b) if cols[j] != "Intercept"]
+        concerned += [next((c for c in used if n == c or n.startswith(f"{c}=") or n.startswith(f"{c}_bs")), n)
+                      for n in named]
+        kind = "complete" if found.all() else "quasi-complete"
+        n1, n0 = int((rest & (t == 1)).sum()), int((rest & (t == 0)).sum())
+        who = " and ".join(f"{n:,} people in the {GROUP[g]} group have a fitted probability running to {g}"
+                           for n, g in ((n1, 1), (n0, 0)) if n)
+        out.append(f"{kind} separation: the coefficients of {', '.join(named) or 'the intercept'} run away; {who} "
+                   "(nobody comparable in the other group)")
+    return out, rows, concerned
