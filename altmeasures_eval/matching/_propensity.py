@@ -290,12 +290,14 @@ class PropensityModel:
                 concerned += cols
             if separation:
                 head = ("Firth's penalty keeps the coefficients finite, but " if self.penalty == "firth" else "")
-                which = ", ".join(dict.fromkeys(concerned)) or "the covariates concerned"
+                names_c = list(dict.fromkeys(concerned))
+                which = " and ".join(names_c) or "the covariates concerned"
+                verb = "does" if len(names_c) == 1 else "do"
                 notes.append(
                     f"{head}the covariates decide the group of {int(separated.sum()):,} people, who have nobody "
                     "comparable in the other group: " + "; ".join(separation)
                     + f". Leave these people out of the comparison (common_support) and say so, or leave {which} "
-                    "out of the covariates if it does not confound the comparison")
+                    f"out of the covariates if {'it' if verb == 'does' else 'they'} {verb} not confound the comparison")
             model: Any = pd.Series(fit.coef, index=kept_names, name="coef")
             if self.penalty is None:
                 method = "logistic"
