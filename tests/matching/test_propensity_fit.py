@@ -80,6 +80,9 @@ def test_level_held_by_one_group_is_reported_not_clipped_silently():
     # every clipped score belongs to a separated person, and the count is exposed
     assert ps.n_clipped > 0 and not (ps.clipped & ~ps.separated).any()
     assert any(f"decide the group of {n_pre:,} people" in n for n in ps.notes)
+    # advice that fixes the case: leave the people out, or the covariate that decides the group
+    assert any("Leave these people out of the comparison (common_support)" in n
+               and "or leave stage out of the covariates if it does not confound" in n for n in ps.notes)
     assert any("clipped" in n for n in ps.notes)
 
 
@@ -116,6 +119,7 @@ def test_lp_finds_quasi_complete_separation_on_numeric_covariate():
     assert ps.separation[0].startswith("quasi-complete separation: the coefficients of NV run away; 13 people in the "
                                        "alternative group have a fitted probability running to 1")
     assert (ps.separated == (data["NV"] == 1)).all()
+    assert any("or leave NV out of the covariates" in n for n in ps.notes)
 
 
 def test_complete_separation_and_combination_of_levels():
