@@ -170,7 +170,7 @@ def publish_attrition(attrition: pd.DataFrame, disclosure: DisclosureSettings) -
     """The attrition table (``Cohort.attrition``) under disclosure control, as the report prints it.
 
     Small removals are hidden with partner removals and the remaining counts between them, so that
-    no hidden count follows from the published ones (:meth:`DisclosurePolicy.attrition`); the final count (the
+    no hidden count follows from the published ones (:meth:`altmeasures_eval.privacy.DisclosurePolicy.attrition`); the final count (the
     cohort size) stays published.
 
     Parameters
@@ -211,7 +211,7 @@ def publish_notes(notes: Sequence[str], disclosure: DisclosureSettings,
         As in :func:`publish_counts`.
     hidden_labels : sequence of str, optional
         Category labels ("stage = police") whose cells are suppressed: every statistic in a
-        sentence naming one is replaced by the marker (:meth:`DisclosurePolicy.notes`).
+        sentence naming one is replaced by the marker (:meth:`altmeasures_eval.privacy.DisclosurePolicy.notes`).
 
     Returns
     -------
