@@ -206,7 +206,8 @@ def compare_costs(
             m = np.array([(p in ("all", pp)) and (c in ("total", cc)) for pp, cc in zip(persp, comp)])
             if m.any():
                 per_person[(p, c)] = cost[:, m].sum(axis=1)
-    rows = []
+    rows: list[dict] = []
+    no_interval: list[str] = []
     for (p, c), y in per_person.items():
         rec = {"perspective": p, "component": c,
                "mean_alternative": float(np.average(y[t == 1], weights=w[t == 1])),
@@ -216,6 +217,8 @@ def compare_costs(
             res = effect(y, t, w, cluster=cl, alpha=alpha)
             rec.update({"difference": float(res["estimate"]), "se": float(res["se"]),
                         "ci_low": float(res["ci_low"]), "ci_high": float(res["ci_high"])})
+            if res.get("not_estimable"):
+                no_interval.append(f"{p} {c} cost difference: no interval ({res['not_estimable']})")
         rows.append(rec)
     table = pd.DataFrame(rows)
     is_prog = np.array([c == PROGRAMME for c in comp])
@@ -227,6 +230,7 @@ def compare_costs(
         notes.append(f"placeholder unit costs used for: {', '.join(unit_costs.placeholders)}")
     if effect is None:
         notes.append("no confidence interval: effect=None")
+    notes += no_interval
     if weights is None:
         notes.append("unweighted: a raw comparison, not adjusted for differences between groups")
     left = int((~obs).sum())

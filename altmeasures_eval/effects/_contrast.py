@@ -136,6 +136,11 @@ def weighted_mean_difference(
     For callers that hold arrays (e.g. ``population``'s bed-days): returns a mapping with
     ``estimate, se, ci_low, ci_high, p_value, n``. Weights are taken as fixed; the SE is the HC1
     sandwich of the weighted regression of y on treatment (clustered when ``cluster`` is given).
+    When the interval would be absurd (both groups without variation, e.g. no later custody in
+    either: SE 0; or a variance above what one effective person per group could give) ``se``,
+    ``ci_low``, ``ci_high`` and ``p_value`` are NaN and ``not_estimable`` gives the reason; a group
+    without variation next to one with variation (a structural zero, such as index-case bed-days
+    after an alternative) keeps the other group's variance.
     """
     y = np.asarray(y, dtype=float)
     t = np.asarray(treatment).astype(int)
@@ -146,6 +151,13 @@ def weighted_mean_difference(
     se = np.sqrt(cluster_variance(p1 - p0, codes))
     row = wald_row(m1 - m0, se, int(ok.sum()), alpha, False)
     row.pop("scale")
+    yy, tt, ww = y[ok], t[ok], w[ok]
+    try:
+        check_difference("mean difference", row["estimate"], row["se"], row["ci_low"], row["ci_high"],
+                         max_var=_weighted_var(yy[tt == 1], ww[tt == 1]) + _weighted_var(yy[tt == 0], ww[tt == 0]),
+                         bounded=False)
+    except NotEstimable as exc:
+        row.update(se=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan, not_estimable=exc.reason)
     return row
 
 

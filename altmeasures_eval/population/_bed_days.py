@@ -222,7 +222,7 @@ def bed_days_by_group(
     """
     t = np.asarray(treatment).astype(int)
     w = np.ones(len(t)) if weights is None else np.asarray(weights, float)
-    rows = []
+    rows, skipped = [], []
     for col in bed_days.columns:
         _, comp, h = col.rsplit("_", 2)
         y = bed_days[col].to_numpy(float)
@@ -238,9 +238,12 @@ def bed_days_by_group(
             rec.update({k: float(res[k]) for k in ("se", "ci_low", "ci_high")})
             # averted = -difference, so its interval is the mirror image
             rec["averted_ci_low"], rec["averted_ci_high"] = -rec["ci_high"], -rec["ci_low"]
+            if res.get("not_estimable"):
+                skipped.append(f"{comp} bed-days at {h} days: no interval ({res['not_estimable']})")
         rec["averted"] = -rec["difference"]
         rows.append(rec)
     notes = [] if effect is not None else ["no confidence interval: effect=None"]
+    notes += skipped
     if weights is None:
         notes.append("unweighted: a raw comparison, not adjusted for differences between groups")
     return BedDays(table=pd.DataFrame(rows), estimand=estimand, notes=tuple(notes))

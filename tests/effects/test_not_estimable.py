@@ -136,3 +136,17 @@ def test_subgroup_not_estimable_is_skipped_with_the_reason():
     res = subgroup_effects(pd.concat([a, b], ignore_index=True), "y", "t", ["g"], np.ones(80), min_per_group=5)
     assert res.table["level"].tolist() == ["a"]
     assert any("g=b: skipped, not estimable" in n and "every person" in n for n in res.notes)
+
+
+def test_mean_difference_of_arrays_without_variation_has_no_interval():
+    # later custody: 0 bed-days in both groups (the "later custody 0.0 for both groups" of a linkage gap)
+    from altmeasures_eval.effects import weighted_mean_difference
+
+    r = weighted_mean_difference(np.zeros(20), np.r_[np.ones(10), np.zeros(10)])
+    assert r["estimate"] == 0 and np.isnan(r["ci_low"]) and np.isnan(r["p_value"]) and "zero width" in r["not_estimable"]
+    # a structural zero in one group (index bed-days after an alternative) keeps the other group's variance:
+    # custody 10, 20, ..., 100 -> mean 55, HC1 variance of the difference = s0^2/10 * 20/18 with s0^2 = 825
+    y = np.r_[np.zeros(10), np.arange(10, 101, 10)]
+    r = weighted_mean_difference(y, np.r_[np.ones(10), np.zeros(10)])
+    assert r["estimate"] == -55 and r["se"] == pytest.approx(np.sqrt(825 / 10 * 20 / 18))
+    assert "not_estimable" not in r
