@@ -255,8 +255,9 @@ def run_design(design: str, reps: int | None = None, n_boot: int | None = None) 
         res += parallel_map(one_replicate(design, n, n_boot), min(CHUNK, reps - chunk),
                             random_state=seed * 1000 + chunk // CHUNK, n_jobs=1)
         if DRAWS_DIR is not None:
-            np.savez_compressed(DRAWS_DIR / f"{design}.npz", draws=np.array([r[0] for r in res]),
-                                info=np.array([r[1] for r in res]))
+            tmp = DRAWS_DIR / f"{design}.tmp.npz"
+            np.savez_compressed(tmp, draws=np.array([r[0] for r in res]), info=np.array([r[1] for r in res]))
+            tmp.replace(DRAWS_DIR / f"{design}.npz")
     seconds = time.perf_counter() - t0
     draws = np.array([r[0] for r in res])
     info = np.array([r[1] for r in res])
