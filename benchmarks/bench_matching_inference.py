@@ -268,14 +268,48 @@ def _fmt_pct(x: float) -> str:
     return f"{100 * x:.1f}%" if np.isfinite(x) else "-"
 
 
-def write_doc(table: pd.DataFrame, seconds: dict[str, float], reps: int) -> None:
+def coverage_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per SE method and design, over the well-posed cells: lowest and highest coverage, lowest and
+    highest SD/SE, and how many of those cells cover within 93-97%."""
+    ok = table[table["well_posed"]]
+    g = ok.groupby(["se_method", "design"], sort=False)
+    return pd.DataFrame({
+        "cells": g.size(),
+        "coverage_min": g["coverage"].min(), "coverage_max": g["coverage"].max(),
+        "sd_over_se_min": g["sd_over_se"].min(), "sd_over_se_max": g["sd_over_se"].max(),
+        "cells_93_97": g["coverage"].apply(lambda c: int(((c >= 0.93) & (c <= 0.97)).sum())),
+    }).reset_index()
+
+
+def summary_lines(table: pd.DataFrame) -> list[str]:
+    summ = coverage_summary(table)
+    designs = list(table["design"].unique())
+    out = ["**Summary over the well-posed cells** (coverage lowest-highest, in how many cells within 93-97%; "
+           "SD/SE lowest-highest):", "",
+           "| SE | " + " | ".join(designs) + " |", "|---|" + "---|" * len(designs)]
+    for se in summ["se_method"].unique():
+        cells_txt = []
+        for d in designs:
+            r = summ[(summ.se_method == se) & (summ.design == d)]
+            if r.empty:
+                cells_txt.append("-")
+                continue
+            r = r.iloc[0]
+            cells_txt.append(f"{_fmt_pct(r.coverage_min)}-{_fmt_pct(r.coverage_max)} ({r.cells_93_97}/{r.cells}); "
+                             f"{r.sd_over_se_min:.2f}-{r.sd_over_se_max:.2f}")
+        out.append(f"| {se} | " + " | ".join(cells_txt) + " |")
+    return out + [""]
+
+
+def write_doc(table: pd.DataFrame, seconds: dict[str, float], reps: dict[str, int]) -> None:
     """Write this benchmark's section of docs/simulation-study.md, keeping every other section."""
     lines = [
         SECTION, "",
         "Produced by `nice -n 10 python -m benchmarks matching_inference` (`benchmarks/bench_matching_inference.py`,",
         "designs and standard errors in its docstring); do not edit this section by hand.",
-        f"{reps:,} replications per design; root seed {SEED}; {N_BOOT} bootstrap replicates; one core of a shared",
-        "2-core machine: " + ", ".join(f"{d} {s / 60:.0f} min" for d, s in seconds.items()) + ".",
+        "Replications: " + ", ".join(f"{d} {r:,}" for d, r in reps.items()) + f"; root seed {SEED}; {N_BOOT} bootstrap",
+        "replicates; wall time on one core of a shared 2-core machine (load 6-14 from other work): "
+        + ", ".join(f"{d} {s / 60:.0f} min" for d, s in seconds.items()) + ".",
         "",
         "Columns: `SD/SE` empirical SD of the estimates over the mean SE (1 = the SE is right on average);",
         "`coverage` of the toolkit's 95% interval for the truth (the full ATT/ATC), with its exact 95% Monte",
@@ -285,6 +319,7 @@ def write_doc(table: pd.DataFrame, seconds: dict[str, float], reps: int) -> None
         "units matched (a caliper or a scarce pool leaves some out, which changes the estimand).",
         "",
     ]
+    lines += summary_lines(table)
     for design in table["design"].unique():
         sub = table[table["design"] == design]
         lines += [f"**{design}** (n = {DESIGNS[design]:,}; truth ATT {sub[sub.estimand == 'ATT'].truth.iloc[0]:.4f}, "
@@ -313,13 +348,31 @@ RESULTS_CSV = Path(__file__).resolve().parent / "results" / "matching_inference.
 SECONDS_JSON = RESULTS_CSV.with_suffix(".seconds.json")
 
 
+def reps_per_design(table: pd.DataFrame) -> dict[str, int]:
+    return {d: int(sub["reps"].add(sub["failed"]).max()) for d, sub in table.groupby("design", sort=False)}
+
+
 def write_doc_from_results() -> None:
     """Rewrite the doc section from the stored table (benchmarks/results/matching_inference.csv)."""
     import json
 
     table = pd.read_csv(RESULTS_CSV)
     seconds = json.loads(SECONDS_JSON.read_text())
-    write_doc(table, seconds, int(table["reps"].add(table["failed"]).max()))
+    write_doc(table, seconds, reps_per_design(table))
+
+
+def table_from_draws(draws_dir: Path) -> pd.DataFrame:
+    """The results table from the raw draws a run saved (``DRAWS_DIR``), whatever number of
+    replications each design reached; writes RESULTS_CSV."""
+    tables = []
+    for design in [*DESIGNS, *EXTRA_DESIGNS]:
+        f = draws_dir / f"{design}.npz"
+        if f.exists():
+            z = np.load(f)
+            tables.append(summarise(design, z["draws"], z["info"], truth(design)))
+    table = pd.concat(tables, ignore_index=True)
+    table.to_csv(RESULTS_CSV, index=False, float_format="%.6g")
+    return table
 
 
 def run(sizes: list[int], reps: int | None = None) -> list[dict]:
