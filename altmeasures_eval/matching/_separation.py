@@ -177,7 +177,7 @@ def model_separation(data: pd.DataFrame, t: np.ndarray, used: Sequence[str], Xk:
     inside = ~gap_rows
     X, cols = Xk[inside], list(names)
     if gap_rows.any():
-        if y[inside].min() == y[inside].max():
+        if not inside.any() or y[inside].min() == y[inside].max():
             return [], np.zeros(len(y), dtype=bool), []
         varying = np.r_[True, X[:, 1:].std(axis=0) > 0]
         X, cols = X[:, varying], [c for c, v in zip(cols, varying) if v]

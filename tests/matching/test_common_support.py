@@ -201,3 +201,17 @@ def test_structural_non_overlap_is_balanced_only_after_restriction():
     # below 0.2 SD of all logits (measured 0.154 against 1.59)
     m = match_nearest(d, "t", ps)
     assert m.caliper < 0.2 * np.std(ps.linear.to_numpy(), ddof=1) / 5
+
+
+def test_a_covariate_that_decides_everyone():
+    """A jurisdiction decides the group completely (issue 12): everyone is separated, common support
+    keeps nobody and says that no comparison can be made."""
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"age": rng.uniform(18, 60, 400), "jurisdiction": rng.choice(["A", "B"], 400)})
+    d["t"] = (d["jurisdiction"] == "A").astype(int)
+    ps = estimate_propensity(d, "t", ["age", "jurisdiction"])
+    assert len(ps.separation) == 2 and bool(ps.separated.all())
+    for rule in ("range", "crump", "none"):
+        cs = common_support(d, "t", ps, estimand="ATT", rule=rule)
+        assert not cs.retained.any() and int(cs.dropped["n"].sum()) == 400
+        assert "nobody is left in one of the groups: no comparison can be made" in cs.notes
