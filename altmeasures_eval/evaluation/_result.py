@@ -32,6 +32,9 @@ class RuleOutcome:
         Treated people who reoffended within the headline horizon.
     time_to_event_allowed : bool
         Whether time to reoffence (curves, hazard ratio, RMST) is reported.
+    expected : dict of int to float
+        Per horizon: the smallest of n*p and n*(1-p) over both groups (the value the n*p rule
+        compares with ``min_expected``).
     """
 
     effects_allowed: bool
@@ -41,6 +44,7 @@ class RuleOutcome:
     significance: dict[int, bool]
     treated_reoffenders: int
     time_to_event_allowed: bool
+    expected: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,15 +91,10 @@ class Evaluation:
         Decision dates of the cohort (as configured; ``None`` = open).
     quality : altmeasures_eval.io.QualityReport
     cohort : altmeasures_eval.cohort.Cohort
-        Holds person ids in memory; the report layer never writes them.
-    covariates : tuple of str
-        Covariates of the propensity model actually used.
-    propensity : PropensityScore or None
-    design : WeightResult or MatchResult or None
-    weights : numpy.ndarray or None
-        Design weights aligned with ``cohort.data``.
-    balance : BalanceResult or None
-        SMDs before and after adjustment.
+        Every eligible person (ids in memory; the report layer never writes them).
+    design : altmeasures_eval.design.Design
+        The comparison: the population the estimates describe (``design.data``), its weights,
+        the estimand actually estimated and the design gate. Every later stage reads them here.
     rules : RuleOutcome
     recidivism, naive, frequency : dict of int to EffectResult
         Per horizon: adjusted proven reoffending, the unadjusted comparison, and the number of
@@ -126,6 +125,9 @@ class Evaluation:
         reoffence among those who reoffended within the headline horizon, by group (custody
         weighted), the difference with its CI (``weighted_mean_difference``), and the numbers of
         reoffenders. Conditional on reoffending, so descriptive, not causal.
+    skipped : tuple of str
+        Secondary analyses that could not be estimated, each with its reason (also in the
+        limitations and in results.json notes).
     """
 
     spec: EvaluationSpec
@@ -134,11 +136,7 @@ class Evaluation:
     period: tuple[pd.Timestamp | None, pd.Timestamp | None]
     quality: Any
     cohort: Any
-    covariates: tuple[str, ...]
-    propensity: Any
     design: Any
-    weights: np.ndarray | None = field(repr=False)
-    balance: Any
     rules: RuleOutcome
     recidivism: dict[int, Any]
     naive: dict[int, Any]
@@ -157,6 +155,51 @@ class Evaluation:
     versions: dict[str, str]
     timings: dict[str, float]
     days_to_reoffence: dict[str, float] | None = None
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def propensity(self) -> Any:
+        """The propensity model of the design (None when no comparison could be made)."""
+        return self.design.propensity
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Design weights aligned with ``design.data`` (None when no comparison could be made)."""
+        return self.design.weights if self.design.result is not None else None
+
+    @property
+    def balance(self) -> Any:
+        """Balance before and after adjustment on the population compared."""
+        return self.design.balance
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        """Covariates of the propensity model actually used."""
+        return self.design.covariates
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The population the estimates describe (``design.data``)."""
+        return self.design.data
+
+    @property
+    def published(self) -> bool:
+        """Whether the design passed its gate (effects may be published)."""
+        return bool(self.design.gate.passed)
+
+    @property
+    def attrition(self) -> pd.DataFrame:
+        """The attrition flow from the data to the population compared: the cohort's steps, then the
+        design's (stages left out, people outside common support), numbered on."""
+        a = self.cohort.attrition
+        d = self.design.attrition
+        if d is None or not len(d):
+            return a
+        d = d.copy()
+        d["step"] = d["step"] + int(a["step"].max())
+        out = pd.concat([a, d.astype({c: a[c].dtype for c in d.columns if c in a.columns and c != "description"},
+                                     errors="ignore")], ignore_index=True)
+        return out
 
     @property
     def headline_horizon(self) -> int:

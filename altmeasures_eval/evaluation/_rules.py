@@ -52,22 +52,26 @@ def _group_rate(y: pd.Series, t: pd.Series, w: np.ndarray | None, group: int) ->
     return n, float(np.average(y.to_numpy(float)[m], weights=ww))
 
 
-def apply_rules(data: pd.DataFrame, weights: np.ndarray | None, spec: EvaluationSpec) -> RuleOutcome:
-    """Apply the decision rules to the cohort (and design weights).
+def apply_rules(data: pd.DataFrame, weights: np.ndarray | None, spec: EvaluationSpec, *,
+                estimand: str | None = None) -> RuleOutcome:
+    """Apply the decision rules to the population compared (and design weights).
 
     Parameters
     ----------
     data : DataFrame
-        The cohort table (``treatment``, ``reoffend_{h}``).
+        The population the design compares (``treatment``, ``reoffend_{h}``).
     weights : ndarray or None
         Design weights (the rates are the weighted rates the report states).
     spec : EvaluationSpec
+    estimand : str, optional
+        The estimand the design estimates (``Design.estimand``); default ``[design] estimand``.
 
     Returns
     -------
     RuleOutcome
     """
     r = spec.decision_rules
+    est = estimand or spec.design.estimand
     t = data["treatment"]
     n_t, n_c = int((t == 1).sum()), int((t == 0).sum())
     reasons: list[str] = []
@@ -75,25 +79,29 @@ def apply_rules(data: pd.DataFrame, weights: np.ndarray | None, spec: Evaluation
     if n_t < r.min_treated:
         allowed = False
         reasons.append(
-            f"Only {n_t if n_t >= spec.disclosure.threshold else 'fewer than ' + str(spec.disclosure.threshold)} "
+            f"Only {n_t if n_t >= spec.disclosure.threshold or n_t == 0 else 'fewer than ' + str(spec.disclosure.threshold)} "
             f"people were given an alternative measure; at least {r.min_treated} are needed for a reliable "
             "estimate, so no effect estimates are reported.")
     if n_c < r.min_control:
         allowed = False
         reasons.append(
-            f"Only {n_c if n_c >= spec.disclosure.threshold else 'fewer than ' + str(spec.disclosure.threshold)} "
+            f"Only {n_c if n_c >= spec.disclosure.threshold or n_c == 0 else 'fewer than ' + str(spec.disclosure.threshold)} "
             f"people were sent to custody; at least {r.min_control} are needed to form a comparison group, "
             "so no effect estimates are reported.")
     if weights is None:
         allowed = False
     significance: dict[int, bool] = {}
+    expected: dict[int, float] = {}
     for h in spec.cohort.horizons:
         y = data[f"reoffend_{h}"]
         ok = True
+        smallest = np.inf
         for g in (1, 0):
-            n, p = _group_rate(y, t, weights if g == 0 or spec.design.estimand != "ATT" else None, g)
+            n, p = _group_rate(y, t, weights if g == 0 or est != "ATT" else None, g)
+            smallest = min(smallest, n * p, n * (1 - p)) if p == p else 0.0
             if not (n * p >= r.min_expected and n * (1 - p) >= r.min_expected):
                 ok = False
+        expected[h] = float(smallest)
         significance[h] = ok and allowed
         if allowed and not ok:
             reasons.append(
@@ -109,27 +117,32 @@ def apply_rules(data: pd.DataFrame, weights: np.ndarray | None, spec: Evaluation
             f"{h0} days; time to reoffence (survival curves, hazard ratio, restricted mean survival time) "
             "is not reported.")
     return RuleOutcome(effects_allowed=allowed, reasons=tuple(reasons), n_treated=n_t, n_control=n_c,
-                       significance=significance, treated_reoffenders=reoff, time_to_event_allowed=tte)
+                       significance=significance, treated_reoffenders=reoff, time_to_event_allowed=tte,
+                       expected=expected)
 
 
 def limitations_from(ev: Evaluation) -> list[str]:
     """Plain-language limitations written from the diagnostics of an evaluation."""
     out: list[str] = []
     spec = ev.spec
+    if not ev.design.gate.passed:
+        out.append("No reliable comparison could be made, so no effects, significance statements, prison "
+                   "or cost conclusions are reported: " + " ".join(ev.design.gate.reasons))
     out.extend(ev.rules.reasons)
+    out.extend(ev.skipped)
     thr = spec.design.balance_threshold
     if ev.balance is not None:
         tab = ev.balance.table.drop(index="distance", errors="ignore")
         after = tab["smd_after"].abs()
-        bad = after[after >= thr].sort_values(ascending=False)
+        bad = after[after > thr].sort_values(ascending=False)
         if len(bad):
             shown = ", ".join(f"{k} ({v:.2f})" for k, v in bad.head(5).items())
             out.append(
                 f"Balance: after adjustment {len(bad)} covariate level(s) still differ between the groups by "
-                f"|SMD| >= {thr:g} (largest: {shown}); the comparison group is not fully like the treated "
+                f"|SMD| > {thr:g} (largest: {shown}); the comparison group is not fully like the treated "
                 "group on these characteristics and effects may be biased.")
         binary = tab[tab["type"] == "binary"]
-        est = spec.design.estimand
+        est = ev.design.estimand
         focal, other = (("mean_treated_before", "mean_control_before") if est == "ATT" else
                         ("mean_control_before", "mean_treated_before"))
         empty = binary[(binary[focal] > 0) & (binary[other] == 0)]
@@ -141,8 +154,8 @@ def limitations_from(ev: Evaluation) -> list[str]:
             out.append(
                 f"No one in the {'custody' if est == 'ATT' else 'alternative'} group has {level.replace('=', ' = ')}, "
                 f"while {100 * row[focal]:.1f}% of the {who} group does: these people have no comparable cases "
-                "(no overlap), and the estimates for them rest on the model, not on data. Consider restricting "
-                "the cohort ([cohort] stages) or reporting them separately.")
+                "(no overlap), and the estimates for them rest on the model, not on data. Set [design] "
+                "support_rule = \"range\" (the default) to leave them out of the comparison.")
         ess = ev.balance.ess
         if "after" in ess.index:
             ctrl = float(ess.loc["after", "control"])
@@ -152,7 +165,7 @@ def limitations_from(ev: Evaluation) -> list[str]:
                     f"Weighting concentrates on few comparison people: the effective sample size of the "
                     f"custody group is {ctrl:,.0f} of {n_c:,.0f}; estimates are less precise than the group "
                     "size suggests.")
-    design = ev.design
+    design = ev.design.result
     if design is not None and getattr(design, "counts", None) is not None:
         counts = design.counts
         if "unmatched" in counts.index and counts.loc["unmatched", "treated"] > 0:
@@ -166,7 +179,7 @@ def limitations_from(ev: Evaluation) -> list[str]:
             "without reoffending and the risk differences lead; the hazard ratio is an average over time.")
     h0 = ev.headline_horizon
     if h0 in ev.recidivism:
-        y = ev.cohort.data[f"reoffend_{h0}"]
+        y = ev.design.data[f"reoffend_{h0}"]
         lost = int(y.isna().sum())
         if lost:
             out.append(

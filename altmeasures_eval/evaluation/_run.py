@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from typing import Any
@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from altmeasures_eval._errors import AltMeasuresError
-from altmeasures_eval.evaluation._result import Evaluation, RuleOutcome
+from altmeasures_eval.design import prepare_covariates
+from altmeasures_eval.evaluation._result import Evaluation
 from altmeasures_eval.evaluation._rules import apply_rules, limitations_from
 from altmeasures_eval.evaluation._spec import EvaluationSpec
 from altmeasures_eval.evaluation._stages import costs_stage, prison_stage
@@ -33,11 +34,24 @@ STAGES: dict[str, str] = {
               "or a group with no overlap cannot be modelled",
     "rules": "check [decision_rules]",
     "recidivism": "check that the cohort has observable follow-up (extract date after period_end + horizon + 182 days)",
+    "frequency": "check reoffences_{h} in the cohort",
     "time_to_event": "check time_reoffend/event_reoffend in the cohort; set [decision_rules] to withhold it",
     "health": "remove unavailable outcomes from [outcomes] health",
     "subgroups": "remove the failing variable from [outcomes] subgroups or raise min_subgroup",
+    "sensitivity": "the E-values need the headline risk ratio and its interval",
     "prison": "check the custody_spells table and [population]",
     "costs": "check [costs] unit costs and [costs.analysis]",
+}
+
+#: Secondary analyses, in words: when one cannot be estimated it is skipped with a limitation.
+SECONDARY: dict[str, str] = {
+    "time_to_event": "time-to-reoffence results (survival curves, hazard ratio, restricted mean time)",
+    "frequency": "numbers of proven reoffences per person",
+    "health": "health and treatment outcomes",
+    "subgroups": "subgroup results",
+    "sensitivity": "sensitivity results (E-values)",
+    "prison": "prison-population results",
+    "costs": "cost results",
 }
 
 PACKAGES = ("altmeasures_eval", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "lifelines",
@@ -89,73 +103,36 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _prepare(data: pd.DataFrame, covariates: tuple[str, ...]) -> tuple[pd.DataFrame, tuple[str, ...], list[str]]:
-    """Covariates with an explicit ``unknown`` level for missing categories; constant ones dropped."""
-    from altmeasures_eval._errors import ConfigError
-
-    missing = [c for c in covariates if c not in data.columns]
-    if missing:
-        raise ConfigError(f"[design] covariates {missing} are not cohort columns")
-    notes, keep = [], []
-    fill = {}
-    for c in covariates:
-        col = data[c]
-        if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):
-            if col.isna().any():
-                fill[c] = col.astype(object).where(col.notna(), "unknown")
-        elif col.isna().any():
-            raise ConfigError(f"[design] covariate {c!r} has {int(col.isna().sum())} missing values; "
-                              "drop it from [design] covariates")
-        if col.nunique(dropna=False) <= 1:
-            notes.append(f"covariate {c} takes one value in the cohort and was left out of the propensity model")
-        else:
-            keep.append(c)
-    return data.assign(**fill), tuple(keep), notes
-
-
-def _design(data: pd.DataFrame, spec: EvaluationSpec) -> tuple[Any, Any, np.ndarray, list[str]]:
-    from altmeasures_eval.matching import entropy_balance, estimate_propensity, match_nearest, weight_ipw, weight_overlap
-
-    d = spec.design
-    covs = list(data.attrs["covariates"])
-    ps = estimate_propensity(data, "treatment", covs)
-    if d.method == "ipw":
-        bounds = (d.trim, 1 - d.trim) if d.trim > 0 else None
-        res = weight_ipw(data, "treatment", ps, estimand=d.estimand, ps_bounds=bounds)
-    elif d.method == "overlap":
-        res = weight_overlap(data, "treatment", ps)
-    elif d.method == "entropy":
-        res = entropy_balance(data, "treatment", covs, estimand=d.estimand)
-    else:
-        res = match_nearest(data, "treatment", ps, estimand=d.estimand, ratio=d.ratio, replace=d.replace,
-                            caliper=d.caliper or None, random_state=spec.run.seed)
-    weights = res.weights.to_numpy(float)
-    label = {"ipw": "inverse-probability weighting", "overlap": "overlap weighting",
-             "entropy": "entropy balancing", "matching": "nearest-neighbour matching"}[d.method]
-    notes = [f"design: {label} on a logistic propensity score of {', '.join(covs)}; estimand {d.estimand}",
-             *ps.notes, *res.notes]
-    return ps, res, weights, notes
-
-
 def _effect(data: pd.DataFrame, outcome: str, design: Any, spec: EvaluationSpec, cluster: str | None) -> Any:
+    """The effect on ``outcome`` with ``design`` (a WeightResult or MatchResult; None: unadjusted)."""
     from altmeasures_eval.effects import estimate_effect
 
     return estimate_effect(data, outcome, "treatment", design, cluster=cluster, alpha=spec.outcomes.alpha,
                            random_state=spec.run.seed)
 
 
-def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: str | None) -> pd.DataFrame | None:
-    """Alternative types (each against all custody, design re-estimated) and other variables."""
+def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: str | None,
+               covariates: tuple[str, ...] | None = None) -> tuple[pd.DataFrame | None, list[str]]:
+    """Alternative types (each against all custody, with its own design and gate) and other variables.
+
+    Returns the subgroup table (None when no subgroup could be estimated) and one line per subgroup
+    skipped, with its reason.
+    """
+    from dataclasses import replace
+
     from statsmodels.stats.multitest import multipletests
 
     from altmeasures_eval._parallel import compute_backend, parallel_map
-
+    from altmeasures_eval.design import build_design as _build
     from altmeasures_eval.effects import estimate_effect, subgroup_effects
     from altmeasures_eval.schema import ALTERNATIVE_DISPOSITIONS
 
     outcome = f"reoffend_{spec.report.headline_horizon}"
     m = spec.outcomes.min_subgroup
-    rows = []
+    covs = tuple(covariates if covariates is not None else data.attrs.get("covariates", spec.design.covariates))
+    settings = replace(spec.design, covariates=covs or spec.design.covariates)
+    rows: list[dict[str, Any]] = []
+    skipped: list[str] = []
     for var in spec.outcomes.subgroups:
         if var == "disposition":
             n_control = int((data["treatment"] == 0).sum())
@@ -163,28 +140,35 @@ def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: s
                     if int((data["disposition"] == a).sum()) >= m and n_control >= m]
 
             def one(i: int, _rng: Any, alts: list[str] = alts) -> dict[str, Any]:
-                # each alternative type against all custody cases, with its own design
-                sub = data[(data["disposition"] == alts[i]) | (data["treatment"] == 0)].copy()
-                sub.attrs["covariates"] = data.attrs["covariates"]
-                _, des, _, _ = _design(sub, spec)
-                r = estimate_effect(sub, outcome, "treatment", des, cluster=cluster,
+                # each alternative type against all custody cases, with its own design and gate
+                sub = data[(data["disposition"] == alts[i]) | (data["treatment"] == 0)]
+                des = _build(sub, settings, random_state=spec.run.seed, disclosure_threshold=spec.disclosure.threshold)
+                if not des.gate.passed:
+                    return {"variable": "disposition", "level": alts[i],
+                            "skipped": "its comparison failed the design gate: " + " ".join(des.gate.reasons)}
+                r = estimate_effect(des.data, outcome, "treatment", des.result, cluster=cluster,
                                     alpha=spec.outcomes.alpha).summary.iloc[0]
                 return {"variable": "disposition", "level": alts[i], "estimate": r["estimate"], "se": r["se"],
                         "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"],
-                        "n_treated": int((sub["treatment"] == 1).sum()), "n_control": n_control}
+                        "n_treated": des.n_treated, "n_control": des.n_control}
 
             with compute_backend(spec.compute):
-                rows.extend(parallel_map(one, len(alts), random_state=spec.run.seed, n_jobs=spec.run.n_jobs))
+                for r in parallel_map(one, len(alts), random_state=spec.run.seed, n_jobs=spec.run.n_jobs):
+                    if "skipped" in r:
+                        skipped.append(f"Subgroup {r['variable']} = {r['level']} not estimated: {r['skipped']}")
+                    else:
+                        rows.append(r)
         else:
             if var not in data.columns:
-                from altmeasures_eval._errors import ConfigError
-
-                raise ConfigError(f"[outcomes] subgroups: {var!r} is not a cohort column")
+                skipped.append(f"Subgroup {var} not estimated: it is not a cohort column "
+                               "(remove it from [outcomes] subgroups).")
+                continue
             try:
                 sg = subgroup_effects(data, outcome, "treatment", [var], design, min_per_group=m,
                                       alpha=spec.outcomes.alpha)
-            except AltMeasuresError:
-                continue  # no level large enough in both groups
+            except AltMeasuresError as exc:
+                skipped.append(f"Subgroup {var} not estimated: {exc}")
+                continue
             t = sg.table.reset_index()
             for _, r in t.iterrows():
                 rows.append({"variable": var, "level": str(r.get("level", "")), "estimate": r["estimate"],
@@ -192,13 +176,13 @@ def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: s
                              "p_value": r["p_value"], "n_treated": int(r["n_treated"]),
                              "n_control": int(r["n_control"])})
     if not rows:
-        return None
+        return None, skipped
     out = pd.DataFrame(rows)
     ok = out["p_value"].notna()
     out["p_holm"] = np.nan
     if ok.any():
         out.loc[ok, "p_holm"] = multipletests(out.loc[ok, "p_value"], method="holm")[1]
-    return out
+    return out, skipped
 
 
 def _days_to_reoffence(data: pd.DataFrame, weights: np.ndarray, h: int, alpha: float) -> dict[str, float]:
@@ -217,41 +201,33 @@ def _days_to_reoffence(data: pd.DataFrame, weights: np.ndarray, h: int, alpha: f
             "horizon": h}
 
 
-def prepare_covariates(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.DataFrame, tuple[str, ...], list[str]]:
-    """The cohort ready for the propensity model, as every evaluation builds it.
-
-    Missing categories become an explicit ``unknown`` level; a covariate with one value is left out
-    (with a note); a numeric covariate with missing values is an error.
-
-    Returns
-    -------
-    data : DataFrame
-        With ``data.attrs["covariates"]`` set to the covariates kept.
-    covariates : tuple of str
-    notes : list of str
-
-    Raises
-    ------
-    ConfigError
-        A covariate that is not a cohort column, or a numeric one with missing values.
-    """
-    data, covs, notes = _prepare(data, tuple(covariates))
-    data.attrs["covariates"] = covs
-    return data, covs, notes
-
-
 def build_design(data: pd.DataFrame, spec: EvaluationSpec) -> tuple[Any, Any, np.ndarray, list[str]]:
-    """The ``[design]`` of ``spec`` on prepared data (:func:`prepare_covariates`).
+    """The ``[design]`` of ``spec`` as the ``project`` and ``costs`` commands use it.
+
+    A thin wrapper of :func:`altmeasures_eval.design.build_design` (the one implementation): the
+    weights are aligned with ``data``, with weight 0 for the people the design leaves out (stages
+    with one group only, people outside common support).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Prepared cohort (:func:`prepare_covariates`).
+    spec : EvaluationSpec
+        Settings (``[design]``, ``[run] seed``).
 
     Returns
     -------
-    propensity : PropensityScore
-    design : WeightResult or MatchResult
-    weights : ndarray
+    propensity : PropensityScore or None
+    design : WeightResult or MatchResult or None
+    weights : numpy.ndarray
         Design weights aligned with ``data``.
     notes : list of str
     """
-    return _design(data, spec)
+    from altmeasures_eval.design import build_design as _build
+
+    d = _build(data, spec.design, random_state=spec.run.seed, disclosure_threshold=spec.disclosure.threshold)
+    weights = pd.Series(d.weights, index=d.data.index).reindex(data.index, fill_value=0.0).to_numpy(float)
+    return d.propensity, d.result, weights, [*d.notes, *(f"design gate: {r}" for r in d.gate.reasons)]
 
 
 def _evalues(recid: Any, tte: Any) -> pd.DataFrame:
@@ -315,23 +291,40 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
     from altmeasures_eval import survival
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.privacy import pool_rare_labels
+    from altmeasures_eval.design import build_design as _build
     from altmeasures_eval.io import quality_report
-    from altmeasures_eval.matching import balance_table
 
     spec = spec or EvaluationSpec()
     timings: dict[str, float] = {}
     notes: list[str] = []
+    skipped: list[str] = []
     h0 = spec.report.headline_horizon
     cluster_col = "person_id" if spec.cohort.index_event == "every" else None
     empty: dict[Any, Any] = {}
     recid, naive, freq, health = dict(empty), dict(empty), dict(empty), dict(empty)
-    ps = design = weights = balance = tte = km = cif = subgroups = evs = prison = costs = days = None
+    tte = km = cif = subgroups = evs = prison = costs = days = None
     bar = tqdm(total=len(STAGES), desc="evaluation", disable=not progress, unit="stage")
 
     def start(name: str) -> Any:
         if on_stage is not None:
             on_stage(name)
         return _stage(name, timings, bar)
+
+    @contextmanager
+    def secondary(name: str) -> Iterator[None]:
+        # a secondary analysis that cannot be estimated is skipped with a line in the limitations;
+        # only the primary outcome and the design can stop a run
+        if on_stage is not None:
+            on_stage(name)
+        bar.set_postfix_str(name)
+        t0 = time.perf_counter()
+        try:
+            yield
+        except (AltMeasuresError, ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
+            skipped.append(f"The {SECONDARY[name]} could not be estimated and are left out ({type(exc).__name__}: "
+                           f"{str(exc).splitlines()[0]}).")
+        timings[name] = round(time.perf_counter() - t0, 3)
+        bar.update(1)
 
     try:
         with start("quality"):
@@ -344,27 +337,25 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
             cohort = build_cohort(dataset, spec.cohort)
             notes.extend(cohort.notes)
         with start("design"):
-            data, covs, cov_notes = _prepare(cohort.data, spec.design.covariates)
-            data.attrs["covariates"] = covs
-            notes.extend(cov_notes)
-            n_t, n_c = int((data["treatment"] == 1).sum()), int((data["treatment"] == 0).sum())
-            if n_t >= 2 and n_c >= 2:
-                ps, design, weights, dnotes = _design(data, spec)
-                notes.extend(dnotes)
-                balance = balance_table(data, "treatment", list(covs), design, distance=ps,
-                                        threshold=spec.design.balance_threshold)
-                notes.extend(balance.notes)
+            design = _build(cohort.data, spec.design, random_state=spec.run.seed,
+                            disclosure_threshold=spec.disclosure.threshold)
+            notes.extend(design.notes)
+            data = design.data
+            weights = design.weights if design.result is not None else None
         with start("rules"):
-            rules = apply_rules(data, weights, spec)
-        allowed = rules.effects_allowed and design is not None
+            rules = apply_rules(data, weights, spec, estimand=design.estimand)
+        allowed = rules.effects_allowed and design.gate.passed
         with start("recidivism"):
             for h in spec.cohort.horizons:
-                naive[h] = _effect(data, f"reoffend_{h}", None, spec, cluster_col) if n_t and n_c else None
                 if allowed:
-                    recid[h] = _effect(data, f"reoffend_{h}", design, spec, cluster_col)
-                    freq[h] = _effect(data, f"reoffences_{h}", design, spec, cluster_col)
+                    naive[h] = _effect(data, f"reoffend_{h}", None, spec, cluster_col)
+                    recid[h] = _effect(data, f"reoffend_{h}", design.result, spec, cluster_col)
                     notes.extend(recid[h].notes)
-        with start("time_to_event"):
+        with secondary("frequency"):
+            if allowed:
+                for h in spec.cohort.horizons:
+                    freq[h] = _effect(data, f"reoffences_{h}", design.result, spec, cluster_col)
+        with secondary("time_to_event"):
             if allowed and rules.time_to_event_allowed:
                 wdata = data.assign(design_weight=weights)
                 kw = dict(weights="design_weight", cluster=cluster_col, times=spec.cohort.horizons, alpha=spec.outcomes.alpha)
@@ -373,32 +364,38 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
                 cif = survival.cumulative_incidence(wdata, "time_reoffend", "event_type", "treatment", **kw)
                 notes.extend(tte.notes)
                 days = _days_to_reoffence(data, weights, h0, spec.outcomes.alpha)
-        with start("health"):
+        with secondary("health"):
             if allowed:
                 for name in spec.outcomes.health:
                     col = name.replace("{h}", str(h0))
                     if col not in data.columns:
-                        from altmeasures_eval._errors import ConfigError
-
-                        raise ConfigError(f"[outcomes] health outcome {col!r} is not a cohort column")
+                        skipped.append(f"Health outcome {col} is not a cohort column and is left out "
+                                       "(remove it from [outcomes] health).")
+                        continue
                     y = data[col]
                     if y.notna().sum() == 0 or y.dropna().nunique() < 2:
-                        notes.append(f"health outcome {col} not estimated: no variation or not observable")
+                        skipped.append(f"Health outcome {col} not estimated: no variation or not observable.")
                         continue
-                    health[col] = _effect(data, col, design, spec, cluster_col)
-        with start("subgroups"):
+                    try:
+                        health[col] = _effect(data, col, design.result, spec, cluster_col)
+                    except (AltMeasuresError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
+                        skipped.append(f"Health outcome {col} not estimated: {str(exc).splitlines()[0]}")
+        with secondary("subgroups"):
             if allowed and spec.outcomes.subgroups:
-                subgroups = _subgroups(data, design, spec, cluster_col)
+                subgroups, sg_skipped = _subgroups(data, design.result, spec, cluster_col, design.covariates)
+                skipped.extend(sg_skipped)
+        with secondary("sensitivity"):
             if allowed and h0 in recid:
                 evs = _evalues(recid[h0], tte)
         cl = data["person_id"].to_numpy() if cluster_col else None
-        with start("prison"):
+        with secondary("prison"):
             if allowed:
-                prison = prison_stage(dataset, data, weights, spec, cl)
+                prison = prison_stage(dataset, data, weights, spec, cl, estimand=design.estimand,
+                                      rate_weights=design.weights_for("ATC"))
                 notes.extend(prison.notes)
-        with start("costs"):
+        with secondary("costs"):
             if allowed:
-                costs = costs_stage(dataset, data, weights, spec, cl)
+                costs = costs_stage(dataset, data, weights, spec, cl, estimand=design.estimand)
                 notes.extend(costs.notes)
     finally:
         bar.close()
@@ -407,11 +404,10 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
     country = spec.report.country or str(getattr(dataset.extract, "country", "") or "")
     ev = Evaluation(
         spec=spec, country=country, extract_date=ext, period=(spec.cohort.period_start, spec.cohort.period_end),
-        quality=quality, cohort=cohort, covariates=covs, propensity=ps, design=design, weights=weights,
-        balance=balance, rules=rules, recidivism=recid, naive=naive, frequency=freq, time_to_event=tte,
-        survival_curves=km, competing=cif, health=health, subgroups=subgroups, evalues=evs, prison=prison,
-        costs=costs, limitations=(), notes=tuple(dict.fromkeys(notes)), table_hashes=hashes,
-        versions=package_versions(), timings=timings, days_to_reoffence=days,
+        quality=quality, cohort=cohort, design=design, rules=rules, recidivism=recid, naive=naive, frequency=freq,
+        time_to_event=tte, survival_curves=km, competing=cif, health=health, subgroups=subgroups, evalues=evs,
+        prison=prison, costs=costs, limitations=(), notes=tuple(dict.fromkeys(notes)), table_hashes=hashes,
+        versions=package_versions(), timings=timings, days_to_reoffence=days, skipped=tuple(skipped),
     )
     return _with_limitations(ev)
 

@@ -128,7 +128,32 @@ class DesignSettings:
     trim : float
         IPW only: propensity scores are bounded to ``[trim, 1 - trim]`` (0 = no trimming).
     balance_threshold : float
-        ``|SMD|`` at or above which a covariate counts as imbalanced.
+        Largest ``|SMD|`` after adjustment the design gate accepts (above it, a covariate counts
+        as imbalanced and no effect is published).
+    decision_points : {"comparable", "all"}
+        ``comparable`` (default): stages of the process at which only one group occurs (police or
+        pre-trial diversion, where custody is never decided) are described but left out of the
+        effect, with their count in the attrition flow; ``all`` keeps them.
+    common_support : {"restrict", "stop"}
+        People outside common support (no comparable person in the other group): ``restrict``
+        (default) leaves them out of the population the estimate describes, counted in the
+        attrition flow; ``stop`` fails the design gate instead.
+    support_rule : {"range", "crump", "none"}
+        How common support is found: ``range`` (MatchIt's ``discard``: scores outside the other
+        group's range, and covariate levels the other group does not hold), ``crump`` (Crump et al.
+        2009: scores outside [0.1, 0.9]) or ``none``.
+    penalty : {"none", "firth", "ridge"}
+        Penalised propensity fit for sparse data (Firth bias reduction or ridge); ``none`` is
+        maximum likelihood.
+    min_ess : float
+        Smallest effective sample size (Kish) of each group after adjustment the gate accepts.
+    max_weight_share : float
+        Largest share of a group's total weight one person may carry (gate).
+    max_variance_ratio : float
+        Variance ratios of continuous covariates after adjustment must lie within
+        ``[1 / max_variance_ratio, max_variance_ratio]`` (gate; Rubin 2001: 0.5 to 2).
+    moments : int
+        Entropy balancing only: balance the means (1) or the means and variances (2).
     """
 
     method: str = "ipw"
@@ -139,6 +164,14 @@ class DesignSettings:
     replace: bool = True
     trim: float = 0.0
     balance_threshold: float = 0.1
+    decision_points: str = "comparable"
+    common_support: str = "restrict"
+    support_rule: str = "range"
+    penalty: str = "none"
+    min_ess: float = 50.0
+    max_weight_share: float = 0.05
+    max_variance_ratio: float = 2.0
+    moments: int = 1
 
     def __post_init__(self) -> None:
         _choice("design", "method", self.method, METHODS)
@@ -150,6 +183,14 @@ class DesignSettings:
         _num("design", "ratio", self.ratio, 1, 20, integer=True)
         _num("design", "trim", self.trim, 0, 0.2)
         _num("design", "balance_threshold", self.balance_threshold, 0, 1)
+        _choice("design", "decision_points", self.decision_points, ("comparable", "all"))
+        _choice("design", "common_support", self.common_support, ("restrict", "stop"))
+        _choice("design", "support_rule", self.support_rule, ("range", "crump", "none"))
+        _choice("design", "penalty", self.penalty, ("none", "firth", "ridge"))
+        _num("design", "min_ess", self.min_ess, 1, None)
+        _num("design", "max_weight_share", self.max_weight_share, 0.0001, 1)
+        _num("design", "max_variance_ratio", self.max_variance_ratio, 1, None)
+        _num("design", "moments", self.moments, 1, 2, integer=True)
         if not isinstance(self.replace, bool):
             raise ConfigError(f"[design] replace must be true or false, got {self.replace!r}")
         if self.method == "matching" and self.estimand == "ATE":

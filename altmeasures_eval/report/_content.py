@@ -41,7 +41,11 @@ def headline_sentence(ev: Any, horizon: int | None = None) -> str | None:
     rd = e.summary.loc["risk_difference"]
     lo, hi = 100 * rd["ci_low"], 100 * rd["ci_high"]
     diff = f"(difference between {lo:+.1f} and {hi:+.1f} points)"
-    estimand = getattr(getattr(getattr(ev, "spec", None), "design", None), "estimand", "ATT")
+    estimand = ev.design.estimand
+    if estimand == "ATO":
+        return (f"Among the people who could have received either sentence, {x:.1f} of every 100 would reoffend "
+                f"{_within(h)} if given an alternative measure, compared with {y:.1f} of every 100 if sent to "
+                f"custody {diff}.")
     if estimand == "ATC":  # the rates describe the people sent to custody
         return (f"For every 100 people sent to custody, {y:.1f} reoffended {_within(h)}, compared with {x:.1f} of "
                 f"every 100 similar people given an alternative measure {diff}.")
@@ -112,6 +116,79 @@ def _money(v: float, cur: str) -> str:
     return f"{cur} {v:,.0f}"
 
 
+def _gate_value(check: str, value: Any, threshold: int) -> str:
+    if isinstance(value, str):
+        return value
+    if check in _PEOPLE_CHECKS and 0 < value < threshold:
+        return f"fewer than {threshold}"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if check == "largest weight share":
+        return f"{100 * value:.1f}%"
+    if abs(value) < 10:  # SMDs and variance ratios to 3 decimals, so a value never rounds onto its threshold
+        return f"{value:.3f}"
+    return f"{value:,.1f}"
+
+
+#: Gate checks whose value counts people (published through disclosure control).
+_PEOPLE_CHECKS = ("people outside common support", "scores at 0 or 1", "both groups in the comparison")
+
+
+def gate_table(ev: Any) -> PublishedTable:
+    """The design gate as a report table: each check with its measured value beside its threshold."""
+    import pandas as pd
+
+    g = ev.design.gate.checks
+    thr = ev.spec.disclosure.threshold
+    frame = pd.DataFrame({
+        "check": g["check"].to_numpy(),
+        "value": [_gate_value(c, v, thr) for c, v in zip(g["check"], g["value"])],
+        "threshold": g["threshold"].to_numpy(),
+        "result": np.where(g["passed"].to_numpy(bool), "passed", "FAILED"),
+        "detail": publish_notes(tuple(str(d) for d in g["detail"]), ev.spec.disclosure),
+    })
+    return PublishedTable("design_gate", "Is the comparison reliable? Design checks", frame,
+                          labels={"check": "Check", "value": "Measured", "threshold": "Accepted",
+                                  "result": "Result", "detail": "Detail"},
+                          note="Effects are published only when every check passes (in the spirit of the Justice "
+                               "Data Lab rule that results appear only where matching quality is high enough). "
+                               "Thresholds: [design] in the config.")
+
+
+def stages_table(ev: Any) -> PublishedTable | None:
+    """Stages described but not compared (one group only), under disclosure control."""
+    from altmeasures_eval.report._tables import publish_counts
+
+    points = ev.design.decision_points
+    if points is None or not len(points.left_out):
+        return None
+    h = ev.headline_horizon
+    lo = points.left_out
+    import pandas as pd
+
+    n_col, r_col = f"reoffend_{h}_n", f"reoffend_{h}_rate"
+    frame = pd.DataFrame({"stage": lo["stage"].str.replace("_", "-"), "reason": lo["reason"],
+                          "alternative": lo["alternative"].astype(int), "custody": lo["custody"].astype(int)})
+    if n_col in lo.columns:
+        frame["observed"] = lo[n_col].astype(int)
+        frame["reoffenders"] = np.rint(lo[n_col] * lo[r_col].fillna(0)).astype(int)
+        frame["non_reoffenders"] = frame["observed"] - frame["reoffenders"]
+        frame["rate"] = 100 * lo[r_col].to_numpy(float)
+        out = publish_counts(frame, ["alternative", "custody", "reoffenders", "non_reoffenders"], ev.spec.disclosure,
+                             name="stages_described", derived={"rate": ["reoffenders", "non_reoffenders"]})
+        out = out.drop(columns=["reoffenders", "non_reoffenders"])
+    else:
+        out = publish_counts(frame, ["alternative", "custody"], ev.spec.disclosure, name="stages_described")
+    return PublishedTable("stages_described", "Stages described, not compared", out,
+                          labels={"stage": "Stage", "reason": "Why not compared", "alternative": "Alternative",
+                                  "custody": "Custody", "observed": f"Followed {h} days",
+                                  "rate": f"Reoffended within {h} days (%)"},
+                          formats={"rate": "{:.1f}"},
+                          note="At these stages only one group occurs, so there is no one to compare with; they "
+                               "are left out of the effect ([design] decision_points) and counted in the "
+                               "attrition flow. Rates are unadjusted.")
+
+
 def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
                   disclosure_notes: tuple[str, ...], input_files: dict[str, str] | None = None) -> dict[str, Any]:
     """Assemble the report content.
@@ -137,9 +214,10 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
     h0 = ev.headline_horizon
     start, end = ev.period
     period = f"{start.date() if start is not None else 'start of data'} to {end.date() if end is not None else 'extract date'}"
+    design, gate = ev.design, ev.design.gate
     meta = {"title": spec.report.title, "country": ev.country or "not stated", "organisation": spec.report.organisation,
             "period": period, "extract_date": str(ev.extract_date.date()), "version": version,
-            "estimand": spec.design.estimand}
+            "estimand": design.estimand, "estimand_label": design.estimand_label, "design_passed": gate.passed}
 
     summary: list[str] = []
     headline: dict[str, str] = {}
@@ -147,10 +225,32 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
     shown_t, shown_c = policy.count(rules.n_treated), policy.count(rules.n_control)
     n_t = f"{shown_t:,}" if shown_t is not None else f"fewer than {policy.threshold}"
     n_c = f"{shown_c:,}" if shown_c is not None else f"fewer than {policy.threshold}"
-    summary.append(f"This report compares {n_t} people given an alternative to custody for a minor drug offence "
-                   f"with {n_c} people sent to custody, for decisions from {period}, in {meta['country']}.")
+    if gate.passed:
+        summary.append(f"This report compares {n_t} people given an alternative to custody for a minor drug offence "
+                       f"with {n_c} people sent to custody, for decisions from {period}, in {meta['country']}. "
+                       f"The comparison describes {design.estimand_label}.")
+    else:  # no comparison was made: describe the cohort as built
+        cd = ev.cohort.data["treatment"]
+        ct, cc = policy.count(int((cd == 1).sum())), policy.count(int((cd == 0).sum()))
+        summary.append(f"This report was to compare "
+                       f"{f'{ct:,}' if ct is not None else f'fewer than {policy.threshold}'} people given an "
+                       f"alternative to custody for a minor drug offence with "
+                       f"{f'{cc:,}' if cc is not None else f'fewer than {policy.threshold}'} people sent to custody, "
+                       f"for decisions from {period}, in {meta['country']}.")
     sentence = headline_sentence(ev)
-    if sentence is None:
+    dc = spec.disclosure
+    if not gate.passed:
+        verdict = ("A reliable comparison could not be made with these data, so this report gives no estimate of "
+                   "the effect of alternatives on reoffending, no statement of statistical significance and no "
+                   "prison-population or cost conclusions.")
+        summary.append(verdict)
+        headline["verdict"] = verdict
+        summary.extend(publish_notes(gate.reasons, dc))
+        summary.extend(f"What to try: {a[0].upper() + a[1:]}." if not a.endswith(".") else f"What to try: {a}"
+                       for a in publish_notes(gate.advice, dc))
+        summary.append("The design checks, with each measured value beside its threshold, are in the section "
+                       "\"Is the comparison reliable?\".")
+    elif sentence is None:
         summary.extend(rules.reasons)
     else:
         summary.append(sentence)
@@ -188,17 +288,18 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
     d = spec.design
     design_words = {"ipw": "inverse-probability weighting on a propensity score",
                     "overlap": "overlap weighting on a propensity score", "entropy": "entropy balancing",
-                    "matching": f"nearest-neighbour matching on the propensity score (caliper {d.caliper:g} SD)"}[d.method]
-    est_words = {"ATT": "people given an alternative (ATT)", "ATC": "people sent to custody (ATC)",
-                 "ATE": "everyone in the cohort (ATE)"}[d.estimand]
+                    "matching": f"nearest-neighbour matching on the propensity score (caliper {d.caliper:g} SD)"}[design.method]
+    est_words = f"{design.estimand_label} ({design.estimand})"
     sections.append({"id": "methods", "title": "Data and methods", "blocks": [
         _p(f"The cohort is every adult whose first proven minor drug offence (ICCS {', '.join(spec.cohort.eligible_prefixes)}) "
            f"was decided from {period}. People given an alternative measure are compared with people sent to custody. "
            "A proven reoffence is a new offence committed after the start of follow-up (release from custody, or "
            "the decision for alternatives) that was proven within the follow-up period plus a 182-day waiting period."),
         _p(f"To compare like with like, the custody group is adjusted by {design_words} on: "
-           f"{', '.join(ev.covariates)}. The estimates describe the effect for {est_words}. "
-           f"Confidence intervals are {100 * (1 - spec.outcomes.alpha):.0f}% intervals."),
+           f"{', '.join(ev.covariates)}. "
+           + (f"The estimates describe the effect for {est_words}. " if gate.passed else
+              "The design checks failed (section \"Is the comparison reliable?\"), so no estimate is given. ")
+           + f"Confidence intervals are {100 * (1 - spec.outcomes.alpha):.0f}% intervals."),
     ]})
     q = tables["data_quality"]
     sections.append({"id": "quality", "title": "Data quality", "blocks": [
@@ -207,11 +308,25 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
         *_consistency_blocks(ev)]})
     att = tables["attrition"]
     flow = [{"label": row[2], "removed": row[3], "remaining": row[4]} for row in att.display()[1]]
+    st = stages_table(ev)
     sections.append({"id": "cohort", "title": "The evaluation cohort", "blocks": [
         {"kind": "flow", "steps": flow, "final": f"{n_t} alternative, {n_c} custody"},
+        *([_p("An alternative is compared with custody decided at the same point of the process. At the stages "
+              "below only one of the two occurs, so they are described here and left out of the comparison."),
+           _table_block(st)] if st is not None else []),
         *([_table_block(tables["cohort_description"])] if "cohort_description" in tables else []),
         *_fig(figures, "love_plot"), *_fig(figures, "propensity_overlap"),
     ]})
+    gate_blocks: list[dict[str, Any]] = [
+        _p("Before any effect is estimated, the comparison itself is checked: the groups must be alike after "
+           "adjustment, the weights must not rest on a few people, and the propensity model must have fitted. "
+           + ("Every check passed." if gate.passed else
+              "At least one check failed, so no effect estimates are published.")),
+        _table_block(gate_table(ev))]
+    if not gate.passed:
+        gate_blocks += [_p("Why:"), {"kind": "list", "items": publish_notes(gate.reasons, dc)},
+                        _p("What to try:"), {"kind": "list", "items": publish_notes(gate.advice, dc)}]
+    sections.append({"id": "design", "title": "Is the comparison reliable?", "blocks": gate_blocks})
     sections.append({"id": "rules", "title": "Decision rules", "blocks": [
         _p("The report follows the Justice Data Lab's rules: no effect estimates for fewer than "
            f"{spec.decision_rules.min_treated} treated people; significance statements only where n*p >= "
@@ -247,6 +362,13 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
                                  f"for people given an alternative and {dd['mean_control']:.0f} days for the "
                                  "comparison group."))
                 blocks.append(_table_block(tables["days_to_reoffence"]))
+            blocks.append(_p(
+                f"Two figures describe reoffending at {h0} days and can differ. The proven reoffending rate above "
+                f"counts only people followed for the full {h0} days plus the six-month waiting period for a "
+                "conviction, and only offences proven within that window. The share reoffending from the survival "
+                "curves (Kaplan-Meier) also uses people followed for less time, until they leave observation, and "
+                "counts offences proven later during follow-up. The first is the headline (Justice Data Lab "
+                "measure); the second describes the timing of reoffending."))
             blocks += [*_fig(figures, "survival_curves"), _table_block(tables["time_to_event"]),
                        *_fig(figures, "cumulative_incidence"), _table_block(tables["cumulative_incidence"])]
         sections.append({"id": "reoffending", "title": "Reoffending", "blocks": blocks})
@@ -278,7 +400,7 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
     sections.append({"id": "limitations", "title": "Limitations", "blocks": [
         {"kind": "list", "items": publish_notes(ev.limitations, spec.disclosure,
                                                 hidden_labels(tables, spec.disclosure.marker))}]})
-    repro = [f"toolkit version {version}; seed {spec.run.seed}; estimand {d.estimand}; design {d.method}",
+    repro = [f"toolkit version {version}; seed {spec.run.seed}; estimand {design.estimand}; design {design.method}",
              *[f"{k} {v}" for k, v in ev.versions.items()],
              *[f"table {k}: SHA-256 {v}" for k, v in ev.table_hashes.items()],
              *[f"file {k}: SHA-256 {v}" for k, v in (input_files or {}).items()],

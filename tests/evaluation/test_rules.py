@@ -83,10 +83,12 @@ def test_limitations_are_written_from_the_diagnostics() -> None:
         index=["age", "stage=police", "stage=trial", "sex=other"])
     ess = pd.DataFrame({"treated": [1000.0, 1000.0], "control": [400.0, 150.0]}, index=["before", "after"])
     rules = apply_rules(_cohort(1000, 300, 400, 150), np.ones(1400), EvaluationSpec())
+    design = SimpleNamespace(gate=SimpleNamespace(passed=True, reasons=()), estimand="ATT", result=None)
     ev = SimpleNamespace(
-        spec=EvaluationSpec(), rules=rules, balance=SimpleNamespace(table=table, ess=ess), design=None,
+        spec=EvaluationSpec(), rules=rules, balance=SimpleNamespace(table=table, ess=ess), design=design,
         time_to_event=SimpleNamespace(lead="rmst"), recidivism={}, headline_horizon=365, subgroups=None,
-        costs=SimpleNamespace(unit_costs=SimpleNamespace(placeholders=("custody_day",))), quality=None)
+        costs=SimpleNamespace(unit_costs=SimpleNamespace(placeholders=("custody_day",))), quality=None,
+        skipped=("Subgroup sex not estimated: no level with 30 people in both groups.",))
     text = "\n".join(limitations_from(ev))
     assert "2 covariate level(s) still differ" in text and "stage=police (0.35)" in text
     assert "No one in the custody group has stage = police, while 20.0% of the alternative group does" in text
@@ -95,6 +97,8 @@ def test_limitations_are_written_from_the_diagnostics() -> None:
     assert "Hazards are not proportional" in text
     assert "PLACEHOLDERS" in text and "custody_day" in text
     assert "no unmeasured confounding" in text
+    assert "Subgroup sex not estimated" in text  # a skipped secondary analysis is a limitation
+    assert "No reliable comparison" not in text
 
 
 def test_required_group_size_hand_calculation() -> None:

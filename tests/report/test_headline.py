@@ -16,9 +16,10 @@ from altmeasures_eval.report import headline_sentence
 @pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.ConvergenceWarning")
 def test_headline_rates_match_an_independent_ipw(sample_evaluation) -> None:
     """Treated rate = raw mean; custody rate = mean weighted by p/(1-p) from a statsmodels logit
-    fitted here on the same covariates (ATT odds weights, Hirano-Imbens-Ridder 2003)."""
+    fitted here on the same covariates and the population the design retained (ATT odds weights,
+    Hirano-Imbens-Ridder 2003)."""
     ev = sample_evaluation
-    d = ev.cohort.data.copy()
+    d = ev.design.data.copy()
     covs = list(ev.covariates)
     for c in covs:
         if d[c].dtype == object:
@@ -38,8 +39,8 @@ def test_headline_rates_match_an_independent_ipw(sample_evaluation) -> None:
     assert e.summary.loc["risk_difference", "estimate"] == pytest.approx(rate_t - rate_c, abs=1e-6)
     naive = ev.naive[365].summary.loc["risk_difference", "estimate"]
     assert naive == pytest.approx(rate_t - y[~t & obs].mean(), abs=1e-9)
-    # attrition ends at the cohort
-    assert ev.cohort.attrition["persons_remaining"].iloc[-1] == ev.n_treated + ev.n_control
+    # the attrition flow ends at the population compared
+    assert ev.attrition["persons_remaining"].iloc[-1] == ev.n_treated + ev.n_control == len(ev.design.data)
 
 
 def test_jdl_sentence_wording() -> None:
@@ -47,16 +48,21 @@ def test_jdl_sentence_wording() -> None:
     e = SimpleNamespace(means=pd.DataFrame({"mean": [0.3294, 0.3936]}, index=["treated", "control"]),
                         summary=pd.DataFrame({"estimate": [-0.0642], "ci_low": [-0.1098], "ci_high": [-0.0191]},
                                              index=["risk_difference"]))
-    ev = SimpleNamespace(recidivism={365: e, 730: e}, headline_horizon=365)
+    ev = SimpleNamespace(recidivism={365: e, 730: e}, headline_horizon=365, design=SimpleNamespace(estimand="ATT"))
     assert headline_sentence(ev) == (
         "For every 100 people given an alternative measure, 32.9 reoffended within a year, compared with 39.4 "
         "of every 100 similar people sent to custody (difference between -11.0 and -1.9 points).")
     assert "within two years" in headline_sentence(ev, 730)
     assert headline_sentence(SimpleNamespace(recidivism={}, headline_horizon=365)) is None
-    atc = SimpleNamespace(recidivism={365: e}, headline_horizon=365,
-                          spec=SimpleNamespace(design=SimpleNamespace(estimand="ATC")))
+    # the estimand is the one the design estimated (Design.estimand), not the config's
+    atc = SimpleNamespace(recidivism={365: e}, headline_horizon=365, design=SimpleNamespace(estimand="ATC"),
+                          spec=SimpleNamespace(design=SimpleNamespace(estimand="ATT")))
     assert headline_sentence(atc).startswith("For every 100 people sent to custody, 39.4 reoffended within a year, "
                                              "compared with 32.9 of every 100 similar people given an alternative")
+    ato = SimpleNamespace(recidivism={365: e}, headline_horizon=365, design=SimpleNamespace(estimand="ATO"),
+                          spec=SimpleNamespace(design=SimpleNamespace(estimand="ATE")))
+    assert headline_sentence(ato).startswith("Among the people who could have received either sentence, 32.9 of "
+                                             "every 100 would reoffend within a year if given an alternative")
 
 
 def test_failing_stage_is_named(sample_dataset) -> None:
@@ -71,13 +77,11 @@ def test_subgroups_identical_in_parallel(sample_evaluation) -> None:
     """[run] n_jobs only changes where the per-alternative designs run, not the numbers."""
     from dataclasses import replace
 
-    from altmeasures_eval.evaluation._run import _prepare, _subgroups
+    from altmeasures_eval.evaluation._run import _subgroups
 
     ev = sample_evaluation
-    data, covs, _ = _prepare(ev.cohort.data, ev.spec.design.covariates)
-    data.attrs["covariates"] = covs
     spec = replace(ev.spec, run=replace(ev.spec.run, n_jobs=2),
                    outcomes=replace(ev.spec.outcomes, subgroups=("disposition",)))
-    par = _subgroups(data, ev.design, spec, None)
+    par, skipped = _subgroups(ev.design.data, ev.design.result, spec, None, ev.design.covariates)
     serial = ev.subgroups[ev.subgroups["variable"] == "disposition"].drop(columns="p_holm").reset_index(drop=True)
     pd.testing.assert_frame_equal(par.drop(columns="p_holm"), serial)

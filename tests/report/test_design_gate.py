@@ -1,0 +1,80 @@
+"""A design that fails its gate: effects withheld everywhere, the report says why, ``report`` exits 3.
+
+The failing case is the sample data with ``[design] common_support = "stop"``: 27 people given an
+alternative have no comparable custody case, which ``stop`` refuses instead of leaving them out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.report.conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def failed_evaluation(sample_dataset):
+    from altmeasures_eval.config import load_config
+    from altmeasures_eval.evaluation import EvaluationSpec, run_evaluation
+
+    cfg = load_config(SAMPLE / "evaluation.toml")
+    raw = {k: v for k, v in cfg.sections.items()}
+    raw["design"] = {**raw.get("design", {}), "common_support": "stop"}
+    return run_evaluation(sample_dataset, EvaluationSpec.from_config(raw), progress=False)
+
+
+def test_failed_gate_withholds_every_effect(failed_evaluation) -> None:
+    ev = failed_evaluation
+    gate = ev.design.gate
+    assert not gate.passed and not ev.published
+    row = gate.checks.set_index("check").loc["people outside common support"]
+    assert not row["passed"] and row["value"] == 27
+    assert gate.advice[0].startswith('set [design] common_support = "restrict"')
+    assert ev.recidivism == {} and ev.naive == {} and ev.frequency == {}
+    assert ev.time_to_event is None and ev.health == {} and ev.subgroups is None and ev.evalues is None
+    assert ev.prison is None and ev.costs is None
+    assert ev.limitations[0].startswith("No reliable comparison could be made")
+
+
+def test_failed_gate_report_says_why_and_shows_the_checks(failed_evaluation, tmp_path: Path) -> None:
+    from altmeasures_eval.report import validate_results, write_report
+
+    written = write_report(failed_evaluation, tmp_path, pdf=False)
+    doc = json.loads(written["results"].read_text(encoding="utf-8"))
+    validate_results(doc)
+    assert doc["design"]["passed"] is False
+    assert doc["recidivism"] == {} and doc["hazard_ratio"] is None and doc["prison"] is None and doc["costs"] is None
+    checks = {c["check"]: c for c in doc["design"]["checks"]}
+    assert checks["people outside common support"] == {
+        "check": "people outside common support", "value": 27, "threshold": '0 (common_support = "stop")',
+        "passed": False, "detail": checks["people outside common support"]["detail"]}
+    assert doc["design"]["reasons"] and doc["design"]["advice"][0].startswith('set [design] common_support')
+    html = written["html"].read_text(encoding="utf-8")
+    summary = html[html.index('id="summary"'):html.index("</section>", html.index('id="summary"'))]
+    assert "A reliable comparison could not be made with these data" in summary
+    assert "What to try: Set [design] common_support = &#34;restrict&#34;" in summary
+    assert "For every 100 people" not in html and "statistically significant" not in html
+    assert "Is the comparison reliable?" in html and "FAILED" in html
+    # every gate check prints its measured value beside its threshold
+    for c in doc["design"]["checks"]:
+        assert re.search(re.escape(c["check"].replace("|", "|")), html.replace("&#39;", "'")), c["check"]
+
+
+def test_report_command_exits_3_after_writing_the_diagnostic_report(tmp_path: Path, capsys) -> None:
+    from altmeasures_eval.cli import main
+
+    text = (SAMPLE / "evaluation.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "."', f'path = "{SAMPLE.as_posix()}"')
+    text = text.replace('common_support = "restrict"', 'common_support = "stop"')
+    assert 'common_support = "stop"' in text
+    cfg = tmp_path / "evaluation.toml"
+    cfg.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(cfg), "--out", str(out), "--no-pdf", "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "the design gate failed" in err and 'try: set [design] common_support = "restrict"' in err
+    assert (out / "report.html").exists()
+    assert json.loads((out / "results.json").read_text(encoding="utf-8"))["design"]["passed"] is False
