@@ -14,6 +14,8 @@ import math
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from altmeasures_eval._errors import AltMeasuresError
 from altmeasures_eval.privacy import DisclosurePolicy
 from altmeasures_eval.report._tables import hidden_labels, publish_notes, publishable_frame
@@ -21,7 +23,7 @@ from altmeasures_eval.report._tables import hidden_labels, publish_notes, publis
 __all__ = ["RESULTS_SCHEMA_VERSION", "build_results", "load_results_schema", "validate_results"]
 
 #: Version of the results.json schema; bump the major part on a breaking change.
-RESULTS_SCHEMA_VERSION = "1.0.0"
+RESULTS_SCHEMA_VERSION = "1.1.0"
 
 
 def _num(v: Any, digits: int = 6) -> float | None:
@@ -69,6 +71,38 @@ class _Cells:
         return out
 
 
+#: Design-gate checks whose value counts people (disclosure control applies).
+_PEOPLE_CHECKS = ("people outside common support", "scores at 0 or 1", "both groups in the comparison")
+
+
+def _design_gate(ev: Any, policy: Any, sup: list[str]) -> dict[str, Any]:
+    """The design gate (B1, #12): ``passed``, the population described, each check with its value
+    beside its threshold, reasons and advice, and the stages left out of the comparison."""
+    gate = ev.design.gate
+    checks = []
+    for i, r in gate.checks.reset_index(drop=True).iterrows():
+        v = r["value"]
+        if isinstance(v, str):
+            value: Any = v
+        elif r["check"] in _PEOPLE_CHECKS:
+            value = _count(v, policy, sup, f"design.checks.{i}.value")
+        elif isinstance(v, (int, np.integer)):
+            value = int(v)
+        else:
+            value = _num(v)
+        checks.append({"check": str(r["check"]), "value": value, "threshold": str(r["threshold"]),
+                       "passed": bool(r["passed"]), "detail": str(r["detail"])})
+    stages = []
+    points = ev.design.decision_points
+    if points is not None and len(points.left_out):
+        for i, r in points.left_out.reset_index(drop=True).iterrows():
+            stages.append({"stage": str(r["stage"]), "reason": str(r["reason"]),
+                           "persons": _count(r["persons"], policy, sup, f"design.stages_left_out.{i}.persons")})
+    return {"estimand_label": ev.design.estimand_label, "passed": bool(gate.passed),
+            "checks": checks, "reasons": publish_notes(gate.reasons, ev.spec.disclosure),
+            "advice": publish_notes(gate.advice, ev.spec.disclosure), "stages_left_out": stages}
+
+
 def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) -> dict[str, Any]:
     """The results.json document of an evaluation.
 
@@ -108,11 +142,12 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
         "cohort": {"n_treated": _count(ev.n_treated, policy, sup, "cohort.n_treated"),
                    "n_control": _count(ev.n_control, policy, sup, "cohort.n_control"),
                    "attrition": attrition},
-        "design": {"method": ev.spec.design.method, "estimand": ev.spec.design.estimand,
+        "design": {"method": ev.design.method, "estimand": ev.design.estimand,
                    "covariates": list(ev.covariates),
                    # at the precision the report prints SMDs: a maximum can be a hidden row's SMD
                    "max_abs_smd_before": _num(bal["smd_before"].abs().max(), 2) if bal is not None else None,
-                   "max_abs_smd_after": _num(bal["smd_after"].abs().max(), 2) if bal is not None else None},
+                   "max_abs_smd_after": _num(bal["smd_after"].abs().max(), 2) if bal is not None else None,
+                   **_design_gate(ev, policy, sup)},
         "decision_rules": {"effects_reported": ev.rules.effects_allowed,
                            "time_to_event_reported": ev.rules.time_to_event_allowed,
                            "significance_by_horizon": {str(h): ok for h, ok in ev.rules.significance.items()},
