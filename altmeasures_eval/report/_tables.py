@@ -229,7 +229,7 @@ def publish_notes(notes: Sequence[str], disclosure: DisclosureSettings,
 
 def _attrition(ev: Any, p: DisclosurePolicy) -> PublishedTable:
     return PublishedTable("attrition", "Attrition: from the data to the evaluation cohort",
-                          _attrition_frame(ev.cohort.attrition, p),
+                          _attrition_frame(ev.attrition, p),
                           note="Persons removed at each step and remaining after it.")
 
 
@@ -267,7 +267,7 @@ class _Shares:
 
     def __init__(self, ev: Any, p: DisclosurePolicy) -> None:
         b = ev.balance.table.drop(index="distance", errors="ignore") if ev.balance is not None else None
-        d = ev.cohort.data
+        d = ev.data
         self.n = {"alternative": int((d["treatment"] == 1).sum()), "custody": int((d["treatment"] == 0).sum())}
         self.tables: dict[str, Any] = {}
         self.pooled: dict[str, list[str]] = {}
@@ -359,9 +359,9 @@ def _observed(p: DisclosurePolicy, frame: pd.DataFrame, events: str, n: str) -> 
 
 
 def _recidivism(ev: Any, p: DisclosurePolicy) -> PublishedTable:
-    d = ev.cohort.data
+    d = ev.data
     rows = []
-    estimand = getattr(ev.spec.design, "estimand", "ATT")
+    estimand = ev.design.estimand
     for h, e in ev.recidivism.items():
         rd = e.summary.loc["risk_difference"]
         y = d[f"reoffend_{h}"]
@@ -414,7 +414,7 @@ _OUTCOME_LABELS = {"treatment_entry_90": "entered treatment within 90 days",
 
 def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label: str, p: DisclosurePolicy,
                     ev: Any, percent: bool) -> PublishedTable:
-    d = ev.cohort.data
+    d = ev.data
     rows = []
     k = 100.0 if percent else 1.0
     for key, e in effects.items():
@@ -430,7 +430,7 @@ def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label
                 "p_value": s["p_value"]}
         rows.append(row)
     frame = pd.DataFrame(rows)
-    if percent and p.base and getattr(ev.spec.design, "estimand", "ATT") == "ATT":
+    if percent and p.base and ev.design.estimand == "ATT":
         frame["alternative"] = _observed(p, frame, "events_alternative", "n_alternative")
     counts = [c for c in ("n_alternative", "events_alternative", "n_custody", "events_custody") if c in frame]
     contrast = ["difference", "ci_low", "ci_high", "p_value"]
@@ -456,10 +456,10 @@ def _time_to_event(ev: Any) -> PublishedTable:
     s = ev.time_to_event.summary
     s = s[s["measure"] != "log_hazard_ratio"]
     frame = s[["measure", "time", "estimate", "ci_low", "ci_high", "p_value"]].copy()
-    frame["measure"] = frame["measure"].map({"risk_difference": "risk difference (points)",
+    frame["measure"] = frame["measure"].map({"risk_difference": "difference in share reoffending, Kaplan-Meier (points)",
                                              "rmst_difference": "RMST difference (days)",
                                              "hazard_ratio": "hazard ratio"})
-    pts = frame["measure"].str.startswith("risk")
+    pts = frame["measure"].str.startswith("difference in share")
     frame.loc[pts, ["estimate", "ci_low", "ci_high"]] *= 100
     lead = "RMST (hazards not proportional)" if ev.time_to_event.lead == "rmst" else "hazard ratio"
     return PublishedTable("time_to_event", "Time to first proven reoffence: adjusted contrasts", frame,
@@ -474,7 +474,7 @@ def _competing(ev: Any, p: DisclosurePolicy) -> PublishedTable:
     s = ev.competing.summary.copy()
     s["group"] = s["group"].map({1: "alternative", 0: "custody"})
     s["cause"] = s["cause"].map({1: "proven reoffence", 2: "death"})
-    d = ev.cohort.data
+    d = ev.data
     tt, et, g = d["time_reoffend"].to_numpy(float), d["event_type"].to_numpy(), d["treatment"].to_numpy()
     s["events"] = [int(((g == gr) & (et == cause) & (tt <= t)).sum())
                    for gr, cause, t in zip(ev.competing.summary["group"], ev.competing.summary["cause"], s["time"])]
@@ -592,16 +592,26 @@ def _costs(ev: Any) -> list[PublishedTable]:
 
 def _rules(ev: Any) -> PublishedTable:
     r, s = ev.rules, ev.spec.decision_rules
+    thr = ev.spec.disclosure.threshold
+
+    def measured(v: float) -> str:  # B1 (#12): the measured value beside the threshold, never a small count
+        return f"fewer than {thr}" if 0 < v < thr else f"{v:,.0f}"
+
+    exp = getattr(r, "expected", {})
     rows = [
-        ("people given an alternative", f">= {s.min_treated}", "met" if r.n_treated >= s.min_treated else "NOT met"),
-        ("people sent to custody", f">= {s.min_control}", "met" if r.n_control >= s.min_control else "NOT met"),
-        *[(f"n*p and n*(1-p) in both groups at {h} days", f">= {s.min_expected:g}", "met" if ok else "NOT met")
-          for h, ok in r.significance.items()],
-        ("treated reoffenders within the headline horizon", f">= {s.min_treated_reoffenders}",
-         "met" if r.time_to_event_allowed else "NOT met"),
+        ("people given an alternative", measured(r.n_treated), f">= {s.min_treated}",
+         "met" if r.n_treated >= s.min_treated else "NOT met"),
+        ("people sent to custody", measured(r.n_control), f">= {s.min_control}",
+         "met" if r.n_control >= s.min_control else "NOT met"),
+        *[(f"n*p and n*(1-p) in both groups at {h} days", measured(exp[h]) if h in exp else "",
+           f">= {s.min_expected:g}", "met" if ok else "NOT met") for h, ok in r.significance.items()],
+        ("treated reoffenders within the headline horizon", measured(r.treated_reoffenders),
+         f">= {s.min_treated_reoffenders}", "met" if r.time_to_event_allowed else "NOT met"),
     ]
     return PublishedTable("decision_rules", "Decision rules (Justice Data Lab)",
-                          pd.DataFrame(rows, columns=["rule", "required", "result"]))
+                          pd.DataFrame(rows, columns=["rule", "measured", "required", "result"]),
+                          note="Measured: the smallest of n*p and n*(1-p) over the two groups for the "
+                               "significance rule (weighted rates).")
 
 
 def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...]]:
