@@ -1,0 +1,216 @@
+"""Atomic, self-describing output folders (issue #14): ``altmeasures_eval._output.output_dir``.
+
+A folder named ``--out`` exists only when a run finished; its ``manifest.json`` lists every file
+with its SHA-256; an existing folder is replaced whole or refused; a second run into the same
+folder is refused while the first holds the lock; a bad location fails before any work. The last
+tests kill ``report`` with SIGKILL at several points (the same test passes for ``project``; it
+runs once here, for ``report``, to keep the suite fast).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from altmeasures_eval import OutputError
+from altmeasures_eval._output import (
+    MANIFEST,
+    check_output_location,
+    config_hash,
+    file_sha256,
+    output_dir,
+    read_manifest,
+    verify_manifest,
+)
+from altmeasures_eval.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "data" / "sample" / "evaluation.toml"
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_complete_run_has_a_manifest_of_every_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[data]\npath = 'x'\n", encoding="utf-8")
+    out = tmp_path / "out"
+    with output_dir(out, command="test", config_hash=config_hash(cfg)) as od:
+        assert od.path.parent == tmp_path and od.path.name.startswith(".out.partial-")
+        assert not out.exists()  # nothing at --out while the run writes
+        assert read_manifest(od.path)["status"] == "incomplete"
+        _write(od.path, {"a.csv": "x,y\n1,2\n", "figures/b.svg": "<svg/>"})
+    doc = read_manifest(out)
+    assert doc["status"] == "complete" and doc["command"] == "test"
+    assert doc["config_sha256"] == file_sha256(cfg)
+    assert doc["version"] == __import__("altmeasures_eval").__version__
+    assert [(f["path"], f["sha256"]) for f in doc["files"]] == [
+        ("a.csv", file_sha256(out / "a.csv")), ("figures/b.svg", file_sha256(out / "figures" / "b.svg"))]
+    assert verify_manifest(out) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml", "out"]  # no lock, no partial left
+    (out / "a.csv").write_text("changed\n", encoding="utf-8")
+    (out / "stray.txt").write_text("x", encoding="utf-8")
+    assert verify_manifest(out) == ["a.csv: changed since the run", "stray.txt: not written by the run"]
+
+
+def test_failed_run_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="boom"):
+        with output_dir(out) as od:
+            _write(od.path, {"results.json": "{}"})
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_folder_is_refused_or_replaced_whole(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with output_dir(out) as od:
+        _write(od.path, {"old.csv": "1\n", "keep.csv": "1\n"})
+    with pytest.raises(OutputError, match=r"already exists and is not empty; add --overwrite"):
+        with output_dir(out) as od:
+            pytest.fail("entered")  # pragma: no cover
+    with output_dir(out, overwrite=True) as od:
+        _write(od.path, {"keep.csv": "2\n"})
+    assert sorted(p.name for p in out.iterdir()) == ["keep.csv", MANIFEST]  # old.csv gone, never mixed
+    assert (out / "keep.csv").read_text() == "2\n"
+    # an overwrite that fails keeps the previous complete folder
+    with pytest.raises(RuntimeError):
+        with output_dir(out, overwrite=True) as od:
+            _write(od.path, {"half.csv": "x"})
+            raise RuntimeError
+    assert (out / "keep.csv").read_text() == "2\n" and verify_manifest(out) == []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with output_dir(empty) as od:  # an empty folder is used as if new (pytest's tmp_path, mkdir -p)
+        _write(od.path, {"a": "1"})
+    assert (empty / "a").exists()
+
+
+def test_bad_locations_fail_before_any_work(tmp_path: Path, monkeypatch) -> None:
+    afile = tmp_path / "file.txt"
+    afile.write_text("x")
+    with pytest.raises(OutputError, match="is a file"):
+        check_output_location(afile)
+    with pytest.raises(OutputError, match="is a file, so the folder cannot be created"):
+        check_output_location(afile / "sub")
+    with pytest.raises(OutputError, match="name a new folder"):
+        check_output_location(".")
+    # a read-only parent (os.access says no: the test also runs as root, who may write anywhere)
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == tmp_path else real(p, mode))
+    with pytest.raises(OutputError, match="permission denied"):
+        check_output_location(tmp_path / "new")
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with output_dir(out) as od:
+        with pytest.raises(OutputError, match="another altmeasures-eval run is writing out now"):
+            with output_dir(out, overwrite=True):
+                pytest.fail("entered")  # pragma: no cover
+        _write(od.path, {"a": "1"})
+    assert verify_manifest(out) == []
+    with output_dir(out, overwrite=True):  # the lock is released with the run
+        pass
+
+
+def test_lock_is_released_when_the_holder_is_killed(tmp_path: Path) -> None:
+    """flock is dropped by the kernel when the process dies, even by SIGKILL."""
+    out = tmp_path / "out"
+    code = (f"from altmeasures_eval._output import output_dir\nimport time\n"
+            f"with output_dir({str(out)!r}) as od:\n    print('in', flush=True)\n    time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "in"
+        with pytest.raises(OutputError, match="another altmeasures-eval run"):
+            with output_dir(out):
+                pass  # pragma: no cover
+    finally:
+        proc.kill()
+        proc.wait()
+    with output_dir(out) as od:  # stale partial folder removed, lock free
+        _write(od.path, {"a": "1"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_commands_refuse_a_file_or_a_full_folder_before_reading(tmp_path: Path, capsys) -> None:
+    afile = tmp_path / "taken"
+    afile.write_text("x")
+    assert main(["cohort", "--config", str(CONFIG), "--out", str(afile)]) == 4
+    assert "is a file" in capsys.readouterr().err
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "old.csv").write_text("x")
+    assert main(["report", "--config", str(CONFIG), "--out", str(full), "--no-pdf", "--quiet"]) == 4
+    assert "add --overwrite" in capsys.readouterr().err
+    assert (full / "old.csv").exists() and sorted(p.name for p in full.iterdir()) == ["old.csv"]
+
+
+# --- SIGKILL at several points --------------------------------------------------------------------
+def _run(args: list[str]) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "altmeasures_eval.cli", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _partial(parent: Path, name: str) -> Path | None:
+    found = sorted(parent.glob(f".{name}.partial-*"))
+    return found[0] if found else None
+
+
+def _kill_when(proc: subprocess.Popen, parent: Path, name: str, marker: str | None, limit: float = 300) -> bool:
+    """SIGKILL ``proc`` once its partial folder holds ``marker`` (or exists, for ``None``);
+    False when the run finished first."""
+    t_end = time.monotonic() + limit
+    while time.monotonic() < t_end:
+        if proc.poll() is not None:
+            return False
+        tmp = _partial(parent, name)
+        if tmp is not None and (marker is None or any(tmp.rglob(marker))):
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.02)
+    proc.kill()  # pragma: no cover
+    raise AssertionError(f"no {marker} within {limit} s")  # pragma: no cover
+
+
+def _looks_complete(folder: Path) -> bool:
+    return folder.exists() and (folder / MANIFEST).exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("command", "markers"), [
+    # before anything is written, while the tables are written, after the HTML report
+    ("report", [None, "attrition.csv", "report.html"]),
+])
+def test_sigkill_never_leaves_a_folder_that_looks_complete(tmp_path: Path, command, markers) -> None:
+    out = tmp_path / "out"
+    args = [command, "--config", str(CONFIG), "--out", str(out)] + (["--no-pdf", "--quiet"] if command == "report" else [])
+    killed = 0
+    for marker in markers:
+        proc = _run(args)
+        if _kill_when(proc, tmp_path, "out", marker):
+            killed += 1
+            assert not out.exists(), f"killed at {marker}: --out exists"
+    assert killed >= 2, "the run finished before it could be killed at two points"
+    # a rerun after the kills produces a complete folder, and removes the partial ones
+    assert _run(args).wait(timeout=600) == 0
+    assert _looks_complete(out) and verify_manifest(out) == []
+    assert json.loads((out / MANIFEST).read_text())["command"] == command
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    # kill an --overwrite run: the previous complete folder stays as it was
+    before = {f["path"]: f["sha256"] for f in read_manifest(out)["files"]}
+    proc = _run([*args, "--overwrite"])
+    assert _kill_when(proc, tmp_path, "out", markers[1])
+    assert verify_manifest(out) == [] and {f["path"]: f["sha256"] for f in read_manifest(out)["files"]} == before
