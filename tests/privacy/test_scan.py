@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 
 import numpy as np
 import pandas as pd
@@ -88,14 +87,13 @@ def test_missing_path_and_empty_ids(tmp_path) -> None:
     assert scan_outputs_for_identifiers(tmp_path, [None, "", float("nan")]) == []
 
 
-def test_forty_thousand_ids_over_a_large_file_is_fast(tmp_path) -> None:
+def test_forty_thousand_ids_over_a_large_file(tmp_path) -> None:
+    # no wall-time assertion (issue #14: timings on a shared machine vary tenfold); the scan takes
+    # ~0.3 s here, and a per-id search would make this test take minutes
     rng = np.random.default_rng(7)
     ids = [f"P{n:07d}" for n in rng.choice(10_000_000, size=40_000, replace=False)]
     rows = [f"group{i % 50},{i},{rng.random():.4f}" for i in range(100_000)]  # ~2 MB, no id
     (tmp_path / "big.csv").write_text("\n".join(rows))
-    start = time.perf_counter()
     assert scan_outputs_for_identifiers(tmp_path, ids) == []
-    elapsed = time.perf_counter() - start
-    assert elapsed < 10  # typically ~0.3 s here; generous for a shared machine
     (tmp_path / "leak.csv").write_text(f"x\n{ids[12345]}\n")
     assert [h.identifier for h in scan_outputs_for_identifiers(tmp_path, ids)] == [ids[12345]]
