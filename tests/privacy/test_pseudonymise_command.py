@@ -109,8 +109,7 @@ def test_invalid_data_writes_nothing(raw_folder, key_file, tmp_path, capsys) -> 
 def test_sample_ids_do_not_survive_pseudonymisation(sample_dir, tmp_path, monkeypatch) -> None:
     """Every file the command writes for the committed sample is scanned for the sample's raw
     person, case, spell and episode ids (issue #7's rule, applied to this command)."""
-    if not (sample_dir / "persons.csv").exists():
-        pytest.skip("data/sample not generated yet")
+    assert (sample_dir / "persons.csv").exists(), "data/sample is committed: a missing file is a failure"
     monkeypatch.setenv("ALTMEASURES_PSEUDONYM_KEY", KEY_TEXT)
     out = tmp_path / "pseudo"
     assert main(["pseudonymise", str(sample_dir), "--out", str(out)]) == 0
