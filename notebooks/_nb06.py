@@ -32,22 +32,26 @@ country that reports two periods, so that we can see what pooling can and cannot
 
 `synth.simulate(country=..., effects=...)` generates a country's extract with a known effect: the
 true hazard ratio of reoffending after an alternative versus custody. Codes `XAA`-`XZZ` are the
-ISO 3166-1 range reserved for user assignment, right for fictitious countries.
+ISO 3166-1 range reserved for user assignment, right for fictitious countries. XAA is larger and
+reports two periods (2018-2020 and 2021-2022), so that UNODC has two reporting years of one country;
+its truth is computed for the latest period.
 
-| country | true hazard ratio |
-|---|---|
-| XAA | 0.60 for every alternative |
-| XBB | 0.80 |
-| XCC | 1.00 (no effect) |
+| country | true hazard ratio | persons | reporting years |
+|---|---|---|---|
+| XAA | 0.60 for every alternative | 16,000 | 2020, 2022 |
+| XBB | 0.80 | 8,000 | 2022 (2018-2022) |
+| XCC | 1.00 (no effect) | 8,000 | 2022 (2018-2022) |
 '''),
     ("code", r'''
 from altmeasures_eval import synth
 
 PERIOD = ("2018-01-01", "2022-12-31")
-COUNTRIES = {"XAA": ("Country A", 0.60, 21), "XBB": ("Country B", 0.80, 22), "XCC": ("Country C", 1.00, 23)}
+COUNTRIES = {"XAA": ("Country A", 0.60, 21, 16_000, ("2021-01-01", "2022-12-31")),
+             "XBB": ("Country B", 0.80, 22, 8_000, PERIOD),
+             "XCC": ("Country C", 1.00, 23, 8_000, PERIOD)}
 truth = {}
-for code, (name, hazard_ratio, seed) in COUNTRIES.items():
-    data = synth.simulate(8_000, seed=seed, effects=hazard_ratio, period=PERIOD, country=code)
+for code, (name, hazard_ratio, seed, persons, period) in COUNTRIES.items():
+    data = synth.simulate(persons, seed=seed, effects=hazard_ratio, period=period, country=code)
     synth.write_synthetic(data, OUT / code / "data")
     truth[code] = data.truth
 pd.DataFrame({code: {"cohort": t["n"]["cohort"], "alternative": t["n"]["treated"], "custody": t["n"]["control"],
@@ -69,8 +73,7 @@ In a ministry the export is one command:
 altmeasures-eval unodc-export --config evaluation.toml --out unodc/
 ```
 
-Here we make the same calls from Python. XAA also exports its first three years on their own (a
-2020 report), so that UNODC has two reporting years of one country.
+Here we make the same calls from Python, one file per country and reporting period.
 '''),
     ("code", r'''
 from altmeasures_eval.config import load_config
@@ -106,19 +109,22 @@ n_draws = 2000
 """
 
 
-def export(code, name, start, end, tag):
-    path = OUT / code / f"evaluation_{tag}.toml"
+def export(code, name, start, end):
+    path = OUT / code / f"evaluation_{end[:4]}.toml"
     path.write_text(CONFIG.format(code=code, name=name, start=start, end=end), encoding="utf-8")
     config = load_config(path)
     spec = EvaluationSpec.from_config(config)
     ingestion = ingest(config.data.path, mapping=config.data.mapping, mode=config.data.mode)
     evaluation = run_evaluation(ingestion.dataset, spec, progress=False, quality=quality_report(ingestion))
     # the data set lets the export count eligible persons at every stage, not only the court stages
-    return write_unodc_files(unodc_indicators(evaluation, ingestion.dataset), OUT / code / f"unodc_{tag}")["json"]
+    doc = unodc_indicators(evaluation, ingestion.dataset)
+    return write_unodc_files(doc, OUT / code / f"unodc_{end[:4]}")["json"]
 
 
-files = {code: export(code, name, *PERIOD, "2022") for code, (name, _, _) in COUNTRIES.items()}
-files["XAA 2020"] = export("XAA", "Country A", "2018-01-01", "2020-12-31", "2020")
+files = {"XAA 2020": export("XAA", "Country A", "2018-01-01", "2020-12-31"),
+         "XAA 2022": export("XAA", "Country A", "2021-01-01", "2022-12-31"),
+         "XBB 2022": export("XBB", "Country B", *PERIOD),
+         "XCC 2022": export("XCC", "Country C", *PERIOD)}
 {key: str(path.relative_to(OUT)) for key, path in files.items()}
 '''),
     ("md", r'''
@@ -126,7 +132,7 @@ The header of a file says who and what it is about; every record carries its dim
 total), its kind and unit, and flags that say why a value is withheld or how to read it.
 '''),
     ("code", r'''
-doc = json.loads(files["XAA"].read_text())
+doc = json.loads(files["XBB 2022"].read_text())
 print({k: doc[k] for k in ("schema_version", "country", "country_name", "reporting_year", "period", "estimand",
                            "design", "decision_rules")})
 records = pd.DataFrame(doc["records"])
@@ -141,8 +147,9 @@ records[records["kind"].isin(["effect", "difference"])].drop(columns=["age_group
 outdated file gets an error naming the field). `pool_unodc` combines one effect indicator with a
 random-effects meta-analysis (`altmeasures_eval.pooling.random_effects`: REML, DerSimonian-Laird or
 Paule-Mandel τ², optional Hartung-Knapp-Sidik-Jonkman interval; checked against R `metafor`). Each
-country enters with its latest reporting year; a country whose design failed its gate, or whose
-effect was withheld, is listed in `excluded` with the reason and does not enter the pool.
+country enters with its latest reporting year (XAA with 2021-2022); a country whose design failed
+its gate, or whose effect was withheld, is listed in `excluded` with the reason and does not enter
+the pool.
 '''),
     ("code", r'''
 from altmeasures_eval.pooling import heterogeneity_in_words
@@ -191,19 +198,20 @@ with the others.
     ("code", r'''
 import copy
 
-failed = copy.deepcopy(docs[1])
+latest = {d["country"]: d for d in sorted(docs, key=lambda d: d["reporting_year"])}
+failed = copy.deepcopy(latest["XBB"])
 failed["design"] = {"method": "entropy", "gate_passed": False,
                     "reasons": ["no comparable custody case at the pre-trial stage"]}
-partial = pool_unodc([docs[0], failed, docs[2]], "reoffending_1y_difference_adjusted")
+partial = pool_unodc([latest["XAA"], failed, latest["XCC"]], "reoffending_1y_difference_adjusted")
 display(partial.excluded)
 partial.summary
 '''),
     ("md", r'''
 ## 5. Across the years of one country, and the summary report
 
-XAA sent two reporting years. `pool_unodc(..., across="years", country="XAA")` pools them (the two
-periods hold largely different people; a person decided in both periods appears in both cohorts,
-so treat the pooled value as indicative). `unodc_summary` builds the whole multi-country document:
+XAA sent two reporting years. `pool_unodc(..., across="years", country="XAA")` pools them. The two
+periods do not overlap (files whose periods overlap hold the same people and are refused), but a
+person decided in both periods is in both cohorts, so treat the pooled value as indicative. `unodc_summary` builds the whole multi-country document:
 coverage, pooled effects with forest plots, heterogeneity in words, trends over years; the
 `unodc-summary` command writes it as HTML and PDF.
 '''),

@@ -192,8 +192,12 @@ def pool_unodc(docs: Sequence[dict[str, Any]], indicator: str, *, across: str = 
                      "pooled value mixes them.")
     if any("design_gate_not_assessed" in f for f in studies["flags"]):
         notes.append("Some files were produced without the design gate (flag design_gate_not_assessed).")
+    overlap = _overlapping(chosen) if across == "years" else []
     result = None
-    if len(studies) >= 2:
+    if overlap:
+        notes.append(f"The files of {country} cover overlapping periods ({'; '.join(overlap)}): the same people are "
+                     "in more than one, so the years are not pooled. Export one period per reporting year.")
+    elif len(studies) >= 2:
         result = random_effects(studies["estimate"], se=studies["se"], labels=studies["label"], method=method,
                                 hksj=hksj, level=level)
         notes.extend(result.notes)
@@ -202,6 +206,13 @@ def pool_unodc(docs: Sequence[dict[str, Any]], indicator: str, *, across: str = 
     return UnodcPooling(indicator=indicator, label=next(iter(sorted(labels)), indicator), across=where,
                         studies=studies, excluded=excluded, result=result, unit=next(iter(units), ""),
                         notes=tuple(notes))
+
+
+def _overlapping(docs: Sequence[dict[str, Any]]) -> list[str]:
+    """Pairs of files (sorted by start) whose decision periods overlap, in words."""
+    spans = sorted(((d["period"]["start"] or "0000-00-00", d["period"]["end"] or "9999-12-31", d["reporting_year"])
+                    for d in docs))
+    return [f"{a[2]}: {a[0]} to {a[1]} and {b[2]}: {b[0]} to {b[1]}" for a, b in zip(spans, spans[1:]) if b[0] <= a[1]]
 
 
 def summary_table(docs: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -384,6 +395,7 @@ def unodc_summary(docs: Sequence[dict[str, Any]], *, method: str = "REML", hksj:
     if not docs:
         raise AltMeasuresError("unodc-summary: no indicator file given")
     _check_unique(docs)
+    docs = sorted(docs, key=lambda d: (d["country"], d["reporting_year"]))
     tab = summary_table(docs)
     countries = sorted({d["country"] for d in docs})
     years = sorted({d["reporting_year"] for d in docs})

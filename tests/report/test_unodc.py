@@ -211,11 +211,20 @@ def test_pooling_leaves_out_failed_designs_with_the_reason(indicators: Path) -> 
         text = " ".join(summary.content["summary"])
         assert "XCC (C) is left out of the pooled effect: the design failed its gate" in text
         assert "forest_" + ind in summary.figures
-    # across years of one country
-    years = [_variant(doc, "XAA", "A", s, year=y) for s, y in ((0.0, 2020), (0.01, 2021), (-0.005, 2022))]
+    # across years of one country: one period per reporting year
+    years = []
+    for shift, year in ((0.0, 2020), (0.01, 2021), (-0.005, 2022)):
+        v = _variant(doc, "XAA", "A", shift, year=year)
+        v["period"] = {"start": f"{year}-01-01", "end": f"{year}-12-31", "years": [str(year)]}
+        years.append(v)
     by_year = pool_unodc(years, ind, across="years", country="XAA")
-    assert by_year.across == "years of XAA" and list(by_year.studies["label"]) == ["2020", "2021", "2022"] or \
-        doc["design"]["gate_passed"] is False
+    assert by_year.across == "years of XAA"
+    if doc["design"]["gate_passed"] is not False:
+        assert list(by_year.studies["label"]) == ["2020", "2021", "2022"] and by_year.result.k == 3
+    # files whose periods overlap hold the same people: not pooled, and said why
+    years[1]["period"]["start"] = "2020-06-01"
+    overlapping = pool_unodc(years, ind, across="years", country="XAA")
+    assert overlapping.result is None and "overlapping periods" in overlapping.notes[-1]
     with pytest.raises(AltMeasuresError, match="more than once"):
         pool_unodc([docs[0], docs[0]], ind)
 
