@@ -226,9 +226,9 @@ def random_effects(
         notes.append(f"Only {k} estimates: the between-study variance \u03c4\u00b2 and the prediction interval are very "
                      "imprecise" + ("." if hksj else "; the Hartung-Knapp-Sidik-Jonkman interval (hksj) is safer "
                                     "with so few."))
-    if hksj and se_mu < np.sqrt(1.0 / np.sum(w)):
-        notes.append("The HKSJ standard error is smaller than the usual one (the estimates agree more than their "
-                     "standard errors suggest); the interval may be too narrow (Jackson et al. 2017).")
+    if hksj and crit * se_mu < float(stats.norm.ppf(0.5 + level / 2)) * np.sqrt(1.0 / np.sum(w)):
+        notes.append("The HKSJ interval is narrower than the usual one (the estimates agree more than their "
+                     "standard errors suggest); it may be too narrow (Jackson et al. 2017).")
     return PooledEffect(
         summary=pd.concat([rows, pooled], ignore_index=True), estimate=mu, se=se_mu, ci_low=mu - crit * se_mu,
         ci_high=mu + crit * se_mu, p_value=p, tau2=float(tau2), i2=float(i2), h2=float((tau2 + s2) / s2), q=q,

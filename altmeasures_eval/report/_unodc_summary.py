@@ -472,7 +472,10 @@ def unodc_summary(docs: Sequence[dict[str, Any]], *, method: str = "REML", hksj:
         wide = yrs.pivot(index="country", columns="year", values="eligible_persons")
         tblocks.append(_table("Eligible persons by year of decision", ["country", *map(str, wide.columns)],
                               [[c, *[_fmt(v, "{:,.0f}") for v in wide.loc[c]]] for c in wide.index],
-                              note="[c] or -: suppressed or not reported."))
+                              note="[c] or -: suppressed or not reported. Each person is counted in the year of "
+                                   "their first eligible decision within the period of the file; when a country "
+                                   "sends several periods, the first year of a later period also counts people "
+                                   "decided before it."))
     multi = [c for c, ds in by_country.items() if len(ds) > 1]
     reo_inds = [k for k in present if re.fullmatch(_POOL[0][0], k)]
     for c in multi:
