@@ -6,6 +6,7 @@ every problem found; :func:`quality_report` summarises a data set and its proble
 """
 
 from altmeasures_eval.io._consistency import ConsistencyReport, check_consistency
+from altmeasures_eval.io._aggregate import read_aggregate
 from altmeasures_eval.io._mapping import Mapping, TableMapping, load_mapping
 from altmeasures_eval.io._problems import PROBLEM_COLUMNS, WITHHELD, ValidationProblem, format_problems
 from altmeasures_eval.io._quality import QualityReport, quality_report
@@ -27,6 +28,7 @@ __all__ = [
     "ingest",
     "load_mapping",
     "quality_report",
+    "read_aggregate",
     "read_dataset",
     "write_dataset",
     "write_excel",
