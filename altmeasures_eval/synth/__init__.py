@@ -5,6 +5,7 @@ ground truth of its evaluation cohort, computed from both potential outcomes of 
 :func:`write_synthetic` writes them as a contract folder with ``ground_truth.json``.
 """
 
+from altmeasures_eval.synth._panel import SyntheticPanel, simulate_panel, simulate_single_adopter
 from altmeasures_eval.synth._params import DEFAULT_EFFECTS
 from altmeasures_eval.synth._simulate import (
     GROUND_TRUTH_FILE,
@@ -20,7 +21,10 @@ __all__ = [
     "DEFINITIONS",
     "GROUND_TRUTH_FILE",
     "SyntheticData",
+    "SyntheticPanel",
     "population_truth",
     "simulate",
+    "simulate_panel",
+    "simulate_single_adopter",
     "write_synthetic",
 ]
