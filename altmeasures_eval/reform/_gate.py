@@ -25,9 +25,12 @@ class GateSettings:
     pretrend_alpha : float
         The difference-in-differences passes when the joint test of the pre-period event-study
         coefficients has p-value at least this.
+    pretrend_periods : int
+        How many pre-period event times (the last before adoption) the pre-trend test covers;
+        0 = all.
     max_pre_rmspe_relative : float
-        The synthetic control passes when its pre-reform RMSPE is at most this share of the
-        treated unit's mean pre-reform level.
+        The synthetic control passes when its pre-reform RMSPE (of yearly means, for monthly
+        data) is at most this share of the treated unit's mean pre-reform level.
     placebo_alpha : float
         The interrupted time series passes when the placebo-in-time test (a fake reform halfway
         through the pre-period) has p-value at least this.
@@ -36,6 +39,7 @@ class GateSettings:
     """
 
     pretrend_alpha: float = 0.05
+    pretrend_periods: int = 24
     max_pre_rmspe_relative: float = 0.10
     placebo_alpha: float = 0.05
     min_controls: int = 3
@@ -76,7 +80,7 @@ def gate_did(result: object, settings: GateSettings) -> ReformGate:
          "detail": ("the pre-reform event-study coefficients are jointly compatible with zero "
                     f"(p = {p:.3f})" if ok_pt else
                     "the adopting and comparison jurisdictions already moved differently before the reform "
-                    f"(joint test of {int(pt['n_coefficients'])} pre-period coefficients, p = {p:.3g}), so parallel trends "
+                    f"(joint test of the last {int(pt['n_coefficients'])} pre-period coefficients, p = {p:.3g}), so parallel trends "
                     "is not credible" if np.isfinite(p) else
                     "there is no pre-reform period to check parallel trends")},
         {"check": "comparison units", "value": n_ctrl, "threshold": settings.min_controls,

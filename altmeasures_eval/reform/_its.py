@@ -39,8 +39,8 @@ class InterruptedTimeSeries:
         ``cf_low``/``cf_high`` (confidence interval of the projected counterfactual mean), ``post``.
     placebo : pandas.Series
         Placebo-in-time check: a fake reform in the middle of the pre-period, fitted on the
-        pre-period only; ``statistic`` (Wald chi-square of level and slope change), ``df``,
-        ``p_value``. A small p-value means the pre-reform series already bends.
+        pre-period only; ``statistic`` (Wald F of level and slope change, reference F(2, residual
+        degrees of freedom)), ``df``, ``p_value``. A small p-value means the pre-reform series already bends.
     errors : str
     lags : int
         Newey-West lags (or the AR order of the ARIMA errors).
@@ -84,7 +84,9 @@ def _fit(y: np.ndarray, X: np.ndarray, errors: str, lags: int) -> tuple[np.ndarr
         warnings.simplefilter("ignore")
         res = SARIMAX(y, exog=X, order=(lags, 0, 0), trend="n").fit(disp=False)
     k = X.shape[1]
-    return np.asarray(res.params)[:k], np.asarray(res.cov_params())[:k, :k], len(y) - k - lags
+    n, df = len(y), len(y) - k - lags
+    # maximum-likelihood covariance divides by n: the usual n / (n - k) small-sample factor
+    return np.asarray(res.params)[:k], np.asarray(res.cov_params())[:k, :k] * n / max(df, 1), df
 
 
 def interrupted_time_series(
@@ -115,7 +117,8 @@ def interrupted_time_series(
     errors : {"newey-west", "arima"}
         ``newey-west``: OLS with heteroskedasticity- and autocorrelation-consistent covariance
         (Bartlett kernel, ``lags`` lags). ``arima``: regression with AR(``lags``) errors fitted by
-        maximum likelihood (statsmodels SARIMAX).
+        maximum likelihood (statsmodels SARIMAX), covariance scaled by ``n / (n - k)``.
+        Intervals and tests use the t (and F) distribution with the residual degrees of freedom.
     lags : int, optional
         Default: Newey-West's rule ``floor(4 (n / 100) ^ (2 / 9))`` for ``newey-west``, 1 for ``arima``.
     seasonal : int or None
@@ -157,7 +160,7 @@ def interrupted_time_series(
         lags = int(np.floor(4 * (n / 100) ** (2 / 9))) if errors == "newey-west" else 1
     X, names = _design(periods, adoption, seasonal)
     beta, cov, df = _fit(y, X, errors, lags)
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = stats.t.ppf(1 - alpha / 2, df)  # t reference: few periods, many seasonal terms
     post = periods >= adoption
     t = (periods - adoption).astype(float)
     # average effect over the post-period: mean of b2 + b3 t
@@ -167,7 +170,7 @@ def interrupted_time_series(
 
     def row(e: float, s: float) -> dict[str, float]:
         return {"estimate": e, "se": s, "ci_low": e - z * s, "ci_high": e + z * s,
-                "p_value": float(2 * stats.norm.sf(abs(e / s))) if s > 0 else float("nan")}
+                "p_value": float(2 * stats.t.sf(abs(e / s), df)) if s > 0 else float("nan")}
 
     effect = pd.Series(row(est, se))
     coefs = pd.DataFrame([{"term": nm, **row(float(beta[i]), float(np.sqrt(cov[i, i])))}
@@ -188,10 +191,10 @@ def interrupted_time_series(
     if len(pre_p) - len(pre_p) // 2 >= 4 and len(pre_p) // 2 >= 4:
         Xp, _ = _design(pre_p, fake, seasonal if len(pre_p) >= 2 * (seasonal or 0) + 4 else None)
         try:
-            bp, cp, _ = _fit(y[~post], Xp, errors, lags)
+            bp, cp, dfp = _fit(y[~post], Xp, errors, lags)
             sub = bp[2:4]
-            stat = float(sub @ np.linalg.pinv(cp[2:4, 2:4]) @ sub)
-            placebo = pd.Series({"statistic": stat, "df": 2, "p_value": float(stats.chi2.sf(stat, 2)),
+            stat = float(sub @ np.linalg.pinv(cp[2:4, 2:4]) @ sub) / 2
+            placebo = pd.Series({"statistic": stat, "df": 2, "p_value": float(stats.f.sf(stat, 2, max(dfp, 1))),
                                  "fake_adoption": fake})
         except (np.linalg.LinAlgError, ValueError) as exc:  # a degenerate pre-period: say so
             notes.append(f"placebo-in-time check not computed: {exc}")

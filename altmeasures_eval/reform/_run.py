@@ -134,7 +134,7 @@ def _not_estimable(outcome: str, design: str, exc: NotEstimable) -> DesignResult
 
 def _did(panel: Panel, spec: PolicySpec) -> DesignResult:
     r = staggered_did(panel, control=spec.did.control, alpha=spec.policy.alpha, n_boot=spec.did.n_boot,
-                      random_state=spec.policy.random_state)
+                      pretrend_periods=spec.gate.pretrend_periods, random_state=spec.policy.random_state)
     tw = two_way_fe(panel, alpha=spec.policy.alpha)
     bacon = bacon_decomposition(panel)
     o = r.overall
@@ -188,7 +188,7 @@ def _synth(panel: Panel, spec: PolicySpec) -> DesignResult:
             raise NotEstimable("the synthetic control", "no jurisdiction adopts the reform")
         treated = panel.units[int(np.argmin(np.where(finite, panel.adoption, np.inf)))]
     r = synthetic_control(panel, treated, v_method=spec.synth.v_method, outcome_lags=spec.synth.outcome_lags,  # type: ignore[arg-type]
-                          alpha=spec.policy.alpha)
+                          alpha=spec.policy.alpha, fit_block=12 if panel.periods[0] > 5000 else 1)
     gate = gate_synth(r, spec.gate)
     e = r.effect
     diag = {"pre_rmspe": r.pre_rmspe, "pre_rmspe_relative": r.pre_rmspe_relative, "in_hull": r.in_hull,

@@ -79,7 +79,8 @@ class SyntheticControl:
     pre_rmspe : float
         Root mean squared prediction error before the reform.
     pre_rmspe_relative : float
-        ``pre_rmspe`` divided by the mean absolute level of the treated unit's pre-reform outcome.
+        RMSPE of the pre-reform gap averaged over blocks of ``fit_block`` periods, divided by the
+        mean absolute level of the treated unit's pre-reform outcome.
     in_hull : bool
         Whether the treated unit's pre-reform outcomes lie within the donors' range in every period.
     treated : str
@@ -142,9 +143,14 @@ def _fit_weights(x1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray,
     return simplex_weights(xs1, Xs0, v), v
 
 
-def _predictors(y: np.ndarray, pre: np.ndarray, covariates: np.ndarray | None, outcome_lags: str) -> np.ndarray:
-    """Predictor matrix (k x units): pre-reform outcomes (each period, or their mean) and covariates."""
-    parts = [y[:, pre].T if outcome_lags == "all" else y[:, pre].mean(axis=1)[None, :]]
+def _predictors(y: np.ndarray, pre: np.ndarray, covariates: np.ndarray | None,
+                outcome_lags: str | np.ndarray) -> np.ndarray:
+    """Predictor matrix (k x units): pre-reform outcomes (each period, chosen periods, or their
+    mean) and covariates."""
+    if isinstance(outcome_lags, str):
+        parts = [y[:, pre].T if outcome_lags == "all" else y[:, pre].mean(axis=1)[None, :]]
+    else:
+        parts = [y[:, outcome_lags].T]
     if covariates is not None:
         parts.append(covariates.T)
     return np.vstack(parts)
@@ -195,12 +201,13 @@ def synthetic_control(
     treated: str,
     *,
     covariates: pd.DataFrame | None = None,
-    outcome_lags: Literal["all", "mean"] = "all",
+    outcome_lags: Literal["all", "mean"] | list[int] = "all",
     v_method: VMethod = "regression",
     placebo: bool = True,
     conformal: bool = True,
     alpha: float = 0.05,
     donors: list[str] | None = None,
+    fit_block: int = 1,
 ) -> SyntheticControl:
     """Synthetic control estimate of a reform in one jurisdiction.
 
@@ -219,8 +226,9 @@ def synthetic_control(
     covariates : pandas.DataFrame, optional
         Extra predictors, one row per unit (index: unit labels), averaged over the pre-period by
         the caller.
-    outcome_lags : {"all", "mean"}
-        Pre-reform outcomes used as predictors: every pre-period (default) or their mean.
+    outcome_lags : {"all", "mean"} or list of int
+        Pre-reform outcomes used as predictors: every pre-period (default), their mean, or the
+        outcome in the listed pre-reform periods.
     v_method : {"equal", "regression", "nested"}
         Predictor weights: all equal; the regression-based choice (squared coefficients of a
         regression of the pre-reform outcomes on the standardised predictors, ``synth``'s start);
@@ -233,6 +241,9 @@ def synthetic_control(
     alpha : float
     donors : list of str, optional
         Donor pool; default every unit that never adopts within the panel.
+    fit_block : int
+        Periods averaged before the pre-reform fit is judged (``pre_rmspe_relative``): 12 for
+        monthly counts, whose month-to-month noise no control can reproduce; 1 for yearly data.
 
     Returns
     -------
@@ -272,8 +283,16 @@ def synthetic_control(
     idx = [i1] + [units.index(u) for u in pool]
     y = panel.y[idx]
     cov = None if covariates is None else covariates.reindex([units[j] for j in idx]).to_numpy(dtype=float)
-    X = _predictors(y, pre, cov, outcome_lags)
-    names = ([f"outcome {p}" for p in panel.periods[pre]] if outcome_lags == "all" else ["outcome (pre-reform mean)"])
+    if isinstance(outcome_lags, str):
+        lags: str | np.ndarray = outcome_lags
+        names = ([f"outcome {p}" for p in panel.periods[pre]] if outcome_lags == "all" else ["outcome (pre-reform mean)"])
+    else:
+        bad = [p for p in outcome_lags if p not in set(panel.periods[pre].tolist())]
+        if bad:
+            raise ValueError(f"outcome_lags {bad} are not pre-reform periods")
+        lags = np.searchsorted(panel.periods, np.asarray(outcome_lags))
+        names = [f"outcome {p}" for p in outcome_lags]
+    X = _predictors(y, pre, cov, lags)
     if covariates is not None:
         names += list(covariates.columns)
 
@@ -287,7 +306,11 @@ def synthetic_control(
     post_rmspe = float(np.sqrt(np.mean(gap[post] ** 2)))
     est = float(gap[post].mean())
     scale = float(np.mean(np.abs(y[0, pre])))
-    rel = pre_rmspe / scale if scale > 0 else np.inf
+    # fit judged on block means (ending at the reform), so that monthly noise is not counted as misfit
+    gp = gap[pre][::-1]
+    nb = max(1, len(gp) // max(1, fit_block))
+    blocks = gp[: nb * max(1, fit_block)].reshape(nb, -1).mean(axis=1)
+    rel = float(np.sqrt(np.mean(blocks**2))) / scale if scale > 0 else np.inf
     lo_d, hi_d = y[1:, pre].min(axis=0), y[1:, pre].max(axis=0)
     in_hull = bool(np.all((y[0, pre] >= lo_d) & (y[0, pre] <= hi_d)))
     notes = [f"{len(pool)} donor jurisdictions; predictor weights: {v_method}"]
