@@ -92,6 +92,27 @@ class CommonSupport:
         """People of the group(s) the estimand describes who were left out."""
         return int(sum(self.summary.loc[GROUP[g], "dropped"] for g in _FOCAL[self.estimand]))
 
+    def to_text(self) -> str:
+        """A plain-text account: rule, who the comparison describes, counts and reasons."""
+        rule = {"range": "score range of the other group (MatchIt discard)",
+                "crump": f"Crump et al. (2009) trimming at {self.alpha:g}" if self.alpha is not None else "Crump",
+                "none": "covariate levels only"}[self.rule]
+        lines = [f"Common support ({self.estimand}; {rule}): the comparison describes {self.estimand_label}",
+                 self.summary.to_string()]
+        if len(self.dropped):
+            lines.append(self.dropped.to_string(index=False))
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        head = self.to_text().splitlines()[0]
+        notes = "".join(f"<li>{n}</li>" for n in self.notes)
+        return (f"<p><b>{head}</b></p>" + self.summary.to_html()
+                + (self.dropped.to_html(index=False) if len(self.dropped) else "") + f"<ul>{notes}</ul>")
+
     def apply(self, data: pd.DataFrame) -> pd.DataFrame:
         """The retained rows of ``data`` (same index labels as the data given to :func:`common_support`)."""
         return data.loc[pd.Series(aligned(self.retained, data.index)).fillna(False).to_numpy(dtype=bool)]

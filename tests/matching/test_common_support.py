@@ -215,3 +215,12 @@ def test_a_covariate_that_decides_everyone():
         cs = common_support(d, "t", ps, estimand="ATT", rule=rule)
         assert not cs.retained.any() and int(cs.dropped["n"].sum()) == 400
         assert "nobody is left in one of the groups: no comparison can be made" in cs.notes
+
+
+def test_text_and_html(separated):
+    ps = estimate_propensity(separated, "t", ["age", "prior_proven", "stage"])
+    cs = common_support(separated, "t", ps, estimand="ATT")
+    text = str(cs)
+    assert text.startswith("Common support (ATT; score range of the other group (MatchIt discard)): the comparison "
+                           "describes people given an alternative who have a comparable custody case")
+    assert "stage = pre_trial" in text and "stage = pre_trial" in cs._repr_html_()
