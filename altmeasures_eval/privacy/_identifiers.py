@@ -299,19 +299,27 @@ def _value_findings(
     if n == 0:
         return []
     findings: list[IdentifierFinding] = []
+    weights: np.ndarray | None = None  # rows per distinct value when the patterns run on those
+    full = values
 
     def add(kind: str, mask: pd.Series, label: str, any_value: bool = False) -> None:
-        share = float(mask.mean())
-        if share >= min_share or (any_value and bool(mask.any())):
+        hits = mask.to_numpy(dtype=bool)
+        matched = int(weights[hits].sum()) if weights is not None else int(hits.sum())
+        share = matched / n
+        if share >= min_share or (any_value and matched > 0):
+            if weights is not None:  # the first row (in row order) holding a matching value
+                first = full.index[full.isin(set(values[hits]))][0]
+            else:
+                first = mask.idxmax()
             findings.append(
                 IdentifierFinding(
                     column=column,
                     kind=kind,
                     basis="values",
-                    reason=f"{int(mask.sum()):,} of {n:,} values ({share:.2%}) look like {label}",
+                    reason=f"{matched:,} of {n:,} values ({share:.2%}) look like {label}",
                     share=share,
                     n_sampled=n,
-                    first_row=mask.idxmax(),
+                    first_row=first,
                 )
             )
 
@@ -326,6 +334,11 @@ def _value_findings(
     if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
         return findings  # numbers cannot hold e-mails; numeric phone numbers lost their format
 
+    # every value is checked, once per distinct value: a category column of a million rows has a
+    # handful of labels, so checking all of them costs little
+    counts = values.value_counts(sort=False, dropna=True)
+    values = pd.Series(counts.index, dtype=object)
+    weights = counts.to_numpy()
     text = _text(values)
     # an e-mail address is never a category: one value is enough (a label held by 2-3 people
     # would otherwise be printed beside its count)
