@@ -46,6 +46,9 @@ class Context:
     threshold: int = 10
     rounding_base: int = 0
     rare_labels: tuple[str, ...] = ()
+    #: for rounding attacks: the folder of the same run without rounding, to tell a true recovery of
+    #: an unrounded count from a guess that happens to be consistent
+    truth: Path | None = None
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -107,16 +110,20 @@ def smd_inversion(folder: Path, ctx: Context) -> list[Recovery]:
                 continue
             # every integer count of the hidden group, against the known share at both ends of
             # its printed precision: keep the counts whose SMD can print as the published one
-            p = np.arange(sizes[hidden] + 1) / sizes[hidden]
-            fits = np.zeros(len(p), bool)
-            for p_known in ((pk[0] - pk[1]) / 100, pk[0] / 100, (pk[0] + pk[1]) / 100):
-                pt, pc = (p, p_known) if hidden == "alternative" else (p_known, p)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    for sd in (np.sqrt(pt * (1 - pt)), np.sqrt(pc * (1 - pc)),
-                               np.sqrt((pt * (1 - pt) + pc * (1 - pc)) / 2)):
-                        f = (pt - pc) / sd
-                        fits |= np.abs(f - smd[0]) <= smd[1] + 1e-9 * max(1.0, abs(smd[0]))
-            cands = np.flatnonzero(fits)
+            half = ctx.rounding_base // 2
+            found: set[int] = set()
+            for size in range(max(1, sizes[hidden] - half), sizes[hidden] + half + 1):  # n may be rounded
+                p = np.arange(size + 1) / size
+                fits = np.zeros(len(p), bool)
+                for p_known in ((pk[0] - pk[1]) / 100, pk[0] / 100, (pk[0] + pk[1]) / 100):
+                    pt, pc = (p, p_known) if hidden == "alternative" else (p_known, p)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        for sd in (np.sqrt(pt * (1 - pt)), np.sqrt(pc * (1 - pc)),
+                                   np.sqrt((pt * (1 - pt) + pc * (1 - pc)) / 2)):
+                            f = (pt - pc) / sd
+                            fits |= np.abs(f - smd[0]) <= smd[1] + 1e-9 * max(1.0, abs(smd[0]))
+                found |= set(np.flatnonzero(fits).tolist())
+            cands = sorted(found)
             if len(cands) == 1:
                 out.append(Recovery("SMD inversion", f"cohort_description {row['characteristic']} / {hidden}",
                                     float(cands[0])))
@@ -388,12 +395,17 @@ def rounding_consistency(folder: Path, ctx: Context) -> list[Recovery]:
 
 
 # --- I. UNODC indicator file ------------------------------------------------------------------------------
-def unodc_year_totals(folder: Path, ctx: Context) -> list[Recovery]:
-    """Count indicators of the UNODC file: within a year, the categories sum to the published total;
-    integer bounds of every hidden category by MILP."""
-    files = sorted(folder.glob("*.json"))
+_UNODC_TOTALS = ("_T", "total", "all")
+_UNODC_FIELDS = {"indicator", "kind", "value", "unit", "se", "ci_low", "ci_high", "n", "estimand", "suppressed",
+                 "flags", "group"}
+
+
+def _unodc_frames(folder: Path) -> list[tuple[str, pd.DataFrame, list[str]]]:
+    """(file, count records, dimension columns) of every UNODC indicator file in ``folder``. The
+    v1 layout has ``year`` and ``group`` ("total" = the year's total); later layouts one column per
+    dimension with "_T" for a total."""
     out = []
-    for f in files:
+    for f in sorted(folder.glob("*.json")):
         try:
             doc = json.loads(f.read_text())
         except ValueError:
@@ -401,33 +413,96 @@ def unodc_year_totals(folder: Path, ctx: Context) -> list[Recovery]:
         recs = pd.DataFrame(doc.get("records", [])) if isinstance(doc, dict) else pd.DataFrame()
         if recs.empty or "unit" not in recs:
             continue
-        counts = recs[recs["unit"] == "persons"]
-        for (ind, year), block in counts.groupby(["indicator", "year"]):
-            tot = block[block["group"] == "total"]
-            cats = block[block["group"] != "total"]
-            if tot.empty or tot["value"].isna().all() or not cats["value"].isna().any():
+        counts = recs[recs["unit"] == "persons"].copy()
+        dims = [c for c in counts.columns if c not in _UNODC_FIELDS or c == "group"]
+        dims = [d for d in dims if d != "indicator"]
+        out.append((f.name, counts, dims))
+    return out
+
+
+def unodc_year_totals(folder: Path, ctx: Context) -> list[Recovery]:
+    """Every count indicator of the UNODC file as a hypercube: the inner cells (no dimension at
+    its total) and every published margin (some dimensions at their total) are linear sums of the
+    inner cells; integer bounds of every hidden inner cell by MILP subject to all published
+    records of the indicator (the audit of tau-Argus / sdcTable patterns)."""
+    out = []
+    half = ctx.rounding_base / 2 if ctx.rounding_base else 0
+    for fname, counts, dims in _unodc_frames(folder):
+        for ind, block in counts.groupby("indicator"):
+            block = block.reset_index(drop=True)
+            vary = [d for d in dims if block[d].astype(str).nunique() > 1]
+            if not vary:
                 continue
-            total = float(tot["value"].iloc[0])
-            half = ctx.rounding_base / 2 if ctx.rounding_base else 0
-            lo = np.where(cats["value"].isna(), 0.0, cats["value"].fillna(0).to_numpy(float) - half)
-            hi = np.where(cats["value"].isna(), total + half, cats["value"].fillna(0).to_numpy(float) + half)
-            a = np.ones((1, len(cats)))
-            for i in np.flatnonzero(cats["value"].isna().to_numpy()):
+            is_tot = block[vary].astype(str).isin(_UNODC_TOTALS)
+            inner = block[~is_tot.any(axis=1)].reset_index(drop=True)
+            hidden = np.flatnonzero(inner["value"].isna().to_numpy())
+            if not len(hidden) or len(inner) > 400:
+                continue
+            rows, lo_b, hi_b = [], [], []
+            for _, r in block.iterrows():
+                if pd.isna(r["value"]):
+                    continue
+                member = np.ones(len(inner), bool)
+                for d in vary:
+                    if str(r[d]) not in _UNODC_TOTALS:
+                        member &= (inner[d].astype(str) == str(r[d])).to_numpy()
+                rows.append(member.astype(float))
+                lo_b.append(float(r["value"]) - half)
+                hi_b.append(float(r["value"]) + half)
+            if not rows:
+                continue
+            a = np.array(rows)
+            ub = np.full(len(inner), float(max(hi_b)))
+            for i in hidden:
                 res = []
                 for sign in (1, -1):
-                    c = np.zeros(len(cats))
+                    c = np.zeros(len(inner))
                     c[i] = sign
-                    r = milp(c, constraints=[LinearConstraint(a, [total - half], [total + half])],
-                             integrality=np.ones(len(cats)), bounds=Bounds(np.maximum(lo, 0), hi))
+                    r = milp(c, constraints=[LinearConstraint(a, lo_b, hi_b)], integrality=np.ones(len(inner)),
+                             bounds=Bounds(np.zeros(len(inner)), ub))
                     res.append(sign * r.fun if r.status == 0 else math.nan)
                 if res[0] == res[1]:
-                    out.append(Recovery("LP over a UNODC year total", f"{f.name} {ind} {year} "
-                                        f"{cats['group'].iloc[i]}", res[0]))
+                    cell = ", ".join(f"{d}={inner.loc[i, d]}" for d in vary)
+                    out.append(Recovery("MILP over a UNODC count hypercube", f"{fname} {ind} {cell}", res[0]))
+    return out
+
+
+# --- J. unrounding a count from its rate ---------------------------------------------------------------------
+def rate_unrounding(folder: Path, ctx: Context) -> list[Recovery]:
+    """With a rounding base: the published (rounded) events and n bound the true ones to
+    +- base/2; a rate printed with more precision than the rounded counts carry (34.04255% is
+    exactly 448/1316) leaves one pair (events, n). A recovery is a unique pair whose events equal
+    the true (unrounded) count of the same run without rounding."""
+    if not ctx.rounding_base or ctx.truth is None:
+        return []
+    b = ctx.rounding_base
+    out = []
+    specs = [("recidivism", "horizon_days", (("reoffenders_alternative", "n_alternative", "rate_alternative"),)),
+             ("health", "outcome", (("events_alternative", "n_alternative", "alternative"),))]
+    for name, key, cols in specs:
+        t, truth = read_table(folder, name), read_table(ctx.truth, name)
+        if t is None or truth is None:
+            continue
+        truth = truth.set_index(key)
+        for _, row in t.iterrows():
+            for ev_col, n_col, rate_col in cols:
+                e, n, r = _val(row[ev_col]), _val(row[n_col]), _val(row[rate_col])
+                if e is None or n is None or r is None or row[key] not in truth.index:
+                    continue
+                es = np.arange(max(0, math.ceil(e[0] - b / 2)), math.ceil(e[0] + b / 2))
+                ns = np.arange(max(1, math.ceil(n[0] - b / 2)), math.ceil(n[0] + b / 2))
+                ee, nn = np.meshgrid(es, ns)
+                fit = np.abs(100 * ee / nn - r[0]) <= r[1] + 1e-9
+                cands = np.unique(ee[fit])
+                true = _val(truth.loc[row[key], ev_col])
+                if len(cands) == 1 and true is not None and cands[0] == true[0] and cands[0] != e[0]:
+                    out.append(Recovery("rate against rounded counts", f"{name} {row[key]} / {ev_col}", float(cands[0])))
     return out
 
 
 ATTACKS = {f.__name__: f for f in (smd_inversion, margin_lp, rate_inversion, results_json_vs_csv,
-                                   attrition_chain, quality_totals, text_leaks, rounding_consistency)}
+                                   attrition_chain, quality_totals, text_leaks, rounding_consistency,
+                                   rate_unrounding)}
 
 
 def run_all(folder: Path, ctx: Context) -> dict[str, list[Recovery]]:

