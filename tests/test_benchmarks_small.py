@@ -55,7 +55,7 @@ def _well_formed(records: list[dict], stages: set[str]) -> dict[str, list[dict]]
 
 
 COVERED = {"synth", "ingest", "cohort", "matching", "survival", "population", "privacy", "simulation", "pipeline",
-           "recovery", "matching_inference"}
+           "recovery", "matching_inference", "scenarios"}
 
 
 def test_matching_inference_small(monkeypatch, tmp_path):
@@ -102,6 +102,19 @@ def test_growth_exponent_recovers_known_powers():
     assert got["quad"] == pytest.approx(2.0, abs=1e-9)
     assert 1.0 < got["nlogn"] < 1.15  # n log n over 20k..1M: slope 1 + 1/log(n) ~ 1.08
     assert "tiny" not in got and "one_size" not in got
+
+
+def test_scenarios_small(monkeypatch):
+    """bench_scenarios: two draws of one well-posed scenario, one of each ill-posed one, no report runs."""
+    from benchmarks import bench_scenarios as b
+
+    _small(monkeypatch, b, 2)
+    monkeypatch.setattr(b, "N_REPS_ILL", 1)
+    monkeypatch.setattr(b, "REPORT_RUNS", False)
+    monkeypatch.setattr(b, "COVERAGE_SCENARIOS", ("second_aliased",))
+    by = _well_formed(b.run([1]), {"coverage_second_aliased", "refusal_second_jurisdiction_decides"})
+    assert by["coverage_second_aliased"][0]["errors"] == 0 and 0 <= by["coverage_second_aliased"][0]["coverage"] <= 1
+    assert all(r[0]["as_expected"] == 1 and r[0]["estimated"] == 0 for k, r in by.items() if k.startswith("refusal_"))
 
 
 def test_pipeline_small():

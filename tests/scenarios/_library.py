@@ -17,6 +17,7 @@ fast tests and the coverage study; ``_run.run_report`` runs the whole report com
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -181,6 +182,7 @@ def headline(dataset: Dataset, spec: Any, truth: Callable[[pd.Series], float] | 
                     aliased, n)
 
 
+@functools.lru_cache(maxsize=4)
 def sample_spec(period: tuple[str, str] = PERIOD) -> Any:
     """The shipped sample config with only the data path and period changed, as an EvaluationSpec."""
     import tempfile
