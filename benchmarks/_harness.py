@@ -77,3 +77,16 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "date": time.strftime("%Y-%m-%d"),
     }
+
+
+def replace_doc_section(doc: Path, heading: str, section: str) -> None:
+    """Put ``section`` (starting with ``heading``) into the Markdown file ``doc``: in place of the
+    section with that heading up to the next ``## `` heading, or at the end; the rest is kept."""
+    old = doc.read_text() if doc.exists() else ""
+    k = old.find(heading)
+    if k >= 0:
+        nxt = old.find("\n## ", k + len(heading))
+        new = old[:k] + section + (old[nxt + 1:] if nxt >= 0 else "")
+    else:
+        new = old.rstrip("\n") + "\n\n" + section
+    doc.write_text(new)

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks._harness import measure
+from benchmarks._harness import measure, replace_doc_section
 
 DEFAULT_SIZES = [1]  # the sizes are the scenarios' own (persons per draw); this is a placeholder
 N_REPS = 200
@@ -177,15 +177,7 @@ def write_doc(coverage: pd.DataFrame, refusals: pd.DataFrame, reports: pd.DataFr
             lines.append(f"| {r.scenario} | {r.exit_status} | {r.gate_passed} | {r.scan_problems}"
                          f"{' (' + _cell(r.first_problem, 80) + ')' if r.scan_problems else ''} | {_cell(r.message)} |")
     lines.append("")
-    section = "\n".join(lines)
-    old = DOC.read_text() if DOC.exists() else ""
-    k = old.find(HEADING)
-    if k >= 0:
-        nxt = old.find("\n## ", k + len(HEADING))
-        new = old[:k] + section + (old[nxt + 1:] if nxt >= 0 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    DOC.write_text(new)
+    replace_doc_section(DOC, HEADING, "\n".join(lines))
 
 
 def collect(coverage_names: tuple[str, ...], refusals: bool, report_names: tuple[str, ...],
