@@ -235,18 +235,21 @@ def test_notices_and_cli_output_say_not_for_publication(outputs, capsys) -> None
 def test_unodc_year_total_hidden_when_suppression_hides_it() -> None:
     """3 x 2 fixture: 1, 2 and 5 are primary; the elimination also hides the total of y1
     (2 + 12 = 14), which the suppression reports in ``implied_totals``. The UNODC file used to
-    print every total of at least the threshold; it must not print that one, nor shares of it."""
-    from altmeasures_eval.privacy import suppress_counts
-    from altmeasures_eval.report._unodc import _count_records
+    print every total of at least the threshold; it must not print that one, nor shares of it.
+    (Schema 2 layout: one column per dimension, "_T" = total; adapted by E for #16.)"""
+    from altmeasures_eval.privacy import DisclosurePolicy, suppress_counts
+    from altmeasures_eval.report._unodc import _count_table, _shares
 
     frame = pd.DataFrame({"c0": [30, 2, 5], "c1": [1, 12, 0]}, index=["y0", "y1", "y2"])
     implied = suppress_counts(frame, ["c0", "c1"], THRESHOLD, margins="both").implied_totals
     assert implied.set_index("label").loc["y1", "flag"] == "secondary"
-    records = _count_records(frame, "persons_by_stage", THRESHOLD, None, "share_by_stage")
-    total = {r["year"]: r for r in records if r["group"] == "total"}
+    policy = DisclosurePolicy(threshold=THRESHOLD)
+    records, _ = _count_table(frame, "year", "disposition", policy, "fixture")
+    total = {r["year"]: r for r in records if r["disposition"] == "_T" and r["year"] != "_T"}
     assert total["y1"]["suppressed"] and total["y1"]["value"] is None
     assert total["y0"]["value"] == 31 and not total["y0"]["suppressed"]
-    assert all(r["value"] is None for r in records if r["indicator"] == "share_by_stage" and r["year"] == "y1")
+    shares = _shares(records, "year", policy)
+    assert all(r["value"] is None for r in shares if r["year"] == "y1")
 
 
 # --- the public disclosure helpers the commands use, on hand-made fixtures -----------------------
