@@ -100,8 +100,8 @@ def check_country_code(value: object, where: str = "[report] country") -> str:
     )
 
 
-def country_of(code: str, name: str = "") -> Country:
+def country_of(code: str, name: str = "", where: str = "country") -> Country:
     """The :class:`Country` of a checked code; ``name`` overrides the ISO short name."""
-    code = check_country_code(code, "country")
+    code = check_country_code(code, where)
     iso = _iso().get(code)
     return Country(code=code, name=name or iso or f"{code} (user-assigned code)", user_assigned=iso is None)

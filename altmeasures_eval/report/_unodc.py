@@ -463,7 +463,9 @@ def unodc_indicators(ev: Any, dataset: Any = None) -> dict[str, Any]:
         When the country is not an ISO 3166-1 alpha-3 code.
     """
     policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
-    country = country_of(ev.country, getattr(ev.spec.report, "country_name", ""))
+    where = ("[report] country" if ev.spec.report.country else
+             "the extract's country (extract.toml; or set [report] country)")
+    country = country_of(ev.country, getattr(ev.spec.report, "country_name", ""), where)
     data = ev.cohort.data
     everyone, eligible_stages, notes = _eligible_cohort(ev, dataset)
     eligible, table_notes = _eligible_records(everyone, policy, int(ev.spec.cohort.min_age))
