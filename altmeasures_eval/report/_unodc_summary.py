@@ -202,7 +202,7 @@ def pool_unodc(docs: Sequence[dict[str, Any]], indicator: str, *, across: str = 
                                 hksj=hksj, level=level)
         notes.extend(result.notes)
     else:
-        notes.append(f"Fewer than two {where} have a publishable {indicator}: nothing is pooled.")
+        notes.append(f"Fewer than two {where} have a publishable estimate of this effect, so nothing is pooled.")
     return UnodcPooling(indicator=indicator, label=next(iter(sorted(labels)), indicator), across=where,
                         studies=studies, excluded=excluded, result=result, unit=next(iter(units), ""),
                         notes=tuple(notes))
@@ -328,7 +328,9 @@ def _pooled_block(p: UnodcPooling, figure: str | None, scale: float, unit: str) 
     res = p.result
     blocks: list[dict[str, Any]] = []
     if res is None:
-        blocks.append({"kind": "p", "text": p.notes[-1]})
+        own = [f"{r.label}: {scale * r.estimate:+.1f} {unit} (95% CI {scale * r.ci_low:+.1f} to "
+               f"{scale * r.ci_high:+.1f})." for r in p.studies.itertuples()]
+        blocks.append({"kind": "p", "text": " ".join([p.notes[-1], *own])})
     else:
         z = f"{100 * res.level:.0f}%"
         blocks.append({"kind": "p", "text": (

@@ -6,6 +6,7 @@ import copy
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -234,3 +235,39 @@ def test_summary_refuses_an_invalid_file(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"country": "X"}), encoding="utf-8")
     assert main(["unodc-summary", str(bad), "--out", str(tmp_path / "o"), "--no-pdf"]) == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_eligible_tables_on_a_hand_made_cohort() -> None:
+    """Hand fixture: 2 years x 2 stages x 2 dispositions x 2 sexes, ages 16 to 40. With [cohort]
+    min_age 16 juveniles can be eligible, so the age group is broken down (juvenile = under 18)."""
+    from altmeasures_eval.privacy import DisclosurePolicy
+    from altmeasures_eval.report._unodc import _eligible_records
+
+    rng = np.random.default_rng(5)
+    n = 400
+    data = pd.DataFrame({
+        "index_year": rng.choice([2021, 2022], n), "stage": rng.choice(["trial", "sentencing"], n),
+        "disposition": rng.choice(["custody", "fine"], n, p=[0.3, 0.7]), "sex": rng.choice(["male", "female"], n),
+        "age": rng.integers(16, 41, n).astype(float)})
+    data.loc[:2, "sex"] = "other"  # 3 people: a small cell in every year x sex line that holds one
+    records, notes = _eligible_records(data, DisclosurePolicy(threshold=10), min_age=16)
+    rec = pd.DataFrame(records)
+    e = rec[rec["indicator"] == "eligible_persons"]
+    assert notes == []
+    # hand count: juveniles (16 or 17 at the decision) in 2021
+    juveniles = int(((data["age"] < 18) & (data["index_year"] == 2021)).sum())
+    cell = e[(e["year"] == "2021") & (e["age_group"] == "juvenile")]
+    assert cell["value"].iloc[0] == juveniles
+    # stage x disposition: every published line adds up to its published total
+    for stage, g in e[(e["year"] == "_T") & (e["stage"] != "_T") & (e["disposition"] != "_T")].groupby("stage"):
+        total = e[(e["year"] == "_T") & (e["stage"] == stage) & (e["disposition"] == "_T")]["value"].iloc[0]
+        assert g["value"].sum() == total == int((data["stage"] == stage).sum())
+    # the 'other' sex cells are small: hidden, with a second cell in their line so the year total cannot reveal them
+    other = e[(e["sex"] == "other") & (e["year"] != "_T")]
+    assert other["suppressed"].all() and (other["flags"].map(tuple) == ("disclosure_primary",)).all()
+    for year in other["year"]:
+        line = e[(e["year"] == year) & (e["sex"] != "_T")]
+        assert line["suppressed"].sum() >= 2
+    # one record per combination of dimensions (shared totals are written once)
+    dims = ["indicator", "year", "stage", "disposition", "sex", "age_group", "citizenship"]
+    assert not rec.duplicated(subset=dims).any()
