@@ -56,10 +56,9 @@ class StaggeredDiD:
     overall_cohort : pandas.Series
         The cohort effects averaged with cohort-size weights.
     pretrend : pandas.Series
-        Joint test that every pre-period event-study coefficient (in the tested window) is zero:
-        ``statistic`` (largest absolute t-ratio), ``p_value`` (multiplier bootstrap),
-        ``n_coefficients``, and ``wald``/``wald_df`` (chi-square Wald statistic, when its covariance
-        has full rank).
+        Joint test that the pre-period event-study coefficients (in the tested window, averaged in
+        bins) are zero: ``statistic`` (Wald F), ``df``, ``df_denominator``, ``p_value``,
+        ``n_coefficients``, ``bins``.
     summary : pandas.DataFrame
         Tidy: overall, overall (event-time average), each event time and each cohort.
     control : str
@@ -127,26 +126,30 @@ def _bootstrap(inf: np.ndarray, est: np.ndarray, rng: np.random.Generator, n_boo
     return se, float(np.quantile(tmax, 1 - alpha))
 
 
-def _pretrend(theta: np.ndarray, inf: np.ndarray, rng: np.random.Generator, n_boot: int) -> pd.Series:
-    """Joint test that every pre-period event-study coefficient is zero.
+def _pretrend(evs: np.ndarray, theta: np.ndarray, inf: np.ndarray, bin_size: int, n_small: int) -> pd.Series:
+    """Joint test that the pre-period event-study coefficients are zero.
 
-    The statistic is the largest absolute t-ratio; its null distribution comes from the multiplier
-    bootstrap of the same influence functions (a sup-t test, valid with many coefficients and few
-    jurisdictions, where a Wald test's estimated covariance is singular or unstable). The Wald
-    statistic is reported beside it when the covariance has full rank."""
+    Consecutive coefficients are averaged in bins of ``bin_size`` event times (monthly data: 6, so
+    24 months give 4 bins; yearly data: 1), then a Wald test with the influence-function covariance,
+    referred to F(q, G - 1) with G jurisdictions (the usual small-sample form of a clustered Wald
+    test): a test of many monthly coefficients on few jurisdictions would have a singular or
+    unstable covariance. The covariance is multiplied by ``m / (m - 1)``, ``m`` the size of the
+    smallest cohort: the influence-function variance of a mean of ``m`` jurisdictions divides by
+    ``m``, not ``m - 1``, which matters for a test with cohorts of a few jurisdictions."""
+    bins = (np.max(evs) - evs) // max(1, bin_size)  # bin 0 = the event times just before adoption
+    labels = np.unique(bins)
+    A = np.vstack([(bins == b) / (bins == b).sum() for b in labels])
+    th = A @ theta
+    inf_b = inf @ A.T
     n = inf.shape[0]
-    se = np.sqrt(np.mean(inf**2, axis=0) / n)
-    ok = se > 0
-    t_obs = float(np.max(np.abs(theta[ok] / se[ok]))) if ok.any() else np.nan
-    v = rng.choice(np.array([-1.0, 1.0]), size=(n_boot, n))
-    draws = v @ inf[:, ok] / n
-    t_boot = np.max(np.abs(draws / se[ok][None, :]), axis=1)
-    p = float((1 + np.sum(t_boot >= t_obs)) / (n_boot + 1)) if ok.any() else np.nan
-    V = inf.T @ inf / n**2
-    rank = int(np.linalg.matrix_rank(V))
-    wald = float(theta @ np.linalg.pinv(V) @ theta) if rank == len(theta) else np.nan
-    return pd.Series({"statistic": t_obs, "p_value": p, "n_coefficients": int(len(theta)), "wald": wald,
-                      "wald_df": rank if rank == len(theta) else 0})
+    V = inf_b.T @ inf_b / n**2 * (n_small / (n_small - 1) if n_small > 1 else 1.0)
+    q = int(np.linalg.matrix_rank(V))
+    if q == 0:
+        return pd.Series({"statistic": np.nan, "p_value": np.nan, "df": 0, "df_denominator": n - 1,
+                          "n_coefficients": int(len(theta)), "bins": int(len(labels))})
+    stat = float(th @ np.linalg.pinv(V) @ th) / q
+    return pd.Series({"statistic": stat, "p_value": float(stats.f.sf(stat, q, n - 1)), "df": q,
+                      "df_denominator": n - 1, "n_coefficients": int(len(theta)), "bins": int(len(labels))})
 
 
 def staggered_did(
@@ -156,6 +159,7 @@ def staggered_did(
     alpha: float = 0.05,
     n_boot: int = 999,
     pretrend_periods: int = 0,
+    pretrend_bin: int = 1,
     random_state: int | np.random.Generator | None = 0,
 ) -> StaggeredDiD:
     """Group-time average treatment effects on the treated with staggered adoption.
@@ -175,10 +179,11 @@ def staggered_did(
     alpha : float
         1 - confidence level of intervals and bands.
     n_boot : int
-        Multiplier-bootstrap draws for the uniform bands (0: no bands; the pre-trend test always
-        uses at least 999).
+        Multiplier-bootstrap draws for the uniform bands (0: no bands).
     pretrend_periods : int
         Pre-period event times tested for pre-trends (the last ones before adoption); 0 = all.
+    pretrend_bin : int
+        Consecutive pre-period event times averaged before the joint test (6 for months).
     random_state : int or numpy.random.Generator, optional
 
     Returns
@@ -287,10 +292,11 @@ def staggered_did(
 
     pre = ~post_e & (evs >= -pretrend_periods if pretrend_periods else True)
     if pre.any():
-        pretrend = _pretrend(e_est_a[pre], e_inf_m[:, pre], rng, max(n_boot, 999))
+        pretrend = _pretrend(evs[pre], e_est_a[pre], e_inf_m[:, pre], pretrend_bin,
+                             int(min((G == g).sum() for g in cohorts)))
     else:
-        pretrend = pd.Series({"statistic": np.nan, "p_value": np.nan, "n_coefficients": 0, "wald": np.nan,
-                              "wald_df": 0})
+        pretrend = pd.Series({"statistic": np.nan, "p_value": np.nan, "df": 0, "df_denominator": N - 1,
+                              "n_coefficients": 0, "bins": 0})
         notes.append("no pre-period event-study coefficient: parallel trends cannot be checked")
 
     def ser(est: float, inf: np.ndarray) -> pd.Series:

@@ -27,7 +27,7 @@ class GateSettings:
         coefficients has p-value at least this.
     pretrend_periods : int
         How many pre-period event times (the last before adoption) the pre-trend test covers;
-        0 = all.
+        0 = all. Monthly coefficients are averaged in bins of 6 months before the test.
     max_pre_rmspe_relative : float
         The synthetic control passes when its pre-reform RMSPE (of yearly means, for monthly
         data) is at most this share of the treated unit's mean pre-reform level.
@@ -80,7 +80,7 @@ def gate_did(result: object, settings: GateSettings) -> ReformGate:
          "detail": ("the pre-reform event-study coefficients are jointly compatible with zero "
                     f"(p = {p:.3f})" if ok_pt else
                     "the adopting and comparison jurisdictions already moved differently before the reform "
-                    f"(joint test of the last {int(pt['n_coefficients'])} pre-period coefficients, p = {p:.3g}), so parallel trends "
+                    f"(joint test of the last {int(pt['n_coefficients'])} pre-period coefficients in {int(pt['bins'])} bins, p = {p:.3g}), so parallel trends "
                     "is not credible" if np.isfinite(p) else
                     "there is no pre-reform period to check parallel trends")},
         {"check": "comparison units", "value": n_ctrl, "threshold": settings.min_controls,

@@ -134,7 +134,8 @@ def _not_estimable(outcome: str, design: str, exc: NotEstimable) -> DesignResult
 
 def _did(panel: Panel, spec: PolicySpec) -> DesignResult:
     r = staggered_did(panel, control=spec.did.control, alpha=spec.policy.alpha, n_boot=spec.did.n_boot,
-                      pretrend_periods=spec.gate.pretrend_periods, random_state=spec.policy.random_state)
+                      pretrend_periods=spec.gate.pretrend_periods,
+                      pretrend_bin=6 if panel.periods[0] > 5000 else 1, random_state=spec.policy.random_state)
     tw = two_way_fe(panel, alpha=spec.policy.alpha)
     bacon = bacon_decomposition(panel)
     o = r.overall

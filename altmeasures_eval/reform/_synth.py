@@ -3,8 +3,9 @@
 Weights on the donors lie on the simplex (non-negative, summing to one) and minimise the
 V-weighted distance between the treated unit's pre-reform predictors and the donors'. Inference:
 placebo in space (each donor in turn treated as if it had adopted; rank of the post/pre RMSPE
-ratio), and a confidence interval for the average effect by conformal inference with moving-block
-permutations of the residuals (Chernozhukov, Wuethrich & Zhu, 2021).
+ratio), and a confidence interval for the average effect by inverting a moving-block permutation
+test on the gap series (after Chernozhukov, Wuethrich & Zhu, 2021; weights held at their
+pre-reform fit).
 """
 
 from __future__ import annotations
@@ -68,8 +69,8 @@ class SyntheticControl:
     series : pandas.DataFrame
         ``period``, ``treated``, ``synthetic``, ``gap``, ``post``.
     effect : pandas.Series
-        Average post-reform gap: ``estimate``, ``ci_low``, ``ci_high`` (conformal), ``p_value``
-        (conformal test of no effect), ``placebo_p_value`` (rank of the post/pre RMSPE ratio
+        Average post-reform gap: ``estimate``, ``ci_low``, ``ci_high`` (permutation test
+        inverted), ``p_value`` (the same test of no effect), ``placebo_p_value`` (rank of the post/pre RMSPE ratio
         among the treated unit and every donor).
     placebos : pandas.DataFrame
         One row per unit (treated first): ``unit``, ``pre_rmspe``, ``post_rmspe``, ``ratio``, and
@@ -156,44 +157,41 @@ def _predictors(y: np.ndarray, pre: np.ndarray, covariates: np.ndarray | None,
     return np.vstack(parts)
 
 
-def _conformal_p(y1: np.ndarray, Y0: np.ndarray, post: np.ndarray, theta: float) -> float:
-    """p-value of "the effect is theta in every post period" (Chernozhukov, Wuethrich & Zhu, 2021):
-    fit the weights on all periods under the null, then compare the post-period residual
-    statistic with its value under every circular shift of the residual series."""
-    yn = y1 - theta * post
-    w = simplex_weights(yn, Y0)
-    u = yn - Y0 @ w
-    n, m = len(u), int(post.sum())
-    idx = (np.arange(n)[None, :] + np.arange(n)[:, None]) % n  # every circular shift
-    shifted = u[idx]
-    stat = np.abs(shifted[:, -m:]).mean(axis=1) if post[-m:].all() else np.abs(shifted[:, post]).mean(axis=1)
-    return float(np.mean(stat >= stat[0] - 1e-12))
+def _conformal_p(gap: np.ndarray, post: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """p-values of "the effect is theta in every post period", one per theta (vectorised).
+
+    The residual series ``u = gap - theta * post`` (gap from the weights fitted before the
+    reform) is compared with every circular shift of itself through the absolute mean residual over
+    the post-period positions (the statistic aimed at a constant shift, the average effect) (the moving-block permutation test of Chernozhukov, Wuethrich & Zhu,
+    2021, with the weights held at their pre-reform fit instead of refitted under each null: a
+    refit over all periods lets the weights absorb a level shift and leaves the test without power
+    when the post-period is long)."""
+    n, m = len(gap), int(post.sum())
+    u = gap[None, :] - theta[:, None] * post[None, :]
+    idx = (np.arange(n)[None, :] + np.arange(n)[:, None]) % n  # row s: the series shifted by s
+    pos = np.flatnonzero(post)
+    stat = np.abs(u[:, idx[:, pos]].mean(axis=2))  # thetas x shifts
+    return np.mean(stat >= stat[:, :1] - 1e-12, axis=1)
 
 
-def _conformal_ci(y1: np.ndarray, Y0: np.ndarray, post: np.ndarray, est: float, scale: float,
+def _conformal_ci(gap: np.ndarray, post: np.ndarray, est: float, scale: float,
                   alpha: float) -> tuple[float, float, float]:
-    """Invert the conformal test on a grid walking out from the estimate; returns (low, high, p at 0).
+    """Invert the permutation test on a grid around the estimate; returns (low, high, p at 0).
 
     With ``n`` periods the smallest attainable p-value is ``1 / n``: when it exceeds ``alpha`` no
     value can be rejected and the interval is unbounded (``-inf, inf``)."""
-    p0 = _conformal_p(y1, Y0, post, 0.0)
-    if 1.0 / len(y1) > alpha:
+    p0 = float(_conformal_p(gap, post, np.array([0.0]))[0])
+    if 1.0 / len(gap) > alpha:
         return -np.inf, np.inf, p0
-    step = scale / 20 if scale > 0 else 1.0
-    bounds = []
-    for direction in (-1, 1):
-        theta, last_in, misses, found = est, est, 0, False
-        for _ in range(2000):
-            theta += direction * step
-            if _conformal_p(y1, Y0, post, theta) > alpha:
-                last_in, misses = theta, 0
-            else:
-                misses += 1
-                if misses >= 5:
-                    found = True
-                    break
-        bounds.append(last_in + direction * step / 2 if found else direction * np.inf)
-    return bounds[0], bounds[1], p0
+    half = 20 * max(scale, 1e-12)
+    grid = est + np.linspace(-half, half, 801)
+    keep = grid[_conformal_p(gap, post, grid) > alpha]
+    if len(keep) == 0:
+        return est, est, p0
+    step = grid[1] - grid[0]
+    lo = keep.min() - step / 2 if keep.min() > grid[0] else -np.inf
+    hi = keep.max() + step / 2 if keep.max() < grid[-1] else np.inf
+    return float(lo), float(hi), p0
 
 
 def synthetic_control(
@@ -237,7 +235,8 @@ def synthetic_control(
     placebo : bool
         Run the placebo-in-space study (every donor as a fake adopter).
     conformal : bool
-        Conformal confidence interval and p-value for the average effect.
+        Confidence interval and p-value for the average effect from the moving-block permutation
+        test on the gap series (see ``_conformal_p``).
     alpha : float
     donors : list of str, optional
         Donor pool; default every unit that never adopts within the panel.
@@ -332,8 +331,9 @@ def synthetic_control(
     placebo_p = float(np.mean(plac["ratio"] >= plac["ratio"].iloc[0])) if placebo else float("nan")
     ci_low = ci_high = p_conf = float("nan")
     if conformal:
-        ci_low, ci_high, p_conf = _conformal_ci(y[0], y[1:].T, post, est, max(pre_rmspe, 1e-9 * max(scale, 1.0)), alpha)
-        notes.append("confidence interval by conformal inference (moving-block permutations, constant effect after the reform)")
+        ci_low, ci_high, p_conf = _conformal_ci(gap, post, est, max(pre_rmspe, 1e-9 * max(scale, 1.0)), alpha)
+        notes.append("confidence interval by a permutation test over time (moving blocks of the gap series, "
+                     "constant effect after the reform)")
     effect = pd.Series({"estimate": est, "ci_low": ci_low, "ci_high": ci_high, "p_value": p_conf,
                         "placebo_p_value": placebo_p})
     Xs = X

@@ -169,11 +169,13 @@ def simulate_single_adopter(
     noise: float = 2.0,
     ar: float = 0.3,
     n_factors: int = 2,
+    trend: float = 0.0,
     seed: int = 1,
 ) -> SyntheticPanel:
     """One adopting jurisdiction (``treated``) and ``n_donors`` that never adopt, monthly.
 
-    ``y_jt = 50 + a_j + lambda_j' f_t + season_t + e_jt`` with AR(1) errors; the treated unit's
+    ``y_jt = 50 + a_j + lambda_j' f_t + trend * t + season_t + e_jt`` with AR(1) errors (random-walk
+    factors ``f_t``; ``n_factors = 0`` gives a linear trend and seasonality only); the treated unit's
     ``a`` and loadings are a convex combination of three donors', so a synthetic control exists. The
     reform adds ``effect + slope * e`` in post-month ``e`` (``e`` = 0, 1, ...).
 
@@ -186,13 +188,14 @@ def simulate_single_adopter(
     T = n_pre + n_post
     periods, months = _months("2015-01", T)
     J = n_donors
-    f = np.cumsum(rng.normal(0, 1, (T, n_factors)), axis=0) * 0.6
+    f = np.cumsum(rng.normal(0, 1, (T, n_factors)), axis=0) * 0.6 if n_factors else np.zeros((T, 1))
+    n_factors = max(n_factors, 1)
     lam = rng.normal(1, 0.5, (J, n_factors))
     a = rng.normal(0, 6, J)
     mix = rng.dirichlet(np.ones(3))
     pick = rng.choice(J, 3, replace=False)
     lam1, a1 = mix @ lam[pick], mix @ a[pick]
-    season = 3 * np.sin(2 * np.pi * (periods % 12) / 12)
+    season = 3 * np.sin(2 * np.pi * (periods % 12) / 12) + trend * np.arange(T)
 
     def ar1(n: int) -> np.ndarray:
         e = rng.normal(0, noise, (n, T))
