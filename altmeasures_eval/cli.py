@@ -20,6 +20,7 @@ from pathlib import Path
 
 from altmeasures_eval import __version__, commands
 from altmeasures_eval._errors import AltMeasuresError
+from altmeasures_eval.privacy import redact_secrets
 
 
 def _command_modules() -> dict[str, object]:
@@ -143,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AltMeasuresError as exc:
         if debug:
             traceback.print_exc()
-        print(f"{name}: error: {exc}", file=sys.stderr)
+        print(redact_secrets(f"{name}: error: {exc}"), file=sys.stderr)  # no password of a URL
         return exc.exit_status
     except BrokenPipeError:
         _quiet_stdout()
@@ -164,11 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             tb = tb.tb_next
         if tb is not None:
             where = f" in {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
-        print(
+        print(redact_secrets(
             f"{name}: internal error: {type(exc).__name__}: {exc}{where}. This is a bug in "
             f"altmeasures-eval {__version__}, not in your data or config as far as the program can "
             f"tell. Please report it with the command you ran; rerun with --debug (or {DEBUG_ENV}=1) "
-            "to print the traceback. Nothing was left half-written in --out.",
+            "to print the traceback. Nothing was left half-written in --out."),
             file=sys.stderr,
         )
         return 70
