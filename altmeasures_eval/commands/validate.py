@@ -51,14 +51,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate, write the report as HTML and JSON, then print it; return the exit code."""
-    options = {"data": str(args.data), "mapping": str(args.mapping or ""), "mode": args.mode,
+    from altmeasures_eval.privacy import redact_secrets
+
+    # the data source as it may be written and printed: a URL's password never is (manifest, stdout)
+    options = {"data": redact_secrets(str(args.data)), "mapping": str(args.mapping or ""), "mode": args.mode,
                "encoding": args.encoding, "delimiter": args.delimiter}
     with output_dir(args.out, overwrite=args.overwrite, command="validate", config_hash=config_hash(options),
                     extra={"options": options}) as out:
         try:
             result = ingest(args.data, args.mapping, args.mode, encoding=args.encoding, delimiter=args.delimiter)
         except DataContractError as exc:
-            report = quality_report(None, exc.problems, source=str(args.data), mode=args.mode)
+            report = quality_report(None, exc.problems, source=options["data"], mode=args.mode)
             valid = False
         else:
             report = quality_report(result)
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             "of the extract. The evaluation report (altmeasures-eval report) publishes the data-quality "
             "summary under disclosure control.")
     # printed after the folder is in place: a reader that stops early (`| head`) loses no file
-    print(report.to_text())
+    print(redact_secrets(report.to_text()))
     print(f"\nWrote {args.out / html.name} and {args.out / js.name}: for the data holder, NOT FOR "
           f"PUBLICATION (see {notice.name})")
     return 0 if valid else 1
