@@ -41,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
     with output_dir(args.out, overwrite=args.overwrite, command="report",
                     config_hash=config_hash(args.config)) as out:
         if not args.quiet:
-            print(f"report: reading {cfg.data.path}", file=sys.stderr)
+            from altmeasures_eval.privacy import display_path
+
+            print(f"report: reading {display_path(cfg.data.path)}", file=sys.stderr)  # no password, no absolute path
         ing = ingest(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
         quality = quality_report(ing)
         ev = run_evaluation(ing.dataset, spec, progress=not args.quiet, quality=quality)
