@@ -84,7 +84,7 @@ def generate(settings: SecondSettings = SecondSettings(), seed: int = 0) -> Seco
     s = settings
     rng = np.random.default_rng([seed, 7309])
     n = s.n_persons
-    ids = np.array([f"Q{seed % 1000:03d}{i:06d}" for i in range(n)], dtype=object)
+    ids = (f"Q{seed % 1000:03d}" + pd.Series(np.arange(n)).astype(str).str.zfill(6)).to_numpy(dtype=object)
     female = rng.random(n) < 0.3
     age = rng.integers(18, 60, n)
     juris = JURISDICTIONS[rng.integers(0, 4, n)]
@@ -135,7 +135,7 @@ def generate(settings: SecondSettings = SecondSettings(), seed: int = 0) -> Seco
     # prior cases (property offences, never eligible), GAP_DAYS+ apart before the index decision
     pi, pj = np.nonzero(np.arange(6)[None, :] < priors[:, None])
     p_dec = decision[pi] - _days(GAP_DAYS * (pj + 1) + r2.integers(0, 40, pi.size))
-    p_case = np.array([f"{ids[a]}P{b}" for a, b in zip(pi, pj)], dtype=object)
+    p_case = (pd.Series(ids[pi]) + "P" + pd.Series(pj).astype(str)).to_numpy(dtype=object)
     p_cust = prior_custody[pi, pj]
     prior_cases = pd.DataFrame({"case_id": p_case, "person_id": ids[pi], "offence_date": p_dec - _days(30),
                                 "iccs_code": "0502", "substance": None, "stage": "sentencing",
@@ -143,26 +143,26 @@ def generate(settings: SecondSettings = SecondSettings(), seed: int = 0) -> Seco
                                 "disposition": np.where(p_cust, "custody", "fine"), "measure_days": pd.NA})
     length = (np.full(int(p_cust.sum()), s.spell_days) if s.spell_days is not None
               else r2.integers(10, 200, int(p_cust.sum())))
-    prior_spells = pd.DataFrame({"spell_id": [f"S{c}" for c in p_case[p_cust]], "person_id": ids[pi][p_cust],
+    prior_spells = pd.DataFrame({"spell_id": "S" + pd.Series(p_case[p_cust], dtype=object), "person_id": ids[pi][p_cust],
                                  "case_id": p_case[p_cust], "admission_date": p_dec[p_cust],
                                  "release_date": p_dec[p_cust] + _days(length), "custody_type": "sentenced"})
     # index cases and the index custody spells
     alt = ALTERNATIVES[r2.integers(0, len(ALTERNATIVES), m)]
-    idx_case = np.array([f"{i}I" for i in ids], dtype=object)
+    idx_case = (pd.Series(ids) + "I").to_numpy(dtype=object)
     index_cases = pd.DataFrame({"case_id": idx_case, "person_id": ids, "offence_date": decision - _days(40),
                                 "iccs_code": "060111", "substance": substance, "stage": stage,
                                 "decision_date": decision, "outcome": "proven",
                                 "disposition": np.where(treat == 1, alt, "custody"), "measure_days": pd.NA})
     stay = r2.integers(30, 240, m)
     cust = treat == 0
-    index_spells = pd.DataFrame({"spell_id": [f"S{c}" for c in idx_case[cust]], "person_id": ids[cust],
+    index_spells = pd.DataFrame({"spell_id": "S" + pd.Series(idx_case[cust], dtype=object), "person_id": ids[cust],
                                  "case_id": idx_case[cust], "admission_date": decision[cust],
                                  "release_date": decision[cust] + _days(stay[cust]), "custody_type": "sentenced"})
     # one proven reoffence within a year of the start, decided within the six-month waiting period
     begin = np.where(cust, decision + _days(stay), decision)
     re = y == 1
     r_off = pd.DatetimeIndex(begin[re]) + _days(r2.integers(1, 365, int(re.sum())))
-    r_case = np.array([f"{i}R" for i in ids[re]], dtype=object)
+    r_case = (pd.Series(ids[re], dtype=object) + "R").to_numpy(dtype=object)
     reoffences = pd.DataFrame({"case_id": r_case, "person_id": ids[re], "offence_date": r_off, "iccs_code": "0502",
                                "substance": None, "stage": "sentencing",
                                "decision_date": r_off + _days(r2.integers(10, 150, int(re.sum()))),
