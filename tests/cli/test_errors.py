@@ -26,7 +26,7 @@ def _call(args: list[str], capsys) -> tuple[int, str]:
     captured = capsys.readouterr()
     err = captured.err
     assert "Traceback" not in err + captured.out, err
-    return code, err
+    return code, err + captured.out
 
 
 def _config(tmp_path: Path, text: str, name: str = "c.toml") -> Path:
@@ -120,6 +120,17 @@ def test_empty_cohort_names_the_rule_that_emptied_it(tmp_path, capsys, command) 
     assert code == 2
     assert "the cohort is empty: the rule 'period'" in err and "Check [cohort]" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", ["report", "unodc-export"])
+def test_empty_cohort_in_the_evaluation_commands(tmp_path, capsys, small_data, command) -> None:
+    """report and unodc-export write their diagnostic output and exit 3 (the design gate failed),
+    saying why; no IndexError."""
+    cfg = _config(tmp_path, f'[data]\npath = "{small_data}"\n[cohort]\nperiod_start = 2030-01-01\n'
+                            'period_end = 2030-02-01\n[report]\npdf = false\n')
+    code, err = _call([command, "--config", str(cfg), "--out", str(tmp_path / "o"), "--quiet"], capsys)
+    assert code == 3 and "0 people given an alternative and 0 people sent to custody" in err
+    assert (tmp_path / "o" / "manifest.json").exists()
 
 
 def test_empty_cohort_when_every_birth_year_is_missing(tmp_path, capsys, small_data) -> None:
