@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["DesignGate", "check_design"]
+__all__ = ["COUNT_CHECKS", "DesignGate", "check_design"]
 
 _COLUMNS = ["check", "value", "threshold", "passed", "detail"]
+#: Checks whose measured value counts people: published through disclosure control.
+COUNT_CHECKS: tuple[str, ...] = ("people outside common support", "scores at 0 or 1", "both groups in the comparison")
 #: A score this close to 0 or 1 means the model has (quasi-)separated the groups.
 BOUNDARY = 1e-8
 

@@ -116,11 +116,14 @@ def _money(v: float, cur: str) -> str:
     return f"{cur} {v:,.0f}"
 
 
-def _gate_value(check: str, value: Any, threshold: int) -> str:
+def _gate_value(check: str, value: Any, policy: DisclosurePolicy) -> str:
+    from altmeasures_eval.design import COUNT_CHECKS
+
     if isinstance(value, str):
         return value
-    if check in _PEOPLE_CHECKS and 0 < value < threshold:
-        return f"fewer than {threshold}"
+    if check in COUNT_CHECKS:  # a count of people: the one disclosure rule (threshold, rounding)
+        shown = policy.count(int(value))
+        return f"fewer than {policy.threshold}" if shown is None else f"{shown:,}"
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
     if check == "largest weight share":
@@ -130,19 +133,15 @@ def _gate_value(check: str, value: Any, threshold: int) -> str:
     return f"{value:,.1f}"
 
 
-#: Gate checks whose value counts people (published through disclosure control).
-_PEOPLE_CHECKS = ("people outside common support", "scores at 0 or 1", "both groups in the comparison")
-
-
 def gate_table(ev: Any) -> PublishedTable:
     """The design gate as a report table: each check with its measured value beside its threshold."""
     import pandas as pd
 
     g = ev.design.gate.checks
-    thr = ev.spec.disclosure.threshold
+    policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
     frame = pd.DataFrame({
         "check": g["check"].to_numpy(),
-        "value": [_gate_value(c, v, thr) for c, v in zip(g["check"], g["value"])],
+        "value": [_gate_value(c, v, policy) for c, v in zip(g["check"], g["value"])],
         "threshold": g["threshold"].to_numpy(),
         "result": np.where(g["passed"].to_numpy(bool), "passed", "FAILED"),
         "detail": publish_notes(tuple(str(d) for d in g["detail"]), ev.spec.disclosure),

@@ -78,3 +78,33 @@ def test_report_command_exits_3_after_writing_the_diagnostic_report(tmp_path: Pa
     assert "the design gate failed" in err and 'try: set [design] common_support = "restrict"' in err
     assert (out / "report.html").exists()
     assert json.loads((out / "results.json").read_text(encoding="utf-8"))["design"]["passed"] is False
+
+
+@pytest.mark.slow
+def test_secondary_analyses_that_fail_are_skipped_not_fatal(sample_dataset) -> None:
+    """A health outcome that is not a column, a subgroup variable that is not a column and a
+    time-to-event fit that raises: the run ends, the primary outcome is reported, and each skipped
+    analysis has its line in the limitations (and so in results.json notes)."""
+    from altmeasures_eval import survival
+    from altmeasures_eval.config import load_config
+    from altmeasures_eval.evaluation import EvaluationSpec, run_evaluation
+
+    cfg = load_config(SAMPLE / "evaluation.toml")
+    raw = dict(cfg.sections)
+    raw["outcomes"] = {"health": ["no_such_outcome"], "subgroups": ["no_such_variable"]}
+    raw["population"] = {**raw.get("population", {}), "n_boot": 20}
+    raw["costs"] = {**raw.get("costs", {}), "analysis": {"n_boot": 20, "n_draws": 1000}}
+
+    def broken(*args, **kwargs):
+        raise ValueError("weights sum to zero in one group")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(survival, "time_to_event_effects", broken)
+        ev = run_evaluation(sample_dataset, EvaluationSpec.from_config(raw), progress=False)
+    assert ev.design.gate.passed and 365 in ev.recidivism
+    assert ev.time_to_event is None and ev.health == {} and ev.subgroups is None
+    text = "\n".join(ev.limitations)
+    assert "The time-to-reoffence results (survival curves, hazard ratio, restricted mean time) could not be " \
+           "estimated and are left out (ValueError: weights sum to zero in one group)." in text
+    assert "Health outcome no_such_outcome is not a cohort column and is left out" in text
+    assert "Subgroup no_such_variable not estimated: it is not a cohort column" in text
