@@ -71,20 +71,18 @@ class _Cells:
         return out
 
 
-#: Design-gate checks whose value counts people (disclosure control applies).
-_PEOPLE_CHECKS = ("people outside common support", "scores at 0 or 1", "both groups in the comparison")
-
-
 def _design_gate(ev: Any, policy: Any, sup: list[str]) -> dict[str, Any]:
     """The design gate (B1, #12): ``passed``, the population described, each check with its value
     beside its threshold, reasons and advice, and the stages left out of the comparison."""
+    from altmeasures_eval.design import COUNT_CHECKS
+
     gate = ev.design.gate
     checks = []
     for i, r in gate.checks.reset_index(drop=True).iterrows():
         v = r["value"]
         if isinstance(v, str):
             value: Any = v
-        elif r["check"] in _PEOPLE_CHECKS:
+        elif r["check"] in COUNT_CHECKS:
             value = _count(v, policy, sup, f"design.checks.{i}.value")
         elif isinstance(v, (int, np.integer)):
             value = int(v)
