@@ -1,0 +1,35 @@
+"""Missing covariates: multiple imputation by chained equations, analysis within each imputation,
+Rubin's rules with Barnard-Rubin degrees of freedom.
+
+:func:`impute_chained` imputes the covariates m times with the treatment and outcomes in the
+imputation model; :func:`analyse_imputed` runs the whole design and effect estimation in each
+completed data set and pools by Rubin's rules (:func:`pool_results`, :func:`pool_scalar`);
+:func:`pool_balance` summarises balance across imputations. :func:`apply_missing_rule` is the one
+rule for ``[design] missing`` (``impute``, ``indicator``, ``complete_case``, ``stop``).
+"""
+
+from altmeasures_eval.imputation._mice import ImputedData, impute_chained, missing_summary, nelson_aalen
+from altmeasures_eval.imputation._pool import PooledScalar, barnard_rubin_df, pool_scalar, pool_table
+from altmeasures_eval.imputation._within import (
+    PooledResult,
+    analyse_imputed,
+    pool_balance,
+    pool_results,
+    tidy_estimates,
+)
+
+__all__ = [
+    "ImputedData",
+    "PooledResult",
+    "PooledScalar",
+    "analyse_imputed",
+    "barnard_rubin_df",
+    "impute_chained",
+    "missing_summary",
+    "nelson_aalen",
+    "pool_balance",
+    "pool_results",
+    "pool_scalar",
+    "pool_table",
+    "tidy_estimates",
+]
