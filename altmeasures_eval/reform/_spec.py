@@ -13,16 +13,9 @@ __all__ = ["DESIGNS", "DidSettings", "ItsSettings", "PolicySettings", "PolicySpe
 
 #: Designs the ``policy`` command can run.
 DESIGNS = ("did", "its", "synth")
-_SECTIONS = ("data", "report", "policy", "did", "its", "synth", "gate")
 
 
 def _keys(section: str, raw: Any, cls: type) -> dict[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"[{section}] must be a table of keys, got {type(raw).__name__}")
-    known = [f.name for f in fields(cls)]
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise ConfigError(f"[{section}] unknown key(s) {', '.join(map(repr, unknown))}; known keys: {', '.join(known)}")
     return dict(raw)
 
 
@@ -120,18 +113,30 @@ class PolicySpec:
     gate: GateSettings = field(default_factory=GateSettings)
 
     @classmethod
-    def from_sections(cls, sections: Mapping[str, Any]) -> PolicySpec:
+    def config_schema(cls) -> dict[str, type | None]:
+        """Section name -> settings class (``[data]`` is checked by :func:`altmeasures_eval.config.load_config`)."""
+        return {"data": None, "report": ReportInfo, "policy": PolicySettings, "did": DidSettings,
+                "its": ItsSettings, "synth": SynthSettings, "gate": GateSettings}
+
+    @classmethod
+    def from_sections(cls, sections: Mapping[str, Any], source: str | None = None) -> PolicySpec:
         """Build from the config's sections (every section and key checked; ``[data]`` is read elsewhere).
+
+        Parameters
+        ----------
+        sections : mapping
+            Parsed TOML (the ``[data]`` section may be present).
+        source : str, optional
+            The config file, named in messages.
 
         Raises
         ------
         ConfigError
-            Unknown section or key, wrong type or value; the message lists the valid ones.
+            Unknown section or key (with the nearest valid one), wrong type or value.
         """
-        unknown = sorted(set(sections) - set(_SECTIONS))
-        if unknown:
-            raise ConfigError(f"unknown section(s) {', '.join(f'[{u}]' for u in unknown)} in the policy config; "
-                              f"known sections: {', '.join(f'[{s}]' for s in _SECTIONS)}")
+        from altmeasures_eval.config import check_config
+
+        check_config(sections, cls.config_schema(), source=source, doc="docs/config.md (policy.toml)")
         parts = {}
         for name, kind in (("report", ReportInfo), ("policy", PolicySettings), ("did", DidSettings),
                            ("its", ItsSettings), ("synth", SynthSettings), ("gate", GateSettings)):

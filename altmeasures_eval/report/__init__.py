@@ -8,6 +8,13 @@ multi-country summary.
 
 from altmeasures_eval.report._content import build_content, headline_sentence
 from altmeasures_eval.report._figures import Figure, render_figures
+from altmeasures_eval.report._policy import (
+    POLICY_RESULTS_VERSION,
+    policy_content,
+    policy_figures,
+    policy_results,
+    write_policy_report,
+)
 from altmeasures_eval.report._quality import render_quality_html, write_quality_report
 from altmeasures_eval.report._render import file_hashes, render_html, render_pdf, write_report
 from altmeasures_eval.report._results import (
@@ -41,6 +48,7 @@ from altmeasures_eval.report._unodc_summary import (
 )
 
 __all__ = [
+    "POLICY_RESULTS_VERSION",
     "RESULTS_SCHEMA_VERSION",
     "UNODC_INDICATORS",
     "UNODC_SCHEMA_VERSION",
@@ -53,6 +61,9 @@ __all__ = [
     "file_hashes",
     "headline_sentence",
     "load_results_schema",
+    "policy_content",
+    "policy_figures",
+    "policy_results",
     "publish_attrition",
     "publish_counts",
     "publish_notes",
@@ -68,6 +79,7 @@ __all__ = [
     "unodc_summary",
     "validate_results",
     "validate_unodc",
+    "write_policy_report",
     "write_quality_report",
     "write_report",
     "write_unodc_files",
