@@ -99,3 +99,22 @@ def test_full_coverage_keeps_the_last_twelve_months_before_the_extract():
     assert per_year == sum(range(24, 36))  # 2025-01..2025-12 hold 24..35
     assert "2025-01 to 2025-12" in basis and "over the evaluation period (2024-01 to 2024-12) " \
         f"{sum(range(12, 24)):,} a year" in basis
+
+
+def test_linkage_gap_is_stated_in_prison_and_cost_notes():
+    from dataclasses import replace
+
+    from altmeasures_eval.evaluation import costs_stage
+
+    sim = simulate(3000, seed=5, period=("2019-01-01", "2021-12-31"))
+    ds = _project.linkage_gap(sim, years=(2020, 2021))  # spells of the cohort's own years are missing
+    spec = EvaluationSpec(cohort=CohortSpec(period_start="2019-01-01", period_end="2021-12-31"))
+    spec = replace(spec, population=replace(spec.population, n_boot=20),
+                   costs_analysis=replace(spec.costs_analysis, n_boot=20, n_draws=1000))
+    data = build_cohort(ds, spec.cohort).data
+    w = np.ones(len(data))
+    prison = prison_stage(ds, data, w, spec, None, rate_weights=w)
+    costs = costs_stage(ds, data, w, spec, None)
+    for notes, what in ((prison.notes, "bed-days"), (costs.notes, "prison bed-days and their costs")):
+        gap = [n for n in notes if n.startswith("linkage gap:")]
+        assert len(gap) == 1 and what in gap[0] and "2020, 2021" in gap[0] and "towards zero" in gap[0]
