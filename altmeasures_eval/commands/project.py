@@ -65,7 +65,11 @@ def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
     from altmeasures_eval.evaluation import build_design, prepare_covariates
     from altmeasures_eval.io import read_dataset
 
+    from altmeasures_eval.privacy import pool_rare_labels
+
     dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
+    # rare free-text labels (jurisdiction) pooled into "other" before any analysis (issue #13)
+    dataset, pooled = pool_rare_labels(dataset, spec.disclosure)
     cohort = build_cohort(dataset, spec.cohort)
     cohort.require_groups(2)  # a design needs two people in each group
     data, _, cov_notes = prepare_covariates(cohort.data, spec.design.covariates)
@@ -78,7 +82,7 @@ def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
 
     cluster = data["person_id"].to_numpy() if spec.cohort.index_event == "every" else None
     return {"spec": spec, "dataset": dataset, "cohort": cohort, "data": data, "weights": weights,
-            "cluster": cluster, "notes": [*cohort.notes, *cov_notes, *design_notes],
+            "cluster": cluster, "notes": [*pooled, *cohort.notes, *cov_notes, *design_notes],
             "weights_for": weights_for}
 
 
@@ -210,15 +214,21 @@ def run(args: argparse.Namespace) -> int:
         out = out_dir.path
         dc = spec.disclosure
         paths = publish_observed(proj.paths, dc)
-        paths.assign(month=paths["month"].astype(str)).to_csv(out / "population_paths.csv", index=False)
+        from altmeasures_eval.privacy import neutralise_formulas
+
+        # labels (jurisdictions) are text: never a live spreadsheet formula (OWASP)
+        neutralise_formulas(paths.assign(month=paths["month"].astype(str))).to_csv(
+            out / "population_paths.csv", index=False)
         proj.backcast.to_csv(out / "backcast.csv", index=False)
         if not proj.occupancy.empty:  # only with a prison_capacity table
             proj.occupancy.to_csv(out / "occupancy.csv", index=False)
         publish_length_of_stay(los.summary, dc).to_csv(out / "length_of_stay.csv", index=False)
         beds_table = pd.concat([r.summary.assign(estimand=e) for e, r in by_estimand.items()], ignore_index=True)
         publish_counts(beds_table, ["n_alternative", "n_custody"], dc, name="bed_days",
-                       derived={"mean_alternative": ["n_alternative"], "mean_custody": ["n_custody"]}).to_csv(
-            out / "bed_days.csv", index=False)
+                       derived={"mean_alternative": ["n_alternative"], "mean_custody": ["n_custody"],
+                                **{c: ["n_alternative", "n_custody"] for c in ("averted", "averted_ci_low",
+                                                                            "averted_ci_high") if c in beds_table}}
+                       ).to_csv(out / "bed_days.csv", index=False)
         pd.concat([st.summary.assign(share=sh) for st, sh in zip(prison.steady_states, prison.shares)]).to_csv(
             out / "steady_state.csv", index=False)
         (out / "population.json").write_text(json.dumps({
