@@ -334,7 +334,7 @@ def _pooled_block(p: UnodcPooling, figure: str | None, scale: float, unit: str) 
     else:
         z = f"{100 * res.level:.0f}%"
         blocks.append({"kind": "p", "text": (
-            f"Pooled over {_plural(res.k, p.across.split(' ')[0][:-1] if p.across == 'countries' else 'year')}"
+            f"Pooled over {_plural(res.k, 'country', 'countries') if p.across == 'countries' else _plural(res.k, 'year')}"
             f"{'' if p.across == 'countries' else ' of ' + p.across.split(' ')[-1]}: "
             f"{scale * res.estimate:+.1f} {unit} ({z} CI {scale * res.ci_low:+.1f} to {scale * res.ci_high:+.1f}; "
             f"random-effects model, \u03c4\u00b2 by {res.method}"
