@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MPLBACKEND := Agg
+# one thread per BLAS/OpenMP/numba pool: reproducible timings, no oversubscription on small machines
+THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 NUMBA_NUM_THREADS=1
 
 .PHONY: report test venv benchmarks clean
 
@@ -20,7 +22,7 @@ report: $(STAMP)
 	$(BIN)/altmeasures-eval report --config data/sample/evaluation.toml --out reports/sample --overwrite
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(THREADS) $(BIN)/python -m pytest
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks

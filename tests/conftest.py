@@ -1,16 +1,51 @@
-"""Shared test configuration: a non-interactive matplotlib backend and the repository paths."""
+"""Shared test configuration: pinned threads, a non-interactive matplotlib backend, the repository
+paths, and the sample evaluation computed once per session.
+
+Threads: BLAS, OpenMP and numba pools are pinned to one thread before numpy is imported, so that a
+test's time does not depend on what else runs on the machine (oversubscription made one test jump
+from 2 s to 20 s between runs, issue #14). ``make test`` sets the same variables.
+
+The sample evaluation (``data/sample`` with ``data/sample/evaluation.toml``) is the most expensive
+computation of the suite. It runs once: :func:`sample_report` runs ``altmeasures-eval report``
+through the CLI and keeps the evaluation it computed (:func:`sample_evaluation`), and while the
+session lasts, :func:`altmeasures_eval.evaluation.run_evaluation` returns that same (immutable)
+result whenever it is called again on the same canonical tables (by content hash) with the same
+settings and the same kind of quality input, e.g. by ``unodc-export`` or another ``report`` of the
+sample. Anything else (another config, other data, shuffled data read in another process) is
+computed as usual.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pytest
-
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+             "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+from pathlib import Path  # noqa: E402  (after the thread variables, before numpy is imported)
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
+SAMPLE_CONFIG = SAMPLE / "evaluation.toml"
+
+#: Fixtures whose tests run a command or the sample evaluation end to end: marked ``e2e``.
+END_TO_END_FIXTURES = frozenset({
+    "sample_report", "sample_evaluation", "small_evaluation", "outputs", "indicators", "extract_runs",
+    "failed_evaluation",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the end-to-end tests (``-m e2e`` selects them, ``-m "not e2e"`` leaves them out;
+    ``make test`` runs everything)."""
+    for item in items:
+        if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +56,89 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return SAMPLE
+
+
+class _SampleEvaluations:
+    """Session memo of ``run_evaluation`` on the sample (see the module docstring)."""
+
+    def __init__(self) -> None:
+        from altmeasures_eval import evaluation
+
+        self.module = evaluation
+        self.real = evaluation.run_evaluation
+        self.results: dict[tuple, Any] = {}
+        self.computed = 0
+        self.last: Any = None
+        self.sample: Any = None
+
+    def key(self, dataset: Any, spec: Any, quality: Any) -> tuple | None:
+        try:
+            hashes = self.module.table_hashes(dataset)
+            return (tuple(sorted(hashes.items())), repr(spec), quality is None)
+        except Exception:  # noqa: BLE001  (anything unusual: compute as usual)
+            return None
+
+    def __call__(self, dataset: Any, spec: Any = None, *, progress: bool = True, quality: Any = None,
+                 on_stage: Any = None) -> Any:
+        key = self.key(dataset, spec, quality) if spec is not None and on_stage is None else None
+        if key is not None and key in self.results:
+            self.last = self.results[key]
+            return self.last
+        ev = self.real(dataset, spec, progress=progress, quality=quality, on_stage=on_stage)
+        self.computed += 1
+        if key is not None and len(self.results) < 4:  # the sample and a few variants
+            self.results[key] = ev
+        self.last = ev
+        return ev
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_sample_evaluation():
+    """Install the memo of :class:`_SampleEvaluations` for the session."""
+    memo = _SampleEvaluations()
+    memo.module.run_evaluation = memo
+    try:
+        yield memo
+    finally:
+        memo.module.run_evaluation = memo.real
+
+
+@pytest.fixture(scope="session")
+def sample_dataset():
+    """The sample data set, read and validated once."""
+    from altmeasures_eval.io import read_dataset
+
+    return read_dataset(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory: pytest.TempPathFactory, _one_sample_evaluation) -> Path:
+    """``altmeasures-eval report --config data/sample/evaluation.toml --out DIR`` run through the CLI
+    (with the PDF); its evaluation is kept as :func:`sample_evaluation`."""
+    from altmeasures_eval.cli import main
+
+    out = tmp_path_factory.mktemp("sample-report") / "report"
+    _one_sample_evaluation.last = None
+    assert main(["report", "--config", str(SAMPLE_CONFIG), "--out", str(out), "--quiet"]) in (0, 3)
+    _one_sample_evaluation.sample = _one_sample_evaluation.last
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_evaluation(sample_report, _one_sample_evaluation):
+    """The evaluation of the sample with the sample config: the one :func:`sample_report` computed
+    (with the data-quality report of its ingestion)."""
+    assert _one_sample_evaluation.sample is not None, "the sample report computed no evaluation"
+    return _one_sample_evaluation.sample
+
+
+@pytest.fixture(scope="session")
+def small_evaluation(sample_dataset):
+    """A cohort too small for effect estimates: decisions of two weeks of the sample."""
+    from altmeasures_eval.evaluation import EvaluationSpec, run_evaluation
+
+    spec = EvaluationSpec.from_config({"cohort": {"period_start": "2020-03-01", "period_end": "2020-03-14"}})
+    return run_evaluation(sample_dataset, spec, progress=False)
 
 
 @pytest.fixture(scope="session")

@@ -190,6 +190,7 @@ def _looks_complete(folder: Path) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize(("command", "markers"), [
     # before anything is written, while the tables are written, after the HTML report
     ("report", [None, "attrition.csv", "report.html"]),
