@@ -8,7 +8,7 @@ fit, placebo in time); methods and references in ``docs/methods/reform.md``.
 """
 
 from altmeasures_eval.reform._build import PanelBuild, panel_from_dataset
-from altmeasures_eval.reform._data import Panel, month_to_period, period_to_month, prepare_panel
+from altmeasures_eval.reform._data import Panel, month_to_period, period_label, period_to_month, prepare_panel
 from altmeasures_eval.reform._did import (
     BaconDecomposition,
     StaggeredDiD,
@@ -58,6 +58,7 @@ __all__ = [
     "interrupted_time_series",
     "month_to_period",
     "panel_from_dataset",
+    "period_label",
     "period_to_month",
     "prepare_panel",
     "run_reform",

@@ -15,7 +15,7 @@ import pandas as pd
 
 from altmeasures_eval._errors import DataContractError
 
-__all__ = ["Panel", "month_to_period", "period_to_month", "prepare_panel"]
+__all__ = ["Panel", "month_to_period", "period_label", "period_to_month", "prepare_panel"]
 
 
 def month_to_period(months: pd.Series | list[str] | np.ndarray) -> np.ndarray:
@@ -32,6 +32,12 @@ def period_to_month(periods: np.ndarray | list[int] | int) -> list[str] | str:
         p = int(periods)  # type: ignore[arg-type]
         return f"{p // 12:04d}-{p % 12 + 1:02d}"
     return [f"{int(p) // 12:04d}-{int(p) % 12 + 1:02d}" for p in np.asarray(periods)]
+
+
+def period_label(period: float) -> str:
+    """A period as shown to people: ``YYYY-MM`` for month periods, the number itself for years."""
+    p = int(period)
+    return str(period_to_month(p)) if p > 5000 else str(p)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from altmeasures_eval._errors import NotEstimable
-from altmeasures_eval.reform._data import Panel
+from altmeasures_eval.reform._data import Panel, period_label
 
 __all__ = ["BaconDecomposition", "StaggeredDiD", "TwoWayFE", "bacon_decomposition", "staggered_did", "two_way_fe"]
 
@@ -230,7 +230,7 @@ def staggered_did(
                 ctrl = (G > max(t, base)) & ~treat
             n_c = int(ctrl.sum())
             if n_c == 0:
-                notes.append(f"ATT(g={int(g)}, t={int(t)}) not estimated: no comparison unit is untreated by then")
+                notes.append(f"ATT(g={period_label(g)}, t={period_label(t)}) not estimated: no comparison unit is untreated by then")
                 continue
             dy = y[:, col[int(t)]] - y[:, col[int(base)]]
             m_g, m_c = dy[treat].mean(), dy[ctrl].mean()
@@ -310,9 +310,9 @@ def staggered_did(
              for i, e in enumerate(evs)]
     summ += [_summary_row(f"cohort {int(g)}", float(bc.estimate[i]), float(bc.se[i]), alpha)
              for i, g in enumerate(cohorts)]
-    small = [int(g) for g in cohorts if (G == g).sum() < 5]
+    small = [period_label(g) for g in cohorts if (G == g).sum() < 5]
     if small:
-        notes.append(f"cohort(s) {', '.join(map(str, small))} have fewer than 5 jurisdictions: their own estimates are imprecise")
+        notes.append(f"cohort(s) {', '.join(small)} have fewer than 5 jurisdictions: their own estimates are imprecise")
     notes.append(f"comparison units: {'never-treated' if control == 'never' else 'never- and not-yet-treated'}; "
                  f"{N} jurisdictions, {len(cohorts)} adoption cohort(s)")
     return StaggeredDiD(att_gt=gt, event_study=es, by_cohort=bc, overall=ov, overall_dynamic=ovd, overall_cohort=ovc,

@@ -52,7 +52,7 @@ def _fmt(v: Any, digits: int = 3) -> str:
         return "-"
     if isinstance(v, (bool, np.bool_)):
         return "yes" if v else "no"
-    if isinstance(v, (int, np.integer)):
+    if isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer() and abs(v) < 1e6):
         return f"{int(v):,}"
     a = abs(float(v))
     return f"{float(v):,.{digits}g}" if a < 1000 else f"{float(v):,.0f}"
@@ -130,8 +130,9 @@ def policy_content(ev: Any, figures: dict[str, Figure]) -> dict[str, Any]:
         elif withheld:
             verdict = "withheld: " + "; ".join(r.gate.reasons)
         else:
+            p = e["p_value"]
             verdict = (f"{_fmt(e['estimate'])} (95% CI {_fmt(e['ci_low'])} to {_fmt(e['ci_high'])}; "
-                       f"p = {_fmt(e['p_value'], 2)})")
+                       f"{'p < 0.001' if p is not None and p < 0.001 else 'p = ' + _fmt(p, 2)})")
         summary_rows.append([r.outcome, DESIGN_NAMES[r.design], verdict])
         checks = [] if r.gate is None else [[str(c["check"]), _fmt(c["value"]), _fmt(c["threshold"]),
                                              "passed" if c["passed"] else "FAILED", str(c["detail"])]
@@ -141,8 +142,8 @@ def policy_content(ev: Any, figures: dict[str, Figure]) -> dict[str, Any]:
             tw = r.diagnostics["twfe"]
             extra.append(tw["warning"])
             pt = r.diagnostics["pretrend"]
-            extra.append(f"Pre-trend test: F = {_fmt(pt.get('statistic'))} on {pt.get('df')} and "
-                         f"{pt.get('df_denominator')} degrees of freedom, p = {_fmt(pt.get('p_value'), 2)}.")
+            extra.append(f"Pre-trend test: F = {_fmt(pt.get('statistic'))} on {_fmt(pt.get('df'))} and "
+                         f"{_fmt(pt.get('df_denominator'))} degrees of freedom, p = {_fmt(pt.get('p_value'), 2)}.")
         if r.design == "synth" and r.result is not None:
             d = r.diagnostics
             w = ", ".join(f"{k} {v:.2f}" for k, v in sorted(d["weights"].items(), key=lambda kv: -kv[1])[:8])
@@ -156,7 +157,7 @@ def policy_content(ev: Any, figures: dict[str, Figure]) -> dict[str, Any]:
                          f"{_fmt(d['slope_change'])} per month; {d['errors']} errors ({d['lags']} lag(s)).")
         figs = [{"name": n, "caption": f.caption} for n, f in figures.items() if n.startswith(f"{r.outcome}_{r.design}_")]
         sections.append({"title": f"{r.outcome}: {DESIGN_NAMES[r.design]}", "verdict": verdict, "withheld": withheld,
-                         "estimand": r.estimand, "assumptions": r.assumptions, "checks": checks, "extra": extra,
+                         "estimand": r.estimand[:1].upper() + r.estimand[1:], "assumptions": r.assumptions, "checks": checks, "extra": extra,
                          "figures": figs, "notes": list(r.notes)})
     n_withheld = sum(1 for r in ev.results if r.gate is not None and not r.gate.passed)
     summary = [f"{info['jurisdictions']} jurisdictions observed monthly from {info['first_month']} to {info['last_month']}; "
