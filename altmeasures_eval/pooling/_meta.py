@@ -224,8 +224,8 @@ def random_effects(
     notes = []
     if k < 5:
         notes.append(f"Only {k} estimates: the between-study variance \u03c4\u00b2 and the prediction interval are very "
-                     "imprecise" + ("." if hksj else "; the Hartung-Knapp-Sidik-Jonkman interval (hksj) is safer "
-                                    "with so few."))
+                     "imprecise" + ("." if hksj else "; the Hartung-Knapp-Sidik-Jonkman interval (hksj=True, "
+                                    "unodc-summary --hksj) is safer with so few."))
     if hksj and crit * se_mu < float(stats.norm.ppf(0.5 + level / 2)) * np.sqrt(1.0 / np.sum(w)):
         notes.append("The HKSJ interval is narrower than the usual one (the estimates agree more than their "
                      "standard errors suggest); it may be too narrow (Jackson et al. 2017).")

@@ -349,7 +349,7 @@ def _pooled_block(p: UnodcPooling, figure: str | None, scale: float, unit: str) 
         rows.append(["Pooled", f"{scale * res.estimate:+.1f}", f"{scale * res.ci_low:+.1f} to {scale * res.ci_high:+.1f}",
                      "100%"])
         rows.append([f"Prediction interval ({z})", "", f"{scale * res.pi_low:+.1f} to {scale * res.pi_high:+.1f}", ""])
-        blocks.append(_table(f"{p.label} ({unit})", ["", "estimate", f"{z} CI", "weight"], rows, note=(
+        blocks.append(_table(f"{p.label}; in {unit}", ["", "estimate", f"{z} CI", "weight"], rows, note=(
             f"\u03c4\u00b2 = {res.tau2 * scale ** 2:.2f} ({unit})\u00b2, I\u00b2 = {res.i2:.0f}%, "
             f"Q = {res.q:.2f} on {res.q_df} df (p = {res.q_pvalue:.3g}). Common-effect estimate for comparison: "
             f"{scale * res.fixed_estimate:+.1f}.")))
