@@ -271,3 +271,23 @@ def test_eligible_tables_on_a_hand_made_cohort() -> None:
     # one record per combination of dimensions (shared totals are written once)
     dims = ["indicator", "year", "stage", "disposition", "sex", "age_group", "citizenship"]
     assert not rec.duplicated(subset=dims).any()
+
+
+def test_rounding_base_rounds_every_published_count_and_flags_it() -> None:
+    from altmeasures_eval.privacy import DisclosurePolicy
+    from altmeasures_eval.report._unodc import _eligible_records
+
+    rng = np.random.default_rng(6)
+    n = 300
+    data = pd.DataFrame({"index_year": rng.choice([2021, 2022], n), "stage": rng.choice(["trial", "sentencing"], n),
+                         "disposition": rng.choice(["custody", "fine", "probation"], n),
+                         "sex": rng.choice(["male", "female"], n), "age": rng.integers(18, 60, n).astype(float)})
+    records, _ = _eligible_records(data, DisclosurePolicy(threshold=10, rounding_base=5), min_age=18)
+    counts = [r for r in records if r["kind"] == "count" and not r["suppressed"]]
+    assert counts and all(r["value"] % 5 == 0 and "rounded" in r["flags"] for r in counts)
+    # shares come from the rounded counts (privacy: rates recomputed from what is published)
+    shares = [r for r in records if r["indicator"] == "share_by_disposition" and not r["suppressed"]]
+    line = {(r["year"], r["disposition"]): r["value"] for r in counts if r["stage"] == "_T" and r["sex"] == "_T"}
+    for r in shares:
+        if r["year"] != "_T":
+            assert r["value"] == pytest.approx(line[(r["year"], r["disposition"])] / line[(r["year"], "_T")])
