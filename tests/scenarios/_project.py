@@ -73,3 +73,19 @@ def unlinked_share(dataset: Dataset) -> float:
     c = dataset.cases
     cust = c[c["disposition"] == "custody"]
     return float((~cust["case_id"].isin(dataset.custody_spells["case_id"].dropna())).mean()) if len(cust) else np.nan
+
+
+def jurisdiction_all_alternative(data: SyntheticData, jurisdiction: str | None = None) -> Dataset:
+    """In one jurisdiction (default: the first in sort order) every eligible custody decision becomes
+    probation and its custody spells are removed: that jurisdiction's people all receive an alternative,
+    so none of them has a comparable custody case. Elsewhere nothing changes, so the truth holds for
+    the population the design retains once that jurisdiction is left out."""
+    ds = data.dataset
+    juris = jurisdiction or sorted(ds.persons["jurisdiction"].unique())[0]
+    people = ds.persons.loc[ds.persons["jurisdiction"] == juris, "person_id"]
+    cases = ds.cases.copy()
+    flip = (cases["person_id"].isin(people) & (cases["disposition"] == "custody")
+            & cases["iccs_code"].str.startswith("06011"))
+    cases.loc[flip, "disposition"] = "probation"
+    spells = ds.custody_spells[~ds.custody_spells["case_id"].isin(cases.loc[flip, "case_id"])]
+    return dataclasses.replace(ds, cases=cases, custody_spells=spells.reset_index(drop=True))
