@@ -467,6 +467,73 @@ def unodc_year_totals(folder: Path, ctx: Context) -> list[Recovery]:
     return out
 
 
+def report_and_unodc(report: Path, unodc: Path, ctx: Context) -> list[Recovery]:
+    """Across files: the report's cohort description (level shares of each group) and the UNODC
+    file (persons by the same level, by custody and in total, all years) describe the same people.
+    Unknowns: the level x group counts; constraints: every published share (to its printed
+    precision), the group sizes, and every published UNODC count of (level, custody) and
+    (level, total); integer bounds of each cell hidden in either file by MILP."""
+    t, res = read_table(report, "cohort_description"), _results(report)
+    n = res.get("cohort", {})
+    frames = _unodc_frames(unodc)
+    if t is None or not frames or not n.get("n_treated"):
+        return []
+    recs = frames[0][1]
+    dims = [d for d in ("year", "stage", "disposition", "sex", "age_group", "citizenship") if d in recs]
+    if "disposition" not in dims:
+        return []
+    out = []
+    half = ctx.rounding_base / 2 if ctx.rounding_base else 0
+    for var in ("sex", "stage"):
+        if var not in dims:
+            continue
+        others = [d for d in dims if d not in (var, "disposition")]
+        block = recs[(recs[others].astype(str) == "_T").all(axis=1) & (recs[var].astype(str) != "_T")]
+        rows = t[t["characteristic"].str.startswith(f"{var}: ")]
+        levels = [c.split(": ", 1)[1] for c in rows["characteristic"]]
+        if block.empty or not levels:
+            continue
+        k = len(levels)  # x = (alt_1..alt_k, cus_1..cus_k)
+        size = {"alternative": n["n_treated"], "custody": n["n_control"]}
+        lo, hi = np.zeros(2 * k), np.array([size["alternative"]] * k + [size["custody"]] * k, float)
+        for g, off in (("alternative", 0), ("custody", k)):
+            for i, v in enumerate(rows[g]):
+                if (pv := _val(v)) is not None:
+                    lo[off + i] = max(0.0, math.ceil((pv[0] - pv[1]) * size[g] / 100 - 1e-9 - half))
+                    hi[off + i] = min(hi[off + i], math.floor((pv[0] + pv[1]) * size[g] / 100 + 1e-9 + half))
+        a, blo, bhi = [np.r_[np.ones(k), np.zeros(k)], np.r_[np.zeros(k), np.ones(k)]], [size["alternative"]] * 2, []
+        blo = [size["alternative"], size["custody"]]
+        bhi = list(blo)
+        hidden_u = []
+        for _, r in block.iterrows():
+            lv, disp = str(r[var]), str(r["disposition"])
+            if lv not in levels or disp not in ("custody", "_T"):
+                continue
+            i = levels.index(lv)
+            row = np.zeros(2 * k)
+            row[k + i] = 1
+            if disp == "_T":
+                row[i] = 1
+            if pd.isna(r["value"]):
+                hidden_u.append((row, f"{unodc.name} {var}={lv} disposition={disp}"))
+                continue
+            a.append(row)
+            blo.append(float(r["value"]) - half)
+            bhi.append(float(r["value"]) + half)
+        targets = [(np.eye(2 * k)[j], f"cohort_description {var}: {levels[j % k]} / "
+                    f"{'alternative' if j < k else 'custody'}") for j in range(2 * k)
+                   if rows[("alternative" if j < k else "custody")].iloc[j % k] == MARK] + hidden_u
+        cons = [LinearConstraint(np.array(a), blo, bhi)]
+        for vec, where in targets:
+            vals = []
+            for sign in (1, -1):
+                r = milp(sign * vec, constraints=cons, integrality=np.ones(2 * k), bounds=Bounds(lo, hi))
+                vals.append(sign * r.fun if r.status == 0 else math.nan)
+            if vals[0] == vals[1]:
+                out.append(Recovery("MILP across the report and the UNODC file", where, vals[0]))
+    return out
+
+
 # --- J. unrounding a count from its rate ---------------------------------------------------------------------
 def rate_unrounding(folder: Path, ctx: Context) -> list[Recovery]:
     """With a rounding base: the published (rounded) events and n bound the true ones to

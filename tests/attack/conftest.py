@@ -36,9 +36,11 @@ def _config(folder: Path, base: int, tiny: bool = False) -> Path:
     period = ("2021-01-01", "2021-12-31") if tiny else ("2017-01-01", "2022-12-31")
     # tiny: one year of decisions (about 80 alternatives, 33 custody); the decision rules are
     # relaxed so that every table is published and the attacks have small cells to work on;
-    # overlap weights (ATE) keep the variance finite with 33 custody cases
+    # overlap weights (ATE) keep the variance finite with 33 custody cases, and the design gate
+    # accepts the small effective sample (the attacks need the effect tables published)
     rules = ("[decision_rules]\nmin_treated = 20\nmin_control = 10\nmin_expected = 1\n"
-             "min_treated_reoffenders = 5\n[design]\nmethod = \"overlap\"\nestimand = \"ATE\"\n") if tiny else ""
+             "min_treated_reoffenders = 5\n[design]\nmethod = \"overlap\"\nestimand = \"ATE\"\nmin_ess = 10\n"
+             "max_weight_share = 0.25\n") if tiny else ""
     path.write_text(f"""[data]
 path = "data"
 mode = "quarantine"

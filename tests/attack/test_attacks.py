@@ -74,12 +74,14 @@ def test_cohort_and_validate_outputs_resist(extract_runs: dict[str, Path], conte
 
 
 def test_unodc_export_resists(extract_runs: dict[str, Path], context: Context) -> None:
-    """UNODC file (records with ``suppressed``): a hidden count of a year x category table is not
-    the published year total minus the published categories (MILP bounds per year), and no
-    rare label is printed."""
-    from tests.attack._attacks import text_leaks, unodc_year_totals
+    """UNODC file: no hidden count follows from the published counts of its hypercube (MILP), nor
+    from them together with the report's cohort description (same people, same stages); no rare
+    label is printed."""
+    from tests.attack._attacks import report_and_unodc, text_leaks, unodc_year_totals
 
     assert unodc_year_totals(extract_runs["unodc"], context) == []
+    # the same people by stage in both files: the report's shares and the UNODC counts together
+    assert report_and_unodc(extract_runs["report"], extract_runs["unodc"], context) == []
     assert [r for r in text_leaks(extract_runs["unodc"], context) if r.method == "rare label printed"] == []
 
 
