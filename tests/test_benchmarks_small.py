@@ -55,7 +55,18 @@ def _well_formed(records: list[dict], stages: set[str]) -> dict[str, list[dict]]
 
 
 COVERED = {"synth", "ingest", "cohort", "matching", "survival", "population", "privacy", "simulation", "pipeline",
-           "recovery", "matching_inference", "scenarios"}
+           "recovery", "matching_inference", "scenarios", "reform"}
+
+
+def test_reform_small(monkeypatch):
+    """bench_reform: two replications of each study, no document written."""
+    from benchmarks import bench_reform as b
+
+    _small(monkeypatch, b, 2)
+    by = _well_formed(b.run([24]), {"reform"})
+    rec = by["reform"][0]
+    assert set(rec["coverage"]) == {"cs_never", "cs_notyet", "twfe", "synthetic_control", "its_arima", "its_newey_west"}
+    assert all(0 <= v <= 1 for v in rec["coverage"].values())
 
 
 def test_matching_inference_small(monkeypatch, tmp_path):
