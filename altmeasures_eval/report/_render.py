@@ -42,14 +42,20 @@ def _env(autoescape: bool) -> jinja2.Environment:
 _SVG_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
 
 
-def render_html(content: dict[str, Any], figures: dict[str, Any]) -> str:
-    """The report as one self-contained HTML page (inline CSS, figures as inline SVG)."""
+def render_html(content: dict[str, Any], figures: dict[str, Any], *, template: str = "report") -> str:
+    """The report as one self-contained HTML page (inline CSS, figures as inline SVG).
+
+    ``template`` names the pair ``templates/<template>.html.j2`` / ``.typ.j2`` (``"unodc_summary"``
+    for the UNODC multi-country summary).
+    """
     svgs = {name: _SVG_PROLOGUE.sub("", f.svg, count=1) for name, f in figures.items()}
-    return _env(True).get_template("report.html.j2").render(svgs=svgs, **content)
+    return _env(True).get_template(f"{template}.html.j2").render(svgs=svgs, **content)
 
 
-def render_pdf(content: dict[str, Any], figures: dict[str, Any], path: Path) -> Path:
+def render_pdf(content: dict[str, Any], figures: dict[str, Any], path: Path, *, template: str = "report") -> Path:
     """Render the report to PDF with Typst (PyPI package ``typst``; offline, fonts embedded).
+
+    ``template`` as in :func:`render_html`.
 
     Raises
     ------
@@ -61,7 +67,7 @@ def render_pdf(content: dict[str, Any], figures: dict[str, Any], path: Path) -> 
     except ImportError as exc:
         raise AltMeasuresError("report.pdf needs the typst package: pip install typst "
                                "(or set [report] pdf = false)") from exc
-    src = _env(False).get_template("report.typ.j2").render(**content)
+    src = _env(False).get_template(f"{template}.typ.j2").render(**content)
     with tempfile.TemporaryDirectory(prefix="altmeasures-typst-") as tmp:
         root = Path(tmp)
         (root / "figures").mkdir()

@@ -590,6 +590,7 @@ def write_unodc_summary(summary: UnodcSummary, out: str | Path, *, pdf: bool = T
     dict of str to Path
     """
     from altmeasures_eval.privacy import neutralise_formulas
+    from altmeasures_eval.report._render import render_html, render_pdf
 
     out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
@@ -606,40 +607,8 @@ def write_unodc_summary(summary: UnodcSummary, out: str | Path, *, pdf: bool = T
     for name, f in summary.figures.items():
         (out / "figures" / f"{name}.png").write_bytes(f.png)
         (out / "figures" / f"{name}.svg").write_text(f.svg, encoding="utf-8")
-    paths["html"].write_text(render_summary_html(summary), encoding="utf-8")
+    paths["html"].write_text(render_html(summary.content, summary.figures, template="unodc_summary"),
+                             encoding="utf-8")
     if pdf:
-        paths["pdf"] = render_summary_pdf(summary, out / "summary.pdf")
+        paths["pdf"] = render_pdf(summary.content, summary.figures, out / "summary.pdf", template="unodc_summary")
     return paths
-
-
-def render_summary_html(summary: UnodcSummary) -> str:
-    """The summary as one self-contained HTML page (inline CSS, figures as inline SVG)."""
-    from altmeasures_eval.report._render import _SVG_PROLOGUE, _env
-
-    svgs = {name: _SVG_PROLOGUE.sub("", f.svg, count=1) for name, f in summary.figures.items()}
-    return _env(True).get_template("unodc_summary.html.j2").render(svgs=svgs, **summary.content)
-
-
-def render_summary_pdf(summary: UnodcSummary, path: str | Path) -> Path:
-    """Render the summary to PDF with Typst (offline, fonts embedded)."""
-    import tempfile
-
-    from altmeasures_eval.report._render import _env
-
-    try:
-        import typst
-    except ImportError as exc:  # pragma: no cover - typst is a dependency
-        raise AltMeasuresError("summary.pdf needs the typst package: pip install typst (or use --no-pdf)") from exc
-    src = _env(False).get_template("unodc_summary.typ.j2").render(**summary.content)
-    path = Path(path)
-    with tempfile.TemporaryDirectory(prefix="altmeasures-typst-") as tmp:
-        root = Path(tmp)
-        (root / "figures").mkdir()
-        for name, f in summary.figures.items():
-            (root / "figures" / f"{name}.png").write_bytes(f.png)
-        (root / "summary.typ").write_text(src, encoding="utf-8")
-        try:
-            typst.compile(str(root / "summary.typ"), output=str(path), root=str(root))
-        except Exception as exc:  # typst raises its own error type with the compiler message
-            raise AltMeasuresError(f"Typst could not compile the summary: {exc}") from exc
-    return path
