@@ -93,7 +93,7 @@ class SynthSettings:
 
 @dataclass(frozen=True)
 class PolicySpec:
-    """Every setting of a reform evaluation. Build with :meth:`from_config` or directly.
+    """Every setting of a reform evaluation. Build with :meth:`from_sections` or directly.
 
     Attributes
     ----------
