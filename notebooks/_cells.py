@@ -8,6 +8,7 @@ import _nb03
 import _nb04
 import _nb05
 import _nb06
+import _nb07
 
 NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
     "01_data_and_cohort": _nb01.CELLS,
@@ -16,4 +17,5 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
     "04_prison_and_costs": _nb04.CELLS,
     "05_annual_report": _nb05.CELLS,
     "06_unodc_multicountry": _nb06.CELLS,
+    "07_reform_evaluation": _nb07.CELLS,
 }
