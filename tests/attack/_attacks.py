@@ -567,9 +567,36 @@ def rate_unrounding(folder: Path, ctx: Context) -> list[Recovery]:
     return out
 
 
+# --- K. statistics beside hidden counts ------------------------------------------------------------------
+_BESIDE = {"subgroups": (("n_treated", "n_control"), ("estimate", "ci_low", "ci_high", "p_value", "p_holm")),
+           "recidivism": (("reoffenders_alternative", "reoffenders_custody"),
+                          ("difference_points", "ci_low", "ci_high", "p_value", "unadjusted_difference")),
+           "health": (("events_alternative", "events_custody"), ("difference", "ci_low", "ci_high", "p_value")),
+           "bed_days": (("n_alternative", "n_custody"), ("averted", "averted_ci_low", "averted_ci_high")),
+           "cohort_description": (("alternative", "custody"), ("smd_before", "smd_after"))}
+
+
+def statistics_beside_hidden(folder: Path, ctx: Context) -> list[Recovery]:
+    """A p-value, difference, interval or SMD printed on a row whose count is hidden carries
+    information about that count (a p-value of a 2x2 table pins its cells): every such statistic
+    must be hidden too."""
+    out = []
+    for name, (counts, stats) in _BESIDE.items():
+        t = read_table(folder, name)
+        if t is None:
+            continue
+        for i, row in t.iterrows():
+            if not any(row.get(c) == MARK for c in counts if c in t):
+                continue
+            for c in stats:
+                if c in t and _val(row[c]) is not None:
+                    out.append(Recovery("statistic beside a hidden count", f"{name} row {i} / {c}", _val(row[c])[0]))
+    return out
+
+
 ATTACKS = {f.__name__: f for f in (smd_inversion, margin_lp, rate_inversion, results_json_vs_csv,
                                    attrition_chain, quality_totals, text_leaks, rounding_consistency,
-                                   rate_unrounding)}
+                                   rate_unrounding, statistics_beside_hidden)}
 
 
 def run_all(folder: Path, ctx: Context) -> dict[str, list[Recovery]]:
