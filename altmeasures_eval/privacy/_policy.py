@@ -392,7 +392,8 @@ class DisclosurePolicy:
         """Sentences made publishable.
 
         A whole number from 1 to ``threshold - 1`` directly followed by "of" or by a noun counting
-        people or records ("6 of 6,543 rows", "3 person(s)") becomes "fewer than <threshold>"; a
+        people or records ("6 of 6,543 rows", "3 person(s)") becomes "fewer than <threshold>"
+        (larger ones are rounded to the base when rounding is on, as in the tables); a
         count of "N of M ... read" whose difference is small is hidden the same way ("4999 of 5001
         read" reveals 2). In a sentence that names a category whose cell is suppressed
         (``hidden_labels``, e.g. ``"stage = police"``), every percentage and count is replaced by the
@@ -412,15 +413,22 @@ class DisclosurePolicy:
             return [str(n) for n in notes]
         threshold = self.threshold
 
+        def shown(value: int) -> str:  # a count in words is rounded like every published count
+            return f"{int(self.round(value)):,}" if self.base else f"{value:,}"
+
         def small(match: re.Match[str]) -> str:
             value = int(match.group(1).replace(",", ""))
-            return f"fewer than {threshold}" if 0 < value < threshold else match.group(1)
+            if 0 < value < threshold:
+                return f"fewer than {threshold}"
+            return shown(value) if self.base else match.group(1)
 
         def pair(match: re.Match[str]) -> str:
             a, b = (int(g.replace(",", "")) for g in match.group(1, 2))
-            if 0 < b - a < threshold or 0 < a < threshold:
-                return f"all but fewer than {threshold} of {match.group(2)}" if 0 < b - a < threshold else match.group(0)
-            return match.group(0)
+            if 0 < b - a < threshold:
+                return f"all but fewer than {threshold} of {shown(b)}"
+            if 0 < a < threshold:
+                return match.group(0)  # the small count itself is replaced below
+            return f"{shown(a)} of {shown(b)}" if self.base else match.group(0)
 
         hidden = [h for h in hidden_labels if h]
         out = []

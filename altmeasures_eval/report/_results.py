@@ -149,7 +149,7 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
         "decision_rules": {"effects_reported": ev.rules.effects_allowed,
                            "time_to_event_reported": ev.rules.time_to_event_allowed,
                            "significance_by_horizon": {str(h): ok for h, ok in ev.rules.significance.items()},
-                           "reasons": list(ev.rules.reasons)},
+                           "reasons": publish_notes(ev.rules.reasons, ev.spec.disclosure)},
         "recidivism": {},
         "hazard_ratio": None,
         "rmst_difference": None,

@@ -147,3 +147,13 @@ def test_display_paths_are_relative_never_absolute(tmp_path) -> None:
     assert display_path(tmp_path / "maps" / "m.toml", tmp_path / "config") == "../maps/m.toml"
     assert display_path("postgresql://a:b@h/db", tmp_path) == "postgresql://a:***@h/db"
     assert not display_path(tmp_path / "x.csv").startswith("/")
+
+
+def test_counts_in_sentences_are_rounded_like_the_tables() -> None:
+    """With rounding base 5 a sentence must not print 53 people when every table prints 55
+    (by hand: 53 -> 55, 5,001 -> 5,000, 6,543 -> 6,545; 4,999 of 5,001 hides the 2 rejected)."""
+    p = DisclosurePolicy(rounding_base=5)
+    assert p.notes(["Only 53 people given an alternative", "4,999 of 5,001 records read",
+                    "6 of 6,543 rows have no outcome"]) == [
+        "Only 55 people given an alternative", "all but fewer than 10 of 5,000 records read",
+        "fewer than 10 of 6,545 rows have no outcome"]
