@@ -9,6 +9,8 @@ rule for ``[design] missing`` (``impute``, ``indicator``, ``complete_case``, ``s
 """
 
 from altmeasures_eval.imputation._mice import ImputedData, impute_chained, missing_summary, nelson_aalen
+from altmeasures_eval.imputation._pipeline import MissingDataAnalysis, impute_cohort, imputed_effects
+from altmeasures_eval.imputation._rule import MISSING_RULES, apply_missing_rule
 from altmeasures_eval.imputation._pool import PooledScalar, barnard_rubin_df, pool_scalar, pool_table
 from altmeasures_eval.imputation._within import (
     PooledResult,
@@ -19,12 +21,17 @@ from altmeasures_eval.imputation._within import (
 )
 
 __all__ = [
+    "MISSING_RULES",
     "ImputedData",
+    "MissingDataAnalysis",
     "PooledResult",
     "PooledScalar",
     "analyse_imputed",
+    "apply_missing_rule",
     "barnard_rubin_df",
     "impute_chained",
+    "impute_cohort",
+    "imputed_effects",
     "missing_summary",
     "nelson_aalen",
     "pool_balance",

@@ -101,6 +101,11 @@ class PooledResult:
     variance : str
     alpha : float
     notes : tuple of str
+    means : pandas.DataFrame or None
+        Group means averaged over imputations (as an ``EffectResult``'s ``means``), when the
+        completed-data results have them.
+    outcome, estimand, design : str
+        As in the completed-data results (empty when unknown).
     """
 
     summary: pd.DataFrame
@@ -111,6 +116,10 @@ class PooledResult:
     variance: str
     alpha: float = 0.05
     notes: tuple[str, ...] = ()
+    means: pd.DataFrame | None = field(default=None, repr=False)
+    outcome: str = ""
+    estimand: str = ""
+    design: str = ""
 
     def __getitem__(self, measure: str) -> pd.Series:
         return self.summary.loc[measure]
