@@ -154,6 +154,14 @@ class DesignSettings:
         ``[1 / max_variance_ratio, max_variance_ratio]`` (gate; Rubin 2001: 0.5 to 2).
     moments : int
         Entropy balancing only: balance the means (1) or the means and variances (2).
+    missing : {"impute", "indicator", "complete_case", "stop"}
+        Covariates with missing values (:func:`altmeasures_eval.imputation.apply_missing_rule`):
+        ``impute`` (default) multiple imputation by chained equations, design and effect in each
+        completed data set, Rubin's rules; ``indicator`` an ``unknown`` level or the mean plus a
+        missing-value indicator; ``complete_case`` people with a missing covariate left out (counted
+        in the attrition flow); ``stop`` an error naming each incomplete covariate.
+    imputations : int
+        Number of imputations m under ``missing = "impute"``.
     """
 
     method: str = "ipw"
@@ -172,6 +180,8 @@ class DesignSettings:
     max_weight_share: float = 0.05
     max_variance_ratio: float = 2.0
     moments: int = 1
+    missing: str = "impute"
+    imputations: int = 20
 
     def __post_init__(self) -> None:
         _choice("design", "method", self.method, METHODS)
@@ -191,6 +201,8 @@ class DesignSettings:
         _num("design", "max_weight_share", self.max_weight_share, 0.0001, 1)
         _num("design", "max_variance_ratio", self.max_variance_ratio, 1, None)
         _num("design", "moments", self.moments, 1, 2, integer=True)
+        _choice("design", "missing", self.missing, ("impute", "indicator", "complete_case", "stop"))
+        _num("design", "imputations", self.imputations, 2, 200, integer=True)
         if not isinstance(self.replace, bool):
             raise ConfigError(f"[design] replace must be true or false, got {self.replace!r}")
         if self.method == "matching" and self.estimand == "ATE":
