@@ -247,9 +247,18 @@ def build_design(data: pd.DataFrame, settings: DesignSettings, *, random_state: 
     if "stage" in covs_wanted and not points.stage_covariate:
         covs_wanted.remove("stage")
         notes.append("stage left out of the propensity model: both groups exist at one stage only")
-    work, covs, cov_notes = prepare_covariates(points.data, covs_wanted)
+    base = points.data
+    if s.missing == "complete_case":  # [design] missing (imputation.apply_missing_rule): counted in the attrition flow
+        from altmeasures_eval.imputation import apply_missing_rule
+
+        base, _, cc_notes, removed = apply_missing_rule(base, covs_wanted, "complete_case")
+        if removed:
+            steps.append(("missing_covariate", "a design covariate is missing (complete cases, [design] missing)", base))
+            notes.extend(cc_notes)
+    work, covs, cov_notes = prepare_covariates(base, covs_wanted, s.missing)
     notes.extend(cov_notes)
-    stages = tuple(points.counts.loc[points.counts["compared"], "stage"]) if len(steps) else ()
+    stages = (tuple(points.counts.loc[points.counts["compared"], "stage"])
+              if any(st[0] == "decision_point" for st in steps) else ())
     t = work["treatment"].to_numpy()
 
     def failed(gate: DesignGate, frame: pd.DataFrame, ps: Any = None, support: Any = None,
@@ -305,7 +314,7 @@ def build_design(data: pd.DataFrame, settings: DesignSettings, *, random_state: 
         if min((rt == 1).sum(), (rt == 0).sum()) < 2:
             return failed(no_overlap(dropped, rest), work, ps, support)
         steps.append(("common_support", "no comparable person in the other group (outside common support)", rest))
-        retained, covs, more = prepare_covariates(rest, list(covs))
+        retained, covs, more = prepare_covariates(rest, list(covs), s.missing)
         notes.extend(more)
         try:
             ps = _fit(retained, list(covs), s.penalty)

@@ -11,11 +11,13 @@ from altmeasures_eval._errors import ConfigError
 __all__ = ["prepare_covariates"]
 
 
-def prepare_covariates(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.DataFrame, tuple[str, ...], list[str]]:
+def prepare_covariates(data: pd.DataFrame, covariates: Sequence[str],
+                       missing: str = "indicator") -> tuple[pd.DataFrame, tuple[str, ...], list[str]]:
     """The cohort ready for the propensity model, as every evaluation builds it.
 
-    Missing categories become an explicit ``unknown`` level; a covariate with one value is left out
-    (with a note); a numeric covariate with missing values is an error.
+    Missing values are handled by ``[design] missing``
+    (:func:`altmeasures_eval.imputation.apply_missing_rule`, the one rule); a covariate with one
+    value is left out (with a note).
 
     Parameters
     ----------
@@ -23,6 +25,8 @@ def prepare_covariates(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[p
         The cohort table.
     covariates : sequence of str
         Cohort columns of the propensity model.
+    missing : {"indicator", "impute", "complete_case", "stop"}, default "indicator"
+        The rule for missing values; under ``impute`` the data must be a completed data set.
 
     Returns
     -------
@@ -36,25 +40,20 @@ def prepare_covariates(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[p
     Raises
     ------
     ConfigError
-        A covariate that is not a cohort column, or a numeric one with missing values.
+        A covariate that is not a cohort column, or missing values the rule does not accept.
     """
-    missing = [c for c in covariates if c not in data.columns]
-    if missing:
-        raise ConfigError(f"[design] covariates {missing} are not cohort columns")
-    notes, keep = [], []
-    fill = {}
+    from altmeasures_eval.imputation import apply_missing_rule
+
+    absent = [c for c in covariates if c not in data.columns]
+    if absent:
+        raise ConfigError(f"[design] covariates {absent} are not cohort columns")
+    out, covariates, notes, _ = apply_missing_rule(data, covariates, missing)
+    keep = []
     for c in covariates:
-        col = data[c]
-        if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):
-            if col.isna().any():
-                fill[c] = col.astype(object).where(col.notna(), "unknown")
-        elif col.isna().any():
-            raise ConfigError(f"[design] covariate {c!r} has {int(col.isna().sum())} missing values; "
-                              "drop it from [design] covariates")
-        if col.nunique(dropna=False) <= 1:
+        if out[c].nunique(dropna=False) <= 1:
             notes.append(f"covariate {c} takes one value in the cohort and was left out of the propensity model")
         else:
             keep.append(c)
-    out = data.assign(**fill)
+    out = out.copy() if out is data else out
     out.attrs["covariates"] = tuple(keep)
     return out, tuple(keep), notes
