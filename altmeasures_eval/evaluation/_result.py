@@ -128,6 +128,11 @@ class Evaluation:
     skipped : tuple of str
         Secondary analyses that could not be estimated, each with its reason (also in the
         limitations and in results.json notes).
+    missing_data : MissingDataAnalysis or None
+        How missing design covariates were handled (``[design] missing``): share missing per
+        covariate, the method, m, the pooled effects with their fraction of missing information,
+        balance across imputations and the complete-case sensitivity result
+        (:class:`altmeasures_eval.imputation.MissingDataAnalysis`).
     """
 
     spec: EvaluationSpec
@@ -156,6 +161,7 @@ class Evaluation:
     timings: dict[str, float]
     days_to_reoffence: dict[str, float] | None = None
     skipped: tuple[str, ...] = ()
+    missing_data: Any = None
 
     @property
     def propensity(self) -> Any:

@@ -292,6 +292,8 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.privacy import pool_rare_labels
     from altmeasures_eval.design import build_design as _build
+    from altmeasures_eval.imputation import impute_cohort, imputed_effects
+    from altmeasures_eval.imputation._pipeline import no_imputation
     from altmeasures_eval.io import quality_report
 
     spec = spec or EvaluationSpec()
@@ -337,8 +339,14 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
             cohort = build_cohort(dataset, spec.cohort)
             notes.extend(cohort.notes)
         with start("design"):
-            design = _build(cohort.data, spec.design, random_state=spec.run.seed,
-                            disclosure_threshold=spec.disclosure.threshold)
+            # [design] missing = "impute": m completed cohorts; the design shown is the first one's,
+            # the effects below are pooled over all m by Rubin's rules (altmeasures_eval.imputation)
+            imputed = (impute_cohort(cohort.data, spec.design.covariates, m=spec.design.imputations,
+                                     horizons=spec.cohort.horizons, random_state=spec.run.seed)
+                       if spec.design.missing == "impute" else None)
+            design = _build(cohort.data if imputed is None else imputed.complete(0), spec.design,
+                            random_state=spec.run.seed, disclosure_threshold=spec.disclosure.threshold)
+            missing_data = no_imputation(cohort.data, spec.design.covariates, spec.design.missing)
             notes.extend(design.notes)
             data = design.data
             weights = design.weights if design.result is not None else None
@@ -351,6 +359,13 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
                     naive[h] = _effect(data, f"reoffend_{h}", None, spec, cluster_col)
                     recid[h] = _effect(data, f"reoffend_{h}", design.result, spec, cluster_col)
                     notes.extend(recid[h].notes)
+            if allowed and imputed is not None:
+                missing_data = imputed_effects(
+                    imputed, spec.design, [f"reoffend_{h}" for h in spec.cohort.horizons], headline=f"reoffend_{h0}",
+                    random_state=spec.run.seed, disclosure_threshold=spec.disclosure.threshold, cluster=cluster_col,
+                    alpha=spec.outcomes.alpha, complete_data=cohort.data)
+                recid.update({int(o.rsplit("_", 1)[1]): r for o, r in missing_data.effects.items()})
+                notes.extend(missing_data.notes)
         with secondary("frequency"):
             if allowed:
                 for h in spec.cohort.horizons:
@@ -408,6 +423,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
         time_to_event=tte, survival_curves=km, competing=cif, health=health, subgroups=subgroups, evalues=evs,
         prison=prison, costs=costs, limitations=(), notes=tuple(dict.fromkeys(notes)), table_hashes=hashes,
         versions=package_versions(), timings=timings, days_to_reoffence=days, skipped=tuple(skipped),
+        missing_data=missing_data,
     )
     return _with_limitations(ev)
 
