@@ -99,7 +99,7 @@ class UnodcPooling:
 
 def _exclusion(doc: dict[str, Any], rec: dict[str, Any] | None) -> str | None:
     if doc["design"]["gate_passed"] is False:
-        why = "; ".join(doc["design"]["reasons"][:2])
+        why = "; ".join(r.rstrip(". ") for r in doc["design"]["reasons"][:2])
         return "the design failed its gate" + (f" ({why})" if why else "")
     if rec is None:
         return "the indicator is not in the file"
@@ -107,7 +107,7 @@ def _exclusion(doc: dict[str, Any], rec: dict[str, Any] | None) -> str | None:
         words = [_FLAG_WORDS[f] for f in rec["flags"] if f in _FLAG_WORDS]
         reasons = doc["decision_rules"]["reasons"] if "decision_rules_not_met" in rec["flags"] else []
         text = "; ".join(dict.fromkeys(words)) or "withheld"
-        return text + (f" ({'; '.join(reasons[:2])})" if reasons else "")
+        return text + (f" ({'; '.join(r.rstrip('. ') for r in reasons[:2])})" if reasons else "")
     return None
 
 
@@ -355,11 +355,25 @@ def _pooled_block(p: UnodcPooling, figure: str | None, scale: float, unit: str) 
             f"{scale * res.fixed_estimate:+.1f}.")))
     if len(p.excluded):
         blocks.append({"kind": "list", "items": [
-            f"Left out: {r.country} ({r.country_name}) {r.reporting_year}: {r.reason}." for r in p.excluded.itertuples()]})
+            f"Left out: {r.country} {r.country_name} {r.reporting_year}: {r.reason}." for r in p.excluded.itertuples()]})
     extra = list(p.notes[:-1]) if res is None else list(p.notes)
     if extra:
         blocks.append({"kind": "list", "items": extra})
     return blocks
+
+
+def _headline(r: PooledEffect, words: str, scale: float, unit: str) -> str:
+    """The pooled effect in one sentence that does not overstate it (an interval that includes 0 is
+    said to be inconclusive, not "no effect")."""
+    ci = f"{100 * r.level:.0f}% CI {scale * r.ci_low:+.1f} to {scale * r.ci_high:+.1f}"
+    where = f"Pooled over {_plural(r.k, 'country', 'countries')}"
+    if r.ci_low > 0 or r.ci_high < 0:
+        way = "reduced" if r.estimate < 0 else "increased"
+        return (f"{where}, an alternative instead of custody {way} {words} by {abs(scale * r.estimate):.1f} {unit} "
+                f"on average ({ci}).")
+    return (f"{where}, the difference in {words} between an alternative and custody is {scale * r.estimate:+.1f} "
+            f"{unit} ({ci}): the interval includes no difference, so together these countries' data neither show "
+            "an effect nor rule one out.")
 
 
 _POOL: tuple[tuple[str, str, float, str], ...] = (
@@ -546,14 +560,12 @@ def unodc_summary(docs: Sequence[dict[str, Any]], *, method: str = "REML", hksj:
         p, scale, unit, words = headline
         if p.result is not None:
             r = p.result
-            summary.append(f"Pooled over {_plural(r.k, 'country', 'countries')}, an alternative instead of custody "
-                           f"changed {words} by {scale * r.estimate:+.1f} {unit} (95% CI {scale * r.ci_low:+.1f} to "
-                           f"{scale * r.ci_high:+.1f}).")
+            summary.append(_headline(r, words, scale, unit))
             summary.append(heterogeneity_in_words(r, scale=scale, unit=unit))
         else:
             summary.append(p.notes[-1])
         for e in p.excluded.itertuples():
-            summary.append(f"{e.country} ({e.country_name}) is left out of the pooled effect: {e.reason}.")
+            summary.append(f"{e.country} {e.country_name} is left out of the pooled effect: {e.reason}.")
     n_sup = sum(r["suppressed"] and any(f.startswith("disclosure") for f in r["flags"]) for d in docs
                 for r in d["records"])
     thresholds = sorted({d["disclosure"]["threshold"] for d in docs})
