@@ -291,3 +291,15 @@ def test_rounding_base_rounds_every_published_count_and_flags_it() -> None:
     for r in shares:
         if r["year"] != "_T":
             assert r["value"] == pytest.approx(line[(r["year"], r["disposition"])] / line[(r["year"], "_T")])
+
+
+def test_pooled_headline_never_calls_an_inconclusive_result_an_effect() -> None:
+    from altmeasures_eval.pooling import random_effects
+    from altmeasures_eval.report._unodc_summary import _headline
+
+    clear = random_effects([-0.06, -0.05, -0.07], se=[0.01, 0.012, 0.011])
+    text = _headline(clear, "proven reoffending", 100.0, "percentage points")
+    assert text.startswith("Pooled over 3 countries, an alternative instead of custody reduced proven reoffending by")
+    unclear = random_effects([-0.06, 0.04, 0.01], se=[0.03, 0.04, 0.035])
+    text = _headline(unclear, "proven reoffending", 100.0, "percentage points")
+    assert "neither show an effect nor rule one out" in text and "reduced" not in text
