@@ -88,7 +88,8 @@ EXIT_STATUSES: tuple[tuple[int, str], ...] = (
     (1, "the data break the data contract (validate, pseudonymise: the quality report says where)"),
     (2, "usage, configuration or input error: a bad option, config key or value, mapping, or data "
         "that cannot be read or evaluated (the message names the file, key or option and the fix)"),
-    (3, "report: the design gate failed; the diagnostic report was written, effects withheld"),
+    (3, "report, unodc-export, policy: the design gate failed; the diagnostic output was written, "
+        "effects withheld"),
     (4, "environment: the output folder is a file, not empty without --overwrite, read-only or "
         "locked by another run; the [compute] scheduler cannot be reached"),
     (70, "internal error (a bug): a short message; set ALTMEASURES_DEBUG=1 or pass --debug for the "
