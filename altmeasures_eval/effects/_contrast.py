@@ -16,6 +16,7 @@ from scipy import stats
 from altmeasures_eval._errors import ConfigError, DataContractError, NotEstimable
 from altmeasures_eval._estimable import check_difference, mover_difference, score_test_p
 from altmeasures_eval._parallel import parallel_map
+from altmeasures_eval.effects._abadie_imbens import DEFAULT_AI_NEIGHBORS, default_variance_with_replacement
 from altmeasures_eval.effects._results import SUMMARY_COLUMNS, EffectResult, wald_row
 from altmeasures_eval.matching import MatchResult, PropensityScore, WeightResult, resolve_weights
 from altmeasures_eval.matching._design import numeric_column, treatment_array
@@ -317,7 +318,7 @@ def estimate_effect(
     refit: Callable[[pd.DataFrame], Any] | None = None,
     random_state: int | None = None,
     n_jobs: int = 1,
-    ai_neighbors: int = 1,
+    ai_neighbors: int = DEFAULT_AI_NEIGHBORS,
     propensity: PropensityScore | None = None,
     ps_adjustment: bool | None = None,
     ai_cov_neighbors: int = 2,
@@ -348,11 +349,13 @@ def estimate_effect(
           times; with ``refit`` the design is re-estimated in each replicate (e.g. re-fit the
           propensity model); percentile or BCa intervals (``ci_method``); SE = SD of replicates.
         - ``abadie-imbens``: Abadie and Imbens (2006) variance for matching with replacement,
-          conditional variances estimated from ``ai_neighbors`` within-group neighbours; when the
+          conditional variances from ``ai_neighbors`` (default 4) within-group neighbours; when the
           match was made on the logit of an estimated logistic score passed as ``propensity``, plus
           the Abadie and Imbens (2016) adjustment for the estimated score (see ``ps_adjustment``).
-        - ``auto``: cluster for matching without replacement; Abadie-Imbens with replacement;
-          sandwich for IPW/overlap weights from a logistic score; robust otherwise.
+        - ``auto``: cluster for matching without replacement; with replacement robust for a binary
+          outcome and Abadie-Imbens otherwise (the choice the matching-inference study supports,
+          docs/methods/effects.md); sandwich for IPW/overlap weights from a logistic score; robust
+          otherwise.
     cluster : str, optional
         Clustering column (e.g. ``person_id`` when a person has several index events, cohort option
         ``every``). It replaces the matched sets as the clusters (two-way clustering is not done).
@@ -407,8 +410,11 @@ def estimate_effect(
         if isinstance(design, MatchResult) and not design.replace:
             variance = "cluster"
         elif isinstance(design, MatchResult):
-            variance = "abadie-imbens"
-            if n_missing or cluster is not None:
+            # the default after matching with replacement is the one the matching-inference study
+            # supports (#19): robust for a binary outcome, Abadie-Imbens otherwise
+            variance, why_default = default_variance_with_replacement(binary)
+            notes.append(why_default)
+            if variance == "abadie-imbens" and (n_missing or cluster is not None):
                 variance = "cluster" if cluster is not None else "robust"
                 why = (f"{n_missing} matched units lack the outcome" if n_missing else
                        f"units are clustered by {cluster!r}")
