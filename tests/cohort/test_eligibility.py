@@ -265,3 +265,28 @@ def test_empty_data_gives_an_empty_cohort_with_every_column(make):
     cohort = build_cohort(make(persons("a")))
     assert cohort.n == 0 and list(cohort.data.columns) == cohort_columns()
     assert cohort.attrition["persons_remaining"].tolist()[:2] == [1, 0]
+
+
+def test_empty_period_with_custody_spells_gives_an_empty_cohort(make):
+    """Issue #14: spells linked to cases but no index event (an empty period) raised IndexError in
+    cohort/_index.py; now an empty cohort whose attrition says which rule emptied it, and
+    ``require_groups`` turns that into a clear error."""
+    from altmeasures_eval._errors import ConfigError
+
+    cases = [case("a", "2020-02-01", disposition="custody"), case("b", "2020-03-01")]
+    spells = [{"person_id": "a", "case_id": "c0", "admission_date": "2020-02-01", "release_date": "2020-06-01"}]
+    cohort = build_cohort(make(persons("a", "b"), cases, spells),
+                          CohortSpec(period_start="2023-01-01", period_end="2023-06-30"))
+    assert cohort.n == 0 and list(cohort.data.columns) == cohort_columns()
+    with pytest.raises(ConfigError, match=r"the cohort is empty: the rule 'period' .* removed the last 2 people"):
+        cohort.require_groups(1)
+
+
+def test_require_groups_names_the_group_sizes(make):
+    from altmeasures_eval._errors import ConfigError
+
+    cohort = build_cohort(make(persons("a"), [case("a", "2020-02-01")]))
+    assert cohort.n == 1
+    cohort.require_groups(0)
+    with pytest.raises(ConfigError, match=r"1 people given an alternative and 0 comparators; at least 2"):
+        cohort.require_groups(2)
