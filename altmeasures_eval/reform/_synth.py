@@ -121,10 +121,14 @@ def _regression_v(X: np.ndarray, Z: np.ndarray) -> np.ndarray:
     return v / v.sum() if v.sum() > 0 else np.full(X.shape[0], 1.0 / X.shape[0])
 
 
-def _fit_weights(x1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, method: VMethod) -> tuple[np.ndarray, np.ndarray]:
+def _fit_weights(x1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, method: VMethod,
+                 custom_v: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     k = X0.shape[0]
     Xs = _scale(np.column_stack([x1, X0]))
     xs1, Xs0 = Xs[:, 0], Xs[:, 1:]
+    if custom_v is not None:
+        v = np.asarray(custom_v, dtype=float) / np.sum(custom_v)
+        return simplex_weights(xs1, Xs0, v), v
     if method == "equal" or k == 1:
         v = np.full(k, 1.0 / k)
     else:
@@ -206,6 +210,7 @@ def synthetic_control(
     alpha: float = 0.05,
     donors: list[str] | None = None,
     fit_block: int = 1,
+    custom_v: np.ndarray | list[float] | None = None,
 ) -> SyntheticControl:
     """Synthetic control estimate of a reform in one jurisdiction.
 
@@ -240,6 +245,9 @@ def synthetic_control(
     alpha : float
     donors : list of str, optional
         Donor pool; default every unit that never adopts within the panel.
+    custom_v : array-like, optional
+        Predictor weights given by the user (in predictor order: outcome lags, then covariates);
+        overrides ``v_method`` for the treated unit (placebos use ``v_method``).
     fit_block : int
         Periods averaged before the pre-reform fit is judged (``pre_rmspe_relative``): 12 for
         monthly counts, whose month-to-month noise no control can reproduce; 1 for yearly data.
@@ -298,7 +306,8 @@ def synthetic_control(
     def fit(j: int, others: list[int]) -> tuple[np.ndarray, np.ndarray]:
         return _fit_weights(X[:, j], X[:, others], y[j, pre], y[others][:, pre].T, v_method)
 
-    w, v = fit(0, list(range(1, len(idx))))
+    w, v = (_fit_weights(X[:, 0], X[:, 1:], y[0, pre], y[1:][:, pre].T, v_method, np.asarray(custom_v))
+            if custom_v is not None else fit(0, list(range(1, len(idx)))))
     synth = y[1:].T @ w
     gap = y[0] - synth
     pre_rmspe = float(np.sqrt(np.mean(gap[pre] ** 2)))
@@ -312,7 +321,7 @@ def synthetic_control(
     rel = float(np.sqrt(np.mean(blocks**2))) / scale if scale > 0 else np.inf
     lo_d, hi_d = y[1:, pre].min(axis=0), y[1:, pre].max(axis=0)
     in_hull = bool(np.all((y[0, pre] >= lo_d) & (y[0, pre] <= hi_d)))
-    notes = [f"{len(pool)} donor jurisdictions; predictor weights: {v_method}"]
+    notes = [f"{len(pool)} donor jurisdictions; predictor weights: {'given' if custom_v is not None else v_method}"]
     if not in_hull:
         notes.append(f"{treated}'s pre-reform outcome lies outside the donors' range in some periods: "
                      "no weighted average of donors can reproduce it there")
