@@ -86,7 +86,7 @@ def test_results_json_does_not_depend_on_row_order(generated: Path, tmp_path: Pa
         cfg.write_text(f'[data]\npath = "{data}"\n[design]\nmethod = "matching"\n[report]\npdf = false\n'
                        '[population]\nn_boot = 50\n[costs.analysis]\nn_boot = 50\nn_draws = 1000\n',
                        encoding="utf-8")
-        out = tmp_path / label
+        out = tmp_path / f"out-{label}"
         env = {**os.environ, "PYTHONHASHSEED": "1" if label == "sorted" else "2"}
         proc = subprocess.run([sys.executable, "-m", "altmeasures_eval.cli", "report", "--config", str(cfg),
                                "--out", str(out), "--quiet"], env=env, capture_output=True, text=True, timeout=900)
