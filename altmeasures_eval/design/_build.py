@@ -72,6 +72,10 @@ class Design:
         support), in the columns of ``Cohort.attrition``, numbered from 1.
     decision_points : DecisionPoints or None
         Stages compared and stages only described.
+    imputed : ImputedData or None
+        Under ``[design] missing = "impute"`` with missing covariates: the m imputations
+        (:func:`altmeasures_eval.imputation.impute_cohort`); ``data`` is then the first completed
+        data set and effects are pooled over all m (:func:`altmeasures_eval.imputation.imputed_effects`).
     """
 
     propensity: Any
@@ -90,6 +94,7 @@ class Design:
     decision_points: DecisionPoints | None = field(default=None, repr=False)
     settings: Any = field(default=None, repr=False)
     random_state: int | None = field(default=None, repr=False)
+    imputed: Any = field(default=None, repr=False)
 
     def weights_for(self, estimand: str) -> np.ndarray:
         """Weights of the same design on the same population for another estimand.
@@ -236,6 +241,15 @@ def build_design(data: pd.DataFrame, settings: DesignSettings, *, random_state: 
 
     s = settings
     notes: list[str] = []
+    imputed = None
+    if s.missing == "impute":  # [design] missing: the design of the first of m completed data sets (#17)
+        from altmeasures_eval.imputation import impute_cohort
+
+        imputed = impute_cohort(data, s.covariates, m=s.imputations, random_state=random_state)
+        if imputed is not None:
+            data = imputed.complete(0)
+            notes.append(f"design shown for the first of {imputed.m} imputed data sets; effects are estimated in "
+                         "each and pooled by Rubin's rules")
     points = decision_points(data, s.decision_points)
     notes.extend(points.notes)
     steps: list[tuple[str, str, pd.DataFrame]] = []
@@ -278,7 +292,7 @@ def build_design(data: pd.DataFrame, settings: DesignSettings, *, random_state: 
                       estimand_label=estimand_label(est, False, stages), gate=gate,
                       notes=tuple(dict.fromkeys([*notes, *(extra or [])])), covariates=covs,
                       attrition=_attrition_rows(steps, data), decision_points=points, settings=s,
-                      random_state=random_state)
+                      random_state=random_state, imputed=imputed)
 
     def no_overlap(dropped: pd.DataFrame, rest: pd.DataFrame) -> DesignGate:
         rt = rest["treatment"].to_numpy()
@@ -346,4 +360,4 @@ def build_design(data: pd.DataFrame, settings: DesignSettings, *, random_state: 
                   method=s.method, estimand=est, estimand_label=estimand_label(est, restricted, stages), gate=gate,
                   notes=tuple(dict.fromkeys(notes)), covariates=tuple(covs),
                   attrition=_attrition_rows(steps, data), decision_points=points, settings=s,
-                  random_state=random_state)
+                  random_state=random_state, imputed=imputed)
