@@ -292,7 +292,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.privacy import pool_rare_labels
     from altmeasures_eval.design import build_design as _build
-    from altmeasures_eval.imputation import impute_cohort, imputed_effects
+    from altmeasures_eval.imputation import imputed_effects
     from altmeasures_eval.imputation._pipeline import no_imputation
     from altmeasures_eval.io import quality_report
 
@@ -339,13 +339,11 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
             cohort = build_cohort(dataset, spec.cohort)
             notes.extend(cohort.notes)
         with start("design"):
-            # [design] missing = "impute": m completed cohorts; the design shown is the first one's,
-            # the effects below are pooled over all m by Rubin's rules (altmeasures_eval.imputation)
-            imputed = (impute_cohort(cohort.data, spec.design.covariates, m=spec.design.imputations,
-                                     horizons=spec.cohort.horizons, random_state=spec.run.seed)
-                       if spec.design.missing == "impute" else None)
-            design = _build(cohort.data if imputed is None else imputed.complete(0), spec.design,
-                            random_state=spec.run.seed, disclosure_threshold=spec.disclosure.threshold)
+            design = _build(cohort.data, spec.design, random_state=spec.run.seed,
+                            disclosure_threshold=spec.disclosure.threshold)
+            # [design] missing = "impute": the design shown is that of the first of m completed
+            # cohorts; the effects below are pooled over all m by Rubin's rules (#17)
+            imputed = design.imputed
             missing_data = no_imputation(cohort.data, spec.design.covariates, spec.design.missing)
             notes.extend(design.notes)
             data = design.data
