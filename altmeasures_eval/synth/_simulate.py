@@ -96,6 +96,7 @@ def simulate(
     confounding: float = 1.0,
     period: tuple[Any, Any] | None = None,
     country: str = P.COUNTRY,
+    missingness: Mapping[str, float] | None = None,
 ) -> SyntheticData:
     """Simulate a complete extract whose causal effects are known.
 
@@ -129,6 +130,13 @@ def simulate(
         letters, e.g. a user-assigned ISO 3166-1 code ``XAA``-``XZZ`` for a fictitious country. Only
         the label changes; with ``effects`` it makes several generated countries, each with its
         own true effect.
+    missingness : mapping, optional
+        Extra gaps missing at random given observed columns, for missing-data studies (#17):
+        ``{"substance": share, "birth_year": share}``, each the expected share blanked among the
+        values still recorded. ``substance`` gaps are more frequent before 2019, at the police and
+        pre-trial stages and in one jurisdiction; ``birth_year`` gaps for men and in that
+        jurisdiction. Default ``None``: the tables are exactly those without the option. The truth
+        is unchanged (it is computed from the simulated careers, not from the recorded fields).
 
     Returns
     -------
@@ -156,6 +164,10 @@ def simulate(
     dataset, person_ids, record_case_ids = build_tables(career, seed_key(int(seed)))
     if country != P.COUNTRY:
         dataset = dataclasses.replace(dataset, extract=dataclasses.replace(dataset.extract, country=country))
+    if missingness:
+        from altmeasures_eval.synth._missing import add_missingness
+
+        dataset = add_missingness(dataset, missingness, int(seed))
     po = potential_outcomes(career, P.HORIZONS, P.WAITING_PERIOD)
     truth = {
         "generator": {
