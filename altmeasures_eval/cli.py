@@ -141,7 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     name = f"altmeasures-eval {args.command}"
     try:
-        return int(args._run(args) or 0)
+        code = int(args._run(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except AltMeasuresError as exc:
         if debug:
             traceback.print_exc()
