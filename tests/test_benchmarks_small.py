@@ -63,6 +63,7 @@ def test_reform_small(monkeypatch):
     from benchmarks import bench_reform as b
 
     _small(monkeypatch, b, 2)
+    monkeypatch.setattr(b, "N_WORKERS", 1)
     by = _well_formed(b.run([24]), {"reform"})
     rec = by["reform"][0]
     assert set(rec["coverage"]) == {"cs_never", "cs_notyet", "twfe", "synthetic_control", "its_arima", "its_newey_west"}
