@@ -352,6 +352,12 @@ def _rates_and_effects(ev: Any, data: pd.DataFrame, policy: DisclosurePolicy, es
                                        withheld=derived, bounds=(-1.0, 1.0), kind="difference",
                                        n=policy.round(int(row["n"]))))
     cost_flags = ["placeholder_unit_costs"] if ev.costs is not None and ev.costs.unit_costs.placeholders else []
+    if ev.prison is None and withheld:  # the stage was not run because the effect is withheld: say so
+        recs.append(_effect_record(f"bed_days_averted_per_person_{tag}_adjusted", "days", None, estimand=estimand,
+                                   withheld=list(withheld)))
+    if ev.costs is None and withheld:
+        recs.append(_effect_record(f"net_saving_per_person_{tag}_adjusted", "currency", None, estimand=estimand,
+                                   withheld=list(withheld)))
     if ev.prison is not None:
         rows = ev.prison.bed_days.summary.query("component == 'total' and horizon == @h0")
         row = rows.iloc[0] if len(rows) else None
