@@ -11,6 +11,8 @@ from altmeasures_eval.privacy import SUPPRESSION_MARKER
 from altmeasures_eval.reform import panel_from_dataset
 from altmeasures_eval.schema import ICCS_DRUG_PERSONAL_USE
 
+pytestmark = pytest.mark.slow  # reads the whole person-level sample (a few seconds)
+
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
