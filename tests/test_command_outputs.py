@@ -116,7 +116,8 @@ def sample_ids() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory: pytest.TempPathFactory, sample_report: Path) -> Iterator[dict[str, Path]]:
+def outputs(tmp_path_factory: pytest.TempPathFactory, sample_report: Path,
+            _one_sample_evaluation) -> Iterator[dict[str, Path]]:
     """Run every command once on the sample; folder per command. ``report`` is the session's
     sample report (tests/conftest.py), and ``unodc-export`` reuses its evaluation."""
     root = tmp_path_factory.mktemp("command-outputs")
@@ -129,7 +130,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory, sample_report: Path) -> It
     _run(["cohort", "--config", cfg, "--out", str(out["cohort"])])
     _run(["cohort", "--config", cfg, "--out", str(out["cohort_ids"]), "--with-ids"])
     _run(["validate", str(SAMPLE), "--out", str(out["validate"])])
+    computed = _one_sample_evaluation.computed
     assert main(["unodc-export", "--config", cfg, "--out", str(out["unodc_export"]), "--quiet"]) in (0, 3)
+    assert _one_sample_evaluation.computed == computed  # the session's sample evaluation, not a new one
     _run(["unodc-summary", str(out["unodc_export"] / "unodc_indicators.json"), "--out",
           str(out["unodc_summary"]), "--no-pdf"])
     key = root / "pseudonym.key"
