@@ -83,7 +83,8 @@ class SyntheticControl:
         RMSPE of the pre-reform gap averaged over blocks of ``fit_block`` periods, divided by the
         mean absolute level of the treated unit's pre-reform outcome.
     in_hull : bool
-        Whether the treated unit's pre-reform outcomes lie within the donors' range in every period.
+        Whether the treated unit's pre-reform outcomes (block means of ``fit_block`` periods) lie
+        within the donors' range in every block.
     treated : str
     adoption : int
     summary : pandas.DataFrame
@@ -319,8 +320,11 @@ def synthetic_control(
     nb = max(1, len(gp) // max(1, fit_block))
     blocks = gp[: nb * max(1, fit_block)].reshape(nb, -1).mean(axis=1)
     rel = float(np.sqrt(np.mean(blocks**2))) / scale if scale > 0 else np.inf
-    lo_d, hi_d = y[1:, pre].min(axis=0), y[1:, pre].max(axis=0)
-    in_hull = bool(np.all((y[0, pre] >= lo_d) & (y[0, pre] <= hi_d)))
+    # hull check on the same block means as the fit (one noisy month outside the range is not a misfit)
+    b = max(1, fit_block)
+    nbk = max(1, int(pre.sum()) // b)
+    ym = y[:, pre][:, ::-1][:, : nbk * b].reshape(len(idx), nbk, -1).mean(axis=2)
+    in_hull = bool(np.all((ym[0] >= ym[1:].min(axis=0)) & (ym[0] <= ym[1:].max(axis=0))))
     notes = [f"{len(pool)} donor jurisdictions; predictor weights: {'given' if custom_v is not None else v_method}"]
     if not in_hull:
         notes.append(f"{treated}'s pre-reform outcome lies outside the donors' range in some periods: "
