@@ -170,11 +170,13 @@ def simulate_single_adopter(
     ar: float = 0.3,
     n_factors: int = 2,
     trend: float = 0.0,
+    seasonality: float = 3.0,
     seed: int = 1,
 ) -> SyntheticPanel:
     """One adopting jurisdiction (``treated``) and ``n_donors`` that never adopt, monthly.
 
-    ``y_jt = 50 + a_j + lambda_j' f_t + trend * t + season_t + e_jt`` with AR(1) errors (random-walk
+    ``y_jt = 50 + a_j + lambda_j' f_t + trend * t + seasonality * sin(2 pi month / 12) + e_jt`` with
+    AR(1) errors (random-walk
     factors ``f_t``; ``n_factors = 0`` gives a linear trend and seasonality only); the treated unit's
     ``a`` and loadings are a convex combination of three donors', so a synthetic control exists. The
     reform adds ``effect + slope * e`` in post-month ``e`` (``e`` = 0, 1, ...).
@@ -195,7 +197,7 @@ def simulate_single_adopter(
     mix = rng.dirichlet(np.ones(3))
     pick = rng.choice(J, 3, replace=False)
     lam1, a1 = mix @ lam[pick], mix @ a[pick]
-    season = 3 * np.sin(2 * np.pi * (periods % 12) / 12) + trend * np.arange(T)
+    season = seasonality * np.sin(2 * np.pi * (periods % 12) / 12) + trend * np.arange(T)
 
     def ar1(n: int) -> np.ndarray:
         e = rng.normal(0, noise, (n, T))
