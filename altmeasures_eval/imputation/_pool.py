@@ -190,7 +190,8 @@ def pool_table(per_imputation: pd.DataFrame, *, keys: Sequence[str] = ("measure"
     Returns
     -------
     pandas.DataFrame
-        One row per quantity: the ``keys`` then :data:`POOLED_COLUMNS`.
+        One row per quantity: the ``keys``, then ``estimate, se, ci_low, ci_high, p_value, df, fmi,
+        riv, lambda, ubar, b, t, m``.
     """
     keys = list(keys)
     need = {"imputation", "estimate", "se", *keys}
