@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 # In the order of the data flow (see the package docstring).
-SUBPACKAGES = ["schema", "io", "privacy", "synth", "cohort", "survival", "matching", "design", "effects",
+SUBPACKAGES = ["schema", "io", "privacy", "synth", "cohort", "survival", "matching", "imputation", "design", "effects",
                "population", "costs", "evaluation", "reform", "report", "pooling", "plotting"]
 KINDS = [("Classes", "autoclass"), ("Functions", "autofunction"), ("Constants", "autodata")]
 LONG_VALUE = 120  # characters; longer constant values are described, not printed
