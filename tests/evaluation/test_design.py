@@ -297,3 +297,16 @@ def test_gate_text_lists_checks_and_reasons() -> None:
     text = g.to_text()
     assert text.startswith("Design gate: FAILED") and "max |SMD| after adjustment" in text
     assert "reason: After adjustment the groups still differ on age (0.50)" in text
+
+
+def test_matching_caliper_is_on_the_retained_scores() -> None:
+    """The caliper is 0.2 SD of the logit of the score refitted on the people retained, not of the
+    score of everyone (which people without a comparable case inflate)."""
+    data = _jurisdiction_decides()
+    d = build_design(data, replace(SETTINGS, method="matching"), random_state=1)
+    assert d.gate.passed and set(d.data["jurisdiction"]) == {"J3"}
+    sd = float(np.std(d.propensity.linear.reindex(d.data.index).to_numpy(), ddof=1))
+    note = next(n for n in d.notes if n.startswith("matching caliper"))
+    assert note.endswith(f"= {0.2 * sd:.3f} on the logit scale")
+    assert d.result.caliper == pytest.approx(0.2 * sd, rel=1e-9)  # width in logit units, as MatchIt
+    assert d.propensity.score.index.equals(d.data.index)  # the model was refitted on the retained people
