@@ -58,6 +58,8 @@ class PolicySettings:
 
     outcomes: tuple[str, ...] = ()
     designs: tuple[str, ...] = DESIGNS
+    panel_source: str = "table"
+    panel_start: str = ""
     per_population: int = 0
     alpha: float = 0.05
     random_state: int = 2026
@@ -146,6 +148,7 @@ class PolicySpec:
             _choice("policy", "designs", d, DESIGNS)
         if not 0 < spec.policy.alpha < 0.5:
             raise ConfigError(f"[policy] alpha must be between 0 and 0.5, got {spec.policy.alpha}")
+        _choice("policy", "panel_source", spec.policy.panel_source, ("table", "person_level"))
         _choice("did", "control", spec.did.control, ("never", "notyet"))
         _choice("its", "errors", spec.its.errors, ("newey-west", "arima"))
         _choice("synth", "v_method", spec.synth.v_method, ("equal", "regression", "nested"))

@@ -81,3 +81,27 @@ def test_failed_gate_exits_3_and_says_why(tmp_path, capsys):
     doc = json.loads((tmp_path / "out" / "results.json").read_text())
     assert doc["results"][0]["withheld"] and doc["results"][0]["effect"]["estimate"] is None
     shutil.rmtree(tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_panel_counted_from_person_level_tables(tmp_path):
+    """panel_source = "person_level": the panel is counted from a generated extract (write_synthetic)
+    and only the policy table is read; the outcomes are the two counts."""
+    from altmeasures_eval.synth import simulate, write_synthetic
+
+    folder = tmp_path / "extract"
+    data = simulate(4_000, seed=3, period=("2016-01-01", "2021-12-31"))
+    write_synthetic(data, folder)
+    jur = sorted(data.dataset.persons["jurisdiction"].unique())
+    import pandas as pd
+
+    pd.DataFrame({"jurisdiction": jur, "adoption_month": ["2019-01"] + [None] * (len(jur) - 1)}).to_csv(
+        folder / "policy.csv", index=False)
+    cfg = tmp_path / "policy.toml"
+    cfg.write_text(f'[data]\npath = "{folder}"\n[policy]\npanel_source = "person_level"\npanel_start = "2016-01"\n'
+                   'designs = ["its"]\n[report]\npdf = false\n')
+    code = main(["policy", "--config", str(cfg), "--out", str(tmp_path / "out")])
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert code in (0, 3)
+    assert {r["outcome"] for r in doc["results"]} == {"drug_possession_admissions", "drug_possession_cases"}
+    assert all(r["design"] == "its" for r in doc["results"])
