@@ -55,7 +55,21 @@ def _well_formed(records: list[dict], stages: set[str]) -> dict[str, list[dict]]
 
 
 COVERED = {"synth", "ingest", "cohort", "matching", "survival", "population", "privacy", "simulation", "pipeline",
-           "recovery", "matching_inference", "scenarios", "reform"}
+           "recovery", "matching_inference", "scenarios", "reform", "missing"}
+
+
+def test_missing_small(monkeypatch):
+    """bench_missing: two replications of one missing share with m = 3, no files written."""
+    from benchmarks import bench_missing as b
+
+    _small(monkeypatch, b, 2)
+    monkeypatch.setattr(b, "M", 3)
+    monkeypatch.setattr(b, "SHARES", (0.25,))
+    monkeypatch.setattr(b, "TRUTH_N", 100_000)
+    by = _well_formed(b.run([300]), {"missing"})
+    rec = by["missing"][0]
+    assert set(rec["coverage"]) == {f"0.25/{m}" for m in b.METHODS}
+    assert all(0 <= v <= 1 for v in rec["coverage"].values())
 
 
 def test_reform_small(monkeypatch):
