@@ -15,10 +15,6 @@ __all__ = ["DESIGNS", "DidSettings", "ItsSettings", "PolicySettings", "PolicySpe
 DESIGNS = ("did", "its", "synth")
 
 
-def _keys(section: str, raw: Any, cls: type) -> dict[str, Any]:
-    return dict(raw)
-
-
 def _typed(section: str, values: dict[str, Any], cls: type) -> Any:
     obj = cls()
     for f in fields(cls):
@@ -142,7 +138,7 @@ class PolicySpec:
         parts = {}
         for name, kind in (("report", ReportInfo), ("policy", PolicySettings), ("did", DidSettings),
                            ("its", ItsSettings), ("synth", SynthSettings), ("gate", GateSettings)):
-            parts[name] = _typed(name, _keys(name, sections.get(name, {}), kind), kind)
+            parts[name] = _typed(name, dict(sections.get(name, {})), kind)
         spec = cls(**parts)
         for d in spec.policy.designs:
             _choice("policy", "designs", d, DESIGNS)
