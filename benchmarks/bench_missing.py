@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from benchmarks._harness import measure
+from benchmarks._harness import measure, replace_doc_section
 
 DEFAULT_SIZES = [1_000]
 N_REPS = 250
@@ -175,15 +175,7 @@ def write_doc(table: pd.DataFrame, n: int, reps: int, m: int, true: float, secon
         "Rubin 1987, efficiency = 1 / (1 + FMI / m)); the toolkit's default is m = 20.",
         "",
     ]
-    section = "\n".join(lines)
-    old = DOC.read_text() if DOC.exists() else ""
-    k = old.find(HEADING)
-    if k >= 0:
-        nxt = old.find("\n## ", k + len(HEADING))
-        new = old[:k] + section + (old[nxt + 1:] if nxt >= 0 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    DOC.write_text(new)
+    replace_doc_section(DOC, HEADING, "\n".join(lines))
 
 
 def run(sizes: list[int]) -> list[dict]:
