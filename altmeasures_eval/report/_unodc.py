@@ -557,7 +557,8 @@ def validate_unodc(doc: dict[str, Any], source: str = "document") -> None:
 
 def records_frame(doc: dict[str, Any]) -> pd.DataFrame:
     """The records of an indicator document as a table (the CSV layout, ``flags`` joined by ``;``)."""
-    frame = pd.DataFrame(doc["records"], columns=list(RECORD_FIELDS))
+    # object columns keep counts as whole numbers ("90", not "90.0") beside rates in the same column
+    frame = pd.DataFrame(doc["records"], columns=list(RECORD_FIELDS), dtype=object)
     frame["flags"] = frame["flags"].map(lambda f: ";".join(f))
     frame.insert(0, "reporting_year", doc["reporting_year"])
     frame.insert(0, "country", doc["country"])
@@ -584,7 +585,10 @@ def write_unodc_files(doc: dict[str, Any], out: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     j, c = out / "unodc_indicators.json", out / "unodc_indicators.csv"
     j.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    neutralise_formulas(records_frame(doc)).to_csv(c, index=False)
+    frame = records_frame(doc)
+    text = ["country", "indicator", *DIMENSIONS, "kind", "unit", "estimand", "flags"]
+    frame[text] = neutralise_formulas(frame[text])  # numbers stay as they are (counts as whole numbers)
+    frame.to_csv(c, index=False)
     return {"json": j, "csv": c}
 
 

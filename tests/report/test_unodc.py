@@ -47,6 +47,9 @@ def test_export_writes_json_and_csv_with_the_same_records(indicators: Path) -> N
     assert {"eligible_persons", "share_by_disposition", "persons_in_comparison", "treatment_entry_90_rate_unadjusted",
             "treatment_completed_rate_unadjusted", "reoffending_1y_rate_unadjusted"} <= set(csv["indicator"])
     assert (indicators / "manifest.json").exists()  # written through the atomic output folder
+    raw = pd.read_csv(indicators / "unodc_indicators.csv", dtype=str, keep_default_na=False)
+    counts = raw.loc[(raw["kind"] == "count") & (raw["value"] != ""), "value"]
+    assert len(counts) and counts.str.fullmatch(r"\d+").all()  # whole numbers, not "90.0"
     # every indicator used by a record is labelled, with its adjustment said in the name and the label
     for name in set(csv["indicator"]):
         meta = doc["indicators"][name]
