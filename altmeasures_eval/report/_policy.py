@@ -11,16 +11,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from altmeasures_eval import __version__
-from altmeasures_eval._errors import AltMeasuresError
 from altmeasures_eval.report._figures import Figure, _render
-from altmeasures_eval.report._render import _SVG_PROLOGUE, _env
+from altmeasures_eval.report._render import render_html, render_pdf
 
 __all__ = ["POLICY_RESULTS_VERSION", "policy_content", "policy_figures", "policy_results", "write_policy_report"]
 
@@ -198,24 +196,9 @@ def write_policy_report(ev: Any, out: str | Path, *, pdf: bool | None = None, th
         (out / "figures" / f"{name}.png").write_bytes(f.png)
         (out / "figures" / f"{name}.svg").write_text(f.svg, encoding="utf-8")
         written[f"figure:{name}"] = out / "figures" / f"{name}.png"
-    svgs = {name: _SVG_PROLOGUE.sub("", f.svg, count=1) for name, f in figures.items()}
     written["html"] = out / "policy.html"
-    written["html"].write_text(_env(True).get_template("policy.html.j2").render(svgs=svgs, **content), encoding="utf-8")
+    written["html"].write_text(render_html(content, figures, template="policy"), encoding="utf-8")
     if ev.spec.report.pdf if pdf is None else pdf:
-        try:
-            import typst
-        except ImportError as exc:
-            raise AltMeasuresError("policy.pdf needs the typst package: pip install typst (or --no-pdf)") from exc
-        src = _env(False).get_template("policy.typ.j2").render(**content)
-        with tempfile.TemporaryDirectory(prefix="altmeasures-typst-") as tmp:
-            root = Path(tmp)
-            (root / "figures").mkdir()
-            for name, f in figures.items():
-                (root / "figures" / f"{name}.png").write_bytes(f.png)
-            (root / "policy.typ").write_text(src, encoding="utf-8")
-            try:
-                typst.compile(str(root / "policy.typ"), output=str(out / "policy.pdf"), root=str(root))
-            except Exception as exc:  # typst raises its own error type with the compiler message
-                raise AltMeasuresError(f"Typst could not compile the policy report: {exc}") from exc
+        render_pdf(content, figures, out / "policy.pdf", template="policy")
         written["pdf"] = out / "policy.pdf"
     return written
