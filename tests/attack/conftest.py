@@ -34,13 +34,15 @@ WRITTEN = (0, 3)
 def _config(folder: Path, base: int, tiny: bool = False) -> Path:
     path = folder / (f"evaluation_base{base}.toml" if not tiny else "evaluation_tiny.toml")
     period = ("2021-01-01", "2021-12-31") if tiny else ("2017-01-01", "2022-12-31")
-    # tiny: one year of decisions (about 80 alternatives, 33 custody); the decision rules are
-    # relaxed so that every table is published and the attacks have small cells to work on;
-    # overlap weights (ATE) keep the variance finite with 33 custody cases, and the design gate
-    # accepts the small effective sample (the attacks need the effect tables published)
-    rules = ("[decision_rules]\nmin_treated = 20\nmin_control = 10\nmin_expected = 1\n"
-             "min_treated_reoffenders = 5\n[design]\nmethod = \"overlap\"\nestimand = \"ATE\"\nmin_ess = 10\n"
-             "max_weight_share = 0.25\n") if tiny else ""
+    # Overlap weights (ATE) keep the variance finite with a custody group of 20 to 80, and the
+    # design gate accepts a small effective sample: the attacks need the effect tables published
+    # (the gate itself is tested in tests/evaluation). tiny: one year of decisions (about 80
+    # alternatives, 33 custody), decision rules relaxed so that every table is published.
+    rules = ("[design]\nmethod = \"overlap\"\nestimand = \"ATE\"\nmin_ess = 10\nmax_weight_share = 0.25\n"
+             "balance_threshold = 0.25\n")
+    if tiny:
+        rules += ("[decision_rules]\nmin_treated = 20\nmin_control = 10\nmin_expected = 1\n"
+                  "min_treated_reoffenders = 5\n")
     path.write_text(f"""[data]
 path = "data"
 mode = "quarantine"

@@ -50,7 +50,8 @@ def test_tiny_groups_report_resists(attack: str, tiny_report: Path, context: Con
     assert ATTACKS[attack](tiny_report, context) == []
 
 
-def test_every_suppression_is_attacked(extract_runs: dict[str, Path], tiny_report: Path) -> None:
+def test_every_suppression_is_attacked(extract_runs: dict[str, Path], rounded_report: Path,
+                                       tiny_report: Path) -> None:
     """The extracts are small enough that the attacks have something to work on: hidden cells in
     the cohort description, the quality table (quarantined rows) and, with tiny groups, the
     reoffending table."""
@@ -61,6 +62,11 @@ def test_every_suppression_is_attacked(extract_runs: dict[str, Path], tiny_repor
     full, tiny = hidden(extract_runs["report"]), hidden(tiny_report)
     assert full["cohort_description"] >= 4 and full["data_quality"] >= 2, full
     assert tiny["recidivism"] >= 2, tiny
+    # every extract run publishes its effect tables (the design gate passed), so the attacks on
+    # rates, differences and results.json have something to attack
+    for folder in (extract_runs["report"], rounded_report):
+        assert {"recidivism", "health", "subgroups", "bed_days"} <= set(hidden(folder)), folder.name
+    assert {"recidivism", "health"} <= set(tiny), tiny  # subgroups are too small to estimate there
 
 
 def test_cohort_and_validate_outputs_resist(extract_runs: dict[str, Path], context: Context) -> None:
