@@ -40,7 +40,8 @@ def _snapshot() -> set[str]:
 def test_there_are_notebooks():
     names = [p.stem for p in NOTEBOOKS]
     assert names == ["01_data_and_cohort", "02_reoffending_survival", "03_matching_and_balance",
-                     "04_prison_and_costs", "05_annual_report", "06_unodc_multicountry"], names
+                     "04_prison_and_costs", "05_annual_report", "06_unodc_multicountry",
+                     "07_reform_evaluation"], names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
