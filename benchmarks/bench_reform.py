@@ -93,7 +93,7 @@ def single(reps: int, rng: np.random.Generator) -> tuple[list[dict], float, floa
         s = simulate_single_adopter(seed=int(rng.integers(0, 2**31 - 1)))
         frame = s.panel.assign(period=month_to_period(s.panel["month"]))
         p = prepare_panel(frame, "y", adoption=adoption_periods(s.policy))
-        r = synthetic_control(p, "treated", placebo=False, v_method="equal")
+        r = synthetic_control(p, "treated", v_method="equal")
         for k, v in zip(sc, (r.effect["estimate"], r.effect["ci_low"], r.effect["ci_high"], s.truth["y"]["att"])):
             k.append(float(v))
         s2 = simulate_single_adopter(n_donors=3, n_factors=0, trend=0.1, slope=-0.2, seasonality=0.0,
@@ -129,7 +129,7 @@ def write_doc(table: pd.DataFrame, reps: int, seconds: float, pretrend_rej: floa
         "  2018-01 (6), 2020-01 (6), only 4 never adopt.",
         "* **single adopter**: `synth.simulate_single_adopter` defaults (30 donors, 60 + 24 months, two",
         "  random-walk factors, AR(1) errors with coefficient 0.3, constant effect -8) for the synthetic control",
-        "  (predictor weights equal, permutation interval); for the interrupted time series the same generator",
+        "  (predictor weights equal, interval from the placebo average effects); for the interrupted time series the same generator",
         "  without factors or seasonality (trend 0.1 per month, AR(1) errors with coefficient 0.3), effect -8 - 0.2 per",
         "  month since the reform, truth = its average over the 24 post months; segmented regression without",
         "  seasonal terms (the seasonal dummies are checked in the unit tests; with them each AR fit takes 10x longer).",
