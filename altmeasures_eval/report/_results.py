@@ -101,6 +101,28 @@ def _design_gate(ev: Any, policy: Any, sup: list[str]) -> dict[str, Any]:
             "advice": publish_notes(gate.advice, ev.spec.disclosure), "stages_left_out": stages}
 
 
+def _missing_data(ev: Any, policy: Any, sup: list[str]) -> dict[str, Any] | None:
+    """``[design] missing``: missingness per covariate (counts through disclosure control), the
+    method, m, the fraction of missing information of the headline estimate and the complete-case
+    sensitivity result (issue #17; added by H)."""
+    md = getattr(ev, "missing_data", None)
+    if md is None:
+        return None
+    covs = []
+    for r in md.missing.itertuples():
+        n = _count(int(r.n_missing), policy, sup, f"missing_data.covariates.{r.column}.n_missing")
+        covs.append({"covariate": str(r.column), "n_missing": n,
+                     "share_missing": _num(r.share_missing, 3) if n is not None else None})
+    cc = None
+    if md.complete_case is not None:
+        row = md.complete_case.summary.loc["risk_difference"]
+        sig = ev.rules.significance.get(ev.headline_horizon, False)  # p-values only where the rules allow
+        cc = {**_four(row["estimate"], row["ci_low"], row["ci_high"], row["p_value"] if sig else None),
+              "n": _count(int(row["n"]), policy, sup, "missing_data.complete_case.n")}
+    return {"method": md.method, "m": int(md.m), "covariates": covs,
+            "headline_fmi": _num(md.fmi, 3) if md.m else None, "complete_case_risk_difference": cc}
+
+
 def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) -> dict[str, Any]:
     """The results.json document of an evaluation.
 
@@ -209,6 +231,7 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
                         "dominant": c.verdict == "dominant", "verdict": c.verdict,
                         "probability_net_benefit": _num(ev.costs.monte_carlo.chance_positive),
                         "placeholder_unit_costs": list(ev.costs.unit_costs.placeholders)}
+    doc["missing_data"] = _missing_data(ev, policy, sup)
     doc["suppressed"] = sup
     doc["notes"] = [*publish_notes(ev.limitations, ev.spec.disclosure, hidden_labels(tables, policy.marker)), *notes]
     return doc
