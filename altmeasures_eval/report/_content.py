@@ -188,6 +188,46 @@ def stages_table(ev: Any) -> PublishedTable | None:
                                "attrition flow. Rates are unadjusted.")
 
 
+def missing_paragraph(ev: Any) -> str | None:
+    """How missing design covariates were handled, in words (issue #17; added by H): share missing
+    per covariate (counts through disclosure control), the method, m, the fraction of missing
+    information of the headline estimate and the complete-case sensitivity result."""
+    md = getattr(ev, "missing_data", None)
+    if md is None:
+        return None
+    policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
+    gaps = []
+    for r in md.missing.itertuples():
+        if r.n_missing:
+            shown = policy.count(int(r.n_missing))
+            gaps.append(f"{r.column} ({100 * r.share_missing:.1f}%)" if shown is not None
+                        else f"{r.column} (fewer than {policy.threshold} people)")
+    if not gaps:
+        return "No design covariate had missing values."
+    text = f"Some covariates were not recorded: {', '.join(gaps)}. "
+    if md.method == "impute" and md.m:
+        text += (f"They were filled in by multiple imputation by chained equations ({md.m} imputations, with the "
+                 "sentence and the reoffending outcomes in the imputation model); the comparison and the effects "
+                 "were estimated in each completed data set and combined by Rubin's rules, so nobody was left out "
+                 "because of a missing value. The proven-reoffending effects are pooled over the imputations; the "
+                 "design diagnostics, time-to-event, prison and cost results are those of the first completed "
+                 "data set. ")
+        if np.isfinite(md.fmi):
+            text += f"Fraction of missing information of the headline estimate: {md.fmi:.2f}. "
+    else:
+        text += {"indicator": "A missing category was treated as its own level ('unknown') and a missing number "
+                              "as the mean with a missing-value indicator. ",
+                 "complete_case": "People with a missing covariate were left out (complete cases; see the cohort "
+                                  "flow), so the estimate describes people with complete records only. "}.get(md.method, "")
+    cc = md.complete_case
+    if cc is not None:
+        r = cc.summary.loc["risk_difference"]
+        text += (f"Sensitivity: among people with every covariate recorded the difference is "
+                 f"{100 * r['estimate']:+.1f} percentage points ({100 * (1 - cc.alpha):.0f}% CI "
+                 f"{100 * r['ci_low']:+.1f} to {100 * r['ci_high']:+.1f}).")
+    return text.strip()
+
+
 def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
                   disclosure_notes: tuple[str, ...], input_files: dict[str, str] | None = None) -> dict[str, Any]:
     """Assemble the report content.
@@ -288,7 +328,8 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
     design_words = {"ipw": "inverse-probability weighting on a propensity score",
                     "overlap": "overlap weighting on a propensity score", "entropy": "entropy balancing",
                     "matching": f"nearest-neighbour matching on the propensity score (caliper {d.caliper:g} SD)"}[design.method]
-    est_words = f"{design.estimand_label} ({design.estimand})"
+    est_words = (design.estimand_label if design.estimand_label.endswith(")")
+                 else f"{design.estimand_label} ({design.estimand})")
     sections.append({"id": "methods", "title": "Data and methods", "blocks": [
         _p(f"The cohort is every adult whose first proven minor drug offence (ICCS {', '.join(spec.cohort.eligible_prefixes)}) "
            f"was decided from {period}. People given an alternative measure are compared with people sent to custody. "
@@ -299,6 +340,7 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
            + (f"The estimates describe the effect for {est_words}. " if gate.passed else
               "The design checks failed (section \"Is the comparison reliable?\"), so no estimate is given. ")
            + f"Confidence intervals are {100 * (1 - spec.outcomes.alpha):.0f}% intervals."),
+        *([_p(mp)] if (mp := missing_paragraph(ev)) else []),
     ]})
     q = tables["data_quality"]
     sections.append({"id": "quality", "title": "Data quality", "blocks": [
