@@ -1,0 +1,66 @@
+"""What the report and results.json say about missing covariates (issue #17), on a hand-made record."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import jsonschema
+import numpy as np
+import pandas as pd
+
+from altmeasures_eval.evaluation import DisclosureSettings
+from altmeasures_eval.imputation import MissingDataAnalysis
+from altmeasures_eval.report._content import missing_paragraph
+from altmeasures_eval.report._results import _missing_data, load_results_schema
+
+
+def _ev(method="impute", m=20, n_missing=(439, 3), complete_case=True, sig=True):
+    missing = pd.DataFrame({"column": ["substance", "age", "sex"], "n_missing": [n_missing[0], n_missing[1], 0],
+                            "share_missing": [n_missing[0] / 5462, n_missing[1] / 5462, 0.0], "n": 5462})
+    pooled = SimpleNamespace(summary=pd.DataFrame({"fmi": [0.0249]}, index=["risk_difference"]))
+    cc = SimpleNamespace(alpha=0.05, summary=pd.DataFrame(
+        {"estimate": [-0.0681], "ci_low": [-0.1177], "ci_high": [-0.0184], "p_value": [0.0067], "n": [4996]},
+        index=["risk_difference"])) if complete_case else None
+    md = MissingDataAnalysis(method=method, missing=missing, m=m if method == "impute" else 0,
+                             effects={"reoffend_365": pooled} if method == "impute" else {}, complete_case=cc,
+                             headline="reoffend_365")
+    spec = SimpleNamespace(disclosure=DisclosureSettings(threshold=10))
+    return SimpleNamespace(missing_data=md, spec=spec, headline_horizon=365,
+                           rules=SimpleNamespace(significance={365: sig}))
+
+
+def test_results_json_section_valid_and_protected():
+    sup: list[str] = []
+    from altmeasures_eval.privacy import DisclosurePolicy
+
+    ev = _ev()
+    doc = _missing_data(ev, DisclosurePolicy.from_settings(ev.spec.disclosure), sup)
+    schema = load_results_schema()
+    sub = {"$defs": schema["$defs"], **schema["properties"]["missing_data"]}
+    jsonschema.validate(doc, sub)
+    assert doc["method"] == "impute" and doc["m"] == 20 and doc["headline_fmi"] == 0.025
+    by = {c["covariate"]: c for c in doc["covariates"]}
+    assert by["substance"] == {"covariate": "substance", "n_missing": 439, "share_missing": 0.08}
+    # 3 people: below the threshold, so neither the count nor the share (which would give it back)
+    assert by["age"]["n_missing"] is None and by["age"]["share_missing"] is None
+    assert "missing_data.covariates.age.n_missing" in sup
+    assert doc["complete_case_risk_difference"]["estimate"] == -0.0681
+    assert doc["complete_case_risk_difference"]["n"] == 4996
+    # no p-value where the decision rules withhold significance statements
+    ev = _ev(sig=False)
+    doc = _missing_data(ev, DisclosurePolicy.from_settings(ev.spec.disclosure), [])
+    assert doc["complete_case_risk_difference"]["p_value"] is None
+    assert _missing_data(SimpleNamespace(missing_data=None), None, []) is None
+
+
+def test_report_paragraph():
+    text = missing_paragraph(_ev())
+    assert "substance (8.0%)" in text and "age (fewer than 10 people)" in text and "sex" not in text
+    assert "20 imputations" in text and "Rubin's rules" in text
+    assert "Fraction of missing information of the headline estimate: 0.02." in text
+    assert "-6.8 percentage points (95% CI -11.8 to -1.8)" in text
+    cc = missing_paragraph(_ev(method="complete_case", complete_case=False))
+    assert "left out (complete cases" in cc and "imputation" not in cc
+    assert missing_paragraph(_ev(n_missing=(0, 0))) == "No design covariate had missing values."
+    assert missing_paragraph(SimpleNamespace(missing_data=None)) is None
+    assert np.isnan(MissingDataAnalysis(method="stop", missing=pd.DataFrame()).fmi)
