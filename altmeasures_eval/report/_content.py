@@ -228,6 +228,24 @@ def missing_paragraph(ev: Any) -> str | None:
     return text.strip()
 
 
+def country_words(ev: Any) -> str:
+    """The country as the report prints it: ``[report] country_name`` where set, else the ISO short
+    name of the code ("Kenya" for KEN), else the code itself (a user-assigned code such as XSY)."""
+    from altmeasures_eval._country import country_of
+    from altmeasures_eval._errors import ConfigError
+
+    name = str(getattr(ev.spec.report, "country_name", "") or "").strip()
+    if name:
+        return name
+    if not ev.country:
+        return "not stated"
+    try:
+        c = country_of(ev.country)
+    except ConfigError:  # a code read from the extract that is not ISO: print it as given
+        return ev.country
+    return ev.country if c.user_assigned else c.name
+
+
 def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
                   disclosure_notes: tuple[str, ...], input_files: dict[str, str] | None = None) -> dict[str, Any]:
     """Assemble the report content.
@@ -254,7 +272,7 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
     start, end = ev.period
     period = f"{start.date() if start is not None else 'start of data'} to {end.date() if end is not None else 'extract date'}"
     design, gate = ev.design, ev.design.gate
-    meta = {"title": spec.report.title, "country": ev.country or "not stated", "organisation": spec.report.organisation,
+    meta = {"title": spec.report.title, "country": country_words(ev), "organisation": spec.report.organisation,
             "period": period, "extract_date": str(ev.extract_date.date()), "version": version,
             "estimand": design.estimand, "estimand_label": design.estimand_label, "design_passed": gate.passed}
 
