@@ -9,8 +9,8 @@ population, the weights and the estimand from the :class:`Design`.
 
 from altmeasures_eval.design._build import Design, build_design, estimand_label
 from altmeasures_eval.design._covariates import prepare_covariates
-from altmeasures_eval.design._gate import COUNT_CHECKS, DesignGate, check_design
+from altmeasures_eval.design._gate import COUNT_CHECKS, DesignGate, check_design, shown_beside
 from altmeasures_eval.design._points import DecisionPoints, decision_points
 
 __all__ = ["COUNT_CHECKS", "DecisionPoints", "Design", "DesignGate", "build_design", "check_design", "decision_points",
-           "estimand_label", "prepare_covariates"]
+           "estimand_label", "prepare_covariates", "shown_beside"]

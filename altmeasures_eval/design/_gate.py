@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["COUNT_CHECKS", "DesignGate", "check_design"]
+__all__ = ["COUNT_CHECKS", "DesignGate", "check_design", "shown_beside"]
 
 _COLUMNS = ["check", "value", "threshold", "passed", "detail"]
 #: Checks whose measured value counts people: published through disclosure control.
@@ -83,6 +83,43 @@ class _Checks:
         checks["passed"] = checks["passed"].astype(bool)
         return DesignGate(passed=bool(checks["passed"].all()), checks=checks, reasons=tuple(self.reasons),
                           advice=tuple(self.advice))
+
+
+def shown_beside(value: float, threshold: float | Sequence[float], digits: int = 2, *, percent: bool = False) -> str:
+    """``value`` with enough decimals that it visibly differs from its threshold(s).
+
+    A measured value printed beside its threshold must not read as the threshold itself: an SMD of
+    0.1004 against a threshold of 0.1 prints "0.1004", not "0.10"; a weight share of 5.04% against
+    5% prints "5.04". Starts at ``digits`` decimals and adds one until the printed value differs from
+    every threshold shown at the same precision (a value exactly at a threshold prints at ``digits``).
+
+    Parameters
+    ----------
+    value : float
+    threshold : float or sequence of float
+        The threshold(s) the value is compared with (in the value's units, before ``percent``).
+    digits : int, default 2
+        Fewest decimals.
+    percent : bool, default False
+        Print ``100 * value`` (the caller adds the "%" sign).
+
+    Returns
+    -------
+    str
+        With thousands separators.
+    """
+    ths = [float(threshold)] if np.isscalar(threshold) else [float(t) for t in threshold]
+    scale = 100.0 if percent else 1.0
+    v = float(value) * scale
+    txt = f"{v:,.{digits}f}"
+    if not np.isfinite(v):
+        return txt
+    for d in range(digits, 10):
+        txt = f"{v:,.{d}f}"
+        shown = float(txt.replace(",", ""))
+        if all(float(value) == t or shown != round(t * scale, d) for t in ths):
+            return txt
+    return txt
 
 
 def _level_name(row: str) -> str:
@@ -244,7 +281,7 @@ def check_design(*, settings: Any, propensity: Any, balance: Any, weights: np.nd
     smd = tab["smd_after"].abs()
     worst = float(smd.max()) if len(smd) else 0.0
     bad = smd[smd > s.balance_threshold].sort_values(ascending=False)
-    shown = ", ".join(f"{_level_name(k)} ({v:.2f})" for k, v in bad.head(5).items())
+    shown = ", ".join(f"{_level_name(k)} ({shown_beside(v, s.balance_threshold)})" for k, v in bad.head(5).items())
     stage_fix = _stage_fix(data) if stage_covariate else None
     smd_advice: list[str] = [stage_fix] if stage_fix else []
     if s.common_support == "stop" and outside:
@@ -256,7 +293,7 @@ def check_design(*, settings: Any, propensity: Any, balance: Any, weights: np.nd
         else:
             smd_advice.append('set [design] support_rule = "crump" to leave out people whose score is outside '
                               "0.1-0.9, for whom the groups cannot be balanced")
-    c.add("max |SMD| after adjustment", round(worst, 4), f"at most {s.balance_threshold:g}", worst <= s.balance_threshold,
+    c.add("max |SMD| after adjustment", worst, f"at most {s.balance_threshold:g}", worst <= s.balance_threshold,
           detail=shown,
           reason=(f"After adjustment the groups still differ on {shown}: more than the threshold of "
                   f"{s.balance_threshold:g} standardised mean difference."),
@@ -267,8 +304,8 @@ def check_design(*, settings: Any, propensity: Any, balance: Any, weights: np.nd
     if len(vr):
         far = vr.iloc[int(np.argmax(np.abs(np.log(vr.to_numpy()))))]
         out_vr = vr[(vr < lo) | (vr > hi)]
-        txt = ", ".join(f"{k} ({v:.2f})" for k, v in out_vr.items())
-        c.add("variance ratios after adjustment", round(float(far), 4), f"{lo:.2f} to {hi:.2f}", len(out_vr) == 0,
+        txt = ", ".join(f"{k} ({shown_beside(v, (lo, hi))})" for k, v in out_vr.items())
+        c.add("variance ratios after adjustment", float(far), f"{lo:.2f} to {hi:.2f}", len(out_vr) == 0,
               detail=txt,
               reason=(f"After adjustment the spread of {txt} differs between the groups (variance ratio outside "
                       f"{lo:.2f}-{hi:.2f}): the custody group does not cover the range of the alternative group."),
@@ -292,15 +329,18 @@ def check_design(*, settings: Any, propensity: Any, balance: Any, weights: np.nd
                   if s.method in ("ipw", "entropy") else
                   "set [design] replace = false or raise [design] ratio, so that one custody case cannot stand "
                   "for many people")
-    c.add("effective sample size", round(ess[small], 1), f"at least {s.min_ess:g} in each group",
-          ess[small] >= s.min_ess, detail=", ".join(f"{k} {v:,.1f}" for k, v in ess.items()),
-          reason=(f"After adjustment the {small} group counts as only {ess[small]:,.0f} people (effective sample "
+    c.add("effective sample size", ess[small], f"at least {s.min_ess:g} in each group",
+          ess[small] >= s.min_ess, detail=", ".join(f"{k} {shown_beside(v, s.min_ess, 1)}" for k, v in ess.items()),
+          reason=(f"After adjustment the {small} group counts as only {shown_beside(ess[small], s.min_ess, 0)} "
+                  "people (effective sample "
                   f"size), fewer than the minimum {s.min_ess:g}: a few people carry most of the weight."),
           advice=[x for x in (stage_fix, weight_fix) if x])
     big = max(share, key=share.get)
-    c.add("largest weight share", round(share[big], 4), f"at most {s.max_weight_share:.0%} of a group's weight",
-          share[big] <= s.max_weight_share, detail=", ".join(f"{k} {v:.1%}" for k, v in share.items()),
-          reason=(f"One person in the {big} group carries {share[big]:.0%} of that group's weight (more than "
-                  f"{s.max_weight_share:.0%}): the adjusted result rests on very few people."),
+    most = f"{100 * s.max_weight_share:g}%"
+    c.add("largest weight share", share[big], f"at most {most} of a group's weight",
+          share[big] <= s.max_weight_share,
+          detail=", ".join(f"{k} {shown_beside(v, s.max_weight_share, 1, percent=True)}%" for k, v in share.items()),
+          reason=(f"One person in the {big} group carries {shown_beside(share[big], s.max_weight_share, 0, percent=True)}% "
+                  f"of that group's weight (more than {most}): the adjusted result rests on very few people."),
           advice=[x for x in (stage_fix, weight_fix) if x])
     return c.gate()

@@ -136,7 +136,9 @@ def limitations_from(ev: Evaluation) -> list[str]:
         after = tab["smd_after"].abs()
         bad = after[after > thr].sort_values(ascending=False)
         if len(bad):
-            shown = ", ".join(f"{k} ({v:.2f})" for k, v in bad.head(5).items())
+            from altmeasures_eval.design import shown_beside
+
+            shown = ", ".join(f"{k} ({shown_beside(v, thr)})" for k, v in bad.head(5).items())
             out.append(
                 f"Balance: after adjustment {len(bad)} covariate level(s) still differ between the groups by "
                 f"|SMD| > {thr:g} (largest: {shown}); the comparison group is not fully like the treated "

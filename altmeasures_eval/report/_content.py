@@ -116,8 +116,8 @@ def _money(v: float, cur: str) -> str:
     return f"{cur} {v:,.0f}"
 
 
-def _gate_value(check: str, value: Any, policy: DisclosurePolicy) -> str:
-    from altmeasures_eval.design import COUNT_CHECKS
+def _gate_value(check: str, value: Any, policy: DisclosurePolicy, settings: Any = None) -> str:
+    from altmeasures_eval.design import COUNT_CHECKS, shown_beside
 
     if isinstance(value, str):
         return value
@@ -126,11 +126,17 @@ def _gate_value(check: str, value: Any, policy: DisclosurePolicy) -> str:
         return f"fewer than {policy.threshold}" if shown is None else f"{shown:,}"
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
+    # enough decimals that a value never reads as its threshold (0.1004 beside "at most 0.1")
+    limits = {"max |SMD| after adjustment": "balance_threshold", "effective sample size": "min_ess",
+              "largest weight share": "max_weight_share"}
+    th: Any = [getattr(settings, limits[check])] if settings is not None and check in limits else []
+    if check == "variance ratios after adjustment" and settings is not None:
+        th = [1 / settings.max_variance_ratio, settings.max_variance_ratio]
     if check == "largest weight share":
-        return f"{100 * value:.1f}%"
-    if abs(value) < 10:  # SMDs and variance ratios to 3 decimals, so a value never rounds onto its threshold
-        return f"{value:.3f}"
-    return f"{value:,.1f}"
+        return f"{shown_beside(value, th, 1, percent=True)}%"
+    if abs(value) < 10:  # SMDs and variance ratios from 3 decimals
+        return shown_beside(value, th, 3)
+    return shown_beside(value, th, 1)
 
 
 def gate_table(ev: Any) -> PublishedTable:
@@ -141,7 +147,7 @@ def gate_table(ev: Any) -> PublishedTable:
     policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
     frame = pd.DataFrame({
         "check": g["check"].to_numpy(),
-        "value": [_gate_value(c, v, policy) for c, v in zip(g["check"], g["value"])],
+        "value": [_gate_value(c, v, policy, ev.spec.design) for c, v in zip(g["check"], g["value"])],
         "threshold": g["threshold"].to_numpy(),
         "result": np.where(g["passed"].to_numpy(bool), "passed", "FAILED"),
         "detail": publish_notes(tuple(str(d) for d in g["detail"]), ev.spec.disclosure),

@@ -279,7 +279,34 @@ def test_weight_share_boundary(big: float, ok: bool) -> None:
     """200 controls, one of weight b: share = b / (199 + b); b = 199/19 gives exactly 5%."""
     row = _check(_gate(SETTINGS, big=big), "largest weight share")
     assert bool(row["passed"]) == ok
-    assert row["value"] == pytest.approx(round(big / (199 + big), 4))
+    assert row["value"] == pytest.approx(big / (199 + big), rel=1e-12)
+
+
+@pytest.mark.parametrize(("kw", "printed"), [
+    (dict(smd=0.1004), "age (0.1004): more than the threshold of 0.1 "),  # not "(0.10)" beside 0.1
+    (dict(smd=0.0996 + 0.0099), "age (0.11): more"),  # a value that differs at 2 decimals keeps 2
+    (dict(vr=2.004), "age (2.004) differs"),  # not "2.00" beside "0.50-2.00"
+    (dict(big=0.0504 * 199 / (1 - 0.0504)), "carries 5.04% of that group's weight (more than 5%)"),
+    (dict(n_control=50, big=1.1), "counts as only 49.99 people"),  # (49 + 1.1)^2 / (49 + 1.21), not "50"
+])
+def test_reasons_print_values_that_visibly_differ_from_their_threshold(kw: dict, printed: str) -> None:
+    """A failed check's value is printed with enough decimals that it does not read as its threshold."""
+    settings = replace(SETTINGS, max_weight_share=1.0) if "n_control" in kw else SETTINGS
+    g = _gate(settings, **kw)
+    assert not g.passed
+    assert any(printed in r for r in g.reasons), g.reasons
+
+
+def test_report_gate_table_prints_values_that_differ_from_their_threshold() -> None:
+    from altmeasures_eval.privacy import DisclosurePolicy
+    from altmeasures_eval.report._content import _gate_value
+
+    policy = DisclosurePolicy(threshold=10)
+    assert _gate_value("max |SMD| after adjustment", 0.1004, policy, SETTINGS) == "0.1004"  # "at most 0.1"
+    assert _gate_value("max |SMD| after adjustment", 0.0512, policy, SETTINGS) == "0.051"
+    assert _gate_value("variance ratios after adjustment", 2.0004, policy, SETTINGS) == "2.0004"  # "0.50 to 2.00"
+    assert _gate_value("largest weight share", 0.05004, policy, SETTINGS) == "5.004%"  # "at most 5%"
+    assert _gate_value("effective sample size", 49.97, policy, SETTINGS) == "49.97"  # "at least 50"
 
 
 def test_model_checks_fail_with_penalty_advice() -> None:
