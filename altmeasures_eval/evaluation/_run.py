@@ -103,12 +103,18 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _effect(data: pd.DataFrame, outcome: str, design: Any, spec: EvaluationSpec, cluster: str | None) -> Any:
-    """The effect on ``outcome`` with ``design`` (a WeightResult or MatchResult; None: unadjusted)."""
+def _effect(data: pd.DataFrame, outcome: str, design: Any, spec: EvaluationSpec, cluster: str | None,
+            propensity: Any = None) -> Any:
+    """The effect on ``outcome`` with ``design`` (a WeightResult or MatchResult; None: unadjusted).
+
+    ``propensity`` is the design's score (``Design.propensity``): after matching with replacement on
+    its logit, the Abadie-Imbens variance of a non-binary outcome then includes the Abadie-Imbens
+    (2016) adjustment for the estimated score.
+    """
     from altmeasures_eval.effects import estimate_effect
 
     return estimate_effect(data, outcome, "treatment", design, cluster=cluster, alpha=spec.outcomes.alpha,
-                           random_state=spec.run.seed)
+                           random_state=spec.run.seed, propensity=propensity)
 
 
 def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: str | None,
@@ -147,7 +153,7 @@ def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: s
                     return {"variable": "disposition", "level": alts[i],
                             "skipped": "its comparison failed the design gate: " + " ".join(des.gate.reasons)}
                 r = estimate_effect(des.data, outcome, "treatment", des.result, cluster=cluster,
-                                    alpha=spec.outcomes.alpha).summary.iloc[0]
+                                    alpha=spec.outcomes.alpha, propensity=des.propensity).summary.iloc[0]
                 return {"variable": "disposition", "level": alts[i], "estimate": r["estimate"], "se": r["se"],
                         "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"],
                         "n_treated": des.n_treated, "n_control": des.n_control}
@@ -355,7 +361,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
             for h in spec.cohort.horizons:
                 if allowed:
                     naive[h] = _effect(data, f"reoffend_{h}", None, spec, cluster_col)
-                    recid[h] = _effect(data, f"reoffend_{h}", design.result, spec, cluster_col)
+                    recid[h] = _effect(data, f"reoffend_{h}", design.result, spec, cluster_col, design.propensity)
                     notes.extend(recid[h].notes)
             if allowed and imputed is not None:
                 missing_data = imputed_effects(
@@ -367,7 +373,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
         with secondary("frequency"):
             if allowed:
                 for h in spec.cohort.horizons:
-                    freq[h] = _effect(data, f"reoffences_{h}", design.result, spec, cluster_col)
+                    freq[h] = _effect(data, f"reoffences_{h}", design.result, spec, cluster_col, design.propensity)
         with secondary("time_to_event"):
             if allowed and rules.time_to_event_allowed:
                 wdata = data.assign(design_weight=weights)
@@ -390,7 +396,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
                         skipped.append(f"Health outcome {col} not estimated: no variation or not observable.")
                         continue
                     try:
-                        health[col] = _effect(data, col, design.result, spec, cluster_col)
+                        health[col] = _effect(data, col, design.result, spec, cluster_col, design.propensity)
                     except (AltMeasuresError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
                         skipped.append(f"Health outcome {col} not estimated: {str(exc).splitlines()[0]}")
         with secondary("subgroups"):
