@@ -74,7 +74,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or \
                 pd.api.types.is_datetime64_any_dtype(s):
             continue
-        out[col] = s.map(neutralise_value).astype(s.dtype if s.dtype != object else object)
+        if s.dtype == object:  # cell by cell, keeping ints as ints beside the marker (no dtype inference)
+            out[col] = pd.Series([neutralise_value(v) for v in s.to_numpy()], index=s.index, dtype=object)
+        else:
+            out[col] = s.map(neutralise_value).astype(s.dtype)
     out.columns = [neutralise_value(c) if isinstance(c, str) else c for c in out.columns]
     return out
 

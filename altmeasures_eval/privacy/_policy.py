@@ -221,6 +221,24 @@ class DisclosurePolicy:
             out = np.where(d > 0, e / np.where(d > 0, d, 1), np.nan)
         return float(out) if out.ndim == 0 else out
 
+    def percent_decimals(self, n: int) -> int | None:
+        """Decimals a percentage (or percentage-point difference) of a group of ``n`` may carry.
+
+        With rounding, a count is known only to within half the base, so a rate of it to within
+        ``100 * base / (2 n)`` points; a finer printed rate (or a model contrast that adds up to
+        one) would narrow the unrounded count. Returns the most decimals whose last digit is at
+        least that coarse, or ``None`` without rounding (the report's own formats apply).
+
+        Examples
+        --------
+        >>> DisclosurePolicy(rounding_base=5).percent_decimals(260), DisclosurePolicy(rounding_base=5).percent_decimals(5000)
+        (0, 1)
+        """
+        if not self.base or n <= 0:
+            return None
+        step = 100 * self.base / (2 * n)
+        return max(0, math.floor(-math.log10(step))) if step < 1 else 0
+
     def describe(self) -> str:
         """The policy in one sentence, for notes and appendices (loud when protection is off)."""
         if not self.protected:
@@ -231,8 +249,9 @@ class DisclosurePolicy:
                 "suppression) so that totals cannot reveal them; labels held by fewer than "
                 f"{self.threshold} people are pooled into \"{OTHER_LABEL}\".")
         if self.base:
-            text += (f" Published counts are rounded to the nearest {self.base} (halves away from zero) "
-                     "and rates are computed from the rounded counts.")
+            text += (f" Published counts are rounded to the nearest {self.base} (halves away from zero), "
+                     "rates are computed from the rounded counts, and percentages are printed no more "
+                     "precisely than the rounded counts allow.")
         return text
 
     # --- tables ------------------------------------------------------------------------------------

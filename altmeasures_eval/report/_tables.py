@@ -12,6 +12,7 @@ are groups, horizons, covariates or model quantities.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -679,9 +680,33 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
         out.extend(_prison(ev, p))
     if ev.costs is not None:
         out.extend(_costs(ev))
+    if p.base:  # percentages no more precise than the rounded counts of the smaller group allow
+        out = [_coarsen(t, p.percent_decimals(min(shares.n.values()))) for t in out]
     n_hidden = sum(int((t.frame.astype(object) == p.marker).to_numpy().sum()) for t in out)
     notes = (p.describe() + f" {n_hidden} cell(s) suppressed in all tables.",)
     return {t.name: t for t in out}, notes
+
+
+#: Tables and columns in percent or percentage points, coarsened under rounding.
+_PERCENT_COLUMNS = {
+    "recidivism": ("rate_alternative", "rate_custody_adjusted", "difference_points", "ci_low", "ci_high",
+                   "unadjusted_difference"),
+    "health": ("alternative", "custody_adjusted", "difference", "ci_low", "ci_high"),
+    "subgroups": ("estimate", "ci_low", "ci_high"),
+    "cumulative_incidence": ("estimate", "ci_low", "ci_high"),
+}  # the cohort description's percentages are ratios of the rounded counts already
+
+
+def _coarsen(t: PublishedTable, decimals: int | None) -> PublishedTable:
+    cols = _PERCENT_COLUMNS.get(t.name, ())
+    if decimals is None or not cols:
+        return t
+    formats = dict(t.formats)
+    for c in cols:
+        if c in t.frame.columns:
+            sign = "+" if "+" in str(formats.get(c, "")) else ""
+            formats[c] = f"{{:{sign},.{decimals}f}}"
+    return dataclasses.replace(t, formats=formats)
 
 
 def hidden_labels(tables: Mapping[str, PublishedTable], marker: str = "[c]") -> list[str]:
@@ -735,7 +760,12 @@ def publishable_frame(table: PublishedTable) -> pd.DataFrame:
         vals = frame[col]
         is_float = vals.map(lambda v: isinstance(v, (float, np.floating)) and not isinstance(v, bool))
         if is_float.any():
-            frame[col] = vals.astype(object).where(~is_float, vals[is_float].astype(float).round(digits))
+            rounded = vals[is_float].astype(float).round(digits)
+            new = vals.astype(object).copy()
+            for i, v in zip(rounded.index, rounded.to_numpy()):
+                # whole numbers written as such: "31", not "31.0" (the file states its precision)
+                new.at[i] = int(v) if digits == 0 and np.isfinite(v) else float(v)
+            frame[col] = pd.Series(new.to_numpy(), index=frame.index, dtype=object)
     return neutralise_formulas(frame)
 
 

@@ -136,3 +136,21 @@ def test_published_files_neutralise_formulas_and_keep_printed_precision() -> Non
     # -1.25 is printed "-1.2" by the page's "{:.1f}" (Python's format); the file says the same
     assert out["rate"].tolist() == [34.0, float(f"{-1.25:.1f}"), 2.0]
     assert out["p"].tolist() == [0.0123, 0.5, 0.9] and out["n"].tolist() == [448, 12, 30]
+
+
+def test_with_rounding_percentages_are_no_finer_than_the_rounded_counts() -> None:
+    """Rounding base 5, smaller group 260: a count is known to +-2.5, a rate to +-0.96 points
+    (100 * 5 / 520), so rates and differences are printed as whole points (by hand), and the
+    file writes them as whole numbers ("31", not "31.0"). Without rounding nothing changes."""
+    from altmeasures_eval.report._tables import PublishedTable, _coarsen, publishable_frame
+
+    assert DisclosurePolicy(rounding_base=5).percent_decimals(260) == 0
+    assert DisclosurePolicy(rounding_base=5).percent_decimals(5000) == 1  # 0.05 points -> 0.1
+    assert DisclosurePolicy().percent_decimals(260) is None
+    t = PublishedTable("recidivism", "x", pd.DataFrame({"rate_alternative": [30.7692, np.nan],
+                                                        "difference_points": [-19.123, MARK], "n_alternative": [260, 10]}),
+                       formats={"rate_alternative": "{:.1f}", "difference_points": "{:+.1f}"})
+    out = publishable_frame(_coarsen(t, 0))
+    assert out.to_csv(index=False).splitlines() == ["rate_alternative,difference_points,n_alternative",
+                                                     "31,-19,260", ",[c],10"]
+    assert _coarsen(t, 0).display()[1][0][:2] == ["31", "-19"]
