@@ -538,8 +538,9 @@ def report_and_unodc(report: Path, unodc: Path, ctx: Context) -> list[Recovery]:
 def rate_unrounding(folder: Path, ctx: Context) -> list[Recovery]:
     """With a rounding base: the published (rounded) events and n bound the true ones to
     +- base/2; a rate printed with more precision than the rounded counts carry (34.04255% is
-    exactly 448/1316) leaves one pair (events, n). A recovery is a unique pair whose events equal
-    the true (unrounded) count of the same run without rounding."""
+    exactly 448/1316), or the adjusted difference plus the custody rate (for the ATT, the
+    alternative group's observed rate), leaves one pair (events, n). A recovery is a unique pair
+    whose events equal the true (unrounded) count of the same run without rounding."""
     if not ctx.rounding_base or ctx.truth is None:
         return []
     b = ctx.rounding_base
@@ -553,17 +554,26 @@ def rate_unrounding(folder: Path, ctx: Context) -> list[Recovery]:
         truth = truth.set_index(key)
         for _, row in t.iterrows():
             for ev_col, n_col, rate_col in cols:
-                e, n, r = _val(row[ev_col]), _val(row[n_col]), _val(row[rate_col])
-                if e is None or n is None or r is None or row[key] not in truth.index:
+                e, n = _val(row[ev_col]), _val(row[n_col])
+                if e is None or n is None or row[key] not in truth.index:
                     continue
+                # the rate as printed, and as the adjusted difference plus the custody rate (ATT)
+                rates = [_val(row[rate_col])]
+                d = _val(row.get("difference_points", row.get("difference", "")))
+                c = _val(row.get("rate_custody_adjusted", row.get("custody_adjusted", "")))
+                if d is not None and c is not None:
+                    rates.append((d[0] + c[0], d[1] + c[1]))
                 es = np.arange(max(0, math.ceil(e[0] - b / 2)), math.ceil(e[0] + b / 2))
                 ns = np.arange(max(1, math.ceil(n[0] - b / 2)), math.ceil(n[0] + b / 2))
                 ee, nn = np.meshgrid(es, ns)
-                fit = np.abs(100 * ee / nn - r[0]) <= r[1] + 1e-9
-                cands = np.unique(ee[fit])
                 true = _val(truth.loc[row[key], ev_col])
-                if len(cands) == 1 and true is not None and cands[0] == true[0] and cands[0] != e[0]:
-                    out.append(Recovery("rate against rounded counts", f"{name} {row[key]} / {ev_col}", float(cands[0])))
+                for r in rates:
+                    if r is None:
+                        continue
+                    cands = np.unique(ee[np.abs(100 * ee / nn - r[0]) <= r[1] + 1e-9])
+                    if len(cands) == 1 and true is not None and cands[0] == true[0] and cands[0] != e[0]:
+                        out.append(Recovery("rate against rounded counts", f"{name} {row[key]} / {ev_col}",
+                                            float(cands[0])))
     return out
 
 

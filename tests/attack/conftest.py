@@ -38,7 +38,10 @@ def _config(folder: Path, base: int, tiny: bool = False) -> Path:
     # design gate accepts a small effective sample: the attacks need the effect tables published
     # (the gate itself is tested in tests/evaluation). tiny: one year of decisions (about 80
     # alternatives, 33 custody), decision rules relaxed so that every table is published.
-    rules = ("[design]\nmethod = \"overlap\"\nestimand = \"ATE\"\nmin_ess = 10\nmax_weight_share = 0.25\n"
+    # With rounding the design is IPW for the ATT: the alternative group's rate is then the observed
+    # one, recomputed from the rounded counts, and its contrasts are the ones that could undo rounding.
+    design = '"ipw"\nestimand = "ATT"' if base else '"overlap"\nestimand = "ATE"'
+    rules = (f"[design]\nmethod = {design}\nmin_ess = 10\nmax_weight_share = 0.25\n"
              "balance_threshold = 0.25\n")
     if tiny:
         rules += ("[decision_rules]\nmin_treated = 20\nmin_control = 10\nmin_expected = 1\n"
