@@ -232,13 +232,13 @@ def _no_variation(y: np.ndarray, t: np.ndarray, outcome: str, binary: bool, unad
     constant = {g: float(y[t == g][0]) for g in (1, 0) if np.ptp(y[t == g]) == 0}
     if len(constant) == 2 and constant[1] == constant[0]:
         raise NotEstimable(f"effect on {outcome!r}",
-                           f"every person in both groups has {outcome} = {constant[1]:g} (n = {len(y)}): "
+                           f"every person in both groups has {outcome} = {constant[1]:g} ({len(y):,} people): "
                            "there is no variation to compare")
     if constant and not (binary and unadjusted):
         g, v = next(iter(constant.items()))
         raise NotEstimable(f"effect on {outcome!r}",
-                           f"no variation in {outcome} in the {_GROUP[g]} group (all {int((t == g).sum())} have "
-                           f"{v:g}): an adjusted variance would take that group as known exactly (false certainty); "
+                           f"no variation in {outcome} in the {_GROUP[g]} group (all {int((t == g).sum()):,} people "
+                           f"have {v:g}): an adjusted variance would take that group as known exactly (false certainty); "
                            "report the group counts instead")
     return constant
 

@@ -133,6 +133,11 @@ class Evaluation:
         covariate, the method, m, the pooled effects with their fraction of missing information,
         balance across imputations and the complete-case sensitivity result
         (:class:`altmeasures_eval.imputation.MissingDataAnalysis`).
+    headline_not_estimable : str or None
+        Why the primary outcome's headline effect could not be estimated (the reason of
+        :class:`~altmeasures_eval.NotEstimable`, e.g. nobody in one group reoffended), or None.
+        When set, every effect estimate, significance statement, E-value and the prison and cost
+        conclusions are withheld; the report is still written and ``report`` exits with status 3.
     """
 
     spec: EvaluationSpec
@@ -162,6 +167,7 @@ class Evaluation:
     days_to_reoffence: dict[str, float] | None = None
     skipped: tuple[str, ...] = ()
     missing_data: Any = None
+    headline_not_estimable: str | None = None
 
     @property
     def propensity(self) -> Any:
@@ -192,6 +198,11 @@ class Evaluation:
     def published(self) -> bool:
         """Whether the design passed its gate (effects may be published)."""
         return bool(self.design.gate.passed)
+
+    @property
+    def headline_estimable(self) -> bool:
+        """False when the design passed but the primary outcome's headline effect is not estimable."""
+        return self.headline_not_estimable is None
 
     @property
     def attrition(self) -> pd.DataFrame:

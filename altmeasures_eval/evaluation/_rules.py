@@ -128,6 +128,9 @@ def limitations_from(ev: Evaluation) -> list[str]:
     if not ev.design.gate.passed:
         out.append("No reliable comparison could be made, so no effects, significance statements, prison "
                    "or cost conclusions are reported: " + " ".join(ev.design.gate.reasons))
+    if getattr(ev, "headline_not_estimable", None):
+        out.append(ev.headline_not_estimable + " So no effect estimates, significance statements, prison or "
+                   "cost conclusions are reported.")
     out.extend(ev.rules.reasons)
     out.extend(ev.skipped)
     thr = spec.design.balance_threshold

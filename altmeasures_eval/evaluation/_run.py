@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval._errors import AltMeasuresError
+from altmeasures_eval._errors import AltMeasuresError, NotEstimable
 from altmeasures_eval.design import prepare_covariates
 from altmeasures_eval.evaluation._result import Evaluation
 from altmeasures_eval.evaluation._rules import apply_rules, limitations_from
@@ -191,6 +191,16 @@ def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: s
     return out, skipped
 
 
+def _days_words(h: int) -> str:
+    return {365: "within a year", 730: "within two years", 1095: "within three years"}.get(h, f"within {h} days")
+
+
+def headline_not_estimable(h: int, exc: NotEstimable) -> str:
+    """The sentence that says why the headline effect (proven reoffending at ``h`` days) is not estimable."""
+    return (f"The headline effect, on proven reoffending {_days_words(h)}, cannot be estimated from these data: "
+            f"{exc.reason.rstrip('.')}.")
+
+
 def _days_to_reoffence(data: pd.DataFrame, weights: np.ndarray, h: int, alpha: float) -> dict[str, float]:
     """Mean days to the first proven reoffence among those who reoffended within ``h`` days."""
     from altmeasures_eval.effects import weighted_mean_difference
@@ -311,6 +321,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
     empty: dict[Any, Any] = {}
     recid, naive, freq, health = dict(empty), dict(empty), dict(empty), dict(empty)
     tte = km = cif = subgroups = evs = prison = costs = days = None
+    not_estimable: str | None = None  # why the primary outcome could not be estimated (NotEstimable)
     bar = tqdm(total=len(STAGES), desc="evaluation", disable=not progress, unit="stage")
 
     def start(name: str) -> Any:
@@ -358,18 +369,39 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
             rules = apply_rules(data, weights, spec, estimand=design.estimand)
         allowed = rules.effects_allowed and design.gate.passed
         with start("recidivism"):
+            # the primary outcome: when its headline effect is not estimable (no variation in a
+            # group: nobody or everybody reoffends) the report is still written, saying why, and
+            # every effect and conclusion that depends on it is withheld; another horizon that is
+            # not estimable is skipped with its reason
             for h in spec.cohort.horizons:
                 if allowed:
-                    naive[h] = _effect(data, f"reoffend_{h}", None, spec, cluster_col)
-                    recid[h] = _effect(data, f"reoffend_{h}", design.result, spec, cluster_col, design.propensity)
+                    try:
+                        pair = (_effect(data, f"reoffend_{h}", None, spec, cluster_col),
+                                _effect(data, f"reoffend_{h}", design.result, spec, cluster_col, design.propensity))
+                    except NotEstimable as exc:
+                        if h == h0:
+                            not_estimable = headline_not_estimable(h, exc)
+                            break
+                        skipped.append(f"Proven reoffending {_days_words(h)} could not be estimated and is left out "
+                                       f"({exc.reason}).")
+                        continue
+                    naive[h], recid[h] = pair
                     notes.extend(recid[h].notes)
-            if allowed and imputed is not None:
-                missing_data = imputed_effects(
-                    imputed, spec.design, [f"reoffend_{h}" for h in spec.cohort.horizons], headline=f"reoffend_{h0}",
-                    random_state=spec.run.seed, disclosure_threshold=spec.disclosure.threshold, cluster=cluster_col,
-                    alpha=spec.outcomes.alpha, complete_data=cohort.data)
-                recid.update({int(o.rsplit("_", 1)[1]): r for o, r in missing_data.effects.items()})
-                notes.extend(missing_data.notes)
+            if allowed and imputed is not None and not_estimable is None:
+                try:
+                    missing_data = imputed_effects(
+                        imputed, spec.design, [f"reoffend_{h}" for h in recid], headline=f"reoffend_{h0}",
+                        random_state=spec.run.seed, disclosure_threshold=spec.disclosure.threshold,
+                        cluster=cluster_col, alpha=spec.outcomes.alpha, complete_data=cohort.data)
+                except NotEstimable as exc:  # in a completed data set: the pooled headline is not estimable
+                    not_estimable = headline_not_estimable(h0, exc)
+                else:
+                    recid.update({int(o.rsplit("_", 1)[1]): r for o, r in missing_data.effects.items()})
+                    notes.extend(missing_data.notes)
+            if not_estimable is not None:
+                recid.clear()
+                naive.clear()
+                allowed = False
         with secondary("frequency"):
             if allowed:
                 for h in spec.cohort.horizons:
@@ -427,7 +459,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
         time_to_event=tte, survival_curves=km, competing=cif, health=health, subgroups=subgroups, evalues=evs,
         prison=prison, costs=costs, limitations=(), notes=tuple(dict.fromkeys(notes)), table_hashes=hashes,
         versions=package_versions(), timings=timings, days_to_reoffence=days, skipped=tuple(skipped),
-        missing_data=missing_data,
+        missing_data=missing_data, headline_not_estimable=not_estimable,
     )
     return _with_limitations(ev)
 

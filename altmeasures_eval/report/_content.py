@@ -313,6 +313,13 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
                        for a in publish_notes(gate.advice, dc))
         summary.append("The design checks, with each measured value beside its threshold, are in the section "
                        "\"Is the comparison reliable?\".")
+    elif getattr(ev, "headline_not_estimable", None):  # the primary outcome: written, withheld, exit 3
+        verdict = (f"The effect of alternatives on proven reoffending {_within(h0)} could not be estimated from "
+                   "these data, so this report gives no estimate of the effect, no statement of statistical "
+                   "significance and no prison-population or cost conclusions.")
+        summary.append(verdict)
+        headline["verdict"] = verdict
+        summary.extend(publish_notes((ev.headline_not_estimable,), dc))
     elif sentence is None:
         summary.extend(rules.reasons)
     else:
