@@ -231,6 +231,10 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
                         "dominant": c.verdict == "dominant", "verdict": c.verdict,
                         "probability_net_benefit": _num(ev.costs.monte_carlo.chance_positive),
                         "placeholder_unit_costs": list(ev.costs.unit_costs.placeholders)}
+    # the primary outcome: estimable, or why not (B3 for #12, small additive edit in C's file)
+    why = getattr(ev, "headline_not_estimable", None)
+    doc["headline"] = {"estimable": why is None,
+                       "reason": publish_notes((why,), ev.spec.disclosure)[0] if why else None}
     doc["missing_data"] = _missing_data(ev, policy, sup)
     doc["suppressed"] = sup
     doc["notes"] = [*publish_notes(ev.limitations, ev.spec.disclosure, hidden_labels(tables, policy.marker)), *notes]
