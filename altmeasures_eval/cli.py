@@ -88,7 +88,8 @@ EXIT_STATUSES: tuple[tuple[int, str], ...] = (
     (1, "the data break the data contract (validate, pseudonymise: the quality report says where)"),
     (2, "usage, configuration or input error: a bad option, config key or value, mapping, or data "
         "that cannot be read or evaluated (the message names the file, key or option and the fix)"),
-    (3, "report, unodc-export, policy: the design gate failed; the diagnostic output was written, "
+    (3, "report, unodc-export, policy: the design gate failed, or (report) the primary outcome's headline "
+        "effect is not estimable (e.g. nobody in a group reoffends); the diagnostic output was written, "
         "effects withheld"),
     (4, "environment: the output folder is a file, not empty without --overwrite, read-only or "
         "locked by another run; the [compute] scheduler cannot be reached"),
@@ -121,7 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status.
 
     Exit statuses (:data:`EXIT_STATUSES`): 0 success; 1 the data break the contract; 2 a usage,
-    configuration or input error that the message explains; 3 the design gate failed (``report``);
+    configuration or input error that the message explains; 3 the design gate failed or the
+    headline effect is not estimable (``report``);
     4 the environment (output folder, lock, compute cluster); 70 an internal error, reported in
     one paragraph (the traceback with ``--debug`` or ``ALTMEASURES_DEBUG=1``); 130 interrupted;
     141 broken pipe.

@@ -60,4 +60,12 @@ def run(args: argparse.Namespace) -> int:
         for advice in ev.design.gate.advice:
             print(f"  try: {advice}", file=sys.stderr)
         return 3
+    if ev.headline_not_estimable:  # B3 (#12): the primary outcome cannot be estimated; report written, effects withheld
+        from altmeasures_eval.report import publish_notes
+
+        print("report: the headline effect is not estimable, so effects and the conclusions that depend on them "
+              "are withheld (see the summary of the report):", file=sys.stderr)
+        for line in publish_notes((ev.headline_not_estimable,), spec.disclosure):
+            print(f"  - {line}", file=sys.stderr)
+        return 3
     return 0

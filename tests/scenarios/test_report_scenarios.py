@@ -37,3 +37,28 @@ def test_failed_gate_writes_the_diagnostics_and_publishes_no_effect(tmp_path):
     assert scan(results) == []  # includes: no estimate under recidivism
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "reliable comparison" in html
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("second_no_events", r"no variation in reoffend_365 in the alternative \(treated\) group"),
+    ("second_everyone_reoffends", r"every person in both groups has reoffend_365 = 1"),
+])
+def test_primary_outcome_not_estimable_writes_the_report_and_says_why(tmp_path, name, why):
+    """The primary outcome raises NotEstimable: the report is still written, its summary and results.json
+    say that the headline is not estimable and why, every dependent result is withheld, exit status 3."""
+    import json
+    import re
+
+    status, results, messages = _run(name, tmp_path)
+    assert status == 3, messages
+    assert "headline effect is not estimable" in messages and re.search(why, messages)
+    assert "check that the cohort has observable follow-up" not in messages  # the old, wrong fix
+    assert results["design"]["passed"] is True
+    assert results["headline"]["estimable"] is False and re.search(why, results["headline"]["reason"])
+    assert results["recidivism"] == {} and results["hazard_ratio"] is None
+    assert results["prison"] is None and results["costs"] is None
+    assert any(re.search(why, n) for n in results["notes"])  # also among the limitations
+    assert scan(results) == []
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "could not be estimated from these data" in html and re.search(why, html)
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
