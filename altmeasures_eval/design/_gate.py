@@ -150,6 +150,21 @@ def _stage_fix(data: pd.DataFrame) -> str | None:
             f"{which}, so the few others carry very large weights)")
 
 
+def _size_fix(group: str, n: int, settings: Any) -> str:
+    """Advice when a group is too small for the weight checks whatever the weights.
+
+    With ``n`` people, Kish's effective sample size is at most ``n`` and the largest weight share at
+    least ``1 / n``: no weighting, matching or leaving out a stage (which only removes people) can
+    pass the checks. Only more people in that group can, from a longer cohort period or more data.
+    """
+    need = max(int(np.ceil(settings.min_ess)), int(np.ceil(1 / settings.max_weight_share - 1e-9)))
+    who = "given an alternative" if group == "alternative" else "sent to custody"
+    return (f"compare more people {who}: with only {n:,} people in that group, no weighting, matching or stage "
+            f"setting can pass the effective sample size and weight-share checks (at most {n:,} effective people, "
+            f"each carrying at least 1/{n:,} of the weight). Widen the cohort: an earlier [cohort] period_start "
+            f"or a later period_end (or more data), so that at least {need:,} people {who} are compared")
+
+
 def _no_overlap_advice(levels: list[str]) -> str:
     combos = list(dict.fromkeys(r.split(": ", 1)[-1] for r in levels))
     if len(combos) > 5 or any(" and " in x for x in combos):
@@ -282,7 +297,12 @@ def check_design(*, settings: Any, propensity: Any, balance: Any, weights: np.nd
     worst = float(smd.max()) if len(smd) else 0.0
     bad = smd[smd > s.balance_threshold].sort_values(ascending=False)
     shown = ", ".join(f"{_level_name(k)} ({shown_beside(v, s.balance_threshold)})" for k, v in bad.head(5).items())
-    stage_fix = _stage_fix(data) if stage_covariate else None
+    # a group too small for the weight checks even with equal weights: only more people can help
+    t = np.asarray(treatment)
+    w = np.asarray(weights, float)
+    sizes = {name: int(((t == g) & (w > 0)).sum()) for g, name in ((1, "alternative"), (0, "custody"))}
+    too_few = {k: n for k, n in sizes.items() if n < s.min_ess or (n > 0 and 1 / n > s.max_weight_share)}
+    stage_fix = _stage_fix(data) if stage_covariate and not too_few else None
     smd_advice: list[str] = [stage_fix] if stage_fix else []
     if s.common_support == "stop" and outside:
         smd_advice = [restrict_fix]  # no weighting balances a level the other group does not hold
@@ -316,8 +336,6 @@ def check_design(*, settings: Any, propensity: Any, balance: Any, weights: np.nd
                "the groups cannot be balanced"])
 
     # weights
-    t = np.asarray(treatment)
-    w = np.asarray(weights, float)
     ess, share = {}, {}
     for g, name in ((1, "alternative"), (0, "custody")):
         wg = w[(t == g) & (w > 0)]
@@ -333,8 +351,11 @@ def check_design(*, settings: Any, propensity: Any, balance: Any, weights: np.nd
           ess[small] >= s.min_ess, detail=", ".join(f"{k} {shown_beside(v, s.min_ess, 1)}" for k, v in ess.items()),
           reason=(f"After adjustment the {small} group counts as only {shown_beside(ess[small], s.min_ess, 0)} "
                   "people (effective sample "
-                  f"size), fewer than the minimum {s.min_ess:g}: a few people carry most of the weight."),
-          advice=[x for x in (stage_fix, weight_fix) if x])
+                  f"size), fewer than the minimum {s.min_ess:g}: "
+                  + (f"the group has only {sizes[small]:,} people." if small in too_few else
+                     "a few people carry most of the weight.")),
+          advice=([_size_fix(small, sizes[small], s)] if small in too_few else
+                  [x for x in (stage_fix, weight_fix) if x]))
     big = max(share, key=share.get)
     most = f"{100 * s.max_weight_share:g}%"
     c.add("largest weight share", share[big], f"at most {most} of a group's weight",
@@ -342,5 +363,6 @@ def check_design(*, settings: Any, propensity: Any, balance: Any, weights: np.nd
           detail=", ".join(f"{k} {shown_beside(v, s.max_weight_share, 1, percent=True)}%" for k, v in share.items()),
           reason=(f"One person in the {big} group carries {shown_beside(share[big], s.max_weight_share, 0, percent=True)}% "
                   f"of that group's weight (more than {most}): the adjusted result rests on very few people."),
-          advice=[x for x in (stage_fix, weight_fix) if x])
+          advice=([_size_fix(big, sizes[big], s)] if big in too_few else
+                  [x for x in (stage_fix, weight_fix) if x]))
     return c.gate()

@@ -183,6 +183,42 @@ def test_near_decision_stage_advice_names_the_stage_and_leaving_it_out_works() -
     assert build_design(data[data["stage"] != "pre_trial"], SETTINGS, random_state=1).gate.passed
 
 
+def _years_cohort(seed: int = 1, n: int = 4000) -> pd.DataFrame:
+    """Six decision years, about one person in fifteen given an alternative (about 40 a year)."""
+    rng = np.random.default_rng(seed)
+    age = rng.normal(30, 8, n).round()
+    prior = rng.poisson(1.5, n)
+    stage = np.where(rng.random(n) < 0.5, "trial", "sentencing")
+    p = 1 / (1 + np.exp(-(-2.6 + 0.02 * (age - 30) - 0.2 * prior + 0.2 * (stage == "trial"))))
+    t = (rng.random(n) < p).astype(int)
+    return pd.DataFrame({"person_id": np.arange(n), "treatment": t, "age": age, "prior_proven": prior,
+                         "jurisdiction": rng.choice(["J1", "J2", "J3"], n), "stage": stage,
+                         "year": rng.integers(2016, 2022, n)})
+
+
+def test_tiny_group_advice_is_a_longer_period_and_it_works() -> None:
+    """A one-year cohort with fewer than 50 people given an alternative: their effective sample size can
+    never reach min_ess = 50 (ATT weights of 1). Leaving a stage out or overlap weights do not help;
+    the advice is a longer period, and the six-year cohort (the advice applied) passes."""
+    data = _years_cohort()
+    one_year = data[data["year"] == 2021]
+    d = build_design(one_year, SETTINGS, random_state=1)
+    assert not d.gate.passed and d.n_treated < 50
+    assert _check(d.gate, "effective sample size")["passed"] == False  # noqa: E712
+    assert len(d.gate.advice) == 1, d.gate.advice
+    advice = d.gate.advice[0]
+    assert advice.startswith("compare more people given an alternative") and "[cohort] period_start" in advice
+    assert f"only {d.n_treated} people" in advice and "at least 50 people given an alternative" in advice
+    assert "leave stage" not in " ".join(d.gate.advice) and "overlap" not in " ".join(d.gate.advice)
+    # what was advised before does not fix it: leaving a stage out, overlap weights
+    for stage in ("trial", "sentencing"):
+        assert not build_design(one_year[one_year["stage"] != stage], SETTINGS, random_state=1).gate.passed
+    assert not build_design(one_year, replace(SETTINGS, method="overlap", estimand="ATE"), random_state=1).gate.passed
+    # the advice applied: the cohort over 2016-2021 instead of 2021 alone
+    wider = build_design(data, SETTINGS, random_state=1)
+    assert wider.gate.passed, wider.gate.reasons
+
+
 def test_imbalance_advice_entropy_works_when_no_stage_is_to_blame() -> None:
     """A jurisdiction where 97% receive an alternative: IPW leaves |SMD| 0.13; entropy balancing, as
     advised, balances the means."""
@@ -270,15 +306,20 @@ def test_effective_sample_size_boundary(n_control: int, ok: bool) -> None:
     row = _check(g, "effective sample size")
     assert bool(row["passed"]) == ok and row["value"] == pytest.approx(n_control)
     if not ok:
-        assert "custody group counts as only 49 people" in g.reasons[0]
-        assert g.advice[0].startswith('set [design] method = "overlap" with estimand = "ATE"')
+        assert "custody group counts as only 49 people" in g.reasons[0] and "has only 49 people" in g.reasons[0]
+        # 49 people cannot count as 50 whatever the weights: the advice is more people, not another method
+        assert g.advice == (g.advice[0],) and g.advice[0].startswith("compare more people sent to custody")
+        assert "[cohort] period_start" in g.advice[0] and "at least 50 people sent to custody" in g.advice[0]
 
 
 @pytest.mark.parametrize(("big", "ok"), [(199 / 19, True), (11.0, False)])
 def test_weight_share_boundary(big: float, ok: bool) -> None:
     """200 controls, one of weight b: share = b / (199 + b); b = 199/19 gives exactly 5%."""
-    row = _check(_gate(SETTINGS, big=big), "largest weight share")
+    g = _gate(SETTINGS, big=big)
+    row = _check(g, "largest weight share")
     assert bool(row["passed"]) == ok
+    if not ok:  # 200 people, one heavy weight: bounded (overlap) weights, not more people
+        assert g.advice[0].startswith('set [design] method = "overlap" with estimand = "ATE"')
     assert row["value"] == pytest.approx(big / (199 + big), rel=1e-12)
 
 
