@@ -124,7 +124,7 @@ def _regression_v(X: np.ndarray, Z: np.ndarray) -> np.ndarray:
 
 
 def _fit_weights(x1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, method: VMethod,
-                 custom_v: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 custom_v: np.ndarray | None = None, max_iter: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     k = X0.shape[0]
     Xs = _scale(np.column_stack([x1, X0]))
     xs1, Xs0 = Xs[:, 0], Xs[:, 1:]
@@ -142,7 +142,7 @@ def _fit_weights(x1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray,
             return float(np.mean((z1 - Z0 @ w) ** 2))
         start = np.log(np.maximum(v, 1e-8))
         res = optimize.minimize(loss, start, method="Nelder-Mead",
-                                options={"maxiter": 200 * k, "xatol": 1e-4, "fatol": 1e-10})
+                                options={"maxiter": max_iter or 200 * k, "xatol": 1e-4, "fatol": 1e-10})
         cand = np.exp(res.x - res.x.max())
         cand = cand / cand.sum()
         if loss(np.log(np.maximum(cand, 1e-300))) <= loss(start):
@@ -231,6 +231,7 @@ def synthetic_control(
     donors: list[str] | None = None,
     fit_block: int = 1,
     custom_v: np.ndarray | list[float] | None = None,
+    max_iter: int | None = None,
 ) -> SyntheticControl:
     """Synthetic control estimate of a reform in one jurisdiction.
 
@@ -268,6 +269,8 @@ def synthetic_control(
     custom_v : array-like, optional
         Predictor weights given by the user (in predictor order: outcome lags, then covariates);
         overrides ``v_method`` for the treated unit (placebos use ``v_method``).
+    max_iter : int, optional
+        Nelder-Mead iterations of the nested search of V (default 200 per predictor).
     fit_block : int
         Periods averaged before the pre-reform fit is judged (``pre_rmspe_relative``): 12 for
         monthly counts, whose month-to-month noise no control can reproduce; 1 for yearly data.
@@ -324,7 +327,7 @@ def synthetic_control(
         names += list(covariates.columns)
 
     def fit(j: int, others: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        return _fit_weights(X[:, j], X[:, others], y[j, pre], y[others][:, pre].T, v_method)
+        return _fit_weights(X[:, j], X[:, others], y[j, pre], y[others][:, pre].T, v_method, max_iter=max_iter)
 
     w, v = (_fit_weights(X[:, 0], X[:, 1:], y[0, pre], y[1:][:, pre].T, v_method, np.asarray(custom_v))
             if custom_v is not None else fit(0, list(range(1, len(idx)))))

@@ -19,7 +19,7 @@ standard deviation across units as in R's ``synth``:
 
 * ``ols_v``: V fixed at pysyncon's ``optim_initial="ols"`` start (diag(beta beta') of the regression
   of pre-period outcomes on the standardised predictors), weights by its QP (SLSQP);
-* ``nested``: pysyncon's nested optimisation (Nelder-Mead over V from the OLS start, at most 1000
+* ``nested``: pysyncon's nested optimisation (Nelder-Mead over V from the OLS start, at most 300
   iterations; slow: ``--skip-nested`` writes ``ols_v`` only, and a later full run adds ``nested``).
 
 Output: ``texas_pysyncon.json``.
@@ -70,7 +70,7 @@ def main() -> None:
     fits = [("ols_v", s1)]
     if "--skip-nested" not in sys.argv:
         s2 = Synth()
-        s2.fit(dataprep=dp, optim_initial="ols", optim_options={"maxiter": 1000})
+        s2.fit(dataprep=dp, optim_initial="ols", optim_options={"maxiter": 300})
         fits.append(("nested", s2))
     for name, s in fits:
         w = dict(zip(controls, map(float, s.W)))
