@@ -11,7 +11,6 @@ from altmeasures_eval.evaluation._rules import apply_rules, limitations_from, re
 from altmeasures_eval.evaluation._run import (
     STAGES,
     EvaluationError,
-    build_design,
     package_versions,
     prepare_covariates,
     run_evaluation,
@@ -49,7 +48,6 @@ __all__ = [
     "RuleOutcome",
     "RunSettings",
     "apply_rules",
-    "build_design",
     "costs_stage",
     "limitations_from",
     "package_versions",

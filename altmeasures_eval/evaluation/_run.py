@@ -24,7 +24,7 @@ from altmeasures_eval.evaluation._spec import EvaluationSpec
 from altmeasures_eval.evaluation._stages import costs_stage, prison_stage
 from altmeasures_eval.schema import Dataset
 
-__all__ = ["STAGES", "EvaluationError", "build_design", "prepare_covariates", "run_evaluation"]
+__all__ = ["STAGES", "EvaluationError", "prepare_covariates", "run_evaluation"]
 
 #: The named stages, in order, with the fix suggested when one fails.
 STAGES: dict[str, str] = {
@@ -215,35 +215,6 @@ def _days_to_reoffence(data: pd.DataFrame, weights: np.ndarray, h: int, alpha: f
             "estimate": float(r["estimate"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
             "p_value": float(r["p_value"]), "n_treated": int((t == 1).sum()), "n_control": int((t == 0).sum()),
             "horizon": h}
-
-
-def build_design(data: pd.DataFrame, spec: EvaluationSpec) -> tuple[Any, Any, np.ndarray, list[str]]:
-    """The ``[design]`` of ``spec`` as the ``project`` and ``costs`` commands use it.
-
-    A thin wrapper of :func:`altmeasures_eval.design.build_design` (the one implementation): the
-    weights are aligned with ``data``, with weight 0 for the people the design leaves out (stages
-    with one group only, people outside common support).
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Prepared cohort (:func:`prepare_covariates`).
-    spec : EvaluationSpec
-        Settings (``[design]``, ``[run] seed``).
-
-    Returns
-    -------
-    propensity : PropensityScore or None
-    design : WeightResult or MatchResult or None
-    weights : numpy.ndarray
-        Design weights aligned with ``data``.
-    notes : list of str
-    """
-    from altmeasures_eval.design import build_design as _build
-
-    d = _build(data, spec.design, random_state=spec.run.seed, disclosure_threshold=spec.disclosure.threshold)
-    weights = pd.Series(d.weights, index=d.data.index).reindex(data.index, fill_value=0.0).to_numpy(float)
-    return d.propensity, d.result, weights, [*d.notes, *(f"design gate: {r}" for r in d.gate.reasons)]
 
 
 def _evalues(recid: Any, tte: Any) -> pd.DataFrame:

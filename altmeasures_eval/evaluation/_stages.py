@@ -67,9 +67,12 @@ def prison_stage(dataset: Dataset, data: pd.DataFrame, weights: np.ndarray, spec
     if rate_weights is None and est != "ATC" and spec.design.method != "overlap":
         from dataclasses import replace
 
-        from altmeasures_eval.evaluation._run import build_design
+        from altmeasures_eval.design import build_design
 
-        rate_w = build_design(data, replace(spec, design=replace(spec.design, estimand="ATC")))[2]
+        # the same design for the ATC on these data; people it leaves out get weight 0
+        d = build_design(data, replace(spec.design, estimand="ATC"), random_state=spec.run.seed,
+                         disclosure_threshold=spec.disclosure.threshold)
+        rate_w = pd.Series(d.weights, index=d.data.index).reindex(data.index, fill_value=0.0).to_numpy(float)
     rates = P.readmission_rates(data, beds, horizon=s.horizon, weights=rate_w, n_boot=s.n_boot,
                                 random_state=spec.run.seed, cluster=cluster)
     proj = P.project_population(adm, los, ext, years=s.years, trend=s.trend, fit_months=s.fit_months,

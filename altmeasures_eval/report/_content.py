@@ -16,7 +16,7 @@ import numpy as np
 from altmeasures_eval.privacy import DisclosurePolicy, redact_secrets
 from altmeasures_eval.report._tables import PublishedTable, hidden_labels, publish_notes
 
-__all__ = ["build_content", "headline_sentence"]
+__all__ = ["build_content", "gate_table", "headline_sentence"]
 
 _WITHIN = {365: "within a year", 730: "within two years", 1095: "within three years"}
 
@@ -140,7 +140,21 @@ def _gate_value(check: str, value: Any, policy: DisclosurePolicy, settings: Any 
 
 
 def gate_table(ev: Any) -> PublishedTable:
-    """The design gate as a report table: each check with its measured value beside its threshold."""
+    """The design gate as a report table: each check with its measured value beside its threshold.
+
+    Parameters
+    ----------
+    ev : Evaluation
+        Or any object with ``design`` (a :class:`~altmeasures_eval.design.Design`) and ``spec``
+        (an :class:`~altmeasures_eval.evaluation.EvaluationSpec`), as the ``project`` and ``costs``
+        commands pass when the gate fails.
+
+    Returns
+    -------
+    PublishedTable
+        Counts of people through disclosure control; values printed with enough decimals that
+        none reads as its threshold.
+    """
     import pandas as pd
 
     g = ev.design.gate.checks
