@@ -6,7 +6,7 @@ every published table under disclosure control; the UNODC country indicator file
 multi-country summary.
 """
 
-from altmeasures_eval.report._content import build_content, headline_sentence
+from altmeasures_eval.report._content import build_content, gate_table, headline_sentence
 from altmeasures_eval.report._figures import Figure, render_figures
 from altmeasures_eval.report._policy import (
     POLICY_RESULTS_VERSION,
@@ -59,6 +59,7 @@ __all__ = [
     "build_content",
     "build_results",
     "file_hashes",
+    "gate_table",
     "headline_sentence",
     "load_results_schema",
     "policy_content",
