@@ -4,8 +4,11 @@ Reads the evaluation config (``[data]``, ``[cohort]``, ``[design]``, ``[costs]``
 ``[costs.analysis]`` settings, ``[run]``; validated by
 :class:`altmeasures_eval.evaluation.EvaluationSpec`, see ``docs/methods/costs.md``), runs the
 evaluation's cost stage (:func:`altmeasures_eval.evaluation.costs_stage`, the one ``report`` runs,
-with the same ``[costs.analysis]`` defaults) and writes tables without identifiers and plots into
-``--out``. Without ``[costs]`` unit costs the shipped
+with the same ``[costs.analysis]`` defaults) on the design's population, weights and estimand
+(:func:`altmeasures_eval.design.build_design`, as ``report`` builds it) and writes tables without
+identifiers and plots into ``--out``. When the design fails its gate, no costs are written: the
+command writes the diagnostics (``design_gate.csv``, ``costs.json`` with the reasons and advice)
+and exits with status 3, as ``report`` does. Without ``[costs]`` unit costs the shipped
 placeholders are used and flagged.
 
 The only count written, the number of people behind the programme totals, goes through the
@@ -24,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from altmeasures_eval._output import add_output_arguments, config_hash, output_dir
-from altmeasures_eval.commands.project import _save, load, prepare
+from altmeasures_eval.commands.project import _save, load, prepare, write_gate_failure
 
 HELP = "Costs per person by perspective, NPV, benefit-cost ratio, Monte Carlo and tornado ([costs])."
 
@@ -46,10 +49,13 @@ def run(args: argparse.Namespace) -> int:
     with output_dir(args.out, overwrite=args.overwrite, command="costs",
                     config_hash=config_hash(args.config)) as out_dir:
         inp = prepare(cfg, spec)
+        if not inp["design"].gate.passed:  # the diagnostics only, exit 3 (as `report`)
+            write_gate_failure(out_dir, inp["design"], spec, "costs", inp["notes"])
+            return 3
         ds, data, w, cl = inp["dataset"], inp["data"], inp["weights"], inp["cluster"]
-        estimand = spec.design.estimand
+        estimand = inp["estimand"]  # the one the design estimated (ATO for overlap weights)
         # the evaluation's cost stage: one implementation, one set of defaults ([costs.analysis])
-        stage = costs_stage(ds, data, w, spec, cl)
+        stage = costs_stage(ds, data, w, spec, cl, estimand=estimand)
         table, res, mc, sens = stage.unit_costs, stage.comparison, stage.monte_carlo, stage.sensitivity
         # the same comparison at each shorter horizon (a table of the command, not a second model)
         horizons = [h for h in spec.cohort.horizons if h <= stage.horizon]
@@ -60,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
                               estimand=estimand, cluster=cl, alpha=spec.outcomes.alpha)
                 for j in range(len(horizons) - 1)] + [res]
         # Programme totals for those the estimand describes (the alternative group for the ATT).
-        n_people = (int((data["treatment"] == (0 if estimand == "ATC" else 1)).sum()) if estimand != "ATE"
-                    else len(data))
+        n_people = (int((data["treatment"] == (0 if estimand == "ATC" else 1)).sum())
+                    if estimand not in ("ATE", "ATO") else len(data))
 
         out = out_dir.path
         table.summary.to_csv(out / "unit_costs.csv", index=False)

@@ -4,10 +4,13 @@ Reads the evaluation config (``[data]``, ``[cohort]``, ``[design]``, ``[populati
 the same file ``evaluate`` reads, validated by
 :class:`altmeasures_eval.evaluation.EvaluationSpec`) and writes tables without identifiers, plots
 and a JSON of settings, arithmetic and notes into ``--out``. The pipeline is ``load_config`` ->
-``io.read_dataset`` -> ``cohort.build_cohort`` -> the ``[design]`` weights
-(:func:`altmeasures_eval.evaluation.build_design`) -> the evaluation's prison stage
+``io.read_dataset`` -> ``cohort.build_cohort`` -> the design
+(:func:`altmeasures_eval.design.build_design`: population, weights, estimand and gate, as
+``report`` builds it) -> the evaluation's prison stage
 (:func:`altmeasures_eval.evaluation.prison_stage`, the one ``report`` runs, with the same
-settings).
+settings). When the design fails its gate, no bed-days or projection are written: the command
+writes the diagnostics (``design_gate.csv``, ``population.json`` with the reasons and advice) and
+exits with status 3, as ``report`` does.
 
 Every count written (observed population by jurisdiction and month, spell counts of the
 length-of-stay table, group sizes of the bed-days table) goes through the report's disclosure
@@ -53,16 +56,18 @@ def load(config: Path) -> tuple[Any, Any]:
 
 
 def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
-    """Data set -> cohort -> design weights: the inputs both model commands share.
+    """Data set -> cohort -> design: the inputs both model commands share.
 
-    The design is the one of ``[design]``, built by :func:`altmeasures_eval.evaluation.build_design`
+    The design is the one of ``[design]``, built by :func:`altmeasures_eval.design.build_design`
     exactly as the evaluation builds it. Returns a dict with ``spec``, ``dataset``, ``cohort`` (the
-    Cohort), ``data`` (its table, ids in memory), ``weights``, ``cluster`` (persons when a person
-    can have several index events), ``notes`` and ``weights_for(estimand)`` (the same design for
-    another estimand).
+    Cohort), ``design`` (the :class:`~altmeasures_eval.design.Design`: check ``design.gate.passed``
+    before using the weights), ``data`` (the population the design retained, ids in memory),
+    ``weights`` (aligned with ``data``), ``estimand`` (the one actually estimated, e.g. ATO for
+    overlap weights), ``cluster`` (persons when a person can have several index events), ``notes``
+    and ``weights_for(estimand)`` (the same design for another estimand).
     """
     from altmeasures_eval.cohort import build_cohort
-    from altmeasures_eval.evaluation import build_design, prepare_covariates
+    from altmeasures_eval.design import build_design
     from altmeasures_eval.io import read_dataset
 
     from altmeasures_eval.privacy import pool_rare_labels
@@ -72,18 +77,44 @@ def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
     dataset, pooled = pool_rare_labels(dataset, spec.disclosure)
     cohort = build_cohort(dataset, spec.cohort)
     cohort.require_groups(2)  # a design needs two people in each group
-    data, _, cov_notes = prepare_covariates(cohort.data, spec.design.covariates)
-    _, _, weights, design_notes = build_design(data, spec)
-
-    def weights_for(estimand: str) -> np.ndarray:
-        if estimand == spec.design.estimand:
-            return weights
-        return build_design(data, replace(spec, design=replace(spec.design, estimand=estimand)))[2]
-
+    design = build_design(cohort.data, spec.design, random_state=spec.run.seed,
+                          disclosure_threshold=spec.disclosure.threshold)
+    data = design.data
     cluster = data["person_id"].to_numpy() if spec.cohort.index_event == "every" else None
-    return {"spec": spec, "dataset": dataset, "cohort": cohort, "data": data, "weights": weights,
-            "cluster": cluster, "notes": [*pooled, *cohort.notes, *cov_notes, *design_notes],
-            "weights_for": weights_for}
+    return {"spec": spec, "dataset": dataset, "cohort": cohort, "design": design, "data": data,
+            "weights": design.weights, "estimand": design.estimand, "cluster": cluster,
+            "notes": [*pooled, *cohort.notes, *design.notes], "weights_for": design.weights_for}
+
+
+def write_gate_failure(out: Any, design: Any, spec: Any, command: str, notes: list[str]) -> None:
+    """The diagnostic output of a model command whose design failed its gate (exit status 3).
+
+    Writes ``design_gate.csv`` (each check with its measured value beside its threshold, counts
+    through disclosure control, as in the report) and ``<command's json>`` with ``design_passed``
+    false, the reasons and the advice; records ``design_gate_passed`` in the manifest and prints
+    the reasons and advice to stderr.
+    """
+    import sys
+    from types import SimpleNamespace
+
+    from altmeasures_eval.privacy import neutralise_formulas
+    from altmeasures_eval.report import gate_table, publish_notes
+
+    dc = spec.disclosure
+    table = gate_table(SimpleNamespace(design=design, spec=spec))
+    neutralise_formulas(table.frame).to_csv(out.path / "design_gate.csv", index=False)
+    name = {"project": "population.json", "costs": "costs.json"}[command]
+    (out.path / name).write_text(json.dumps({
+        "design_passed": False, "estimand": design.estimand, "estimand_label": design.estimand_label,
+        "reasons": publish_notes(design.gate.reasons, dc), "advice": publish_notes(design.gate.advice, dc),
+        "notes": publish_notes(notes, dc)}, indent=2) + "\n", encoding="utf-8")
+    out.extra["design_gate_passed"] = False
+    print(f"{command}: the design gate failed: no reliable comparison could be made, so nothing that depends on "
+          "it is written (see design_gate.csv):", file=sys.stderr)
+    for line in publish_notes(design.gate.reasons, dc):
+        print(f"  - {line}", file=sys.stderr)
+    for line in publish_notes(design.gate.advice, dc):
+        print(f"  try: {line}", file=sys.stderr)
 
 
 def publish_observed(paths: pd.DataFrame, disclosure: DisclosureSettings) -> pd.DataFrame:
@@ -192,16 +223,22 @@ def run(args: argparse.Namespace) -> int:
     with output_dir(args.out, overwrite=args.overwrite, command="project",
                     config_hash=config_hash(args.config)) as out_dir:
         inp = prepare(cfg, spec)
+        design = inp["design"]
+        if not design.gate.passed:  # the diagnostics only, exit 3 (as `report`)
+            write_gate_failure(out_dir, design, spec, "project", inp["notes"])
+            return 3
         ds, data, cl = inp["dataset"], inp["data"], inp["cluster"]
-        s, estimand = spec.population, spec.design.estimand
-        # the evaluation's prison stage: one implementation for `report` and `project`
-        prison = prison_stage(ds, data, inp["weights"], spec, cl)
+        s, estimand = spec.population, design.estimand
+        # the evaluation's prison stage: one implementation for `report` and `project`, on the
+        # design's population, weights and estimand
+        prison = prison_stage(ds, data, inp["weights"], spec, cl, estimand=estimand,
+                              rate_weights=design.weights_for("ATC"))
         proj, bd = prison.projection, prison.bed_days
         # scenarios divert people now sent to custody: the stage weights their rates to the ATC
-        rate_estimand = estimand if estimand == "ATC" or spec.design.method == "overlap" else "ATC"
+        rate_estimand = estimand if estimand == "ATC" or design.method == "overlap" else "ATC"
         # Bed-days averted for the other estimands too, where the design allows (overlap has one).
         ext = ds.extract.extract_date
-        others = [] if spec.design.method == "overlap" else [e for e in ("ATT", "ATC") if e != estimand]
+        others = [] if design.method == "overlap" else [e for e in ("ATT", "ATC") if e != estimand]
         by_estimand = {estimand: bd}
         if others:
             beds = count_bed_days(data, ds.custody_spells, ext, horizons=spec.cohort.horizons)
