@@ -88,7 +88,7 @@ EXIT_STATUSES: tuple[tuple[int, str], ...] = (
     (1, "the data break the data contract (validate, pseudonymise: the quality report says where)"),
     (2, "usage, configuration or input error: a bad option, config key or value, mapping, or data "
         "that cannot be read or evaluated (the message names the file, key or option and the fix)"),
-    (3, "report, unodc-export, policy: the design gate failed, or (report) the primary outcome's headline "
+    (3, "report, project, costs, unodc-export, policy: the design gate failed, or (report) the primary outcome's headline "
         "effect is not estimable (e.g. nobody in a group reoffends); the diagnostic output was written, "
         "effects withheld"),
     (4, "environment: the output folder is a file, not empty without --overwrite, read-only or "
