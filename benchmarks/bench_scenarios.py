@@ -187,7 +187,8 @@ def write_doc(coverage: pd.DataFrame, refusals: pd.DataFrame, reports: pd.DataFr
                      f"{r.withheld} | {r.estimated} | {_cell(r.reason)} |")
     if len(reports):
         lines += ["", "### The whole `report` command on two passing and two failing scenarios", "",
-                  "Exit status 0: effects published; 3: the design gate failed and the diagnostic report was written.",
+                  "Exit status 0: effects published; 3: the design gate failed, or the headline effect is not",
+                  "estimable, and the diagnostic report was written with effects withheld.",
                   "The scan flags risk-difference intervals outside [-1, 1], non-finite, inverted or zero-width",
                   "intervals, p-values or rates outside [0, 1], and any effect published from a failed gate.", "",
                   "| scenario | exit status | gate passed | scan problems | last message |", "|---|---|---|---|---|"]
