@@ -345,7 +345,8 @@ def write_doc(table: pd.DataFrame, seconds: dict[str, float], reps: dict[str, in
 
 
 RESULTS_CSV = Path(__file__).resolve().parent / "results" / "matching_inference.csv"
-SECONDS_JSON = RESULTS_CSV.with_suffix(".seconds.json")
+# wall times per design sit in a subfolder: results/*.json are the harness's record files
+SECONDS_JSON = RESULTS_CSV.parent / "matching_inference" / "seconds.json"
 
 
 def reps_per_design(table: pd.DataFrame) -> dict[str, int]:
@@ -388,6 +389,7 @@ def run(sizes: list[int], reps: int | None = None) -> list[dict]:
         tables.append(table)
         RESULTS_CSV.parent.mkdir(exist_ok=True)
         pd.concat(tables).to_csv(RESULTS_CSV, index=False, float_format="%.6g")
+        SECONDS_JSON.parent.mkdir(exist_ok=True)
         SECONDS_JSON.write_text(json.dumps(seconds, indent=1) + "\n")
     write_doc_from_results()
     return records
