@@ -55,8 +55,36 @@ def plot_love(result: Any, ax: Any = None, *, absolute: bool = True, threshold: 
     return ax
 
 
+def _pool_bins(counts: np.ndarray, threshold: int) -> list[tuple[int, int]]:
+    """Runs of adjacent bins ``[start, stop)`` whose pooled count is 0 or at least ``threshold``.
+
+    Empty bins stay on their own (a zero is published); a bin with people is pooled with the
+    following bins until the run holds ``threshold`` people, a short last run joins the one before.
+    Returns no run with people when the whole group has fewer than ``threshold``.
+    """
+    runs: list[tuple[int, int]] = []
+    start, acc = 0, 0.0
+    for i, c in enumerate(counts):
+        if acc == 0 and c == 0:
+            runs.append((i, i + 1))
+            start = i + 1
+            continue
+        acc += c
+        if acc >= threshold:
+            runs.append((start, i + 1))
+            start, acc = i + 1, 0.0
+    if acc > 0:  # a short remainder: join the last run that holds people, with the empty bins between
+        while runs and counts[runs[-1][0]:runs[-1][1]].sum() == 0:
+            runs.pop()
+        if runs:
+            runs[-1] = (runs[-1][0], len(counts))
+        else:
+            return [(0, len(counts))] if counts.sum() == 0 else []
+    return runs
+
+
 def plot_overlap(result: Any, ax: Any = None, *, scale: str = "probability", bins: int = 40,
-                 weights: Any = None, **kw: Any) -> Any:
+                 weights: Any = None, policy: Any = None, **kw: Any) -> Any:
     """Distribution of the propensity score by group (mirrored histograms), for common support.
 
     Parameters
@@ -68,6 +96,17 @@ def plot_overlap(result: Any, ax: Any = None, *, scale: str = "probability", bin
         For a PropensityScore: plot the score or its logit.
     weights : array or "design", optional
         Weights for the histograms (e.g. IPW weights to show the weighted overlap).
+    policy : DisclosurePolicy, optional
+        Draw a publishable figure (``docs/disclosure-policy.md``): in each group, adjacent bins are
+        pooled until each pooled bin holds 0 or at least ``policy.threshold`` people (a group with
+        fewer is not drawn), heights are densities (share of the group per unit of the score, so
+        bins of different widths compare), and with a rounding base they are the rounded counts
+        over the rounded group size. No bar then reveals a count the tables would hide. Without it, every bin is drawn
+        as it is (for the analyst's own use).
+
+    Returns
+    -------
+    Axes
     """
     ax = _axes(ax)
     if hasattr(result, "score"):
@@ -84,16 +123,38 @@ def plot_overlap(result: Any, ax: Any = None, *, scale: str = "probability", bin
     else:
         w = np.asarray(weights, dtype=float)
     edges = np.histogram_bin_edges(x, bins=bins)
-    h1, _ = np.histogram(x[t == 1], edges, weights=w[t == 1])
-    h0, _ = np.histogram(x[t == 0], edges, weights=w[t == 0])
-    width = np.diff(edges)
-    ax.bar(edges[:-1], h1 / max(h1.sum(), 1e-12), width=width, align="edge", color="C0",
-           label="alternative (treated)", **kw)
-    ax.bar(edges[:-1], -h0 / max(h0.sum(), 1e-12), width=width, align="edge", color="C1",
-           label="custody (control)", **kw)
+    if policy is None:
+        h1, _ = np.histogram(x[t == 1], edges, weights=w[t == 1])
+        h0, _ = np.histogram(x[t == 0], edges, weights=w[t == 0])
+        width = np.diff(edges)
+        ax.bar(edges[:-1], h1 / max(h1.sum(), 1e-12), width=width, align="edge", color="C0",
+               label="alternative (treated)", **kw)
+        ax.bar(edges[:-1], -h0 / max(h0.sum(), 1e-12), width=width, align="edge", color="C1",
+               label="custody (control)", **kw)
+        ylabel = "share of group (control mirrored)"
+    else:
+        for g, sign, color, name in ((1, 1, "C0", "alternative (treated)"), (0, -1, "C1", "custody (control)")):
+            people, _ = np.histogram(x[t == g], edges)
+            mass, _ = np.histogram(x[t == g], edges, weights=w[t == g])
+            runs = [r for r in _pool_bins(people, max(int(policy.threshold), 1)) if people[r[0]:r[1]].sum() > 0]
+            if not runs:
+                continue  # fewer people than the threshold in this group: nothing is drawn
+            n = np.array([people[a:b].sum() for a, b in runs], dtype=float)
+            m = np.array([mass[a:b].sum() for a, b in runs], dtype=float)
+            # unweighted: published (rounded) count over the group's published size, so that a bar's
+            # area times that size is the published count; weighted: the weighted mass of the same bins
+            if weights is None:
+                num, total = np.asarray(policy.round(n), dtype=float), float(policy.round(int(people.sum())))
+            else:
+                num, total = m, float(m.sum())
+            lefts = np.array([edges[a] for a, _ in runs])
+            widths = np.array([edges[b] - edges[a] for a, b in runs])
+            dens = num / max(total, 1e-12) / widths
+            ax.bar(lefts, sign * dens, width=widths, align="edge", color=color, label=name, **kw)
+        ylabel = "density (control mirrored)"
     ax.axhline(0, color="0.2", linewidth=0.8)
     ax.set_xlabel(label)
-    ax.set_ylabel("share of group (control mirrored)")
+    ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize=8)
     ax.set_title("Propensity-score overlap")
     return ax

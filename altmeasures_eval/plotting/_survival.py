@@ -22,8 +22,9 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
-def _at_risk_table(ax: Axes, curves: pd.DataFrame, labels: list[str], times: np.ndarray) -> None:
-    """Numbers at risk under the x axis, one row per curve, aligned with the ticks."""
+def _at_risk_table(ax: Axes, curves: pd.DataFrame, labels: list[str], times: np.ndarray, policy: Any = None) -> None:
+    """Numbers at risk under the x axis, one row per curve, aligned with the ticks (through the
+    disclosure ``policy`` when given: small ones shown as its marker, the rest rounded)."""
     trans = ax.get_xaxis_transform()
     top = -0.2
     # labels sit left of the axis, clear of the (centred) count at the first tick
@@ -35,7 +36,11 @@ def _at_risk_table(ax: Axes, curves: pd.DataFrame, labels: list[str], times: np.
         y = top - 0.07 * (k + 1)
         ax.text(-0.07, y, label, transform=ax.transAxes, ha="right", va="top", fontsize=8)
         for t, c in zip(times, counts):
-            ax.text(t, y, f"{int(c):,}", transform=trans, ha="center", va="top", fontsize=8, clip_on=False)
+            shown = f"{int(c):,}"
+            if policy is not None:
+                published = policy.count(int(c))
+                shown = policy.marker if published is None else f"{published:,}"
+            ax.text(t, y, shown, transform=trans, ha="center", va="top", fontsize=8, clip_on=False)
 
 
 def plot_survival(
@@ -49,6 +54,7 @@ def plot_survival(
     at_risk_times: Sequence[float] | None = None,
     labels: dict[object, str] | None = None,
     xlabel: str = "Days since start of time at risk",
+    policy: Any = None,
     **kw: Any,
 ) -> Axes:
     """Step curves with pointwise confidence bands and numbers at risk under the axis.
@@ -69,6 +75,10 @@ def plot_survival(
         Legend label per group value.
     xlabel : str
         Label of the time axis.
+    policy : DisclosurePolicy, optional
+        Publish the numbers at risk through it (``docs/disclosure-policy.md``): counts from 1 to
+        ``threshold - 1`` are shown as its marker, the others rounded to its base. Without it they
+        are printed as they are (for the analyst's own use).
     **kw
         Passed to ``Axes.step``.
     """
@@ -103,7 +113,7 @@ def plot_survival(
     if at_risk:
         ticks = np.asarray(at_risk_times if at_risk_times is not None else
                            [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]], dtype=float)
-        _at_risk_table(ax, frame, names, ticks)
+        _at_risk_table(ax, frame, names, ticks, policy)
     return ax
 
 
