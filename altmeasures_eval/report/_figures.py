@@ -1,8 +1,12 @@
 """Figures of an evaluation, rendered once to PNG and SVG (through :mod:`altmeasures_eval.plotting`).
 
 Only aggregate curves and distributions are drawn: no point or label stands for one person, and
-no figure is annotated with counts below the disclosure threshold (the at-risk table under the
-survival curves shows numbers at risk at the horizons, which are large by the decision rules).
+every count a figure shows (as a bar, a number or a point) goes through the run's :class:`~altmeasures_eval.privacy.DisclosurePolicy`
+(``docs/disclosure-policy.md``): the propensity-overlap histogram pools adjacent bins until each
+holds at least the threshold and draws densities of the (rounded) counts; the at-risk table under
+the survival curves shows small numbers as the marker and the others rounded like the tables; the
+observed monthly prison population is drawn only where it is not small, rounded. Bed-days and cost
+figures show means per person and model results, not counts.
 """
 
 from __future__ import annotations
@@ -82,6 +86,24 @@ def _recent(ax: Any, extract_date: Any, years: int = 4) -> Any:
     return ax
 
 
+def _published_observed(projection: Any, policy: Any) -> Any:
+    """The projection with its observed monthly populations as published: counts from 1 to
+    ``threshold - 1`` are not drawn, the others are rounded like the tables (model paths are
+    estimates, not counts, and are drawn as they are)."""
+    import dataclasses
+
+    import numpy as np
+
+    paths = projection.paths.copy()
+    v = paths["observed"].to_numpy(dtype=float)
+    known = np.isfinite(v)
+    shown = np.full(v.shape, np.nan)
+    keep = known & ~policy.is_small(np.where(known, v, 0))
+    shown[keep] = np.asarray(policy.round(v[keep]), dtype=float)
+    paths["observed"] = shown
+    return dataclasses.replace(projection, paths=paths)
+
+
 def render_figures(ev: Any) -> dict[str, Figure]:
     """Render every figure the decision rules allow, in report order.
 
@@ -94,7 +116,9 @@ def render_figures(ev: Any) -> dict[str, Figure]:
     dict of str to Figure
     """
     from altmeasures_eval import plotting as P
+    from altmeasures_eval.privacy import DisclosurePolicy
 
+    policy = DisclosurePolicy.from_settings(ev.spec.disclosure)  # the one rule for counts in figures too
     specs: list[tuple[str, str, Callable[[Any], Any], tuple[float, float]]] = []
     if ev.balance is not None:
         from dataclasses import replace
@@ -106,16 +130,16 @@ def render_figures(ev: Any) -> dict[str, Figure]:
                       lambda ax: P.plot_love(shown, ax=ax), (6.5, max(3.0, 0.17 * n + 1))))
     if ev.propensity is not None:
         specs.append(("propensity_overlap", "Propensity score by group (alternative above, custody below): "
-                      "the groups can be compared where both have people.",
-                      lambda ax: P.plot_overlap(ev.propensity, ax=ax, bins=25), (6.5, 3.2)))
+                      "the groups can be compared where both have people. Adjacent bars are pooled so that "
+                      f"each holds at least {policy.threshold} people.",
+                      lambda ax: P.plot_overlap(ev.propensity, ax=ax, bins=25, policy=policy), (6.5, 3.2)))
     if ev.survival_curves is not None:
         h = list(ev.spec.cohort.horizons)
-        # the at-risk table is published only when no number in it is below the disclosure threshold
-        risk_ok = bool((ev.survival_curves.summary["n_at_risk"] >= ev.spec.disclosure.threshold).all())
         specs.append(("survival_curves", "Adjusted proportion reoffending over time since the start of "
                       "follow-up, with 95% bands and the number at risk.",
                       lambda ax: P.plot_survival(ev.survival_curves, ax=ax, labels=_LABELS,
-                                                 at_risk=risk_ok, at_risk_times=[0, *h]), (6.5, 4.2)))
+                                                 at_risk=True, at_risk_times=[0, *h], policy=policy),
+                      (6.5, 4.2)))
     if ev.competing is not None:
         specs.append(("cumulative_incidence", "Cumulative incidence of proven reoffence, with death as a "
                       "competing event.",
@@ -126,7 +150,8 @@ def render_figures(ev: Any) -> dict[str, Figure]:
                       lambda ax: P.plot_bed_days(ev.prison.bed_days, ax=ax), (6.5, 3.4)))
         specs.append(("population_projection", "Projected prison population under the diversion scenarios "
                       "(all jurisdictions), with capacity where known.",
-                      lambda ax: _recent(P.plot_population_paths(ev.prison.projection, ax=ax, jurisdiction="all"),
+                      lambda ax: _recent(P.plot_population_paths(_published_observed(ev.prison.projection, policy), ax=ax,
+                                                                   jurisdiction="all"),
                                          ev.extract_date), (6.5, 3.6)))
     if ev.costs is not None:
         specs.append(("cost_waterfall", "From the difference in programme costs to the net present value "
