@@ -22,6 +22,16 @@ if TYPE_CHECKING:
 __all__ = ["apply_rules", "limitations_from", "required_group_size"]
 
 
+def _people(n: int, spec: EvaluationSpec) -> str:
+    """A count of people in a sentence, as the disclosure policy publishes it (rounded, or
+    "fewer than <threshold>"), so every output that prints the reasons prints a protected count."""
+    from altmeasures_eval.privacy import DisclosurePolicy
+
+    policy = DisclosurePolicy.from_settings(spec.disclosure)
+    shown = policy.count(int(n))
+    return f"{shown:,}" if shown is not None else f"fewer than {policy.threshold}"
+
+
 def required_group_size(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> int | None:
     """People needed in each group for a two-sided test of two proportions to detect ``p1 - p2``.
 
@@ -79,13 +89,13 @@ def apply_rules(data: pd.DataFrame, weights: np.ndarray | None, spec: Evaluation
     if n_t < r.min_treated:
         allowed = False
         reasons.append(
-            f"Only {n_t if n_t >= spec.disclosure.threshold or n_t == 0 else 'fewer than ' + str(spec.disclosure.threshold)} "
+            f"Only {_people(n_t, spec)} "
             f"people were given an alternative measure; at least {r.min_treated} are needed for a reliable "
             "estimate, so no effect estimates are reported.")
     if n_c < r.min_control:
         allowed = False
         reasons.append(
-            f"Only {n_c if n_c >= spec.disclosure.threshold or n_c == 0 else 'fewer than ' + str(spec.disclosure.threshold)} "
+            f"Only {_people(n_c, spec)} "
             f"people were sent to custody; at least {r.min_control} are needed to form a comparison group, "
             "so no effect estimates are reported.")
     if weights is None:
@@ -119,6 +129,15 @@ def apply_rules(data: pd.DataFrame, weights: np.ndarray | None, spec: Evaluation
     return RuleOutcome(effects_allowed=allowed, reasons=tuple(reasons), n_treated=n_t, n_control=n_c,
                        significance=significance, treated_reoffenders=reoff, time_to_event_allowed=tte,
                        expected=expected)
+
+
+def _decimals(n: int, spec: EvaluationSpec) -> int:
+    """Decimals of a percentage of a group of ``n``: one, or fewer when rounding allows no more
+    (:meth:`altmeasures_eval.privacy.DisclosurePolicy.percent_decimals`)."""
+    from altmeasures_eval.privacy import DisclosurePolicy
+
+    allowed = DisclosurePolicy.from_settings(spec.disclosure).percent_decimals(int(n))
+    return 1 if allowed is None else min(1, allowed)
 
 
 def limitations_from(ev: Evaluation) -> list[str]:
@@ -158,7 +177,7 @@ def limitations_from(ev: Evaluation) -> list[str]:
                 continue  # a handful of people: covered by the balance note, never a small count in print
             out.append(
                 f"No one in the {'custody' if est == 'ATT' else 'alternative'} group has {level.replace('=', ' = ')}, "
-                f"while {100 * row[focal]:.1f}% of the {who} group does: these people have no comparable cases "
+                f"while {100 * row[focal]:.{_decimals(n_focal, spec)}f}% of the {who} group does: these people have no comparable cases "
                 "(no overlap), and the estimates for them rest on the model, not on data. Set [design] "
                 "support_rule = \"range\" (the default) to leave them out of the comparison.")
         ess = ev.balance.ess
@@ -175,7 +194,7 @@ def limitations_from(ev: Evaluation) -> list[str]:
         counts = design.counts
         if "unmatched" in counts.index and counts.loc["unmatched", "treated"] > 0:
             out.append(
-                f"{int(counts.loc['unmatched', 'treated']):,} treated people found no comparable custody case "
+                f"{_people(int(counts.loc['unmatched', 'treated']), spec)} treated people found no comparable custody case "
                 "within the caliper; the effect applies to the matched people only.")
     tte = ev.time_to_event
     if tte is not None and tte.lead == "rmst":
@@ -188,7 +207,7 @@ def limitations_from(ev: Evaluation) -> list[str]:
         lost = int(y.isna().sum())
         if lost:
             out.append(
-                f"{lost:,} people could not be followed for {h0} days plus the 182-day waiting period before "
+                f"{_people(lost, spec)} people could not be followed for {h0} days plus the 182-day waiting period before "
                 "the extract date; they are left out of the reoffending rates at that horizon.")
     if ev.costs is not None and ev.costs.unit_costs.placeholders:
         out.append(
