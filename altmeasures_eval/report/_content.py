@@ -335,7 +335,7 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
         headline["verdict"] = verdict
         summary.extend(publish_notes((ev.headline_not_estimable,), dc))
     elif sentence is None:
-        summary.extend(rules.reasons)
+        summary.extend(publish_notes(rules.reasons, dc))
     else:
         summary.append(sentence)
         summary.append(_significance(ev, h0))
@@ -419,7 +419,7 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
            f"{spec.decision_rules.min_expected:g} in both groups; time to reoffence only with at least "
            f"{spec.decision_rules.min_treated_reoffenders} treated reoffenders."),
         _table_block(tables["decision_rules"]),
-        *([{"kind": "list", "items": list(rules.reasons)}] if rules.reasons else []),
+        *([{"kind": "list", "items": publish_notes(rules.reasons, spec.disclosure)}] if rules.reasons else []),
     ]})
     if ev.recidivism:
         blocks = [_p(headline_sentence(ev, h) or "") for h in ev.recidivism]
