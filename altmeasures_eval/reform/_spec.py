@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from altmeasures_eval._errors import ConfigError
+from altmeasures_eval.evaluation import DisclosureSettings
 from altmeasures_eval.reform._gate import GateSettings
 
 __all__ = ["DESIGNS", "DidSettings", "ItsSettings", "PolicySettings", "PolicySpec", "ReportInfo", "SynthSettings"]
@@ -101,6 +102,10 @@ class PolicySpec:
     its : ItsSettings
     synth : SynthSettings
     gate : GateSettings
+    disclosure : DisclosureSettings
+        ``[disclosure]``, the same section and rules as ``evaluation.toml`` (threshold, rounding
+        base, marker): read through :class:`altmeasures_eval.privacy.DisclosurePolicy` by the
+        policy report and the person-level panel.
     """
 
     report: ReportInfo = field(default_factory=ReportInfo)
@@ -109,12 +114,14 @@ class PolicySpec:
     its: ItsSettings = field(default_factory=ItsSettings)
     synth: SynthSettings = field(default_factory=SynthSettings)
     gate: GateSettings = field(default_factory=GateSettings)
+    disclosure: DisclosureSettings = field(default_factory=DisclosureSettings)
 
     @classmethod
     def config_schema(cls) -> dict[str, type | None]:
         """Section name -> settings class (``[data]`` is checked by :func:`altmeasures_eval.config.load_config`)."""
         return {"data": None, "report": ReportInfo, "policy": PolicySettings, "did": DidSettings,
-                "its": ItsSettings, "synth": SynthSettings, "gate": GateSettings}
+                "its": ItsSettings, "synth": SynthSettings, "gate": GateSettings,
+                "disclosure": DisclosureSettings}
 
     @classmethod
     def from_sections(cls, sections: Mapping[str, Any], source: str | None = None) -> PolicySpec:
@@ -137,7 +144,8 @@ class PolicySpec:
         check_config(sections, cls.config_schema(), source=source, doc="docs/config.md (policy.toml)")
         parts = {}
         for name, kind in (("report", ReportInfo), ("policy", PolicySettings), ("did", DidSettings),
-                           ("its", ItsSettings), ("synth", SynthSettings), ("gate", GateSettings)):
+                           ("its", ItsSettings), ("synth", SynthSettings), ("gate", GateSettings),
+                           ("disclosure", DisclosureSettings)):
             parts[name] = _typed(name, dict(sections.get(name, {})), kind)
         spec = cls(**parts)
         for d in spec.policy.designs:
