@@ -3,7 +3,8 @@
 Per outcome and design: the effect (withheld when the design's gate fails, with the reason), the
 estimand and the assumptions in plain words, the diagnostics that test them, and the figures
 (event study, counterfactual, placebo gaps). Observed monthly values of a single jurisdiction
-below the disclosure threshold are not drawn (the same threshold as every published count).
+below the disclosure threshold are not drawn, and rounded when ``[disclosure] rounding_base`` is set
+(the run's :class:`~altmeasures_eval.privacy.DisclosurePolicy`, from policy.toml's ``[disclosure]``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from altmeasures_eval import __version__
+from altmeasures_eval.privacy import DisclosurePolicy
 from altmeasures_eval.report._figures import Figure, _render
 from altmeasures_eval.report._render import render_html, render_pdf
 
@@ -56,23 +58,43 @@ def _fmt(v: Any, digits: int = 3) -> str:
     return f"{float(v):,.{digits}g}" if a < 1000 else f"{float(v):,.0f}"
 
 
-def _masked(result: Any, threshold: int) -> Any:
-    """A copy of an ITS or synthetic-control result whose observed values 1 .. threshold - 1 are
-    blank (a small count of one jurisdiction-month is not drawn)."""
+def _masked(result: Any, policy: DisclosurePolicy) -> Any:
+    """A copy of an ITS or synthetic-control result whose observed values the disclosure policy
+    would hide (1 .. threshold - 1) are blank (a small count of one jurisdiction-month is not drawn)
+    and, with a rounding base, the others rounded."""
     s = result.series.copy()
     col = "observed" if "observed" in s else "treated"
     v = s[col].to_numpy(dtype=float)
-    small = (v > 0) & (v < threshold)
-    if not small.any():
+    small = policy.is_small(np.nan_to_num(v))
+    if not small.any() and not policy.base:
         return result
-    s[col] = np.where(small, np.nan, v)
+    shown = np.where(small, np.nan, v)
+    if policy.base:  # drawn like the tables print them: rounded to the base
+        ok = np.isfinite(shown)
+        shown[ok] = np.asarray(policy.round(shown[ok]), dtype=float)
+    s[col] = shown
     return dataclasses.replace(result, series=s)
 
 
-def policy_figures(ev: Any, threshold: int = 10) -> dict[str, Figure]:
-    """Event-study, counterfactual and placebo figures of every estimated design."""
+def _policy_of(ev: Any, threshold: int | None) -> DisclosurePolicy:
+    """The run's disclosure policy (``[disclosure]`` of policy.toml); ``threshold`` overrides its
+    threshold (kept for callers that passed one)."""
+    settings = getattr(ev.spec, "disclosure", None)
+    policy = DisclosurePolicy.from_settings(settings)
+    if threshold is not None:
+        policy = dataclasses.replace(policy, threshold=threshold)
+    return policy
+
+
+def policy_figures(ev: Any, threshold: int | None = None) -> dict[str, Figure]:
+    """Event-study, counterfactual and placebo figures of every estimated design.
+
+    Observed single-jurisdiction values that the run's disclosure policy (``[disclosure]``) would
+    hide are not drawn; ``threshold`` overrides its threshold.
+    """
     from altmeasures_eval import plotting as P
 
+    policy = _policy_of(ev, threshold)
     figs: dict[str, Figure] = {}
     for r in ev.results:
         if r.result is None:
@@ -84,7 +106,7 @@ def policy_figures(ev: Any, threshold: int = 10) -> dict[str, Figure]:
             figs[f"{stem}_event_study"] = Figure(f"{stem}_event_study", f"{r.outcome}: effect by time since adoption "
                                                  "(pointwise 95% intervals, uniform 95% band shaded; grey: before adoption).", png, svg)
         else:
-            res = _masked(r.result, threshold)
+            res = _masked(r.result, policy)
             png, svg = _render(lambda ax, res=res: P.plot_counterfactual(res, ax), (7.5, 3.6))
             what = ("observed series, the fitted segmented regression and the pre-reform trend projected past the reform "
                     "(95% interval)" if r.design == "its" else "the jurisdiction and its synthetic control")
@@ -169,7 +191,8 @@ def policy_content(ev: Any, figures: dict[str, Figure]) -> dict[str, Any]:
             "summary": summary, "summary_rows": summary_rows, "sections": sections, "notes": list(ev.notes)}
 
 
-def write_policy_report(ev: Any, out: str | Path, *, pdf: bool | None = None, threshold: int = 10) -> dict[str, Path]:
+def write_policy_report(ev: Any, out: str | Path, *, pdf: bool | None = None,
+                        threshold: int | None = None) -> dict[str, Path]:
     """Write ``policy.html``, ``policy.pdf``, ``results.json`` and ``figures/*.png|svg`` into ``out``.
 
     Parameters
@@ -178,8 +201,10 @@ def write_policy_report(ev: Any, out: str | Path, *, pdf: bool | None = None, th
     out : path
     pdf : bool, optional
         Default ``ev.spec.report.pdf``.
-    threshold : int
-        Disclosure threshold: observed single-jurisdiction values below it are not drawn.
+    threshold : int, optional
+        Overrides the ``[disclosure] threshold`` of ``ev.spec`` (default: the run's
+        :class:`~altmeasures_eval.privacy.DisclosurePolicy`): observed single-jurisdiction values
+        below it are not drawn.
 
     Returns
     -------
