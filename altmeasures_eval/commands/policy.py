@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         if spec.policy.panel_source == "person_level":
             # counts by jurisdiction and month from the person-level tables; only the policy table is read
             ds = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
-            built = panel_from_dataset(ds, start=spec.policy.panel_start or None)
+            built = panel_from_dataset(ds, start=spec.policy.panel_start or None, threshold=spec.disclosure.threshold,
+                                       rounding_base=spec.disclosure.rounding_base or None)
             tables = {"panel": built.panel, **read_aggregate(cfg.data.path, tables=("policy",))}
             print("policy: panel counted from the person-level tables: " + built.notes[0], file=sys.stderr)
         else:
