@@ -61,4 +61,5 @@ def test_primary_outcome_not_estimable_writes_the_report_and_says_why(tmp_path, 
     assert scan(results) == []
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "could not be estimated from these data" in html and re.search(why, html)
+    assert "The estimates describe the effect" not in html and "no estimate is given" in html
     assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
