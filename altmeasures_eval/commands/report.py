@@ -48,7 +48,12 @@ def run(args: argparse.Namespace) -> int:
         quality = quality_report(ing)
         ev = run_evaluation(ing.dataset, spec, progress=not args.quiet, quality=quality)
         # the SHA-256 of every file the run read (mapping and files outside the data folder too)
-        written = write_report(ev, out.path, input_files=ing.input_files or file_hashes(cfg.data.path),
+        # a file outside the data folder is keyed by its full path: shown relative to the config instead
+        from altmeasures_eval.privacy import display_path
+
+        config_dir = Path(args.config).resolve().parent
+        read = {(display_path(k, config_dir) if Path(k).is_absolute() else k): v for k, v in ing.input_files.items()}
+        written = write_report(ev, out.path, input_files=read or file_hashes(cfg.data.path),
                                pdf=False if args.no_pdf else None)
     print(f"report: {len(written)} files written to {args.out} in {time.perf_counter() - t0:.1f} s "
           f"({', '.join(k for k in ('html', 'pdf', 'results', 'workbook') if k in written)})")
