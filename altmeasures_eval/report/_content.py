@@ -495,7 +495,7 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
              *disclosure_notes]
     sections.append({"id": "appendix", "title": "Appendix: reproducibility", "blocks": [
         {"kind": "list", "items": [redact_secrets(r) for r in repro]},
-        {"kind": "code", "text": redact_secrets(_config_text(spec.config))},
+        {"kind": "code", "text": redact_secrets(_config_text(_shown_paths(spec.config)))},
         {"kind": "list", "items": [redact_secrets(n) for n in publish_notes(
             ev.notes, spec.disclosure, hidden_labels(tables, spec.disclosure.marker))]}]})
     return {"meta": meta, "summary": summary, "headline": headline, "sections": sections,
@@ -515,6 +515,19 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     return str(v)
+
+
+def _shown_paths(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The config with ``[data] path`` and ``mapping`` as they may be printed (resolved to absolute
+    paths when the config was read; shown by name, never absolute: :func:`altmeasures_eval.privacy.display_path`)."""
+    from altmeasures_eval.privacy import display_path
+
+    data = cfg.get("data")
+    if not isinstance(data, dict):
+        return cfg
+    shown = {k: (display_path(v) if k in ("path", "mapping") and isinstance(v, str) and v else v)
+             for k, v in data.items()}
+    return {**cfg, "data": shown}
 
 
 def _config_text(cfg: dict[str, Any], prefix: str = "") -> str:
