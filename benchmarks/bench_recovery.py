@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from altmeasures_eval._parallel import parallel_map
-from benchmarks._harness import measure
+from benchmarks._harness import measure, replace_doc_section
 
 DEFAULT_SIZES = [50_000]
 N_REPS = 100
@@ -133,15 +133,7 @@ def write_doc(table: pd.DataFrame, n: int, reps: int, seconds: float, cohort_n: 
         "the effect in the matched focal units; the truth column is the full ATT/ATC.",
         "",
     ]
-    section = "\n".join(lines)
-    old = DOC.read_text() if DOC.exists() else ""
-    k = old.find(HEADING)
-    if k >= 0:
-        nxt = old.find("\n## ", k + len(HEADING))
-        new = old[:k] + section + (old[nxt + 1:] if nxt >= 0 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    DOC.write_text(new)
+    replace_doc_section(DOC, HEADING, "\n".join(lines))
 
 
 def run(sizes: list[int]) -> list[dict]:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks._harness import measure
+from benchmarks._harness import measure, replace_doc_section
 
 DEFAULT_SIZES = [24]
 N_REPS = 200
@@ -154,15 +154,7 @@ def write_doc(table: pd.DataFrame, reps: int, seconds: float, pretrend_rej: floa
         "cover at the nominal rate.",
         "",
     ]
-    section = "\n".join(lines)
-    old = DOC.read_text() if DOC.exists() else ""
-    k = old.find(HEADING)
-    if k >= 0:
-        nxt = old.find("\n## ", k + len(HEADING))
-        new = old[:k] + section + (old[nxt + 1:] if nxt >= 0 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + section
-    DOC.write_text(new)
+    replace_doc_section(DOC, HEADING, "\n".join(lines))
 
 
 def run(sizes: list[int]) -> list[dict]:
