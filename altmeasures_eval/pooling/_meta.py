@@ -14,8 +14,13 @@ from statsmodels.stats.meta_analysis import combine_effects
 from altmeasures_eval._errors import AltMeasuresError
 from altmeasures_eval.pooling._tau2 import METHODS, estimate_tau2
 
-__all__ = ["PooledEffect", "heterogeneity_in_words", "random_effects"]
+__all__ = ["POOLED_KEYS", "PooledEffect", "heterogeneity_in_words", "random_effects"]
 
+
+#: The pooled quantities of a random-effects result, in the order of ``to_dict`` and of
+#: ``unodc_pooled.csv`` (whose header is written from it even when nothing could be pooled).
+POOLED_KEYS = ("estimate", "se", "ci_low", "ci_high", "p_value", "tau2", "i2", "h2", "q", "q_df", "q_pvalue",
+               "pi_low", "pi_high", "fixed_estimate", "fixed_se", "method", "hksj", "level", "k")
 
 @dataclass(frozen=True)
 class PooledEffect:
@@ -85,9 +90,7 @@ class PooledEffect:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready pooled quantities (no study rows)."""
-        keys = ("estimate", "se", "ci_low", "ci_high", "p_value", "tau2", "i2", "h2", "q", "q_df", "q_pvalue",
-                "pi_low", "pi_high", "fixed_estimate", "fixed_se", "method", "hksj", "level", "k")
-        return {k: getattr(self, k) for k in keys} | {"notes": list(self.notes)}
+        return {k: getattr(self, k) for k in POOLED_KEYS} | {"notes": list(self.notes)}
 
     def _repr_html_(self) -> str:
         return self.summary.to_html(index=False) + "".join(f"<p>{n}</p>" for n in self.notes)

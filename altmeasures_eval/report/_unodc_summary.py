@@ -601,6 +601,7 @@ def write_unodc_summary(summary: UnodcSummary, out: str | Path, *, pdf: bool = T
     -------
     dict of str to Path
     """
+    from altmeasures_eval.pooling import POOLED_KEYS
     from altmeasures_eval.privacy import neutralise_formulas
     from altmeasures_eval.report._render import render_html, render_pdf
 
@@ -615,7 +616,8 @@ def write_unodc_summary(summary: UnodcSummary, out: str | Path, *, pdf: bool = T
             pooled_rows.append({**base, **{k: v for k, v in p.result.to_dict().items() if k != "notes"},
                                 "excluded": "; ".join(f"{r.country} {r.reporting_year}: {r.reason}"
                                                       for r in p.excluded.itertuples())})
-    neutralise_formulas(pd.DataFrame(pooled_rows)).to_csv(paths["pooled"], index=False)
+    columns = ["indicator", "across", "unit", *POOLED_KEYS, "excluded"]  # the header also when nothing pooled
+    neutralise_formulas(pd.DataFrame(pooled_rows, columns=columns)).to_csv(paths["pooled"], index=False)
     for name, f in summary.figures.items():
         (out / "figures" / f"{name}.png").write_bytes(f.png)
         (out / "figures" / f"{name}.svg").write_text(f.svg, encoding="utf-8")
