@@ -474,12 +474,9 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
             _table_block(tables["bed_days"]), *_fig(figures, "bed_days"), _table_block(tables["steady_state"]),
             *_fig(figures, "population_projection"), _table_block(tables["population_projection"])]})
     if ev.costs is not None:
-        sections.append({"id": "costs", "title": "Costs", "blocks": [
-            *([_p("Every unit cost below is a PLACEHOLDER shipped with the toolkit, not an estimate for this "
-                  "country: replace them in [costs] before publishing.")] if ev.costs.unit_costs.placeholders else []),
-            _table_block(tables["cost_summary"]), _table_block(tables["costs_per_person"]),
-            *_fig(figures, "cost_waterfall"), *_fig(figures, "monte_carlo"), *_fig(figures, "tornado"),
-            _table_block(tables["unit_costs"])]})
+        from altmeasures_eval.report._costs import costs_section  # P3's section (#15)
+
+        sections.append(costs_section(ev, tables, figures))
     if "evalues" in tables:
         sections.append({"id": "sensitivity", "title": "Sensitivity to unmeasured confounding", "blocks": [
             _p("The E-value is the minimum strength of association (risk ratio scale) that an unmeasured factor "
