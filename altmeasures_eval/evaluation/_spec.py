@@ -37,6 +37,9 @@ DEFAULT_COVARIATES: tuple[str, ...] = (
 )
 
 METHODS = ("ipw", "overlap", "entropy", "matching")
+#: Statistical status of a report (``[report] status``), as national statistical offices name them.
+STATUSES = ("official statistics", "accredited official statistics", "official statistics in development",
+            "experimental statistics", "management information", "research")
 ESTIMANDS = ("ATT", "ATC", "ATE")
 
 
@@ -88,6 +91,25 @@ class ReportSettings:
         Follow-up (days) of the headline measure; must be one of the cohort horizons.
     pdf : bool
         Render ``report.pdf`` with Typst (the HTML report is always written).
+    language : {"en", "fr", "es"}
+        Language of the report's text, tables, figures and Word version (English, French,
+        Spanish); numbers, dates and percentages follow that language's conventions.
+    publication_date : str
+        Date of publication (``2026-12-06``, a TOML date or an ISO string); empty: the day the
+        report is written.
+    contact : str
+        Who answers questions on the report (name, e-mail or telephone of the statistician or
+        unit), printed on the title page; empty: not printed.
+    licence : str
+        Terms of reuse printed on the title page (``"Open Government Licence v3.0"``,
+        ``"CC BY 4.0"``); empty: not printed.
+    status : str
+        Statistical status, one of :data:`STATUSES` (``"official statistics"``, ``"accredited
+        official statistics"``, ``"official statistics in development"``, ``"experimental
+        statistics"``, ``"management information"``, ``"research"``); the report says what it
+        means for the reader.
+    version : str
+        Version of this publication (``"1.0"``; a corrected release is ``"1.1"``).
     """
 
     title: str = "Alternatives to custody for minor drug offences: evaluation report"
@@ -96,8 +118,37 @@ class ReportSettings:
     headline_horizon: int = 365
     pdf: bool = True
     country_name: str = ""
+    language: str = "en"
+    publication_date: Any = ""
+    contact: str = ""
+    licence: str = ""
+    status: str = "official statistics in development"
+    version: str = "1.0"
 
     def __post_init__(self) -> None:
+        import datetime
+
+        from altmeasures_eval._i18n import check_language
+
+        check_language(self.language)
+        pub = self.publication_date
+        if isinstance(pub, datetime.datetime):
+            pub = pub.date()
+        if isinstance(pub, datetime.date):
+            pub = pub.isoformat()
+        if not isinstance(pub, str):
+            raise ConfigError(f"[report] publication_date must be a date such as 2026-12-06, got {pub!r}")
+        if pub:
+            try:
+                datetime.date.fromisoformat(pub)
+            except ValueError:
+                raise ConfigError(f"[report] publication_date = {pub!r} is not a date; write it as "
+                                  "YYYY-MM-DD, e.g. publication_date = 2026-12-06") from None
+        object.__setattr__(self, "publication_date", pub)
+        for key in ("contact", "licence", "version"):
+            if not isinstance(getattr(self, key), str):
+                raise ConfigError(f"[report] {key} must be a string, got {getattr(self, key)!r}")
+        _choice("report", "status", self.status, STATUSES)
         if not isinstance(self.title, str) or not self.title.strip():
             raise ConfigError("[report] title must be a non-empty string")
         if self.country != "":
