@@ -1,10 +1,22 @@
-"""The content model of the evaluation report: one structure feeds the HTML and the PDF templates.
+"""The content model of the evaluation report: one structure feeds the HTML, PDF and Word renderers.
 
-A report is a title block, an executive summary and sections; a section is a list of blocks:
-``{"kind": "p", "text"}``, ``{"kind": "list", "items"}``, ``{"kind": "table", "name", "title",
-"head", "rows", "note"}``, ``{"kind": "figure", "name", "caption"}`` and ``{"kind": "flow",
-"steps"}`` (the attrition diagram). Every number in it comes from the disclosure-controlled tables
-or from estimates (never from a raw count below the threshold).
+:func:`build_content` returns ``meta`` (title, country, organisation, period, extract date,
+publication date, contact, licence, statistical status, version of the publication,
+``toolkit_version``, language), ``summary`` (a list of blocks), ``headline`` (key sentences) and
+``sections`` (each ``{"id", "title", "blocks"}``). Blocks:
+
+- ``{"kind": "p", "text"}``, ``{"kind": "list", "items"}``, ``{"kind": "code", "text"}``;
+- ``{"kind": "box", "style", "title", "items"}``: ``style`` is ``can`` (What you can say),
+  ``cannot`` (What you cannot say), ``verdict`` (the design checks' verdict) or ``warning``;
+- ``{"kind": "table", "name", "number", "title", "head", "rows", "align", "unit", "source", "note"}``;
+- ``{"kind": "figure", "name", "number", "title", "caption", "alt", "source"}`` (``alt``: what the
+  figure shows, with its key numbers);
+- ``{"kind": "flow", "steps", "final"}`` (the attrition diagram; each step's ``label`` says why
+  people were removed).
+
+Tables and figures are numbered in reading order by one pass at the end (:func:`number_blocks`).
+Every number comes from the disclosure-controlled tables or from estimates (never from a raw count
+below the threshold); every sentence is marked for translation and written in the active language.
 """
 
 from __future__ import annotations
@@ -82,9 +94,12 @@ def _p_text(p: float) -> str:
 
 
 def _table_block(t: PublishedTable) -> dict[str, Any]:
+    """A numbered table block (``number`` is set by :func:`number_blocks` in reading order); ``unit``
+    and ``source`` come from the table where it states them, else the report's source line."""
     head, rows = t.display()
-    return {"kind": "table", "name": t.name, "title": t.title, "head": head, "rows": rows, "note": t.note,
-            "align": t.alignment()}
+    return {"kind": "table", "name": t.name, "number": None, "title": t.title, "head": head, "rows": rows,
+            "note": t.note, "align": t.alignment(), "unit": getattr(t, "unit", "") or "",
+            "source": getattr(t, "source", "") or ""}
 
 
 def _consistency_blocks(ev: Any) -> list[dict[str, Any]]:
@@ -103,8 +118,41 @@ def _p(text: str) -> dict[str, Any]:
 
 
 def _fig(figures: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """A numbered figure block: title, caption, ``alt`` (what the figure shows, with its key
+    numbers: the text alternative of the picture) and source, as the Figure object carries them."""
     f = figures.get(name)
-    return [] if f is None else [{"kind": "figure", "name": name, "caption": f.caption}]
+    if f is None:
+        return []
+    return [{"kind": "figure", "name": name, "number": None, "title": getattr(f, "title", "") or f.caption,
+             "caption": f.caption, "alt": getattr(f, "alt", "") or f.caption, "source": getattr(f, "source", "") or ""}]
+
+
+def _box(style: str, title: str, items: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """A box of the summary: ``can`` (What you can say), ``cannot`` (What you cannot say),
+    ``verdict`` (the design gate's verdict) or ``warning``."""
+    assert style in ("can", "cannot", "verdict", "warning"), style
+    return {"kind": "box", "style": style, "title": title, "items": list(items)}
+
+
+def number_blocks(content: dict[str, Any], source: str = "") -> dict[str, Any]:
+    """Number the tables and the figures of ``content`` in reading order (summary, then the
+    sections), each series from 1, and give every one without a source the report's ``source``.
+
+    The one numbering pass of the report: renderers print "Table 3", "Figure 2" from ``number``
+    and never count for themselves. Returns ``content`` (changed in place).
+    """
+    counters = {"table": 0, "figure": 0}
+    blocks = [b for b in content.get("summary", []) if isinstance(b, dict)]
+    for sec in content.get("sections", []):
+        blocks.extend(sec.get("blocks", []))
+    for b in blocks:
+        kind = b.get("kind")
+        if kind in counters:
+            counters[kind] += 1
+            b["number"] = counters[kind]
+            if not b.get("source"):
+                b["source"] = source
+    return content
 
 
 def _years(days: int) -> str:
@@ -292,8 +340,14 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
     start, end = ev.period
     period = f"{start.date() if start is not None else 'start of data'} to {end.date() if end is not None else 'extract date'}"
     design, gate = ev.design, ev.design.gate
-    meta = {"title": spec.report.title, "country": country_words(ev), "organisation": spec.report.organisation,
-            "period": period, "extract_date": str(ev.extract_date.date()), "version": version,
+    rs = spec.report
+    import datetime
+
+    meta = {"title": rs.title, "country": country_words(ev), "organisation": rs.organisation,
+            "period": period, "extract_date": str(ev.extract_date.date()),
+            "publication_date": rs.publication_date or datetime.date.today().isoformat(),
+            "contact": rs.contact, "licence": rs.licence, "status": rs.status, "version": rs.version,
+            "toolkit_version": version, "language": rs.language,
             "estimand": design.estimand, "estimand_label": design.estimand_label, "design_passed": gate.passed}
 
     summary: list[str] = []
@@ -495,8 +549,13 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
         {"kind": "code", "text": redact_secrets(_config_text(_shown_paths(spec.config)))},
         {"kind": "list", "items": [redact_secrets(n) for n in publish_notes(
             ev.notes, spec.disclosure, hidden_labels(tables, spec.disclosure.marker))]}]})
-    return {"meta": meta, "summary": summary, "headline": headline, "sections": sections,
-            "disclosure": list(disclosure_notes)}
+    blocks: list[dict[str, Any]] = [_p(t) for t in summary]
+    if not gate.passed or getattr(ev, "headline_not_estimable", None):
+        blocks.insert(1, _box("verdict", "Verdict of the design checks", [headline["verdict"]]))
+    content = {"meta": meta, "summary": blocks, "headline": headline, "sections": sections,
+               "disclosure": list(disclosure_notes)}
+    source = f"{rs.organisation or meta['country']}, administrative data extracted on {meta['extract_date']}"
+    return number_blocks(content, source)
 
 
 def _toml_value(v: Any) -> str:

@@ -34,7 +34,7 @@ def test_small_cohort_report_says_why(small_evaluation, tmp_path: Path) -> None:
 def test_small_cohort_counts_are_suppressed(small_evaluation) -> None:
     tables, notes = published_tables(small_evaluation)
     content = build_content(small_evaluation, tables, {}, notes)
-    text = " ".join(content["summary"])
+    text = " ".join(b.get("text", "") + " ".join(b.get("items", ())) for b in content["summary"])  # blocks
     n_c = small_evaluation.n_control
     if 0 < n_c < 10:
         assert f"with {n_c} people" not in text and "fewer than 10" in text
