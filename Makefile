@@ -8,7 +8,7 @@ export MPLBACKEND := Agg
 # one thread per BLAS/OpenMP/numba pool: reproducible timings, no oversubscription on small machines
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 NUMBA_NUM_THREADS=1
 
-.PHONY: report test venv benchmarks clean
+.PHONY: report test venv benchmarks clean accessibility
 
 venv: $(STAMP)
 
@@ -26,6 +26,11 @@ test: $(STAMP)
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# on demand: axe-core (npm, into build/axe) in headless Chromium on the sample report (docs/accessibility.md)
+accessibility: report
+	npm install --silent --no-audit --no-fund --prefix build/axe axe-core@4
+	$(BIN)/python tools/accessibility.py reports/sample/report.html --json build/accessibility.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info
