@@ -289,7 +289,7 @@ def _guard_rows(rows: dict, measures: list, y: np.ndarray, t: np.ndarray, w: np.
     rr = rows[rname]
     why = ""
     if constant or not (m1 > 0 and m0 > 0):
-        why = "a group mean is 0 or a group has no variation, so the ratio or its log-scale variance is undefined"
+        why = "a group mean is 0 or negative, or a group has no variation, so the ratio or its log-scale variance is undefined"
     else:
         try:
             check_difference(f"log {rname}", np.log(rr["estimate"]), rr["se"], np.log(rr["ci_low"]),
@@ -300,6 +300,21 @@ def _guard_rows(rows: dict, measures: list, y: np.ndarray, t: np.ndarray, w: np.
         rr.update(estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan)
         out[rname] = why
     return out
+
+
+def _bias_adjusted_means(data, ok, columns, design, y, t, w, m1, m0, notes):
+    """Group means after the Abadie-Imbens (2011) regression bias correction of a match with
+    replacement (the influence values are kept: the variance has the same large-sample form)."""
+    from altmeasures_eval.effects._abadie_imbens import regression_bias_shift
+
+    if not (isinstance(design, MatchResult) and design.replace and design.estimand in ("ATT", "ATC")):
+        raise ConfigError("bias_adjust is for the ATT or ATC of a match with replacement (a MatchResult with replace=True)")
+    X = np.column_stack([numeric_column(data, c, "bias_adjust covariates") for c in columns])[ok]
+    group, shift = regression_bias_shift(X, y, t, w, design.estimand)
+    notes.append(f"regression bias correction (Abadie & Imbens 2011) on {', '.join(columns)}: "
+                 f"{'control' if group == 0 else 'treated'} mean shifted by {shift:+.4g}")
+    how = "; estimate bias-corrected by regression on " + ", ".join(columns) + " (Abadie & Imbens 2011)"
+    return (m1, m0 + shift, how) if group == 0 else (m1 + shift, m0, how)
 
 
 def estimate_effect(
@@ -322,6 +337,7 @@ def estimate_effect(
     propensity: PropensityScore | None = None,
     ps_adjustment: bool | None = None,
     ai_cov_neighbors: int = 2,
+    bias_adjust: list[str] | tuple[str, ...] | None = None,
 ) -> EffectResult:
     """Adjusted effect of the alternative measure (treatment = 1) vs custody (0) on an outcome.
 
@@ -370,6 +386,10 @@ def estimate_effect(
     ai_cov_neighbors : int
         Units per group used to estimate the covariances of covariates and outcome given the score
         in the 2016 adjustment (L >= 2).
+    bias_adjust : list of str, optional
+        Covariate columns for the regression bias correction of a match with replacement (Abadie
+        & Imbens 2011): the non-focal group's mean is shifted by the difference of a linear
+        regression's predictions between the focal units and their matches. Off by default.
     random_state, n_jobs
         Seed and worker processes for the bootstrap (results do not depend on ``n_jobs``).
 
@@ -384,6 +404,7 @@ def estimate_effect(
     are dropped; for matched sets this can leave incomplete sets, stated in ``notes``.
     """
     t_all = treatment_array(data, treatment, "outcome data")
+    bc_how = ""
     y_all = numeric_column(data, outcome, "outcome data", allow_nan=True)
     w_all, design_estimand, label = resolve_weights(data, design)
     est_label = estimand or design_estimand or "ATE"
@@ -446,6 +467,8 @@ def estimate_effect(
     else:
         m1, m0, phi1, phi0 = _group_influence(y, t, w)
         how = ""
+        if bias_adjust:
+            m1, m0, bc_how = _bias_adjusted_means(data, ok, bias_adjust, design, y, t, w, m1, m0, notes)
     measures = _measures(m1, m0, phi1, phi0, binary)
     n = int(ok.sum())
     rows = {}
@@ -512,10 +535,20 @@ def estimate_effect(
         unit = "matched sets" if (codes is not None and user_codes is None) else (
             f"clusters of {cluster!r}" if user_codes is not None else "units")
         how = f"bootstrap ({n_boot} replicates resampling {unit}, {what}), {ci_method} interval"
+        boot_undefined: dict[str, str] = {}
         z = stats.norm.ppf(1 - alpha / 2)
         for k, (name, est, phi, log) in enumerate(measures):
             b = reps[:, k]
             b = b[np.isfinite(b)]
+            if len(b) < 2:  # no spread to take: the measure is undefined in (nearly) every replicate
+                why = (f"{n_boot - len(b)} of {n_boot} bootstrap replicates gave no defined {name} "
+                       f"({'a resampled group mean was 0 or negative, so the log ratio is undefined' if log else 'a resampled group was empty'})")
+                if not log:
+                    raise NotEstimable(f"{name} on {outcome!r}", why + "; no bootstrap interval can be formed")
+                rows[name] = dict(estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan, n=n,
+                                  scale="log")
+                boot_undefined[name] = why
+                continue
             point = np.log(est) if log else est
             se = float(np.std(b, ddof=1))
             if ci_method == "bca":
@@ -536,7 +569,11 @@ def estimate_effect(
 
     if variance in ("cluster", "robust", "sandwich"):
         how += _bounded_difference(rows, measures, phi1, phi0, t, m1, m0, binary, unadjusted, use, alpha)
+    how += bc_how
     not_estimable = _guard_rows(rows, measures, y, t, w, m1, m0, binary, constant, outcome)
+    if variance == "bootstrap":  # the replicates' reason is the first cause; a group-mean reason stays
+        not_estimable.update({k: v for k, v in boot_undefined.items()
+                              if not not_estimable.get(k, "").startswith("a group mean")})
     notes.extend(f"{k} not estimable: {v}" for k, v in not_estimable.items())
     summary = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]
     summary.index.name = "measure"
