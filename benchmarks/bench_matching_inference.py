@@ -73,7 +73,7 @@ ESTIMANDS = ("ATT", "ATC")
 REPLACE = (True, False)
 RATIOS = (1, 4)
 CALIPERS = (None, 0.2)
-SE_WITH = ("ai_known", "ai_2016", "ai_2016_j4", "robust", "unit_bootstrap")
+SE_WITH = ("ai_known", "ai_2016", "ai_2016_j4", "robust", "unit_bootstrap", "default_bias_corrected")
 SE_WITHOUT = ("matched_set_cluster", "robust", "matched_set_bootstrap")
 Z = 1.959963984540054
 DOC = Path(__file__).resolve().parents[1] / "docs" / "simulation-study.md"
@@ -140,23 +140,26 @@ def _row(res) -> tuple[float, float, float, float, float]:
 
 
 NAN5 = (np.nan,) * 5
+#: per replicate and cell: share of focal units matched, failures, |SMD| of the logit after matching,
+#: sum and count (weights) of the true effect over the matched focal units, matching bias given X
+INFO = ("matched_focal", "failures", "smd_logit", "effect_sum", "effect_count", "matching_bias")
 
 
 def one_replicate(design: str, n: int, n_boot: int = N_BOOT,
                   cell_list: list[tuple[str, bool, int, float | None]] | None = None):
     """Per replicate: array (cells, SE slots, 5) of estimate, se, ci_low, ci_high, p_value, and
-    (cells, 3) of matched focal share, failures and |standardised mean difference| of the logit
-    score after matching."""
+    (cells, len(INFO)) of the design diagnostics named in ``INFO``."""
     todo = cells() if cell_list is None else cell_list
 
     def rep(i: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         from altmeasures_eval.effects import estimate_effect
         from altmeasures_eval.matching import estimate_propensity, match_nearest
 
-        d = simulate(design, n, rng)
+        d = simulate(design, n, rng, both=True)  # the true means m1, m0 draw nothing from rng
+        m1, m0 = d.pop("m1").to_numpy(), d.pop("m0").to_numpy()
         ps = estimate_propensity(d, "treatment", COVARIATES[design])
         out = np.full((len(todo), len(SE_WITH), 5), np.nan)
-        info = np.zeros((len(todo), 3))
+        info = np.zeros((len(todo), len(INFO)))
         lin = ps.linear.reindex(d.index).to_numpy()
         tt = d["treatment"].to_numpy()
         sd_pooled = np.sqrt((lin[tt == 1].var(ddof=1) + lin[tt == 0].var(ddof=1)) / 2)
@@ -174,11 +177,20 @@ def one_replicate(design: str, n: int, n_boot: int = N_BOOT,
             info[c, 0] = float((w[focal] > 0).mean())
             # balance on the logit of the score after matching (standardised mean difference)
             info[c, 2] = abs(np.average(lin[focal], weights=w[focal]) - np.average(lin[~focal], weights=w[~focal])) / sd_pooled
+            # the effect of the focal units actually matched (the estimand of a caliper or of a pool
+            # that runs out) and the bias of the match given the covariates, from the true means:
+            # E[estimate | X, T, matches] - mean effect over the matched focal units
+            info[c, 3] = float(w[focal] @ (m1 - m0)[focal])
+            info[c, 4] = float(w[focal].sum())
+            treated = tt == 1
+            info[c, 5] = (np.average(m1[treated], weights=w[treated]) - np.average(m0[~treated], weights=w[~treated])
+                          - info[c, 3] / info[c, 4])
             calls = ([dict(variance="abadie-imbens", ps_adjustment=False),
                       dict(variance="abadie-imbens", propensity=ps),
                       dict(variance="abadie-imbens", propensity=ps, ai_neighbors=4),
                       dict(variance="robust"),
-                      dict(variance="bootstrap", n_boot=n_boot, random_state=boot_seed)] if replace else
+                      dict(variance="bootstrap", n_boot=n_boot, random_state=boot_seed),
+                      dict(variance="auto", propensity=ps, bias_adjust=COVARIATES[design])] if replace else
                      [dict(variance="cluster"), dict(variance="robust"),
                       dict(variance="bootstrap", n_boot=n_boot, random_state=boot_seed)])
             for s, kw in enumerate(calls):
@@ -212,6 +224,20 @@ def well_posed(mean_smd: float) -> bool:
     return bool(mean_smd <= SMD_LIMIT)
 
 
+def estimand_truth(info: np.ndarray, full: float) -> float:
+    """The truth a cell's interval is judged against: the full ATT/ATC when every focal unit is
+    matched in every replicate; otherwise (a caliper, or a pool without replacement that runs
+    out) the effect of the focal units the match keeps, E[sum of tau(X) over matched focal units]
+    / E[number matched], estimated over the replicates (``info`` rows: replicates x INFO). That
+    is the population estimand such a match targets (MatchIt calls it the ATM): comparing it with
+    the full ATT/ATC charges the SE with a change of estimand that no SE is meant to cover."""
+    matched = info[:, 0]
+    if np.all(matched >= 1.0 - 1e-12):
+        return float(full)
+    ok = np.isfinite(info[:, 3]) & (info[:, 4] > 0)
+    return float(info[ok, 3].sum() / info[ok, 4].sum())
+
+
 def summarise(design: str, draws: np.ndarray, info: np.ndarray, tr: dict[str, float],
               cell_list: list[tuple[str, bool, int, float | None]] | None = None) -> pd.DataFrame:
     """One row per (cell, SE): bias, empirical SD, mean SE, SD/SE, coverage and its exact 95%
@@ -220,7 +246,7 @@ def summarise(design: str, draws: np.ndarray, info: np.ndarray, tr: dict[str, fl
     rows = []
     for c, (est, replace, k, cal) in enumerate(cells() if cell_list is None else cell_list):
         names = SE_WITH if replace else SE_WITHOUT
-        tau = tr[est]
+        tau = estimand_truth(info[:, c], tr[est])
         for s, name in enumerate(names):
             x = draws[:, c, s, :]
             ok = np.isfinite(x[:, 0]) & np.isfinite(x[:, 1])
@@ -235,7 +261,8 @@ def summarise(design: str, draws: np.ndarray, info: np.ndarray, tr: dict[str, fl
                 "smd_logit": float(np.nanmean(info[:, c, 2])),
                 "reps": int(ok.sum()), "failed": int(len(ok) - ok.sum()),
                 "matched_focal": float(np.nanmean(info[:, c, 0])),
-                "truth": tau, "bias": float(e.mean() - tau), "empirical_sd": float(e.std(ddof=1)),
+                "truth": tau, "truth_full": tr[est], "matching_bias": float(np.nanmean(info[:, c, 5])),
+                "bias": float(e.mean() - tau), "empirical_sd": float(e.std(ddof=1)),
                 "mean_se": float(se.mean()), "sd_over_se": float(e.std(ddof=1) / se.mean()),
                 "coverage": float(cover.mean()), "coverage_lo": clo, "coverage_hi": chi,
                 "reject_null": float(np.mean(p < 0.05)) if design == "binary_null" else np.nan,
@@ -324,13 +351,13 @@ def write_doc(table: pd.DataFrame, seconds: dict[str, float], reps: dict[str, in
         sub = table[table["design"] == design]
         lines += [f"**{design}** (n = {DESIGNS[design]:,}; truth ATT {sub[sub.estimand == 'ATT'].truth.iloc[0]:.4f}, "
                   f"ATC {sub[sub.estimand == 'ATC'].truth.iloc[0]:.4f})", "",
-                  "| estimand | replace | k | caliper | SMD | matched | SE | bias | emp. SD | mean SE | SD/SE | "
-                  "coverage (95% MC interval) | reject |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "| estimand | replace | k | caliper | SMD | matched | truth | matching bias | SE | bias | emp. SD | "
+                  "mean SE | SD/SE | coverage (95% MC interval) | reject |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in sub.itertuples():
             lines.append(
                 f"| {r.estimand} | {'yes' if r.replace else 'no'} | {r.k} | {r.caliper} | "
-                f"{r.smd_logit:.3f}{'' if r.well_posed else ' (not posed)'} | {_fmt_pct(r.matched_focal)} | {r.se_method} | {r.bias:+.4f} | "
+                f"{r.smd_logit:.3f}{'' if r.well_posed else ' (not posed)'} | {_fmt_pct(r.matched_focal)} | {r.truth:.4f} | {r.matching_bias:+.4f} | {r.se_method} | {r.bias:+.4f} | "
                 f"{r.empirical_sd:.4f} | {r.mean_se:.4f} | {r.sd_over_se:.2f} | {_fmt_pct(r.coverage)} "
                 f"({_fmt_pct(r.coverage_lo)}-{_fmt_pct(r.coverage_hi)}) | {_fmt_pct(r.reject_null)} |")
         lines.append("")

@@ -36,7 +36,8 @@ def test_truth_of_the_null_design_is_zero():
 
 
 def test_every_offered_standard_error_is_reported(table):
-    assert set(table.loc[True].index) == {"ai_known", "ai_2016", "ai_2016_j4", "robust", "unit_bootstrap"}
+    assert set(table.loc[True].index) == {"ai_known", "ai_2016", "ai_2016_j4", "robust", "unit_bootstrap",
+                                          "default_bias_corrected"}
     assert set(table.loc[False].index) == {"matched_set_cluster", "robust", "matched_set_bootstrap"}
     assert (table["failed"] == 0).all() and (table["reps"] == 40).all()
 
@@ -68,3 +69,13 @@ def test_cells_and_simulation_shapes():
     d = simulate("few_controls", 2_000, np.random.default_rng(1))
     assert d["treatment"].mean() > 0.6  # few controls per treated person
     assert set(d["y"].unique()) <= {0.0, 1.0}
+
+
+def test_the_truth_of_a_match_that_drops_focal_units_is_their_effect():
+    # replicates x INFO: (matched share, failures, SMD, sum of tau over matched, number matched, bias)
+    from benchmarks.bench_matching_inference import estimand_truth
+
+    all_matched = np.array([[1.0, 0, 0.01, 5.0, 10, 0.0], [1.0, 0, 0.02, 7.0, 10, 0.0]])
+    assert estimand_truth(all_matched, 0.55) == 0.55  # every focal unit matched: the full ATT/ATC
+    caliper = np.array([[0.8, 0, 0.01, 6.0, 8, 0.0], [0.9, 0, 0.01, 9.0, 9, 0.0], [0.0, 1, np.nan, 0.0, 0, np.nan]])
+    assert estimand_truth(caliper, 0.55) == pytest.approx(15.0 / 17.0)  # ratio of sums; a failed match left out
