@@ -66,6 +66,22 @@ def _files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return out
 
 
+def _docx_text(path: Path) -> str:
+    """Text of a Word document (report.docx): paragraphs and table cells of the body, headers,
+    footers and core properties, and the alternative text and titles of figures and tables."""
+    import html as _html
+
+    parts = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if not name.endswith(".xml") or not name.startswith(("word/", "docProps/")):
+                continue
+            xml = z.read(name).decode("utf-8", errors="replace")
+            parts.extend(re.findall(r'\b(?:descr|title|w:val)="([^"]*)"', xml))
+            parts.append(re.sub(r"<[^>]+>", "", re.sub(r"</w:p>|</w:tc>|<w:tab/>|<w:br/>", "\n", xml)))
+    return _html.unescape("\n".join(parts))
+
+
 def _xlsx_text(path: Path) -> str:
     from openpyxl import load_workbook
 
@@ -115,6 +131,8 @@ def _text_of(path: Path) -> tuple[str, bool]:
         return path.read_text(encoding="utf-8", errors="replace"), True
     if suffix in (".xlsx", ".xlsm") and zipfile.is_zipfile(path):
         return _xlsx_text(path), False
+    if suffix == ".docx" and zipfile.is_zipfile(path):
+        return _docx_text(path), False
     if suffix == ".parquet":
         return _parquet_text(path), False
     raw = path.read_bytes().decode("latin-1")
