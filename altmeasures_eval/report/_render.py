@@ -1,12 +1,22 @@
-"""Write an evaluation's published outputs: HTML, PDF (Typst), results.json, CSV/XLSX tables, figures.
+"""Write an evaluation's published outputs: HTML, PDF (Typst), Word (DOCX), results.json, CSV/XLSX
+tables, figures.
 
 Every table passes through disclosure control before anything is written (see ``_tables``); the
-content model (``_content``) feeds both the HTML and the Typst template.
+content model (``_content``) feeds the HTML and Typst templates and the Word writer (``_docx``),
+which compute and word nothing themselves: their only own text is the fixed labels of the page
+("Table 2.", "Source:"), marked for translation and translated in ``locale/*/render.po``.
+
+Accessibility (``docs/accessibility.md``): the HTML page carries its language, a title, real
+headings, ``<th scope>`` on every header cell and numbered captions; each inline SVG figure is an
+``role="img"`` with a ``<title>`` and a ``<desc>`` (the alternative text of the content model).
+The PDF is tagged (Typst's default since 0.14: headings, paragraphs, lists, tables with header
+rows, figures with their alternative text) and carries its title and language.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import tempfile
@@ -17,12 +27,13 @@ import jinja2
 import pandas as pd
 
 from altmeasures_eval._errors import AltMeasuresError
+from altmeasures_eval._i18n import _, current_language, language, ngettext
 from altmeasures_eval.report._content import build_content
 from altmeasures_eval.report._figures import render_figures
 from altmeasures_eval.report._results import build_results, validate_results
 from altmeasures_eval.report._tables import publishable_frame, published_tables
 
-__all__ = ["file_hashes", "render_html", "render_pdf", "write_report"]
+__all__ = ["file_hashes", "inline_svg", "render_html", "render_pdf", "write_report"]
 
 
 def _typst_string(value: Any) -> str:
@@ -34,28 +45,135 @@ def _typst_string(value: Any) -> str:
 def _env(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("altmeasures_eval.report", "templates"),
                              autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+    # the templates' fixed labels go through the active language (the context variable of _i18n is
+    # read when the template renders, so one environment serves every language)
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.filters["ts"] = _typst_string
     return env
 
 
+def _summary_blocks(content: dict[str, Any]) -> list[dict[str, Any]]:
+    """The summary as blocks; the paragraph that states the headline result (or the verdict when
+    there is none) is marked ``headline`` so that it stands out. Plain strings (the content model
+    before #15) become paragraphs."""
+    head = content.get("headline", {}) or {}
+    lead = {str(v) for k, v in head.items() if k in ("reoffending", "verdict") and v}
+    out = []
+    for b in content.get("summary", []):
+        if isinstance(b, str):
+            b = {"kind": "p", "text": b}
+        if b.get("kind") == "p" and b.get("text") in lead:
+            b = {**b, "headline": True}
+        out.append(b)
+    return out
+
+
+def _context(content: dict[str, Any]) -> dict[str, Any]:
+    """What the templates read: the content, its summary as blocks and the page language."""
+    meta = dict(content.get("meta", {}))
+    meta.setdefault("language", current_language())
+    return {**content, "meta": meta, "summary": _summary_blocks(content), "lang": meta["language"],
+            "headline": content.get("headline", {}), "disclosure": content.get("disclosure", [])}
+
+
 _SVG_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+_SVG_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+_SVG_ID = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
+
+
+def inline_svg(svg: str, key: str, title: str, alt: str) -> str:
+    """An SVG figure ready to sit inline in an HTML page, accessible as one image.
+
+    The root gets ``role="img"`` and ``aria-labelledby`` pointing at a ``<title>`` (the numbered
+    figure title) and a ``<desc>`` (the alternative text: what the figure shows, with its key
+    numbers), so a screen reader announces the figure as one image with that name and skips the
+    ticks and labels drawn inside. Every ``id`` of the drawing is prefixed with ``key`` (several
+    matplotlib SVGs on one page would otherwise share ids such as ``patch_1``), and the drawing
+    tool's metadata is removed.
+
+    Parameters
+    ----------
+    svg : str
+        The SVG document (with or without XML prologue).
+    key : str
+        Unique prefix on the page (the figure's name).
+    title, alt : str
+        Accessible name and description (plain text; escaped here).
+
+    Returns
+    -------
+    str
+    """
+    body = _SVG_METADATA.sub("", _SVG_PROLOGUE.sub("", svg, count=1), count=1)
+    body = _SVG_ID.sub(lambda m: f"{m.group(1)}{key}-{m.group(2)}", body)
+    tid, did = f"{key}-title", f"{key}-desc"
+    root_end = body.index(">", body.index("<svg")) + 1
+    root = body[:root_end - 1] + f' role="img" aria-labelledby="{tid} {did}" focusable="false">'
+    return (root + f'<title id="{tid}">{html.escape(title)}</title><desc id="{did}">{html.escape(alt)}</desc>'
+            + body[root_end:])
+
+
+def figure_label(block: dict[str, Any]) -> str:
+    """"Figure 3. Title" in the active language (the title alone when the block has no number)."""
+    title = block.get("title") or block.get("caption") or ""
+    if block.get("number") is None:
+        return str(title)
+    return _("Figure {number}. {title}").format(number=block["number"], title=title)
+
+
+def table_label(block: dict[str, Any]) -> str:
+    """"Table 2. Title" in the active language (the title alone when the block has no number)."""
+    if block.get("number") is None:
+        return str(block.get("title", ""))
+    return _("Table {number}. {title}").format(number=block["number"], title=block.get("title", ""))
+
+
+def _figure_parts(block: dict[str, Any]) -> dict[str, str]:
+    """Label, caption (when it says more than the title), alternative text and source of a figure block."""
+    label = figure_label(block)
+    caption = str(block.get("caption") or "")
+    if caption == str(block.get("title") or ""):
+        caption = ""
+    return {"label": label, "caption": caption, "alt": str(block.get("alt") or caption or label),
+            "source": str(block.get("source") or "")}
 
 
 def render_html(content: dict[str, Any], figures: dict[str, Any], *, template: str = "report") -> str:
-    """The report as one self-contained HTML page (inline CSS, figures as inline SVG).
+    """The report as one self-contained HTML page (inline CSS, figures as inline accessible SVG).
 
     ``template`` names the pair ``templates/<template>.html.j2`` / ``.typ.j2`` (``"unodc_summary"``
-    for the UNODC multi-country summary).
+    for the UNODC multi-country summary). The page is written in the active language
+    (:func:`altmeasures_eval._i18n.language`).
     """
-    svgs = {name: _SVG_PROLOGUE.sub("", f.svg, count=1) for name, f in figures.items()}
-    return _env(True).get_template(f"{template}.html.j2").render(svgs=svgs, **content)
+    ctx = _context(content)
+    if template != "report":
+        svgs = {name: _SVG_PROLOGUE.sub("", f.svg, count=1) for name, f in figures.items()}
+        return _env(True).get_template(f"{template}.html.j2").render(svgs=svgs, **content)
+    svgs = {}
+    for block in _figure_blocks(ctx):
+        f = figures.get(block["name"])
+        if f is not None:
+            parts = _figure_parts(block)
+            svgs[block["name"]] = inline_svg(f.svg, f"fig-{block['name']}", parts["label"], parts["alt"])
+    return _env(True).get_template(f"{template}.html.j2").render(
+        svgs=svgs, figure_parts=_figure_parts, table_label=table_label, **ctx)
+
+
+def _figure_blocks(ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks = [b for b in ctx["summary"] if b.get("kind") == "figure"]
+    for s in ctx.get("sections", []):
+        blocks += [b for b in s["blocks"] if b.get("kind") == "figure"]
+    return blocks
 
 
 def render_pdf(content: dict[str, Any], figures: dict[str, Any], path: Path, *, template: str = "report") -> Path:
     """Render the report to PDF with Typst (PyPI package ``typst``; offline, fonts embedded).
 
-    ``template`` as in :func:`render_html`.
+    ``template`` as in :func:`render_html`. The evaluation report's PDF is tagged (structure tree
+    with headings, paragraphs, lists, tables with header rows and figures with their alternative
+    text), declares its title and language, and is compiled as PDF/UA-1 (ISO 14289-1), whose
+    requirements Typst checks while it writes the file.
 
     Raises
     ------
@@ -67,15 +185,22 @@ def render_pdf(content: dict[str, Any], figures: dict[str, Any], path: Path, *, 
     except ImportError as exc:
         raise AltMeasuresError("report.pdf needs the typst package: pip install typst "
                                "(or set [report] pdf = false)") from exc
-    src = _env(False).get_template(f"{template}.typ.j2").render(**content)
+    if template == "report":
+        src = _env(False).get_template(f"{template}.typ.j2").render(
+            figure_parts=_figure_parts, table_label=table_label, **_context(content))
+    else:
+        src = _env(False).get_template(f"{template}.typ.j2").render(**content)
     with tempfile.TemporaryDirectory(prefix="altmeasures-typst-") as tmp:
         root = Path(tmp)
         (root / "figures").mkdir()
         for name, f in figures.items():
             (root / "figures" / f"{name}.png").write_bytes(f.png)
         (root / "report.typ").write_text(src, encoding="utf-8")
+        # the evaluation report is checked against PDF/UA-1 by the compiler itself (title, language,
+        # alternative text of every figure, tagged structure): a gap is an error, not a silent PDF
+        standard = {"pdf_standards": "ua-1"} if template == "report" else {}
         try:
-            typst.compile(str(root / "report.typ"), output=str(path), root=str(root))
+            typst.compile(str(root / "report.typ"), output=str(path), root=str(root), **standard)
         except Exception as exc:  # typst raises its own error type with the compiler message
             raise AltMeasuresError(f"Typst could not compile the report: {exc}") from exc
     return path
@@ -127,8 +252,8 @@ def _xlsx_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_report(ev: Any, out: str | Path, *, input_files: dict[str, str] | None = None,
-                 pdf: bool | None = None) -> dict[str, Path]:
-    """Write every published output of an evaluation into ``out``.
+                 pdf: bool | None = None, docx: bool = True) -> dict[str, Path]:
+    """Write every published output of an evaluation into ``out``, in the report's language.
 
     Parameters
     ----------
@@ -139,13 +264,23 @@ def write_report(ev: Any, out: str | Path, *, input_files: dict[str, str] | None
         SHA-256 of each input file, for the reproducibility appendix (:func:`file_hashes`).
     pdf : bool, optional
         Render report.pdf; default ``ev.spec.report.pdf``.
+    docx : bool, default True
+        Write report.docx, the editable Word version of the same content.
 
     Returns
     -------
     dict of str to Path
-        ``html``, ``pdf``, ``results``, ``workbook``, and one entry per table and figure file.
+        ``html``, ``pdf``, ``docx``, ``results``, ``workbook``, and one entry per table and
+        figure file.
     """
-    out = Path(out)
+    with language(getattr(ev.spec.report, "language", "en") or "en"):
+        return _write_report(ev, Path(out), input_files=input_files, pdf=pdf, docx=docx)
+
+
+def _write_report(ev: Any, out: Path, *, input_files: dict[str, str] | None, pdf: bool | None,
+                  docx: bool) -> dict[str, Path]:
+    from altmeasures_eval.report._docx import render_docx
+
     (out / "tables").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     tables, dnotes = published_tables(ev)
@@ -175,4 +310,6 @@ def write_report(ev: Any, out: str | Path, *, input_files: dict[str, str] | None
     written["html"].write_text(render_html(content, figures), encoding="utf-8")
     if ev.spec.report.pdf if pdf is None else pdf:
         written["pdf"] = render_pdf(content, figures, out / "report.pdf")
+    if docx:
+        written["docx"] = render_docx(content, figures, out / "report.docx")
     return written

@@ -1,0 +1,405 @@
+"""The editable Word version of the evaluation report (``report.docx``), from the same content as the
+HTML and PDF.
+
+A ministry edits the report before it publishes it, so the document is built as an author would
+build it in Word, not as a picture of the PDF: the title in the *Title* style, sections in
+*Heading 1* and box titles in *Heading 2* (they appear in Word's navigation pane and in a table of
+contents), paragraphs in *Normal*, notes in *List Bullet*; every table is a real Word table whose
+first row is a header row repeated on each page (``w:tblHeader``), with its numbered title as a
+*Caption* kept with the table and as the table's accessible title (``w:tblCaption``); every figure
+is the PNG of the report with its alternative text in the drawing's description (``docPr descr``,
+what Word shows under "Alt Text") and its numbered title as the drawing's title. The document
+language (``w:lang`` of the default run properties and the core properties) is the report's, so
+the spelling checker and screen readers use it.
+
+Nothing is computed or worded here: the words are the content model's, and the fixed labels
+("Table 2.", "Source:") the same translated messages as the templates (``_render``).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from altmeasures_eval._i18n import _
+
+__all__ = ["render_docx"]
+
+#: Word language tags of the report languages (w:lang; also the core property "language").
+_WORD_LANG = {"en": "en-GB", "fr": "fr-FR", "es": "es-ES"}
+_BLUE = "1F5C99"
+#: Border and shading of the boxes (text colours keep WCAG AA contrast on their shading).
+_BOX = {"can": ("1B6E3C", "EDF7F0"), "cannot": ("A3311F", "FBEFEC"), "verdict": (_BLUE, "FFFFFF"),
+        "warning": ("7A4D00", "FFF6E0")}
+#: Tables with more rows than this may run over a page (their header row repeats); shorter ones
+#: are kept on one page with their title.
+_KEEP_TOGETHER_ROWS = 30
+
+
+def render_docx(content: dict[str, Any], figures: dict[str, Any], path: str | Path) -> Path:
+    """Write the report as an editable Word document.
+
+    Parameters
+    ----------
+    content : dict
+        The content model (:func:`altmeasures_eval.report.build_content`): ``meta``, ``summary``,
+        ``sections``, ``disclosure``.
+    figures : dict of str to Figure
+        The rendered figures (their PNG is embedded).
+    path : path
+        Where to write ``report.docx``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Notes
+    -----
+    Written in the active language (:func:`altmeasures_eval._i18n.language`); numbering of tables
+    and figures is the content model's, so it is the same as in the HTML and PDF.
+    """
+    from docx import Document
+    from docx.shared import Cm
+
+    from altmeasures_eval.report._render import _context
+
+    ctx = _context(content)
+    meta = ctx["meta"]
+    doc = Document()
+    _styles(doc, ctx["lang"])
+    for section in doc.sections:
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2.2)
+        section.top_margin = section.bottom_margin = Cm(2.4)
+        _page_footer(section)
+    props = doc.core_properties
+    props.title = str(meta.get("title", ""))
+    props.language = _WORD_LANG.get(ctx["lang"], ctx["lang"])
+    props.author = str(meta.get("organisation") or "")
+    props.subject = str(meta.get("country") or "")
+    props.comments = _("Written by altmeasures_eval {version}.").format(
+        version=meta.get("toolkit_version") or meta.get("version", ""))
+
+    doc.add_paragraph(str(meta.get("title", "")), style="Title")
+    _title_block(doc, meta)
+
+    doc.add_heading(_("Summary"), level=1)
+    for b in ctx["summary"]:
+        _block(doc, b, figures)
+
+    doc.add_heading(_("Contents"), level=1)
+    for i, s in enumerate(ctx.get("sections", []), start=1):
+        doc.add_paragraph(f"{i}. {s['title']}").paragraph_format.space_after = 0
+    for i, s in enumerate(ctx.get("sections", []), start=1):
+        h = doc.add_heading(f"{i}. {s['title']}", level=1)
+        h.paragraph_format.page_break_before = i == 1
+        for b in s["blocks"]:
+            _block(doc, b, figures)
+    for n in ctx.get("disclosure", []):
+        _small(doc.add_paragraph(str(n)))
+    path = Path(path)
+    doc.save(str(path))
+    return path
+
+
+# ---------------------------------------------------------------------------------------- blocks
+def _block(doc: Any, b: dict[str, Any], figures: dict[str, Any]) -> None:
+    kind = b.get("kind")
+    if kind == "p":
+        p = doc.add_paragraph(str(b.get("text", "")))
+        if b.get("headline"):
+            for r in p.runs:
+                r.bold = True
+    elif kind == "list":
+        for item in b.get("items", []):
+            doc.add_paragraph(str(item), style="List Bullet")
+    elif kind == "code":
+        from docx.shared import Pt
+
+        for line in str(b.get("text", "")).splitlines() or [""]:
+            p = doc.add_paragraph()
+            p.paragraph_format.space_after = Pt(0)
+            run = p.add_run(line)
+            run.font.name, run.font.size = "Courier New", Pt(7.5)
+    elif kind == "box":
+        _box(doc, b)
+    elif kind == "table":
+        _table(doc, b)
+    elif kind == "figure":
+        _figure(doc, b, figures)
+    elif kind == "flow":
+        _flow(doc, b)
+
+
+def _box(doc: Any, b: dict[str, Any]) -> None:
+    """A box ("What you can say", verdict, warning): a Heading 2 and its items, inside one border
+    with a shading (paragraph borders, so the text stays ordinary editable paragraphs)."""
+    from docx.shared import RGBColor
+
+    line, fill = _BOX.get(str(b.get("style")), _BOX["verdict"])
+    paras = []
+    if b.get("title"):
+        h = doc.add_heading(str(b["title"]), level=2)
+        for r in h.runs:
+            r.font.color.rgb = RGBColor.from_string(line)
+        h.paragraph_format.keep_with_next = True
+        paras.append(h)
+    if b.get("text"):
+        paras.append(doc.add_paragraph(str(b["text"])))
+    for item in b.get("items") or []:
+        paras.append(doc.add_paragraph(str(item), style="List Bullet"))
+    for i, p in enumerate(paras):
+        _shade(p, line, fill)
+        if i < len(paras) - 1:
+            p.paragraph_format.keep_with_next = True
+
+
+def _table(doc: Any, b: dict[str, Any]) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    from altmeasures_eval.report._render import table_label
+
+    label = table_label(b) + (f" ({b['unit']})" if b.get("unit") else "")
+    cap = doc.add_paragraph(label, style="Caption")
+    cap.paragraph_format.keep_with_next = True  # the title never stays alone at the foot of a page
+    head, rows, align = list(b.get("head", [])), list(b.get("rows", [])), list(b.get("align", []))
+    table = doc.add_table(rows=1 + len(rows), cols=max(len(head), 1))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _table_caption(table, label)
+    keep = len(rows) <= _KEEP_TOGETHER_ROWS
+    for i, values in enumerate([head, *rows]):
+        row = table.rows[i]
+        _no_split(row, header=i == 0)
+        for j, value in enumerate(values):
+            cell = row.cells[j]
+            cell.text = str(value)
+            for p in cell.paragraphs:
+                p.paragraph_format.space_after = Pt(0)
+                p.alignment = WD_ALIGN_PARAGRAPH.LEFT if (align[j] if j < len(align) else "left") == "left" \
+                    else WD_ALIGN_PARAGRAPH.RIGHT
+                if keep and i < len(rows):
+                    p.paragraph_format.keep_with_next = True
+                for r in p.runs:
+                    r.font.size = Pt(8)
+                    r.bold = i == 0 or None
+            if i == 0:
+                _cell_fill(cell, "F3F6F9")
+    for text in (b.get("note"), _("Source: {source}").format(source=b["source"]) if b.get("source") else None):
+        if text:
+            _small(doc.add_paragraph(str(text)))
+
+
+def _figure(doc: Any, b: dict[str, Any], figures: dict[str, Any]) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    from altmeasures_eval.report._render import _figure_parts
+
+    f = figures.get(b.get("name"))
+    parts = _figure_parts(b)
+    if f is not None:
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.keep_with_next = True  # the picture stays with its caption
+        run = p.add_run()
+        shape = run.add_picture(io.BytesIO(f.png), width=Cm(15.5))
+        doc_pr = shape._inline.docPr
+        doc_pr.set("descr", parts["alt"])
+        doc_pr.set("title", parts["label"])
+    cap = doc.add_paragraph(style="Caption")
+    label = cap.add_run(parts["label"])
+    label.bold = True
+    rest = " ".join(x for x in (parts["caption"], _("Source: {source}").format(source=parts["source"])
+                                if parts["source"] else "") if x)
+    if rest:
+        cap.add_run(" " + rest)
+
+
+def _flow(doc: Any, b: dict[str, Any]) -> None:
+    """The attrition diagram as centred lines: each count in bold, the step removed above it."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    def line(bold: str, text: str = "", arrow: bool = False) -> None:
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_after = Pt(2)
+        p.paragraph_format.keep_with_next = True
+        if arrow:
+            r = p.add_run("\u2193 " + text)
+            r.font.size = Pt(8.5)
+            return
+        r = p.add_run(bold)
+        r.bold = True
+        if text:
+            p.add_run(" " + text)
+
+    for i, st in enumerate(b.get("steps", [])):
+        if i == 0:
+            line(str(st["remaining"]), str(st["label"]))
+        elif st["removed"] not in ("0", "-"):
+            line("", _("{removed} removed: {reason}").format(removed=st["removed"], reason=st["label"]), arrow=True)
+            line(str(st["remaining"]), _("remaining"))
+    line("", _("evaluation cohort"), arrow=True)
+    line(str(b.get("final", "")))
+    _small(doc.add_paragraph(_("Steps that removed nobody are listed in the attrition table in the files.")))
+
+
+def _title_block(doc: Any, meta: dict[str, Any]) -> None:
+    rows = [(_("Country"), meta.get("country")), (_("Published by"), meta.get("organisation")),
+            (_("Publication date"), meta.get("publication_date")), (_("Decisions"), meta.get("period")),
+            (_("Data extract"), meta.get("extract_date")),
+            (_("Statistical status"), (str(meta["status"]) + (f". {meta['status_note']}" if meta.get("status_note")
+                                                             else "")) if meta.get("status") else None),
+            (_("Contact"), meta.get("contact")), (_("Licence"), meta.get("licence"))]
+    if meta.get("toolkit_version"):
+        rows += [(_("Version"), meta.get("version")), (_("Toolkit"), f"altmeasures_eval {meta['toolkit_version']}")]
+    else:
+        rows += [(_("Toolkit"), f"altmeasures_eval {meta.get('version', '')}")]
+    for label, value in rows:
+        if value:
+            p = doc.add_paragraph()
+            p.paragraph_format.space_after = 0
+            p.add_run(f"{label}: ").bold = True
+            p.add_run(str(value))
+
+
+# ------------------------------------------------------------------------------ low-level OOXML
+def _styles(doc: Any, lang: str) -> None:
+    """Fonts, heading colours and the document language (default run properties)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    styles = doc.styles
+    normal = styles["Normal"]
+    normal.font.name, normal.font.size = "Arial", Pt(10)
+    for name, size in (("Title", 22), ("Heading 1", 14), ("Heading 2", 11)):
+        st = styles[name]
+        st.font.name, st.font.size = "Arial", Pt(size)
+        st.font.color.rgb = RGBColor.from_string(_BLUE)
+    styles["Caption"].font.size = Pt(9)
+    styles["Caption"].font.color.rgb = RGBColor.from_string("1D2733")
+    tag = _WORD_LANG.get(lang, lang)
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    node = rpr.find(qn("w:lang"))
+    if node is None:
+        node = OxmlElement("w:lang")
+        rpr.append(node)
+    node.set(qn("w:val"), tag)
+    node.set(qn("w:eastAsia"), tag)
+    node.set(qn("w:bidi"), tag)
+    # the current language also on Normal, which Word and LibreOffice read first
+    nrpr = normal.element.get_or_add_rPr()
+    nlang = nrpr.find(qn("w:lang"))
+    if nlang is None:
+        nlang = OxmlElement("w:lang")
+        nrpr.append(nlang)
+    nlang.set(qn("w:val"), tag)
+
+
+def _small(p: Any) -> Any:
+    from docx.shared import Pt, RGBColor
+
+    for r in p.runs:
+        r.font.size = Pt(8)
+        r.font.color.rgb = RGBColor.from_string("4A5866")
+    return p
+
+
+def _shade(p: Any, line: str, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ppr = p._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    left = OxmlElement("w:left")
+    for k, v in (("w:val", "single"), ("w:sz", "24"), ("w:space", "8"), ("w:color", line)):
+        left.set(qn(k), v)
+    borders.append(left)
+    ppr.append(borders)
+    shd = OxmlElement("w:shd")
+    for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", fill)):
+        shd.set(qn(k), v)
+    ppr.append(shd)
+    _reorder_ppr(ppr)
+
+
+def _reorder_ppr(ppr: Any) -> None:
+    """Put the children of ``w:pPr`` in the schema's order (Word refuses a file otherwise)."""
+    from docx.oxml.ns import qn
+
+    order = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+             "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+             "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+             "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+             "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr",
+             "sectPr", "pPrChange"]
+    rank = {qn(f"w:{n}"): i for i, n in enumerate(order)}
+    children = sorted(ppr, key=lambda e: rank.get(e.tag, len(order)))
+    for c in children:
+        ppr.remove(c)
+        ppr.append(c)
+
+
+def _cell_fill(cell: Any, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    shd = OxmlElement("w:shd")
+    for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", fill)):
+        shd.set(qn(k), v)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def _no_split(row: Any, *, header: bool) -> None:
+    """A row is never split across pages; the first row is the header row, repeated on each page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:cantSplit"))
+    if header:
+        el = OxmlElement("w:tblHeader")
+        el.set(qn("w:val"), "true")
+        trpr.append(el)
+
+
+def _table_caption(table: Any, label: str) -> None:
+    """The table's accessible title (``w:tblCaption``, Word's "Alt Text" title of a table)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tblpr = table._tbl.tblPr
+    cap = OxmlElement("w:tblCaption")
+    cap.set(qn("w:val"), label[:255])
+    # schema order: tblCaption and tblDescription are the last children of tblPr
+    tblpr.append(cap)
+
+
+def _page_footer(section: Any) -> None:
+    """Page number (a PAGE field) in the footer, right-aligned."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = p.add_run()
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text == "1":
+            el = OxmlElement("w:t")
+            el.text = text
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._r.append(el)
