@@ -1,12 +1,13 @@
 """Rendering of results as text, HTML, PDF and JSON (the top layer: nothing below imports it).
 
 The data-quality page (:func:`write_quality_report`) and the evaluation report
-(:func:`write_report`: report.html, report.pdf, results.json, CSV/XLSX tables, PNG/SVG figures),
+(:func:`write_report`: report.html, report.pdf, report.docx, results.json, CSV/XLSX tables, PNG/SVG figures),
 every published table under disclosure control; the UNODC country indicator file and the
 multi-country summary.
 """
 
 from altmeasures_eval.report._content import build_content, gate_table, headline_sentence
+from altmeasures_eval.report._docx import render_docx
 from altmeasures_eval.report._figures import Figure, render_figures
 from altmeasures_eval.report._policy import (
     POLICY_RESULTS_VERSION,
@@ -69,6 +70,7 @@ __all__ = [
     "publish_counts",
     "publish_notes",
     "published_tables",
+    "render_docx",
     "render_figures",
     "render_html",
     "render_pdf",

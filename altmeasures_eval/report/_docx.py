@@ -57,7 +57,7 @@ def render_docx(content: dict[str, Any], figures: dict[str, Any], path: str | Pa
 
     Notes
     -----
-    Written in the active language (:func:`altmeasures_eval._i18n.language`); numbering of tables
+    Written in the active language (``altmeasures_eval._i18n.language``); numbering of tables
     and figures is the content model's, so it is the same as in the HTML and PDF.
     """
     from docx import Document

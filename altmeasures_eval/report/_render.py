@@ -144,7 +144,7 @@ def render_html(content: dict[str, Any], figures: dict[str, Any], *, template: s
 
     ``template`` names the pair ``templates/<template>.html.j2`` / ``.typ.j2`` (``"unodc_summary"``
     for the UNODC multi-country summary). The page is written in the active language
-    (:func:`altmeasures_eval._i18n.language`).
+    (``altmeasures_eval._i18n.language``).
     """
     ctx = _context(content)
     if template != "report":
