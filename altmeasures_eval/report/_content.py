@@ -23,75 +23,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import re
+
 import numpy as np
 
-from altmeasures_eval.privacy import DisclosurePolicy, redact_secrets
-from altmeasures_eval.report._tables import PublishedTable, hidden_labels, publish_notes
+from altmeasures_eval._i18n import N_, _, fmt_int
+from altmeasures_eval._vocabulary import display_level
+from altmeasures_eval.privacy import DisclosurePolicy
+from altmeasures_eval.report._summary import headline_sentence
+from altmeasures_eval.report._tables import PublishedTable, publish_notes
 
-__all__ = ["build_content", "gate_table", "headline_sentence"]
-
-_WITHIN = {365: "within a year", 730: "within two years", 1095: "within three years"}
-
-
-def _within(h: int) -> str:
-    return _WITHIN.get(h, f"within {h} days")
-
-
-def headline_sentence(ev: Any, horizon: int | None = None) -> str | None:
-    """The Justice Data Lab sentence for proven reoffending at ``horizon`` (default: headline).
-
-    "For every 100 people given an alternative measure, X reoffended within a year, compared with Y
-    of every 100 similar people sent to custody (difference between A and B points)." Rates to one
-    decimal; the interval is the confidence interval of the difference in percentage points.
-    Returns None when the decision rules withhold effect estimates.
-    """
-    h = horizon or ev.headline_horizon
-    e = ev.recidivism.get(h)
-    if e is None:
-        return None
-    x, y = 100 * e.means.loc["treated", "mean"], 100 * e.means.loc["control", "mean"]
-    rd = e.summary.loc["risk_difference"]
-    lo, hi = 100 * rd["ci_low"], 100 * rd["ci_high"]
-    diff = f"(difference between {lo:+.1f} and {hi:+.1f} points)"
-    estimand = ev.design.estimand
-    if estimand == "ATO":
-        return (f"Among the people who could have received either sentence, {x:.1f} of every 100 would reoffend "
-                f"{_within(h)} if given an alternative measure, compared with {y:.1f} of every 100 if sent to "
-                f"custody {diff}.")
-    if estimand == "ATC":  # the rates describe the people sent to custody
-        return (f"For every 100 people sent to custody, {y:.1f} reoffended {_within(h)}, compared with {x:.1f} of "
-                f"every 100 similar people given an alternative measure {diff}.")
-    if estimand == "ATE":
-        return (f"Across everyone in the cohort, {x:.1f} of every 100 people would reoffend {_within(h)} if given an "
-                f"alternative measure, compared with {y:.1f} of every 100 if sent to custody {diff}.")
-    return (f"For every 100 people given an alternative measure, {x:.1f} reoffended {_within(h)}, compared with "
-            f"{y:.1f} of every 100 similar people sent to custody {diff}.")
-
-
-def _significance(ev: Any, h: int) -> str:
-    e = ev.recidivism[h]
-    rd = e.summary.loc["risk_difference"]
-    when = {365: "At one year", 730: "At two years", 1095: "At three years"}.get(h, f"At {h} days")
-    if not ev.rules.significance.get(h, False):
-        return (f"{when}, the groups are too small for a statement of statistical significance "
-                "(decision rule n*p >= 10).")
-    level = ev.spec.decision_rules.significance_level
-    if rd["p_value"] <= level:
-        way = "lower" if rd["estimate"] < 0 else "higher"
-        return (f"{when}, the reoffending rate of people given an alternative measure is {way} than that of the "
-                f"comparison group, and the difference is statistically significant (p {_p_text(rd['p_value'])}).")
-    from altmeasures_eval.evaluation import required_group_size
-
-    n = required_group_size(e.means.loc["treated", "mean"], e.means.loc["control", "mean"], level)
-    need = (f" To detect a difference of this size reliably (80% power), about {n:,} people would be needed in "
-            "each group." if n is not None else "")
-    return (f"{when}, the difference is not statistically significant (p {_p_text(rd['p_value'])}): the data do not "
-            f"show whether alternatives change reoffending.{need}")
-
-
-def _p_text(p: float) -> str:
-    return "< 0.01" if p < 0.01 else f"= {p:.2f}"
-
+__all__ = ["build_content", "gate_table", "headline_sentence", "number_blocks", "report_meta"]
 
 def _table_block(t: PublishedTable) -> dict[str, Any]:
     """A numbered table block (``number`` is set by :func:`number_blocks` in reading order); ``unit``
@@ -155,15 +97,6 @@ def number_blocks(content: dict[str, Any], source: str = "") -> dict[str, Any]:
     return content
 
 
-def _years(days: int) -> str:
-    words = {365: "one year", 730: "two years", 1095: "three years"}
-    return f"{words[days]} ({days:,} days)" if days in words else f"{days:,} days"
-
-
-def _money(v: float, cur: str) -> str:
-    return f"{cur} {v:,.0f}"
-
-
 def _gate_value(check: str, value: Any, policy: DisclosurePolicy, settings: Any = None) -> str:
     from altmeasures_eval.design import COUNT_CHECKS, shown_beside
 
@@ -187,6 +120,73 @@ def _gate_value(check: str, value: Any, policy: DisclosurePolicy, settings: Any 
     return shown_beside(value, th, 1)
 
 
+#: The design checks by name (as :mod:`altmeasures_eval.design` names them), in words for the report.
+_CHECKS = {"propensity model converged": N_("Propensity model converged"),
+           "separation": N_("Characteristics that predict the group perfectly (separation)"),
+           "scores at 0 or 1": N_("Propensity scores of 0 or 1"),
+           "people outside common support": N_("People with no comparable person in the other group"),
+           "max |SMD| after adjustment": N_("Largest standardised difference after adjustment"),
+           "variance ratios after adjustment": N_("Variance ratio furthest from 1 after adjustment"),
+           "effective sample size": N_("Effective sample size"),
+           "largest weight share": N_("Largest share of a group's weight held by one person"),
+           "both groups in the comparison": N_("People in each group"),
+           "weights or matches found": N_("Weights or matches found")}
+
+
+def _local_number(text: str) -> str:
+    """A number printed in English form ("4,266.0", "1.1%") in the active language's form."""
+    from altmeasures_eval._i18n import fmt_num, fmt_pct
+
+    m = re.fullmatch(r"(-?[\d,]+)(?:\.(\d+))?(%?)", text.strip())
+    if not m:
+        return text
+    value = float((m.group(1) + "." + (m.group(2) or "0")).replace(",", ""))
+    decimals = len(m.group(2) or "")
+    return fmt_pct(value / 100, decimals) if m.group(3) else fmt_num(value, decimals)
+
+
+def _gate_threshold(check: str, original: str, settings: Any) -> str:
+    from altmeasures_eval._i18n import fmt_int, fmt_num, fmt_pct
+
+    s = settings
+    if check in ("propensity model converged", "weights or matches found"):
+        return _("yes")
+    if check in ("separation", "scores at 0 or 1"):
+        return fmt_int(0)
+    if check == "people outside common support":
+        return _("left out of the comparison") if "restrict" in original else _("none")
+    if s is None:
+        return original
+    if check == "max |SMD| after adjustment":
+        return _("at most {t}").format(t=fmt_num(s.balance_threshold, 2))
+    if check == "variance ratios after adjustment":
+        return _("{lo} to {hi}").format(lo=fmt_num(1 / s.max_variance_ratio, 2), hi=fmt_num(s.max_variance_ratio, 2))
+    if check == "effective sample size":
+        return _("at least {n} in each group").format(n=fmt_num(s.min_ess, 0))
+    if check == "largest weight share":
+        return _("at most {p} of a group's weight").format(p=fmt_pct(s.max_weight_share, 0))
+    if check == "both groups in the comparison":
+        return _("at least {n} in each group").format(n=fmt_int(2))
+    return original
+
+
+def _gate_detail(check: str, detail: str, ev: Any, policy: DisclosurePolicy) -> str:
+    """The detail of a check in words; details other stages write in English pass unchanged."""
+    from altmeasures_eval.report._summary import people
+
+    m = re.fullmatch(r"alternative (\S+), custody (\S+)", detail.strip())
+    if m:
+        return _("alternative measure {a}, custody {c}").format(a=_local_number(m.group(1)),
+                                                               c=_local_number(m.group(2)))
+    support = getattr(ev.design, "support", None)
+    if check == "people outside common support" and support is not None and len(getattr(support, "dropped", ())):
+        by = support.dropped.groupby("group")["n"].sum()
+        return _("{a} given an alternative measure and {c} sent to custody have no comparable person in the other "
+                 "group").format(a=people(policy, int(by.get("alternative", 0))),
+                                 c=people(policy, int(by.get("custody", 0))))
+    return detail
+
+
 def gate_table(ev: Any) -> PublishedTable:
     """The design gate as a report table: each check with its measured value beside its threshold.
 
@@ -200,26 +200,30 @@ def gate_table(ev: Any) -> PublishedTable:
     Returns
     -------
     PublishedTable
-        Counts of people through disclosure control; values printed with enough decimals that
-        none reads as its threshold.
+        In the active language. Counts of people through disclosure control; values printed with
+        enough decimals that none reads as its threshold.
     """
     import pandas as pd
 
     g = ev.design.gate.checks
     policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
+    settings = ev.spec.design
+    values = [_gate_value(c, v, policy, settings) for c, v in zip(g["check"], g["value"])]
+    values = [_(v) if v in ("yes", "no") else _local_number(v) for v in values]
+    details = publish_notes(tuple(str(d) for d in g["detail"]), ev.spec.disclosure)
     frame = pd.DataFrame({
-        "check": g["check"].to_numpy(),
-        "value": [_gate_value(c, v, policy, ev.spec.design) for c, v in zip(g["check"], g["value"])],
-        "threshold": g["threshold"].to_numpy(),
-        "result": np.where(g["passed"].to_numpy(bool), "passed", "FAILED"),
-        "detail": publish_notes(tuple(str(d) for d in g["detail"]), ev.spec.disclosure),
+        "check": [_(_CHECKS[c]) if c in _CHECKS else c for c in g["check"]],
+        "value": values,
+        "threshold": [_gate_threshold(c, str(t), settings) for c, t in zip(g["check"], g["threshold"])],
+        "result": np.where(g["passed"].to_numpy(bool), _("passed"), _("FAILED")),
+        "detail": [_gate_detail(c, d, ev, policy) for c, d in zip(g["check"], details)],
     })
-    return PublishedTable("design_gate", "Is the comparison reliable? Design checks", frame,
-                          labels={"check": "Check", "value": "Measured", "threshold": "Accepted",
-                                  "result": "Result", "detail": "Detail"},
-                          note="Effects are published only when every check passes (in the spirit of the Justice "
-                               "Data Lab rule that results appear only where matching quality is high enough). "
-                               "Thresholds: [design] in the config.")
+    return PublishedTable("design_gate", _("Is the comparison reliable? Design checks"), frame,
+                          labels={"check": _("Check"), "value": _("Measured"), "threshold": _("Accepted"),
+                                  "result": _("Result"), "detail": _("Detail")},
+                          note=_("Effects are published only when every check passes (in the spirit of the Justice "
+                                 "Data Lab rule that results appear only where matching quality is high enough). The "
+                                 "thresholds are set in the [design] section of the configuration file."))
 
 
 def stages_table(ev: Any) -> PublishedTable | None:
@@ -246,14 +250,16 @@ def stages_table(ev: Any) -> PublishedTable | None:
         out = out.drop(columns=["reoffenders", "non_reoffenders"])
     else:
         out = publish_counts(frame, ["alternative", "custody"], ev.spec.disclosure, name="stages_described")
-    return PublishedTable("stages_described", "Stages described, not compared", out,
-                          labels={"stage": "Stage", "reason": "Why not compared", "alternative": "Alternative",
-                                  "custody": "Custody", "observed": f"Followed {h} days",
-                                  "rate": f"Reoffended within {h} days (%)"},
+    out["stage"] = [display_level("stage", str(v).replace("-", "_")) for v in out["stage"]]
+    return PublishedTable("stages_described", _("Stages described, not compared"), out,
+                          labels={"stage": _("Stage"), "reason": _("Why not compared"),
+                                  "alternative": _("Alternative measure"), "custody": _("Custody"),
+                                  "observed": _("Followed for {days} days").format(days=fmt_int(h)),
+                                  "rate": _("Reoffended within {days} days (%)").format(days=fmt_int(h))},
                           formats={"rate": "{:.1f}"},
-                          note="At these stages only one group occurs, so there is no one to compare with; they "
-                               "are left out of the effect ([design] decision_points) and counted in the "
-                               "attrition flow. Rates are unadjusted.")
+                          note=_("At these stages only one group occurs, so there is no one to compare with; they "
+                                 "are left out of the effect ([design] decision_points) and counted in the "
+                                 "attrition flow. Rates are unadjusted."))
 
 
 def missing_paragraph(ev: Any) -> str | None:
@@ -316,7 +322,7 @@ def country_words(ev: Any) -> str:
 
 def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
                   disclosure_notes: tuple[str, ...], input_files: dict[str, str] | None = None) -> dict[str, Any]:
-    """Assemble the report content.
+    """Assemble the report content in the report's language (``[report] language``).
 
     Parameters
     ----------
@@ -326,205 +332,91 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
     figures : dict of str to Figure
     disclosure_notes : tuple of str
     input_files : dict of str to str, optional
-        SHA-256 of each input file (name -> hex digest).
+        SHA-256 of each input file (name relative to the config -> hex digest).
 
     Returns
     -------
     dict
-        ``meta``, ``summary`` (list of paragraphs), ``headline`` (key numbers), ``sections``.
+        ``meta``, ``summary`` (blocks), ``headline`` (key sentences), ``sections``, ``disclosure``;
+        see the module docstring.
     """
-    from altmeasures_eval import __version__ as version
+    from altmeasures_eval._i18n import current_language, language
 
-    spec, rules = ev.spec, ev.rules
-    h0 = ev.headline_horizon
-    start, end = ev.period
-    period = f"{start.date() if start is not None else 'start of data'} to {end.date() if end is not None else 'extract date'}"
-    design, gate = ev.design, ev.design.gate
-    rs = spec.report
+    if current_language() != ev.spec.report.language and current_language() == "en":
+        with language(ev.spec.report.language):
+            return build_content(ev, tables, figures, disclosure_notes, input_files)
+    return _build(ev, tables, figures, disclosure_notes, input_files)
+
+
+def report_meta(ev: Any) -> dict[str, Any]:
+    """The title-page facts: ``title``, ``country``, ``organisation``, ``period``, ``extract_date``,
+    ``publication_date``, ``contact``, ``licence``, ``status`` (in words), ``status_note``,
+    ``version`` (of the publication), ``toolkit_version``, ``language``, and the estimand."""
     import datetime
 
-    meta = {"title": rs.title, "country": country_words(ev), "organisation": rs.organisation,
-            "period": period, "extract_date": str(ev.extract_date.date()),
-            "publication_date": rs.publication_date or datetime.date.today().isoformat(),
-            "contact": rs.contact, "licence": rs.licence, "status": rs.status, "version": rs.version,
-            "toolkit_version": version, "language": rs.language,
-            "estimand": design.estimand, "estimand_label": design.estimand_label, "design_passed": gate.passed}
+    from altmeasures_eval import __version__ as toolkit_version
+    from altmeasures_eval._i18n import current_language, fmt_date
+    from altmeasures_eval.report._sections import status_words
+    from altmeasures_eval.report._summary import _period, whom
 
-    summary: list[str] = []
-    headline: dict[str, str] = {}
-    policy = DisclosurePolicy.from_settings(spec.disclosure)  # the one rule for counts in words too
-    shown_t, shown_c = policy.count(rules.n_treated), policy.count(rules.n_control)
-    n_t = f"{shown_t:,}" if shown_t is not None else f"fewer than {policy.threshold}"
-    n_c = f"{shown_c:,}" if shown_c is not None else f"fewer than {policy.threshold}"
-    if gate.passed:
-        summary.append(f"This report compares {n_t} people given an alternative to custody for a minor drug offence "
-                       f"with {n_c} people sent to custody, for decisions from {period}, in {meta['country']}. "
-                       f"The comparison describes {design.estimand_label}.")
-    else:  # no comparison was made: describe the cohort as built
-        cd = ev.cohort.data["treatment"]
-        ct, cc = policy.count(int((cd == 1).sum())), policy.count(int((cd == 0).sum()))
-        summary.append(f"This report was to compare "
-                       f"{f'{ct:,}' if ct is not None else f'fewer than {policy.threshold}'} people given an "
-                       f"alternative to custody for a minor drug offence with "
-                       f"{f'{cc:,}' if cc is not None else f'fewer than {policy.threshold}'} people sent to custody, "
-                       f"for decisions from {period}, in {meta['country']}.")
-    sentence = headline_sentence(ev)
-    dc = spec.disclosure
-    if not gate.passed:
-        verdict = ("A reliable comparison could not be made with these data, so this report gives no estimate of "
-                   "the effect of alternatives on reoffending, no statement of statistical significance and no "
-                   "prison-population or cost conclusions.")
-        summary.append(verdict)
-        headline["verdict"] = verdict
-        summary.extend(publish_notes(gate.reasons, dc))
-        summary.extend(f"What to try: {a[0].upper() + a[1:]}." if not a.endswith(".") else f"What to try: {a}"
-                       for a in publish_notes(gate.advice, dc))
-        summary.append("The design checks, with each measured value beside its threshold, are in the section "
-                       "\"Is the comparison reliable?\".")
-    elif getattr(ev, "headline_not_estimable", None):  # the primary outcome: written, withheld, exit 3
-        verdict = (f"The effect of alternatives on proven reoffending {_within(h0)} could not be estimated from "
-                   "these data, so this report gives no estimate of the effect, no statement of statistical "
-                   "significance and no prison-population or cost conclusions.")
-        summary.append(verdict)
-        headline["verdict"] = verdict
-        summary.extend(publish_notes((ev.headline_not_estimable,), dc))
-    elif sentence is None:
-        summary.extend(publish_notes(rules.reasons, dc))
-    else:
-        summary.append(sentence)
-        summary.append(_significance(ev, h0))
-        headline["reoffending"] = sentence
-    if ev.prison is not None:
-        tot = ev.prison.bed_days.summary.query("component == 'total' and horizon == @h0")
-        if len(tot):
-            r = tot.iloc[0]
-            summary.append(f"Each person given an alternative instead of custody spent on average {r['averted']:,.0f} "
-                           f"fewer days in prison in the first {h0} days (95% CI {r['averted_ci_low']:,.0f} to "
-                           f"{r['averted_ci_high']:,.0f}).")
-            headline["bed_days_averted_per_person"] = f"{r['averted']:,.0f}"
-        st = ev.prison.headline_steady_state
-        way = "reduce" if st.net_change < 0 else "increase"
-        summary.append(f"Diverting {100 * ev.prison.headline_share:.0f}% of eligible custody admissions "
-                       f"({st.diversions_per_year:,.0f} people a year) to alternatives would {way} the average "
-                       f"daily prison population by about {abs(st.net_change):,.0f} people once the change has "
-                       "worked through (steady state).")
-    if ev.costs is not None:
-        c, cur = ev.costs.comparison, f"{ev.costs.unit_costs.currency}"
-        verdict = ("the alternative is cheaper and reduces costs of reoffending (dominant)" if c.verdict == "dominant"
-                   else f"the benefit-cost ratio is {c.ratio:.2f}" if c.verdict == "ratio" else f"verdict: {c.verdict}")
-        flag = " These cost figures use PLACEHOLDER unit costs and illustrate the method only." if ev.costs.unit_costs.placeholders else ""
-        chance = ev.costs.monte_carlo.chance_positive
-        chance_txt = ("more than 99%" if chance > 0.99 else "less than 1%" if chance < 0.01 else f"{100 * chance:.0f}%")
-        tot = c.summary.query("perspective == 'all' and component == 'total'").iloc[0]
-        summary.append(f"Per person, over {_years(ev.costs.horizon)}, an alternative cost {_money(tot['mean_alternative'], cur)} "
-                       f"and custody {_money(tot['mean_custody'], cur)} (present values, all perspectives).")
-        summary.append(f"Per person, the net saving (net present value) is "
-                       f"{_money(c.npv, cur)}; {verdict}; the chance that benefits exceed costs is {chance_txt}.{flag}")
+    rs = ev.spec.report
+    status, status_note = status_words(rs.status)
+    pub = rs.publication_date or datetime.date.today().isoformat()
+    return {"title": rs.title, "country": country_words(ev), "organisation": rs.organisation,
+            "period": _period(ev), "extract_date": fmt_date(ev.extract_date), "publication_date": fmt_date(pub),
+            "publication_date_iso": pub, "contact": rs.contact, "licence": rs.licence, "status": status,
+            "status_note": status_note, "version": rs.version, "toolkit_version": toolkit_version,
+            "language": current_language(), "estimand": ev.design.estimand, "estimand_label": whom(ev),
+            "design_passed": ev.design.gate.passed}
 
+
+def _build(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
+           disclosure_notes: tuple[str, ...], input_files: dict[str, str] | None) -> dict[str, Any]:
+    from altmeasures_eval._i18n import _, ngettext
+    from altmeasures_eval.report import _sections as s
+    from altmeasures_eval.report._summary import summary_blocks
+
+    spec = ev.spec
+    meta = report_meta(ev)
+    policy = DisclosurePolicy.from_settings(spec.disclosure)
+    summary, headline = summary_blocks(ev, policy)
     sections: list[dict[str, Any]] = []
-    # data and methods
-    d = spec.design
-    design_words = {"ipw": "inverse-probability weighting on a propensity score",
-                    "overlap": "overlap weighting on a propensity score", "entropy": "entropy balancing",
-                    "matching": f"nearest-neighbour matching on the propensity score (caliper {d.caliper:g} SD)"}[design.method]
-    est_words = (design.estimand_label if design.estimand_label.endswith(")")
-                 else f"{design.estimand_label} ({design.estimand})")
-    sections.append({"id": "methods", "title": "Data and methods", "blocks": [
-        _p(f"The cohort is every adult whose first proven minor drug offence (ICCS {', '.join(spec.cohort.eligible_prefixes)}) "
-           f"was decided from {period}. People given an alternative measure are compared with people sent to custody. "
-           "A proven reoffence is a new offence committed after the start of follow-up (release from custody, or "
-           "the decision for alternatives) that was proven within the follow-up period plus a 182-day waiting period."),
-        _p(f"To compare like with like, the custody group is adjusted by {design_words} on: "
-           f"{', '.join(ev.covariates)}. "
-           + (f"The comparison describes {est_words}, but the headline effect could not be estimated (see the "
-              "summary), so no estimate is given. " if gate.passed and getattr(ev, "headline_not_estimable", None) else
-              f"The estimates describe the effect for {est_words}. " if gate.passed else
-              "The design checks failed (section \"Is the comparison reliable?\"), so no estimate is given. ")
-           + f"Confidence intervals are {100 * (1 - spec.outcomes.alpha):.0f}% intervals."),
+    sections.append({"id": "methods", "title": _("Data and methods"), "blocks": [
+        *s.methods_blocks(ev),
         *([_p(mp)] if (mp := missing_paragraph(ev)) else []),
     ]})
-    q = tables["data_quality"]
-    sections.append({"id": "quality", "title": "Data quality", "blocks": [
-        _p(f"Extract date {meta['extract_date']}. {q.note}"), _table_block(q),
+    n_prob = len(getattr(ev.quality, "problems", [])) if ev.quality is not None else 0
+    quality = _("The data were extracted on {date}.").format(date=meta["extract_date"]) + " " + (
+        ngettext("The data-quality check found {n} problem, listed below with its fix.",
+                 "The data-quality check found {n} problems, listed below with their fixes.", n_prob).format(
+            n=s.people(policy, n_prob)) if n_prob else _("The data-quality check found no problems."))
+    sections.append({"id": "quality", "title": _("Data quality"), "blocks": [
+        _p(quality), _table_block(tables["data_quality"]),
         *([_table_block(tables["data_problems"])] if "data_problems" in tables else []),
         *_consistency_blocks(ev)]})
-    att = tables["attrition"]
-    flow = [{"label": row[2], "removed": row[3], "remaining": row[4]} for row in att.display()[1]]
     st = stages_table(ev)
-    sections.append({"id": "cohort", "title": "The evaluation cohort", "blocks": [
-        {"kind": "flow", "steps": flow, "final": f"{n_t} alternative, {n_c} custody"},
-        *([_p("An alternative is compared with custody decided at the same point of the process. At the stages "
-              "below only one of the two occurs, so they are described here and left out of the comparison."),
-           _table_block(st)] if st is not None else []),
+    sections.append({"id": "cohort", "title": _("The evaluation cohort"), "blocks": [
+        s.flow_block(ev, tables),
+        *([_p(_("An alternative measure is compared with custody decided at the same point of the process. At the "
+                "stages below only one of the two occurs, so they are described here and left out of the "
+                "comparison.")), _table_block(st)] if st is not None else []),
         *([_table_block(tables["cohort_description"])] if "cohort_description" in tables else []),
         *_fig(figures, "love_plot"), *_fig(figures, "propensity_overlap"),
     ]})
-    gate_blocks: list[dict[str, Any]] = [
-        _p("Before any effect is estimated, the comparison itself is checked: the groups must be alike after "
-           "adjustment, the weights must not rest on a few people, and the propensity model must have fitted. "
-           + ("Every check passed." if gate.passed else
-              "At least one check failed, so no effect estimates are published.")),
-        _table_block(gate_table(ev))]
-    if not gate.passed:
-        gate_blocks += [_p("Why:"), {"kind": "list", "items": publish_notes(gate.reasons, dc)},
-                        _p("What to try:"), {"kind": "list", "items": publish_notes(gate.advice, dc)}]
-    sections.append({"id": "design", "title": "Is the comparison reliable?", "blocks": gate_blocks})
-    sections.append({"id": "rules", "title": "Decision rules", "blocks": [
-        _p("The report follows the Justice Data Lab's rules: no effect estimates for fewer than "
-           f"{spec.decision_rules.min_treated} treated people; significance statements only where n*p >= "
-           f"{spec.decision_rules.min_expected:g} in both groups; time to reoffence only with at least "
-           f"{spec.decision_rules.min_treated_reoffenders} treated reoffenders."),
-        _table_block(tables["decision_rules"]),
-        *([{"kind": "list", "items": publish_notes(rules.reasons, spec.disclosure)}] if rules.reasons else []),
-    ]})
+    sections.append({"id": "design", "title": _("Is the comparison reliable?"),
+                     "blocks": s.design_blocks(ev, gate_table(ev), _table_block)})
+    sections.append({"id": "rules", "title": _("Decision rules"), "blocks": s.rules_blocks(ev, tables, _table_block)})
     if ev.recidivism:
-        blocks = [_p(headline_sentence(ev, h) or "") for h in ev.recidivism]
-        blocks.append(_p(_significance(ev, h0)))
-        blocks.append(_table_block(tables["recidivism"]))
-        blocks.append(_table_block(tables["frequency"]))
-        if ev.time_to_event is not None:
-            tte = ev.time_to_event.summary.set_index(["measure", "time"])
-            rm = tte.loc[("rmst_difference", float(h0))]
-            hr = tte.loc[("hazard_ratio", np.nan)] if ("hazard_ratio", np.nan) in tte.index else \
-                ev.time_to_event.summary.query("measure == 'hazard_ratio'").iloc[0]
-            rmst_txt = (f"Over the first {h0} days, people given an alternative spent on average {rm['estimate']:+.1f} "
-                        f"days more without reoffending (restricted mean survival time difference, 95% CI "
-                        f"{rm['ci_low']:+.1f} to {rm['ci_high']:+.1f}).")
-            hr_txt = (f"The hazard ratio of reoffending is {hr['estimate']:.2f} (95% CI {hr['ci_low']:.2f} to "
-                      f"{hr['ci_high']:.2f}).")
-            if ev.time_to_event.lead == "rmst":
-                blocks += [_p(rmst_txt), _p(hr_txt + " Hazards are not proportional, so this is an average "
-                                            "over follow-up and the RMST above leads.")]
-            else:
-                blocks += [_p(hr_txt), _p(rmst_txt)]
-            if "days_to_reoffence" in tables:
-                dd = ev.days_to_reoffence
-                blocks.append(_p(f"Among those who reoffended within {_within(dd['horizon'])[7:]}, the first proven "
-                                 f"reoffence came on average {dd['mean_treated']:.0f} days after the start of follow-up "
-                                 f"for people given an alternative and {dd['mean_control']:.0f} days for the "
-                                 "comparison group."))
-                blocks.append(_table_block(tables["days_to_reoffence"]))
-            blocks.append(_p(
-                f"Two figures describe reoffending at {h0} days and can differ. The proven reoffending rate above "
-                f"counts only people followed for the full {h0} days plus the six-month waiting period for a "
-                "conviction, and only offences proven within that window. The share reoffending from the survival "
-                "curves (Kaplan-Meier) also uses people followed for less time, until they leave observation, and "
-                "counts offences proven later during follow-up. The first is the headline (Justice Data Lab "
-                "measure); the second describes the timing of reoffending."))
-            blocks += [*_fig(figures, "survival_curves"), _table_block(tables["time_to_event"]),
-                       *_fig(figures, "cumulative_incidence"), _table_block(tables["cumulative_incidence"])]
-        sections.append({"id": "reoffending", "title": "Reoffending", "blocks": blocks})
+        sections.append({"id": "reoffending", "title": _("Reoffending"),
+                         "blocks": s.reoffending_blocks(ev, tables, figures, _table_block, _fig)})
     if "health" in tables:
-        sections.append({"id": "health", "title": "Health and treatment outcomes", "blocks": [
-            _p("Entry to drug treatment within 90 days, completion of treatment among those who entered, "
-               f"and deaths (all causes and overdose) within {h0} days."), _table_block(tables["health"])]})
+        sections.append({"id": "health", "title": _("Health and treatment outcomes"),
+                         "blocks": s.health_blocks(ev, tables, _table_block)})
     if "subgroups" in tables:
-        sections.append({"id": "subgroups", "title": "Subgroups", "blocks": [
-            _p("Effects by type of alternative and by substance. With many subgroups, some differences arise by "
-               "chance: read them with the Holm-adjusted p-values and as hypotheses for further study."),
-            _table_block(tables["subgroups"])]})
+        sections.append({"id": "subgroups", "title": _("Subgroups"),
+                         "blocks": s.subgroup_blocks(ev, tables, _table_block)})
     if ev.prison is not None:
-        sections.append({"id": "prison", "title": "Prison population", "blocks": [
+        sections.append({"id": "prison", "title": _("Prison population"), "blocks": [
             _table_block(tables["bed_days"]), *_fig(figures, "bed_days"), _table_block(tables["steady_state"]),
             *_fig(figures, "population_projection"), _table_block(tables["population_projection"])]})
     if ev.costs is not None:
@@ -532,29 +424,19 @@ def build_content(ev: Any, tables: dict[str, PublishedTable], figures: dict[str,
 
         sections.append(costs_section(ev, tables, figures))
     if "evalues" in tables:
-        sections.append({"id": "sensitivity", "title": "Sensitivity to unmeasured confounding", "blocks": [
-            _p("The E-value is the minimum strength of association (risk ratio scale) that an unmeasured factor "
-               "would need with both the type of sentence and reoffending to explain away the estimate (point) "
-               "or to move its confidence interval to include no effect (CI)."), _table_block(tables["evalues"])]})
-    sections.append({"id": "limitations", "title": "Limitations", "blocks": [
-        {"kind": "list", "items": publish_notes(ev.limitations, spec.disclosure,
-                                                hidden_labels(tables, spec.disclosure.marker))}]})
-    repro = [f"toolkit version {version}; seed {spec.run.seed}; estimand {design.estimand}; design {design.method}",
-             *[f"{k} {v}" for k, v in ev.versions.items()],
-             *[f"table {k}: SHA-256 {v}" for k, v in ev.table_hashes.items()],
-             *[f"file {k}: SHA-256 {v}" for k, v in (input_files or {}).items()],
-             *disclosure_notes]
-    sections.append({"id": "appendix", "title": "Appendix: reproducibility", "blocks": [
-        {"kind": "list", "items": [redact_secrets(r) for r in repro]},
-        {"kind": "code", "text": redact_secrets(_config_text(_shown_paths(spec.config)))},
-        {"kind": "list", "items": [redact_secrets(n) for n in publish_notes(
-            ev.notes, spec.disclosure, hidden_labels(tables, spec.disclosure.marker))]}]})
-    blocks: list[dict[str, Any]] = [_p(t) for t in summary]
-    if not gate.passed or getattr(ev, "headline_not_estimable", None):
-        blocks.insert(1, _box("verdict", "Verdict of the design checks", [headline["verdict"]]))
-    content = {"meta": meta, "summary": blocks, "headline": headline, "sections": sections,
+        sections.append({"id": "sensitivity", "title": _("Sensitivity to unmeasured confounding"),
+                         "blocks": s.sensitivity_blocks(tables, _table_block)})
+    sections.append({"id": "limitations", "title": _("Limitations"), "blocks": [
+        {"kind": "list", "items": s.limitation_items(ev, policy)}]})
+    sections.append({"id": "appendix", "title": _("Appendix: how this report was produced"),
+                     "blocks": s.appendix_blocks(ev, meta, disclosure_notes, input_files,
+                                                 _config_text(_shown_paths(spec.config)))})
+    content = {"meta": meta, "summary": summary, "headline": headline, "sections": sections,
                "disclosure": list(disclosure_notes)}
-    source = f"{rs.organisation or meta['country']}, administrative data extracted on {meta['extract_date']}"
+    source = (_("{organisation}, administrative records extracted on {date}").format(
+        organisation=spec.report.organisation, date=meta["extract_date"]) if spec.report.organisation else
+        _("Administrative records of {country}, extracted on {date}").format(country=meta["country"],
+                                                                            date=meta["extract_date"]))
     return number_blocks(content, source)
 
 

@@ -49,25 +49,27 @@ def test_headline_rates_match_an_independent_ipw(sample_evaluation) -> None:
 
 
 def test_jdl_sentence_wording() -> None:
-    """Hand-made numbers: 32.94% vs 39.36%, CI -10.98 to -1.91 points."""
+    """Hand-made numbers: 32.94% vs 39.36%, CI -10.98 to -1.91 points (rounded by hand to one decimal:
+    32.9, 39.4, and a fall of between 1.9 and 11.0 people in every 100)."""
     e = SimpleNamespace(means=pd.DataFrame({"mean": [0.3294, 0.3936]}, index=["treated", "control"]),
                         summary=pd.DataFrame({"estimate": [-0.0642], "ci_low": [-0.1098], "ci_high": [-0.0191]},
                                              index=["risk_difference"]))
     ev = SimpleNamespace(recidivism={365: e, 730: e}, headline_horizon=365, design=SimpleNamespace(estimand="ATT"))
     assert headline_sentence(ev) == (
-        "For every 100 people given an alternative measure, 32.9 reoffended within a year, compared with 39.4 "
-        "of every 100 similar people sent to custody (difference between -11.0 and -1.9 points).")
-    assert "within two years" in headline_sentence(ev, 730)
+        "For every 100 people given an alternative measure, 32.9 reoffended within one year, compared with 39.4 "
+        "of every 100 similar people sent to custody. With an alternative measure, between 1.9 and 11.0 fewer "
+        "people in every 100 reoffend (95% confidence interval of the difference).")
+    assert "within 2 years" in headline_sentence(ev, 730)
     assert headline_sentence(SimpleNamespace(recidivism={}, headline_horizon=365)) is None
     # the estimand is the one the design estimated (Design.estimand), not the config's
     atc = SimpleNamespace(recidivism={365: e}, headline_horizon=365, design=SimpleNamespace(estimand="ATC"),
                           spec=SimpleNamespace(design=SimpleNamespace(estimand="ATT")))
-    assert headline_sentence(atc).startswith("For every 100 people sent to custody, 39.4 reoffended within a year, "
+    assert headline_sentence(atc).startswith("For every 100 people sent to custody, 39.4 reoffended within one year, "
                                              "compared with 32.9 of every 100 similar people given an alternative")
     ato = SimpleNamespace(recidivism={365: e}, headline_horizon=365, design=SimpleNamespace(estimand="ATO"),
                           spec=SimpleNamespace(design=SimpleNamespace(estimand="ATE")))
     assert headline_sentence(ato).startswith("Among the people who could have received either sentence, 32.9 of "
-                                             "every 100 would reoffend within a year if given an alternative")
+                                             "every 100 would reoffend within one year if given an alternative")
 
 
 def test_failing_stage_is_named(sample_dataset) -> None:

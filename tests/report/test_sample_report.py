@@ -110,7 +110,7 @@ def test_html_is_self_contained(sample_report: Path) -> None:
     assert not re.search(r'<(link|script|img)[^>]+(href|src)="(?!data:|#)', html)
     assert "For every 100 people given an alternative measure" in html
     for section in ("Data quality", "Decision rules", "Reoffending", "Prison population", "Costs",
-                    "Limitations", "Appendix: reproducibility"):
+                    "Limitations", "Appendix: how this report was produced"):
         assert section in html
     assert "SHA-256" in html and "seed 20150317" in html
 

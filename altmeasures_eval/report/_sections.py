@@ -1,0 +1,451 @@
+"""The sections of the evaluation report written by P1 (#15): methods, cohort, design checks,
+decision rules, reoffending, health, subgroups, prison, sensitivity, limitations and the appendix.
+
+Text is generated from the config (cohort rules, horizons, waiting period, outcomes, design) and
+the results, in the active language; variables and levels are named through
+:mod:`altmeasures_eval._vocabulary`, never by their column names; every count of people passes
+the run's :class:`~altmeasures_eval.privacy.DisclosurePolicy`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from altmeasures_eval._i18n import _, fmt_date, fmt_int, fmt_num, fmt_signed, ngettext
+from altmeasures_eval._vocabulary import display_level, display_name
+from altmeasures_eval.privacy import DisclosurePolicy, redact_secrets
+from altmeasures_eval.report._summary import (
+    frequency_sentence,
+    headline_sentence,
+    join_words,
+    over,
+    people,
+    significance_sentence,
+    whom,
+    within,
+)
+
+__all__ = ["flow_block", "limitation_items", "removal_reason"]
+
+
+def _p(text: str) -> dict[str, Any]:
+    return {"kind": "p", "text": text}
+
+
+def _lower(name: str) -> str:
+    """A display name inside a sentence: "Age at the decision" -> "age at the decision" (acronyms kept)."""
+    return name[:1].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
+
+
+def _or(items: list[str]) -> str:
+    return join_words(items, style="or")
+
+
+def _level(ev: Any) -> int:
+    return round(100 * (1 - ev.spec.outcomes.alpha))
+
+
+def duration(days: int) -> str:
+    """ "one year", "2 years", "500 days"."""
+    if days == 365:
+        return _("one year")
+    if days % 365 == 0:
+        return _("{n} years").format(n=fmt_int(days // 365))
+    return _("{n} days").format(n=fmt_int(days))
+
+
+# -- the cohort flow ---------------------------------------------------------------------------
+
+def removal_reason(rule: str, description: str, cohort: Any) -> str:
+    """Why people were removed at an attrition step, in words that read as the reason for removal
+    ("index offence code does not start with 06011", "aged under 18 at the decision").
+
+    Parameters
+    ----------
+    rule : str
+        The step's ``rule`` (``eligible_offence``, ``min_age`` ...).
+    description : str
+        The step's description (what is kept), used for steps this function does not know.
+    cohort : CohortSpec
+        The cohort rules of the run (codes, stages, period, minimum age).
+    """
+    c = cohort
+    if rule == "proven":
+        return _("not proven (no conviction, caution or accepted diversion) or no decision date")
+    if rule == "eligible_offence":
+        return _("index offence code does not start with {codes}").format(codes=_or(list(c.eligible_prefixes)))
+    if rule == "stage":
+        return _("decided at a stage other than {stages}").format(
+            stages=_or([display_level("stage", s) for s in c.stages]))
+    if rule == "period":
+        if c.period_start is not None and c.period_end is not None:
+            return _("decided before {start} or after {end}").format(
+                start=fmt_date(c.period_start), end=fmt_date(c.period_end))
+        if c.period_start is not None:
+            return _("decided before {start}").format(start=fmt_date(c.period_start))
+        if c.period_end is not None:
+            return _("decided after {end}").format(end=fmt_date(c.period_end))
+        return _("no decision date")
+    if rule == "exclusion":
+        return _("a proven offence coded {codes} in the same case or on the same day (offences excluded from the "
+                 "evaluation)").format(codes=_or(list(c.excluded_prefixes)))
+    if rule == "min_age":
+        return _("aged under {age} at the decision").format(age=fmt_int(c.min_age))
+    if rule == "index_event":
+        return _("a later eligible decision of the same person (only the first one counts)")
+    if rule == "treatment_group":
+        return _("the decision was neither an alternative measure nor custody")
+    if rule == "release_known":
+        return _("sent to custody, but no custody spell is linked to the decision (release date unknown)")
+    if rule == "alive_at_start":
+        return _("died before the start of follow-up")
+    if rule == "not_in_custody":
+        return _("still in custody from the decision at the extract date")
+    if rule == "common_support":
+        return _("no comparable person in the other group (outside common support)")
+    if rule == "missing_covariate":
+        return _("a characteristic used in the comparison is not recorded (complete cases only)")
+    if rule == "decision_point":
+        m = re.match(r"stage ([A-Za-z_\-]+):", description)
+        if m:
+            return _("decided at the {stage} stage, where only one of the two groups occurs").format(
+                stage=display_level("stage", m.group(1).replace("-", "_")))
+    return description
+
+
+def flow_block(ev: Any, tables: dict[str, Any]) -> dict[str, Any]:
+    """The attrition diagram: people in the data, then each step with how many were removed and why,
+    and the groups compared. Counts are those of the published (disclosure-controlled) attrition
+    table, row for row."""
+    att = ev.attrition
+    rows = tables["attrition"].display()[1]
+    steps = att if len(rows) == len(att) else att[att["step"] > 0]  # the published table, row for row
+    flow = []
+    for i, (row, rule, desc) in enumerate(zip(rows, steps["rule"], steps["description"])):
+        label = _("people in the data") if i == 0 else removal_reason(str(rule), str(desc), ev.spec.cohort)
+        flow.append({"label": label, "removed": row[3], "remaining": row[4]})
+    policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
+    final = _("{n_t} given an alternative measure, {n_c} sent to custody").format(
+        n_t=people(policy, ev.rules.n_treated), n_c=people(policy, ev.rules.n_control))
+    return {"kind": "flow", "steps": flow, "final": final}
+
+
+# -- methods -----------------------------------------------------------------------------------
+
+def _design_words(ev: Any) -> str:
+    d = ev.spec.design
+    method = ev.design.method
+    if method == "ipw":
+        return _("inverse-probability weighting on a propensity score")
+    if method == "overlap":
+        return _("overlap weighting on a propensity score")
+    if method == "entropy":
+        return _("entropy balancing")
+    return _("nearest-neighbour matching on the propensity score (caliper of {c} standard deviations)").format(
+        c=fmt_num(d.caliper, 2))
+
+
+def _estimand_name(est: str) -> str:
+    return {"ATT": _("average effect on the treated, ATT"), "ATC": _("average effect on the controls, ATC"),
+            "ATE": _("average effect in the population, ATE"),
+            "ATO": _("average effect in the overlap population, ATO")}.get(est, est)
+
+
+def methods_blocks(ev: Any) -> list[dict[str, Any]]:
+    """How the cohort, the outcome and the comparison were defined, from the config."""
+    spec, c = ev.spec, ev.spec.cohort
+    from altmeasures_eval.report._summary import _period
+
+    stages = join_words([display_level("stage", s) for s in c.stages]) if c.stages else ""
+    codes = _or(list(c.eligible_prefixes))
+    args = {"age": fmt_int(c.min_age or 0), "codes": codes, "period": _period(ev), "stages": stages}
+    if c.index_event == "first":
+        text = (_("The cohort is every person aged {age} or over at the decision whose first proven minor drug "
+                  "offence in the period (offence code starting with {codes} in the International Classification "
+                  "of Crime for Statistical Purposes) was decided from {period}.").format(**args) if c.min_age else
+                _("The cohort is every person whose first proven minor drug offence in the period (offence code "
+                  "starting with {codes} in the International Classification of Crime for Statistical Purposes) "
+                  "was decided from {period}.").format(**args))
+    else:
+        text = (_("The cohort is every decision on a proven minor drug offence (offence code starting with {codes} in "
+                  "the International Classification of Crime for Statistical Purposes) taken from {period} for a "
+                  "person aged {age} or over; a person can enter more than once.").format(**args))
+    if stages:
+        text += " " + ngettext("Only decisions taken at the {stages} stage are compared.",
+                               "Only decisions taken at the {stages} stages are compared.", len(c.stages)).format(**args)
+    alts = join_words([display_level("disposition", a) for a in c.alternatives])
+    text += " " + _("People given an alternative measure ({alternatives}) are compared with people sent to "
+                    "custody.").format(alternatives=alts)
+    start = (_("release from custody for people sent to custody, and the decision for people given an alternative "
+               "measure") if c.start == "release" else _("the decision"))
+    outcome = _("A proven reoffence is a new offence committed after the start of follow-up ({start}) and proven by "
+                "a conviction, caution or accepted diversion within the follow-up period or the waiting period of "
+                "{wp} days after it, which leaves time for the case to be decided.").format(
+        start=start, wp=fmt_int(c.waiting_period))
+    horizons = [h for h in c.horizons]
+    outcome += " " + _("Reoffending is measured over follow-up periods of {periods}; the headline measure is proven "
+                       "reoffending {within}.").format(periods=join_words([duration(h) for h in horizons]),
+                                                       within=within(ev.headline_horizon))
+    covs = join_words([_lower(display_name(v)) for v in ev.covariates])
+    design = _("To compare like with like, the custody group is adjusted by {method} on these characteristics, "
+               "recorded before the decision: {covariates}.").format(method=_design_words(ev), covariates=covs)
+    gate = ev.design.gate
+    if gate.passed and getattr(ev, "headline_not_estimable", None):
+        design += " " + _("The comparison describes {whom}, but the headline effect could not be estimated (see the "
+                          "summary), so no estimate is given.").format(whom=whom(ev))
+    elif gate.passed:
+        design += " " + _("The estimates describe the effect for {whom} ({name}).").format(
+            whom=whom(ev), name=_estimand_name(ev.design.estimand))
+    else:
+        design += " " + _("The design checks failed (section \u201cIs the comparison reliable?\u201d), so no "
+                          "estimate is given.")
+    design += " " + _("Differences are given with {level}% confidence intervals; a difference is called statistically "
+                      "significant when its p-value is at most {alpha}.").format(
+        level=_level(ev), alpha=fmt_num(spec.decision_rules.significance_level, 2))
+    return [_p(text), _p(outcome), _p(design)]
+
+
+# -- design checks and decision rules ----------------------------------------------------------
+
+def design_blocks(ev: Any, gate_table: Any, table_block: Any) -> list[dict[str, Any]]:
+    from altmeasures_eval.report._tables import publish_notes
+
+    gate, dc = ev.design.gate, ev.spec.disclosure
+    intro = _("Before any effect is estimated, the comparison itself is checked: the groups must be alike after "
+              "adjustment, the weights must not rest on a few people, and the propensity model must have fitted.")
+    intro += " " + (_("Every check passed.") if gate.passed else
+                    _("At least one check failed, so no effect estimates are published."))
+    blocks = [_p(intro), table_block(gate_table)]
+    if not gate.passed:
+        blocks += [_p(_("Why:")), {"kind": "list", "items": publish_notes(gate.reasons, dc)},
+                   _p(_("What to try:")), {"kind": "list", "items": publish_notes(gate.advice, dc)}]
+    return blocks
+
+
+def rules_blocks(ev: Any, tables: dict[str, Any], table_block: Any) -> list[dict[str, Any]]:
+    from altmeasures_eval.report._tables import publish_notes
+
+    r = ev.spec.decision_rules
+    text = _("The report follows the Justice Data Lab's rules: no effect estimates for fewer than {n} people given an "
+             "alternative measure; statements of statistical significance only where at least {e} reoffenders are "
+             "expected in each group; time to reoffence only with at least {r} reoffenders among people given an "
+             "alternative measure.").format(n=fmt_int(r.min_treated), e=fmt_num(r.min_expected, 0),
+                                            r=fmt_int(r.min_treated_reoffenders))
+    blocks = [_p(text), table_block(tables["decision_rules"])]
+    if ev.rules.reasons:
+        blocks.append({"kind": "list", "items": publish_notes(ev.rules.reasons, ev.spec.disclosure)})
+    return blocks
+
+
+# -- reoffending -------------------------------------------------------------------------------
+
+def reoffending_blocks(ev: Any, tables: dict[str, Any], figures: dict[str, Any], table_block: Any,
+                       fig: Any) -> list[dict[str, Any]]:
+    h0, level = ev.headline_horizon, _level(ev)
+    blocks: list[dict[str, Any]] = []
+    for h in ev.recidivism:
+        blocks.append(_p(headline_sentence(ev, h) or ""))
+        if (f := frequency_sentence(ev, h)) is not None:
+            blocks.append(_p(f))
+        blocks.append(_p(significance_sentence(ev, h)))
+    blocks.append(table_block(tables["recidivism"]))
+    if "frequency" in tables:
+        blocks.append(table_block(tables["frequency"]))
+    if ev.time_to_event is None:
+        return blocks
+    s = ev.time_to_event.summary
+    rm = s[(s["measure"] == "rmst_difference") & (s["time"] == float(h0))]
+    hr = s[s["measure"] == "hazard_ratio"]
+    texts = []
+    if len(rm):
+        r = rm.iloc[0]
+        args = {"d": fmt_num(abs(r["estimate"]), 1), "over": over(h0), "level": level,
+                "lo": fmt_signed(r["ci_low"], 1), "hi": fmt_signed(r["ci_high"], 1)}
+        texts.append(_("People given an alternative measure spent on average {d} more days without a proven reoffence "
+                       "{over} (difference in restricted mean survival time; {level}% confidence interval {lo} to "
+                       "{hi} days).").format(**args) if r["estimate"] >= 0 else
+                     _("People given an alternative measure spent on average {d} fewer days without a proven "
+                       "reoffence {over} (difference in restricted mean survival time; {level}% confidence interval "
+                       "{lo} to {hi} days).").format(**args))
+    if len(hr) and np.isfinite(hr.iloc[0]["estimate"]):
+        r = hr.iloc[0]
+        hr_txt = _("The hazard ratio of reoffending (alternative measure against custody) is {hr} ({level}% "
+                   "confidence interval {lo} to {hi}).").format(hr=fmt_num(r["estimate"], 2), level=level,
+                                                             lo=fmt_num(r["ci_low"], 2), hi=fmt_num(r["ci_high"], 2))
+        if ev.time_to_event.lead == "rmst":
+            texts.append(hr_txt + " " + _("Hazards are not proportional, so this is an average over follow-up and "
+                                          "the restricted mean survival time above leads."))
+        else:
+            texts.insert(0, hr_txt)
+    blocks += [_p(t) for t in texts]
+    if "days_to_reoffence" in tables and ev.days_to_reoffence:
+        dd = ev.days_to_reoffence
+        blocks.append(_p(_("Among those who reoffended {within}, the first proven reoffence came on average {t} days "
+                           "after the start of follow-up for people given an alternative measure and {c} days for "
+                           "similar people sent to custody.").format(
+            within=within(int(dd["horizon"])), t=fmt_num(dd["mean_treated"], 0), c=fmt_num(dd["mean_control"], 0))))
+        blocks.append(table_block(tables["days_to_reoffence"]))
+    blocks.append(_p(_(
+        "Two figures describe reoffending {within} and can differ. The proven reoffending rate above counts only "
+        "people followed for the full {days} days plus the waiting period of {wp} days for a proven offence, and only "
+        "offences proven within that window. The share reoffending read from the survival curves (Kaplan-Meier) also "
+        "uses people followed for less time, until they leave observation, and counts offences proven later during "
+        "follow-up. The first is the headline measure (as in the Justice Data Lab); the second describes the timing "
+        "of reoffending.").format(within=within(h0), days=fmt_int(h0), wp=fmt_int(ev.spec.cohort.waiting_period))))
+    blocks += [*fig(figures, "survival_curves"), table_block(tables["time_to_event"]) if "time_to_event" in tables
+               else None, *fig(figures, "cumulative_incidence"),
+               table_block(tables["cumulative_incidence"]) if "cumulative_incidence" in tables else None]
+    return [b for b in blocks if b is not None]
+
+
+def health_blocks(ev: Any, tables: dict[str, Any], table_block: Any) -> list[dict[str, Any]]:
+    h0 = ev.headline_horizon
+    names = [_lower(display_name(o.replace("{h}", str(h0)))) for o in ev.spec.outcomes.health]
+    return [_p(_("Health and treatment outcomes compared: {outcomes}.").format(outcomes=join_words(names))),
+            table_block(tables["health"])]
+
+
+def subgroup_blocks(ev: Any, tables: dict[str, Any], table_block: Any) -> list[dict[str, Any]]:
+    names = join_words([_lower(display_name(v)) for v in ev.spec.outcomes.subgroups])
+    return [_p(_("Effects by {variables}. With many subgroups, some differences arise by chance: read them with the "
+                 "Holm-adjusted p-values and as hypotheses for further study.").format(variables=names)),
+            table_block(tables["subgroups"])]
+
+
+def sensitivity_blocks(tables: dict[str, Any], table_block: Any) -> list[dict[str, Any]]:
+    return [_p(_("The E-value is the minimum strength of association (on the risk ratio scale) that an unmeasured "
+                 "factor would need with both the type of sentence and reoffending to explain away the estimate "
+                 "(point) or to move its confidence interval to include no effect (confidence interval).")),
+            table_block(tables["evalues"])]
+
+
+# -- limitations -------------------------------------------------------------------------------
+
+def limitation_items(ev: Any, policy: DisclosurePolicy) -> list[str]:
+    """The limitations in the active language, written from the diagnostics (as
+    :func:`altmeasures_eval.evaluation.limitations_from` does for results.json); reasons written by
+    other stages (gate, decision rules, skipped analyses) are passed on as they are."""
+    from altmeasures_eval.report._tables import publish_notes
+
+    spec, dc = ev.spec, ev.spec.disclosure
+    out: list[str] = []
+    gate = ev.design.gate
+    if not gate.passed:
+        out.append(_("No reliable comparison could be made, so no effects, statements of statistical significance, "
+                     "prison or cost conclusions are reported."))
+        out.extend(publish_notes(gate.reasons, dc))
+    if getattr(ev, "headline_not_estimable", None):
+        out.append(_("The headline effect could not be estimated, so no effects, statements of statistical "
+                     "significance, prison or cost conclusions are reported."))
+    out.extend(publish_notes(ev.rules.reasons, dc))
+    out.extend(publish_notes(ev.skipped, dc))
+    thr = spec.design.balance_threshold
+    if ev.balance is not None:
+        tab = ev.balance.table.drop(index="distance", errors="ignore")
+        bad = tab["smd_after"].abs()
+        bad = bad[bad > thr]
+        if len(bad):
+            out.append(ngettext(
+                "After adjustment, {n} characteristic still differs between the groups by more than {thr} "
+                "standardised mean difference: the comparison group is not fully like the other group on it, and the "
+                "effects may be biased.",
+                "After adjustment, {n} characteristics still differ between the groups by more than {thr} "
+                "standardised mean difference: the comparison group is not fully like the other group on them, and "
+                "the effects may be biased.", len(bad)).format(n=fmt_int(len(bad)), thr=fmt_num(thr, 2)))
+        ess = ev.balance.ess
+        if "after" in ess.index:
+            ctrl, n_c = float(ess.loc["after", "control"]), float(ess.loc["before", "control"])
+            if ctrl < 0.5 * n_c:
+                out.append(_("The weighting rests on fewer comparison people than the group holds: the effective "
+                             "sample size of the custody group is {ess} of {n}, so the estimates are less precise than "
+                             "the group size suggests.").format(ess=fmt_num(ctrl, 0), n=people(policy, int(n_c))))
+    design = ev.design.result
+    counts = getattr(design, "counts", None) if design is not None else None
+    if counts is not None and "unmatched" in counts.index and counts.loc["unmatched", "treated"] > 0:
+        out.append(_("{n} people given an alternative measure found no comparable custody case within the caliper; the "
+                     "effect applies to the matched people only.").format(
+            n=people(policy, int(counts.loc["unmatched", "treated"]))))
+    tte = ev.time_to_event
+    if tte is not None and tte.lead == "rmst":
+        out.append(_("Hazards are not proportional (the effect changes over follow-up): the restricted mean time "
+                     "without reoffending and the risk differences lead; the hazard ratio is an average over time."))
+    h0 = ev.headline_horizon
+    if h0 in ev.recidivism:
+        lost = int(ev.design.data[f"reoffend_{h0}"].isna().sum())
+        if lost:
+            out.append(_("{n} people could not be followed for {days} days plus the waiting period of {wp} days "
+                         "before the extract date; they are left out of the reoffending rates {within}.").format(
+                n=people(policy, lost), days=fmt_int(h0), wp=fmt_int(spec.cohort.waiting_period), within=within(h0)))
+    if ev.costs is not None and ev.costs.unit_costs.placeholders:
+        out.append(_("Some unit costs are placeholders shipped with the toolkit, not estimates for this country (see "
+                     "the costs section): the cost results illustrate the method only."))
+    if ev.subgroups is not None and len(ev.subgroups) > 1:
+        out.append(_("The subgroup results are {n} separate tests; their p-values are adjusted with Holm's method, and "
+                     "a difference in one subgroup should be read as a hypothesis, not a finding.").format(
+            n=fmt_int(len(ev.subgroups))))
+    out.append(_("Effects are estimated under the assumption that, given the characteristics recorded in the data, "
+                 "whether a person received an alternative measure or custody is unrelated to their risk of "
+                 "reoffending (no unmeasured confounding). The E-values show how strong an unmeasured factor would "
+                 "have to be to explain the result away."))
+    n_prob = len(getattr(ev.quality, "problems", [])) if ev.quality is not None else 0
+    if n_prob:
+        out.append(ngettext("The data-quality check found {n} problem; see the data quality section.",
+                            "The data-quality check found {n} problems; see the data quality section.",
+                            n_prob).format(n=people(policy, n_prob)))
+    return list(dict.fromkeys(out))
+
+
+# -- appendix ----------------------------------------------------------------------------------
+
+def status_words(status: str) -> tuple[str, str]:
+    """The statistical status in the active language and what it means for the reader."""
+    names = {"official statistics": _("Official statistics"),
+             "accredited official statistics": _("Accredited official statistics"),
+             "official statistics in development": _("Official statistics in development"),
+             "experimental statistics": _("Experimental statistics"),
+             "management information": _("Management information"), "research": _("Research")}
+    notes = {"official statistics": _("Official statistics are produced by a national statistical system to its code "
+                                      "of practice: trustworthy, of good quality and of public value."),
+             "accredited official statistics": _("Accredited official statistics have been independently reviewed "
+                                                 "and found to meet the highest standards of trustworthiness, quality "
+                                                 "and value."),
+             "official statistics in development": _("Official statistics in development are new or changing "
+                                                     "statistics, published while their methods are still being "
+                                                     "developed and tested; read them with care."),
+             "experimental statistics": _("Experimental statistics are new statistics still being developed and "
+                                          "tested; read them with care."),
+             "management information": _("Management information is published for transparency: it has not been "
+                                         "through the checks of official statistics."),
+             "research": _("Research findings: an analysis, not a regular statistical series.")}
+    return names.get(status, status), notes.get(status, "")
+
+
+def appendix_blocks(ev: Any, meta: dict[str, Any], disclosure_notes: tuple[str, ...],
+                    input_files: dict[str, str] | None, config_text: str) -> list[dict[str, Any]]:
+    """An appendix for readers: status, how to reproduce the results, the files read (named relative
+    to the config, with fingerprints), disclosure control and the settings as read."""
+    spec = ev.spec
+    name, note = status_words(spec.report.status)
+    blocks = [_p(_("Statistical status: {status}. {note}").format(status=name, note=note).strip()),
+              _p(_("This report was produced with altmeasures_eval {version}, an open-source toolkit, from the files "
+                   "and settings below. Running it again on the same files with the same settings (random seed "
+                   "{seed}) gives the same results.").format(version=meta["toolkit_version"], seed=spec.run.seed))]
+    software = [f"{k} {v}" for k, v in ev.versions.items()]
+    if software:
+        blocks += [_p(_("Software used:")), {"kind": "list", "items": software}]
+    files = [f"{k}: SHA-256 {v}" for k, v in (input_files or {}).items()]
+    if files:
+        blocks += [_p(_("Files read, named relative to the configuration file, with their SHA-256 fingerprints (a "
+                        "changed file has a different fingerprint):")),
+                   {"kind": "list", "items": [redact_secrets(f) for f in files]}]
+    hashes = [f"{k}: SHA-256 {v}" for k, v in ev.table_hashes.items()]
+    if hashes:
+        blocks += [_p(_("Fingerprints of the data tables after validation:")), {"kind": "list", "items": hashes}]
+    if disclosure_notes:
+        blocks += [_p(_("Disclosure control:")), {"kind": "list", "items": list(disclosure_notes)}]
+    blocks += [_p(_("The settings of the run, as read from the configuration file:")),
+               {"kind": "code", "text": redact_secrets(config_text)}]
+    return blocks
