@@ -9,6 +9,14 @@ from altmeasures_eval.costs._compare import (
     benefit_cost,
     compare_costs,
 )
+from altmeasures_eval.costs._perspectives import (
+    BENEFICIARIES,
+    PerspectiveAccount,
+    break_even,
+    money_basis,
+    perspective_account,
+    wsipp_totals,
+)
 from altmeasures_eval.costs._quantities import (
     CostQuantities,
     cost_quantities,
@@ -32,7 +40,13 @@ from altmeasures_eval.costs._unit import (
 )
 
 __all__ = [
+    "BENEFICIARIES",
     "PERSPECTIVES",
+    "PerspectiveAccount",
+    "break_even",
+    "money_basis",
+    "perspective_account",
+    "wsipp_totals",
     "CostComparison",
     "CostQuantities",
     "MonteCarlo",

@@ -94,6 +94,14 @@ class CostComparison(ResultMixin):
         observable persons.
     currency, price_year, discount_rate, estimand : as used
     notes : tuple of str
+    by_period : pandas.DataFrame
+        Adjusted difference (alternative minus custody) in cost per person by follow-up period,
+        perspective and component: ``period`` (1, 2, ...), ``start_day``, ``end_day``,
+        ``perspective``, ``component``, ``difference`` (not discounted) and ``pv_difference``
+        (discounted at ``discount_rate``). The present values summed over periods give ``table``'s
+        differences (point estimates); the break-even chart reads this frame.
+    prices : pandas.Series
+        The unit price of each quantity column (index as ``delta_quantities``), central values.
     """
 
     table: pd.DataFrame
@@ -109,6 +117,8 @@ class CostComparison(ResultMixin):
     discount_rate: float
     estimand: str
     notes: tuple[str, ...] = field(default=())
+    by_period: pd.DataFrame = field(default_factory=pd.DataFrame)
+    prices: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     _title = "Costs per person (present value)"
 
     @property
@@ -238,9 +248,29 @@ def compare_costs(
         notes.append(f"{left} persons left out: follow-up to {quantities.periods[-1][1]} days not "
                      "observable by the extract date")
     pp = pd.DataFrame({f"{p}|{c}": y for (p, c), y in per_person.items()}, index=q.index)
+    by_period = _by_period(quantities, unit_costs, obs, t, w, price, persp, comp)
     return CostComparison(
         table=table, delta_quantities=pd.Series(dq, index=q.columns), net_cost=net_cost,
         benefits=benefits, npv=benefits - net_cost, ratio=ratio, verdict=verdict, per_person=pp,
         currency=unit_costs.currency, price_year=unit_costs.price_year,
-        discount_rate=unit_costs.discount_rate, estimand=estimand, notes=tuple(notes),
+        discount_rate=unit_costs.discount_rate, estimand=estimand, notes=tuple(notes), by_period=by_period,
+        prices=pd.Series(price, index=q.columns),
     )
+
+
+def _by_period(quantities: CostQuantities, unit_costs: UnitCostTable, obs: np.ndarray, t: np.ndarray,
+               w: np.ndarray, price: np.ndarray, persp: list[str], comp: list[str]) -> pd.DataFrame:
+    """Adjusted cost differences per person by follow-up period, perspective and component."""
+    from altmeasures_eval.costs._quantities import discount_factors
+
+    factors = discount_factors(quantities.periods, unit_costs.discount_rate, unit_costs.discount_timing)
+    keys = sorted({(p, c) for p, c in zip(persp, comp)}, key=lambda k: (PERSPECTIVES.index(k[0]), k[1]))
+    rows = []
+    for k, ((lo, hi), frame, f) in enumerate(zip(quantities.periods, quantities.per_period, factors), start=1):
+        qa = frame.to_numpy(float)[obs]
+        d = (_wmean(qa[t == 1], w[t == 1]) - _wmean(qa[t == 0], w[t == 0])) * price
+        for p, c in keys:
+            m = np.array([(pp, cc) == (p, c) for pp, cc in zip(persp, comp)])
+            rows.append({"period": k, "start_day": lo, "end_day": hi, "perspective": p, "component": c,
+                         "difference": float(d[m].sum()), "pv_difference": float(d[m].sum() * f)})
+    return pd.DataFrame(rows)

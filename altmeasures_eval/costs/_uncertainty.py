@@ -171,7 +171,8 @@ class Sensitivity(ResultMixin):
     Attributes
     ----------
     table : pandas.DataFrame
-        ``input``, ``kind`` (unit cost, effect, discount rate), ``low_value``, ``high_value``,
+        ``input``, ``kind`` (unit cost, effect, discount rate), ``item`` (the unit-cost item or
+        ``discount_rate``), ``component`` (of an effect: ``programme`` or ``outcome``), ``low_value``, ``high_value``,
         ``npv_low``, ``npv_high``, ``swing`` (``|npv_high - npv_low|``), sorted by swing, largest first.
     base_npv : float
     """
@@ -212,8 +213,8 @@ def one_way_sensitivity(
         lo, hi = u.bounds(coverage) if u.distribution != "fixed" else (0.75 * u.value, 1.25 * u.value)
         m = np.array([i == item for i in items])
         npv = [base + float((dq[m] * (u.value - v)).sum()) for v in (lo, hi)]
-        rows.append({"input": item, "kind": "unit cost", "low_value": lo, "high_value": hi,
-                     "npv_low": npv[0], "npv_high": npv[1]})
+        rows.append({"input": item, "kind": "unit cost", "item": item, "component": "", "low_value": lo,
+                     "high_value": hi, "npv_low": npv[0], "npv_high": npv[1]})
     if effect_draws is not None:
         a = (1 - coverage) / 2
         for c in effect_draws.columns:
@@ -221,8 +222,8 @@ def one_way_sensitivity(
             lo, hi = np.quantile(effect_draws[c].to_numpy(float), [a, 1 - a])
             npv = [base - (v - dq[j]) * price[j] for v in (lo, hi)]
             item, comp = c.split("|")
-            rows.append({"input": f"effect on {item} ({comp})", "kind": "effect", "low_value": lo,
-                         "high_value": hi,
+            rows.append({"input": f"effect on {item} ({comp})", "kind": "effect", "item": item, "component": comp,
+                         "low_value": lo, "high_value": hi,
                          "npv_low": npv[0], "npv_high": npv[1]})
     notes = []
     if quantities is not None:
@@ -230,7 +231,8 @@ def one_way_sensitivity(
         for r in discount_range:
             t = replace(unit_costs, discount_rate=r)
             npv.append(compare_costs(quantities, t, weights=weights, effect=None).npv)
-        rows.append({"input": "discount_rate", "kind": "discount rate", "low_value": discount_range[0],
+        rows.append({"input": "discount_rate", "kind": "discount rate", "item": "discount_rate", "component": "",
+                     "low_value": discount_range[0],
                      "high_value": discount_range[1], "npv_low": npv[0], "npv_high": npv[1]})
     else:
         notes.append("discount rate not varied: pass the quantities and weights")

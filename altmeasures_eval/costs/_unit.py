@@ -135,6 +135,9 @@ class UnitCostTable(ResultMixin):
     deflator : dict[int, float]
         Price index by year, any base.
     notes : tuple of str
+    deadweight_rate : float
+        Deadweight cost of taxation per unit of taxpayer money, for the indirect perspective of
+        :func:`~altmeasures_eval.costs.perspective_account` (WSIPP uses 0.5); 0 leaves it out.
     """
 
     currency: str
@@ -144,6 +147,7 @@ class UnitCostTable(ResultMixin):
     discount_timing: str = "start"
     deflator: dict[int, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    deadweight_rate: float = 0.0
     _title = "Unit costs"
 
     @property
@@ -248,8 +252,8 @@ def unit_costs_from_config(section: Mapping[str, Any], placeholder: bool = False
     Parameters
     ----------
     section : mapping
-        ``currency``, ``price_year``, ``discount_rate``, ``discount_timing``, ``[costs.deflator]``
-        (year = index), and the cost groups ``custody_day``, ``reoffence`` (a number or a table) and
+        ``currency``, ``price_year``, ``discount_rate``, ``discount_timing``, ``deadweight_rate``,
+        ``[costs.deflator]`` (year = index), and the cost groups ``custody_day``, ``reoffence`` (a number or a table) and
         ``alternative_day``, ``treatment_day``, ``treatment_episode``, ``victim`` (tables keyed by
         disposition, modality or severity tier, plus ``default``). Each cost is a number or a table with ``value``,
         ``distribution``, ``low``, ``high``, ``sd``, ``basis``, ``price_year``. Groups left out keep
@@ -264,7 +268,7 @@ def unit_costs_from_config(section: Mapping[str, Any], placeholder: bool = False
     """
     # ``analysis`` holds the settings of the costs command, not unit costs.
     known = {"currency", "price_year", "discount_rate", "discount_timing", "deflator", "analysis",
-             *GROUPS}
+             "deadweight_rate", *GROUPS}
     unknown = set(section) - known
     if unknown:
         raise ConfigError(f"[costs] unknown key(s) {sorted(unknown)}; allowed: {sorted(known)}")
@@ -274,6 +278,11 @@ def unit_costs_from_config(section: Mapping[str, Any], placeholder: bool = False
     rate = 0.035 if rate is None else rate
     if not 0 <= rate < 1:
         raise ConfigError(f"[costs] discount_rate must be in [0, 1), got {rate}")
+    deadweight = _num(section, "deadweight_rate", "costs")
+    deadweight = 0.0 if deadweight is None else deadweight
+    if not 0 <= deadweight < 5:
+        raise ConfigError(f"[costs] deadweight_rate must be from 0 (left out) to below 5 (WSIPP uses 0.5), "
+                          f"got {deadweight}")
     timing = section.get("discount_timing", "start")
     if timing not in ("start", "mid", "end"):
         raise ConfigError(f"[costs] discount_timing must be 'start', 'mid' or 'end', got {timing!r}")
@@ -314,7 +323,8 @@ def unit_costs_from_config(section: Mapping[str, Any], placeholder: bool = False
     if placeholder:
         notes.append("every unit cost is a placeholder, not an estimate for any country")
     return UnitCostTable(currency=currency, price_year=price_year, items=items, discount_rate=rate,
-                         discount_timing=timing, deflator=deflator, notes=tuple(notes))
+                         discount_timing=timing, deflator=deflator, notes=tuple(notes),
+                         deadweight_rate=deadweight)
 
 
 #: Placeholder defaults: round numbers of plausible relative size, NOT estimates for any country.

@@ -6,6 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from altmeasures_eval._i18n import _
+from altmeasures_eval.plotting._palette import GROUP_COLOURS, NEUTRAL, TEXT
+from altmeasures_eval.plotting._ticks import locale_ticks
+
 __all__ = ["plot_love", "plot_overlap"]
 
 
@@ -18,7 +22,7 @@ def _axes(ax: Any) -> Any:
 
 
 def plot_love(result: Any, ax: Any = None, *, absolute: bool = True, threshold: float | None = None,
-              **kw: Any) -> Any:
+              labels: Any = None, **kw: Any) -> Any:
     """Love plot: standardised mean difference of every covariate before and after adjustment.
 
     Parameters
@@ -29,6 +33,8 @@ def plot_love(result: Any, ax: Any = None, *, absolute: bool = True, threshold: 
         Plot ``|SMD|`` (default) or signed SMD.
     threshold : float, optional
         Dashed reference line(s); defaults to the result's threshold (0.1).
+    labels : callable, optional
+        Maps a row name of the balance table (``"age"``, ``"sex=female"``) to its label on the axis.
     **kw
         Passed to ``Axes.scatter`` for both series.
     """
@@ -40,18 +46,19 @@ def plot_love(result: Any, ax: Any = None, *, absolute: bool = True, threshold: 
         before, after = np.abs(before), np.abs(after)
     order = np.argsort(np.nan_to_num(before))
     y = np.arange(len(table))
-    ax.scatter(before[order], y, marker="o", facecolors="none", edgecolors="0.4", label="before", **kw)
-    ax.scatter(after[order], y, marker="o", color="C0", label=f"after ({result.design})", **kw)
+    ax.scatter(before[order], y, marker="o", facecolors="none", edgecolors=NEUTRAL, label=_("Before adjustment"), **kw)
+    ax.scatter(after[order], y, marker="o", color=TEXT, label=_("After adjustment"), **kw)
     ax.set_yticks(y)
-    ax.set_yticklabels(table.index.to_numpy()[order])
+    names = table.index.to_numpy()[order]
+    ax.set_yticklabels([labels(n) if labels is not None else n for n in names])
     thr = result.threshold if threshold is None else threshold
-    ax.axvline(thr, color="0.5", linestyle="--", linewidth=1)
+    ax.axvline(thr, color=NEUTRAL, linestyle="--", linewidth=1)
     if not absolute:
-        ax.axvline(-thr, color="0.5", linestyle="--", linewidth=1)
+        ax.axvline(-thr, color=NEUTRAL, linestyle="--", linewidth=1)
     ax.axvline(0, color="0.2", linewidth=0.8)
-    ax.set_xlabel(("|SMD|" if absolute else "SMD") + f" ({result.estimand}; {result.sd_denominator})", fontsize=8)
+    ax.set_xlabel(_("Absolute standardised mean difference") if absolute else _("Standardised mean difference"))
     ax.legend(loc="lower right", frameon=False)
-    ax.set_title("Covariate balance")
+    locale_ticks(ax, x="num", decimals=2)
     return ax
 
 
@@ -111,7 +118,7 @@ def plot_overlap(result: Any, ax: Any = None, *, scale: str = "probability", bin
     ax = _axes(ax)
     if hasattr(result, "score"):
         x = (result.score if scale == "probability" else result.linear).to_numpy()
-        label = "propensity score" if scale == "probability" else "logit propensity score"
+        label = _("Propensity score") if scale == "probability" else _("Logit of the propensity score")
     else:
         x = result.distance.to_numpy()
         label = str(result.distance.name)
@@ -124,18 +131,18 @@ def plot_overlap(result: Any, ax: Any = None, *, scale: str = "probability", bin
         w = np.asarray(weights, dtype=float)
     edges = np.histogram_bin_edges(x, bins=bins)
     if policy is None:
-        h1, _ = np.histogram(x[t == 1], edges, weights=w[t == 1])
-        h0, _ = np.histogram(x[t == 0], edges, weights=w[t == 0])
+        h1, _e = np.histogram(x[t == 1], edges, weights=w[t == 1])
+        h0, _e = np.histogram(x[t == 0], edges, weights=w[t == 0])
         width = np.diff(edges)
-        ax.bar(edges[:-1], h1 / max(h1.sum(), 1e-12), width=width, align="edge", color="C0",
-               label="alternative (treated)", **kw)
-        ax.bar(edges[:-1], -h0 / max(h0.sum(), 1e-12), width=width, align="edge", color="C1",
-               label="custody (control)", **kw)
-        ylabel = "share of group (control mirrored)"
+        ax.bar(edges[:-1], h1 / max(h1.sum(), 1e-12), width=width, align="edge", color=GROUP_COLOURS[1],
+               label=_("Alternative"), **kw)
+        ax.bar(edges[:-1], -h0 / max(h0.sum(), 1e-12), width=width, align="edge", color=GROUP_COLOURS[0],
+               label=_("Custody"), **kw)
+        ylabel = _("Share of the group (custody below the line)")
     else:
-        for g, sign, color, name in ((1, 1, "C0", "alternative (treated)"), (0, -1, "C1", "custody (control)")):
-            people, _ = np.histogram(x[t == g], edges)
-            mass, _ = np.histogram(x[t == g], edges, weights=w[t == g])
+        for g, sign, color, name in ((1, 1, GROUP_COLOURS[1], _("Alternative")), (0, -1, GROUP_COLOURS[0], _("Custody"))):
+            people, _e = np.histogram(x[t == g], edges)
+            mass, _e = np.histogram(x[t == g], edges, weights=w[t == g])
             runs = [r for r in _pool_bins(people, max(int(policy.threshold), 1)) if people[r[0]:r[1]].sum() > 0]
             if not runs:
                 continue  # fewer people than the threshold in this group: nothing is drawn
@@ -147,14 +154,19 @@ def plot_overlap(result: Any, ax: Any = None, *, scale: str = "probability", bin
                 num, total = np.asarray(policy.round(n), dtype=float), float(policy.round(int(people.sum())))
             else:
                 num, total = m, float(m.sum())
-            lefts = np.array([edges[a] for a, _ in runs])
+            lefts = np.array([edges[a] for a, _b in runs])
             widths = np.array([edges[b] - edges[a] for a, b in runs])
             dens = num / max(total, 1e-12) / widths
             ax.bar(lefts, sign * dens, width=widths, align="edge", color=color, label=name, **kw)
-        ylabel = "density (control mirrored)"
+        ylabel = _("Density (custody below the line)")
     ax.axhline(0, color="0.2", linewidth=0.8)
     ax.set_xlabel(label)
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize=8)
-    ax.set_title("Propensity-score overlap")
+    from matplotlib.ticker import FuncFormatter
+
+    from altmeasures_eval._i18n import fmt_num
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_num(abs(v), 1)))  # heights, both sides positive
+    locale_ticks(ax, x="num", decimals=1)
     return ax

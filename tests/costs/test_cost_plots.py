@@ -1,4 +1,4 @@
-"""Cost plots: waterfall, Monte Carlo histogram and tornado draw without error."""
+"""Cost plots: waterfall within its axis, Monte Carlo, tornado in words, break-even chart."""
 
 from __future__ import annotations
 
@@ -10,13 +10,20 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from altmeasures_eval.costs import (  # noqa: E402
+    break_even,
     compare_costs,
     cost_quantities,
     default_unit_costs,
     monte_carlo,
     one_way_sensitivity,
 )
-from altmeasures_eval.plotting import plot_cost_waterfall, plot_monte_carlo, plot_tornado  # noqa: E402
+from altmeasures_eval.plotting import (  # noqa: E402
+    GROUP_COLOURS,
+    plot_break_even,
+    plot_cost_waterfall,
+    plot_monte_carlo,
+    plot_tornado,
+)
 
 
 def _comparison():
@@ -30,16 +37,30 @@ def _comparison():
 
 
 def test_cost_plots(tmp_path):
+    from matplotlib.colors import to_hex
+
     q, t, res = _comparison()
     ax = plot_cost_waterfall(res)
-    assert len(ax.patches) == len(ax.get_xticks())
-    assert "dominant" in ax.get_title()
+    bars = ax.patches
+    assert len(bars) == len(ax.get_xticks())
+    # every bar within the axis (the custody bar ran off the top before)
+    tops = [max(b.get_y(), b.get_y() + b.get_height()) for b in bars]
+    assert max(tops) < ax.get_ylim()[1] and min(b.get_y() for b in bars) >= ax.get_ylim()[0]
+    # the first and last bars in the groups' colours
+    assert to_hex(bars[0].get_facecolor()).upper() == GROUP_COLOURS["custody"].upper()
+    assert to_hex(bars[-1].get_facecolor()).upper() == GROUP_COLOURS["alternative"].upper()
+    assert "2024 prices" in ax.get_ylabel() and "3.5%" in ax.get_ylabel()
     mc = monte_carlo(res, t, n_draws=10_000, random_state=0)
-    ax2 = plot_monte_carlo(mc)
-    assert "10,000 draws" in ax2.get_title()
+    ax2 = plot_monte_carlo(mc, price_year=2024, discount_rate=0.035)
+    assert any("10,000 draws" in x.get_text() for x in ax2.texts)
     sens = one_way_sensitivity(res, t, quantities=q)
     ax3 = plot_tornado(sens)
-    assert len(ax3.get_yticks()) == len(sens.table)
-    for a, name in ((ax, "waterfall"), (ax2, "mc"), (ax3, "tornado")):
+    labels = [x.get_text() for x in ax3.get_yticklabels()]
+    assert len(labels) == len(sens.table)
+    assert not any("_" in x for x in labels), labels  # no raw item names
+    assert "Unit cost: Day in custody" in labels
+    ax4 = plot_break_even(break_even(res), basis="USD, 2024 prices, not discounted")
+    assert len(ax4.patches) == 1  # one period
+    for a, name in ((ax, "waterfall"), (ax2, "mc"), (ax3, "tornado"), (ax4, "break_even")):
         a.figure.tight_layout()
         a.figure.savefig(tmp_path / f"{name}.png")

@@ -32,6 +32,24 @@ def test_sample_is_reproducible_from_its_command(sample: SyntheticData, stored: 
     assert (sample_dir / "extract.toml").read_text().startswith('country = "XSY"')
 
 
+def test_sample_substance_gaps_are_those_of_its_command(sample: SyntheticData, sample_dir: Path) -> None:
+    """data/sample/README.md: simulate(20000, seed=0, missingness={"substance": 0.10}) (issue #17).
+
+    The extra gaps are drawn after the careers from their own stream, so the sample is the plain
+    generator's plus exactly these blanks: 2,901 of the 28,462 recorded substances (README.md).
+    """
+    from altmeasures_eval.synth._missing import add_missingness
+
+    cases = pd.read_csv(sample_dir / "cases.csv", dtype=str)
+    plain = sample.dataset.cases["substance"]
+    gapped = add_missingness(sample.dataset, {"substance": 0.10}, 0).cases["substance"]
+    np.testing.assert_array_equal(cases["substance"].isna(), gapped.isna())
+    recorded = cases["substance"].notna().to_numpy()
+    np.testing.assert_array_equal(cases["substance"][recorded], plain[recorded].astype(str))
+    blanked = int((plain.notna() & gapped.isna()).sum())
+    assert (blanked, int(plain.notna().sum())) == (2_901, 28_462)
+
+
 def test_sample_truth_matches_the_stored_million_person_monte_carlo(stored: dict) -> None:
     pop = stored["population"]
     assert pop["n_persons"] == 1_000_000 and pop["seed"] != stored["generator"]["seed"]
