@@ -8,40 +8,14 @@ import pandas as pd
 import pytest
 
 from altmeasures_eval._errors import ConfigError
-from altmeasures_eval.costs import (
-    break_even,
-    compare_costs,
-    cost_quantities,
-    perspective_account,
-    unit_costs_from_config,
-    wsipp_totals,
-)
-
-H = (365, 730, 1095)
-
-
-def _table(rate=0.0, **over):
-    section = {"currency": "EUR", "price_year": 2024, "discount_rate": rate, "custody_day": {"value": 100.0},
-               "alternative_day": {"default": 10.0, "probation": 20.0}, "treatment_day": {"default": 30.0},
-               "treatment_episode": {"default": 0.0}, "reoffence": 1000.0,
-               "victim": {"default": 500.0, "violent": 5000.0}}
-    section.update(over)
-    return unit_costs_from_config(section)
+from altmeasures_eval.costs import break_even, compare_costs, cost_quantities, perspective_account, wsipp_totals
+from tests.costs.test_costs import H, _table, fixture  # noqa: F401  (the four-person fixture and its unit costs)
 
 
 @pytest.fixture
-def comparison():
-    """The four-person fixture of test_costs.py (A1, A2 alternative; C1, C2 custody)."""
-    nan = np.nan
-    cohort = pd.DataFrame({
-        "treatment": [1, 1, 0, 0], "disposition": ["probation", "fine", "custody", "custody"],
-        "measure_days": [100.0, 0.0, nan, nan],
-        "reoffences_365": [1.0, 0, 1, 0], "reoffences_730": [1.0, 0, 2, 0], "reoffences_1095": [2.0, 0, 2, 0],
-        "severity_first": ["violent", nan, "drug_personal_use", nan]})
-    beds = pd.DataFrame({
-        "bed_days_index_365": [10.0, 0, 90, 200], "bed_days_index_730": [10.0, 0, 90, 250],
-        "bed_days_index_1095": [10.0, 0, 90, 250], "bed_days_later_365": [0.0, 0, 0, 0],
-        "bed_days_later_730": [0.0, 0, 30, 0], "bed_days_later_1095": [0.0, 0, 30, 0]})
+def comparison(fixture):
+    """The quantities of test_costs.py's four-person fixture (A1, A2 alternative; C1, C2 custody)."""
+    cohort, beds = fixture
     return cost_quantities(cohort, beds, horizons=H)
 
 
