@@ -14,8 +14,8 @@ import pytest
 
 from altmeasures_eval.report import load_results_schema, validate_results
 
-FIGURES = ("love_plot", "propensity_overlap", "survival_curves", "cumulative_incidence", "bed_days",
-           "population_projection", "cost_waterfall", "monte_carlo", "tornado")
+FIGURES = ("love_plot", "propensity_overlap", "survival_curves", "bed_days",  # P3 (#15): no second, near-duplicate
+           "population_projection", "cost_waterfall", "break_even", "monte_carlo", "tornado")  # survival figure
 
 
 def test_every_output_is_written(sample_report: Path) -> None:
