@@ -16,10 +16,13 @@ Designs (each with the variance the toolkit picks by default):
 - ``naive``: unadjusted difference (robust SE), to show the confounding bias;
 - ``matching``: 1:1 nearest neighbour on the logit score, caliper 0.2 SD, without replacement
   (ATT), cluster-robust SE on matched pairs (Abadie & Spiess 2022);
-- ``matching_replace``: 1:1 nearest neighbour with replacement, no caliper (ATT), Abadie-Imbens
-  (2006) variance (score treated as known);
-- ``matching_replace_ai2016``: the same match with the Abadie-Imbens (2016) adjustment for the
-  estimated score (``propensity=ps``);
+- ``matching_replace_default``: 1:1 nearest neighbour with replacement, no caliper (ATT), with the
+  standard error ``estimate_effect`` picks by default after matching with replacement: for this
+  binary outcome the robust (HC1) variance with the matching weights taken as fixed, the choice
+  the matching-inference study supports (``bench_matching_inference``; docs/methods/effects.md);
+- ``matching_replace_ai2016``: the same match with the Abadie-Imbens variance asked for explicitly
+  (``variance="abadie-imbens"``: 4 within-group neighbours for the conditional variances) and the
+  Abadie-Imbens (2016) adjustment for the estimated score (``propensity=ps``);
 - ``ipw_ate`` and ``ipw_att``: inverse-probability weights with the M-estimation sandwich that
   accounts for the estimated score;
 - ``overlap``: overlap weights (ATO), same sandwich;
@@ -50,7 +53,7 @@ DEFAULT_SIZES = [2_000]
 N_REPS = 1_000
 TAU = -0.08
 SEED = 20261128
-DESIGNS = ("naive", "matching", "matching_replace", "matching_replace_ai2016", "ipw_ate", "ipw_att", "overlap", "aipw")
+DESIGNS = ("naive", "matching", "matching_replace_default", "matching_replace_ai2016", "ipw_ate", "ipw_att", "overlap", "aipw")
 AI_REPS = 500
 AI_N = 1_000
 AC_REPS = 500
@@ -83,8 +86,9 @@ def one_replicate(n: int):
             "naive": estimate_effect(d, "reoffend_365", "treatment"),
             "matching": estimate_effect(d, "reoffend_365", "treatment", match_nearest(d, "treatment", ps, caliper=0.2,
                                                                                 replace=False)),
-            "matching_replace": estimate_effect(d, "reoffend_365", "treatment", m_rep),
-            "matching_replace_ai2016": estimate_effect(d, "reoffend_365", "treatment", m_rep, propensity=ps),
+            "matching_replace_default": estimate_effect(d, "reoffend_365", "treatment", m_rep),
+            "matching_replace_ai2016": estimate_effect(d, "reoffend_365", "treatment", m_rep,
+                                                       variance="abadie-imbens", propensity=ps),
             "ipw_ate": estimate_effect(d, "reoffend_365", "treatment", weight_ipw(d, "treatment", ps, estimand="ATE")),
             "ipw_att": estimate_effect(d, "reoffend_365", "treatment", weight_ipw(d, "treatment", ps, estimand="ATT")),
             "overlap": estimate_effect(d, "reoffend_365", "treatment", weight_ipw(d, "treatment", ps, estimand="ATO")),
