@@ -182,6 +182,14 @@ def _neighbours_excluding_self(points: np.ndarray, pool: np.ndarray, query: np.n
     return nb[keep].reshape(len(query), k)
 
 
+def _local_cov(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Sample covariance (ddof 1) of each covariate with the outcome within each neighbour set:
+    xs (m, k, p), ys (m, k) -> (m, p)."""
+    xc = xs - xs.mean(axis=1, keepdims=True)
+    yc = ys - ys.mean(axis=1, keepdims=True)
+    return np.einsum("mlp,ml->mp", xc, yc) / (ys.shape[1] - 1)
+
+
 def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.ndarray, estimand: str,
                              tau: float, M: int = 1, L: int = 2, score: np.ndarray | None = None,
                              strata: np.ndarray | None = None, H: np.ndarray | None = None,
@@ -210,13 +218,17 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
     E[p cov_0] / E[p] + dtau_t/dtheta (the form this module used before, derived from the
     influence function); the estimators differ in finite samples.
 
-    Estimation (AI 2016, Section 4; the same choices as the implementation above):
-    expectations by sums over the matching sample divided by the number of focal units;
-    cov_w at unit i: sample covariance (ddof 1) of (X, Y) over the L units of group w nearest to i
-    on the score (unit i itself among them when it is in group w); mubar_w(p_i): mean outcome of the
-    L units of group w nearest to i on the score, other than i itself; mu_1(X_i) - mu_0(X_i): unit
-    i's own outcome against the mean of its M nearest units of the other group on the covariates
+    Estimation (AI 2016, Section 4; the same choices as the implementation above, which follows
+    Stata's ``teffects psmatch, vce(robust, nn(L))``): expectations by sums over the matching
+    sample divided by the number of focal units; cov_w at unit i: sample covariance (ddof 1) of
+    (X, Y) over unit i and its L nearest other units of group w on the score when i is in group w
+    (L + 1 units, the same sets as the conditional variances of the AI 2006 variance there), over
+    its L nearest units of group w when it is not; mubar_w(p_i): mean outcome of the L units of
+    group w nearest to i on the score, other than i itself; mu_1(X_i) - mu_0(X_i): unit i's own
+    outcome against the mean of its M nearest units of the other group on the covariates
     (Mahalanobis distance on the non-constant columns of X); I^-1 / N by H^-1, H = sum f X X'.
+    (Until 2026-12-06 the same-group covariance used unit i and L - 1 others, not L; the
+    hand-computed fixture in tests/effects/test_ps_adjustment.py now follows the sets above.)
 
     Parameters
     ----------
@@ -275,24 +287,21 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
         for w in (0, 1):
             pool = cell[t[cell] == w]
             other = cell[t[cell] != w]
-            if ("cov", st, w) not in cache:
-                cache[("cov", st, w)] = _neighbours(s, pool, cell, L)
-            nb = cache[("cov", st, w)]
+            # units of the other group: their L nearest units of group w (covariance and mubar_w)
+            if ("opp", st, w) not in cache:
+                cache[("opp", st, w)] = _neighbours(s, pool, other, L)
+            nb = cache[("opp", st, w)]
             ok = nb[:, 0] >= 0
-            if ok.any():
-                xs, ys = X[nb[ok]], y[nb[ok]]  # (m, L, p), (m, L)
-                xc = xs - xs.mean(axis=1, keepdims=True)
-                yc = ys - ys.mean(axis=1, keepdims=True)
-                cov[w][cell[ok]] = np.einsum("mlp,ml->mp", xc, yc) / (L - 1)
-            # mubar_w(p) at units of the other group: the same L neighbours; at units of group w:
-            # the L nearest other units of group w
-            in_other = t[cell] != w
-            okm = ok & in_other
-            mubar[w][cell[okm]] = y[nb[okm]].mean(axis=1)
+            cov[w][other[ok]] = _local_cov(X[nb[ok]], y[nb[ok]])
+            mubar[w][other[ok]] = y[nb[ok]].mean(axis=1)
+            # units of group w: the unit and its L nearest other units of group w for the
+            # covariance (L + 1 units, as the conditional variances), those L others for mubar_w
             if ("same", st, w) not in cache:
                 cache[("same", st, w)] = _neighbours_excluding_self(s, pool, pool, L)
             sb = cache[("same", st, w)]
             oks = sb[:, 0] >= 0
+            own = np.column_stack([pool[oks], sb[oks]])
+            cov[w][pool[oks]] = _local_cov(X[own], y[own])
             mubar[w][pool[oks]] = y[sb[oks]].mean(axis=1)
             if ("mu", st, w) not in cache:
                 cache[("mu", st, w)] = _neighbours(Z, pool, other, M)
