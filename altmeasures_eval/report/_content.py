@@ -209,7 +209,7 @@ def gate_table(ev: Any) -> PublishedTable:
     policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
     settings = ev.spec.design
     values = [_gate_value(c, v, policy, settings) for c, v in zip(g["check"], g["value"])]
-    values = [_(v) if v in ("yes", "no") else _local_number(v) for v in values]
+    values = [_("yes") if v == "yes" else _("no") if v == "no" else _local_number(v) for v in values]
     details = publish_notes(tuple(str(d) for d in g["detail"]), ev.spec.disclosure)
     frame = pd.DataFrame({
         "check": [_(_CHECKS[c]) if c in _CHECKS else c for c in g["check"]],
