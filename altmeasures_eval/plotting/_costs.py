@@ -93,10 +93,9 @@ def plot_monte_carlo(result: Any, ax: Axes | None = None, bins: int = 60, *, pri
              else result.currency)
     ax.set_xlabel(_("Net benefit per person") + " (" + basis + ")")
     ax.set_ylabel(_("Number of draws"))
-    ax.text(0.02, 0.95, _("{n} draws; benefits exceed costs in {share} of them").format(
-        n=fmt_int(result.n_draws), share=fmt_pct(result.chance_positive, 0)),
-        transform=ax.transAxes, va="top", fontsize="small")
-    ax.set_ylim(0, 1.25 * ax.get_ylim()[1])  # room for the line of text above the bars
+    ax.set_title(_("{n} draws; benefits exceed costs in {share} of them").format(
+        n=fmt_int(result.n_draws), share=fmt_pct(result.chance_positive, 0)), loc="left", fontsize="small")
+    ax.set_ylim(0, 1.15 * ax.get_ylim()[1])  # room for the legend above the bars
     ax.legend(frameon=False, loc="upper right")
     locale_ticks(ax, x="int", y="int")
     return ax

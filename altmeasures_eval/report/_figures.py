@@ -118,9 +118,13 @@ def _term_label(term: str) -> str:
 
 
 def _source(ev: Any) -> str:
+    """The source line of the figures: the report's (same words as its tables; the renderer adds "Source:")."""
+    org = getattr(ev.spec.report, "organisation", "")
+    date = fmt_date(ev.extract_date)
+    if org:
+        return _("{organisation}, administrative records extracted on {date}").format(organisation=org, date=date)
     name = getattr(ev.spec.report, "country_name", "") or ev.country
-    return _("Source: administrative records of {country}, extract of {date}; estimates of this report.").format(
-        country=name, date=fmt_date(ev.extract_date))
+    return _("Administrative records of {country}, extracted on {date}").format(country=name, date=date)
 
 
 def _at(curves: Any, group: Any, h: float, column: str) -> float:
