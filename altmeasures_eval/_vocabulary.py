@@ -75,6 +75,8 @@ _NAMES: dict[str, str] = {
     "cause": N_("Event"),
     "perspective": N_("Perspective"),
     "component": N_("Component"),
+    "rule": N_("Rule"),
+    "table": N_("Input table"),
     # outcomes without a horizon
     "time_reoffend": N_("Days to the first proven reoffence"),
     "event_reoffend": N_("Proven reoffence during follow-up"),
@@ -184,6 +186,31 @@ _LEVELS: dict[str, dict[Any, str]] = {
                     "society": N_("society")},
     "component": {"programme": N_("programme"), "outcome": N_("outcomes"), "total": N_("total"),
                   "index": N_("index custody spell"), "later": N_("later custody")},
+    # steps of the attrition flow (altmeasures_eval.cohort and altmeasures_eval.design)
+    "rule": {
+        "data": N_("all records"),
+        "proven": N_("proven case"),
+        "eligible_offence": N_("eligible offence"),
+        "stage": N_("stage of the process"),
+        "period": N_("period"),
+        "exclusion": N_("excluded offences"),
+        "min_age": N_("minimum age"),
+        "index_event": N_("index event"),
+        "treatment_group": N_("group"),
+        "release_known": N_("release date known"),
+        "alive_at_start": N_("alive at the start"),
+        "not_in_custody": N_("released by the extract date"),
+        "decision_point": N_("stage compared"),
+        "missing_covariate": N_("missing characteristic"),
+        "common_support": N_("common support"),
+    },
+    # input tables of the data contract
+    "table": {"persons": N_("people"), "cases": N_("cases"), "custody_spells": N_("custody spells"),
+              "treatment_episodes": N_("drug treatment episodes"), "prison_capacity": N_("prison capacity")},
+    # unit costs
+    "distribution": {"fixed": N_("fixed"), "triangular": N_("triangular"), "lognormal": N_("log-normal"),
+                     "uniform": N_("uniform")},
+    "basis": {"marginal": N_("marginal cost"), "average": N_("average cost")},
 }
 _LEVELS["severity"] = _LEVELS["severity_first"]
 

@@ -11,14 +11,18 @@ are groups, horizons, covariates or model quantities.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 import dataclasses
 from dataclasses import dataclass, field
+import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from altmeasures_eval._i18n import N_, _, current_language, fmt_int, fmt_num, fmt_pct, fmt_signed, language, ngettext
+from altmeasures_eval._vocabulary import display_cost_item, display_level, display_name, display_unit
 from altmeasures_eval.privacy import COUNT_IN_TEXT, OTHER_LABEL, DisclosurePolicy, neutralise_formulas
 
 if TYPE_CHECKING:
@@ -28,77 +32,138 @@ __all__ = ["PublishedTable", "hidden_labels", "publish_attrition", "publish_coun
            "publishable_frame", "published_tables"]
 
 _PCT = "{:.1f}"
+#: Shown for a value that is not a finite number (an infinite ratio, an undefined E-value): the
+#: text "inf" is never printed.
+_NOT_DEFINED = N_("not defined")
 
 
 @dataclass(frozen=True)
 class PublishedTable:
     """A table ready to publish.
 
+    The ``frame`` is the machine layer: codes of the data contract and numbers, as written to
+    ``tables/<name>.csv`` and read by ``results.json``. Everything a reader sees (``title``,
+    headers with their units, display names of codes, numbers in the locale's form) is the display
+    layer, in the language that was active when the table was built
+    (:func:`altmeasures_eval._i18n.language`), and is what the report and the workbook print.
+
     Attributes
     ----------
     name : str
         File stem (``recidivism`` -> ``tables/recidivism.csv``) and workbook sheet name.
     title : str
+        Title without number (the report numbers tables in reading order).
     frame : pandas.DataFrame
         Values after disclosure control (suppressed cells hold the marker).
-    formats : dict of str to str
-        Display format per column (``"{:.1f}"``); columns not listed print as they are.
+    formats : dict of str to str or callable
+        Display format per numeric column (``"{:+,.1f}"``: sign, decimals; ``"{:.0f}%"``: a
+        percentage; ``"{}"``: as it is, e.g. a year) or a function of the value; it states the
+        precision of the column, to which the CSV and the workbook round too.
     note : str
         Footnote (disclosure and definitions).
     labels : dict of str to str
-        Display column headers.
+        Display column headers (without unit).
+    units : dict of str to str
+        Unit of a column's values, shown in its header: "Rate (%)", "Bed-days per person (days)".
+    values : dict of str to callable
+        Display text of the codes in a text column (``display_level`` of the vocabulary).
+    unit : str
+        Unit of the table as a whole, for the caption (``""`` when the headers say it).
+    source : str
+        Source line when the table has its own (else the report's).
+    language : str
+        The language the table was built in (the active one by default); its cells are displayed
+        in that language whatever language is active when they are printed.
     """
 
     name: str
     title: str
     frame: pd.DataFrame
-    formats: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, Any] = field(default_factory=dict)
     note: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Callable[[Any], str]] = field(default_factory=dict)
+    unit: str = ""
+    source: str = ""
+    language: str = field(default_factory=current_language)
 
     def alignment(self) -> list[str]:
         """``left`` for text columns, ``right`` for numeric ones (for the templates)."""
         out = []
         for c in self.frame.columns:
             vals = [v for v in self.frame[c] if isinstance(v, str) and v not in ("-", "[c]")]
-            out.append("left" if vals and not all(_numeric(v) for v in vals) else "right")
+            out.append("left" if c in self.values or (vals and not all(_numeric(v) for v in vals)) else "right")
         return out
+
+    def header(self, column: str) -> str:
+        """The display header of ``column``: its label and, in brackets, its unit."""
+        label = self.labels.get(column, str(column).replace("_", " "))
+        unit = self.units.get(column, "")
+        return f"{label} ({unit})" if unit else label
+
+    def cell(self, column: str, value: Any) -> str:
+        """The display text of one value of ``column`` (a suppressed cell stays the marker)."""
+        with language(self.language):
+            return self._cell(column, value)
+
+    def _cell(self, column: str, value: Any) -> str:
+        show = self.values.get(column)
+        if show is not None and isinstance(value, str | int | np.integer | bool | np.bool_) and value != "-":
+            text = show(value)
+            return text[:1].upper() + text[1:]  # a label starts a cell: sentence case
+        return _fmt(value, self.formats.get(column))
 
     def display(self) -> tuple[list[str], list[list[str]]]:
         """Header and rows as display strings."""
         cols = list(self.frame.columns)
-        head = [self.labels.get(c, c.replace("_", " ")) for c in cols]
-        rows = []
-        for rec in self.frame.itertuples(index=False):
-            row = []
-            for c, v in zip(cols, rec):
-                row.append(_fmt(v, self.formats.get(c)))
-            rows.append(row)
+        head = [self.header(c) for c in cols]
+        with language(self.language):
+            rows = [[self._cell(c, v) for c, v in zip(cols, rec)] for rec in self.frame.itertuples(index=False)]
         return head, rows
 
 
 def p_format(v: float) -> str:
-    """p-values to two decimals as the Justice Data Lab prints them; below 0.01 as ``<0.01``."""
-    return "<0.01" if v < 0.01 else f"{v:.2f}"
+    """p-values to two decimals as the Justice Data Lab prints them; below 0.01 as ``<0.01`` (in
+    the locale's form: ``<0,01`` in French)."""
+    return "<" + fmt_num(0.01, 2) if v < 0.01 else fmt_num(v, 2)
+
+
+#: A format of the tables: optional sign, optional grouping, decimals, optional percent sign.
+_SPEC = re.compile(r"^\{:(?P<sign>\+)?,?\.(?P<dec>\d+)f\}(?P<pct>%?)$")
 
 
 def _fmt(v: Any, spec: Any) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+    """One value as displayed, in the active locale; never "nan" or "inf"."""
+    if v is None or v is pd.NA or (isinstance(v, float | np.floating) and np.isnan(v)):
         return "-"
     if isinstance(v, str):
         return v
-    if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
+    if isinstance(v, bool | np.bool_):
+        return _("yes") if v else _("no")
+    if isinstance(v, float | np.floating) and not np.isfinite(v):
+        return _(_NOT_DEFINED)
     if callable(spec):
         return spec(v)
-    if spec is not None:
+    if isinstance(spec, str):
+        m = _SPEC.match(spec)
+        if m:
+            dec = int(m["dec"])
+            if m["pct"]:
+                return fmt_pct(float(v) / 100, dec)
+            # a negative number always with a true minus sign (read as "minus" by screen readers)
+            return fmt_signed(v, dec) if m["sign"] or float(v) < 0 else fmt_num(v, dec)
+        if spec == "{}":  # years and horizons: digits as they are
+            return str(int(v)) if float(v).is_integer() else str(v)
         try:
             return spec.format(v)
         except (ValueError, TypeError):
             return str(v)
-    if isinstance(v, (int, np.integer)):
-        return f"{int(v):,}"
-    return f"{float(v):,.3g}"
+    if isinstance(v, int | np.integer):
+        return fmt_int(v)
+    x = float(v)  # no format given: three significant digits
+    dec = 0 if x == 0 else max(0, min(3, 2 - int(math.floor(math.log10(abs(x))))))
+    return fmt_num(x, dec)
 
 
 def _numeric(v: str) -> bool:
@@ -228,10 +293,27 @@ def publish_notes(notes: Sequence[str], disclosure: DisclosureSettings,
     return DisclosurePolicy.from_settings(disclosure).notes(notes, hidden_labels)
 
 
+def _ci_labels(ev: Any) -> dict[str, str]:
+    """Headers of the confidence limits, with the level of the intervals from the config."""
+    level = fmt_num(100 * (1 - ev.spec.outcomes.alpha), 0)
+    return {"ci_low": _("{level}% CI, lower").format(level=level),
+            "ci_high": _("{level}% CI, upper").format(level=level)}
+
+
 def _attrition(ev: Any, p: DisclosurePolicy) -> PublishedTable:
-    return PublishedTable("attrition", "Attrition: from the data to the evaluation cohort",
+    return PublishedTable("attrition", _("From the data to the evaluation cohort"),
                           _attrition_frame(ev.attrition, p),
-                          note="Persons removed at each step and remaining after it.")
+                          formats={"step": "{}"},
+                          labels={"step": _("Step"), "rule": _("Rule"), "description": _("Reason"),
+                                  "persons_removed": _("People removed"), "persons_remaining": _("People remaining")},
+                          values={"rule": lambda v: display_level("rule", v), "description": _text},
+                          unit=_("people"),
+                          note=_("People removed at each step and people remaining after it."))
+
+
+def _text(v: Any) -> str:
+    """A sentence written elsewhere in English, in the active language when a catalogue has it."""
+    return _(str(v))
 
 
 def _attrition_frame(a: pd.DataFrame, p: DisclosurePolicy) -> pd.DataFrame:
@@ -243,9 +325,16 @@ def _attrition_frame(a: pd.DataFrame, p: DisclosurePolicy) -> pd.DataFrame:
     frame = pd.DataFrame({"step": steps["step"].to_numpy(), "rule": steps["rule"].to_numpy(),
                           "description": steps["description"].to_numpy(), "persons_removed": rem,
                           "persons_remaining": left})
-    first = pd.DataFrame({"step": [0], "rule": ["data"], "description": ["every person in the data"],
+    first = pd.DataFrame({"step": [0], "rule": ["data"], "description": [_("every person in the data")],
                           "persons_removed": ["-"], "persons_remaining": [first_n]})
     return pd.concat([first, frame], ignore_index=True)
+
+
+def _problems_note(n: int) -> str:
+    if n == 0:
+        return _("No data-quality problem was recorded.")
+    return ngettext("{n} data-quality problem was recorded.", "{n} data-quality problems were recorded.",
+                    n).format(n=fmt_int(n))
 
 
 def _quality(ev: Any, p: DisclosurePolicy) -> PublishedTable:
@@ -255,8 +344,26 @@ def _quality(ev: Any, p: DisclosurePolicy) -> PublishedTable:
     t = p.counts(t.set_index("table"), ["kept_rows", "rejected_rows"], name="data_quality", margins="rows",
                  total_column="records_read").reset_index()
     n_prob = len(ev.quality.problems) if ev.quality.problems is not None else 0
-    return PublishedTable("data_quality", "Input tables: records read, kept and rejected", t,
-                          note=f"{n_prob:,} data-quality problem(s) recorded.")
+    return PublishedTable("data_quality", _("Input tables: records read, kept and rejected"), t,
+                          labels={"table": _("Input table"), "records_read": _("Records read"),
+                                  "kept_rows": _("Records kept"), "rejected_rows": _("Records rejected")},
+                          values={"table": lambda v: display_level("table", v)},
+                          unit=_("records"), note=_problems_note(n_prob))
+
+
+def _problems(ev: Any, p: DisclosurePolicy) -> PublishedTable | None:
+    probs = getattr(ev.quality, "problem_summary", None)
+    if probs is None or not len(probs):
+        return None
+    cols = [c for c in ("table", "column", "check", "n_rows", "message", "hint") if c in probs.columns]
+    frame = probs[cols].reset_index(drop=True)
+    if "n_rows" in frame:
+        frame = p.counts(frame, ["n_rows"], name="data_problems")
+    return PublishedTable("data_problems", _("Data-quality problems found"), frame,
+                          labels={"table": _("Input table"), "column": _("Column"), "check": _("Check"),
+                                  "n_rows": _("Records"), "message": _("Problem"), "hint": _("How to fix it")},
+                          values={"table": lambda v: display_level("table", v), "message": _text, "hint": _text},
+                          note=_("Number of records with each problem (no record is listed)."))
 
 
 class _Shares:
@@ -306,6 +413,22 @@ class _Shares:
         return out
 
 
+def _characteristic_text(code: str, continuous: bool, threshold: int) -> str:
+    """Display text of a row of the cohort description: "Sex: female", "Age at the decision, mean
+    (years)", "Sex: other (levels held by fewer than 10 people)"."""
+    var, sep, level = str(code).partition(": ")
+    name = display_name(var)
+    if not sep:
+        if not continuous:
+            return name
+        unit = display_unit(var)
+        return (_("{name}, mean ({unit})").format(name=name, unit=unit) if unit
+                else _("{name}, mean").format(name=name))
+    if level.startswith(f"{OTHER_LABEL} ("):  # rare levels pooled into "other"
+        return _("{name}: other (levels held by fewer than {n} people)").format(name=name, n=fmt_int(threshold))
+    return _("{name}: {level}").format(name=name, level=display_level(var, level))
+
+
 def _description(ev: Any, p: DisclosurePolicy, shares: _Shares) -> PublishedTable:
     b = ev.balance.table.drop(index="distance", errors="ignore")
     n_t, n_c = shares.n["alternative"], shares.n["custody"]
@@ -338,20 +461,28 @@ def _description(ev: Any, p: DisclosurePolicy, shares: _Shares) -> PublishedTabl
     if rare.any():
         out.loc[rare, "characteristic"] = [f"{v}: {OTHER_LABEL} (labels held by fewer than {p.threshold} people)"
                                            for v, r in zip(var, rare) if r]
+    shown = {c: _characteristic_text(c, not bin_, p.threshold) for c, bin_ in zip(out["characteristic"], binary)}
+    group = _("% or mean")
     return PublishedTable(
-        "cohort_description", "Cohort description: characteristics before and after adjustment", out,
+        "cohort_description", _("Characteristics of the two groups before and after adjustment"), out,
         formats={"alternative": "{:,.1f}", "custody": "{:,.1f}", "custody_adjusted": "{:,.1f}",
                  "smd_before": "{:+.2f}", "smd_after": "{:+.2f}"},
-        labels={"alternative": "Alternative", "custody": "Custody", "smd_before": "SMD before",
-                "custody_adjusted": "Custody (adjusted)", "smd_after": "SMD after"},
-        note=(f"Percentages for categories, means otherwise. SMD: standardised mean difference (|SMD| < "
-              f"{ev.spec.design.balance_threshold:g} is taken as good balance). Groups: {_n_text(p, n_t)} alternative, "
-              f"{_n_text(p, n_c)} custody."))
+        labels={"characteristic": _("Characteristic"), "alternative": _("Alternative"), "custody": _("Custody"),
+                "smd_before": _("SMD before adjustment"), "custody_adjusted": _("Custody, adjusted"),
+                "smd_after": _("SMD after adjustment")},
+        units={"alternative": group, "custody": group, "custody_adjusted": group},
+        values={"characteristic": lambda v: shown.get(v, str(v))},
+        unit=_("percent of the group for categories, mean otherwise"),
+        note=_("Percentages for categories, means otherwise. SMD: standardised mean difference between the "
+               "groups (an absolute SMD below {threshold} is taken as good balance). Groups: {n_alternative} "
+               "people given an alternative, {n_custody} sent to custody.").format(
+                   threshold=fmt_num(ev.spec.design.balance_threshold, 2), n_alternative=_n_text(p, n_t),
+                   n_custody=_n_text(p, n_c)))
 
 
 def _n_text(p: DisclosurePolicy, n: int) -> str:
     shown = p.count(n)
-    return f"fewer than {p.threshold}" if shown is None else f"{shown:,}"
+    return _("fewer than {n}").format(n=fmt_int(p.threshold)) if shown is None else fmt_int(shown)
 
 
 def _observed(p: DisclosurePolicy, frame: pd.DataFrame, events: str, n: str) -> np.ndarray:
@@ -392,38 +523,36 @@ def _recidivism(ev: Any, p: DisclosurePolicy) -> PublishedTable:
                               **{c: counts for c in contrast}})
     frame = p.binary(frame, "n_alternative", "reoffenders_alternative", ["rate_alternative", *contrast])
     frame = p.binary(frame, "n_custody", "reoffenders_custody", ["rate_custody_adjusted", *contrast])
+    pts = _("percentage points")
+    level = fmt_num(100 * (1 - ev.spec.outcomes.alpha), 0)
     return PublishedTable(
-        "recidivism", "Proven reoffending within 1, 2 and 3 years", frame,
-        formats={"horizon_days": "{}", "rate_alternative": _PCT, "rate_custody_adjusted": _PCT, "difference_points": "{:+.1f}",
+        "recidivism", _("Proven reoffending by length of follow-up"), frame,
+        formats={"horizon_days": "{:,.0f}", "rate_alternative": _PCT, "rate_custody_adjusted": _PCT, "difference_points": "{:+.1f}",
                  "ci_low": "{:+.1f}", "ci_high": "{:+.1f}", "p_value": p_format, "unadjusted_difference": "{:+.1f}"},
-        labels={"horizon_days": "Days", "n_alternative": "n alt.", "reoffenders_alternative": "reoff. alt.",
-                "n_custody": "n cust.", "reoffenders_custody": "reoff. cust.", "rate_alternative": "% alt.",
-                "rate_custody_adjusted": "% cust. (adj.)", "difference_points": "Diff. (pts)",
-                "ci_low": "CI low", "ci_high": "CI high", "p_value": "p", "unadjusted_difference": "Unadj. diff."},
-        note=("Rates in %, differences in percentage points (alternative minus custody) with "
-              f"{100 * (1 - ev.spec.outcomes.alpha):.0f}% confidence intervals. Custody rates are weighted to "
-              "resemble the alternative group. p-values are shown only where the decision rules allow a "
-              "significance statement. People whose follow-up is not complete by the extract date are left out."))
-
-
-_OUTCOME_LABELS = {"treatment_entry_90": "entered treatment within 90 days",
-                   "treatment_entry_30": "entered treatment within 30 days",
-                   "treatment_completed": "completed treatment (of those who entered)",
-                   **{f"death_{h}": f"died within {h} days" for h in (365, 730, 1095)},
-                   **{f"overdose_death_{h}": f"overdose death within {h} days" for h in (365, 730, 1095)}}
+        labels={"horizon_days": _("Follow-up"), "n_alternative": _("People, alternative"),
+                "reoffenders_alternative": _("Reoffenders, alternative"), "n_custody": _("People, custody"),
+                "reoffenders_custody": _("Reoffenders, custody"), "rate_alternative": _("Reoffended, alternative"),
+                "rate_custody_adjusted": _("Reoffended, custody, adjusted"), "difference_points": _("Difference"),
+                **_ci_labels(ev), "p_value": _("p-value"), "unadjusted_difference": _("Difference before adjustment")},
+        units={"horizon_days": _("days"), "rate_alternative": "%", "rate_custody_adjusted": "%",
+               "difference_points": pts, "ci_low": pts, "ci_high": pts, "unadjusted_difference": pts},
+        note=_("Rates in percent; differences in percentage points (alternative minus custody) with {level}% "
+               "confidence intervals. Custody rates are weighted to resemble the alternative group. p-values are "
+               "shown only where the decision rules allow a significance statement. People whose follow-up is not "
+               "complete by the extract date are left out.").format(level=level))
 
 
 def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label: str, p: DisclosurePolicy,
                     ev: Any, percent: bool) -> PublishedTable:
     d = ev.data
     rows = []
-    k = 100.0 if percent else 1.0
+    k = 100.0  # 0/1 outcomes in percent; counts of reoffences per 100 people (as the summary words them)
     for key, e in effects.items():
         s = e.summary.iloc[0]
         col = e.outcome
         obs = d[col].notna()
         t, c = (d["treatment"] == 1) & obs, (d["treatment"] == 0) & obs
-        row = {key_label: _OUTCOME_LABELS.get(key, key), "n_alternative": int(t.sum()), "n_custody": int(c.sum())}
+        row = {key_label: key, "n_alternative": int(t.sum()), "n_custody": int(c.sum())}
         if percent:  # 0/1 outcomes: the events are published (and protected) beside n
             row |= {"events_alternative": int(d.loc[t, col].sum()), "events_custody": int(d.loc[c, col].sum())}
         row |= {"alternative": k * e.means.loc["treated", "mean"], "custody_adjusted": k * e.means.loc["control", "mean"],
@@ -442,33 +571,49 @@ def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label
     if percent:
         frame = p.binary(frame, "n_alternative", "events_alternative", ["alternative", *contrast])
         frame = p.binary(frame, "n_custody", "events_custody", ["custody_adjusted", *contrast])
-    f = "{:,.1f}" if percent else "{:,.2f}"
+    # the precision of the per-person values before (two decimals per person = none per 100 people)
+    f, fd = ("{:,.1f}", "{:+,.2f}") if percent else ("{:,.0f}", "{:+,.0f}")
+    level_unit, diff_unit = ("%", _("percentage points")) if percent else (_("per 100 people"), _("per 100 people"))
     return PublishedTable(name, title, frame,
-                          labels={"horizon_days": "Days", "n_alternative": "n alt.", "n_custody": "n cust.",
-                                  "events_alternative": "events alt.", "events_custody": "events cust.",
-                                  "alternative": "Alternative", "custody_adjusted": "Custody (adj.)",
-                                  "difference": "Difference", "ci_low": "CI low", "ci_high": "CI high", "p_value": "p"},
-                          formats={"horizon_days": "{}", "alternative": f, "custody_adjusted": f, "difference": "{:+,.2f}",
-                                   "ci_low": "{:+,.2f}", "ci_high": "{:+,.2f}", "p_value": p_format},
-                          note="Alternative minus custody (adjusted)." + (" Rates in %." if percent else ""))
+                          labels={"horizon_days": _("Follow-up"), "outcome": _("Outcome"),
+                                  "n_alternative": _("People, alternative"), "n_custody": _("People, custody"),
+                                  "events_alternative": _("With the outcome, alternative"),
+                                  "events_custody": _("With the outcome, custody"), "alternative": _("Alternative"),
+                                  "custody_adjusted": _("Custody, adjusted"), "difference": _("Difference"),
+                                  **_ci_labels(ev), "p_value": _("p-value")},
+                          units={"horizon_days": _("days"), "alternative": level_unit, "custody_adjusted": level_unit,
+                                 "difference": diff_unit, "ci_low": diff_unit, "ci_high": diff_unit},
+                          values={"outcome": display_name},
+                          formats={"horizon_days": "{:,.0f}", "alternative": f, "custody_adjusted": f, "difference": fd,
+                                   "ci_low": fd, "ci_high": fd, "p_value": p_format},
+                          note=(_("Alternative minus custody (adjusted). Rates in percent.") if percent else
+                                _("Proven reoffences for every 100 people; alternative minus custody (adjusted).")))
+
+
+#: Measures of the time-to-event table, each with its unit.
+_TIME_MEASURES = {"risk_difference": N_("Difference in the share reoffending, Kaplan-Meier (percentage points)"),
+                  "rmst_difference": N_("Difference in mean days without reoffending, RMST (days)"),
+                  "hazard_ratio": N_("Hazard ratio")}
 
 
 def _time_to_event(ev: Any) -> PublishedTable:
     s = ev.time_to_event.summary
     s = s[s["measure"] != "log_hazard_ratio"]
     frame = s[["measure", "time", "estimate", "ci_low", "ci_high", "p_value"]].copy()
-    frame["measure"] = frame["measure"].map({"risk_difference": "difference in share reoffending, Kaplan-Meier (points)",
-                                             "rmst_difference": "RMST difference (days)",
-                                             "hazard_ratio": "hazard ratio"})
-    pts = frame["measure"].str.startswith("difference in share")
+    pts = (frame["measure"] == "risk_difference").to_numpy()
     frame.loc[pts, ["estimate", "ci_low", "ci_high"]] *= 100
-    lead = "RMST (hazards not proportional)" if ev.time_to_event.lead == "rmst" else "hazard ratio"
-    return PublishedTable("time_to_event", "Time to first proven reoffence: adjusted contrasts", frame,
+    lead = (_("restricted mean survival time (the hazards are not proportional)") if ev.time_to_event.lead == "rmst"
+            else _("hazard ratio"))
+    return PublishedTable("time_to_event", _("Time to the first proven reoffence: adjusted contrasts"), frame,
                           formats={"time": "{:.0f}", "estimate": "{:,.2f}", "ci_low": "{:,.2f}",
                                    "ci_high": "{:,.2f}", "p_value": p_format},
-                          labels={"time": "horizon (days)"},
-                          note=f"Weighted Kaplan-Meier contrasts and Cox hazard ratio; leading measure: {lead}. "
-                               "RMST: mean days without reoffending up to the horizon.")
+                          labels={"measure": _("Measure"), "time": _("Follow-up"), "estimate": _("Estimate"),
+                                  **_ci_labels(ev), "p_value": _("p-value")},
+                          units={"time": _("days")},
+                          values={"measure": lambda v: _(_TIME_MEASURES[v]) if v in _TIME_MEASURES else str(v)},
+                          note=_("Weighted Kaplan-Meier contrasts and Cox hazard ratio (alternative against custody); "
+                                 "leading measure: {lead}. RMST: mean days without reoffending up to the end of "
+                                 "follow-up.").format(lead=lead))
 
 
 def _competing(ev: Any, p: DisclosurePolicy) -> PublishedTable:
@@ -483,9 +628,15 @@ def _competing(ev: Any, p: DisclosurePolicy) -> PublishedTable:
     frame[["estimate", "ci_low", "ci_high"]] *= 100
     frame = p.counts(frame, ["events", "n_at_risk"], name="cumulative_incidence",
                      derived={c: ["events", "n_at_risk"] for c in ("estimate", "ci_low", "ci_high")})
-    return PublishedTable("cumulative_incidence", "Cumulative incidence of reoffence with death as competing event",
-                          frame, formats={"time": "{:.0f}", "estimate": "{:.1f}", "ci_low": "{:.1f}", "ci_high": "{:.1f}"},
-                          note="Weighted Aalen-Johansen estimates in %.")
+    return PublishedTable("cumulative_incidence",
+                          _("Cumulative incidence of proven reoffending, with death as a competing event"), frame,
+                          formats={"time": "{:.0f}", "estimate": "{:.1f}", "ci_low": "{:.1f}", "ci_high": "{:.1f}"},
+                          labels={"group": _("Group"), "cause": _("Event"), "time": _("Follow-up"),
+                                  "events": _("Events"), "estimate": _("Cumulative incidence"), **_ci_labels(ev),
+                                  "n_at_risk": _("People still at risk")},
+                          units={"time": _("days"), "estimate": "%", "ci_low": "%", "ci_high": "%"},
+                          values={"group": lambda v: display_level("group", v), "cause": lambda v: display_level("cause", v)},
+                          note=_("Weighted Aalen-Johansen estimates, in percent."))
 
 
 def _subgroups(ev: Any, p: DisclosurePolicy, shares: _Shares) -> PublishedTable:
@@ -520,12 +671,35 @@ def _subgroups(ev: Any, p: DisclosurePolicy, shares: _Shares) -> PublishedTable:
     rare = np.array([lv in shares.pooled.get(v, []) for v, lv in zip(s["variable"], raw_level)], bool)
     if rare.any():
         frame.loc[rare, "level"] = OTHER_LABEL
+    # display names of the levels: the frame keeps the printed code ("conditional discharge")
+    shown = {(v, lv): display_level(v, raw) for v, lv, raw in zip(s["variable"], frame["level"],
+                                                                  np.where(rare, OTHER_LABEL, raw_level))}
+    by_level = {lv: text for (_v, lv), text in shown.items()}
+    pts = _("percentage points")
+    h = getattr(ev, "headline_horizon", None)
+    title = (_("Subgroups: difference in proven reoffending within {days} days").format(days=fmt_int(h))
+             if h is not None else _("Subgroups: difference in proven reoffending"))
     return PublishedTable(
-        "subgroups", "Subgroups: difference in 1-year reoffending (percentage points)", frame,
+        "subgroups", title, frame,
         formats={"estimate": "{:+.1f}", "ci_low": "{:+.1f}", "ci_high": "{:+.1f}", "p_value": p_format, "p_holm": p_format},
-        labels={"n_treated": "n alt.", "n_control": "n cust.", "p_holm": "p (Holm)"},
-        note=(f"{len(s)} tests; p (Holm) is adjusted for multiplicity. Alternative types are each compared "
-              "with all custody cases with the design re-estimated; other variables reuse the design weights."))
+        labels={"variable": _("Characteristic"), "level": _("Subgroup"), "n_treated": _("People, alternative"),
+                "n_control": _("People, custody"), "estimate": _("Difference"), **_ci_labels(ev),
+                "p_value": _("p-value"), "p_holm": _("p-value (Holm)")},
+        units={"estimate": pts, "ci_low": pts, "ci_high": pts},
+        values={"variable": display_name, "level": lambda lv: by_level.get(lv, str(lv))},
+        note=ngettext("{n} test; the Holm p-value is adjusted for multiplicity. Each type of alternative is "
+                      "compared with every custody case, with the design estimated again; other characteristics "
+                      "use the design weights.",
+                      "{n} tests; the Holm p-value is adjusted for multiplicity. Each type of alternative is "
+                      "compared with every custody case, with the design estimated again; other characteristics "
+                      "use the design weights.", len(s)).format(n=fmt_int(len(s))))
+
+
+def _scenario_text(v: Any) -> str:
+    m = re.fullmatch(r"divert (\d+(?:\.\d+)?)%", str(v))
+    if m:
+        return _("{share} of custody decisions diverted").format(share=fmt_pct(float(m[1]) / 100, 0))
+    return _("no change (baseline)") if str(v) == "baseline" else str(v)
 
 
 def _prison(ev: Any, p: DisclosurePolicy) -> list[PublishedTable]:
@@ -536,58 +710,144 @@ def _prison(ev: Any, p: DisclosurePolicy) -> list[PublishedTable]:
     frame = p.counts(frame, both, name="bed_days",
                      derived={"mean_alternative": ["n_alternative"], "mean_custody": ["n_custody"],
                               **{c: both for c in ("averted", "averted_ci_low", "averted_ci_high")}})
-
-    t1 = PublishedTable("bed_days", "Prison bed-days per person and bed-days averted", frame,
-                        formats={"horizon": "{}", **{c: "{:,.1f}" for c in ("mean_alternative", "mean_custody", "averted",
+    days = _("days")
+    ci = _ci_labels(ev)
+    t1 = PublishedTable("bed_days", _("Prison bed-days per person and bed-days averted"), frame,
+                        formats={"horizon": "{:,.0f}", **{c: "{:,.1f}" for c in ("mean_alternative", "mean_custody", "averted",
                                                                            "averted_ci_low", "averted_ci_high")}},
-                        note="Index: the index custody spell; later: custody after the start of follow-up.")
+                        labels={"horizon": _("Follow-up"), "component": _("Custody counted"),
+                                "n_alternative": _("People, alternative"), "n_custody": _("People, custody"),
+                                "mean_alternative": _("Bed-days per person, alternative"),
+                                "mean_custody": _("Bed-days per person, custody"),
+                                "averted": _("Bed-days averted per person"), "averted_ci_low": ci["ci_low"],
+                                "averted_ci_high": ci["ci_high"]},
+                        units={"horizon": days, "mean_alternative": days, "mean_custody": days, "averted": days,
+                               "averted_ci_low": days, "averted_ci_high": days},
+                        values={"component": lambda v: display_level("component", v)},
+                        note=_("Index custody spell: custody that followed the index decision; later custody: custody "
+                               "after the start of follow-up; total: both."))
     rows = []
     for sh, n, st in zip(ev.prison.shares, ev.prison.diversions_per_year, ev.prison.steady_states):
         rows.append({"share_diverted": 100 * sh, "diversions_per_year": n, "mean_stay_days": st.mean_stay_days,
                      "places_averted": st.places_averted, "places_readmission": st.places_readmission,
                      "net_change": st.net_change})
-    t2 = PublishedTable("steady_state", "Steady-state change in the average daily prison population", pd.DataFrame(rows),
+    places = _("places")
+    t2 = PublishedTable("steady_state", _("Steady-state change in the average daily prison population"),
+                        pd.DataFrame(rows),
                         formats={"share_diverted": "{:.0f}%", "diversions_per_year": "{:,.0f}",
                                  "mean_stay_days": "{:,.1f}", "places_averted": "{:,.1f}",
                                  "places_readmission": "{:+,.1f}", "net_change": "{:+,.1f}"},
-                        note="Little's law: places = admissions a day x mean stay; re-admissions from the "
-                             "difference in 1-year custody re-admission.")
+                        labels={"share_diverted": _("Custody decisions diverted"),
+                                "diversions_per_year": _("Diversions a year"),
+                                "mean_stay_days": _("Mean stay in custody"),
+                                "places_averted": _("Places freed by diversion"),
+                                "places_readmission": _("Places from the change in re-admissions"),
+                                "net_change": _("Net change in the prison population")},
+                        units={"diversions_per_year": _("people"), "mean_stay_days": days, "places_averted": places,
+                               "places_readmission": places, "net_change": places},
+                        note=_("Little's law: places = admissions a day x mean stay; re-admissions from the "
+                               "difference in custody re-admission within {days} days.").format(
+                                   days=fmt_int(ev.headline_horizon)))
     paths = ev.prison.projection.paths
     pr = paths[(paths["jurisdiction"] == "all") & paths["projected"]].copy()
     pr["year"] = pd.PeriodIndex(pr["month"].astype(str), freq="M").year
     yearly = pr.groupby(["scenario", "year"], as_index=False)[["population", "low", "high"]].mean()
     yearly["scenario"] = yearly["scenario"].str.replace(r"^divert_(\d+)$", r"divert \1%", regex=True)
-    t3 = PublishedTable("population_projection", "Projected average prison population (eligible stream), by scenario",
-                        yearly, formats={"year": "{}", "population": "{:,.0f}", "low": "{:,.0f}", "high": "{:,.0f}"},
-                        note="Annual averages of the monthly stock-flow projection; bands from the effect uncertainty.")
+    people = _("people")
+    t3 = PublishedTable("population_projection",
+                        _("Projected average prison population of the eligible stream, by scenario"), yearly,
+                        formats={"year": "{}", "population": "{:,.0f}", "low": "{:,.0f}", "high": "{:,.0f}"},
+                        labels={"scenario": _("Scenario"), "year": _("Year"),
+                                "population": _("Average prison population"), "low": _("Lower bound"),
+                                "high": _("Upper bound")},
+                        units={"population": people, "low": people, "high": people},
+                        values={"scenario": _scenario_text},
+                        note=_("Annual averages of the monthly stock-flow projection; bounds from the uncertainty of "
+                               "the effect."))
     return [t1, t2, t3]
+
+
+#: Rows of the cost-benefit summary.
+_COST_SUMMARY = {"net_cost": N_("Net programme cost per person"), "benefits": N_("Benefits per person"),
+                 "npv": N_("Net present value per person"), "ratio": N_("Benefit-cost ratio"),
+                 "verdict": N_("Verdict"), "chance_positive": N_("Chance that benefits exceed costs")}
+_VERDICTS = {"dominant": N_("dominant: the alternative costs less and its outcomes are no worse"),
+             "ratio": N_("benefits and costs both positive: see the benefit-cost ratio"),
+             "dominated": N_("dominated: the alternative costs more and its outcomes are no better"),
+             "cheaper, worse outcomes": N_("cheaper, with worse outcomes: the net present value decides"),
+             "no difference": N_("no difference in costs or outcomes")}
+_SENSITIVITY_KINDS = {"unit cost": N_("unit cost"), "effect": N_("effect"), "discount rate": N_("discount rate")}
+_EFFECT_ON = re.compile(r"^effect on (?P<item>\S+) \((?P<component>[^)]+)\)$")
+
+
+def _sensitivity_input(v: Any) -> str:
+    m = _EFFECT_ON.match(str(v))
+    if m:
+        return _("Effect on: {item} ({component})").format(item=display_cost_item(m["item"]),
+                                                          component=display_level("component", m["component"]))
+    return display_cost_item(str(v))
 
 
 def _costs(ev: Any) -> list[PublishedTable]:
     c = ev.costs
-    cur = f"{c.unit_costs.currency} {c.unit_costs.price_year}"
+    money = _("{currency}, {year} prices").format(currency=c.unit_costs.currency, year=c.unit_costs.price_year)
     per = c.comparison.summary
     per = per[per["mean_alternative"].notna()]
-    t1 = PublishedTable("costs_per_person", f"Cost per person by perspective ({cur}, present value)",
-                        per[["perspective", "component", "mean_alternative", "mean_custody", "difference", "ci_low", "ci_high"]],
-                        formats={k: "{:,.0f}" for k in ("mean_alternative", "mean_custody", "difference", "ci_low", "ci_high")},
-                        note=f"Over {c.horizon} days; people with complete follow-up only.")
+    ci = _ci_labels(ev)
+    cols = ("mean_alternative", "mean_custody", "difference", "ci_low", "ci_high")
+    t1 = PublishedTable("costs_per_person", _("Cost per person by perspective (present value)"),
+                        per[["perspective", "component", *cols]],
+                        formats={k: "{:,.0f}" for k in cols},
+                        labels={"perspective": _("Perspective"), "component": _("Component"),
+                                "mean_alternative": _("Alternative"), "mean_custody": _("Custody"),
+                                "difference": _("Difference"), **ci},
+                        units=dict.fromkeys(cols, money),
+                        values={"perspective": lambda v: display_level("perspective", v),
+                                "component": lambda v: display_level("component", v)},
+                        unit=money,
+                        note=_("Over {days} days; people with complete follow-up only.").format(days=fmt_int(c.horizon)))
     res, mc = c.comparison, c.monte_carlo
-    rows = [("net programme cost per person", res.net_cost), ("benefits per person", res.benefits),
-            ("net present value per person", res.npv),
-            ("benefit-cost ratio", res.ratio if res.verdict == "ratio" else np.nan),
-            ("verdict", res.verdict), ("chance benefits exceed costs (%)", 100 * mc.chance_positive)]
-    t2 = PublishedTable("cost_summary", f"Cost-benefit summary ({cur})",
+    rows = [("net_cost", res.net_cost), ("benefits", res.benefits), ("npv", res.npv),
+            ("ratio", res.ratio if res.verdict == "ratio" else np.nan),
+            ("verdict", _(_VERDICTS[res.verdict]) if res.verdict in _VERDICTS else str(res.verdict)),
+            ("chance_positive", 100 * mc.chance_positive)]
+    units = {"net_cost": money, "benefits": money, "npv": money, "chance_positive": "%"}
+    t2 = PublishedTable("cost_summary", _("Cost-benefit summary"),
                         pd.DataFrame(rows, columns=["quantity", "value"]).astype({"value": object}),
                         formats={"value": "{:,.2f}"},
-                        note="Dominant: the alternative costs less and has benefits. Monte Carlo over unit costs and effects.")
-    t3 = PublishedTable("unit_costs", f"Unit costs ({cur})",
-                        c.unit_costs.summary[["item", "perspective", "value", "distribution", "low", "high", "basis", "placeholder"]],
+                        labels={"quantity": _("Quantity"), "value": _("Value")},
+                        values={"quantity": lambda q: (f"{_(_COST_SUMMARY[q])} ({units[q]})" if q in units
+                                                       else _(_COST_SUMMARY[q])) if q in _COST_SUMMARY else str(q)},
+                        unit=money,
+                        note=_("Dominant: the alternative costs less and its outcomes are no worse. Chance from a Monte Carlo "
+                               "simulation over the unit costs and the effects."))
+    t3 = PublishedTable("unit_costs", _("Unit costs"),
+                        c.unit_costs.summary[["item", "perspective", "value", "distribution", "low", "high", "basis",
+                                              "placeholder"]],
                         formats={"value": "{:,.0f}", "low": "{:,.0f}", "high": "{:,.0f}"},
-                        note="Placeholder = shipped default, not an estimate for any country.")
-    t4 = PublishedTable("cost_sensitivity", "One-way sensitivity of the net present value", c.sensitivity.summary,
+                        labels={"item": _("Item"), "perspective": _("Perspective"), "value": _("Value"),
+                                "distribution": _("Distribution"), "low": _("Low"), "high": _("High"),
+                                "basis": _("Basis"), "placeholder": _("Placeholder")},
+                        units={"value": money, "low": money, "high": money},
+                        values={"item": display_cost_item, "perspective": lambda v: display_level("perspective", v),
+                                "distribution": lambda v: display_level("distribution", v),
+                                "basis": lambda v: display_level("basis", v)},
+                        unit=money,
+                        note=_("Placeholder: a value shipped with the toolkit, not an estimate for any country."))
+    sens = c.sensitivity.summary
+    sens = sens[[k for k in ("input", "kind", "low_value", "high_value", "npv_low", "npv_high", "swing") if k in sens]]
+    t4 = PublishedTable("cost_sensitivity", _("One-way sensitivity of the net present value"), sens,
                         formats={"low_value": "{:,.2f}", "high_value": "{:,.2f}", "npv_low": "{:,.0f}",
-                                 "npv_high": "{:,.0f}", "swing": "{:,.0f}"})
+                                 "npv_high": "{:,.0f}", "swing": "{:,.0f}"},
+                        labels={"input": _("Input"), "kind": _("Kind"), "low_value": _("Low value"),
+                                "high_value": _("High value"), "npv_low": _("Net present value at the low value"),
+                                "npv_high": _("Net present value at the high value"), "swing": _("Swing")},
+                        units={"npv_low": money, "npv_high": money, "swing": money},
+                        values={"input": _sensitivity_input,
+                                "kind": lambda v: _(_SENSITIVITY_KINDS[v]) if v in _SENSITIVITY_KINDS else str(v)},
+                        unit=money,
+                        note=_("Each input moved alone from its low to its high value; the swing is the change in "
+                               "the net present value per person."))
     return [t1, t2, t3, t4]
 
 
@@ -596,23 +856,49 @@ def _rules(ev: Any) -> PublishedTable:
     thr = ev.spec.disclosure.threshold
 
     def measured(v: float) -> str:  # B1 (#12): the measured value beside the threshold, never a small count
-        return f"fewer than {thr}" if 0 < v < thr else f"{v:,.0f}"
+        return _("fewer than {n}").format(n=fmt_int(thr)) if 0 < v < thr else fmt_num(v, 0)
+
+    def result(ok: bool) -> str:
+        return _("met") if ok else _("NOT met")
+
+    def at_least(v: float) -> str:
+        return _("at least {n}").format(n=fmt_num(v, 0) if float(v).is_integer() else fmt_num(v, 1))
 
     exp = getattr(r, "expected", {})
     rows = [
-        ("people given an alternative", measured(r.n_treated), f">= {s.min_treated}",
-         "met" if r.n_treated >= s.min_treated else "NOT met"),
-        ("people sent to custody", measured(r.n_control), f">= {s.min_control}",
-         "met" if r.n_control >= s.min_control else "NOT met"),
-        *[(f"n*p and n*(1-p) in both groups at {h} days", measured(exp[h]) if h in exp else "",
-           f">= {s.min_expected:g}", "met" if ok else "NOT met") for h, ok in r.significance.items()],
-        ("treated reoffenders within the headline horizon", measured(r.treated_reoffenders),
-         f">= {s.min_treated_reoffenders}", "met" if r.time_to_event_allowed else "NOT met"),
+        (_("People given an alternative"), measured(r.n_treated), at_least(s.min_treated),
+         result(r.n_treated >= s.min_treated)),
+        (_("People sent to custody"), measured(r.n_control), at_least(s.min_control),
+         result(r.n_control >= s.min_control)),
+        *[(_("Expected reoffenders and non-reoffenders in each group, within {days} days").format(days=fmt_int(h)),
+           measured(exp[h]) if h in exp else "", at_least(s.min_expected), result(ok))
+          for h, ok in r.significance.items()],
+        (_("Reoffenders given an alternative, within the headline follow-up"), measured(r.treated_reoffenders),
+         at_least(s.min_treated_reoffenders), result(r.time_to_event_allowed)),
     ]
-    return PublishedTable("decision_rules", "Decision rules (Justice Data Lab)",
+    return PublishedTable("decision_rules", _("Decision rules (Justice Data Lab)"),
                           pd.DataFrame(rows, columns=["rule", "measured", "required", "result"]),
-                          note="Measured: the smallest of n*p and n*(1-p) over the two groups for the "
-                               "significance rule (weighted rates).")
+                          labels={"rule": _("Rule"), "measured": _("Measured"), "required": _("Required"),
+                                  "result": _("Result")},
+                          note=_("Measured: for the significance rule, the smaller of n x p and n x (1 - p) over the "
+                                 "two groups (weighted rates)."))
+
+
+#: Measures of the E-value table.
+_EVALUE_MEASURES = {"risk ratio (headline)": N_("Risk ratio (headline outcome)"), "hazard ratio": N_("Hazard ratio")}
+
+
+def _evalues(ev: Any) -> PublishedTable:
+    return PublishedTable("evalues", _("Sensitivity to unmeasured confounding (E-values)"), ev.evalues,
+                          formats={k: "{:.2f}" for k in ("estimate", "ci_low", "ci_high", "evalue_point", "evalue_ci")},
+                          labels={"measure": _("Measure"), "estimate": _("Estimate"), **_ci_labels(ev),
+                                  "evalue_point": _("E-value of the estimate"),
+                                  "evalue_ci": _("E-value of the confidence limit")},
+                          values={"measure": lambda v: _(_EVALUE_MEASURES[v]) if v in _EVALUE_MEASURES else str(v)},
+                          unit=_("ratio"),
+                          note=_("E-value: how strongly an unmeasured confounder would have to be associated with both "
+                                 "the decision and reoffending (risk-ratio scale) to explain the estimate away, or to "
+                                 "move its confidence interval to include no effect."))
 
 
 def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...]]:
@@ -632,21 +918,16 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
     p = DisclosurePolicy.from_settings(ev.spec.disclosure)
     shares = _Shares(ev, p)
     out: list[PublishedTable] = [_quality(ev, p), _attrition(ev, p)]
-    probs = getattr(ev.quality, "problem_summary", None)
-    if probs is not None and len(probs):
-        cols = [c for c in ("table", "column", "check", "n_rows", "message", "hint") if c in probs.columns]
-        frame = probs[cols].reset_index(drop=True)
-        if "n_rows" in frame:
-            frame = p.counts(frame, ["n_rows"], name="data_problems")
-        out.append(PublishedTable("data_problems", "Data-quality problems found", frame,
-                                  note="Counts of records with each problem (no record is listed)."))
+    problems = _problems(ev, p)
+    if problems is not None:
+        out.append(problems)
     if ev.balance is not None:
         out.append(_description(ev, p, shares))
     out.append(_rules(ev))
     if ev.recidivism:
         out.append(_recidivism(ev, p))
-        out.append(_simple_effects("frequency", "Proven reoffences per person", ev.frequency, "horizon_days", p, ev,
-                                   percent=False))
+        out.append(_simple_effects("frequency", _("Proven reoffences for every 100 people"), ev.frequency,
+                                   "horizon_days", p, ev, percent=False))
     if ev.days_to_reoffence is not None:
         dd = ev.days_to_reoffence
         frame = pd.DataFrame([{"reoffenders_alternative": dd["n_treated"], "reoffenders_custody": dd["n_control"],
@@ -657,25 +938,31 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
         frame = p.counts(frame, dep, name="days_to_reoffence",
                          derived={c: dep for c in ("days_alternative", "days_custody_adjusted", "difference",
                                                    "ci_low", "ci_high", "p_value")})
+        days = _("days")
         out.append(PublishedTable(
-            "days_to_reoffence", f"Days to first proven reoffence, among those who reoffended within {dd['horizon']} days",
+            "days_to_reoffence",
+            _("Days to the first proven reoffence, among those who reoffended within {days} days").format(
+                days=fmt_int(dd["horizon"])),
             frame, formats={k: "{:,.1f}" for k in ("days_alternative", "days_custody_adjusted")}
             | {k: "{:+,.1f}" for k in ("difference", "ci_low", "ci_high")} | {"p_value": p_format},
-            labels={"reoffenders_alternative": "reoff. alt.", "reoffenders_custody": "reoff. cust.",
-                    "days_alternative": "days alt.", "days_custody_adjusted": "days cust. (adj.)", "p_value": "p"},
-            note="Among reoffenders only (Justice Data Lab measure): descriptive, since who reoffends may differ "
-                 "between the groups."))
+            labels={"reoffenders_alternative": _("Reoffenders, alternative"),
+                    "reoffenders_custody": _("Reoffenders, custody"),
+                    "days_alternative": _("Mean time to reoffence, alternative"),
+                    "days_custody_adjusted": _("Mean time to reoffence, custody, adjusted"),
+                    "difference": _("Difference"), **_ci_labels(ev), "p_value": _("p-value")},
+            units=dict.fromkeys(("days_alternative", "days_custody_adjusted", "difference", "ci_low", "ci_high"), days),
+            note=_("Among reoffenders only (a Justice Data Lab measure): descriptive, since who reoffends may differ "
+                   "between the groups.")))
     if ev.time_to_event is not None:
         out.append(_time_to_event(ev))
         out.append(_competing(ev, p))
     if ev.health:
-        out.append(_simple_effects("health", "Health and treatment outcomes (%)", ev.health, "outcome", p, ev,
+        out.append(_simple_effects("health", _("Health and drug treatment outcomes"), ev.health, "outcome", p, ev,
                                    percent=True))
     if ev.subgroups is not None:
         out.append(_subgroups(ev, p, shares))
     if ev.evalues is not None:
-        out.append(PublishedTable("evalues", "Sensitivity to unmeasured confounding (E-values)", ev.evalues,
-                                  formats={k: "{:.2f}" for k in ("estimate", "ci_low", "ci_high", "evalue_point", "evalue_ci")}))
+        out.append(_evalues(ev))
     if ev.prison is not None:
         out.extend(_prison(ev, p))
     if ev.costs is not None:
@@ -683,7 +970,9 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
     if p.base:  # percentages no more precise than the rounded counts of the smaller group allow
         out = [_coarsen(t, p.percent_decimals(min(shares.n.values()))) for t in out]
     n_hidden = sum(int((t.frame.astype(object) == p.marker).to_numpy().sum()) for t in out)
-    notes = (p.describe() + f" {n_hidden} cell(s) suppressed in all tables.",)
+    notes = (p.describe() + " " + ngettext("{n} cell was suppressed in the tables.",
+                                           "{n} cells were suppressed in the tables.", n_hidden).format(
+                                               n=fmt_int(n_hidden)),)
     return {t.name: t for t in out}, notes
 
 
@@ -752,6 +1041,12 @@ def publishable_frame(table: PublishedTable) -> pd.DataFrame:
     pandas.DataFrame
     """
     frame = table.frame.reset_index(drop=True).copy()
+    for col in frame.columns:  # an infinite value (a ratio of nothing) is not a number a reader can use: empty
+        if frame[col].dtype == object:
+            frame[col] = pd.Series([np.nan if isinstance(v, float | np.floating) and np.isinf(v) else v
+                                    for v in frame[col].to_numpy()], index=frame.index, dtype=object)
+        elif pd.api.types.is_float_dtype(frame[col]):
+            frame[col] = frame[col].replace([np.inf, -np.inf], np.nan)
     for col in frame.columns:
         spec = table.formats.get(col)
         digits = 4 if spec is p_format else _decimals(spec)
@@ -770,8 +1065,6 @@ def publishable_frame(table: PublishedTable) -> pd.DataFrame:
 
 
 def _decimals(spec: Any) -> int | None:
-    import re
-
     if not isinstance(spec, str):
         return None
     m = re.search(r"\.(\d+)[f%]", spec)

@@ -8,6 +8,8 @@ the rules of the tables: units in the headers, values as displayed, no "inf", no
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -127,3 +129,89 @@ def test_every_alternative_disposition_has_a_cost_item_name():
         assert "_" not in display_cost_item(f"treatment_episode.{m}")
     for s in SEVERITY_TIERS:
         assert "_" not in display_cost_item(f"victim.{s}")
+
+
+# --- the published tables of the sample ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_tables(sample_evaluation):
+    from altmeasures_eval.report import published_tables
+
+    out = {}
+    for code in ("en", "fr"):
+        with language(code):
+            out[code] = published_tables(sample_evaluation)[0]
+    return out
+
+
+def test_tables_show_human_headers_and_codes(sample_tables):
+    for name, t in sample_tables["en"].items():
+        head, rows = t.display()
+        for h in head:  # no raw column name: no underscore, starts with a capital or a digit
+            assert "_" not in h and (h[0].isupper() or h[0].isdigit() or h.startswith("p-value")), (name, h)
+        for col, align in zip(t.frame.columns, t.alignment()):
+            if col in t.values:  # a column of codes: printed with display names
+                shown = [r[list(t.frame.columns).index(col)] for r in rows]
+                assert not any("_" in s for s in shown if col != "description"), (name, col, shown)
+        assert t.title and t.title[0].isupper() and "_" not in t.title, name
+
+
+def test_tables_never_show_inf_or_nan_and_round_as_displayed(sample_tables):
+    number = re.compile(r"^[+\u2212-]?[\d,]+(\.(\d+))?%?$")
+    for name, t in sample_tables["en"].items():
+        head, rows = t.display()
+        for r in rows:
+            for cell in r:
+                assert cell.lower() not in ("inf", "-inf", "nan", "none"), (name, cell)
+        # a column with a format "{:...1f}" prints exactly one decimal in every numeric cell
+        for j, col in enumerate(t.frame.columns):
+            spec = t.formats.get(col)
+            m = re.search(r"\.(\d)f\}", spec) if isinstance(spec, str) else None
+            if not m:
+                continue
+            for r in rows:
+                hit = number.match(r[j])
+                if hit:
+                    assert len(hit.group(2) or "") == int(m.group(1)), (name, col, r[j])
+
+
+def test_units_are_in_the_headers(sample_tables):
+    en = sample_tables["en"]
+    head = en["recidivism"].display()[0]
+    assert "Follow-up (days)" in head and "Reoffended, alternative (%)" in head
+    assert "Difference (percentage points)" in head and "95% CI, lower (percentage points)" in head
+    assert "Bed-days averted per person (days)" in en["bed_days"].display()[0]
+    assert any(h.endswith("(USD, 2024 prices)") for h in en["costs_per_person"].display()[0])
+    assert "Alternative (per 100 people)" in en["frequency"].display()[0]
+    assert "Alternative (%)" in en["health"].display()[0]
+
+
+def test_french_tables_are_in_french(sample_tables):
+    fr = sample_tables["fr"]
+    head, rows = fr["recidivism"].display()  # displayed outside the language block: still French
+    assert head[0] == "Suivi (jours)" and fr["recidivism"].title == "Récidive établie selon la durée du suivi"
+    # numbers in the French form: decimal comma, true minus sign
+    assert all("," in r[5] for r in rows if r[5] not in ("-", "[c]"))
+    desc = [r[0] for r in fr["cohort_description"].display()[1]]
+    assert "Sexe : femme" in desc and "Âge à la décision, moyenne (ans)" in desc
+    sub = fr["subgroups"].display()[1]
+    assert ["Mesure prononcée", "Injonction thérapeutique"] in [r[:2] for r in sub]
+    # every title and header differs from the English (no English left in a French table)
+    en = sample_tables["en"]
+    for name, t in fr.items():
+        assert t.title != en[name].title, name
+        for h_fr, h_en in zip(t.display()[0], en[name].display()[0]):
+            assert h_fr != h_en or h_en in ("Substance", "Total", "Version", "Notes"), (name, h_en)
+
+
+def test_an_infinite_value_is_not_defined_and_never_inf():
+    import pandas as pd
+
+    from altmeasures_eval.report._tables import PublishedTable, publishable_frame
+
+    t = PublishedTable("x", "X", pd.DataFrame({"ratio": [np.inf, 1.234, -np.inf], "v": [np.inf, "[c]", 2.0]}),
+                       formats={"ratio": "{:.2f}"})
+    assert [r for r in t.display()[1]] == [["not defined", "not defined"], ["1.23", "[c]"], ["not defined", "2.00"]]  # no format: three significant digits
+    csv = publishable_frame(t).to_csv(index=False)
+    assert "inf" not in csv.lower()
