@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import pandas as pd
 
 from altmeasures_eval._errors import AltMeasuresError
 from altmeasures_eval._i18n import _, current_language, language, ngettext
@@ -32,6 +31,7 @@ from altmeasures_eval.report._content import build_content
 from altmeasures_eval.report._figures import render_figures
 from altmeasures_eval.report._results import build_results, validate_results
 from altmeasures_eval.report._tables import publishable_frame, published_tables
+from altmeasures_eval.report._workbook import write_workbook
 
 __all__ = ["file_hashes", "inline_svg", "render_html", "render_pdf", "write_report"]
 
@@ -246,11 +246,6 @@ def file_hashes(source: str | Path, *, files: Any = None, base: str | Path | Non
     return out
 
 
-def _xlsx_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    # mixed columns (numbers with the suppression marker) are written cell by cell as they are
-    return frame.reset_index(drop=True)
-
-
 def write_report(ev: Any, out: str | Path, *, input_files: dict[str, str] | None = None,
                  pdf: bool | None = None, docx: bool = True) -> dict[str, Path]:
     """Write every published output of an evaluation into ``out``, in the report's language.
@@ -297,10 +292,8 @@ def _write_report(ev: Any, out: Path, *, input_files: dict[str, str] | None, pdf
         p = out / "tables" / f"{name}.csv"
         publishable_frame(t).to_csv(p, index=False)
         written[f"table:{name}"] = p
-    written["workbook"] = out / "tables.xlsx"
-    with pd.ExcelWriter(written["workbook"], engine="openpyxl") as xw:
-        for name, t in tables.items():
-            _xlsx_frame(publishable_frame(t)).to_excel(xw, sheet_name=name[:31], index=False)
+    written["workbook"] = write_workbook(out / "tables.xlsx", content, tables, dnotes,
+                                         marker=ev.spec.disclosure.marker)
     for name, f in figures.items():
         (out / "figures" / f"{name}.png").write_bytes(f.png)
         (out / "figures" / f"{name}.svg").write_text(f.svg, encoding="utf-8")
