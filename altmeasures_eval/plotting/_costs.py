@@ -18,7 +18,7 @@ from altmeasures_eval.plotting._palette import COST, GROUP_COLOURS, NEUTRAL, OKA
 from altmeasures_eval.plotting._ticks import locale_ticks
 
 __all__ = ["SOURCE_LABELS", "plot_break_even", "plot_cost_waterfall", "plot_monte_carlo", "plot_tornado",
-           "sensitivity_label"]
+           "sensitivity_label", "tornado_height"]
 
 #: Names of the parts of the cost difference (:func:`altmeasures_eval.costs.perspective_account` sources).
 SOURCE_LABELS: dict[str, str] = {
@@ -67,7 +67,7 @@ def plot_cost_waterfall(comparison: Any, ax: Axes | None = None, **kw: Any) -> A
     labels.append(_("Alternative group"))
     import textwrap
 
-    ax.set_xticks(range(len(labels)), [textwrap.fill(t, 11) for t in labels], fontsize=7)
+    ax.set_xticks(range(len(labels)), [textwrap.fill(t, 12, break_long_words=False) for t in labels], fontsize=7)
     ax.set_ylim(0, 1.08 * max(top, float(tot["mean_alternative"]), 1e-9))
     ax.set_ylabel(_("Cost per person") + "\n(" + _basis(comparison) + ")", fontsize="small")
     from matplotlib.patches import Patch
@@ -115,6 +115,22 @@ def sensitivity_label(item: str, kind: str, component: str = "") -> str:
     return _("Difference in use, after the decision: {item}").format(item=name)
 
 
+_WRAP = 44  # characters per line of a tornado label
+
+
+def tornado_height(result: Any, top: int = 12) -> float:
+    """Height in inches that gives every tornado label room (labels wrap to several lines)."""
+    import textwrap
+
+    t = result.table.head(top)
+    if "item" in t:
+        names = [sensitivity_label(i, k, c) for i, k, c in zip(t["item"], t["kind"], t["component"].fillna(""))]
+    else:
+        names = [str(v) for v in t["input"]]
+    lines = sum(max(1, len(textwrap.wrap(n, _WRAP, break_long_words=False))) for n in names)
+    return 1.3 + 0.16 * lines + 0.12 * len(names)
+
+
 def plot_tornado(result: Any, ax: Axes | None = None, top: int = 12, *, basis: str | None = None,
                  **kw: Any) -> Axes:
     """Tornado plot of a :class:`~altmeasures_eval.costs.Sensitivity`: net benefit per person with
@@ -123,7 +139,7 @@ def plot_tornado(result: Any, ax: Axes | None = None, top: int = 12, *, basis: s
     import textwrap
 
     t = result.table.head(top).iloc[::-1]
-    ax = ax or plt.subplots(figsize=(7, 0.4 * len(t) + 1.5))[1]
+    ax = ax or plt.subplots(figsize=(7, tornado_height(result, top)))[1]
     y = np.arange(len(t))
     base = result.base_npv
     ax.barh(y, t["npv_low"] - base, left=base, color=OKABE_ITO["sky_blue"], label=_("Input at the low end"), **kw)
@@ -133,9 +149,10 @@ def plot_tornado(result: Any, ax: Axes | None = None, top: int = 12, *, basis: s
         names = [sensitivity_label(i, k, c) for i, k, c in zip(t["item"], t["kind"], t["component"].fillna(""))]
     else:
         names = [str(v) for v in t["input"]]
-    ax.set_yticks(y, [textwrap.fill(n, 38) for n in names], fontsize="small")
+    ax.set_yticks(y, [textwrap.fill(n, _WRAP, break_long_words=False) for n in names], fontsize="small")
+    ax.set_ylim(-0.6, len(t) - 0.4)
     ax.set_xlabel(_("Net benefit per person") + " (" + (basis or result.currency) + ")")
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.legend(frameon=False, fontsize="small", loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
     locale_ticks(ax, x="int")
     return ax
 

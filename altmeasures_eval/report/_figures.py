@@ -295,27 +295,17 @@ def _cost_figures(ev: Any) -> list[tuple[str, str, str, str, Callable[[Any], Any
                   "({basis}).").format(base=fmt_money(sens.base_npv, cur), name=name.lower(),
                                        lo=fmt_money(min(first["npv_low"], first["npv_high"]), cur),
                                        hi=fmt_money(max(first["npv_low"], first["npv_high"]), cur), basis=basis),
-                lambda ax: P.plot_tornado(sens, ax=ax, top=10, basis=basis), (7.0, 4.2)))
+                lambda ax: P.plot_tornado(sens, ax=ax, top=10, basis=basis), (7.5, P.tornado_height(sens, 10))))
     return out
 
 
-def render_figures(ev: Any) -> dict[str, Figure]:
-    """Render every figure the decision rules allow, in report order, in the active language.
-
-    Parameters
-    ----------
-    ev : Evaluation
-
-    Returns
-    -------
-    dict of str to Figure
-        Each with its title, caption, text alternative (key numbers included) and source.
-    """
+def figure_specs(ev: Any) -> list[tuple[str, str, str, str, Callable[[Any], Any], tuple[float, float]]]:
+    """What :func:`render_figures` draws, without drawing it: ``(name, title, caption, alt, draw, size)``
+    per figure, in report order, the words in the active language."""
     from altmeasures_eval import plotting as P
     from altmeasures_eval.privacy import DisclosurePolicy
 
     policy = DisclosurePolicy.from_settings(ev.spec.disclosure)  # the one rule for counts in figures too
-    source = _source(ev)
     specs: list[tuple[str, str, str, str, Callable[[Any], Any], tuple[float, float]]] = []
     if ev.balance is not None:
         n = len(ev.balance.table)
@@ -343,6 +333,23 @@ def render_figures(ev: Any) -> dict[str, Figure]:
                                          ev.extract_date), (6.5, 3.6)))
     if ev.costs is not None:
         specs.extend(_cost_figures(ev))
+    return specs
+
+
+def render_figures(ev: Any) -> dict[str, Figure]:
+    """Render every figure the decision rules allow, in report order, in the active language.
+
+    Parameters
+    ----------
+    ev : Evaluation
+
+    Returns
+    -------
+    dict of str to Figure
+        Each with its title, caption, text alternative (key numbers included) and source.
+    """
+    source = _source(ev)
+    specs = figure_specs(ev)
     out = {}
     for name, title, caption, alt, draw, size in specs:
         png, svg = _render(draw, size)
