@@ -302,18 +302,27 @@ def _guard_rows(rows: dict, measures: list, y: np.ndarray, t: np.ndarray, w: np.
     return out
 
 
-def _bias_adjusted_means(data, ok, columns, design, y, t, w, m1, m0, notes):
+def _bias_adjusted_means(data, ok, columns, design, propensity, y, t, w, m1, m0, notes):
     """Group means after the Abadie-Imbens (2011) regression bias correction of a match with
-    replacement (the influence values are kept: the variance has the same large-sample form)."""
+    replacement, on the ``columns`` named or, when ``columns`` is None, on the covariates of the
+    logistic ``propensity`` model (its design matrix); the influence values are kept (the variance
+    has the same large-sample form)."""
     from altmeasures_eval.effects._abadie_imbens import regression_bias_shift
 
     if not (isinstance(design, MatchResult) and design.replace and design.estimand in ("ATT", "ATC")):
         raise ConfigError("bias_adjust is for the ATT or ATC of a match with replacement (a MatchResult with replace=True)")
-    X = np.column_stack([numeric_column(data, c, "bias_adjust covariates") for c in columns])[ok]
+    if columns is None:
+        at = propensity.score.index.get_indexer(data.index)
+        X = np.asarray(propensity.design, dtype=float)[at][ok]
+        X = X[:, X.std(axis=0) > 0]  # the intercept is the regression's own
+        label = "the propensity model's covariates"
+    else:
+        X = np.column_stack([numeric_column(data, c, "bias_adjust covariates") for c in columns])[ok]
+        label = ", ".join(columns)
     group, shift = regression_bias_shift(X, y, t, w, design.estimand)
-    notes.append(f"regression bias correction (Abadie & Imbens 2011) on {', '.join(columns)}: "
+    notes.append(f"regression bias correction (Abadie & Imbens 2011) on {label}: "
                  f"{'control' if group == 0 else 'treated'} mean shifted by {shift:+.4g}")
-    how = "; estimate bias-corrected by regression on " + ", ".join(columns) + " (Abadie & Imbens 2011)"
+    how = f"; estimate bias-corrected by regression on {label} (Abadie & Imbens 2011)"
     return (m1, m0 + shift, how) if group == 0 else (m1 + shift, m0, how)
 
 
@@ -370,8 +379,9 @@ def estimate_effect(
           the Abadie and Imbens (2016) adjustment for the estimated score (see ``ps_adjustment``).
         - ``auto``: cluster for matching without replacement; with replacement robust for a binary
           outcome and Abadie-Imbens otherwise (the choice the matching-inference study supports,
-          docs/methods/effects.md); sandwich for IPW/overlap weights from a logistic score; robust
-          otherwise.
+          docs/methods/effects.md; for a non-binary outcome with ``propensity=`` the estimate is
+          also bias-corrected, see ``bias_adjust``); sandwich for IPW/overlap weights from a
+          logistic score; robust otherwise.
     cluster : str, optional
         Clustering column (e.g. ``person_id`` when a person has several index events, cohort option
         ``every``). It replaces the matched sets as the clusters (two-way clustering is not done).
@@ -389,7 +399,9 @@ def estimate_effect(
     bias_adjust : list of str, optional
         Covariate columns for the regression bias correction of a match with replacement (Abadie
         & Imbens 2011): the non-focal group's mean is shifted by the difference of a linear
-        regression's predictions between the focal units and their matches. Off by default.
+        regression's predictions between the focal units and their matches. With
+        ``variance="auto"``, a non-binary outcome and a logistic ``propensity``, the correction is
+        made on that model's covariates unless ``bias_adjust`` is given; otherwise it is off.
     random_state, n_jobs
         Seed and worker processes for the bootstrap (results do not depend on ``n_jobs``).
 
@@ -404,7 +416,7 @@ def estimate_effect(
     are dropped; for matched sets this can leave incomplete sets, stated in ``notes``.
     """
     t_all = treatment_array(data, treatment, "outcome data")
-    bc_how = ""
+    bc_how, auto_bc = "", False
     y_all = numeric_column(data, outcome, "outcome data", allow_nan=True)
     w_all, design_estimand, label = resolve_weights(data, design)
     est_label = estimand or design_estimand or "ATE"
@@ -435,6 +447,11 @@ def estimate_effect(
             # supports (#19): robust for a binary outcome, Abadie-Imbens otherwise
             variance, why_default = default_variance_with_replacement(binary)
             notes.append(why_default)
+            # and, for a non-binary outcome, the regression bias correction on the score model's
+            # covariates when that model is given (the study's ATC with 4 matches was biased by 0.6 SD)
+            auto_bc = (variance == "abadie-imbens" and bias_adjust is None and propensity is not None
+                       and propensity.design is not None and design.estimand in ("ATT", "ATC")
+                       and bool((propensity.score.index.get_indexer(data.index) >= 0).all()))
             if variance == "abadie-imbens" and (n_missing or cluster is not None):
                 variance = "cluster" if cluster is not None else "robust"
                 why = (f"{n_missing} matched units lack the outcome" if n_missing else
@@ -467,8 +484,9 @@ def estimate_effect(
     else:
         m1, m0, phi1, phi0 = _group_influence(y, t, w)
         how = ""
-        if bias_adjust:
-            m1, m0, bc_how = _bias_adjusted_means(data, ok, bias_adjust, design, y, t, w, m1, m0, notes)
+        if bias_adjust or auto_bc:
+            m1, m0, bc_how = _bias_adjusted_means(data, ok, bias_adjust or None, design, propensity, y, t, w,
+                                                  m1, m0, notes)
     measures = _measures(m1, m0, phi1, phi0, binary)
     n = int(ok.sum())
     rows = {}

@@ -125,7 +125,14 @@ def test_default_on_with_propensity_and_switch_off(sim):
     assert "Abadie-Imbens (2016) adjustment for the estimated logistic propensity score" in adj.variance
     assert "turned off" in off.variance
     assert off["mean_difference"]["se"] == known["mean_difference"]["se"]
-    assert adj["mean_difference"]["estimate"] == known["mean_difference"]["estimate"]
+    # with propensity= the default also bias-corrects a non-binary outcome on the score model's
+    # covariates (Abadie & Imbens 2011), the same as naming them; without it there is no correction
+    bc = estimate_effect(d, "y", "treatment", m, variance="robust", bias_adjust=["x1", "x2"])
+    assert adj["mean_difference"]["estimate"] == pytest.approx(bc["mean_difference"]["estimate"], abs=1e-12)
+    assert off["mean_difference"]["estimate"] == adj["mean_difference"]["estimate"]
+    assert adj["mean_difference"]["estimate"] != known["mean_difference"]["estimate"]
+    assert any("regression bias correction" in n for n in adj.notes)
+    assert not any("regression bias correction" in n for n in known.notes)
     # the adjusted variance is the AI (2006) variance plus the stated adjustment
     pieces = ps_estimation_adjustment(
         d["y"].to_numpy(), d["treatment"].to_numpy(), ps.score.to_numpy(), ps.design, "ATT",
