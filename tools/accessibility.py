@@ -85,7 +85,7 @@ def run_axe(page: Path, *, axe: Path = AXE, chromium: str | None = None, budget_
         target = Path(tmp) / page.name
         target.write_text(text, encoding="utf-8")
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio",
+               "--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio", "--window-size=1280,1024",
                f"--user-data-dir={Path(tmp) / 'profile'}", f"--virtual-time-budget={budget_ms}",
                "--dump-dom", target.as_uri()]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
