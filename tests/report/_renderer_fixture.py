@@ -33,7 +33,8 @@ def figures() -> dict[str, Any]:
 
 
 def _table(name: str, number: int, title: str, n_rows: int, head: tuple[str, ...]) -> dict[str, Any]:
-    rows = [[f"{head[0]} row {i + 1}", *[f"{(i + 1) * (j + 3):,}" for j in range(len(head) - 1)]] for i in range(n_rows)]
+    rows = [[f"{head[0]} row {i + 1}", *[f"{(i + 1) * (j + 3):,}" for j in range(len(head) - 1)]]
+            for i in range(n_rows)]
     return {"kind": "table", "name": name, "number": number, "title": title, "head": list(head), "rows": rows,
             "align": ["left", *["right"] * (len(head) - 1)], "unit": "people", "source": "Ministry of Justice",
             "note": "Counts rounded to the nearest 5."}
@@ -72,7 +73,8 @@ def content(lang: str = "en", *, filler: int = 0) -> dict[str, Any]:
                 {"kind": "list", "items": ["First note.", "Second note."]},
                 _table("rates", 1, "Proven reoffending within a year", 3, ("Group", "People", "Reoffended")),
                 {"kind": "figure", "name": "fig_rates", "number": 1, "title": "Reoffending within a year",
-                 "caption": "Rates per 100 people, adjusted.", "alt": ALTS["fig_rates"], "source": "Ministry of Justice"},
+                 "caption": "Rates per 100 people, adjusted.", "alt": ALTS["fig_rates"],
+                 "source": "Ministry of Justice"},
             ]},
             {"id": "cohort", "title": "The evaluation cohort", "blocks": [
                 {"kind": "flow", "steps": [{"label": "people in the data", "removed": "-", "remaining": "20,000"},
