@@ -71,6 +71,7 @@ def placeholder_warning(unit_costs: Any, country: str) -> dict[str, Any] | None:
 
 def _perspective_table(ev: Any, acc: Any) -> PublishedTable:
     from altmeasures_eval.costs import money_basis
+    from altmeasures_eval.report._summary import whom  # whom the estimates describe, in the report's words
 
     c = ev.costs
     cur, tot = acc.currency, acc.totals
@@ -103,8 +104,7 @@ def _perspective_table(ev: Any, acc: Any) -> PublishedTable:
         note=_("Laid out as the Washington State Institute for Public Policy (WSIPP) reports benefit-cost results: "
                "benefits are costs avoided, positive when the alternative saves them; the net programme cost is "
                "negative when the alternative costs more. Over {years} from the decision, for {estimand}.").format(
-            years=_years(c.horizon), estimand=ev.design.estimand_label if hasattr(ev.design, "estimand_label")
-            else ev.design.estimand))
+            years=_years(c.horizon), estimand=whom(ev)))
 
 
 _VERDICTS = {"dominated": N_("the alternative costs more and its outcomes cost no less (dominated)"),
