@@ -301,12 +301,19 @@ def _ci_labels(ev: Any) -> dict[str, str]:
 
 
 def _attrition(ev: Any, p: DisclosurePolicy) -> PublishedTable:
-    return PublishedTable("attrition", _("From the data to the evaluation cohort"),
-                          _attrition_frame(ev.attrition, p),
+    from altmeasures_eval.report._sections import removal_reason  # the flow diagram's words, one home
+
+    frame = _attrition_frame(ev.attrition, p)
+    # the frame describes who is kept (the cohort's words); the display says why people were removed
+    reasons = {str(d): removal_reason(str(r), str(d), ev.spec.cohort)
+               for r, d in zip(frame["rule"].iloc[1:], frame["description"].iloc[1:])}
+    reasons[str(frame["description"].iloc[0])] = "-"  # the data themselves: nobody removed
+    return PublishedTable("attrition", _("From the data to the evaluation cohort"), frame,
                           formats={"step": "{}"},
-                          labels={"step": _("Step"), "rule": _("Rule"), "description": _("Reason"),
+                          labels={"step": _("Step"), "rule": _("Rule"), "description": _("Reason for removal"),
                                   "persons_removed": _("People removed"), "persons_remaining": _("People remaining")},
-                          values={"rule": lambda v: display_level("rule", v), "description": _text},
+                          values={"rule": lambda v: display_level("rule", v),
+                                  "description": lambda d: reasons.get(str(d), _text(d))},
                           unit=_("people"),
                           note=_("People removed at each step and people remaining after it."))
 

@@ -233,9 +233,9 @@ def write_workbook(path: str | Path, content: Mapping[str, Any] | None, tables: 
             data = [[_cell_value(t, c, v) for c, v in zip(columns, rec)]
                     for rec in zip(*(frame[c].to_numpy(dtype=object) for c in columns))]
             dictionary += [(sheet, h, c, t.units.get(c, "")) for h, c in zip(head, columns)]
-        else:  # a table the report builds itself: its displayed cells
+        else:  # a table the report builds itself: its displayed cells, numbers as numbers
             head = [str(h) for h in block.get("head", [])]
-            data = [[(neutralise_value(str(v)), None) for v in r] for r in block.get("rows", [])]
+            data = [[_displayed(v) for v in r] for r in block.get("rows", [])]
             dictionary += [(sheet, h, "", "") for h in head]
         head = _unique(head)
         for j, h in enumerate(head, start=1):
@@ -317,6 +317,29 @@ def read_workbook_table(path: str | Path, sheet: str) -> pd.DataFrame:
         return pd.DataFrame()
     head = [str(h) for h in rows[0]]
     return pd.DataFrame(rows[1:], columns=[names.get(h, h) for h in head])
+
+
+def _displayed(value: Any) -> tuple[Any, str | None]:
+    """A cell printed by the report (in the active language) as the workbook holds it: a number
+    as printed ("1,234.5", "−0.12", "+3") becomes that number with as many decimals; anything
+    else ("<0.01", "0.088 (max 0.1)", the marker) stays text."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    text = str(value).strip()
+    code = current_language()
+    dec, group = get_decimal_symbol(code), get_group_symbol(code)
+    groups = "".join(re.escape(g) for g in {group, ",", "\u202f", "\u00a0", " "} if g != dec)
+    m = re.fullmatch(rf"([+\-\u2212]?)(\d{{1,3}}(?:[{groups}]\d{{3}})*|\d+)(?:{re.escape(dec)}(\d+))?", text)
+    if not m:
+        return neutralise_value(text), None
+    digits = re.sub(rf"[{groups}]", "", m[2])
+    decimals = len(m[3] or "")
+    number = float(f"{digits}.{m[3]}") if decimals else int(digits)
+    number = -number if m[1] in ("-", "\u2212") else number
+    # printed without grouping although it has four digits: a year or a code, kept as printed
+    body = "0" if len(digits) >= 4 and digits == m[2] else "#,##0"
+    body += "." + "0" * decimals if decimals else ""
+    return number, (f"+{body};-{body};{body}" if m[1] == "+" else body)
 
 
 def _date(value: Any) -> str:

@@ -52,8 +52,9 @@ def test_layout_of_a_small_workbook(tmp_path: Path) -> None:
                         "publication_date": "2026-12-06", "status": "experimental statistics", "language": "en"},
                "summary": [{"kind": "p", "text": "x"}],
                "sections": [{"id": "s", "title": "S", "blocks": [
-                   {"kind": "table", "name": "gate", "number": 1, "title": "Design checks", "head": ["Check", "Result"],
-                    "rows": [["max |SMD|", "passed"]], "source": "Ministry"},
+                   {"kind": "table", "name": "gate", "number": 1, "title": "Design checks",
+                    "head": ["Check", "Value", "Result"], "source": "Ministry",
+                    "rows": [["max |SMD|", "\u22120.088", "passed"], ["people", "1,234", "0.1 (max 0.1)"]]},
                    {"kind": "table", "name": "tiny", "number": 2, "title": "A tiny table", "unit": "",
                     "source": "Ministry"}]}]}
     assert [n for n, _ in workbook_order(content, tables)] == ["gate", "tiny", "other"]
@@ -84,8 +85,11 @@ def test_layout_of_a_small_workbook(tmp_path: Path) -> None:
     assert fmt["C"] == "0.0" and fmt["D"] == "+0.0;-0.0;0.0" and fmt["F"] == "0"
     assert [t.ref for t in ws.tables.values()] == [f"A{FIRST_ROW}:F{FIRST_ROW + 3}"]
     assert ws.freeze_panes == f"A{FIRST_ROW + 1}"
-    # a table the report builds itself is written from its displayed cells; an unnumbered one keeps its title
-    assert [c.value for c in wb["gate"][FIRST_ROW + 1]] == ["max |SMD|", "passed"]
+    # a table the report builds itself is written from its displayed cells, numbers as printed
+    # becoming numbers with as many decimals; an unnumbered table keeps its title
+    gate = [[c.value for c in r] for r in wb["gate"].iter_rows(min_row=FIRST_ROW + 1)]
+    assert gate == [["max |SMD|", -0.088, "passed"], ["people", 1234, "0.1 (max 0.1)"]]
+    assert wb["gate"]["B6"].number_format == "#,##0.000"
     assert wb["other"]["A1"].value == "Not in the report"
     # the notes sheet maps every header to its CSV column
     back = read_workbook_table(path, "tiny")
