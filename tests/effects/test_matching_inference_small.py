@@ -36,8 +36,7 @@ def test_truth_of_the_null_design_is_zero():
 
 
 def test_every_offered_standard_error_is_reported(table):
-    assert set(table.loc[True].index) == {"ai_known", "ai_2016", "ai_2016_j4", "robust", "unit_bootstrap",
-                                          "default_bias_corrected"}
+    assert set(table.loc[True].index) == {"ai_known", "ai_2016", "robust", "unit_bootstrap", "default_bias_corrected"}
     assert set(table.loc[False].index) == {"matched_set_cluster", "robust", "matched_set_bootstrap"}
     assert (table["failed"] == 0).all() and (table["reps"] == 40).all()
 
