@@ -11,9 +11,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Polygon
 
+from altmeasures_eval.plotting._palette import OKABE_ITO, SEQUENCE, TEXT
+
 __all__ = ["plot_forest", "plot_trend"]
 
-_BLUE = "#1f5c99"
+# from the one palette; the group colours (alternative, custody) are kept for the two groups
+_STUDY = TEXT
+_POOLED = OKABE_ITO["reddish_purple"]
 
 
 def plot_forest(pooled: Any, ax: Axes | None = None, *, scale: float = 100.0, xlabel: str = "",
@@ -50,11 +54,11 @@ def plot_forest(pooled: Any, ax: Axes | None = None, *, scale: float = 100.0, xl
     est, lo, hi = (scale * studies[c].to_numpy(float) for c in ("estimate", "ci_low", "ci_high"))
     w = studies["weight"].to_numpy(float)
     ax.hlines(y, lo, hi, color="0.25", lw=1.2)
-    ax.scatter(est, y, marker="s", s=30 + 220 * w / w.max(), color=_BLUE, zorder=3)
+    ax.scatter(est, y, marker="s", s=30 + 220 * w / w.max(), color=_STUDY, zorder=3)
     m, pl, ph = scale * pool["estimate"], scale * pool["ci_low"], scale * pool["ci_high"]
-    ax.add_patch(Polygon([[pl, 0.8], [m, 1.1], [ph, 0.8], [m, 0.5]], closed=True, color="#c0392b", zorder=3))
+    ax.add_patch(Polygon([[pl, 0.8], [m, 1.1], [ph, 0.8], [m, 0.5]], closed=True, color=_POOLED, zorder=3))
     if prediction and np.isfinite(pooled.pi_low):
-        ax.hlines(0.8, scale * pooled.pi_low, scale * pooled.pi_high, color="#c0392b", lw=1, ls=(0, (2, 2)))
+        ax.hlines(0.8, scale * pooled.pi_low, scale * pooled.pi_high, color=_POOLED, lw=1, ls=(0, (2, 2)))
     ax.axvline(0, color="0.5", lw=0.8, ls="--")
     labels = [*studies["label"].astype(str), "Pooled (random effects)"]
     ax.set_yticks([*y, 0.8], labels)
@@ -103,7 +107,7 @@ def plot_trend(frame: pd.DataFrame, x: str, y: str, group: str, ax: Axes | None 
     for i, (name, g) in enumerate(frame.sort_values(x).groupby(group, sort=True)):
         xs = g[x].astype(int).to_numpy()
         ys = scale * g[y].to_numpy(float)
-        colour = f"C{i % 10}"
+        colour = SEQUENCE[i % len(SEQUENCE)]
         ax.plot(xs, ys, marker="o", color=colour, label=str(name))
         if ci is not None:
             lo, hi = (scale * g[c].to_numpy(float) for c in ci)

@@ -8,7 +8,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
+from altmeasures_eval.plotting._palette import OKABE_ITO
+
 __all__ = ["plot_counterfactual", "plot_event_study", "plot_placebos"]
+
+# from the one palette; the group colours (alternative, custody) are kept for the two groups
+_AFTER = OKABE_ITO["sky_blue"]
+_WITHOUT = OKABE_ITO["orange"]
+_REFORM = OKABE_ITO["reddish_purple"]
 
 
 def _month_axis(ax: Axes, periods: np.ndarray) -> np.ndarray:
@@ -27,16 +34,16 @@ def plot_event_study(result: Any, ax: Axes | None = None, *, unit: str = "months
     e = es["event_time"].to_numpy()
     pre = e < 0
     if np.isfinite(es["band_low"]).any():
-        ax.fill_between(e, es["band_low"], es["band_high"], color="tab:blue", alpha=0.15, step="mid",
+        ax.fill_between(e, es["band_low"], es["band_high"], color=_AFTER, alpha=0.15, step="mid",
                         label="uniform 95% band")
-    for mask, color, label in ((pre, "0.45", "before adoption"), (~pre, "tab:blue", "after adoption")):
+    for mask, color, label in ((pre, "0.45", "before adoption"), (~pre, _AFTER, "after adoption")):
         ax.errorbar(e[mask], es["estimate"][mask], yerr=[es["estimate"][mask] - es["ci_low"][mask],
                     es["ci_high"][mask] - es["estimate"][mask]], fmt="o", ms=3, color=color, lw=0.8,
                     label=label, **kw)
     ax.axhline(0, color="k", lw=0.8)
-    ax.axvline(-0.5, color="tab:red", lw=0.8, ls="--")
+    ax.axvline(-0.5, color=_REFORM, lw=0.8, ls="--")
     o = result.overall
-    ax.axhline(o["estimate"], color="tab:orange", lw=1.2, ls=":", label=f"overall effect {o['estimate']:.3g}")
+    ax.axhline(o["estimate"], color=_WITHOUT, lw=1.2, ls=":", label=f"overall effect {o['estimate']:.3g}")
     ax.set_xlabel(f"{unit} since adoption")
     ax.set_ylabel("effect (adopting minus comparison)")
     ax.legend(fontsize="small", frameon=False, loc="best")
@@ -53,13 +60,13 @@ def plot_counterfactual(result: Any, ax: Axes | None = None, *, label: str = "ob
     post = s["post"].to_numpy(dtype=bool)
     if "counterfactual" in s:
         ax.plot(x, s["observed"], color="0.25", lw=1, label=label, **kw)
-        ax.plot(x, s["fitted"], color="tab:blue", lw=1.2, label="fitted (segmented regression)")
-        ax.plot(x[post], s["counterfactual"][post], color="tab:orange", lw=1.5, ls="--", label="projected without the reform")
-        ax.fill_between(x[post], s["cf_low"][post], s["cf_high"][post], color="tab:orange", alpha=0.2)
+        ax.plot(x, s["fitted"], color=_AFTER, lw=1.2, label="fitted (segmented regression)")
+        ax.plot(x[post], s["counterfactual"][post], color=_WITHOUT, lw=1.5, ls="--", label="projected without the reform")
+        ax.fill_between(x[post], s["cf_low"][post], s["cf_high"][post], color=_WITHOUT, alpha=0.2)
     else:
         ax.plot(x, s["treated"], color="0.15", lw=1.2, label=result.treated, **kw)
-        ax.plot(x, s["synthetic"], color="tab:orange", lw=1.5, ls="--", label="synthetic control")
-    ax.axvline(x[post][0], color="tab:red", lw=0.8, ls="--")
+        ax.plot(x, s["synthetic"], color=_WITHOUT, lw=1.5, ls="--", label="synthetic control")
+    ax.axvline(x[post][0], color=_REFORM, lw=0.8, ls="--")
     ax.set_xlabel("year" if s["period"].min() > 5000 else "period")
     ax.legend(fontsize="small", frameon=False, loc="best")
     return ax
@@ -78,11 +85,11 @@ def plot_placebos(result: Any, ax: Axes | None = None, *, max_ratio: float | Non
         keep = [u for u in keep if pl.loc[u, "pre_rmspe"] <= max_ratio * pl["pre_rmspe"].iloc[0]]
     for u in keep:
         ax.plot(x, gaps.loc[u], color="0.7", lw=0.6)
-    ax.plot(x, gaps.loc[result.treated], color="tab:red", lw=1.6, label=f"{result.treated}", **kw)
+    ax.plot(x, gaps.loc[result.treated], color=_REFORM, lw=1.6, label=f"{result.treated}", **kw)
     ax.plot([], [], color="0.7", lw=0.6, label=f"placebos ({len(keep)} donors)")
     ax.axhline(0, color="k", lw=0.8)
     post = result.series["post"].to_numpy(dtype=bool)
-    ax.axvline(x[post][0], color="tab:red", lw=0.8, ls="--")
+    ax.axvline(x[post][0], color=_REFORM, lw=0.8, ls="--")
     ax.set_ylabel("gap (jurisdiction minus synthetic)")
     ax.set_title(f"placebo p-value (post/pre RMSPE ratio rank) {result.effect['placebo_p_value']:.2f}", fontsize="medium")
     ax.legend(fontsize="small", frameon=False, loc="best")
