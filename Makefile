@@ -21,8 +21,11 @@ $(STAMP): pyproject.toml
 report: $(STAMP)
 	$(BIN)/altmeasures-eval report --config data/sample/evaluation.toml --out reports/sample --overwrite
 
+# the suite on 2 worker processes (pytest-xdist; grouping and order in tests/conftest.py, see
+# docs/testing.md); `make test TEST_WORKERS=0` runs it in one process
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(THREADS) $(BIN)/python -m pytest
+	$(THREADS) $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks

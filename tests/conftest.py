@@ -13,6 +13,15 @@ result whenever it is called again on the same canonical tables (by content hash
 settings and the same kind of quality input, e.g. by ``unodc-export`` or another ``report`` of the
 sample. Anything else (another config, other data, shuffled data read in another process) is
 computed as usual.
+
+Parallel runs (``make test`` runs ``pytest -n 2``, pytest-xdist; docs/testing.md): each worker is a
+process with its own session, so session fixtures are built once per worker, except the sample
+report, which the first worker to need it writes into the run's shared temporary folder under a
+file lock and the other worker reads (with the evaluation, pickled beside it). Tests are grouped
+for the scheduler (:func:`pytest_collection_modifyitems`): the tests of a module that has a module-
+or class-scoped fixture, or that uses a session fixture of a sub-package's conftest, run on one
+worker, so that such a fixture is built once; every other test is scheduled on its own; the known
+long tests are sent first.
 """
 
 from __future__ import annotations
@@ -24,7 +33,12 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from pathlib import Path  # noqa: E402  (after the thread variables, before numpy is imported)
+import contextlib  # noqa: E402  (after the thread variables, before numpy is imported)
+import fcntl  # noqa: E402
+import pickle  # noqa: E402
+import shutil  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
@@ -40,12 +54,66 @@ END_TO_END_FIXTURES = frozenset({
 })
 
 
+#: The longest tests or modules (measured, docs/testing.md), sent to the workers first so that
+#: neither worker is left with a long test at the end; the rest keep the collection order.
+#: Scheduling only: the order changes no result (each test builds or receives what it reads).
+LONG_FIRST = (
+    "tests/test_notebooks.py::test_notebook_executes[06",
+    "tests/test_notebooks.py::test_notebook_executes[05",
+    "tests/test_command_outputs.py",
+    "tests/cli/test_output.py",
+    "tests/test_benchmarks_small.py",
+    "tests/report/test_design_gate.py",
+    "tests/attack/",
+    "tests/test_notebooks.py::test_notebook_executes",
+    "tests/pooling/test_countries.py",
+    "tests/io/test_order.py",
+    "tests/test_docs_build.py",
+    "tests/test_parallel.py",
+)
+
+
+def _long_rank(nodeid: str) -> int:
+    return next((i for i, prefix in enumerate(LONG_FIRST) if nodeid.startswith(prefix)), len(LONG_FIRST))
+
+
+def _schedule_group(item: pytest.Item) -> str | None:
+    """The unit of work the item belongs to under ``--dist loadgroup`` (None: on its own).
+
+    A module- or class-scoped fixture ties the tests of its module together; a session fixture
+    defined in a sub-package's ``conftest.py`` (e.g. the attack suite's runs) ties that package's
+    tests together. The session fixtures of this file are built per worker (cheap ones) or shared
+    (the sample report)."""
+    info = getattr(item, "_fixtureinfo", None)
+    module = item.nodeid.split("::", 1)[0]
+    package: str | None = None
+    for defs in (info.name2fixturedefs.values() if info is not None else ()):
+        fixturedef = defs[-1]
+        if fixturedef.scope in ("module", "class"):
+            return module
+        if fixturedef.scope in ("session", "package"):
+            code = getattr(fixturedef.func, "__code__", None)
+            where = Path(code.co_filename) if code is not None else None
+            if where is not None and where.name == "conftest.py" and where.parent != Path(__file__).parent:
+                package = where.parent.relative_to(REPO).as_posix()
+    return package
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the end-to-end tests (``-m e2e`` selects them, ``-m "not e2e"`` leaves them out;
-    ``make test`` runs everything)."""
+    ``make test`` runs everything). In an xdist worker, also group the tests for the scheduler
+    and send the long ones first (see the module docstring)."""
     for item in items:
         if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
+    if not hasattr(config, "workerinput"):  # not an xdist worker: collection order, no groups
+        return
+    for item in items:
+        group = _schedule_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: _long_rank(item.nodeid))  # stable: modules stay in order
 
 
 @pytest.fixture(scope="session")
@@ -111,16 +179,52 @@ def sample_dataset():
     return read_dataset(SAMPLE)
 
 
+def _shared_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary folder every worker of the run sees: the parent of the worker's own base
+    folder under xdist (``.../pytest-N/gw0`` -> ``.../pytest-N``), else the session's base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock`` (flock: released by the kernel if the process dies)."""
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def sample_report(tmp_path_factory: pytest.TempPathFactory, _one_sample_evaluation) -> Path:
     """``altmeasures-eval report --config data/sample/evaluation.toml --out DIR`` run through the CLI
-    (with the PDF); its evaluation is kept as :func:`sample_evaluation`."""
+    (with the PDF); its evaluation is kept as :func:`sample_evaluation`.
+
+    Run once per test run: the first worker that needs it (or the only process) writes the report
+    and pickles the evaluation beside it, under a lock; another worker waits for the lock and
+    reads both (the folder is read-only by convention: no test writes into it)."""
     from altmeasures_eval.cli import main
 
-    out = tmp_path_factory.mktemp("sample-report") / "report"
-    _one_sample_evaluation.last = None
-    assert main(["report", "--config", str(SAMPLE_CONFIG), "--out", str(out), "--quiet"]) in (0, 3)
-    _one_sample_evaluation.sample = _one_sample_evaluation.last
+    memo = _one_sample_evaluation
+    root = _shared_temp(tmp_path_factory) / "sample-report"
+    root.mkdir(exist_ok=True)
+    out, kept = root / "report", root / "evaluation.pickle"
+    with _exclusive(root / "lock"):
+        if kept.exists():  # written by another worker of this run
+            key, evaluation = pickle.loads(kept.read_bytes())
+            if key is not None:
+                memo.results[key] = evaluation
+            memo.sample = evaluation
+            return out
+        if out.exists():  # a run of another worker that failed its assertion: run again here
+            shutil.rmtree(out)
+        memo.last = None
+        assert main(["report", "--config", str(SAMPLE_CONFIG), "--out", str(out), "--quiet"]) in (0, 3)
+        memo.sample = memo.last
+        key = next((k for k, v in memo.results.items() if v is memo.sample), None)
+        kept.write_bytes(pickle.dumps((key, memo.sample), protocol=pickle.HIGHEST_PROTOCOL))
     return out
 
 

