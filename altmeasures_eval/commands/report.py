@@ -2,7 +2,7 @@
 
 Validates the config (every section and key), checks and locks the output folder, reads and
 validates the data, runs the evaluation (:func:`altmeasures_eval.evaluation.run_evaluation`) and
-writes ``report.html``, ``report.pdf``, ``results.json``, ``tables/*.csv``, ``tables.xlsx``,
+writes ``report.html``, ``report.pdf``, ``report.docx``, ``results.json``, ``tables/*.csv``, ``tables.xlsx``,
 ``figures/*.png|svg`` and ``manifest.json``, every table under disclosure control. The folder is
 written beside ``--out`` and moved into place only when complete
 (:func:`altmeasures_eval._output.output_dir`). Keys: ``docs/config.md``.
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         written = write_report(ev, out.path, input_files=read or file_hashes(cfg.data.path),
                                pdf=False if args.no_pdf else None)
     print(f"report: {len(written)} files written to {args.out} in {time.perf_counter() - t0:.1f} s "
-          f"({', '.join(k for k in ('html', 'pdf', 'results', 'workbook') if k in written)})")
+          f"({', '.join(k for k in ('html', 'pdf', 'docx', 'results', 'workbook') if k in written)})")
     if not ev.design.gate.passed:  # B1 (#12): the diagnostic report is written, effects withheld
         print("report: the design gate failed: no reliable comparison could be made, effects are withheld "
               "(see the section 'Is the comparison reliable?' of the report):", file=sys.stderr)
