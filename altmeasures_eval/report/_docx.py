@@ -172,11 +172,16 @@ def _table(doc: Any, b: dict[str, Any]) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _table_caption(table, label)
     keep = len(rows) <= _KEEP_TOGETHER_ROWS
+    widths = _column_widths(head, rows)
+    table.autofit = False
+    for column, width in zip(table.columns, widths):  # w:gridCol, which LibreOffice reads
+        column.width = width
     for i, values in enumerate([head, *rows]):
         row = table.rows[i]
         _no_split(row, header=i == 0)
         for j, value in enumerate(values):
             cell = row.cells[j]
+            cell.width = widths[j]
             cell.text = str(value)
             for p in cell.paragraphs:
                 p.paragraph_format.space_after = Pt(0)
@@ -192,6 +197,22 @@ def _table(doc: Any, b: dict[str, Any]) -> None:
     for text in (b.get("note"), _("Source: {source}").format(source=b["source"]) if b.get("source") else None):
         if text:
             _small(doc.add_paragraph(str(text)))
+
+
+def _column_widths(head: list[Any], rows: list[list[Any]], total_cm: float = 16.6) -> list[Any]:
+    """Column widths in proportion to what the columns hold (the longest cell, the longest word
+    of the header), so that a label column is not squeezed to the width of a number column."""
+    from docx.shared import Cm
+
+    n = max(len(head), 1)
+    need = []
+    for j in range(n):
+        cells = [str(r[j]) for r in rows if j < len(r)]
+        words = str(head[j]).split() if j < len(head) else []
+        word = max((len(w) for w in words), default=1) + 2  # bold header words are not split
+        need.append(min(max([len(c) for c in cells] + [word, 5]), 26))
+    scale = total_cm / sum(need)
+    return [Cm(k * scale) for k in need]
 
 
 def _figure(doc: Any, b: dict[str, Any], figures: dict[str, Any]) -> None:
