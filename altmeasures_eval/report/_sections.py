@@ -444,8 +444,8 @@ def appendix_blocks(ev: Any, meta: dict[str, Any], disclosure_notes: tuple[str, 
     hashes = [f"{k}: SHA-256 {v}" for k, v in ev.table_hashes.items()]
     if hashes:
         blocks += [_p(_("Fingerprints of the data tables after validation:")), {"kind": "list", "items": hashes}]
-    if disclosure_notes:
-        blocks += [_p(_("Disclosure control:")), {"kind": "list", "items": list(disclosure_notes)}]
+    if disclosure_notes:  # each note names itself ("Disclosure control: counts from 1 to 9 ...")
+        blocks.append({"kind": "list", "items": list(disclosure_notes)})
     blocks += [_p(_("The settings of the run, as read from the configuration file:")),
                {"kind": "code", "text": redact_secrets(config_text)}]
     return blocks

@@ -470,7 +470,7 @@ def _cost_blocks(ev: Any) -> list[dict[str, Any]]:
     if uc.placeholders:  # only the unit costs that really are the shipped defaults
         n = len(uc.placeholders)
         out.append(_box("warning", _("Placeholder unit costs"), [ngettext(
-            "This unit cost is a placeholder shipped with the toolkit, not an estimate for this country; the cost "
+            "{n} unit cost is a placeholder shipped with the toolkit, not an estimate for this country; the cost "
             "figures illustrate the method only until it is replaced in [costs]:",
             "These {n} unit costs are placeholders shipped with the toolkit, not estimates for this country; the cost "
             "figures illustrate the method only until they are replaced in [costs]:", n).format(n=fmt_int(n)),
