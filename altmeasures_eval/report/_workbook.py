@@ -32,7 +32,7 @@ from altmeasures_eval._i18n import LANGUAGES, _, current_language, fmt_date
 from altmeasures_eval.privacy import neutralise_value
 from altmeasures_eval.report._tables import PublishedTable, _decimals, p_format, publishable_frame
 
-__all__ = ["FIRST_ROW", "read_workbook_table", "workbook_order", "write_workbook"]
+__all__ = ["FIRST_ROW", "read_workbook_table", "read_workbook_tables", "workbook_order", "write_workbook"]
 
 #: Row of each table sheet that holds the column headers (title, unit, source and note above it).
 FIRST_ROW = 5
@@ -302,21 +302,31 @@ def read_workbook_table(path: str | Path, sheet: str) -> pd.DataFrame:
     pandas.DataFrame
         Cells as written (numbers, display texts, the suppression marker).
     """
+    return read_workbook_tables(path, [sheet])[sheet]
+
+
+def read_workbook_tables(path: str | Path, sheets: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Every table sheet (or the ``sheets`` named) of a workbook written by :func:`write_workbook`,
+    read once, as :func:`read_workbook_table` gives one."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True)
-    ws = wb[sheet]
-    rows = [list(r) for r in ws.iter_rows(min_row=FIRST_ROW, values_only=True)]
-    names: dict[str, str] = {}
-    notes = wb.worksheets[1]
-    for r in notes.iter_rows(values_only=True):
-        if r and len(r) >= 3 and r[0] == sheet and isinstance(r[1], str) and isinstance(r[2], str) and r[2]:
-            names[r[1]] = r[2]
-    wb.close()
-    if not rows:
-        return pd.DataFrame()
-    head = [str(h) for h in rows[0]]
-    return pd.DataFrame(rows[1:], columns=[names.get(h, h) for h in head])
+    try:
+        names: dict[tuple[str, str], str] = {}
+        for r in wb.worksheets[1].iter_rows(values_only=True):  # the notes sheet's column dictionary
+            if r and len(r) >= 3 and all(isinstance(x, str) for x in r[:3]) and r[2]:
+                names[(r[0], r[1])] = r[2]
+        out: dict[str, pd.DataFrame] = {}
+        for sheet in (list(sheets) if sheets is not None else wb.sheetnames[2:]):
+            rows = [list(r) for r in wb[sheet].iter_rows(min_row=FIRST_ROW, values_only=True)]
+            if not rows:
+                out[sheet] = pd.DataFrame()
+                continue
+            head = [str(h) for h in rows[0]]
+            out[sheet] = pd.DataFrame(rows[1:], columns=[names.get((sheet, h), h) for h in head])
+        return out
+    finally:
+        wb.close()
 
 
 def _displayed(value: Any) -> tuple[Any, str | None]:
