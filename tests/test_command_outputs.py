@@ -78,6 +78,13 @@ def small_published_counts(folder: Path, exempt: tuple[str, ...] = ()) -> tuple[
         frames: dict[str, pd.DataFrame] = {}
         if path.suffix == ".csv" and path.stat().st_size:  # an empty file publishes nothing
             frames[path.name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+        elif path.suffix == ".xlsx" and path.name == "tables.xlsx":
+            # the report's workbook: human headers under a title block; read each table sheet with
+            # the column names of its CSV file (the notes sheet maps them), so counts are found
+            from altmeasures_eval.report._workbook import read_workbook_tables
+
+            for sheet, frame in read_workbook_tables(path).items():
+                frames[f"{path.name}!{sheet}"] = frame.astype(str)
         elif path.suffix == ".xlsx":
             for sheet, frame in pd.read_excel(path, sheet_name=None, dtype=str).items():
                 frames[f"{path.name}!{sheet}"] = frame
