@@ -312,9 +312,7 @@ def _styles(doc: Any, lang: str) -> None:
     if node is None:
         node = OxmlElement("w:lang")
         rpr.append(node)
-    node.set(qn("w:val"), tag)
-    node.set(qn("w:eastAsia"), tag)
-    node.set(qn("w:bidi"), tag)
+    node.set(qn("w:val"), tag)  # the language of Latin-script text; east-Asian and bidi ones stay
     # the current language also on Normal, which Word and LibreOffice read first
     nrpr = normal.element.get_or_add_rPr()
     nlang = nrpr.find(qn("w:lang"))
