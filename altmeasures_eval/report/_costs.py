@@ -219,6 +219,11 @@ def costs_section(ev: Any, tables: dict[str, Any], figures: dict[str, Any]) -> d
     headline = _("Per person, benefits minus costs come to {npv} ({basis}); the chance that benefits exceed costs is "
                  "{chance}.").format(npv=fmt_money(tot["benefits_minus_costs"], uc.currency), basis=basis,
                                      chance=fmt_pct(c.monte_carlo.chance_positive, 0))
+    if "indirect" not in acc.not_measured:  # the Monte Carlo, the tornado and the summary leave the deadweight out
+        headline = _("Per person, benefits minus costs come to {npv} with the deadweight cost of taxation and {direct} "
+                     "without it ({basis}); the chance that benefits exceed costs, without it, is {chance}.").format(
+            npv=fmt_money(tot["benefits_minus_costs"], uc.currency), direct=fmt_money(c.comparison.npv, uc.currency),
+            basis=basis, chance=fmt_pct(c.monte_carlo.chance_positive, 0))
     warning = placeholder_warning(uc, country)
     blocks: list[dict[str, Any]] = [
         _p(intro),

@@ -259,7 +259,9 @@ def _cost_figures(ev: Any) -> list[tuple[str, str, str, str, Callable[[Any], Any
                 lambda ax: P.plot_cost_waterfall(res, ax=ax), (7.0, 3.8)))
     be = break_even(res, dw)
     years = [fmt_int(round(d / 365)) for d in be["end_day"]]
-    sums = "; ".join(_("year {n}: {v}").format(n=y, v=fmt_money(v, cur)) for y, v in zip(years, be["cumulative"]))
+    from altmeasures_eval.report._summary import join_words
+
+    sums = join_words([_("year {n}: {v}").format(n=y, v=fmt_money(v, cur)) for y, v in zip(years, be["cumulative"])])
     pos = be[be["cumulative"] >= 0]
     when = (_("the alternative is ahead from the first year") if len(pos) and pos.index[0] == be.index[0]
             else _("the alternative breaks even by year {n}").format(n=years[be.index.get_loc(pos.index[0])])
