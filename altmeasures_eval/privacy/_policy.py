@@ -241,17 +241,20 @@ class DisclosurePolicy:
 
     def describe(self) -> str:
         """The policy in one sentence, for notes and appendices (loud when protection is off)."""
+        # in the active language of the outputs (altmeasures_eval._i18n; translations in tables.po)
+        from altmeasures_eval._i18n import _
+
         if not self.protected:
-            return (f"DISCLOSURE CONTROL IS OFF: [disclosure] threshold = {self.threshold} with "
-                    "allow_unprotected = true; small counts are shown as they are. NOT FOR PUBLICATION.")
-        text = (f"Disclosure control: counts from 1 to {self.threshold - 1} are suppressed and shown as "
-                f"{self.marker}, with every value derived from them and further cells (secondary "
-                "suppression) so that totals cannot reveal them; labels held by fewer than "
-                f"{self.threshold} people are pooled into \"{OTHER_LABEL}\".")
+            return _("DISCLOSURE CONTROL IS OFF: [disclosure] threshold = {threshold} with allow_unprotected = "
+                     "true; small counts are shown as they are. NOT FOR PUBLICATION.").format(threshold=self.threshold)
+        text = _("Disclosure control: counts from 1 to {largest} are suppressed and shown as {marker}, with every "
+                 "value derived from them and further cells (secondary suppression) so that totals cannot reveal "
+                 "them; labels held by fewer than {threshold} people are pooled into \"{other}\".").format(
+                     largest=self.threshold - 1, marker=self.marker, threshold=self.threshold, other=_(OTHER_LABEL))
         if self.base:
-            text += (f" Published counts are rounded to the nearest {self.base} (halves away from zero), "
-                     "rates are computed from the rounded counts, and percentages are printed no more "
-                     "precisely than the rounded counts allow.")
+            text += " " + _("Published counts are rounded to the nearest {base} (halves away from zero), rates are "
+                            "computed from the rounded counts, and percentages are printed no more precisely "
+                            "than the rounded counts allow.").format(base=self.base)
         return text
 
     # --- tables ------------------------------------------------------------------------------------
