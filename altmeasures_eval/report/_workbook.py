@@ -182,11 +182,11 @@ def write_workbook(path: str | Path, content: Mapping[str, Any] | None, tables: 
         row += 1
     row += 1
     cover.cell(row, 1, text(_("Disclosure control"))).font = bold
+    # long lines stay in column A and run over the empty cells beside it: no merged cells, which
+    # screen readers and sorting handle badly (the Analysis Function's spreadsheet guidance)
     for note in disclosure_notes:
         row += 1
-        cover.cell(row, 1, text(note)).alignment = wrap
-        cover.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-        cover.row_dimensions[row].height = 15 * max(1, math.ceil(len(str(note)) / 110))
+        cover.cell(row, 1, text(note))
     row += 2
     cover.cell(row, 1, text(_("About this workbook"))).font = bold
     for line in (_("One sheet per table of the report, in the order of the report; each sheet has the name of "
@@ -197,8 +197,7 @@ def write_workbook(path: str | Path, content: Mapping[str, Any] | None, tables: 
                  _("The notes sheet gives each table's unit, note and source, and the column of the CSV file "
                    "behind each column header.")):
         row += 1
-        cover.cell(row, 1, text(line)).alignment = wrap
-        cover.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+        cover.cell(row, 1, text(line))
     row += 2
     cover.cell(row, 1, text(_("Contents"))).font = bold
     for name, block, sheet in sheets:

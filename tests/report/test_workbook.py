@@ -68,6 +68,7 @@ def test_layout_of_a_small_workbook(tmp_path: Path) -> None:
                  "Counts from 1 to 9 are suppressed.", "Table 2. A tiny table"):
         assert want in text, want
     assert any(str(v).startswith("[c]: suppressed") for v in text)
+    assert not any(ws.merged_cells.ranges for ws in wb.worksheets)  # no merged cells (screen readers, sorting)
     links = {c.value: c.hyperlink.location or c.hyperlink.target for c in _cells(cover) if c.hyperlink}
     assert links == {"gate": "'gate'!A1", "tiny": "'tiny'!A1", "other": "'other'!A1"}
 
