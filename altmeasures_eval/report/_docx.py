@@ -89,9 +89,9 @@ def render_docx(content: dict[str, Any], figures: dict[str, Any], path: str | Pa
     for b in ctx["summary"]:
         _block(doc, b, figures)
 
-    doc.add_heading(_("Contents"), level=1)
-    for i, s in enumerate(ctx.get("sections", []), start=1):
-        doc.add_paragraph(f"{i}. {s['title']}").paragraph_format.space_after = 0
+    # "TOC Heading": a title Word leaves out of the table of contents it lists after it
+    doc.add_paragraph(_("Contents"), style="TOC Heading")
+    _contents(doc, [f"{i}. {s['title']}" for i, s in enumerate(ctx.get("sections", []), start=1)])
     for i, s in enumerate(ctx.get("sections", []), start=1):
         h = doc.add_heading(f"{i}. {s['title']}", level=1)
         h.paragraph_format.page_break_before = i == 1
@@ -399,6 +399,31 @@ def _table_caption(table: Any, label: str) -> None:
     cap.set(qn("w:val"), label[:255])
     # schema order: tblCaption and tblDescription are the last children of tblPr
     tblpr.append(cap)
+
+
+def _contents(doc: Any, titles: list[str]) -> None:
+    """The contents as a Word table-of-contents field (``TOC \\o "1-1" \\h``) whose shown result
+    is the list of section titles: Word adds page numbers and links when the field is updated
+    (right-click, Update Field), and the list reads the same before that."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def field_char(paragraph: Any, kind: str) -> None:
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        paragraph.add_run()._r.append(el)
+
+    paras = [doc.add_paragraph() for _title in titles] or [doc.add_paragraph()]
+    field_char(paras[0], "begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = ' TOC \\o "1-1" \\h \\z \\u '
+    paras[0].add_run()._r.append(instr)
+    field_char(paras[0], "separate")
+    for p, title in zip(paras, titles):
+        p.add_run(title)
+        p.paragraph_format.space_after = 0
+    field_char(paras[-1], "end")
 
 
 def _page_footer(section: Any) -> None:

@@ -63,6 +63,12 @@ def test_structure_styles_and_language(tiny_docx, code: str) -> None:
     h1 = [t for s, t in heads if s == "Heading 1"]
     sections = [f"{i}. {s['title']}" for i, s in enumerate(content["sections"], 1)]
     assert h1[-len(sections):] == sections  # after Summary and Contents
+    # the contents: a TOC field over Heading 1 (Word adds page numbers on update), showing the sections
+    toc = [t.text for t in doc.element.body.iter(qn("w:instrText")) if "TOC" in t.text]
+    assert toc == [' TOC \\o "1-1" \\h \\z \\u ']
+    texts = [p.text for p in doc.paragraphs]
+    start = texts.index(next(p.text for p in doc.paragraphs if p.style.name == "TOC Heading")) + 1
+    assert texts[start:start + len(sections)] == sections
     assert [t for s, t in heads if s == "Heading 2"] == ["Is the comparison reliable?", "What you can say",
                                                          "What you cannot say", "Placeholder unit costs"]
     # tables: a caption "Table n. title (unit)" kept with the table, a header row repeated on each page
