@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from altmeasures_eval._i18n import _, fmt_date, fmt_int, fmt_num, fmt_signed, ngettext
+from altmeasures_eval._i18n import N_, _, fmt_date, fmt_int, fmt_num, fmt_signed, ngettext
 from altmeasures_eval._vocabulary import display_level, display_name
 from altmeasures_eval.privacy import DisclosurePolicy, redact_secrets
 from altmeasures_eval.report._summary import (
@@ -341,7 +341,7 @@ def limitation_items(ev: Any, policy: DisclosurePolicy) -> list[str]:
         out.append(_("The headline effect could not be estimated, so no effects, statements of statistical "
                      "significance, prison or cost conclusions are reported."))
     out.extend(publish_notes(ev.rules.reasons, dc))
-    out.extend(publish_notes(ev.skipped, dc))
+    out.extend(skipped_items(ev.skipped, dc))
     thr = spec.design.balance_threshold
     if ev.balance is not None:
         tab = ev.balance.table.drop(index="distance", errors="ignore")
@@ -395,6 +395,53 @@ def limitation_items(ev: Any, policy: DisclosurePolicy) -> list[str]:
         out.append(ngettext("The data-quality check found {n} problem; see the data quality section.",
                             "The data-quality check found {n} problems; see the data quality section.",
                             n_prob).format(n=people(policy, n_prob)))
+    return list(dict.fromkeys(out))
+
+
+#: The secondary analyses of :data:`altmeasures_eval.evaluation._run.SECONDARY`, by their words there.
+_SECONDARY = {"time-to-reoffence results": N_("The time-to-reoffence results (survival curves, hazard ratio, restricted "
+                                              "mean time) could not be estimated and are left out."),
+              "numbers of proven reoffences": N_("The numbers of proven reoffences could not be estimated and are left "
+                                                 "out."),
+              "health and treatment outcomes": N_("The health and treatment outcomes could not be estimated and are left "
+                                                  "out."),
+              "subgroup results": N_("The subgroup results could not be estimated and are left out."),
+              "sensitivity results": N_("The sensitivity results (E-values) could not be estimated and are left out."),
+              "prison-population results": N_("The prison-population results could not be estimated and are left out."),
+              "cost results": N_("The cost results could not be estimated and are left out.")}
+
+
+def skipped_items(skipped: tuple[str, ...] | list[str], disclosure: Any) -> list[str]:
+    """Analyses the run skipped, in the report's language: each subgroup by its display name and
+    level, each secondary analysis by name. The run's reasons (in English, with the design checks'
+    details) stay in results.json; a reason of a form not known here passes as it is."""
+    from altmeasures_eval.report._tables import publish_notes
+
+    out: list[str] = []
+    for text in skipped:
+        m = re.match(r"Subgroup (\w+) = (.+?) not estimated: (.*)$", text)
+        if m:
+            var, level, why = m.groups()
+            name = _("{variable}: {level}").format(variable=display_name(var), level=display_level(var, level))
+            if why.startswith("its comparison failed the design gate"):
+                out.append(_("The subgroup \u201c{subgroup}\u201d was not estimated: its comparison did not pass the "
+                             "design checks.").format(subgroup=name))
+            elif why.startswith("not estimable in every imputation"):
+                out.append(_("The subgroup \u201c{subgroup}\u201d was not estimated: it could not be estimated in every "
+                             "imputed data set.").format(subgroup=name))
+            else:
+                out.append(_("The subgroup \u201c{subgroup}\u201d could not be estimated.").format(subgroup=name))
+            continue
+        m = re.match(r"Subgroup (\w+) not estimated", text)
+        if m:
+            out.append(_("The subgroups by {variable} could not be estimated.").format(
+                variable=_lower(display_name(m.group(1)))))
+            continue
+        if text.startswith("Subgroup results not estimated"):
+            out.append(_(_SECONDARY["subgroup results"]))
+            continue
+        known = next((v for k, v in _SECONDARY.items() if text.startswith(f"The {k}")), None)
+        out.append(_(known) if known else publish_notes((text,), disclosure)[0])
     return list(dict.fromkeys(out))
 
 
