@@ -77,7 +77,10 @@ def _docx_text(path: Path) -> str:
             if not name.endswith(".xml") or not name.startswith(("word/", "docProps/")):
                 continue
             xml = z.read(name).decode("utf-8", errors="replace")
-            parts.extend(re.findall(r'\b(?:descr|title|w:val)="([^"]*)"', xml))
+            # alt text and titles of pictures (docPr), accessible titles of tables; not the
+            # style names, colours and revision ids that other w:val attributes hold
+            parts.extend(re.findall(r'\b(?:descr|title)="([^"]*)"', xml))
+            parts.extend(re.findall(r'<w:tbl(?:Caption|Description) w:val="([^"]*)"', xml))
             parts.append(re.sub(r"<[^>]+>", "", re.sub(r"</w:p>|</w:tc>|<w:tab/>|<w:br/>", "\n", xml)))
     return _html.unescape("\n".join(parts))
 
