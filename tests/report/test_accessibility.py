@@ -3,7 +3,8 @@
 HTML: the page language, a title, landmarks, one h1 and no skipped heading level, ``scope`` on every
 header cell, numbered captions ("Table 2.", "Figure 3." in the report's language, consecutive),
 every figure an accessible image (``role="img"``, ``<title>`` and ``<desc>`` holding the content
-model's alternative text), unique ids, and WCAG AA contrast of the template's text colours.
+model's alternative text), unique ids, and WCAG AA contrast of the template's text colours and
+of the figures' palette.
 PDF: tagged, with the document title, the language, a Figure element with its alternative text for
 every figure, header rows in every table, PDF/UA-1 identification, and no table title left at the
 foot of a page. The same checks run on a small hand-made report in each language and on the sample
@@ -179,6 +180,19 @@ def test_text_colours_meet_wcag_aa_contrast() -> None:
     # table header cells and code blocks sit on light greys that are not variables
     for background in ("#f3f6f9",):
         assert _contrast(css["ink"], background) >= 4.5
+
+
+def test_figure_palette_contrast() -> None:
+    """The figures' text (black) and reference grey reach 4.5:1 on white (WCAG 1.4.3); the two
+    group colours, which carry the comparison in every figure, reach 3:1 (WCAG 1.4.11, graphical
+    objects). Okabe-Ito blue #0072B2 on white is 5.19:1 and vermillion #D55E00 3.87:1 (computed
+    by the WCAG formula above, checked against its #767676 reference)."""
+    from altmeasures_eval.plotting import GROUP_COLOURS, NEUTRAL, TEXT
+
+    assert _contrast(TEXT, "#ffffff") >= 4.5 and _contrast(NEUTRAL, "#ffffff") >= 4.5
+    for group in ("alternative", "custody"):
+        assert _contrast(GROUP_COLOURS[group], "#ffffff") >= 3.0, group
+    assert _contrast("#0072B2", "#ffffff") == pytest.approx(5.19, abs=0.01)
 
 
 # ------------------------------------------------------------------------------------------ PDF
