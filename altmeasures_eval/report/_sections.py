@@ -211,17 +211,17 @@ def methods_blocks(ev: Any) -> list[dict[str, Any]]:
 # -- design checks and decision rules ----------------------------------------------------------
 
 def design_blocks(ev: Any, gate_table: Any, table_block: Any) -> list[dict[str, Any]]:
-    from altmeasures_eval.report._tables import publish_notes
-
-    gate, dc = ev.design.gate, ev.spec.disclosure
+    gate = ev.design.gate
     intro = _("Before any effect is estimated, the comparison itself is checked: the groups must be alike after "
               "adjustment, the weights must not rest on a few people, and the propensity model must have fitted.")
     intro += " " + (_("Every check passed.") if gate.passed else
                     _("At least one check failed, so no effect estimates are published."))
     blocks = [_p(intro), table_block(gate_table)]
     if not gate.passed:
-        blocks += [_p(_("Why:")), {"kind": "list", "items": publish_notes(gate.reasons, dc)},
-                   _p(_("What to try:")), {"kind": "list", "items": publish_notes(gate.advice, dc)}]
+        from altmeasures_eval.report._summary import gate_advice, gate_reasons
+
+        blocks += [_p(_("Why:")), {"kind": "list", "items": gate_reasons(ev)},
+                   _p(_("What to try:")), {"kind": "list", "items": gate_advice(ev)}]
     return blocks
 
 
@@ -334,9 +334,11 @@ def limitation_items(ev: Any, policy: DisclosurePolicy) -> list[str]:
     out: list[str] = []
     gate = ev.design.gate
     if not gate.passed:
+        from altmeasures_eval.report._summary import gate_reasons
+
         out.append(_("No reliable comparison could be made, so no effects, statements of statistical significance, "
                      "prison or cost conclusions are reported."))
-        out.extend(publish_notes(gate.reasons, dc))
+        out.extend(gate_reasons(ev))
     if getattr(ev, "headline_not_estimable", None):
         out.append(_("The headline effect could not be estimated, so no effects, statements of statistical "
                      "significance, prison or cost conclusions are reported."))

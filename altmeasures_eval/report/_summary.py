@@ -322,6 +322,52 @@ def _period(ev: Any) -> str:
     return _("{start} to {end}").format(start=a, end=b)
 
 
+def gate_reasons(ev: Any) -> list[str]:
+    """Why the design checks failed. In English the gate's own reasons; in another language each
+    failed check with its measured value and threshold, as in the design checks table."""
+    from altmeasures_eval.report._tables import publish_notes
+
+    gate = ev.design.gate
+    if current_language() == "en":
+        return publish_notes(gate.reasons, ev.spec.disclosure)
+    from altmeasures_eval.report._content import gate_table
+
+    frame = gate_table(ev).frame
+    failed = frame[frame["result"] == _("FAILED")]
+    return [_("{check}: {value} (accepted: {threshold}).").format(check=r.check, value=r.value, threshold=r.threshold)
+            for r in failed.itertuples()]
+
+
+def gate_advice(ev: Any) -> list[str]:
+    """What to try when the design checks failed, as sentences. In another language than English the
+    settings to change are given (the keys and values of the config are the same in every language)."""
+    import re
+
+    from altmeasures_eval.report._tables import publish_notes
+
+    advice = publish_notes(ev.design.gate.advice, ev.spec.disclosure)
+    if current_language() == "en":
+        return [_sentence(a) for a in advice]
+    out = []
+    value = r'(?:"[^"]*"|\[[^\]]*\]|[\w.]+)'
+    for a in advice:
+        settings = re.findall(rf"set (\[\w+\] \w+ = {value}(?: (?:and|with) \w+ = {value})?)", a)
+        if settings:
+            out.append(_("Change the configuration file: {settings}.").format(settings=join_words(settings, "or")))
+        elif a.startswith("compare more people"):
+            out.append(_("Compare more people: widen the cohort's period ([cohort] period_start and period_end) or "
+                         "use more data."))
+        elif a.startswith("With so few people"):
+            out.append(_("Widen the cohort ([cohort] period_start and period_end) or use fewer characteristics in "
+                         "[design] covariates."))
+        elif a.startswith(("The two groups do not overlap", "The sentence is decided by")):
+            out.append(_("No setting of [design] can make the groups comparable: a comparison needs places, stages "
+                         "or periods where both sentences are given."))
+        else:
+            out.append(_sentence(a))
+    return out
+
+
 def verdict_items(ev: Any) -> list[str]:
     """The design checks' verdict in words: passed (with the largest imbalance left and its
     threshold) or failed (with the reasons)."""
@@ -380,8 +426,8 @@ def summary_blocks(ev: Any, policy: DisclosurePolicy) -> tuple[list[dict[str, An
                     "the effect of alternatives on reoffending, no statement of statistical significance and no "
                     "prison-population or cost conclusions.")
         headline["verdict"] = verdict
-        items = [*verdict_items(ev), *publish_notes(gate.reasons, dc),
-                 *[_("What to try: {advice}").format(advice=_sentence(a)) for a in publish_notes(gate.advice, dc)]]
+        items = [*verdict_items(ev), *gate_reasons(ev),
+                 *[_("What to try: {advice}").format(advice=a) for a in gate_advice(ev)]]
         blocks.append(_box("verdict", verdict_title, items))
         blocks.append(p(verdict))
         blocks.extend(withheld_boxes(ev))

@@ -246,3 +246,10 @@ def test_withheld_results(small_evaluation, sample_evaluation):
     assert "What to try: Set [design] balance_threshold = 0.2." in verdict["items"]
     assert headline["verdict"].startswith("A reliable comparison could not be made")
     assert not any("For every 100" in b.get("text", "") for b in blocks)
+    # in French the advice names the setting to change, in French words (the gate writes it in English)
+    with language("fr"):
+        blocks, _ = summary_blocks(failed, DisclosurePolicy.from_settings(ev.spec.disclosure))
+    verdict = next(b for b in blocks if b.get("style") == "verdict")
+    assert verdict["items"][0].startswith("Non : au moins un contrôle du plan d'analyse a échoué")
+    assert "Piste : Modifier le fichier de configuration : [design] balance_threshold = 0.2." in verdict["items"]
+    assert not any("The groups differ" in i for i in verdict["items"])
