@@ -10,7 +10,9 @@ Accessibility (``docs/accessibility.md``): the HTML page carries its language, a
 headings, ``<th scope>`` on every header cell and numbered captions; each inline SVG figure is an
 ``role="img"`` with a ``<title>`` and a ``<desc>`` (the alternative text of the content model).
 The PDF is tagged (Typst's default since 0.14: headings, paragraphs, lists, tables with header
-rows, figures with their alternative text) and carries its title and language.
+rows, figures with their alternative text), carries its title and language and is written as
+PDF/UA-1, whose rules Typst checks while writing. The Word version has real heading styles, tables
+with header rows and pictures with alternative text.
 """
 
 from __future__ import annotations
