@@ -317,9 +317,13 @@ def _period(ev: Any) -> str:
     from altmeasures_eval._i18n import fmt_date
 
     start, end = ev.period
-    a = fmt_date(start) if start is not None else _("the start of the data")
-    b = fmt_date(end) if end is not None else _("the extract date")
-    return _("{start} to {end}").format(start=a, end=b)
+    if start is not None and end is not None:
+        return _("{start} to {end}").format(start=fmt_date(start), end=fmt_date(end))
+    if start is not None:
+        return _("{start} to the extract date").format(start=fmt_date(start))
+    if end is not None:
+        return _("the start of the data to {end}").format(end=fmt_date(end))
+    return _("the start of the data to the extract date")
 
 
 def gate_reasons(ev: Any) -> list[str]:
