@@ -479,7 +479,6 @@ def _description(ev: Any, p: DisclosurePolicy, shares: _Shares) -> PublishedTabl
                 "smd_after": _("SMD after adjustment")},
         units={"alternative": group, "custody": group, "custody_adjusted": group},
         values={"characteristic": lambda v: shown.get(v, str(v))},
-        unit=_("percent of the group for categories, mean otherwise"),
         note=_("Percentages for categories, means otherwise. SMD: standardised mean difference between the "
                "groups (an absolute SMD below {threshold} is taken as good balance). Groups: {n_alternative} "
                "people given an alternative, {n_custody} sent to custody.").format(
@@ -540,9 +539,9 @@ def _recidivism(ev: Any, p: DisclosurePolicy) -> PublishedTable:
                 "reoffenders_alternative": _("Reoffenders, alternative"), "n_custody": _("People, custody"),
                 "reoffenders_custody": _("Reoffenders, custody"), "rate_alternative": _("Reoffended, alternative"),
                 "rate_custody_adjusted": _("Reoffended, custody, adjusted"), "difference_points": _("Difference"),
-                **_ci_labels(ev), "p_value": _("p-value"), "unadjusted_difference": _("Difference before adjustment")},
+                **_ci_labels(ev), "p_value": _("p-value"), "unadjusted_difference": _("Unadjusted difference")},
         units={"horizon_days": _("days"), "rate_alternative": "%", "rate_custody_adjusted": "%",
-               "difference_points": pts, "ci_low": pts, "ci_high": pts, "unadjusted_difference": pts},
+               "difference_points": pts, "unadjusted_difference": pts},
         note=_("Rates in percent; differences in percentage points (alternative minus custody) with {level}% "
                "confidence intervals. Custody rates are weighted to resemble the alternative group. p-values are "
                "shown only where the decision rules allow a significance statement. People whose follow-up is not "
@@ -589,7 +588,7 @@ def _simple_effects(name: str, title: str, effects: Mapping[Any, Any], key_label
                                   "custody_adjusted": _("Custody, adjusted"), "difference": _("Difference"),
                                   **_ci_labels(ev), "p_value": _("p-value")},
                           units={"horizon_days": _("days"), "alternative": level_unit, "custody_adjusted": level_unit,
-                                 "difference": diff_unit, "ci_low": diff_unit, "ci_high": diff_unit},
+                                 "difference": diff_unit},
                           values={"outcome": display_name},
                           formats={"horizon_days": "{:,.0f}", "alternative": f, "custody_adjusted": f, "difference": fd,
                                    "ci_low": fd, "ci_high": fd, "p_value": p_format},
@@ -641,7 +640,7 @@ def _competing(ev: Any, p: DisclosurePolicy) -> PublishedTable:
                           labels={"group": _("Group"), "cause": _("Event"), "time": _("Follow-up"),
                                   "events": _("Events"), "estimate": _("Cumulative incidence"), **_ci_labels(ev),
                                   "n_at_risk": _("People still at risk")},
-                          units={"time": _("days"), "estimate": "%", "ci_low": "%", "ci_high": "%"},
+                          units={"time": _("days"), "estimate": "%"},
                           values={"group": lambda v: display_level("group", v), "cause": lambda v: display_level("cause", v)},
                           note=_("Weighted Aalen-Johansen estimates, in percent."))
 
@@ -692,7 +691,7 @@ def _subgroups(ev: Any, p: DisclosurePolicy, shares: _Shares) -> PublishedTable:
         labels={"variable": _("Characteristic"), "level": _("Subgroup"), "n_treated": _("People, alternative"),
                 "n_control": _("People, custody"), "estimate": _("Difference"), **_ci_labels(ev),
                 "p_value": _("p-value"), "p_holm": _("p-value (Holm)")},
-        units={"estimate": pts, "ci_low": pts, "ci_high": pts},
+        units={"estimate": pts},
         values={"variable": display_name, "level": lambda lv: by_level.get(lv, str(lv))},
         note=ngettext("{n} test; the Holm p-value is adjusted for multiplicity. Each type of alternative is "
                       "compared with every custody case, with the design estimated again; other characteristics "
@@ -728,8 +727,7 @@ def _prison(ev: Any, p: DisclosurePolicy) -> list[PublishedTable]:
                                 "mean_custody": _("Bed-days per person, custody"),
                                 "averted": _("Bed-days averted per person"), "averted_ci_low": ci["ci_low"],
                                 "averted_ci_high": ci["ci_high"]},
-                        units={"horizon": days, "mean_alternative": days, "mean_custody": days, "averted": days,
-                               "averted_ci_low": days, "averted_ci_high": days},
+                        units={"horizon": days, "mean_alternative": days, "mean_custody": days, "averted": days},
                         values={"component": lambda v: display_level("component", v)},
                         note=_("Index custody spell: custody that followed the index decision; later custody: custody "
                                "after the start of follow-up; total: both."))
@@ -802,16 +800,15 @@ def _costs(ev: Any) -> list[PublishedTable]:
     per = per[per["mean_alternative"].notna()]
     ci = _ci_labels(ev)
     cols = ("mean_alternative", "mean_custody", "difference", "ci_low", "ci_high")
-    t1 = PublishedTable("costs_per_person", _("Cost per person by perspective (present value)"),
+    t1 = PublishedTable("costs_per_person", _("Cost per person by perspective, present value"),
                         per[["perspective", "component", *cols]],
                         formats={k: "{:,.0f}" for k in cols},
                         labels={"perspective": _("Perspective"), "component": _("Component"),
                                 "mean_alternative": _("Alternative"), "mean_custody": _("Custody"),
                                 "difference": _("Difference"), **ci},
-                        units=dict.fromkeys(cols, money),
+                        units=dict.fromkeys(cols[:3], money),
                         values={"perspective": lambda v: display_level("perspective", v),
                                 "component": lambda v: display_level("component", v)},
-                        unit=money,
                         note=_("Over {days} days; people with complete follow-up only.").format(days=fmt_int(c.horizon)))
     res, mc = c.comparison, c.monte_carlo
     rows = [("net_cost", res.net_cost), ("benefits", res.benefits), ("npv", res.npv),
@@ -825,7 +822,6 @@ def _costs(ev: Any) -> list[PublishedTable]:
                         labels={"quantity": _("Quantity"), "value": _("Value")},
                         values={"quantity": lambda q: (f"{_(_COST_SUMMARY[q])} ({units[q]})" if q in units
                                                        else _(_COST_SUMMARY[q])) if q in _COST_SUMMARY else str(q)},
-                        unit=money,
                         note=_("Dominant: the alternative costs less and its outcomes are no worse. Chance from a Monte Carlo "
                                "simulation over the unit costs and the effects."))
     t3 = PublishedTable("unit_costs", _("Unit costs"),
@@ -839,7 +835,6 @@ def _costs(ev: Any) -> list[PublishedTable]:
                         values={"item": display_cost_item, "perspective": lambda v: display_level("perspective", v),
                                 "distribution": lambda v: display_level("distribution", v),
                                 "basis": lambda v: display_level("basis", v)},
-                        unit=money,
                         note=_("Placeholder: a value shipped with the toolkit, not an estimate for any country."))
     sens = c.sensitivity.summary
     sens = sens[[k for k in ("input", "kind", "low_value", "high_value", "npv_low", "npv_high", "swing") if k in sens]]
@@ -852,7 +847,6 @@ def _costs(ev: Any) -> list[PublishedTable]:
                         units={"npv_low": money, "npv_high": money, "swing": money},
                         values={"input": _sensitivity_input,
                                 "kind": lambda v: _(_SENSITIVITY_KINDS[v]) if v in _SENSITIVITY_KINDS else str(v)},
-                        unit=money,
                         note=_("Each input moved alone from its low to its high value; the swing is the change in "
                                "the net present value per person."))
     return [t1, t2, t3, t4]
@@ -902,7 +896,6 @@ def _evalues(ev: Any) -> PublishedTable:
                                   "evalue_point": _("E-value of the estimate"),
                                   "evalue_ci": _("E-value of the confidence limit")},
                           values={"measure": lambda v: _(_EVALUE_MEASURES[v]) if v in _EVALUE_MEASURES else str(v)},
-                          unit=_("ratio"),
                           note=_("E-value: how strongly an unmeasured confounder would have to be associated with both "
                                  "the decision and reoffending (risk-ratio scale) to explain the estimate away, or to "
                                  "move its confidence interval to include no effect."))
@@ -957,7 +950,7 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
                     "days_alternative": _("Mean time to reoffence, alternative"),
                     "days_custody_adjusted": _("Mean time to reoffence, custody, adjusted"),
                     "difference": _("Difference"), **_ci_labels(ev), "p_value": _("p-value")},
-            units=dict.fromkeys(("days_alternative", "days_custody_adjusted", "difference", "ci_low", "ci_high"), days),
+            units=dict.fromkeys(("days_alternative", "days_custody_adjusted", "difference"), days),
             note=_("Among reoffenders only (a Justice Data Lab measure): descriptive, since who reoffends may differ "
                    "between the groups.")))
     if ev.time_to_event is not None:
