@@ -104,7 +104,7 @@ class ReportSettings:
         Terms of reuse printed on the title page (``"Open Government Licence v3.0"``,
         ``"CC BY 4.0"``); empty: not printed.
     status : str
-        Statistical status, one of :data:`STATUSES` (``"official statistics"``, ``"accredited
+        Statistical status, one of (``"official statistics"``, ``"accredited
         official statistics"``, ``"official statistics in development"``, ``"experimental
         statistics"``, ``"management information"``, ``"research"``); the report says what it
         means for the reader.
