@@ -253,3 +253,31 @@ def test_withheld_results(small_evaluation, sample_evaluation):
     assert verdict["items"][0].startswith("Non : au moins un contrôle du plan d'analyse a échoué")
     assert "Piste : Modifier le fichier de configuration : [design] balance_threshold = 0.2." in verdict["items"]
     assert not any("The groups differ" in i for i in verdict["items"])
+
+
+def test_publication_metadata_from_the_config(sample_evaluation):
+    from altmeasures_eval.report._content import report_meta
+
+    meta = report_meta(sample_evaluation)  # data/sample/evaluation.toml [report]
+    assert (meta["publication_date"], meta["licence"], meta["version"]) == ("6 December 2026", "CC BY 4.0", "1.0")
+    assert meta["status"] == "Official statistics in development" and "read them with care" in meta["status_note"]
+    assert meta["contact"].startswith("Statistics enquiries") and meta["period"] == "1 January 2017 to 31 December 2022"
+    assert meta["toolkit_version"] and meta["language"] == "en"
+    with language("es"):
+        meta = report_meta(sample_evaluation)
+    assert (meta["publication_date"], meta["status"]) == ("6 de diciembre de 2026", "Estadísticas oficiales en desarrollo")
+    assert meta["period"] == "del 1 de enero de 2017 al 31 de diciembre de 2022"
+
+
+def test_design_checks_table_in_the_reports_language(sample_evaluation):
+    from altmeasures_eval.report import gate_table
+
+    with language("fr"):
+        t = gate_table(sample_evaluation)
+        head, rows = t.display()
+    assert t.title == "La comparaison est-elle fiable ? Contrôles du plan d'analyse"
+    assert head == ["Contrôle", "Valeur mesurée", "Seuil accepté", "Résultat", "Détail"]
+    checks = {r[0]: r for r in rows}
+    smd = checks["Plus grande différence standardisée après ajustement"]
+    assert smd[2] == "au plus 0,10" and smd[3] == "satisfait" and "," in smd[1]  # decimal comma
+    assert checks["Convergence du modèle de propension"][1] == "oui"
