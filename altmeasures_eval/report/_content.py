@@ -386,10 +386,11 @@ def _build(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
         *([_p(mp)] if (mp := missing_paragraph(ev)) else []),
     ]})
     n_prob = len(getattr(ev.quality, "problems", [])) if ev.quality is not None else 0
-    quality = _("The data were extracted on {date}.").format(date=meta["extract_date"]) + " " + (
-        ngettext("The data-quality check found {n} problem, listed below with its fix.",
-                 "The data-quality check found {n} problems, listed below with their fixes.", n_prob).format(
-            n=s.people(policy, n_prob)) if n_prob else _("The data-quality check found no problems."))
+    # the count of problems is said once: here when there are some, else in the note of the table below
+    quality = _("The data were extracted on {date}.").format(date=meta["extract_date"]) + (
+        " " + ngettext("The data-quality check found {n} problem, listed below with its fix.",
+                       "The data-quality check found {n} problems, listed below with their fixes.", n_prob).format(
+            n=s.people(policy, n_prob)) if n_prob else "")
     sections.append({"id": "quality", "title": _("Data quality"), "blocks": [
         _p(quality), _table_block(tables["data_quality"]),
         *([_table_block(tables["data_problems"])] if "data_problems" in tables else []),
