@@ -209,7 +209,7 @@ def _column_widths(head: list[Any], rows: list[list[Any]], total_cm: float = 16.
     for j in range(n):
         cells = [str(r[j]) for r in rows if j < len(r)]
         words = str(head[j]).split() if j < len(head) else []
-        word = max((len(w) for w in words), default=1) + 2  # bold header words are not split
+        word = max((len(w) for w in words), default=1) + 4  # bold header words (and cell padding) are not split
         need.append(min(max([len(c) for c in cells] + [word, 5]), 26))
     scale = total_cm / sum(need)
     return [Cm(k * scale) for k in need]
@@ -237,8 +237,9 @@ def _figure(doc: Any, b: dict[str, Any], figures: dict[str, Any]) -> None:
     label.bold = True
     rest = " ".join(x for x in (parts["caption"], _("Source: {source}").format(source=parts["source"])
                                 if parts["source"] else "") if x)
-    if rest:
-        cap.add_run(" " + rest)
+    if rest:  # on its own line, as in the HTML and the PDF
+        label.add_break()
+        cap.add_run(rest)
 
 
 def _flow(doc: Any, b: dict[str, Any]) -> None:
@@ -305,6 +306,8 @@ def _styles(doc: Any, lang: str) -> None:
         st.font.name, st.font.size = "Arial", Pt(size)
         st.font.color.rgb = RGBColor.from_string(_BLUE)
     styles["Caption"].font.size = Pt(9)
+    styles["Caption"].font.bold = False  # the label ("Figure 3.") is bold, the words after it are not
+    styles["Caption"].paragraph_format.keep_together = True
     styles["Caption"].font.color.rgb = RGBColor.from_string("1D2733")
     tag = _WORD_LANG.get(lang, lang)
     rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
