@@ -164,7 +164,8 @@ def _table(doc: Any, b: dict[str, Any]) -> None:
     from altmeasures_eval.report._render import table_label
 
     label = table_label(b) + (f" ({b['unit']})" if b.get("unit") else "")
-    cap = doc.add_paragraph(label, style="Caption")
+    cap = doc.add_paragraph(style="Caption")
+    cap.add_run(label).bold = True
     cap.paragraph_format.keep_with_next = True  # the title never stays alone at the foot of a page
     head, rows, align = list(b.get("head", [])), list(b.get("rows", [])), list(b.get("align", []))
     table = doc.add_table(rows=1 + len(rows), cols=max(len(head), 1))
