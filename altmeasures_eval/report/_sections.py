@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from altmeasures_eval._i18n import N_, _, fmt_date, fmt_int, fmt_num, fmt_signed, ngettext
+from altmeasures_eval._i18n import N_, _, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_signed, ngettext
 from altmeasures_eval._vocabulary import display_level, display_name
 from altmeasures_eval.privacy import DisclosurePolicy, redact_secrets
 from altmeasures_eval.report._summary import (
@@ -357,6 +357,7 @@ def limitation_items(ev: Any, policy: DisclosurePolicy) -> list[str]:
                 "After adjustment, {n} characteristics still differ between the groups by more than {thr} "
                 "standardised mean difference: the comparison group is not fully like the other group on them, and "
                 "the effects may be biased.", len(bad)).format(n=fmt_int(len(bad)), thr=fmt_num(thr, 2)))
+        out.extend(_no_overlap_items(ev, tab, policy))
         ess = ev.balance.ess
         if "after" in ess.index:
             ctrl, n_c = float(ess.loc["after", "control"]), float(ess.loc["before", "control"])
@@ -445,6 +446,38 @@ def skipped_items(skipped: tuple[str, ...] | list[str], disclosure: Any) -> list
         known = next((v for k, v in _SECONDARY.items() if text.startswith(f"The {k}")), None)
         out.append(_(known) if known else publish_notes((text,), disclosure)[0])
     return list(dict.fromkeys(out))
+
+
+def _no_overlap_items(ev: Any, tab: Any, policy: DisclosurePolicy) -> list[str]:
+    """Characteristics held by the group the estimate describes but by nobody in the other group (no
+    overlap), when held by at least the disclosure threshold of people; the percentage no finer than
+    disclosure control allows."""
+    est = ev.design.estimand
+    if est not in ("ATT", "ATC"):
+        return []
+    focal, other = (("mean_treated_before", "mean_control_before") if est == "ATT" else
+                    ("mean_control_before", "mean_treated_before"))
+    binary = tab[tab["type"] == "binary"]
+    empty = binary[(binary[focal] > 0) & (binary[other] == 0)]
+    n_focal = ev.rules.n_treated if est == "ATT" else ev.rules.n_control
+    decimals = policy.percent_decimals(int(n_focal))
+    decimals = 1 if decimals is None else min(1, decimals)
+    out = []
+    for term, row in empty.iterrows():
+        if round(row[focal] * n_focal) < ev.spec.disclosure.threshold:
+            continue  # a handful of people: never a small count in print
+        var, _sep, level = str(term).partition("=")
+        name = _("{variable}: {level}").format(variable=display_name(var), level=display_level(var, level))
+        args = {"level": name, "share": fmt_pct(row[focal], decimals)}
+        out.append(_("No one in the custody group has \u201c{level}\u201d, while {share} of the people given an "
+                     "alternative measure do: they have no comparable case (no overlap), and the estimates for them "
+                     "rest on the model, not on data. Set [design] support_rule = \"range\" to leave them out of the "
+                     "comparison.").format(**args) if est == "ATT" else
+                   _("No one given an alternative measure has \u201c{level}\u201d, while {share} of the people sent "
+                     "to custody do: they have no comparable case (no overlap), and the estimates for them rest on "
+                     "the model, not on data. Set [design] support_rule = \"range\" to leave them out of the "
+                     "comparison.").format(**args))
+    return out
 
 
 # -- appendix ----------------------------------------------------------------------------------

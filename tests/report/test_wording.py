@@ -281,3 +281,20 @@ def test_design_checks_table_in_the_reports_language(sample_evaluation):
     smd = checks["Plus grande différence standardisée après ajustement"]
     assert smd[2] == "au plus 0,10" and smd[3] == "satisfait" and "," in smd[1]  # decimal comma
     assert checks["Convergence du modèle de propension"][1] == "oui"
+
+
+def test_no_overlap_limitation(sample_evaluation):
+    """A level held by 15.3% of the alternative group and by nobody in custody (the balance table of
+    the sample with one custody share set to 0 by hand): the limitation names it in words."""
+    from altmeasures_eval.privacy import DisclosurePolicy
+    from altmeasures_eval.report._sections import _no_overlap_items
+
+    ev = sample_evaluation
+    tab = ev.balance.table.drop(index="distance", errors="ignore").copy()
+    tab.loc["sex=female", "mean_control_before"] = 0.0
+    share = tab.loc["sex=female", "mean_treated_before"]
+    items = _no_overlap_items(ev, tab, DisclosurePolicy.from_settings(ev.spec.disclosure))
+    assert items == [f"No one in the custody group has \u201cSex: female\u201d, while {100 * share:.1f}% of the people "
+                     "given an alternative measure do: they have no comparable case (no overlap), and the estimates "
+                     "for them rest on the model, not on data. Set [design] support_rule = \"range\" to leave them out "
+                     "of the comparison."]
