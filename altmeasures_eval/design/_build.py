@@ -120,6 +120,33 @@ class Design:
                          replace(self.settings, estimand=estimand), self.random_state)
         return res.weights.reindex(self.data.index).to_numpy(float)
 
+    def with_balance(self, balance: Any) -> Design:
+        """The same design judged on another balance table: the gate is checked again on it.
+
+        Used for a multiply imputed cohort, whose balance is pooled over the imputations
+        (:func:`altmeasures_eval.imputation.pooled_design`).
+
+        Parameters
+        ----------
+        balance : BalanceResult
+            Balance of the same covariates (levels) before and after adjustment.
+
+        Returns
+        -------
+        Design
+        """
+        from dataclasses import replace
+
+        if self.result is None or self.settings is None:
+            return replace(self, balance=balance)
+        outside = int((~self.support.retained.astype(bool)).sum()) if self.support is not None else 0
+        dropped = dropped_table(self.support) if self.support is not None else pd.DataFrame(
+            columns=["group", "reason", "persons"])
+        gate = check_design(settings=self.settings, propensity=self.propensity, balance=balance,
+                            weights=self.weights, treatment=self.data["treatment"].to_numpy(), data=self.data,
+                            outside=outside, dropped=dropped, stage_covariate="stage" in self.covariates)
+        return replace(self, balance=balance, gate=gate)
+
     @property
     def passed(self) -> bool:
         """Whether the design gate passed."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
@@ -212,9 +213,63 @@ def _days_to_reoffence(data: pd.DataFrame, weights: np.ndarray, h: int, alpha: f
     r = weighted_mean_difference(y, t, w, alpha=alpha)
     return {"mean_treated": float(np.average(y[t == 1], weights=w[t == 1])),
             "mean_control": float(np.average(y[t == 0], weights=w[t == 0])),
-            "estimate": float(r["estimate"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+            "estimate": float(r["estimate"]), "se": float(r["se"]), "ci_low": float(r["ci_low"]),
+            "ci_high": float(r["ci_high"]),
             "p_value": float(r["p_value"]), "n_treated": int((t == 1).sum()), "n_control": int((t == 0).sum()),
             "horizon": h}
+
+
+def _pool_days(per: list[dict[str, float]], alpha: float) -> dict[str, float]:
+    """Days to the first proven reoffence, pooled over imputations (Rubin's rules; group means and
+    counts averaged)."""
+    from altmeasures_eval.imputation import pool_scalar
+
+    out = {k: float(np.mean([p[k] for p in per])) for k in ("mean_treated", "mean_control")}
+    r = pool_scalar([p["estimate"] for p in per], [p["se"] ** 2 for p in per], alpha=alpha)
+    out.update({"estimate": r.estimate, "se": r.se, "ci_low": r.ci_low, "ci_high": r.ci_high, "p_value": r.p_value,
+                "n_treated": int(round(np.mean([p["n_treated"] for p in per]))),
+                "n_control": int(round(np.mean([p["n_control"] for p in per]))), "horizon": per[0]["horizon"]})
+    return out
+
+
+#: Subgroups by alternative type build a design per type and imputation: they are pooled over the
+#: first imputations only (any subset of the m imputations is itself a proper multiple imputation,
+#: with fewer degrees of freedom; Barnard-Rubin accounts for it), which keeps a run fast.
+SUBGROUP_IMPUTATIONS = 5
+
+
+def _pooled_subgroups(designs: list[Any], spec: EvaluationSpec, cluster: str | None
+                      ) -> tuple[pd.DataFrame | None, list[str]]:
+    """Subgroup effects in each completed data set (up to :data:`SUBGROUP_IMPUTATIONS`), pooled by
+    Rubin's rules per subgroup; Holm's adjustment on the pooled p-values."""
+    from statsmodels.stats.multitest import multipletests
+
+    from altmeasures_eval.imputation import pool_frame
+
+    use = designs[:SUBGROUP_IMPUTATIONS] if len(designs) > 1 else designs
+    per = [_subgroups(d.data, d.result, spec, cluster, d.covariates) for d in use]
+    skipped = list(dict.fromkeys(s for _, sk in per for s in sk))
+    tables = [t for t, _ in per]
+    if len(use) == 1 or tables[0] is None:
+        return tables[0], skipped
+    if any(t is None for t in tables):
+        return None, [*skipped, "Subgroup results not estimated: no subgroup could be estimated in every imputation."]
+    keys = [t["variable"].astype(str) + "=" + t["level"].astype(str) for t in tables]
+    common = set.intersection(*(set(k) for k in keys))
+    left = [k for k in dict.fromkeys(keys[0]) if k not in common]
+    for k in left:
+        said = f"Subgroup {k.replace('=', ' = ', 1)} not estimated"
+        if not any(s.startswith(said) for s in skipped):
+            skipped.append(f"{said}: not estimable in every imputation.")
+    out = pool_frame([t.drop(columns=["p_holm"]) for t in tables], ["variable", "level"], alpha=spec.outcomes.alpha,
+                     counts=("n_treated", "n_control")).drop(columns=["df", "fmi"])
+    for c in ("n_treated", "n_control"):
+        out[c] = out[c].astype(int)
+    ok = out["p_value"].notna()
+    out["p_holm"] = np.nan
+    if ok.any():
+        out.loc[ok, "p_holm"] = multipletests(out.loc[ok, "p_value"], method="holm")[1]
+    return out, skipped
 
 
 def _evalues(recid: Any, tte: Any) -> pd.DataFrame:
@@ -279,7 +334,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.privacy import pool_rare_labels
     from altmeasures_eval.design import build_design as _build
-    from altmeasures_eval.imputation import imputed_effects
+    from altmeasures_eval.imputation import imputed_designs, imputed_effects, pool_effects, pooled_design
     from altmeasures_eval.imputation._pipeline import no_imputation
     from altmeasures_eval.io import quality_report
 
@@ -329,13 +384,29 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
         with start("design"):
             design = _build(cohort.data, spec.design, random_state=spec.run.seed,
                             disclosure_threshold=spec.disclosure.threshold)
-            # [design] missing = "impute": the design shown is that of the first of m completed
-            # cohorts; the effects below are pooled over all m by Rubin's rules (#17)
             imputed = design.imputed
+            designs = [design]
+            if imputed is not None and design.result is not None:
+                # [design] missing = "impute" (#17): the design is built in each of the m completed data
+                # sets; balance and the gate are pooled over them, and every stage below is run in
+                # each and pooled by Rubin's rules
+                designs = imputed_designs(imputed, spec.design, first=design, random_state=spec.run.seed,
+                                          disclosure_threshold=spec.disclosure.threshold)
+                design = pooled_design(designs, spec.design)
             missing_data = no_imputation(cohort.data, spec.design.covariates, spec.design.missing)
             notes.extend(design.notes)
             data = design.data
             weights = design.weights if design.result is not None else None
+        alpha = spec.outcomes.alpha
+
+        def pooled(results: list[Any]) -> Any:
+            return results[0] if len(results) == 1 else pool_effects(results, alpha=alpha)
+
+        def each(outcome: str, adjusted: bool = True) -> Any:
+            # the effect on `outcome` in each completed data set (one when not imputed), pooled
+            return pooled([_effect(d.data, outcome, d.result if adjusted else None, spec, cluster_col,
+                                   d.propensity if adjusted else None) for d in designs])
+
         with start("rules"):
             rules = apply_rules(data, weights, spec, estimand=design.estimand)
         allowed = rules.effects_allowed and design.gate.passed
@@ -347,8 +418,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
             for h in spec.cohort.horizons:
                 if allowed:
                     try:
-                        pair = (_effect(data, f"reoffend_{h}", None, spec, cluster_col),
-                                _effect(data, f"reoffend_{h}", design.result, spec, cluster_col, design.propensity))
+                        pair = (each(f"reoffend_{h}", adjusted=False), each(f"reoffend_{h}"))
                     except NotEstimable as exc:
                         if h == h0:
                             not_estimable = headline_not_estimable(h, exc)
@@ -358,17 +428,13 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
                         continue
                     naive[h], recid[h] = pair
                     notes.extend(recid[h].notes)
-            if allowed and imputed is not None and not_estimable is None:
-                try:
-                    missing_data = imputed_effects(
-                        imputed, spec.design, [f"reoffend_{h}" for h in recid], headline=f"reoffend_{h0}",
-                        random_state=spec.run.seed, disclosure_threshold=spec.disclosure.threshold,
-                        cluster=cluster_col, alpha=spec.outcomes.alpha, complete_data=cohort.data)
-                except NotEstimable as exc:  # in a completed data set: the pooled headline is not estimable
-                    not_estimable = headline_not_estimable(h0, exc)
-                else:
-                    recid.update({int(o.rsplit("_", 1)[1]): r for o, r in missing_data.effects.items()})
-                    notes.extend(missing_data.notes)
+            if imputed is not None and design.result is not None:
+                md = imputed_effects(imputed, spec.design, [], headline=f"reoffend_{h0}", random_state=spec.run.seed,
+                                     disclosure_threshold=spec.disclosure.threshold, cluster=cluster_col, alpha=alpha,
+                                     complete_data=cohort.data, designs=designs)
+                missing_data = replace(md, effects={f"reoffend_{h}": r for h, r in recid.items()
+                                                    if allowed and not_estimable is None})
+                notes.extend(missing_data.notes)
             if not_estimable is not None:
                 recid.clear()
                 naive.clear()
@@ -376,16 +442,26 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
         with secondary("frequency"):
             if allowed:
                 for h in spec.cohort.horizons:
-                    freq[h] = _effect(data, f"reoffences_{h}", design.result, spec, cluster_col, design.propensity)
+                    freq[h] = each(f"reoffences_{h}")
         with secondary("time_to_event"):
             if allowed and rules.time_to_event_allowed:
-                wdata = data.assign(design_weight=weights)
-                kw = dict(weights="design_weight", cluster=cluster_col, times=spec.cohort.horizons, alpha=spec.outcomes.alpha)
-                tte = survival.time_to_event_effects(wdata, "time_reoffend", "event_reoffend", "treatment", **kw)
-                km = survival.kaplan_meier(wdata, "time_reoffend", "event_reoffend", "treatment", **kw)
-                cif = survival.cumulative_incidence(wdata, "time_reoffend", "event_type", "treatment", **kw)
+                per_tte, per_km, per_cif, per_days = [], [], [], []
+                for d in designs:
+                    wdata = d.data.assign(design_weight=d.weights)
+                    kw = dict(weights="design_weight", cluster=cluster_col, times=spec.cohort.horizons, alpha=alpha)
+                    per_tte.append(survival.time_to_event_effects(wdata, "time_reoffend", "event_reoffend", "treatment",
+                                                                  **kw))
+                    per_km.append(survival.kaplan_meier(wdata, "time_reoffend", "event_reoffend", "treatment", **kw))
+                    per_cif.append(survival.cumulative_incidence(wdata, "time_reoffend", "event_type", "treatment", **kw))
+                    per_days.append(_days_to_reoffence(d.data, d.weights, h0, alpha))
+                if len(designs) == 1:
+                    tte, km, cif, days = per_tte[0], per_km[0], per_cif[0], per_days[0]
+                else:
+                    from altmeasures_eval.imputation import pool_cumulative_incidence, pool_kaplan_meier, pool_survival
+
+                    tte, km = pool_survival(per_tte, alpha), pool_kaplan_meier(per_km, alpha)
+                    cif, days = pool_cumulative_incidence(per_cif, alpha), _pool_days(per_days, alpha)
                 notes.extend(tte.notes)
-                days = _days_to_reoffence(data, weights, h0, spec.outcomes.alpha)
         with secondary("health"):
             if allowed:
                 for name in spec.outcomes.health:
@@ -399,25 +475,37 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
                         skipped.append(f"Health outcome {col} not estimated: no variation or not observable.")
                         continue
                     try:
-                        health[col] = _effect(data, col, design.result, spec, cluster_col, design.propensity)
+                        health[col] = each(col)
                     except (AltMeasuresError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
                         skipped.append(f"Health outcome {col} not estimated: {str(exc).splitlines()[0]}")
         with secondary("subgroups"):
             if allowed and spec.outcomes.subgroups:
-                subgroups, sg_skipped = _subgroups(data, design.result, spec, cluster_col, design.covariates)
+                subgroups, sg_skipped = _pooled_subgroups(designs, spec, cluster_col)
                 skipped.extend(sg_skipped)
         with secondary("sensitivity"):
             if allowed and h0 in recid:
                 evs = _evalues(recid[h0], tte)
-        cl = data["person_id"].to_numpy() if cluster_col else None
+
+        def clusters(d: Any) -> np.ndarray | None:
+            return d.data["person_id"].to_numpy() if cluster_col else None
+
         with secondary("prison"):
             if allowed:
-                prison = prison_stage(dataset, data, weights, spec, cl, estimand=design.estimand,
-                                      rate_weights=design.weights_for("ATC"))
+                if len(designs) == 1:
+                    prison = prison_stage(dataset, data, weights, spec, clusters(design), estimand=design.estimand,
+                                          rate_weights=design.weights_for("ATC"))
+                else:
+                    prison = prison_stage(dataset, [d.data for d in designs], [d.weights for d in designs], spec,
+                                          [clusters(d) for d in designs], estimand=design.estimand,
+                                          rate_weights=[d.weights_for("ATC") for d in designs])
                 notes.extend(prison.notes)
         with secondary("costs"):
             if allowed:
-                costs = costs_stage(dataset, data, weights, spec, cl, estimand=design.estimand)
+                if len(designs) == 1:
+                    costs = costs_stage(dataset, data, weights, spec, clusters(design), estimand=design.estimand)
+                else:
+                    costs = costs_stage(dataset, [d.data for d in designs], [d.weights for d in designs], spec,
+                                        [clusters(d) for d in designs], estimand=design.estimand)
                 notes.extend(costs.notes)
     finally:
         bar.close()

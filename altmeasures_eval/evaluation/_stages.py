@@ -6,6 +6,8 @@ call these functions.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -16,69 +18,137 @@ from altmeasures_eval.schema import Dataset
 __all__ = ["admissions_per_year", "costs_stage", "linkage_notes", "prison_stage"]
 
 
-def prison_stage(dataset: Dataset, data: pd.DataFrame, weights: np.ndarray, spec: EvaluationSpec,
-                 cluster: np.ndarray | None, *, estimand: str | None = None,
-                 rate_weights: np.ndarray | None = None) -> PrisonAnalysis:
+def _per_imputation(data: Any, weights: Any, cluster: Any, extra: Any = None
+                    ) -> tuple[list[pd.DataFrame], list[np.ndarray], list[Any], list[Any]]:
+    """The stage inputs as lists, one item per completed data set (one item when not imputed)."""
+    if isinstance(data, list | tuple):
+        m = len(data)
+        as_list = (lambda x: list(x) if isinstance(x, list | tuple) else [x] * m)  # noqa: E731
+        return list(data), as_list(weights), as_list(cluster), as_list(extra)
+    return [data], [weights], [cluster], [extra]
+
+
+def _union(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Every cohort row that is in some completed data set (rows are people: outcomes, dates and
+    custody do not depend on the imputed covariates, so bed-days and costs are counted once)."""
+    if len(frames) == 1:
+        return frames[0]
+    cat = pd.concat(frames)
+    return cat[~cat.index.duplicated(keep="first")]
+
+
+def _stack_rates(rates: list[Any]) -> Any:
+    """Bootstrap draws of the re-admission rates of every imputation, stacked (the mixture over
+    imputations: within- and between-imputation uncertainty together)."""
+    from dataclasses import fields, replace
+
+    if len(rates) == 1:
+        return rates[0]
+    out = {}
+    for f in fields(rates[0]):
+        vals = [getattr(r, f.name) for r in rates]
+        if f.name == "horizon_days":
+            continue
+        n = [len(np.atleast_1d(getattr(r, "reoffend_custody"))) for r in rates]
+        out[f.name] = np.concatenate([np.broadcast_to(np.atleast_1d(np.asarray(v, float)), (k,))
+                                      for v, k in zip(vals, n)])
+    return replace(rates[0], **out)
+
+
+def _pooled_bed_days(results: list[Any], alpha: float) -> Any:
+    from dataclasses import replace
+
+    from altmeasures_eval.imputation import pool_frame
+
+    if len(results) == 1:
+        return results[0]
+    tab = pool_frame([r.table for r in results], ["horizon", "component"], estimate="difference", p_value=None,
+                     alpha=alpha, counts=("n_alternative", "n_custody"))
+    tab["averted"] = -tab["difference"]
+    if {"ci_low", "ci_high", "averted_ci_low", "averted_ci_high"} <= set(tab.columns):
+        tab["averted_ci_low"], tab["averted_ci_high"] = -tab["ci_high"], -tab["ci_low"]
+    tab = tab.drop(columns=["df", "fmi"])
+    return replace(results[0], table=tab, notes=tuple(dict.fromkeys(
+        [*results[0].notes, f"bed-days pooled over m = {len(results)} imputations by Rubin's rules"])))
+
+
+def prison_stage(dataset: Dataset, data: pd.DataFrame | list[pd.DataFrame], weights: np.ndarray | list[np.ndarray],
+                 spec: EvaluationSpec, cluster: np.ndarray | None | list[np.ndarray | None], *,
+                 estimand: str | None = None, rate_weights: np.ndarray | list[np.ndarray] | None = None
+                 ) -> PrisonAnalysis:
     """Bed-days by group, re-admission rates and the prison-population scenarios.
 
     Parameters
     ----------
     dataset : Dataset
         The validated tables (custody spells, cases, persons, prison capacity).
-    data : DataFrame
-        The prepared cohort (``data.attrs["covariates"]`` set).
-    weights : ndarray
+    data : DataFrame or list of DataFrame
+        The prepared cohort (``data.attrs["covariates"]`` set); under multiple imputation, one
+        completed data set's retained population per imputation, with ``weights``, ``cluster``
+        and ``rate_weights`` as lists of the same length.
+    weights : ndarray or list of ndarray
         Design weights aligned with ``data``.
     spec : EvaluationSpec
         The run's settings.
-    cluster : ndarray or None
+    cluster : ndarray or None, or a list of them
         Cluster labels (person) when a person may enter the cohort more than once.
     estimand : str, optional
         The estimand the weights target (``Design.estimand``: ATT, ATC, ATE or ATO); default
         ``[design] estimand``.
-    rate_weights : ndarray, optional
+    rate_weights : ndarray or list of ndarray, optional
         Weights for the re-admission rates of the scenarios (``Design.weights_for("ATC")``);
         default: the design rebuilt for the ATC.
 
     Returns
     -------
     PrisonAnalysis
+        Under multiple imputation: bed-day differences pooled by Rubin's rules; the re-admission
+        rates' bootstrap draws (``[population] n_boot`` in all, shared out over the imputations)
+        stacked, so that the scenarios' intervals carry the uncertainty of the imputation too.
     """
     from altmeasures_eval import population as P
     from altmeasures_eval.io import check_consistency
 
+    datas, ws, cls, rws = _per_imputation(data, weights, cluster, rate_weights)
+    m = len(datas)
     s = spec.population
     ext = pd.Timestamp(dataset.extract.extract_date)
     cons = check_consistency(dataset)
     until = cons.observed_until("custody_spells")  # the extract date unless the register stops early
-    beds = P.count_bed_days(data, dataset.custody_spells, until, horizons=spec.cohort.horizons)
+    union = _union(datas)
+    beds_all = P.count_bed_days(union, dataset.custody_spells, until, horizons=spec.cohort.horizons)
     est = estimand or spec.design.estimand
-    bd = P.bed_days_by_group(beds, data["treatment"], weights, estimand=est, cluster=cluster,
-                             alpha=spec.outcomes.alpha)
+    n_boot = max(2, -(-s.n_boot // m)) if m > 1 else s.n_boot  # the total kept: n_boot / m per imputation
+    bds, rates = [], []
+    for i, (d, w, cl, rw) in enumerate(zip(datas, ws, cls, rws)):
+        beds = beds_all.loc[d.index] if m > 1 else beds_all
+        bds.append(P.bed_days_by_group(beds, d["treatment"], w, estimand=est, cluster=cl, alpha=spec.outcomes.alpha))
+        # the scenarios divert people now sent to custody: their re-admission rates under each arm are
+        # the ATC's (as the `project` command); overlap weights have no ATC version
+        rate_w = w if rw is None else rw
+        if rw is None and est != "ATC" and spec.design.method != "overlap":
+            from dataclasses import replace
+
+            from altmeasures_eval.design import build_design
+
+            # the same design for the ATC on these data; people it leaves out get weight 0
+            dd = build_design(d, replace(spec.design, estimand="ATC"), random_state=spec.run.seed,
+                              disclosure_threshold=spec.disclosure.threshold)
+            rate_w = pd.Series(dd.weights, index=dd.data.index).reindex(d.index, fill_value=0.0).to_numpy(float)
+        rates.append(P.readmission_rates(d, beds, horizon=s.horizon, weights=rate_w, n_boot=n_boot,
+                                         random_state=spec.run.seed + i, cluster=cl))
+    bd = _pooled_bed_days(bds, spec.outcomes.alpha)
+    rates_all = _stack_rates(rates)
     covered = (dataset.custody_spells["admission_date"] <= until).to_numpy()
     spells = P.prepare_spells(dataset.custody_spells[covered], dataset.cases, dataset.persons, until,
                               eligible_prefixes=spec.cohort.eligible_prefixes)
     adm = P.monthly_admissions(spells)
     los = P.length_of_stay(spells)
     obs = P.observed_population(spells, pd.PeriodIndex(adm["month"].unique(), freq="M"))
-    # the scenarios divert people now sent to custody: their re-admission rates under each arm are
-    # the ATC's (as the `project` command); overlap weights have no ATC version
-    rate_w = weights if rate_weights is None else rate_weights
-    if rate_weights is None and est != "ATC" and spec.design.method != "overlap":
-        from dataclasses import replace
-
-        from altmeasures_eval.design import build_design
-
-        # the same design for the ATC on these data; people it leaves out get weight 0
-        d = build_design(data, replace(spec.design, estimand="ATC"), random_state=spec.run.seed,
-                         disclosure_threshold=spec.disclosure.threshold)
-        rate_w = pd.Series(d.weights, index=d.data.index).reindex(data.index, fill_value=0.0).to_numpy(float)
-    rates = P.readmission_rates(data, beds, horizon=s.horizon, weights=rate_w, n_boot=s.n_boot,
-                                random_state=spec.run.seed, cluster=cluster)
     proj = P.project_population(adm, los, ext, years=s.years, trend=s.trend, fit_months=s.fit_months,
-                                shares=s.shares, rates=rates, capacity=dataset.prison_capacity, observed=obs,
+                                shares=s.shares, rates=rates_all, capacity=dataset.prison_capacity, observed=obs,
                                 observed_until=until)
-    q_alt, q_cus = rates.arms()
+    q_alt, q_cus = rates_all.arms()
     stay = float(los.mean_days("all", "eligible"))
     yearly, basis = admissions_per_year(adm, until, (spec.cohort.period_start, spec.cohort.period_end))
     per_year = tuple(s.diversions_per_year if s.diversions_per_year > 0 else sh * yearly for sh in s.shares)
@@ -89,6 +159,8 @@ def prison_stage(dataset: Dataset, data: pd.DataFrame, weights: np.ndarray, spec
     if left_out:
         coverage_notes.append(f"{left_out:,} custody spells admitted after {until.date()} (the incomplete last month "
                               "of the custody register) are left out of the population model")
+    if m > 1:
+        coverage_notes.append(f"re-admission rates: {n_boot} bootstrap draws in each of the {m} imputations, stacked")
     return PrisonAnalysis(bed_days=bd, steady_states=steady, shares=s.shares, headline_share=s.headline_share,
                           diversions_per_year=per_year, mean_stay_days=stay, projection=proj,
                           notes=(*bd.notes, *proj.notes, *coverage_notes, *linkage_notes(cons, "bed-days"),
@@ -149,21 +221,68 @@ def linkage_notes(consistency: object, what: str) -> list[str]:
     return notes
 
 
-def costs_stage(dataset: Dataset, data: pd.DataFrame, weights: np.ndarray, spec: EvaluationSpec,
-                cluster: np.ndarray | None, *, estimand: str | None = None) -> CostAnalysis:
+def _take(q: Any, pos: np.ndarray) -> Any:
+    """The cost quantities of the rows at ``pos`` (one completed data set's people)."""
+    from dataclasses import replace
+
+    return replace(q, per_period=tuple(f.iloc[pos] for f in q.per_period), treatment=np.asarray(q.treatment)[pos],
+                   observable=np.asarray(q.observable)[pos])
+
+
+def _mean_frame(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Numeric columns averaged over imputations, rows matched on the other columns."""
+    if len(frames) == 1 or frames[0].empty:
+        return frames[0]
+    f0 = frames[0]
+    num = [c for c in f0.columns if pd.api.types.is_numeric_dtype(f0[c]) and not pd.api.types.is_bool_dtype(f0[c])]
+    keys = [c for c in f0.columns if c not in num] + [c for c in ("period", "start_day", "end_day") if c in num]
+    num = [c for c in num if c not in keys]
+    mean = pd.concat(frames).groupby(keys, sort=False, dropna=False)[num].mean().reset_index()
+    return f0[keys].merge(mean, on=keys, how="left")[list(f0.columns)]
+
+
+def _pooled_costs(results: list[Any], alpha: float) -> Any:
+    from dataclasses import replace
+
+    from altmeasures_eval import costs as C
+    from altmeasures_eval.imputation import pool_frame
+
+    r0 = results[0]
+    if len(results) == 1:
+        return r0
+    table = r0.table
+    if "se" in table.columns:
+        table = pool_frame([r.table for r in results], ["perspective", "component"], estimate="difference",
+                           p_value=None, alpha=alpha).drop(columns=["df", "fmi"])
+    else:
+        table = _mean_frame([r.table for r in results])
+    dq = pd.concat([r.delta_quantities for r in results], axis=1).mean(axis=1).reindex(r0.delta_quantities.index)
+    net_cost = float(np.mean([r.net_cost for r in results]))
+    benefits = float(np.mean([r.benefits for r in results]))
+    ratio, verdict = C.benefit_cost(benefits, net_cost)
+    return replace(r0, table=table, delta_quantities=dq, net_cost=net_cost, benefits=benefits, npv=benefits - net_cost,
+                   ratio=ratio, verdict=verdict, by_period=_mean_frame([r.by_period for r in results]),
+                   notes=tuple(dict.fromkeys([*r0.notes, f"cost differences pooled over m = {len(results)} "
+                                                         "imputations by Rubin's rules"])))
+
+
+def costs_stage(dataset: Dataset, data: pd.DataFrame | list[pd.DataFrame], weights: np.ndarray | list[np.ndarray],
+                spec: EvaluationSpec, cluster: np.ndarray | None | list[np.ndarray | None], *,
+                estimand: str | None = None) -> CostAnalysis:
     """Costs per person by group, their uncertainty and one-way sensitivity.
 
     Parameters
     ----------
     dataset : Dataset
         The validated tables (custody spells, treatment episodes).
-    data : DataFrame
-        The prepared cohort.
-    weights : ndarray
+    data : DataFrame or list of DataFrame
+        The prepared cohort; under multiple imputation one completed data set's retained
+        population per imputation, with ``weights`` and ``cluster`` as lists of the same length.
+    weights : ndarray or list of ndarray
         Design weights aligned with ``data``.
     spec : EvaluationSpec
         The run's settings (unit costs, ``[costs.analysis]``).
-    cluster : ndarray or None
+    cluster : ndarray or None, or a list of them
         Cluster labels (person) when a person may enter the cohort more than once.
     estimand : str, optional
         The estimand the weights target (``Design.estimand``); default ``[design] estimand``.
@@ -171,11 +290,19 @@ def costs_stage(dataset: Dataset, data: pd.DataFrame, weights: np.ndarray, spec:
     Returns
     -------
     CostAnalysis
+        Under multiple imputation: cost differences pooled by Rubin's rules (net cost, benefits
+        and net present value are the means over imputations, Rubin's point estimates); the
+        Monte Carlo draws on the bootstrap replicates of every imputation stacked
+        (``[costs.analysis] n_boot`` in all, shared out over the imputations), so that its
+        interval carries the uncertainty of the imputation; the one-way sensitivity averaged over
+        the imputations.
     """
     from altmeasures_eval import costs as C
     from altmeasures_eval._errors import ConfigError
     from altmeasures_eval.population import count_bed_days
 
+    datas, ws, cls, _ = _per_imputation(data, weights, cluster)
+    m = len(datas)
     a = spec.costs_analysis
     table = C.unit_costs_from_config(spec.unit_costs) if spec.unit_costs else C.default_unit_costs()
     limit = a.horizon or max(spec.cohort.horizons)
@@ -185,14 +312,35 @@ def costs_stage(dataset: Dataset, data: pd.DataFrame, weights: np.ndarray, spec:
     from altmeasures_eval.io import check_consistency
 
     cons = check_consistency(dataset)
-    beds = count_bed_days(data, dataset.custody_spells, cons.observed_until("custody_spells"), horizons=horizons)
-    tdays = C.count_treatment_days(data, dataset.treatment_episodes, cons.observed_until("treatment_episodes"),
+    union = _union(datas)
+    beds = count_bed_days(union, dataset.custody_spells, cons.observed_until("custody_spells"), horizons=horizons)
+    tdays = C.count_treatment_days(union, dataset.treatment_episodes, cons.observed_until("treatment_episodes"),
                                    horizons=horizons)
-    q = C.cost_quantities(data, beds, tdays, horizons=horizons)
-    res = C.compare_costs(q, table, weights=weights, estimand=estimand or spec.design.estimand, cluster=cluster,
-                          alpha=spec.outcomes.alpha)
-    draws = C.cost_effect_draws(q, table, weights, n_boot=a.n_boot, random_state=spec.run.seed, cluster=cluster)
-    mc = C.monte_carlo(res, table, effect_draws=draws, n_draws=a.n_draws, random_state=spec.run.seed + 1)
-    sens = C.one_way_sensitivity(res, table, quantities=q, weights=weights, effect_draws=draws)
+    q_all = C.cost_quantities(union, beds, tdays, horizons=horizons)
+    n_boot = max(2, -(-a.n_boot // m)) if m > 1 else a.n_boot  # the total kept: n_boot / m per imputation
+    qs, results, draws = [], [], []
+    for i, (d, w, cl) in enumerate(zip(datas, ws, cls)):
+        q = q_all if m == 1 else _take(q_all, union.index.get_indexer(d.index))
+        qs.append(q)
+        results.append(C.compare_costs(q, table, weights=w, estimand=estimand or spec.design.estimand, cluster=cl,
+                                       alpha=spec.outcomes.alpha))
+        draws.append(C.cost_effect_draws(q, table, w, n_boot=n_boot, random_state=spec.run.seed + i, cluster=cl))
+    res = _pooled_costs(results, spec.outcomes.alpha)
+    effect_draws = draws[0] if m == 1 else pd.concat(draws, ignore_index=True)
+    mc = C.monte_carlo(res, table, effect_draws=effect_draws, n_draws=a.n_draws, random_state=spec.run.seed + 1)
+    if m == 1:
+        sens = C.one_way_sensitivity(res, table, quantities=qs[0], weights=ws[0], effect_draws=effect_draws)
+    else:  # each imputation's sensitivity on the stacked effect draws, averaged (Rubin's point estimates)
+        from dataclasses import replace
+
+        per = [C.one_way_sensitivity(r, table, quantities=q, weights=w, effect_draws=effect_draws)
+               for r, q, w in zip(results, qs, ws)]
+        tab = _mean_frame([x.table for x in per])
+        if "swing" in tab.columns:
+            tab = tab.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+        sens = replace(per[0], table=tab, base_npv=float(np.mean([x.base_npv for x in per])))
+    notes = [*res.notes, *mc.notes, *sens.notes, *linkage_notes(cons, "prison bed-days and their costs")]
+    if m > 1:
+        notes.append(f"cost uncertainty: {n_boot} bootstrap replicates in each of the {m} imputations, stacked")
     return CostAnalysis(unit_costs=table, comparison=res, monte_carlo=mc, sensitivity=sens, horizon=horizons[-1],
-                        notes=(*res.notes, *mc.notes, *sens.notes, *linkage_notes(cons, "prison bed-days and their costs")))
+                        notes=tuple(dict.fromkeys(notes)))

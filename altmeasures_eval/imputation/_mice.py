@@ -5,9 +5,11 @@ variables (treatment, outcome indicators, and for a time-to-event outcome the ev
 the Nelson-Aalen cumulative hazard at the observed time; White & Royston 2009): numeric covariates
 by predictive mean matching with a Bayesian parameter draw (mice's ``pmm``, type 1 matching), or by
 Bayesian linear regression (mice's ``norm``); binary and categorical covariates by a logistic or
-multinomial logistic model refitted on a bootstrap sample of the observed rows (the approximate
-Bayesian bootstrap, so that the parameter uncertainty enters the draws), the category then drawn
-from the fitted probabilities. Each of the m imputations runs its own chain from its own seed.
+multinomial logistic model whose coefficients are drawn from their approximate (normal) posterior,
+as mice's ``logreg`` does, so that the parameter uncertainty enters the draws, the category then
+drawn from the probabilities under the drawn coefficients. Each of the m imputations runs its own
+chain from its own seed. A fit is reused while its predictors and observed values are unchanged:
+with one incomplete covariate the model is fitted once and each imputation draws from it.
 """
 
 from __future__ import annotations
@@ -204,23 +206,80 @@ def _pmm(X: np.ndarray, y: np.ndarray, obs: np.ndarray, rng: np.random.Generator
     return yo[order][win[np.arange(len(yhat_mis)), pick]]
 
 
-def _logreg(X: np.ndarray, codes: np.ndarray, obs: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Logistic (k = 2) or multinomial logistic model fitted on a bootstrap sample of the observed
-    rows; a category drawn from the fitted probabilities of each missing row."""
+def _logreg_fit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit a (multinomial) logistic model of ``y`` on ``X`` (intercept first) and the Cholesky
+    factor of its approximate posterior covariance.
+
+    Returns ``classes``, ``B`` (``p x (K-1)``: coefficients of each class against the first,
+    intercept first) and ``L`` (lower Cholesky factor of the inverse information of ``vec(B)``,
+    column-major: class after class).
+    """
     from sklearn.linear_model import LogisticRegression
 
-    Xo, yo = X[obs][:, 1:], codes[obs]
-    boot = rng.integers(0, len(yo), len(yo))
-    present = np.unique(yo[boot])
+    C = 100.0  # weak ridge penalty on standardised predictors: finite fits under separation
+    model = LogisticRegression(C=C, max_iter=1000, tol=1e-6)
+    model.fit(X[:, 1:], y)
+    classes = model.classes_
+    coef = np.column_stack([model.intercept_, model.coef_])  # (1 or K) x p
+    if len(classes) == 2:
+        B = coef.T  # class 1 against class 0
+    else:
+        B = (coef[1:] - coef[0]).T
+    eta = X @ B
+    ex = np.exp(eta - np.maximum(eta.max(axis=1, keepdims=True), 0))
+    P = ex / (np.exp(-np.maximum(eta.max(axis=1, keepdims=True), 0)) + ex.sum(axis=1, keepdims=True))
+    k1, p = B.shape[1], X.shape[1]
+    H = np.empty((k1 * p, k1 * p))
+    for a in range(k1):
+        for b in range(a, k1):
+            w = P[:, a] * ((a == b) - P[:, b])
+            blk = X.T @ (X * w[:, None])
+            H[a * p:(a + 1) * p, b * p:(b + 1) * p] = blk
+            H[b * p:(b + 1) * p, a * p:(a + 1) * p] = blk.T
+    ridge = np.tile(np.r_[0.0, np.full(p - 1, 1 / C)], k1)
+    H[np.diag_indices_from(H)] += ridge + np.maximum(np.diag(H), 1e-12) * 1e-5
+    V = np.linalg.inv(H)
+    L = np.linalg.cholesky((V + V.T) / 2)
+    return classes, B, L
+
+
+def _logreg(X: np.ndarray, codes: np.ndarray, obs: np.ndarray, k: int, rng: np.random.Generator,
+            cache: dict[str, Any] | None = None, key: str = "") -> np.ndarray:
+    """Logistic (k = 2) or multinomial logistic imputation, as mice's ``logreg``: the model is
+    fitted on the observed rows, its coefficients drawn from their approximate posterior (normal,
+    centred on the estimate, with the inverse information as covariance), and a category drawn for
+    each missing row from the probabilities under the drawn coefficients.
+
+    ``cache``: fits by column, reused while the predictors and the observed values are the same
+    (with one incomplete covariate they are the same in every imputation, so the model is fitted
+    once and each imputation draws its own coefficients: the multinomial fits were most of the
+    time of a multiple imputation).
+    """
+    yo = codes[obs]
+    present = np.unique(yo)
     if len(present) == 1:
         return np.full(int((~obs).sum()), present[0])
-    # weak ridge penalty on standardised predictors: finite fits under separation (mice augments data)
-    model = LogisticRegression(C=100.0, max_iter=500, tol=1e-6)
-    model.fit(Xo[boot], yo[boot])
-    p = model.predict_proba(X[~obs][:, 1:])
-    u = rng.uniform(size=(len(p), 1))
-    draw = (p.cumsum(axis=1) < u).sum(axis=1)
-    return model.classes_[np.minimum(draw, len(model.classes_) - 1)]
+    import hashlib
+
+    h = hashlib.sha1(np.ascontiguousarray(X[obs]).tobytes())
+    h.update(np.ascontiguousarray(yo).tobytes())
+    fp = f"{key}:{h.hexdigest()}"
+    if cache is not None and fp in cache:
+        classes, B, L = cache[fp]
+    else:
+        classes, B, L = _logreg_fit(X[obs], yo)
+        if cache is not None:
+            cache.clear() if len(cache) > 16 else None
+            cache[fp] = (classes, B, L)
+    k1, p = B.shape[1], B.shape[0]
+    Bs = B + (L @ rng.standard_normal(k1 * p)).reshape(k1, p).T
+    eta = X[~obs] @ Bs
+    top = np.maximum(eta.max(axis=1, keepdims=True), 0)
+    ex = np.column_stack([np.exp(-top), np.exp(eta - top)])
+    prob = ex / ex.sum(axis=1, keepdims=True)
+    u = rng.uniform(size=(len(prob), 1))
+    draw = (prob.cumsum(axis=1) < u).sum(axis=1)
+    return classes[np.minimum(draw, len(classes) - 1)]
 
 
 def impute_chained(
@@ -357,6 +416,7 @@ def impute_chained(
     seeds = tuple(int(s) for s in np.random.SeedSequence(random_state).generate_state(int(m)))
     masks = {c: np.isnan(base[c]) for c in incomplete}
     imputed: list[dict[str, np.ndarray]] = []
+    fits: dict[str, Any] = {}  # logistic fits, reused while predictors and observed values are unchanged
     for seed in seeds:
         rng = np.random.default_rng(seed)
         frame = {c: base[c].copy() for c in columns}
@@ -369,7 +429,7 @@ def impute_chained(
                 X = _design(frame, kinds, levels, others, aux)
                 obs = ~masks[c]
                 if methods[c] == "logreg":
-                    frame[c][masks[c]] = _logreg(X, frame[c].astype(int), obs, len(levels[c]), rng)
+                    frame[c][masks[c]] = _logreg(X, frame[c].astype(int), obs, len(levels[c]), rng, fits, c)
                 else:
                     frame[c][masks[c]] = _pmm(X, frame[c], obs, rng, donors, match=methods[c] == "pmm")
         out = {}

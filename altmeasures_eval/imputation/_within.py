@@ -271,9 +271,11 @@ def pool_balance(balances: Sequence[Any]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed like the balance tables: ``smd_before_mean``, ``smd_after_mean`` (mean SMD over
-        imputations), ``smd_after_max_abs`` (largest ``|SMD|`` after adjustment in any imputation),
+        imputations), ``smd_after_min`` and ``smd_after_max`` (smallest and largest SMD after
+        adjustment), ``smd_after_max_abs`` (largest ``|SMD|`` after adjustment in any imputation),
         ``var_ratio_after_mean`` (continuous covariates) and ``imputations`` (in how many
-        imputations the row exists), as cobalt reports balance for multiply imputed data.
+        imputations the row exists), as cobalt's ``bal.tab`` reports balance for multiply imputed
+        data (its Min, Mean and Max columns across imputations).
     """
     if not balances:
         raise AltMeasuresError("pool_balance needs at least one balance table")
@@ -281,6 +283,7 @@ def pool_balance(balances: Sequence[Any]) -> pd.DataFrame:
     long = pd.concat(tabs)
     g = long.groupby(level=0, sort=False)
     out = pd.DataFrame({"smd_before_mean": g["smd_before"].mean(), "smd_after_mean": g["smd_after"].mean(),
+                        "smd_after_min": g["smd_after"].min(), "smd_after_max": g["smd_after"].max(),
                         "smd_after_max_abs": g["smd_after"].apply(lambda s: s.abs().max())})
     if "var_ratio_after" in long.columns:
         out["var_ratio_after_mean"] = g["var_ratio_after"].mean()

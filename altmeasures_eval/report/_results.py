@@ -119,8 +119,31 @@ def _missing_data(ev: Any, policy: Any, sup: list[str]) -> dict[str, Any] | None
         sig = ev.rules.significance.get(ev.headline_horizon, False)  # p-values only where the rules allow
         cc = {**_four(row["estimate"], row["ci_low"], row["ci_high"], row["p_value"] if sig else None),
               "n": _count(int(row["n"]), policy, sup, "missing_data.complete_case.n")}
-    return {"method": md.method, "m": int(md.m), "covariates": covs,
-            "headline_fmi": _num(md.fmi, 3) if md.m else None, "complete_case_risk_difference": cc}
+    out = {"method": md.method, "m": int(md.m), "covariates": covs,
+           "headline_fmi": _num(md.fmi, 3) if md.m else None, "complete_case_risk_difference": cc}
+    if md.method == "impute" and md.m:  # every stage pooled over the m imputations (M, #17)
+        per = getattr(md, "balance_by_imputation", None)
+        bal = getattr(getattr(ev, "design", None), "balance", None)
+        tab = bal.table.drop(index="distance", errors="ignore") if bal is not None else None
+        out["pooled_stages"] = [s for s in POOLED_STAGES if _present(getattr(ev, s, None))]
+        out["balance_pooled_max_abs_smd"] = (_num(float(tab["smd_after"].abs().max()), 3)
+                                             if tab is not None and len(tab) else None)
+        out["imputations_own_gate_failed"] = int((~per["gate_passed"].astype(bool)).sum()) if per is not None else None
+    return out
+
+
+def _present(value: Any) -> bool:
+    """A stage result that was estimated (not None, not an empty dict or table)."""
+    if value is None:
+        return False
+    if isinstance(value, dict) or hasattr(value, "columns"):  # a dict of results or a table
+        return len(value) > 0
+    return True
+
+
+#: Evaluation fields whose results are pooled over the imputations under [design] missing = "impute".
+POOLED_STAGES = ("recidivism", "naive", "frequency", "time_to_event", "survival_curves", "competing", "health",
+                 "subgroups", "days_to_reoffence", "prison", "costs")
 
 
 def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) -> dict[str, Any]:
