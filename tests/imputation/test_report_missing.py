@@ -10,7 +10,7 @@ import pandas as pd
 
 from altmeasures_eval.evaluation import DisclosureSettings
 from altmeasures_eval.imputation import MissingDataAnalysis
-from altmeasures_eval.report._content import missing_paragraph
+from altmeasures_eval.report._missing import missing_paragraph
 from altmeasures_eval.report._results import _missing_data, load_results_schema
 
 
@@ -55,12 +55,27 @@ def test_results_json_section_valid_and_protected():
 
 def test_report_paragraph():
     text = missing_paragraph(_ev())
-    assert "substance (8.0%)" in text and "age (fewer than 10 people)" in text and "sex" not in text
-    assert "20 imputations" in text and "Rubin's rules" in text
+    # names from the vocabulary; 3 people is below the threshold of 10, so only "fewer than 10"
+    assert "Substance (8.0% missing)" in text and "Age at the decision (fewer than 10 people)" in text
+    assert "Sex" not in text
+    assert "20 imputations" in text and "Rubin's rules" in text and "first completed" not in text
     assert "Fraction of missing information of the headline estimate: 0.02." in text
-    assert "-6.8 percentage points (95% CI -11.8 to -1.8)" in text
+    assert "\u22126.8 percentage points (95% confidence interval \u221211.8 to \u22121.8)" in text  # CLDR minus sign
     cc = missing_paragraph(_ev(method="complete_case", complete_case=False))
     assert "left out (complete cases" in cc and "imputation" not in cc
     assert missing_paragraph(_ev(n_missing=(0, 0))) == "No design covariate had missing values."
     assert missing_paragraph(SimpleNamespace(missing_data=None)) is None
     assert np.isnan(MissingDataAnalysis(method="stop", missing=pd.DataFrame()).fmi)
+
+
+def test_report_paragraph_in_french_and_spanish():
+    from altmeasures_eval._i18n import language
+
+    with language("fr"):
+        fr = missing_paragraph(_ev())
+    with language("es"):
+        es = missing_paragraph(_ev())
+    assert "imputation multiple" in fr and "règles de Rubin" in fr and "8,0" in fr
+    assert "imputación múltiple" in es and "reglas de Rubin" in es
+    for text in (fr, es):
+        assert "were" not in text and "missing information" not in text
