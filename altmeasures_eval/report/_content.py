@@ -32,6 +32,7 @@ from altmeasures_eval._vocabulary import display_level
 from altmeasures_eval.privacy import DisclosurePolicy
 from altmeasures_eval.report._summary import headline_sentence
 from altmeasures_eval.report._tables import PublishedTable, publish_notes
+from altmeasures_eval.report._missing import missing_blocks
 
 __all__ = ["build_content", "gate_table", "headline_sentence", "number_blocks", "report_meta"]
 
@@ -262,46 +263,6 @@ def stages_table(ev: Any) -> PublishedTable | None:
                                  "attrition flow. Rates are unadjusted."))
 
 
-def missing_paragraph(ev: Any) -> str | None:
-    """How missing design covariates were handled, in words (issue #17; added by H): share missing
-    per covariate (counts through disclosure control), the method, m, the fraction of missing
-    information of the headline estimate and the complete-case sensitivity result."""
-    md = getattr(ev, "missing_data", None)
-    if md is None:
-        return None
-    policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
-    gaps = []
-    for r in md.missing.itertuples():
-        if r.n_missing:
-            shown = policy.count(int(r.n_missing))
-            gaps.append(f"{r.column} ({100 * r.share_missing:.1f}%)" if shown is not None
-                        else f"{r.column} (fewer than {policy.threshold} people)")
-    if not gaps:
-        return "No design covariate had missing values."
-    text = f"Some covariates were not recorded: {', '.join(gaps)}. "
-    if md.method == "impute" and md.m:
-        text += (f"They were filled in by multiple imputation by chained equations ({md.m} imputations, with the "
-                 "sentence and the reoffending outcomes in the imputation model); the comparison and the effects "
-                 "were estimated in each completed data set and combined by Rubin's rules, so nobody was left out "
-                 "because of a missing value. The proven-reoffending effects are pooled over the imputations; the "
-                 "design diagnostics, time-to-event, prison and cost results are those of the first completed "
-                 "data set. ")
-        if np.isfinite(md.fmi):
-            text += f"Fraction of missing information of the headline estimate: {md.fmi:.2f}. "
-    else:
-        text += {"indicator": "A missing category was treated as its own level ('unknown') and a missing number "
-                              "as the mean with a missing-value indicator. ",
-                 "complete_case": "People with a missing covariate were left out (complete cases; see the cohort "
-                                  "flow), so the estimate describes people with complete records only. "}.get(md.method, "")
-    cc = md.complete_case
-    if cc is not None:
-        r = cc.summary.loc["risk_difference"]
-        text += (f"Sensitivity: among people with every covariate recorded the difference is "
-                 f"{100 * r['estimate']:+.1f} percentage points ({100 * (1 - cc.alpha):.0f}% CI "
-                 f"{100 * r['ci_low']:+.1f} to {100 * r['ci_high']:+.1f}).")
-    return text.strip()
-
-
 def country_words(ev: Any) -> str:
     """The country as the report prints it: ``[report] country_name`` where set, else the ISO short
     name of the code ("Kenya" for KEN), else the code itself (a user-assigned code such as XSY)."""
@@ -383,7 +344,7 @@ def _build(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
     sections: list[dict[str, Any]] = []
     sections.append({"id": "methods", "title": _("Data and methods"), "blocks": [
         *s.methods_blocks(ev),
-        *([_p(mp)] if (mp := missing_paragraph(ev)) else []),
+        *missing_blocks(ev, tables),  # report/_missing.py (M, #17)
     ]})
     n_prob = len(getattr(ev.quality, "problems", [])) if ev.quality is not None else 0
     # the count of problems is said once: here when there are some, else in the note of the table below
