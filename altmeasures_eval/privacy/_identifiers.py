@@ -342,9 +342,11 @@ def _value_findings(
 
     # every value is checked, once per distinct value: a category column of a million rows has a
     # handful of labels, so checking all of them costs little
-    counts = values.value_counts(sort=False, dropna=True)
-    values = pd.Series(counts.index, dtype=object)
-    weights = counts.to_numpy()
+    # (factorize, not value_counts: value_counts of object values infers a dtype for its index,
+    # deprecated by pandas with a FutureWarning; the distinct values are wanted as they are)
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    values = pd.Series(uniques, dtype=object)
+    weights = np.bincount(codes[codes >= 0], minlength=len(uniques))
     text = _text(values)
     # an e-mail address is never a category: one value is enough (a label held by 2-3 people
     # would otherwise be printed beside its count)
