@@ -18,6 +18,7 @@ from altmeasures_eval._i18n import N_, _, fmt_date, fmt_int, fmt_num, fmt_pct, f
 from altmeasures_eval._vocabulary import display_level, display_name
 from altmeasures_eval.privacy import DisclosurePolicy, redact_secrets
 from altmeasures_eval.report._summary import (
+    after,
     frequency_sentence,
     headline_sentence,
     join_words,
@@ -226,8 +227,6 @@ def design_blocks(ev: Any, gate_table: Any, table_block: Any) -> list[dict[str, 
 
 
 def rules_blocks(ev: Any, tables: dict[str, Any], table_block: Any) -> list[dict[str, Any]]:
-    from altmeasures_eval.report._tables import publish_notes
-
     r = ev.spec.decision_rules
     text = _("The report follows the Justice Data Lab's rules: no effect estimates for fewer than {n} people given an "
              "alternative measure; statements of statistical significance only where at least {e} reoffenders are "
@@ -235,9 +234,43 @@ def rules_blocks(ev: Any, tables: dict[str, Any], table_block: Any) -> list[dict
              "alternative measure.").format(n=fmt_int(r.min_treated), e=fmt_num(r.min_expected, 0),
                                             r=fmt_int(r.min_treated_reoffenders))
     blocks = [_p(text), table_block(tables["decision_rules"])]
-    if ev.rules.reasons:
-        blocks.append({"kind": "list", "items": publish_notes(ev.rules.reasons, ev.spec.disclosure)})
+    reasons = rule_reasons(ev, DisclosurePolicy.from_settings(ev.spec.disclosure))
+    if reasons:
+        blocks.append({"kind": "list", "items": reasons})
     return blocks
+
+
+def rule_reasons(ev: Any, policy: DisclosurePolicy) -> list[str]:
+    """What the decision rules withheld and why, in the report's language, written from the rules'
+    outcome (:class:`~altmeasures_eval.evaluation.RuleOutcome`) as ``apply_rules`` words it for
+    results.json; group sizes through disclosure control."""
+    rules, r = ev.rules, ev.spec.decision_rules
+    out = []
+    if rules.n_treated < r.min_treated:
+        out.append(_("Only {n} people were given an alternative measure; at least {min} are needed for a reliable "
+                     "estimate, so no effect estimates are reported.").format(
+            n=people(policy, rules.n_treated), min=fmt_int(r.min_treated)))
+    if rules.n_control < getattr(r, "min_control", 0):
+        out.append(_("Only {n} people were sent to custody; at least {min} are needed to form a comparison group, so "
+                     "no effect estimates are reported.").format(
+            n=people(policy, rules.n_control), min=fmt_int(r.min_control)))
+    if rules.effects_allowed:
+        for h in ev.spec.cohort.horizons:
+            if not rules.significance.get(h, False):
+                out.append(_("{when}, too few people (or too few reoffenders) in one group for a test of statistical "
+                             "significance (n\u00d7p and n\u00d7(1\u2212p) must both be at least {e}); no statement of "
+                             "statistical significance is made for that follow-up.").format(
+                    when=after(h), e=fmt_num(r.min_expected, 0)))
+        if not rules.time_to_event_allowed:
+            out.append(_("Fewer than {n} people given an alternative measure reoffended {within}; time to reoffence "
+                         "(survival curves, hazard ratio, restricted mean survival time) is not reported.").format(
+                n=fmt_int(r.min_treated_reoffenders), within=within(ev.headline_horizon)))
+    known = len(out)
+    if not known and rules.reasons:  # reasons of a kind this function does not word: as the rules wrote them
+        from altmeasures_eval.report._tables import publish_notes
+
+        out = publish_notes(rules.reasons, ev.spec.disclosure)
+    return out
 
 
 # -- reoffending -------------------------------------------------------------------------------
@@ -342,7 +375,7 @@ def limitation_items(ev: Any, policy: DisclosurePolicy) -> list[str]:
     if getattr(ev, "headline_not_estimable", None):
         out.append(_("The headline effect could not be estimated, so no effects, statements of statistical "
                      "significance, prison or cost conclusions are reported."))
-    out.extend(publish_notes(ev.rules.reasons, dc))
+    out.extend(rule_reasons(ev, policy))
     out.extend(skipped_items(ev.skipped, dc))
     thr = spec.design.balance_threshold
     if ev.balance is not None:

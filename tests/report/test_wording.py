@@ -235,6 +235,16 @@ def test_withheld_results(small_evaluation, sample_evaluation):
     text = " ".join(b.get("text", "") + " ".join(b.get("items", ())) for b in blocks)
     assert "For every 100" not in text and "reoffending" not in headline
     assert "this report gives no estimate of the effect" in text  # the "cannot" box of withheld results
+    # the decision rules' reasons: the words apply_rules gives results.json, and in Spanish
+    from altmeasures_eval.report._sections import rule_reasons
+    from altmeasures_eval.report._tables import publish_notes
+
+    assert rule_reasons(small_evaluation, policy) == publish_notes(small_evaluation.rules.reasons,
+                                                                   small_evaluation.spec.disclosure)
+    with language("es"):
+        reasons = rule_reasons(small_evaluation, policy)
+    assert reasons and all(r.startswith("Solo ") and "no se presenta ninguna estimación de efectos" in r
+                           for r in reasons)
     # a failed design gate: the verdict box says no, with the reasons and what to try
     ev = sample_evaluation
     gate = DesignGate(False, ev.design.gate.checks, reasons=("The groups differ on age.",),
