@@ -55,7 +55,11 @@ def run(args: argparse.Namespace) -> int:
         ds, data, w, cl = inp["dataset"], inp["data"], inp["weights"], inp["cluster"]
         estimand = inp["estimand"]  # the one the design estimated (ATO for overlap weights)
         # the evaluation's cost stage: one implementation, one set of defaults ([costs.analysis])
-        stage = costs_stage(ds, data, w, spec, cl, estimand=estimand)
+        if len(inp["designs"]) > 1:  # every imputed data set, pooled by the stage (small edit by M, #17)
+            datas, ws, cls = inp["stage_inputs"]
+            stage = costs_stage(ds, datas, ws, spec, cls, estimand=estimand)
+        else:
+            stage = costs_stage(ds, data, w, spec, cl, estimand=estimand)
         table, res, mc, sens = stage.unit_costs, stage.comparison, stage.monte_carlo, stage.sensitivity
         # the same comparison at each shorter horizon (a table of the command, not a second model)
         horizons = [h for h in spec.cohort.horizons if h <= stage.horizon]

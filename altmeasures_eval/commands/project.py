@@ -79,11 +79,24 @@ def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
     cohort.require_groups(2)  # a design needs two people in each group
     design = build_design(cohort.data, spec.design, random_state=spec.run.seed,
                           disclosure_threshold=spec.disclosure.threshold)
+    designs = [design]
+    if design.imputed is not None and design.result is not None:
+        # [design] missing = "impute" (small edit by M for #17): the design of every imputed data set,
+        # balance and gate pooled, as run_evaluation builds them; the stages pool over `designs`
+        from altmeasures_eval.imputation import imputed_designs, pooled_design
+
+        designs = imputed_designs(design.imputed, spec.design, first=design, random_state=spec.run.seed,
+                                  disclosure_threshold=spec.disclosure.threshold)
+        design = pooled_design(designs, spec.design)
     data = design.data
-    cluster = data["person_id"].to_numpy() if spec.cohort.index_event == "every" else None
+    every = spec.cohort.index_event == "every"
+    cluster = data["person_id"].to_numpy() if every else None
     return {"spec": spec, "dataset": dataset, "cohort": cohort, "design": design, "data": data,
             "weights": design.weights, "estimand": design.estimand, "cluster": cluster,
-            "notes": [*pooled, *cohort.notes, *design.notes], "weights_for": design.weights_for}
+            "notes": [*pooled, *cohort.notes, *design.notes], "weights_for": design.weights_for,
+            "designs": designs,
+            "stage_inputs": ([d.data for d in designs], [d.weights for d in designs],
+                             [d.data["person_id"].to_numpy() if every else None for d in designs])}
 
 
 def write_gate_failure(out: Any, design: Any, spec: Any, command: str, notes: list[str]) -> None:
@@ -231,8 +244,13 @@ def run(args: argparse.Namespace) -> int:
         s, estimand = spec.population, design.estimand
         # the evaluation's prison stage: one implementation for `report` and `project`, on the
         # design's population, weights and estimand
-        prison = prison_stage(ds, data, inp["weights"], spec, cl, estimand=estimand,
-                              rate_weights=design.weights_for("ATC"))
+        if len(inp["designs"]) > 1:  # every imputed data set, pooled by the stage (M, #17)
+            datas, ws, cls = inp["stage_inputs"]
+            prison = prison_stage(ds, datas, ws, spec, cls, estimand=estimand,
+                                  rate_weights=[d.weights_for("ATC") for d in inp["designs"]])
+        else:
+            prison = prison_stage(ds, data, inp["weights"], spec, cl, estimand=estimand,
+                                  rate_weights=design.weights_for("ATC"))
         proj, bd = prison.projection, prison.bed_days
         # scenarios divert people now sent to custody: the stage weights their rates to the ATC
         rate_estimand = estimand if estimand == "ATC" or design.method == "overlap" else "ATC"
