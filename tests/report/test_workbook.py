@@ -169,24 +169,29 @@ def test_sample_workbook_cells_are_as_displayed(sample_workbook, sample_report: 
     assert not any("_" in str(v) for v in desc)
 
 
-def _english_messages() -> list[str]:
-    with (catalogue_dir() / "fr" / "LC_MESSAGES" / "tables.po").open("rb") as f:
-        return [m.id for m in read_po(f, locale="fr")
+def _english_messages(code: str) -> list[str]:
+    with (catalogue_dir() / code / "LC_MESSAGES" / "tables.po").open("rb") as f:
+        return [m.id for m in read_po(f, locale=code)
                 if isinstance(m.id, str) and len(m.id.split()) > 3 and m.string != m.id and "{" not in m.id]
 
 
-def test_french_workbook_has_no_english_label(sample_evaluation, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("code", "sheets", "follow_up", "rate", "female"), [
+    ("fr", ["Couverture", "Notes"], "Suivi (jours)", "Récidive, mesure alternative (%)", "Sexe : femme"),
+    ("es", ["Portada", "Notas"], "Seguimiento (días)", "Reincidencia, medida alternativa (%)", "Sexo: mujer"),
+])
+def test_workbook_in_another_language_has_no_english_label(sample_evaluation, tmp_path: Path, code, sheets,
+                                                            follow_up, rate, female) -> None:
     from altmeasures_eval.report import published_tables
 
-    with language("fr"):
+    with language(code):
         tables, notes = published_tables(sample_evaluation)
-        path = write_workbook(tmp_path / "fr.xlsx", None, tables, notes)
+        path = write_workbook(tmp_path / f"{code}.xlsx", None, tables, notes)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames[:2] == ["Couverture", "Notes"]
+    assert wb.sheetnames[:2] == sheets
     head = [c.value for c in wb["recidivism"][FIRST_ROW]]
-    assert "Suivi (jours)" in head and "Récidive, mesure alternative (%)" in head
+    assert follow_up in head and rate in head
     desc = [c.value for c in wb["cohort_description"]["A"][FIRST_ROW:]]
-    assert "Sexe : femme" in desc
+    assert female in desc
     text = "\n".join(str(c.value) for ws in wb.worksheets for c in _cells(ws) if isinstance(c.value, str))
-    left = [m for m in _english_messages() if m in text]
+    left = [m for m in _english_messages(code) if m in text]
     assert not left, left[:10]
