@@ -203,9 +203,10 @@ def methods_blocks(ev: Any) -> list[dict[str, Any]]:
     else:
         design += " " + _("The design checks failed (section \u201cIs the comparison reliable?\u201d), so no "
                           "estimate is given.")
-    design += " " + _("Differences are given with {level}% confidence intervals; a difference is called statistically "
-                      "significant when its p-value is at most {alpha}.").format(
-        level=_level(ev), alpha=fmt_num(spec.decision_rules.significance_level, 2))
+    if gate.passed and ev.rules.effects_allowed and not getattr(ev, "headline_not_estimable", None):
+        design += " " + _("Differences are given with {level}% confidence intervals; a difference is called "
+                          "statistically significant when its p-value is at most {alpha}.").format(
+            level=_level(ev), alpha=fmt_num(spec.decision_rules.significance_level, 2))
     return [_p(text), _p(outcome), _p(design)]
 
 
