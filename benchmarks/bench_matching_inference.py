@@ -324,17 +324,12 @@ def coverage_summary(table: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
-BINARY_DESIGNS = ("binary_null", "binary_strong", "few_controls")
-
-
 def default_se(design: str, replace: bool) -> str:
     """The row that is ``estimate_effect``'s default in a cell (``variance="auto"`` with the design's
     score passed, as the evaluation does): matched-set cluster without replacement; with
-    replacement robust for a binary outcome, and for other outcomes Abadie-Imbens (4 neighbours,
-    2016 adjustment) around the regression-bias-corrected estimate."""
-    if not replace:
-        return "matched_set_cluster"
-    return "robust" if design in BINARY_DESIGNS else "default_bias_corrected"
+    replacement the regression-bias-corrected estimate with the robust SE for a binary outcome and
+    the Abadie-Imbens SE (4 neighbours, 2016 adjustment) otherwise."""
+    return "default_bias_corrected" if replace else "matched_set_cluster"
 
 
 def default_lines(table: pd.DataFrame) -> list[str]:

@@ -17,8 +17,7 @@ __all__: list[str] = []  # private: reached through estimate_effect
 #: Within-group neighbours for the conditional variances of the Abadie-Imbens variance by default
 #: (Stata's ``vce(robust, nn(#))``; 1 is R Matching's ``Var.calc`` choice). With 1 neighbour the
 #: binary-outcome SE was about right on average but noisy enough to cover 91.1-93.2% under the null
-#: in the matching-inference study (docs/simulation-study.md); 4 covered 92.9-93.9% there and
-#: 93.1-94.4% for the ATT of a continuous outcome.
+#: in the first matching-inference study (docs/simulation-study.md); 4 covered 92.9-93.9% there.
 DEFAULT_AI_NEIGHBORS = 4
 
 
@@ -27,24 +26,22 @@ def default_variance_with_replacement(binary: bool) -> tuple[str, str]:
     and the sentence that says why (for the result's notes).
 
     Chosen by the matching-inference study (benchmarks/bench_matching_inference.py, 1,000
-    replications per design; docs/methods/effects.md gives the measured coverage):
+    replications per cell, 18 well-posed cells with replacement; docs/methods/effects.md and
+    docs/simulation-study.md give the measured coverage). With the design's logistic score passed
+    (``propensity=``, as the evaluation does) the estimate is also bias-corrected by regression
+    on the score model's covariates (Abadie & Imbens 2011), and then:
 
     - binary outcome: ``robust`` (HC1 with the matching weights taken as fixed, MOVER-Wilson
-      interval for the risk difference). In the 12 well-posed binary cells (strong confounding
-      with no effect; few controls per treated person) it covered 93.4-97.1% (rejection under
-      the null 3.7-4.9%) where the Abadie-Imbens SE covered 91-95% (rejection 6-9%): its
-      conditional variances from a few neighbours are often exactly 0 for a 0/1 outcome, which
-      makes the SE too small in the data sets where the estimate is far out.
-    - other outcomes: ``abadie-imbens`` with ``DEFAULT_AI_NEIGHBORS`` neighbours (and the AI 2016
-      adjustment when the score is passed): the fixed-weight variances ignore that the covariates
-      explain part of the outcome and were 1.5-2.4 times too large for a continuous outcome
-      (coverage 99-100%), while Abadie-Imbens covered 93.1-94.4% for the ATT (89-94% for the
-      ATC, where the estimate itself is biased in two cells).
+      interval for the risk difference): the Abadie-Imbens SE's conditional variances from a few
+      neighbours are often exactly 0 for a 0/1 outcome, which makes it too small in the data sets
+      whose estimate is far out (coverage 92.9-95.8% against 94.2-96.6% for robust);
+    - other outcomes: ``abadie-imbens`` with ``DEFAULT_AI_NEIGHBORS`` neighbours and the AI 2016
+      adjustment: the fixed-weight variances ignore that the covariates explain part of the outcome
+      and were 1.5-2.4 times too large for a continuous outcome (coverage 99-100%).
     """
     if binary:
         return "robust", ("matching with replacement, binary outcome: robust variance with the matching weights "
-                          "taken as fixed, the default the matching-inference study supports (coverage 93-97% where "
-                          "the Abadie-Imbens SE covered 91-95%; docs/methods/effects.md)")
+                          "taken as fixed, the default the matching-inference study supports (docs/methods/effects.md)")
     return "abadie-imbens", ("matching with replacement: Abadie-Imbens variance, the default the matching-inference "
                              "study supports for a non-binary outcome (docs/methods/effects.md)")
 

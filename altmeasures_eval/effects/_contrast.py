@@ -379,9 +379,9 @@ def estimate_effect(
           the Abadie and Imbens (2016) adjustment for the estimated score (see ``ps_adjustment``).
         - ``auto``: cluster for matching without replacement; with replacement robust for a binary
           outcome and Abadie-Imbens otherwise (the choice the matching-inference study supports,
-          docs/methods/effects.md; for a non-binary outcome with ``propensity=`` the estimate is
-          also bias-corrected, see ``bias_adjust``); sandwich for IPW/overlap weights from a
-          logistic score; robust otherwise.
+          docs/methods/effects.md; with ``propensity=`` the estimate is also bias-corrected, see
+          ``bias_adjust``); sandwich for IPW/overlap weights from a logistic score; robust
+          otherwise.
     cluster : str, optional
         Clustering column (e.g. ``person_id`` when a person has several index events, cohort option
         ``every``). It replaces the matched sets as the clusters (two-way clustering is not done).
@@ -400,8 +400,8 @@ def estimate_effect(
         Covariate columns for the regression bias correction of a match with replacement (Abadie
         & Imbens 2011): the non-focal group's mean is shifted by the difference of a linear
         regression's predictions between the focal units and their matches. With
-        ``variance="auto"``, a non-binary outcome and a logistic ``propensity``, the correction is
-        made on that model's covariates unless ``bias_adjust`` is given; otherwise it is off.
+        ``variance="auto"`` and a logistic ``propensity``, the correction is made on that model's
+        covariates unless ``bias_adjust`` is given; otherwise it is off.
     random_state, n_jobs
         Seed and worker processes for the bootstrap (results do not depend on ``n_jobs``).
 
@@ -447,10 +447,10 @@ def estimate_effect(
             # supports (#19): robust for a binary outcome, Abadie-Imbens otherwise
             variance, why_default = default_variance_with_replacement(binary)
             notes.append(why_default)
-            # and, for a non-binary outcome, the regression bias correction on the score model's
-            # covariates when that model is given (the study's ATC with 4 matches was biased by 0.6 SD)
-            auto_bc = (variance == "abadie-imbens" and bias_adjust is None and propensity is not None
-                       and propensity.design is not None and design.estimand in ("ATT", "ATC")
+            # and the regression bias correction on the score model's covariates when that model is
+            # given (the study's ATC with 4 matches was biased by 0.6 SD without it)
+            auto_bc = (bias_adjust is None and propensity is not None and propensity.design is not None
+                       and design.estimand in ("ATT", "ATC")
                        and bool((propensity.score.index.get_indexer(data.index) >= 0).all()))
             if variance == "abadie-imbens" and (n_missing or cluster is not None):
                 variance = "cluster" if cluster is not None else "robust"

@@ -49,3 +49,27 @@ def test_refused_without_replacement():
     m = match_nearest(d, "t", "x", estimand="ATT", ratio=1, replace=False, caliper=None)
     with pytest.raises(ConfigError, match="bias_adjust is for the ATT or ATC of a match with replacement"):
         estimate_effect(d, "y", "t", m, variance="robust", bias_adjust=["x"])
+
+
+def test_default_with_the_score_corrects_a_binary_outcome_too():
+    # variance="auto" with the design's logistic score: the estimate is bias-corrected on the score
+    # model's covariates whatever the outcome type; the SE stays the type's default (robust here)
+    from altmeasures_eval.matching import estimate_propensity
+
+    rng = np.random.default_rng(5)
+    n = 800
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    t = (rng.random(n) < 1 / (1 + np.exp(-(-0.5 + x1 + 0.5 * x2)))).astype(int)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-0.5 + 0.8 * x1 + 0.4 * x2)))).astype(float)
+    d = pd.DataFrame({"t": t, "x1": x1, "x2": x2, "y": y})
+    ps = estimate_propensity(d, "t", ["x1", "x2"])
+    m = match_nearest(d, "t", ps, estimand="ATC", ratio=4, replace=True, caliper=None)
+    auto = estimate_effect(d, "y", "t", m, propensity=ps)
+    named = estimate_effect(d, "y", "t", m, variance="robust", bias_adjust=["x1", "x2"])
+    plain = estimate_effect(d, "y", "t", m)
+    assert auto.summary.loc["risk_difference", "estimate"] == pytest.approx(
+        named.summary.loc["risk_difference", "estimate"], abs=1e-12)
+    assert auto.summary.loc["risk_difference", "se"] == pytest.approx(plain.summary.loc["risk_difference", "se"],
+                                                                     rel=1e-12)
+    assert auto.summary.loc["risk_difference", "estimate"] != plain.summary.loc["risk_difference", "estimate"]
+    assert "robust" in auto.variance and "Abadie & Imbens 2011" in auto.variance

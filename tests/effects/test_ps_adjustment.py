@@ -125,8 +125,8 @@ def test_default_on_with_propensity_and_switch_off(sim):
     assert "Abadie-Imbens (2016) adjustment for the estimated logistic propensity score" in adj.variance
     assert "turned off" in off.variance
     assert off["mean_difference"]["se"] == known["mean_difference"]["se"]
-    # with propensity= the default also bias-corrects a non-binary outcome on the score model's
-    # covariates (Abadie & Imbens 2011), the same as naming them; without it there is no correction
+    # with propensity= the default also bias-corrects the estimate on the score model's covariates
+    # (Abadie & Imbens 2011), the same as naming them; without it there is no correction
     bc = estimate_effect(d, "y", "treatment", m, variance="robust", bias_adjust=["x1", "x2"])
     assert adj["mean_difference"]["estimate"] == pytest.approx(bc["mean_difference"]["estimate"], abs=1e-12)
     assert off["mean_difference"]["estimate"] == adj["mean_difference"]["estimate"]
