@@ -168,9 +168,11 @@ def pool_curves(frames: Sequence[pd.DataFrame], keys: Sequence[str], value: str,
         merged[cols] = merged.groupby(keys, sort=False)[cols].ffill()
         filled.append(merged.assign(_imp=i))
     cat = pd.concat(filled, ignore_index=True)
+    if "se" in cat:
+        cat["_u"] = np.square(cat["se"].to_numpy(float))
     g = cat.groupby([*keys, "time"], sort=False)
     q = g[value].mean()
-    w = g["se"].apply(lambda s: float(np.nanmean(np.square(s)))) if "se" in cat else q * 0
+    w = g["_u"].mean() if "se" in cat else q * 0
     b = g[value].var(ddof=1).fillna(0.0)
     t = w + (1 + 1 / m) * b
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -65,12 +65,10 @@ def tidy_estimates(result: Any) -> pd.DataFrame:
     is_log = (scale == "log").to_numpy() | (measure.isin(_LOG_MEASURES) & (scale != "identity")).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         est = np.where(is_log, np.log(est), est)
-    label = []
-    for _, r in f[keys].iterrows():
-        parts = [str(r[k]) for k in keys if k != "time" and pd.notna(r[k])]
-        if "time" in keys and pd.notna(r["time"]):
-            parts.append(f"t={float(r['time']):g}")
-        label.append(" ".join(parts))
+    cols = [[str(v) if pd.notna(v) else "" for v in f[k]] for k in keys if k != "time"]
+    if "time" in keys:
+        cols.append([f"t={float(v):g}" if pd.notna(v) else "" for v in f["time"]])
+    label = [" ".join(x for x in parts if x) for parts in zip(*cols)] if cols else [""] * len(f)
     out = pd.DataFrame({"key": label, "estimate": est, "se": f["se"].to_numpy(float),
                         "scale": np.where(is_log, "log", "identity"),
                         "n": f["n"].to_numpy() if "n" in f.columns else np.nan})
