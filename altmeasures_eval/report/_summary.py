@@ -132,8 +132,15 @@ def frequency_sentence(ev: Any, horizon: int | None = None) -> str | None:
     else:
         first = _("For every 100 people given an alternative measure, {x} proven reoffences were committed "
                   "{within}, compared with {y} for every 100 similar people sent to custody.").format(x=x, y=y, within=w)
-    md = e.summary.loc["mean_difference"]
+    md = difference_row(e)
     return f"{first} {_difference(100 * md['ci_low'], 100 * md['ci_high'], _level(ev), 'frequency')}"
+
+
+def difference_row(e: Any) -> Any:
+    """The difference of an effect: ``mean_difference`` of a count, or ``risk_difference`` when the
+    counts were all 0 or 1 and the estimator treated them as a binary outcome."""
+    idx = e.summary.index
+    return e.summary.loc["mean_difference" if "mean_difference" in idx else "risk_difference"]
 
 
 def _difference(lo: float, hi: float, level: int, kind: str) -> str:
@@ -173,7 +180,7 @@ def finding(ev: Any, h: int, measure: str = "rate") -> str:
     if not ev.rules.significance.get(h, False):
         return "too small"
     e = ev.recidivism[h] if measure == "rate" else ev.frequency[h]
-    row = e.summary.loc["risk_difference" if measure == "rate" else "mean_difference"]
+    row = difference_row(e)
     if row["p_value"] > ev.spec.decision_rules.significance_level:
         return "not significant"
     return "lower" if row["estimate"] < 0 else "higher"
@@ -273,7 +280,7 @@ def can_cannot(ev: Any) -> list[dict[str, Any]]:
         cannot.append(_("This analysis shows that an alternative measure reduced or increased proven reoffending."))
     fe = getattr(ev, "frequency", {}).get(h)
     if fe is not None and ev.rules.significance.get(h, False):
-        md = fe.summary.loc["mean_difference"]
+        md = difference_row(fe)
         ff = finding(ev, h, "frequency")
         a, b = fmt_num(abs(100 * md["ci_high"]), 1), fmt_num(abs(100 * md["ci_low"]), 1)
         if ff == "lower":

@@ -308,3 +308,11 @@ def test_no_overlap_limitation(sample_evaluation):
                      "given an alternative measure do: they have no comparable case (no overlap), and the estimates "
                      "for them rest on the model, not on data. Set [design] support_rule = \"range\" to leave them out "
                      "of the comparison."]
+
+
+def test_frequency_of_counts_that_are_all_0_or_1():
+    """Counts of reoffences that are all 0 or 1 are estimated as a binary outcome (risk_difference):
+    the frequency sentence reads that row (a scenario of tests/scenarios failed on it)."""
+    ev = _ev(FALL.recidivism[365], _result(0.45, 0.55, -0.10, -0.16, -0.04, 0.002, "risk_difference"))
+    assert "between 4.0 and 16.0 fewer proven reoffences are committed for every 100 people" in frequency_sentence(ev)
+    assert any("reduced the number of proven reoffences" in i for i in _items(can_cannot(ev), "can"))
