@@ -75,7 +75,9 @@ class Design:
     imputed : ImputedData or None
         Under ``[design] missing = "impute"`` with missing covariates: the m imputations
         (:func:`altmeasures_eval.imputation.impute_cohort`); ``data`` is then the first completed
-        data set and effects are pooled over all m (:func:`altmeasures_eval.imputation.imputed_effects`).
+        data set. The evaluation builds the design of every completed data set
+        (:func:`altmeasures_eval.imputation.imputed_designs`), pools balance and gate
+        (:func:`altmeasures_eval.imputation.pooled_design`) and pools every result over all m.
     """
 
     propensity: Any
