@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval._i18n import _, fmt_int, fmt_num, fmt_signed
+from altmeasures_eval._i18n import _, fmt_int, fmt_num, fmt_pct, fmt_signed
 from altmeasures_eval.privacy import DisclosurePolicy
 
 __all__ = ["missing_blocks", "missing_paragraph", "missing_tables"]
@@ -25,7 +25,9 @@ def _covariate_words(name: str) -> str:
     from altmeasures_eval._vocabulary import display_level, display_name
 
     var, _sep, level = str(name).partition("=")
-    return f"{display_name(var)}: {display_level(var, level)}" if level else display_name(var)
+    if not level:
+        return display_name(var)
+    return _("{characteristic}: {level}").format(characteristic=display_name(var), level=display_level(var, level))
 
 
 def _shown(policy: DisclosurePolicy, n: int) -> str:
@@ -48,7 +50,7 @@ def missing_paragraph(ev: Any) -> str | None:
 
             shown = policy.count(int(r.n_missing))
             gaps.append(_("{covariate} ({share} missing)").format(covariate=display_name(str(r.column)),
-                                                                 share=f"{fmt_num(100 * r.share_missing, 1)}%")
+                                                                 share=fmt_pct(r.share_missing, 1))
                         if shown is not None else
                         _("{covariate} (fewer than {n} people)").format(covariate=display_name(str(r.column)),
                                                                        n=fmt_int(policy.threshold)))
