@@ -378,11 +378,11 @@ def write_doc(table: pd.DataFrame, seconds: dict[str, float], reps: dict[str, in
         "Produced by `nice -n 10 python -m benchmarks matching_inference` (`benchmarks/bench_matching_inference.py`,",
         "designs and standard errors in its docstring); do not edit this section by hand.",
         "Replications: " + ", ".join(f"{d} {r:,}" for d, r in reps.items()) + f"; root seed {SEED}; {N_BOOT} bootstrap",
-        "replicates; wall time on one core of a shared 2-core machine (load 6-14 from other work): "
+        "replicates; wall time on one core of a shared 2-core machine (load 5-14 from other work): "
         + ", ".join(f"{d} {s / 60:.0f} min" for d, s in seconds.items()) + ".",
         "",
         "Columns: `SD/SE` empirical SD of the estimates over the mean SE (1 = the SE is right on average);",
-        "`coverage` of the toolkit's 95% interval for the truth (the full ATT/ATC), with its exact 95% Monte",
+        "`coverage` of the toolkit's 95% interval for the cell's truth (column `truth`), with its exact 95% Monte",
         "Carlo interval; `reject` (null design only) share of p-values below 0.05; `SMD` mean |standardised",
         "mean difference| of the logit score after matching, marked `not posed` above 0.1 (the match does",
         "not balance the score it was made on: poor matches, see the docstring); `matched` share of focal",
