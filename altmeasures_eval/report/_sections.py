@@ -229,10 +229,10 @@ def design_blocks(ev: Any, gate_table: Any, table_block: Any) -> list[dict[str, 
 
 def rules_blocks(ev: Any, tables: dict[str, Any], table_block: Any) -> list[dict[str, Any]]:
     r = ev.spec.decision_rules
-    text = _("The report follows the Justice Data Lab's rules: no effect estimates for fewer than {n} people given an "
-             "alternative measure; statements of statistical significance only where at least {e} reoffenders are "
-             "expected in each group; time to reoffence only with at least {r} reoffenders among people given an "
-             "alternative measure.").format(n=fmt_int(r.min_treated), e=fmt_num(r.min_expected, 0),
+    text = _("The report follows the Justice Data Lab's rules: no effect estimates when fewer than {n} people were "
+             "given an alternative measure; statements of statistical significance only where the expected number of "
+             "reoffenders in each group is at least {e}; time to reoffence only where the number of reoffenders among "
+             "people given an alternative measure is at least {r}.").format(n=fmt_int(r.min_treated), e=fmt_num(r.min_expected, 0),
                                             r=fmt_int(r.min_treated_reoffenders))
     blocks = [_p(text), table_block(tables["decision_rules"])]
     reasons = rule_reasons(ev, DisclosurePolicy.from_settings(ev.spec.disclosure))
@@ -263,8 +263,9 @@ def rule_reasons(ev: Any, policy: DisclosurePolicy) -> list[str]:
                              "statistical significance is made for that follow-up.").format(
                     when=after(h), e=fmt_num(r.min_expected, 0)))
         if not rules.time_to_event_allowed:
-            out.append(_("Fewer than {n} people given an alternative measure reoffended {within}; time to reoffence "
-                         "(survival curves, hazard ratio, restricted mean survival time) is not reported.").format(
+            out.append(_("The number of people given an alternative measure who reoffended {within} is below {n}; "
+                         "time to reoffence (survival curves, hazard ratio, restricted mean survival time) is not "
+                         "reported.").format(
                 n=fmt_int(r.min_treated_reoffenders), within=within(ev.headline_horizon)))
     known = len(out)
     if not known and rules.reasons:  # reasons of a kind this function does not word: as the rules wrote them

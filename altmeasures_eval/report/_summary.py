@@ -194,7 +194,7 @@ def significance_sentence(ev: Any, h: int) -> str:
     when = after(h)
     if f == "too small":
         return _("{when}, the groups are too small for a statement of statistical significance (the decision rule "
-                 "asks for at least {n} expected reoffenders in each group).").format(
+                 "asks that the expected number of reoffenders in each group be at least {n}).").format(
             when=when, n=fmt_num(ev.spec.decision_rules.min_expected, 0))
     if f == "lower":
         return _("{when}, the proven reoffending rate of people given an alternative measure is lower than that of "
