@@ -131,12 +131,12 @@ def missing_tables(ev: Any) -> dict[str, Any]:
     thr = fmt_num(ev.spec.design.balance_threshold, 2)
     tables["balance_imputations"] = PublishedTable(
         name="balance_imputations",
-        title=_("Balance over the {m} imputed data sets").format(m=fmt_int(md.m)),
+        title=_("Balance over the {m} imputed data sets: standardised mean differences before and after adjustment").format(m=fmt_int(md.m)),
         frame=pd.DataFrame(rows),
         formats={c: "{:.3f}" for c in ("smd_before_mean", "smd_after_mean", "smd_after_min", "smd_after_max")},
-        labels={"covariate": _("Characteristic"), "smd_before_mean": _("Before adjustment (mean)"),
-                "smd_after_mean": _("After adjustment (mean)"), "smd_after_min": _("After adjustment (smallest)"),
-                "smd_after_max": _("After adjustment (largest)")},
+        labels={"covariate": _("Characteristic"), "smd_before_mean": _("Before, mean"),
+                "smd_after_mean": _("After, mean"), "smd_after_min": _("After, smallest"),
+                "smd_after_max": _("After, largest")},
         note=_("Standardised mean differences between the groups, computed in each imputed data set and summarised "
                "over them: the mean, and the smallest and largest value after adjustment. The design checks use "
                "the mean, which should be within {thr} either way. Levels held by fewer than {n} people in a group "
