@@ -106,12 +106,13 @@ def pool_frame(frames: Sequence[pd.DataFrame], keys: Sequence[str], *, estimate:
             continue
         mean = np.nanmean(wide(c), axis=0) if len(order) else np.zeros(0)
         res[c] = np.round(mean) if c in counts else mean
-    res[estimate] = np.where(lg, np.exp(est), est)
+    with np.errstate(over="ignore"):  # a ratio with a huge interval (tiny groups) becomes inf, as unpooled
+        res[estimate] = np.where(lg, np.exp(est), est)
+        if ci:
+            res[ci[0]] = np.where(lg, np.exp(lo), lo)
+            res[ci[1]] = np.where(lg, np.exp(hi), hi)
     if se in res:
         res[se] = sev
-    if ci:
-        res[ci[0]] = np.where(lg, np.exp(lo), lo)
-        res[ci[1]] = np.where(lg, np.exp(hi), hi)
     if p_value and p_value in res:  # only where the table gives one (not for a cumulative incidence)
         res[p_value] = np.where(first[p_value].notna().to_numpy(), p, np.nan)
     res["df"], res["fmi"] = df, fmi
