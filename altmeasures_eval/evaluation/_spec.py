@@ -15,7 +15,7 @@ from altmeasures_eval._country import check_country_code
 from altmeasures_eval._errors import ConfigError
 from altmeasures_eval._parallel import ComputeSettings, compute_settings
 from altmeasures_eval.cohort import CohortSpec
-from altmeasures_eval.config import Config, check_config, check_finite, check_keys
+from altmeasures_eval._checker import Config, check_config, check_finite, check_keys  # below config: no cycle
 
 __all__ = [
     "DEFAULT_COVARIATES",
@@ -520,7 +520,7 @@ class EvaluationSpec:
         key) is accepted at once; ``None`` for ``[costs]``, whose unit-cost keys the costs layer
         checks (``[costs.analysis]`` is checked against :class:`CostSettings`).
         """
-        from altmeasures_eval.config import DataConfig
+        from altmeasures_eval._checker import DataConfig
 
         return {"data": DataConfig, "cohort": CohortSpec, "costs": None, "compute": ComputeSettings,
                 **_SECTIONS}
