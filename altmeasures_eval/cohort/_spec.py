@@ -183,7 +183,7 @@ class CohortSpec:
         ConfigError
             On an unknown key (with the list of valid keys) or an invalid value (naming the key).
         """
-        from altmeasures_eval.config import check_finite, check_keys
+        from altmeasures_eval._checker import check_finite, check_keys
 
         section = check_keys("cohort", section, cls, noun="option")
         check_finite("[cohort]", section)
