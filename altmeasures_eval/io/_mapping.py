@@ -139,7 +139,7 @@ def mapping_from_dict(raw: dict[str, Any], source: Path | None = None) -> Mappin
         delimiter that is not one character, a date format without a year or with an unknown
         directive.
     """
-    from altmeasures_eval.config import (
+    from altmeasures_eval._checker import (
         check_date_format,
         check_delimiter,
         check_encoding,
@@ -151,7 +151,7 @@ def mapping_from_dict(raw: dict[str, Any], source: Path | None = None) -> Mappin
     schema = {"csv": _CSV_KEYS, "extract": _EXTRACT_KEYS, "tables": None}
     for key, value in raw.items():
         if key not in schema:
-            from altmeasures_eval.config import check_config
+            from altmeasures_eval._checker import check_config
 
             check_config({key: value}, schema, source=f"mapping {name}", doc=_DOC)
     csv = check_keys("csv", raw.get("csv", {}), _CSV_KEYS, source=f"mapping {name}", doc=_DOC)
