@@ -139,7 +139,7 @@ class PolicySpec:
         ConfigError
             Unknown section or key (with the nearest valid one), wrong type or value.
         """
-        from altmeasures_eval.config import check_config
+        from altmeasures_eval._checker import check_config
 
         check_config(sections, cls.config_schema(), source=source, doc="docs/config.md (policy.toml)")
         parts = {}
