@@ -34,7 +34,9 @@ def test_outside_file_is_hashed_and_named_relative_to_the_config(extract: Path, 
     assert _run(["report", "--config", str(config), "--out", str(out), "--no-pdf", "--quiet"]) in (0, 3)
     html = (out / "report.html").read_text(encoding="utf-8")
     digest = hashlib.sha256((root / "outside" / "cases.csv").read_bytes()).hexdigest()
-    assert f"file outside/cases.csv: SHA-256 {digest}" in html  # exactly the file read, relative to the config
+    # exactly the file read, relative to the config (the appendix lists "outside/cases.csv: SHA-256 ..." under
+    # "Files read, named relative to the configuration file", #15)
+    assert f"outside/cases.csv: SHA-256 {digest}" in html
     absolute = {str(root.resolve()), str(root), str(tmp_path.resolve())}
     for path in out.rglob("*"):
         if path.is_file() and path.suffix in {".html", ".json", ".csv", ".svg", ".txt", ".md"}:
