@@ -185,6 +185,16 @@ def _gate_detail(check: str, detail: str, ev: Any, policy: DisclosurePolicy) -> 
         return _("{a} given an alternative measure and {c} sent to custody have no comparable person in the other "
                  "group").format(a=people(policy, int(by.get("alternative", 0))),
                                  c=people(policy, int(by.get("custody", 0))))
+    # imbalanced characteristics ("sex = unknown (0.1001), prior_bed_days (0.12)"): by their display names
+    terms = [t.strip() for t in detail.split(", ")] if detail.strip() else []
+    shown = [re.fullmatch(r"(\w+)(?: = (.+?))? \((-?[\d.]+)\)", t) for t in terms]
+    if terms and all(shown):
+        from altmeasures_eval._vocabulary import display_name
+
+        return ", ".join(
+            _("{variable}: {level}").format(variable=display_name(m.group(1)), level=display_level(m.group(1), m.group(2)))
+            + f" ({_local_number(m.group(3))})" if m.group(2) is not None else
+            f"{display_name(m.group(1))} ({_local_number(m.group(3))})" for m in shown if m is not None)
     return detail
 
 

@@ -316,3 +316,16 @@ def test_frequency_of_counts_that_are_all_0_or_1():
     ev = _ev(FALL.recidivism[365], _result(0.45, 0.55, -0.10, -0.16, -0.04, 0.002, "risk_difference"))
     assert "between 4.0 and 16.0 fewer proven reoffences are committed for every 100 people" in frequency_sentence(ev)
     assert any("reduced the number of proven reoffences" in i for i in _items(can_cannot(ev), "can"))
+
+
+def test_design_check_details_name_characteristics_in_words(sample_evaluation):
+    from altmeasures_eval.privacy import DisclosurePolicy
+    from altmeasures_eval.report._content import _gate_detail
+
+    pol = DisclosurePolicy.from_settings(sample_evaluation.spec.disclosure)
+    detail = "sex = unknown (0.1001), prior_bed_days (0.12)"  # as the design gate writes an imbalance
+    assert _gate_detail("max |SMD| after adjustment", detail, sample_evaluation, pol) == \
+        "Sex: unknown (0.1001), Days in custody before the decision (0.12)"
+    with language("fr"):
+        assert _gate_detail("max |SMD| after adjustment", detail, sample_evaluation, pol).startswith(
+            "Sexe : inconnu (0,1001)")
