@@ -17,11 +17,10 @@ computed as usual.
 Parallel runs (``make test`` runs ``pytest -n 2``, pytest-xdist; docs/testing.md): each worker is a
 process with its own session, so session fixtures are built once per worker, except the sample
 report, which the first worker to need it writes into the run's shared temporary folder under a
-file lock and the other worker reads (with the evaluation, pickled beside it). Tests are grouped
-for the scheduler (:func:`pytest_collection_modifyitems`): the tests of a module that has a module-
-or class-scoped fixture, or that uses a session fixture of a sub-package's conftest, run on one
-worker, so that such a fixture is built once; every other test is scheduled on its own; the known
-long tests are sent first.
+file lock and the other worker reads (with the evaluation, pickled beside it). The scheduler
+(``--dist loadscope``, set in pyproject.toml) sends each module whole to one worker, so a
+module-scoped fixture is built once; :func:`pytest_collection_modifyitems` sends the known long
+modules first.
 """
 
 from __future__ import annotations
@@ -54,22 +53,26 @@ END_TO_END_FIXTURES = frozenset({
 })
 
 
-#: The longest tests or modules (measured, docs/testing.md), sent to the workers first so that
-#: neither worker is left with a long test at the end; the rest keep the collection order.
-#: Scheduling only: the order changes no result (each test builds or receives what it reads).
+#: The longest modules (measured with ``--durations=0``, docs/testing.md), longest first: sent to
+#: the workers first so that neither is left with a long module at the end; the other modules keep
+#: the collection order. Scheduling only: the order changes no result.
 LONG_FIRST = (
-    "tests/test_notebooks.py::test_notebook_executes[06",
-    "tests/test_notebooks.py::test_notebook_executes[05",
     "tests/test_command_outputs.py",
+    "tests/test_notebooks.py",
     "tests/cli/test_output.py",
     "tests/test_benchmarks_small.py",
+    "tests/attack/test_attacks.py",
     "tests/report/test_design_gate.py",
-    "tests/attack/",
-    "tests/test_notebooks.py::test_notebook_executes",
+    "tests/io/malformed/test_corpus.py",
     "tests/pooling/test_countries.py",
-    "tests/io/test_order.py",
+    "tests/io/test_readers.py",
+    "tests/attack/test_paths.py",
     "tests/test_docs_build.py",
-    "tests/test_parallel.py",
+    "tests/io/test_order.py",
+    "tests/reform/test_policy_command.py",
+    "tests/effects/test_simulation_small.py",
+    "tests/scenarios/test_report_scenarios.py",
+    "tests/privacy/test_pseudonymise_command.py",
 )
 
 
@@ -77,43 +80,14 @@ def _long_rank(nodeid: str) -> int:
     return next((i for i, prefix in enumerate(LONG_FIRST) if nodeid.startswith(prefix)), len(LONG_FIRST))
 
 
-def _schedule_group(item: pytest.Item) -> str | None:
-    """The unit of work the item belongs to under ``--dist loadgroup`` (None: on its own).
-
-    A module- or class-scoped fixture ties the tests of its module together; a session fixture
-    defined in a sub-package's ``conftest.py`` (e.g. the attack suite's runs) ties that package's
-    tests together. The session fixtures of this file are built per worker (cheap ones) or shared
-    (the sample report)."""
-    info = getattr(item, "_fixtureinfo", None)
-    module = item.nodeid.split("::", 1)[0]
-    package: str | None = None
-    for defs in (info.name2fixturedefs.values() if info is not None else ()):
-        fixturedef = defs[-1]
-        if fixturedef.scope in ("module", "class"):
-            return module
-        if fixturedef.scope in ("session", "package"):
-            code = getattr(fixturedef.func, "__code__", None)
-            where = Path(code.co_filename) if code is not None else None
-            if where is not None and where.name == "conftest.py" and where.parent != Path(__file__).parent:
-                package = where.parent.relative_to(REPO).as_posix()
-    return package
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the end-to-end tests (``-m e2e`` selects them, ``-m "not e2e"`` leaves them out;
-    ``make test`` runs everything). In an xdist worker, also group the tests for the scheduler
-    and send the long ones first (see the module docstring)."""
+    ``make test`` runs everything). In an xdist worker, also send the long ones first."""
     for item in items:
         if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
-    if not hasattr(config, "workerinput"):  # not an xdist worker: collection order, no groups
-        return
-    for item in items:
-        group = _schedule_group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: _long_rank(item.nodeid))  # stable: modules stay in order
+    if hasattr(config, "workerinput"):  # not in a single process: collection order there
+        items.sort(key=lambda item: _long_rank(item.nodeid))  # stable: modules stay in order
 
 
 @pytest.fixture(scope="session")
