@@ -49,8 +49,17 @@ SAMPLE_CONFIG = SAMPLE / "evaluation.toml"
 #: Fixtures whose tests run a command or the sample evaluation end to end: marked ``e2e``.
 END_TO_END_FIXTURES = frozenset({
     "sample_report", "sample_evaluation", "small_evaluation", "outputs", "indicators", "extract_runs",
-    "failed_evaluation",
+    "failed_evaluation", "exported",
 })
+#: Tests that run a command, a notebook or a whole evaluation themselves (no fixture to tell): ``e2e``.
+END_TO_END_TESTS = (
+    "tests/test_notebooks.py::test_notebook_executes",
+    "tests/test_benchmarks_small.py::test_pipeline_small",
+    "tests/report/test_design_gate.py::test_report_command_exits_3",
+    "tests/report/test_design_gate.py::test_secondary_analyses",
+    "tests/scenarios/test_report_scenarios.py",
+    "tests/attack/test_paths.py",
+)
 
 
 #: The longest modules (measured with ``--durations=0``, docs/testing.md), longest first: sent to
@@ -84,7 +93,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Mark the end-to-end tests (``-m e2e`` selects them, ``-m "not e2e"`` leaves them out;
     ``make test`` runs everything). In an xdist worker, also send the long ones first."""
     for item in items:
-        if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())) or item.nodeid.startswith(END_TO_END_TESTS):
             item.add_marker(pytest.mark.e2e)
     if hasattr(config, "workerinput"):  # not in a single process: collection order there
         items.sort(key=lambda item: _long_rank(item.nodeid))  # stable: modules stay in order
