@@ -351,6 +351,23 @@ def default_lines(table: pd.DataFrame) -> list[str]:
     return out + [""]
 
 
+def refit_lines() -> list[str]:
+    """The stored result of :func:`refit_bootstrap_check`, when there is one."""
+    import json
+
+    path = Path(__file__).resolve().parent / "results" / "matching_inference" / "refit_bootstrap.json"
+    if not path.exists():
+        return []
+    r = json.loads(path.read_text())
+    c, b = r["matched_set_cluster"], r["matched_set_bootstrap_refit"]
+    return [f"**Without replacement, re-estimating the score in the bootstrap** (`refit_bootstrap_check`, {r['design']}, "
+            f"{r['cell']}, the same {r['reps']:,} data sets): bias {r['bias']:+.4f} (empirical SD {r['empirical_sd']:.4f}); "
+            f"matched-set cluster SE: SD/SE {c['sd_over_se']:.2f}, coverage {_fmt_pct(c['coverage'])} "
+            f"({_fmt_pct(c['coverage_lo'])}-{_fmt_pct(c['coverage_hi'])}); matched-set bootstrap that re-estimates the "
+            f"score and re-matches in every replicate: SD/SE {b['sd_over_se']:.2f}, coverage {_fmt_pct(b['coverage'])} "
+            f"({_fmt_pct(b['coverage_lo'])}-{_fmt_pct(b['coverage_hi'])}).", ""]
+
+
 def summary_lines(table: pd.DataFrame) -> list[str]:
     summ = coverage_summary(table)
     designs = list(table["design"].unique())
@@ -393,6 +410,7 @@ def write_doc(table: pd.DataFrame, seconds: dict[str, float], reps: dict[str, in
         "",
     ]
     lines += default_lines(table)
+    lines += refit_lines()
     lines += summary_lines(table)
     for design in table["design"].unique():
         sub = table[table["design"] == design]
@@ -471,3 +489,57 @@ def run(sizes: list[int], reps: int | None = None) -> list[dict]:
 
 if __name__ == "__main__":
     run(DEFAULT_SIZES)
+
+
+REFIT_JSON = RESULTS_CSV.parent / "matching_inference" / "refit_bootstrap.json"
+
+
+def refit_bootstrap_check(reps: int = N_REPS, n_boot: int = N_BOOT) -> dict:
+    """The one well-posed cell without replacement (``few_controls``, ATC, 1:1, caliper 0.2 SD):
+    the matched-set cluster SE against the matched-set bootstrap that re-estimates the score and
+    re-matches in every replicate (``refit=``), on the same data sets as ``run_design`` (same
+    seeds), judged against the effect of the controls kept. Run on demand
+    (``python -c "from benchmarks.bench_matching_inference import refit_bootstrap_check as f; f()"``,
+    about 13 minutes of one core); writes ``REFIT_JSON``."""
+    import json
+
+    design = "few_controls"
+    covs = COVARIATES[design]
+
+    def rep(i: int, rng: np.random.Generator):
+        from altmeasures_eval.effects import estimate_effect
+        from altmeasures_eval.matching import estimate_propensity, match_nearest
+
+        d = simulate(design, DESIGNS[design], rng, both=True)  # the draws of one_replicate
+        m1, m0 = d.pop("m1").to_numpy(), d.pop("m0").to_numpy()
+        ps = estimate_propensity(d, "treatment", covs)
+        boot_seed = int(rng.integers(2**31))
+        m = match_nearest(d, "treatment", ps, estimand="ATC", ratio=1, replace=False, caliper=0.2)
+        w = m.weights.reindex(d.index).to_numpy()
+        focal = d["treatment"].to_numpy() == 0
+
+        def refit(sub: pd.DataFrame):
+            p2 = estimate_propensity(sub, "treatment", covs)
+            return match_nearest(sub, "treatment", p2, estimand="ATC", ratio=1, replace=False, caliper=0.2)
+
+        rows = [_row(estimate_effect(d, "y", "treatment", m, **kw)) for kw in
+                (dict(), dict(variance="bootstrap", n_boot=n_boot, refit=refit, random_state=boot_seed))]
+        return np.array(rows), float(w[focal] @ (m1 - m0)[focal]), float(w[focal].sum())
+
+    seed = SEED + sorted({**DESIGNS, **EXTRA_DESIGNS}).index(design)
+    res: list = []
+    for chunk in range(0, reps, CHUNK):
+        res += parallel_map(rep, min(CHUNK, reps - chunk), random_state=seed * 1000 + chunk // CHUNK, n_jobs=1)
+    draws = np.array([r[0] for r in res])
+    tau = sum(r[1] for r in res) / sum(r[2] for r in res)
+    out = {"design": design, "cell": "ATC, without replacement, k = 1, caliper 0.2 SD", "reps": len(res),
+           "truth": tau, "bias": float(draws[:, 0, 0].mean() - tau), "empirical_sd": float(draws[:, 0, 0].std(ddof=1))}
+    for k, name in enumerate(("matched_set_cluster", "matched_set_bootstrap_refit")):
+        cover = (draws[:, k, 2] <= tau) & (tau <= draws[:, k, 3])
+        lo, hi = _binom_ci(int(cover.sum()), len(cover))
+        out[name] = {"mean_se": float(draws[:, k, 1].mean()),
+                     "sd_over_se": float(draws[:, 0, 0].std(ddof=1) / draws[:, k, 1].mean()),
+                     "coverage": float(cover.mean()), "coverage_lo": lo, "coverage_hi": hi}
+    REFIT_JSON.parent.mkdir(exist_ok=True)
+    REFIT_JSON.write_text(json.dumps(out, indent=1) + "\n")
+    return out
