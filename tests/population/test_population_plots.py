@@ -32,7 +32,8 @@ def test_population_paths_plot(tables_two, tmp_path):
     proj = project_population(adm, length_of_stay(s), ex, rates=rates, capacity=cap, observed=obs)
     ax = plot_population_paths(proj)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert {"baseline", "divert 10%", "observed", "capacity"} <= set(labels)
+    # the legend names the scenarios in words (plotting.scenario_label), in the report's language
+    assert {"No change (baseline)", "10% of custody decisions diverted", "Observed", "Capacity"} <= set(labels)
     assert len(ax.collections) == 3  # one band per scenario
     all_obs = proj.paths.query("jurisdiction == 'all' and scenario == 'baseline' and not projected")
     assert len(all_obs) == 48  # 48 observed months; the extract date 2024-12-31 closes the last
@@ -47,4 +48,12 @@ def test_bed_days_plot():
                          "bed_days_total_365": [15.0, 0, 90, 230]})
     ax = plot_bed_days(bed_days_by_group(beds, np.array([1, 1, 0, 0])))
     assert len(ax.patches) == 4  # 2 groups x 2 components
-    assert "152.5" in ax.get_title()  # averted: (90 + 230) / 2 - (15 + 0) / 2 = 152.5
+    # stacked heights per group, by hand: alternative (15 + 0) / 2 = 7.5, custody (90 + 230) / 2 = 160,
+    # so 152.5 bed-days averted per person
+    heights = {}
+    for patch in ax.patches:
+        x = round(patch.get_x() + patch.get_width() / 2)
+        heights[x] = heights.get(x, 0.0) + patch.get_height()
+    np.testing.assert_allclose([heights[0], heights[1]], [7.5, 160.0])
+    assert heights[1] - heights[0] == 152.5
+    assert {t.get_text() for t in ax.texts} == {"8", "160"}  # totals written on the bars, rounded
