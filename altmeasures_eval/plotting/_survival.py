@@ -96,7 +96,8 @@ def plot_survival(
         cause = result.causes[0] if cause is None else cause
         curves = result.curves[result.curves["cause"] == cause]
         y, lo, hi = curves["cif"], curves["ci_low"], curves["ci_high"]
-        ylabel = _("Cumulative incidence")
+        # which of the competing causes is drawn must be on the figure
+        ylabel = _("Cumulative incidence of cause {cause}").format(cause=cause)
     else:
         curves = result.curves
         if cumulative:

@@ -73,7 +73,7 @@ def test_overlap_unprotected_shows_small_bins_protected_does_not():
     heights = np.array([p.get_height() for p in ax.patches])
     widths = np.array([p.get_width() for p in ax.patches])
     assert np.isclose((heights * widths)[heights > 0].sum(), 1) and np.isclose((heights * widths)[heights < 0].sum(), -1)
-    assert ax.get_ylabel().startswith("density")
+    assert ax.get_ylabel().startswith("Density")
 
 
 def test_overlap_with_rounding_reveals_only_rounded_counts():
@@ -114,7 +114,9 @@ def _km():
 
 
 def _at_risk_texts(ax) -> list[str]:
-    return [t.get_text() for t in ax.texts if t.get_text() not in {"At risk"} and not t.get_text().startswith("g")]
+    # the row heading ("Number at risk (people, not weighted)") and group labels are not counts
+    return [t.get_text() for t in ax.texts
+            if not t.get_text().startswith(("At risk", "Number at risk")) and not t.get_text().startswith("g")]
 
 
 def test_at_risk_table_through_policy():
@@ -153,32 +155,47 @@ def test_observed_population_through_policy():
     assert projection.paths["observed"].iloc[0] == 3.0  # the input is not changed
 
 
+# what render_figures reads besides the results: the source line of every figure (#15)
+_REPORTED = {"extract_date": pd.Timestamp("2024-12-31"), "country": "XSY", "headline_horizon": None}
+
+
+def _spec(horizons, base):
+    return SimpleNamespace(disclosure=DisclosureSettings(threshold=10, rounding_base=base),
+                           cohort=SimpleNamespace(horizons=horizons),
+                           report=SimpleNamespace(organisation="", country_name="Testland"))
+
+
 def test_report_figures_svg_hold_no_small_or_unrounded_count():
     """render_figures (the report's figures) with rounding_base = 5: read back from the SVG text."""
     km = _km()
     ps = _scores()
-    spec = SimpleNamespace(disclosure=DisclosureSettings(threshold=10, rounding_base=5),
-                           cohort=SimpleNamespace(horizons=(200, 400, 600)))
+    spec = _spec((200, 400, 600), 5)
     ev = SimpleNamespace(spec=spec, balance=None, propensity=ps, survival_curves=km, competing=None,
-                         prison=None, costs=None)
+                         prison=None, costs=None, **_REPORTED)
     figs = render_figures(ev)
     svg = figs["survival_curves"].svg
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert "[c]" in texts
-    # the at-risk row of each group follows its label; tick labels are above it
-    for label in ("Alternative", "Custody (adjusted)"):
-        row = texts[texts.index(label) + 1:texts.index(label) + 5]
+    # the at-risk row of each group follows its row label (people, not adjusted: "Custody"); the
+    # tick labels are above it and the legend ("Custody (adjusted)") after it
+    start = texts.index("Number at risk (people, not weighted)")
+    rows = 0
+    for label in ("Alternative", "Custody"):
+        i = texts.index(label, start)
+        row = texts[i + 1:i + 5]
+        rows += 1
+        assert len(row) == 4, row
         assert all(v == "[c]" or (int(v.replace(",", "")) % 5 == 0 and int(v.replace(",", "")) >= 10) for v in row), row
+    assert rows == 2
     assert "at least 10 people" in figs["propensity_overlap"].caption
 
 
 @pytest.mark.parametrize("base", [0, 5])
 def test_report_overlap_bars_hold_the_threshold(base):
     ps = _scores(5)
-    spec = SimpleNamespace(disclosure=DisclosureSettings(threshold=10, rounding_base=base),
-                           cohort=SimpleNamespace(horizons=(365,)))
+    spec = _spec((365,), base)
     ev = SimpleNamespace(spec=spec, balance=None, propensity=ps, survival_curves=None, competing=None,
-                         prison=None, costs=None)
+                         prison=None, costs=None, **_REPORTED)
     # the drawing the report renders, on an Axes we can read
     import altmeasures_eval.report._figures as F
 
