@@ -194,6 +194,7 @@ _LEVELS: dict[str, dict[Any, str]] = {
         "stage": N_("stage of the process"),
         "period": N_("period"),
         "exclusion": N_("excluded offences"),
+        "birth_year_known": N_("birth year recorded"),
         "min_age": N_("minimum age"),
         "index_event": N_("index event"),
         "treatment_group": N_("group"),

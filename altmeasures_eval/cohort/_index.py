@@ -158,7 +158,11 @@ def _eligible_cases(cases: pd.DataFrame, prep: Prepared, spec: CohortSpec, flow:
     )
     age = np.full(len(cases), np.nan)
     age[m] = _age_at(prep, person[m], prep.c_decision[m])
-    m &= age >= spec.min_age  # unknown birth year -> NaN -> removed
+    # a person whose birth year is not recorded cannot be shown to be old enough: counted on their own,
+    # so that the attrition does not present them as under age (issue #17)
+    m &= ~np.isnan(age)
+    flow.cases("birth_year_known", "birth year recorded (the age at the decision can be checked)", person, m, n_p)
+    m &= age >= spec.min_age
     flow.cases("min_age", f"aged {spec.min_age} or over at the decision (decision year - birth year)", person, m, n_p)
     return m
 

@@ -93,6 +93,8 @@ def removal_reason(rule: str, description: str, cohort: Any) -> str:
     if rule == "exclusion":
         return _("a proven offence coded {codes} in the same case or on the same day (offences excluded from the "
                  "evaluation)").format(codes=_or(list(c.excluded_prefixes)))
+    if rule == "birth_year_known":
+        return _("birth year not recorded (the age at the decision cannot be checked)")
     if rule == "min_age":
         return _("aged under {age} at the decision").format(age=fmt_int(c.min_age))
     if rule == "index_event":

@@ -145,7 +145,7 @@ def test_empty_cohort_when_every_birth_year_is_missing(tmp_path, capsys, small_d
     (data / "persons.csv").write_text("\n".join([persons[0], *rows]) + "\n", encoding="utf-8")
     cfg = _config(tmp_path, f'[data]\npath = "{data}"\n')
     code, err = _call(["cohort", "--config", str(cfg), "--out", str(tmp_path / "o")], capsys)
-    assert code == 2 and "the cohort is empty: the rule 'min_age'" in err
+    assert code == 2 and "the cohort is empty: the rule 'birth_year_known'" in err
 
 
 def test_unreachable_scheduler_fails_fast(tmp_path, capsys, small_data) -> None:

@@ -111,8 +111,12 @@ def test_stage_period_and_minimum_age(make):
         case("adult", "2019-12-31", stage="police"),
     ]
     ds = make(ps, cases)
-    # 2020 - 2003 = 17 < 18 removed; 2020 - 2002 = 18 kept; unknown birth year removed
-    assert list(build_cohort(ds).data["person_id"]) == ["adult"]
+    # 2020 - 2003 = 17 < 18 removed; 2020 - 2002 = 18 kept; unknown birth year removed, and counted
+    # as such, not as under age
+    cohort = build_cohort(ds)
+    assert list(cohort.data["person_id"]) == ["adult"]
+    removed = dict(zip(cohort.attrition["rule"], cohort.attrition["persons_removed"]))
+    assert (removed["birth_year_known"], removed["min_age"]) == (1, 1)
     spec = CohortSpec(period_start="2020-01-01", period_end="2020-12-31", min_age=0)
     data = build_cohort(ds, spec).data
     assert set(data["person_id"]) == {"young", "adult"}
@@ -213,7 +217,7 @@ def test_attrition_reconciles_and_ends_at_the_cohort(make):
     removed = dict(zip(att["rule"], att["persons_removed"]))
     assert removed == {
         "data": 0, "proven": 2, "eligible_offence": 1, "stage": 0, "period": 0, "exclusion": 0,
-        "min_age": 1, "index_event": 0, "treatment_group": 1, "release_known": 1, "alive_at_start": 0,
+        "birth_year_known": 0, "min_age": 1, "index_event": 0, "treatment_group": 1, "release_known": 1, "alive_at_start": 0,
         "not_in_custody": 1,
     }
 
