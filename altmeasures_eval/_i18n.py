@@ -96,15 +96,20 @@ def current_language() -> str:
 
 
 @lru_cache(maxsize=None)
-def _catalogue(code: str) -> dict[Any, Any]:
-    """Every translated message of ``code``: msgid (or (singular, plural)) -> msgstr (or tuple)."""
+def _catalogue(code: str) -> tuple[dict[Any, Any], Any]:
+    """Every translated message of ``code`` (msgid, or (singular, plural), -> msgstr or tuple of
+    forms) and the language's plural rule (the catalogues' ``Plural-Forms``: count -> form index)."""
+    from gettext import c2py
+
     from babel.messages.pofile import read_po
 
     messages: dict[Any, Any] = {}
+    plural = c2py("(n != 1)")
     folder = _LOCALE_DIR / code / "LC_MESSAGES"
     for po in sorted(folder.glob("*.po")):
         with po.open("rb") as f:
             cat = read_po(f, locale=code)
+        plural = c2py(cat.plural_expr)
         for m in cat:
             if not m.id or m.fuzzy:
                 continue
@@ -114,7 +119,7 @@ def _catalogue(code: str) -> dict[Any, Any]:
                     messages[tuple(m.id)] = strings
             elif m.string:
                 messages[m.id] = m.string
-    return messages
+    return messages, plural
 
 
 def _(message: str) -> str:
@@ -122,7 +127,7 @@ def _(message: str) -> str:
     code = _current.get()
     if code == "en":
         return message
-    return _catalogue(code).get(message, message)
+    return _catalogue(code)[0].get(message, message)
 
 
 def N_(message: str) -> str:
@@ -134,13 +139,10 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate a message whose form depends on the count ``n`` (plural rules of the language)."""
     code = _current.get()
     if code != "en":
-        forms = _catalogue(code).get((singular, plural))
+        messages, rule = _catalogue(code)
+        forms = messages.get((singular, plural))
         if forms:
-            index = Locale.parse(code).plural_form(abs(n))
-            order = ["zero", "one", "two", "few", "many", "other"]
-            tags = [t for t in order if t in Locale.parse(code).plural_form.tags] + ["other"]
-            position = min(tags.index(index) if index in tags else len(forms) - 1, len(forms) - 1)
-            return forms[position]
+            return forms[min(rule(abs(int(n))), len(forms) - 1)]
     return singular if n == 1 else plural
 
 
@@ -182,11 +184,9 @@ def fmt_pct(x: Any, decimals: int = 1) -> str:
 
 def fmt_money(x: Any, currency: str, decimals: int = 0) -> str:
     """An amount of money in the locale's form: $1,234 (en), 1 234 $US (fr), 1.234 US$ (es)."""
-    pattern = None
     loc = Locale.parse(_locale())
     base = loc.currency_formats["standard"].pattern.split(";")[0]
-    if decimals == 0:
-        pattern = base.replace(".00", "").replace(",00", "")
+    pattern = base.replace(".00", "").replace(",00", "") if decimals == 0 else None
     return _format_currency(float(x), currency, format=pattern, locale=loc, currency_digits=decimals != 0)
 
 
@@ -194,8 +194,6 @@ def fmt_date(d: Any, form: str = "long") -> str:
     """A date in the locale's words: 6 December 2026 (en), 6 décembre 2026 (fr), 6 de diciembre de 2026 (es)."""
     if isinstance(d, str):
         d = _dt.date.fromisoformat(d[:10])
-    elif hasattr(d, "date") and not isinstance(d, _dt.date):
-        d = d.date()
-    elif isinstance(d, _dt.datetime):
+    elif isinstance(d, _dt.datetime):  # pandas Timestamps too
         d = d.date()
     return _format_date(d, format=form, locale=_locale())

@@ -27,7 +27,7 @@ import re
 
 import numpy as np
 
-from altmeasures_eval._i18n import N_, _, fmt_int
+from altmeasures_eval._i18n import N_, _, fmt_date, fmt_int
 from altmeasures_eval._vocabulary import display_level
 from altmeasures_eval.privacy import DisclosurePolicy
 from altmeasures_eval.report._summary import headline_sentence
@@ -326,7 +326,7 @@ def report_meta(ev: Any) -> dict[str, Any]:
     import datetime
 
     from altmeasures_eval import __version__ as toolkit_version
-    from altmeasures_eval._i18n import current_language, fmt_date
+    from altmeasures_eval._i18n import current_language
     from altmeasures_eval.report._sections import status_words
     from altmeasures_eval.report._summary import _period, whom
 
@@ -405,11 +405,18 @@ def _build(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
                                                  _config_text(_shown_paths(spec.config)))})
     content = {"meta": meta, "summary": summary, "headline": headline, "sections": sections,
                "disclosure": list(disclosure_notes)}
-    source = (_("{organisation}, administrative records extracted on {date}").format(
-        organisation=spec.report.organisation, date=meta["extract_date"]) if spec.report.organisation else
-        _("Administrative records of {country}, extracted on {date}").format(country=meta["country"],
-                                                                            date=meta["extract_date"]))
-    return number_blocks(content, source)
+    return number_blocks(content, source_line(ev))
+
+
+def source_line(ev: Any) -> str:
+    """The source of every table and figure of the report (the renderer adds "Source:"): the
+    publishing organisation, or the country, and the date the records were extracted."""
+    date = fmt_date(ev.extract_date)
+    organisation = getattr(ev.spec.report, "organisation", "")
+    if organisation:
+        return _("{organisation}, administrative records extracted on {date}").format(organisation=organisation,
+                                                                                      date=date)
+    return _("Administrative records of {country}, extracted on {date}").format(country=country_words(ev), date=date)
 
 
 def _toml_value(v: Any) -> str:

@@ -117,16 +117,6 @@ def _term_label(term: str) -> str:
     return _("{variable}: {level}").format(variable=display_name(var), level=display_level(var, level))
 
 
-def _source(ev: Any) -> str:
-    """The source line of the figures: the report's (same words as its tables; the renderer adds "Source:")."""
-    org = getattr(ev.spec.report, "organisation", "")
-    date = fmt_date(ev.extract_date)
-    if org:
-        return _("{organisation}, administrative records extracted on {date}").format(organisation=org, date=date)
-    name = getattr(ev.spec.report, "country_name", "") or ev.country
-    return _("Administrative records of {country}, extracted on {date}").format(country=name, date=date)
-
-
 def _at(curves: Any, group: Any, h: float, column: str) -> float:
     c = curves[(curves["group"] == group) & (curves["time"] <= h)]
     return float(c[column].iloc[-1]) if len(c) else float("nan")
@@ -350,7 +340,9 @@ def render_figures(ev: Any) -> dict[str, Figure]:
     dict of str to Figure
         Each with its title, caption, text alternative (key numbers included) and source.
     """
-    source = _source(ev)
+    from altmeasures_eval.report._content import source_line
+
+    source = source_line(ev)  # the same words as the tables' source
     specs = figure_specs(ev)
     out = {}
     for name, title, caption, alt, draw, size in specs:
