@@ -39,7 +39,7 @@ from typing import Any
 
 from altmeasures_eval._i18n import N_, _
 
-__all__ = ["display_cost_item", "display_level", "display_name", "display_unit", "known_variables"]
+__all__ = ["display_cost_item", "display_level", "display_name", "display_term", "display_unit", "known_variables"]
 
 #: Display names of variables: covariates of the cohort, outcomes, and the coded columns of the
 #: data contract. Keys are cohort / contract column names.
@@ -234,6 +234,18 @@ def known_variables() -> tuple[str, ...]:
     """Every variable this vocabulary names (cohort and contract columns; outcome stems with a horizon
     are listed as ``<stem>_<days>``)."""
     return (*_NAMES, *(f"{stem}_<days>" for stem in _HORIZON_NAMES))
+
+
+def display_term(term: str) -> str:
+    """A column of the propensity model's design (a row of the balance table) in words:
+    ``"sex=female"`` -> "Sex: female", ``"prior_bed_days"`` -> its display name, ``"distance"`` -> the
+    propensity score."""
+    if term == "distance":
+        return _("Propensity score")
+    var, sep, level = str(term).partition("=")
+    if not sep:
+        return display_name(var)
+    return _("{variable}: {level}").format(variable=display_name(var), level=display_level(var, level))
 
 
 def display_name(variable: str) -> str:

@@ -175,6 +175,13 @@ def _gate_detail(check: str, detail: str, ev: Any, policy: DisclosurePolicy) -> 
     """The detail of a check in words; details other stages write in English pass unchanged."""
     from altmeasures_eval.report._summary import people
 
+    aliased = re.fullmatch(r"aliased and left out: (.+)", detail.strip())
+    if aliased:  # the design's column names, as the propensity model reported them
+        from altmeasures_eval._vocabulary import display_term
+        from altmeasures_eval.report._summary import join_words
+
+        return _("left out of the model because other characteristics determine it fully: {names}").format(
+            names=join_words([display_term(t) for t in aliased.group(1).split(", ")]))
     m = re.fullmatch(r"alternative (\S+), custody (\S+)", detail.strip())
     if m:
         return _("alternative measure {a}, custody {c}").format(a=_local_number(m.group(1)),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from altmeasures_eval._i18n import _, fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct
+from altmeasures_eval._vocabulary import display_term
 
 __all__ = ["Figure", "render_figures"]
 
@@ -105,18 +106,6 @@ def _published_observed(projection: Any, policy: Any) -> Any:
     return dataclasses.replace(projection, paths=paths)
 
 
-def _term_label(term: str) -> str:
-    """A row of the balance table in words: ``sex=female`` -> "Sex: female", ``distance`` -> the score."""
-    from altmeasures_eval._vocabulary import display_level, display_name
-
-    if term == "distance":
-        return _("Propensity score")
-    var, sep, level = str(term).partition("=")
-    if not sep:
-        return display_name(var)
-    return _("{variable}: {level}").format(variable=display_name(var), level=display_level(var, level))
-
-
 def _at(curves: Any, group: Any, h: float, column: str) -> float:
     c = curves[(curves["group"] == group) & (curves["time"] <= h)]
     return float(c[column].iloc[-1]) if len(c) else float("nan")
@@ -133,8 +122,8 @@ def _balance_figure(ev: Any) -> tuple[str, str, str]:
     alt = _("Dot plot of the absolute standardised mean difference of {n} characteristics before and after "
             "adjustment. Before adjustment the largest was {before} ({name}); after adjustment the largest is "
             "{after} ({name_after}), against a threshold of {threshold}.").format(
-        n=fmt_int(len(t)), before=fmt_num(before.max(), 2), name=_term_label(before.idxmax()),
-        after=fmt_num(after.max(), 2), name_after=_term_label(after.idxmax()), threshold=fmt_num(thr, 2))
+        n=fmt_int(len(t)), before=fmt_num(before.max(), 2), name=display_term(before.idxmax()),
+        after=fmt_num(after.max(), 2), name_after=display_term(after.idxmax()), threshold=fmt_num(thr, 2))
     return title, caption, alt
 
 
@@ -302,7 +291,7 @@ def figure_specs(ev: Any) -> list[tuple[str, str, str, str, Callable[[Any], Any]
     if ev.balance is not None:
         n = len(ev.balance.table)
         specs.append(("love_plot", *_balance_figure(ev),
-                      lambda ax: P.plot_love(ev.balance, ax=ax, labels=_term_label,
+                      lambda ax: P.plot_love(ev.balance, ax=ax, labels=display_term,
                                              threshold=ev.spec.design.balance_threshold),
                       (6.5, max(3.0, 0.19 * n + 1))))
     if ev.propensity is not None:

@@ -329,3 +329,20 @@ def test_design_check_details_name_characteristics_in_words(sample_evaluation):
     with language("fr"):
         assert _gate_detail("max |SMD| after adjustment", detail, sample_evaluation, pol).startswith(
             "Sexe : inconnu (0,1001)")
+
+
+def test_aliased_columns_named_in_words(sample_evaluation):
+    # the design gate's detail for columns the pivoted QR left out (design/_gate.py) names design
+    # columns ("var" or "var=level"); a reader gets the characteristics' display names (seen in a
+    # Spanish report of the tests/scenarios "second_aliased" extract: 'aliased and left out: prior_bed_days')
+    from altmeasures_eval.privacy import DisclosurePolicy
+    from altmeasures_eval.report._content import _gate_detail
+
+    pol = DisclosurePolicy.from_settings(sample_evaluation.spec.disclosure)
+    detail = "aliased and left out: prior_bed_days, sex=unknown"
+    assert _gate_detail("propensity model converged", detail, sample_evaluation, pol) == (
+        "left out of the model because other characteristics determine it fully: "
+        "Days in custody before the decision and Sex: unknown")
+    with language("es"):
+        text = _gate_detail("propensity model converged", detail, sample_evaluation, pol)
+    assert text.startswith("excluido del modelo") and "prior_bed_days" not in text and "aliased" not in text
