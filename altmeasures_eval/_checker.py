@@ -205,6 +205,20 @@ def check_number(where: str, value: Any, lo: float | None = None, hi: float | No
     return value
 
 
+def check_choice(where: str, value: Any, choices: Collection[str]) -> str:
+    """One of ``choices``; the error lists them all."""
+    if isinstance(value, str) and value in choices:
+        return value
+    raise ConfigError(f"{where} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def check_strings(where: str, value: Any) -> tuple[str, ...]:
+    """A list of strings (a single string is refused: it would be read letter by letter)."""
+    if isinstance(value, str) or not isinstance(value, Collection) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
 def check_text(where: str, value: Any, *, empty: bool = False) -> str:
     """A string, not empty (nor only spaces) unless ``empty``."""
     if not isinstance(value, str):

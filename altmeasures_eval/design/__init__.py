@@ -11,6 +11,8 @@ from altmeasures_eval.design._build import Design, build_design, estimand_label
 from altmeasures_eval.design._covariates import prepare_covariates
 from altmeasures_eval.design._gate import COUNT_CHECKS, DesignGate, check_design, shown_beside
 from altmeasures_eval.design._points import DecisionPoints, decision_points
+from altmeasures_eval.design._settings import DEFAULT_COVARIATES, ESTIMANDS, METHODS, DesignSettings
 
-__all__ = ["COUNT_CHECKS", "DecisionPoints", "Design", "DesignGate", "build_design", "check_design", "decision_points",
-           "estimand_label", "prepare_covariates", "shown_beside"]
+__all__ = ["COUNT_CHECKS", "DEFAULT_COVARIATES", "ESTIMANDS", "METHODS", "DecisionPoints", "Design", "DesignGate",
+           "DesignSettings", "build_design", "check_design", "decision_points", "estimand_label", "prepare_covariates",
+           "shown_beside"]

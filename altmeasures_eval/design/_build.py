@@ -26,7 +26,7 @@ from altmeasures_eval.design._points import DecisionPoints, decision_points
 from altmeasures_eval.design._support import dropped_table, find_support, level_gaps
 
 if TYPE_CHECKING:
-    from altmeasures_eval.evaluation import DesignSettings
+    from altmeasures_eval.design._settings import DesignSettings
 
 __all__ = ["Design", "build_design", "estimand_label"]
 

@@ -64,7 +64,7 @@ def test_unit_costs_validated_before_data_are_read() -> None:
     ({"design": {"method": "matching", "estimand": "ATE"}}, "matching estimates ATT or ATC"),
     ({"design": {"method": "overlap"}}, "overlap weights"),
     ({"design": {"covariates": "age"}}, "list of strings"),
-    ({"decision_rules": {"min_treated": 0}}, r"min_treated must be between 1"),
+    ({"decision_rules": {"min_treated": 0}}, r"\[decision_rules\] min_treated must be at least 1, got 0"),
     ({"decision_rules": {"min_treated": 60.5}}, "must be an integer"),
     ({"disclosure": {"threshold": True}}, "must be an integer"),
     ({"population": {"headline_share": 0.3}}, "headline_share 0.3 must be one of shares"),
