@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
             indent=2) + "\n",
             encoding="utf-8")
         _save(plot_cost_waterfall(res), out / "cost_waterfall.png")
-        _save(plot_monte_carlo(mc), out / "monte_carlo.png")
+        _save(plot_monte_carlo(mc, price_year=table.price_year, discount_rate=table.discount_rate),
+              out / "monte_carlo.png")
         _save(plot_tornado(sens), out / "tornado.png")
     verdict = res.verdict if res.verdict != "ratio" else f"benefit-cost ratio {res.ratio:.2f}"
     flag = " (PLACEHOLDER unit costs)" if table.placeholders else ""
