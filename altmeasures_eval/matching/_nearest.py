@@ -20,6 +20,7 @@ from altmeasures_eval.matching._design import (
 )
 from altmeasures_eval.matching._kernels import greedy_match
 from altmeasures_eval.matching._propensity import PropensityScore
+from altmeasures_eval.matching._ties import expand_ties
 
 __all__ = ["MatchResult", "match_nearest"]
 
@@ -45,7 +46,7 @@ class MatchResult:
         replacement a control can sit in several sets, so use ``match_matrix`` instead.
     match_matrix : pandas.DataFrame
         One row per focal unit (index = its label), one column per match; the labels of its matched
-        units, <NA> where none.
+        units, <NA> where none (with ``ties="average"``, as many columns as the largest matched set).
     distance : pandas.Series
         The distance matched on.
     treatment : pandas.Series
@@ -184,6 +185,8 @@ def match_nearest(
     discard: Literal["both", "treated", "control", "none"] = "none",
     describe: Sequence[str] | None = None,
     random_state: int | np.random.Generator | None = None,
+    ties: Literal["break", "average"] = "break",
+    tie_tolerance: float | None = None,
 ) -> MatchResult:
     """Greedy nearest-neighbour matching, 1:k, with or without replacement, caliper and exact strata.
 
@@ -232,6 +235,19 @@ def match_nearest(
         Numeric covariates to compare between matched and unmatched focal units.
     random_state : int or Generator, optional
         Seed for ``m_order="random"``.
+    ties : {"break", "average"}
+        ``"break"`` (default): one unit per slot, equal distances broken by the tie rule below
+        (MatchIt's behaviour). ``"average"`` (with replacement only, not with ``mahvars``): every
+        non-focal unit as close as a focal unit's ``ratio``-th match joins its matched set and
+        the set shares the focal unit's weight equally, the matching estimator of Abadie & Imbens
+        (2006) and R ``Matching::Match(ties = TRUE)``; ``match_matrix`` then has as many columns
+        as the largest set. The result no longer depends on how ties are broken.
+    tie_tolerance : float, optional
+        With ``ties="average"``: ``None`` (default) counts only equal distances as ties (up to
+        floating-point noise, 1e-9 SD); a number t counts unit j as tied when
+        ((d_i - d_j) / s)^2 <= (D_i / s)^2 + t, with D_i the distance to the ``ratio``-th match and
+        s the sample SD of the distance: R ``Matching``'s ``distance.tolerance`` (its default is
+        1e-5; pass that to reproduce ``Match``).
 
     Returns
     -------
@@ -239,7 +255,7 @@ def match_nearest(
 
     Notes
     -----
-    Tie rule (order-independent): units are sorted by (exact stratum, distance, index label), so
+    Tie rule (order-independent, ``ties="break"``): units are sorted by (exact stratum, distance, index label), so
     equal distances are resolved by index label and the result does not depend on the order of the
     rows, only on their labels. When the nearest available unit on the left and on the right are
     equally far (within 1e-9 SD of the distance, so that floating-point noise cannot decide), the
@@ -252,6 +268,14 @@ def match_nearest(
         raise ConfigError(f"estimand must be 'ATT' or 'ATC' for matching, got {estimand!r}; use weighting for ATE")
     if int(ratio) != ratio or ratio < 1:
         raise ConfigError(f"ratio must be a positive integer, got {ratio!r}")
+    if ties not in ("break", "average"):
+        raise ConfigError(f"ties must be 'break' or 'average', got {ties!r}")
+    if ties == "average" and (not replace or mahvars):
+        raise ConfigError("ties='average' is for matching with replacement on the distance alone "
+                          "(replace=True, no mahvars): without replacement a tied unit cannot serve every focal unit "
+                          "it is tied to; use ties='break'")
+    if tie_tolerance is not None and (ties != "average" or not np.isfinite(tie_tolerance) or tie_tolerance < 0):
+        raise ConfigError(f"tie_tolerance must be a non-negative number and needs ties='average', got {tie_tolerance!r}")
     ratio = int(ratio)
     focal_value = 1 if estimand == "ATT" else 0
     focal = t == focal_value
@@ -343,6 +367,9 @@ def match_nearest(
         ratio, reuse_max, cal, np.ascontiguousarray(mah), bool(mahvars), tol, tie[order],
     )
     mm_rows = np.where(mm_sorted >= 0, order[np.maximum(mm_sorted, 0)], -1)  # focal (in fo order) -> rows
+    if ties == "average":
+        sd1 = float(np.std(d[keep], ddof=1)) if keep.sum() > 1 else 0.0
+        mm_rows = expand_ties(mm_rows, fo, d, strata, ~focal & keep, tie, cal, tol, tie_tolerance, sd1)
 
     # weights (MatchIt): focal 1 if matched; non-focal sum of 1/k_i, rescaled to n matched non-focal
     k_i = (mm_rows >= 0).sum(axis=1)
@@ -377,7 +404,7 @@ def match_nearest(
     mm_ordered = mm_rows[row_sort]
     mm_df = pd.DataFrame(
         {j + 1: pd.Series(np.where(mm_ordered[:, j] >= 0, labels.to_numpy()[np.maximum(mm_ordered[:, j], 0)], None))
-         for j in range(ratio)}
+         for j in range(mm_ordered.shape[1])}
     )
     mm_df.index = labels[fo[row_sort]]
     mm_df = mm_df.astype(object).where(mm_ordered >= 0, pd.NA)
@@ -441,7 +468,7 @@ def match_nearest(
 
     settings = dict(estimand=estimand, ratio=ratio, replace=replace, caliper=caliper, std_caliper=std_caliper,
                     exact=tuple(exact_cols), mahvars=tuple(mahvars or ()), m_order=m_order_used,
-                    discard=discard, distance=dist_name)
+                    discard=discard, distance=dist_name, ties=ties, tie_tolerance=tie_tolerance)
     return MatchResult(
         weights=w_s,
         subclass=pd.Series(sub, index=idx, name="subclass"),
