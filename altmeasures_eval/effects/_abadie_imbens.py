@@ -86,8 +86,8 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
     focal_value = 1 if match.estimand == "ATT" else 0
     mm = match.match_matrix
     rows_f = data.index.get_indexer(mm.index)
-    M = mm.shape[1]
-    cols = np.full((len(mm), M), -1, dtype=np.int64)
+    M = int(match.settings.get("ratio", mm.shape[1]))  # matches asked for; a set with ties averaged can hold more
+    cols = np.full(mm.shape, -1, dtype=np.int64)
     for j, c in enumerate(mm.columns):
         lab = mm[c]
         ok = lab.notna().to_numpy()
@@ -107,7 +107,15 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
     exact = match.settings.get("exact", ())
     strata = (data.groupby(list(exact), sort=True, observed=True).ngroup().to_numpy()
               if exact else np.zeros(len(y), dtype=np.int64))
-    s2 = _within_group_variance(match.distance.reindex(data.index).to_numpy(), ys, t, strata, need, J)
+    if J == 0:
+        # constant conditional variance (R Matching's default Var.calc = 0): half the mean squared
+        # deviation of the matched differences Y_i - Y_j from tau, each pair weighted 1/k_i
+        # (Matching 4.10-8, RmatchLoop: Sigs <- 0.5 * t(eps.sq) %*% W / sum(W))
+        y_pair = np.where(cols >= 0, ys[np.maximum(cols, 0)], np.nan)
+        d_pair = (ys[rows_f][:, None] - y_pair) if focal_value == 1 else (y_pair - ys[rows_f][:, None])
+        s2 = np.full(len(y), 0.5 * float(np.nansum(share * (d_pair - tau) ** 2) / share.sum()))
+    else:
+        s2 = _within_group_variance(match.distance.reindex(data.index).to_numpy(), ys, t, strata, need, J)
     term_nf = (K**2 - Q)[need] * s2[need]
     v = (np.sum((diff - tau) ** 2) + np.nansum(term_nf)) / n_f**2
     if propensity is None:

@@ -374,7 +374,9 @@ def estimate_effect(
           times; with ``refit`` the design is re-estimated in each replicate (e.g. re-fit the
           propensity model); percentile or BCa intervals (``ci_method``); SE = SD of replicates.
         - ``abadie-imbens``: Abadie and Imbens (2006) variance for matching with replacement,
-          conditional variances from ``ai_neighbors`` (default 4) within-group neighbours; when the
+          conditional variances from ``ai_neighbors`` (default 4) within-group neighbours, or with
+          ``ai_neighbors=0`` one constant conditional variance, half the mean squared deviation of
+          the matched differences (R ``Matching``'s default ``Var.calc = 0``); when the
           match was made on the logit of an estimated logistic score passed as ``propensity``, plus
           the Abadie and Imbens (2016) adjustment for the estimated score (see ``ps_adjustment``).
         - ``auto``: cluster for matching without replacement; with replacement robust for a binary
@@ -517,6 +519,10 @@ def estimate_effect(
                 "every matched unit's outcome: drop rows with a missing outcome before matching")
         from altmeasures_eval.effects._abadie_imbens import abadie_imbens_variance
 
+        if int(ai_neighbors) != ai_neighbors or ai_neighbors < 0:
+            raise ConfigError(f"ai_neighbors must be a whole number >= 0 (0 = constant conditional variance), "
+                              f"got {ai_neighbors!r}")
+
         ps_obj, why_not = _ps_for_adjustment(design, propensity, ps_adjustment, notes)
         adjustments, shared = {}, {}  # one neighbour search for both measures
         for name, est, phi, log in measures:
@@ -532,7 +538,8 @@ def estimate_effect(
                 notes.append(f"{name}: the adjusted Abadie-Imbens variance was not positive; SE not reported")
             rows[name] = wald_row(est, np.sqrt(v) if v > 0 else np.nan, n, alpha, log)
         how = (f"Abadie-Imbens (2006) variance for matching with replacement (population version, "
-               f"conditional variances from {ai_neighbors} within-group neighbour(s))")
+               + (f"conditional variances from {ai_neighbors} within-group neighbour(s))" if ai_neighbors else
+                  "one constant conditional variance from the matched differences)"))
         if ps_obj is not None:
             adj = ", ".join(f"{k} {v:+.3g}" for k, v in adjustments.items())
             how += (f" with the Abadie-Imbens (2016) adjustment for the estimated logistic propensity score "
