@@ -83,7 +83,7 @@ def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
     if design.imputed is not None and design.result is not None:
         # [design] missing = "impute" (small edit by M for #17): the design of every imputed data set,
         # balance and gate pooled, as run_evaluation builds them; the stages pool over `designs`
-        from altmeasures_eval.imputation import imputed_designs, pooled_design
+        from altmeasures_eval.design import imputed_designs, pooled_design
 
         designs = imputed_designs(design.imputed, spec.design, first=design, random_state=spec.run.seed,
                                   disclosure_threshold=spec.disclosure.threshold)

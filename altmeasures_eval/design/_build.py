@@ -76,8 +76,8 @@ class Design:
         Under ``[design] missing = "impute"`` with missing covariates: the m imputations
         (:func:`altmeasures_eval.imputation.impute_cohort`); ``data`` is then the first completed
         data set. The evaluation builds the design of every completed data set
-        (:func:`altmeasures_eval.imputation.imputed_designs`), pools balance and gate
-        (:func:`altmeasures_eval.imputation.pooled_design`) and pools every result over all m.
+        (:func:`altmeasures_eval.design.imputed_designs`), pools balance and gate
+        (:func:`altmeasures_eval.design.pooled_design`) and pools every result over all m.
     """
 
     propensity: Any
@@ -126,7 +126,7 @@ class Design:
         """The same design judged on another balance table: the gate is checked again on it.
 
         Used for a multiply imputed cohort, whose balance is pooled over the imputations
-        (:func:`altmeasures_eval.imputation.pooled_design`).
+        (:func:`altmeasures_eval.design.pooled_design`).
 
         Parameters
         ----------

@@ -17,11 +17,11 @@ from altmeasures_eval.evaluation._run import (
     table_hashes,
 )
 from altmeasures_eval.evaluation._stages import costs_stage, prison_stage
+from altmeasures_eval.design import DEFAULT_COVARIATES as DEFAULT_COVARIATES  # the [design] section's home
+from altmeasures_eval.design import DesignSettings as DesignSettings
 from altmeasures_eval.evaluation._spec import (
-    DEFAULT_COVARIATES,
     CostSettings,
     DecisionRules,
-    DesignSettings,
     DisclosureSettings,
     EvaluationSpec,
     OutcomeSettings,
@@ -31,12 +31,10 @@ from altmeasures_eval.evaluation._spec import (
 )
 
 __all__ = [
-    "DEFAULT_COVARIATES",
     "STAGES",
     "CostAnalysis",
     "CostSettings",
     "DecisionRules",
-    "DesignSettings",
     "DisclosureSettings",
     "Evaluation",
     "EvaluationError",

@@ -132,7 +132,7 @@ class Evaluation:
         How missing design covariates were handled (``[design] missing``): share missing per
         covariate, the method, m, the pooled effects with their fraction of missing information,
         balance across imputations and the complete-case sensitivity result
-        (:class:`altmeasures_eval.imputation.MissingDataAnalysis`). Under ``impute`` every
+        (:class:`altmeasures_eval.design.MissingDataAnalysis`). Under ``impute`` every
         result of the evaluation (effects, survival curves and contrasts, health, subgroups,
         prison, costs) is pooled over the m imputations by Rubin's rules, and ``design`` holds
         the balance pooled over them; ``recidivism``, ``naive``, ``frequency`` and ``health``

@@ -342,8 +342,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.privacy import pool_rare_labels
     from altmeasures_eval.design import build_design as _build
-    from altmeasures_eval.imputation import imputed_designs, imputed_effects, pool_effects, pooled_design
-    from altmeasures_eval.imputation._pipeline import no_imputation
+    from altmeasures_eval.design import imputed_designs, imputed_effects, no_imputation, pool_effects, pooled_design
     from altmeasures_eval.io import quality_report
 
     spec = spec or EvaluationSpec()

@@ -27,10 +27,8 @@ from altmeasures_eval.cohort import CohortSpec
 from altmeasures_eval.design import DEFAULT_COVARIATES, DesignSettings
 
 __all__ = [
-    "DEFAULT_COVARIATES",
     "CostSettings",
     "DecisionRules",
-    "DesignSettings",
     "DisclosureSettings",
     "EvaluationSpec",
     "OutcomeSettings",

@@ -2,8 +2,9 @@
 Rubin's rules with Barnard-Rubin degrees of freedom.
 
 :func:`impute_chained` imputes the covariates m times with the treatment and outcomes in the
-imputation model; :func:`analyse_imputed` runs the whole design and effect estimation in each
-completed data set and pools by Rubin's rules (:func:`pool_results`, :func:`pool_scalar`);
+imputation model; :func:`analyse_imputed` runs any analysis in each completed data set and pools
+by Rubin's rules (:func:`pool_results`, :func:`pool_scalar`); the design and effects of an
+evaluation across imputations are :func:`altmeasures_eval.design.imputed_effects` (above this layer);
 :func:`pool_balance` summarises balance across imputations; :func:`pool_frame`,
 :func:`pool_survival`, :func:`pool_kaplan_meier` and :func:`pool_cumulative_incidence` pool the
 results of every other stage (time to event, bed-days, costs, subgroups). :func:`apply_missing_rule` is the one
@@ -18,15 +19,7 @@ from altmeasures_eval.imputation._combine import (
     pool_survival,
 )
 from altmeasures_eval.imputation._mice import ImputedData, impute_chained, missing_summary, nelson_aalen
-from altmeasures_eval.imputation._pipeline import (
-    MissingDataAnalysis,
-    balance_by_imputation,
-    impute_cohort,
-    imputed_designs,
-    imputed_effects,
-    pool_effects,
-    pooled_design,
-)
+from altmeasures_eval.imputation._cohort import impute_cohort
 from altmeasures_eval.imputation._rule import MISSING_RULES, apply_missing_rule
 from altmeasures_eval.imputation._pool import PooledScalar, barnard_rubin_df, pool_scalar, pool_table
 from altmeasures_eval.imputation._within import (
@@ -40,29 +33,23 @@ from altmeasures_eval.imputation._within import (
 __all__ = [
     "MISSING_RULES",
     "ImputedData",
-    "MissingDataAnalysis",
     "PooledResult",
     "PooledScalar",
     "analyse_imputed",
     "apply_missing_rule",
-    "balance_by_imputation",
     "barnard_rubin_df",
     "impute_chained",
     "impute_cohort",
-    "imputed_designs",
-    "imputed_effects",
     "missing_summary",
     "nelson_aalen",
     "pool_balance",
     "pool_cumulative_incidence",
     "pool_curves",
-    "pool_effects",
     "pool_frame",
     "pool_kaplan_meier",
     "pool_results",
     "pool_scalar",
     "pool_survival",
     "pool_table",
-    "pooled_design",
     "tidy_estimates",
 ]

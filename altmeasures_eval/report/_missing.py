@@ -3,7 +3,7 @@ balance of each imputed data set and pooled over them (as cobalt's ``bal.tab`` s
 multiply imputed data), and the complete-case sensitivity result.
 
 Wording only: every number comes from ``Evaluation.missing_data``
-(:class:`altmeasures_eval.imputation.MissingDataAnalysis`) and ``Evaluation.design``; counts go
+(:class:`altmeasures_eval.design.MissingDataAnalysis`) and ``Evaluation.design``; counts go
 through the run's disclosure policy.
 """
 

@@ -11,7 +11,7 @@ from altmeasures_eval._errors import ConfigError
 from altmeasures_eval.cohort import CohortSpec, build_cohort
 from altmeasures_eval.design import build_design
 from altmeasures_eval.evaluation import DesignSettings
-from altmeasures_eval.imputation import imputed_effects
+from altmeasures_eval.design import imputed_effects
 from altmeasures_eval.synth import simulate
 
 pytestmark = pytest.mark.slow  # a generated cohort and three designs per test (several seconds)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from altmeasures_eval.evaluation import DisclosureSettings
-from altmeasures_eval.imputation import MissingDataAnalysis
+from altmeasures_eval.design import MissingDataAnalysis
 from altmeasures_eval.report._missing import missing_paragraph
 from altmeasures_eval.report._results import _missing_data, load_results_schema
 

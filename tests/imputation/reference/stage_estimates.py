@@ -23,7 +23,7 @@ def main() -> pd.DataFrame:
     from altmeasures_eval.cohort import CohortSpec, build_cohort
     from altmeasures_eval.design import build_design
     from altmeasures_eval.evaluation import DesignSettings
-    from altmeasures_eval.imputation import imputed_designs
+    from altmeasures_eval.design import imputed_designs
     from altmeasures_eval.io import check_consistency
     from altmeasures_eval.population import bed_days_by_group, count_bed_days
     from altmeasures_eval.synth import simulate

@@ -1,5 +1,11 @@
-"""Multiple imputation inside an evaluation run: impute the cohort, build the design and estimate
-the effects in each completed data set, pool by Rubin's rules, and a complete-case sensitivity result."""
+"""The design of a multiply imputed cohort: the design (propensity score, support, weighting or
+matching, balance, gate) and every effect estimated in each completed data set, balance and gate
+pooled over the imputations, effects pooled by Rubin's rules, and a complete-case sensitivity result.
+
+The imputation itself (:func:`altmeasures_eval.imputation.impute_cohort`) and Rubin's rules
+(:func:`altmeasures_eval.imputation.pool_results`) live in :mod:`altmeasures_eval.imputation`, below
+the design; this module is where the two meet.
+"""
 
 from __future__ import annotations
 
@@ -10,33 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval.imputation._mice import ImputedData, impute_chained, missing_summary
-from altmeasures_eval.imputation._within import PooledResult, pool_balance, pool_results
+from altmeasures_eval.design._build import build_design
+from altmeasures_eval.effects import estimate_effect
+from altmeasures_eval.imputation import ImputedData, PooledResult, missing_summary, pool_balance, pool_results
 
-__all__ = ["MissingDataAnalysis", "balance_by_imputation", "impute_cohort", "imputed_designs", "imputed_effects",
+__all__ = ["MissingDataAnalysis", "balance_by_imputation", "imputed_designs", "imputed_effects", "no_imputation",
            "pool_effects", "pooled_design"]
-
-
-def impute_cohort(data: pd.DataFrame, covariates: Sequence[str], *, m: int = 20,
-                  horizons: Sequence[int] | None = None, random_state: int | None = None) -> ImputedData | None:
-    """Impute the design covariates of a cohort, or ``None`` when none is missing.
-
-    The imputation model holds every design covariate, the treatment, the proven-reoffending
-    indicators at each horizon, and the event indicator and Nelson-Aalen cumulative hazard of the
-    time to first reoffence (``time_reoffend``, ``event_reoffend``) when the cohort has them.
-    ``horizons`` default: every ``reoffend_<h>`` column. ``build_design`` calls it under
-    ``[design] missing = "impute"``.
-    """
-    covs = [c for c in covariates if c in data.columns]
-    if not any(data[c].isna().any() for c in covs):
-        return None
-    if horizons is None:  # every reoffend_<h> column of the cohort
-        horizons = sorted(int(c.rsplit("_", 1)[1]) for c in data.columns
-                          if str(c).startswith("reoffend_") and str(c).rsplit("_", 1)[1].isdigit())
-    aux = ["treatment", *(f"reoffend_{h}" for h in horizons if f"reoffend_{h}" in data.columns)]
-    tte = "time_reoffend" in data.columns and "event_reoffend" in data.columns
-    return impute_chained(data, covs, auxiliary=aux, duration="time_reoffend" if tte else None,
-                          event="event_reoffend" if tte else None, m=m, random_state=random_state)
 
 
 @dataclass(frozen=True)
@@ -53,10 +38,10 @@ class MissingDataAnalysis:
     m : int
         Number of imputations (0 when not imputed).
     effects : dict
-        Outcome -> :class:`PooledResult` (pooled risk difference and ratio, or mean difference and
+        Outcome -> :class:`~altmeasures_eval.imputation.PooledResult` (pooled risk difference and ratio, or mean difference and
         rate ratio), each usable where an ``EffectResult`` is read (``summary``, ``means``).
     balance : pandas.DataFrame or None
-        Balance across imputations, one row per covariate (level) (:func:`pool_balance`: mean SMD
+        Balance across imputations, one row per covariate (level) (:func:`~altmeasures_eval.imputation.pool_balance`: mean SMD
         before and after, smallest and largest SMD after, as cobalt's ``bal.tab`` for imputed data).
     complete_case : EffectResult or None
         The headline effect among people with every design covariate recorded (sensitivity).
@@ -117,8 +102,6 @@ def imputed_designs(imputed: ImputedData, settings: Any, *, first: Any = None, r
     ``first``: the design of the first completed data set when it is already built (``build_design``
     on the incomplete cohort builds it), so that it is not built twice.
     """
-    from altmeasures_eval.design import build_design
-
     out = [] if first is None else [first]
     for i in range(len(out), imputed.m):
         out.append(build_design(imputed.complete(i), settings, random_state=random_state,
@@ -210,7 +193,7 @@ def imputed_effects(imputed: ImputedData, settings: Any, outcomes: Sequence[str]
     Parameters
     ----------
     imputed : ImputedData
-        The imputed cohort (:func:`impute_cohort`).
+        The imputed cohort (:func:`~altmeasures_eval.imputation.impute_cohort`).
     settings : DesignSettings
         ``[design]``; the design is built in each completed data set (propensity score, common
         support, weighting or matching, balance, gate).
@@ -231,9 +214,6 @@ def imputed_effects(imputed: ImputedData, settings: Any, outcomes: Sequence[str]
         With no pooled effect when the design gate, checked on the balance pooled over the
         imputations (:func:`pooled_design`), fails; the notes say why.
     """
-    from altmeasures_eval.design import build_design
-    from altmeasures_eval.effects import estimate_effect
-
     designs = list(designs) if designs is not None else imputed_designs(
         imputed, settings, random_state=random_state, disclosure_threshold=disclosure_threshold)
     pooled = pooled_design(designs, settings)
