@@ -46,8 +46,14 @@ def _config(folder: Path, base: int, tiny: bool = False) -> Path:
         # (M, #17) under multiple imputation the gate and every result (subgroups too) must hold in every
         # imputed data set, none dropped; on these small extracts some imputed substances separate the
         # groups, so the rounded and tiny runs keep everyone with the missing-indicator rule (the run
-        # with base 0 keeps the default multiple imputation, and its missing-data tables are attacked)
+        # with base 0 keeps multiple imputation, and its missing-data tables are attacked)
         rules += 'missing = "indicator"\n'
+    else:
+        # the run with base 0 imputes m = 5 data sets, not the default 20 (issue #14: 8.8 s -> 5.0 s of
+        # CPU for its report): the same tables are written, with the same hidden cells except the
+        # per-imputation rows (5 instead of 20), and every imputation path of the run is taken
+        # (subgroups are pooled over the first 5 imputations whatever m is)
+        rules += "imputations = 5\n"
     if tiny:
         rules += ("[decision_rules]\nmin_treated = 20\nmin_control = 10\nmin_expected = 1\n"
                   "min_treated_reoffenders = 5\n")
