@@ -24,6 +24,12 @@ _COLUMNS = ["check", "value", "threshold", "passed", "detail"]
 COUNT_CHECKS: tuple[str, ...] = ("people outside common support", "scores at 0 or 1", "both groups in the comparison")
 #: A score this close to 0 or 1 means the model has (quasi-)separated the groups.
 BOUNDARY = 1e-8
+#: Matching without replacement: largest |SMD| of the logit score after matching (pooled SD of the
+#: groups before matching). Greedy 1:1 matching with a 0.2 SD caliper left 0.065 on average in the
+#: matching-inference study's one well-posed cell without replacement (its pairs shifted -0.06 SD,
+#: estimate biased by 0.15 SD, interval covering 92.3%); a 0.1 SD caliper left 0.026 and covered
+#: 93.4% (benchmarks/results/matching_inference/no_replacement.json, issue #19).
+MATCHED_SCORE_SMD = 0.05
 
 
 @dataclass(frozen=True)
@@ -334,6 +340,26 @@ def check_design(*, settings: Any, propensity: Any, balance: Any, weights: np.nd
               if not (s.method == "entropy" and s.moments == 2) else
               ['set [design] support_rule = "crump" to leave out people whose score is outside 0.1-0.9, for whom '
                "the groups cannot be balanced"])
+
+    # matching without replacement: greedy pairs taken where the pool is locally scarce sit on one
+    # side of their focal unit, a bias no caliper check on single pairs reveals and no standard
+    # error covers; the score itself must then be balanced more closely than the covariates (#19)
+    both = (w > 0) & np.isfinite(w)
+    if s.method == "matching" and not s.replace and ((t == 1) & both).any() and ((t == 0) & both).any():
+        lin = propensity.linear.reindex(data.index).to_numpy(float)
+        sd = float(np.sqrt((np.var(lin[t == 1], ddof=1) + np.var(lin[t == 0], ddof=1)) / 2))
+        gap = abs(float(np.average(lin[(t == 1) & both], weights=w[(t == 1) & both])
+                        - np.average(lin[(t == 0) & both], weights=w[(t == 0) & both])))
+        smd_score = gap / sd if sd > 0 else 0.0
+        narrower = max(round(float(s.caliper) / 2, 2), 0.01) if s.caliper else 0.1
+        c.add("score balance of a match without replacement", smd_score, f"at most {MATCHED_SCORE_SMD:g}",
+              smd_score <= MATCHED_SCORE_SMD,
+              reason=(f"The matched groups still differ on the propensity score itself by "
+                      f"{shown_beside(smd_score, MATCHED_SCORE_SMD)} standardised mean difference (more than "
+                      f"{MATCHED_SCORE_SMD:g}): matching without replacement took matches on one side of the people "
+                      "matched, which biases the estimate and makes its interval too narrow."),
+              advice=[f"set [design] caliper = {narrower:g} (a narrower caliper keeps matches closer on the score), "
+                      "or replace = true (a person of the other group may then be matched to several people)"])
 
     # weights
     ess, share = {}, {}
