@@ -5,7 +5,7 @@ Reads the evaluation config (``[data]``, ``[cohort]``, ``[design]``, ``[costs]``
 :class:`altmeasures_eval.evaluation.EvaluationSpec`, see ``docs/methods/costs.md``), runs the
 evaluation's cost stage (:func:`altmeasures_eval.evaluation.costs_stage`, the one ``report`` runs,
 with the same ``[costs.analysis]`` defaults) on the design's population, weights and estimand
-(:func:`altmeasures_eval.design.build_design`, as ``report`` builds it) and writes tables without
+(:func:`altmeasures_eval.evaluation.design_stage`, the function ``report`` calls) and writes tables without
 identifiers and plots into ``--out``. When the design fails its gate, no costs are written: the
 command writes the diagnostics (``design_gate.csv``, ``costs.json`` with the reasons and advice)
 and exits with status 3, as ``report`` does. Without ``[costs]`` unit costs the shipped

@@ -5,8 +5,8 @@ the same file ``evaluate`` reads, validated by
 :class:`altmeasures_eval.evaluation.EvaluationSpec`) and writes tables without identifiers, plots
 and a JSON of settings, arithmetic and notes into ``--out``. The pipeline is ``load_config`` ->
 ``io.read_dataset`` -> ``cohort.build_cohort`` -> the design
-(:func:`altmeasures_eval.design.build_design`: population, weights, estimand and gate, as
-``report`` builds it) -> the evaluation's prison stage
+(:func:`altmeasures_eval.evaluation.design_stage`: population, weights, estimand and gate, the
+function ``report`` calls) -> the evaluation's prison stage
 (:func:`altmeasures_eval.evaluation.prison_stage`, the one ``report`` runs, with the same
 settings). When the design fails its gate, no bed-days or projection are written: the command
 writes the diagnostics (``design_gate.csv``, ``population.json`` with the reasons and advice) and
@@ -58,18 +58,21 @@ def load(config: Path) -> tuple[Any, Any]:
 def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
     """Data set -> cohort -> design: the inputs both model commands share.
 
-    The design is the one of ``[design]``, built by :func:`altmeasures_eval.design.build_design`
-    exactly as the evaluation builds it. Returns a dict with ``spec``, ``dataset``, ``cohort`` (the
-    Cohort), ``design`` (the :class:`~altmeasures_eval.design.Design`: check ``design.gate.passed``
-    before using the weights), ``data`` (the population the design retained, ids in memory),
-    ``weights`` (aligned with ``data``), ``estimand`` (the one actually estimated, e.g. ATO for
-    overlap weights), ``cluster`` (persons when a person can have several index events), ``notes``
-    and ``weights_for(estimand)`` (the same design for another estimand).
+    The design is the evaluation's design stage (:func:`altmeasures_eval.evaluation.design_stage`,
+    the function :func:`~altmeasures_eval.evaluation.run_evaluation` calls: the same design, and
+    under ``[design] missing = "impute"`` the same m imputed designs, pooled; reused when the same
+    process has just built it for the same cohort and settings). Returns a dict with ``spec``,
+    ``dataset``, ``cohort`` (the Cohort), ``design`` (the :class:`~altmeasures_eval.design.Design`:
+    check ``design.gate.passed`` before using the weights), ``data`` (the population the design
+    retained, ids in memory), ``weights`` (aligned with ``data``), ``estimand`` (the one actually
+    estimated, e.g. ATO for overlap weights), ``cluster`` (persons when a person can have several
+    index events), ``notes``, ``weights_for(estimand)`` (the same design for another estimand),
+    ``designs`` (one per completed data set) and ``stage_inputs`` (their populations, weights and
+    clusters, as the stages take them).
     """
     from altmeasures_eval.cohort import build_cohort
-    from altmeasures_eval.design import build_design
+    from altmeasures_eval.evaluation import design_stage
     from altmeasures_eval.io import read_dataset
-
     from altmeasures_eval.privacy import pool_rare_labels
 
     dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
@@ -77,17 +80,8 @@ def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
     dataset, pooled = pool_rare_labels(dataset, spec.disclosure)
     cohort = build_cohort(dataset, spec.cohort)
     cohort.require_groups(2)  # a design needs two people in each group
-    design = build_design(cohort.data, spec.design, random_state=spec.run.seed,
-                          disclosure_threshold=spec.disclosure.threshold)
-    designs = [design]
-    if design.imputed is not None and design.result is not None:
-        # [design] missing = "impute" (small edit by M for #17): the design of every imputed data set,
-        # balance and gate pooled, as run_evaluation builds them; the stages pool over `designs`
-        from altmeasures_eval.design import imputed_designs, pooled_design
-
-        designs = imputed_designs(design.imputed, spec.design, first=design, random_state=spec.run.seed,
-                                  disclosure_threshold=spec.disclosure.threshold)
-        design = pooled_design(designs, spec.design)
+    staged = design_stage(cohort.data, spec)
+    design, designs = staged.design, list(staged.designs)
     data = design.data
     every = spec.cohort.index_event == "every"
     cluster = data["person_id"].to_numpy() if every else None

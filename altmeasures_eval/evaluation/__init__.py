@@ -16,7 +16,7 @@ from altmeasures_eval.evaluation._run import (
     run_evaluation,
     table_hashes,
 )
-from altmeasures_eval.evaluation._stages import costs_stage, prison_stage
+from altmeasures_eval.evaluation._stages import DesignStage, costs_stage, design_stage, prison_stage
 from altmeasures_eval.design import DEFAULT_COVARIATES as DEFAULT_COVARIATES  # the [design] section's home
 from altmeasures_eval.design import DesignSettings as DesignSettings
 from altmeasures_eval.evaluation._spec import (
@@ -35,6 +35,7 @@ __all__ = [
     "CostAnalysis",
     "CostSettings",
     "DecisionRules",
+    "DesignStage",
     "DisclosureSettings",
     "Evaluation",
     "EvaluationError",
@@ -47,6 +48,7 @@ __all__ = [
     "RunSettings",
     "apply_rules",
     "costs_stage",
+    "design_stage",
     "limitations_from",
     "package_versions",
     "prepare_covariates",

@@ -22,7 +22,7 @@ from altmeasures_eval.design import prepare_covariates
 from altmeasures_eval.evaluation._result import Evaluation
 from altmeasures_eval.evaluation._rules import apply_rules, limitations_from
 from altmeasures_eval.evaluation._spec import EvaluationSpec
-from altmeasures_eval.evaluation._stages import costs_stage, prison_stage
+from altmeasures_eval.evaluation._stages import costs_stage, design_stage, prison_stage
 from altmeasures_eval.schema import Dataset
 
 __all__ = ["STAGES", "EvaluationError", "prepare_covariates", "run_evaluation"]
@@ -341,8 +341,7 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
     from altmeasures_eval import survival
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.privacy import pool_rare_labels
-    from altmeasures_eval.design import build_design as _build
-    from altmeasures_eval.design import imputed_designs, imputed_effects, no_imputation, pool_effects, pooled_design
+    from altmeasures_eval.design import imputed_effects, no_imputation, pool_effects
     from altmeasures_eval.io import quality_report
 
     spec = spec or EvaluationSpec()
@@ -389,17 +388,11 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
             cohort = build_cohort(dataset, spec.cohort)
             notes.extend(cohort.notes)
         with start("design"):
-            design = _build(cohort.data, spec.design, random_state=spec.run.seed,
-                            disclosure_threshold=spec.disclosure.threshold)
+            # [design] missing = "impute" (#17): the design of each of the m completed data sets, balance
+            # and the gate pooled over them; every stage below is run in each and pooled by Rubin's rules
+            staged = design_stage(cohort.data, spec)
+            design, designs = staged.design, list(staged.designs)
             imputed = design.imputed
-            designs = [design]
-            if imputed is not None and design.result is not None:
-                # [design] missing = "impute" (#17): the design is built in each of the m completed data
-                # sets; balance and the gate are pooled over them, and every stage below is run in
-                # each and pooled by Rubin's rules
-                designs = imputed_designs(imputed, spec.design, first=design, random_state=spec.run.seed,
-                                          disclosure_threshold=spec.disclosure.threshold)
-                design = pooled_design(designs, spec.design)
             missing_data = no_imputation(cohort.data, spec.design.covariates, spec.design.missing)
             notes.extend(design.notes)
             data = design.data
