@@ -47,20 +47,20 @@ def default_variance_with_replacement(binary: bool) -> tuple[str, str]:
 
 
 def _within_group_variance(dist: np.ndarray, y: np.ndarray, group: np.ndarray, strata: np.ndarray,
-                           need: np.ndarray, J: int) -> np.ndarray:
+                           need: np.ndarray, J: int, ties: bool = False) -> np.ndarray:
     """sigma^2(X_i) for rows in ``need``: the sample variance (ddof 1) of Y over unit i and its J
     nearest units (on the distance) of the same group and stratum (Abadie & Imbens 2006, eq. 14;
     with J = 1 it is (Y_i - Y_l)^2 / 2 as in their paper; for J > 1 the sample-variance form used by
-    R's Matching::Match). NaN where the cell has fewer than J + 1 units."""
+    R's Matching::Match). With ``ties`` the J nearest and every unit tied with the J-th (Stata's
+    ``vce(robust, nn(J))`` neighbourhoods, teffects-r). NaN where the cell has fewer than J + 1 units."""
     out = np.full(len(y), np.nan)
     cell = np.unique(np.column_stack([group, strata]), axis=0, return_inverse=True)[1].ravel()
     for c in np.unique(cell[need]):
         rows = np.flatnonzero(cell == c)
         want = rows[need[rows]]
-        neigh = _neighbours_excluding_self(dist, rows, want, J)
+        neigh = _sets(dist, rows, want, J, ties, exclude_self=True)
         ok = neigh[:, 0] >= 0
-        vals = np.column_stack([y[want[ok]], y[neigh[ok]]])
-        out[want[ok]] = vals.var(axis=1, ddof=1)
+        out[want[ok]] = _row_var(y, np.column_stack([want[ok], neigh[ok]]))
     return out
 
 
@@ -87,6 +87,7 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
     mm = match.match_matrix
     rows_f = data.index.get_indexer(mm.index)
     M = int(match.settings.get("ratio", mm.shape[1]))  # matches asked for; a set with ties averaged can hold more
+    ties = match.settings.get("ties") == "average"  # then every neighbourhood below keeps its ties too
     cols = np.full(mm.shape, -1, dtype=np.int64)
     for j, c in enumerate(mm.columns):
         lab = mm[c]
@@ -115,7 +116,7 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
         d_pair = (ys[rows_f][:, None] - y_pair) if focal_value == 1 else (y_pair - ys[rows_f][:, None])
         s2 = np.full(len(y), 0.5 * float(np.nansum(share * (d_pair - tau) ** 2) / share.sum()))
     else:
-        s2 = _within_group_variance(match.distance.reindex(data.index).to_numpy(), ys, t, strata, need, J)
+        s2 = _within_group_variance(match.distance.reindex(data.index).to_numpy(), ys, t, strata, need, J, ties)
     term_nf = (K**2 - Q)[need] * s2[need]
     v = (np.sum((diff - tau) ** 2) + np.nansum(term_nf)) / n_f**2
     if propensity is None:
@@ -130,7 +131,8 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
     keep = ~match.discarded.reindex(data.index).fillna(False).to_numpy(dtype=bool)
     pieces = ps_estimation_adjustment(
         ys[keep], t[keep], e_fit[at][keep], X_fit[at][keep], match.estimand, float(tau), M=M, L=L,
-        score=match.distance.reindex(data.index).to_numpy()[keep], strata=strata[keep], H=H, cache=cache)
+        score=match.distance.reindex(data.index).to_numpy()[keep], strata=strata[keep], H=H, cache=cache,
+        ties=ties)
     return float(v + pieces["adjustment"]), n_f, pieces
 
 
@@ -187,19 +189,118 @@ def _neighbours_excluding_self(points: np.ndarray, pool: np.ndarray, query: np.n
     return nb[keep].reshape(len(query), k)
 
 
-def _local_cov(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Sample covariance (ddof 1) of each covariate with the outcome within each neighbour set:
-    xs (m, k, p), ys (m, k) -> (m, p)."""
-    xc = xs - xs.mean(axis=1, keepdims=True)
-    yc = ys - ys.mean(axis=1, keepdims=True)
-    return np.einsum("mlp,ml->mp", xc, yc) / (ys.shape[1] - 1)
+#: Relative tolerance under which a neighbour counts as tied with the k-th (teffects-r's
+#: ``.teffects_select_neighbors``: cutoff + sqrt(eps) * max(1, cutoff)).
+TIE_RTOL = float(np.sqrt(np.finfo(float).eps))
+
+
+def _with_ties(dist: np.ndarray, cand: np.ndarray, k: int) -> np.ndarray:
+    """From candidates sorted by distance per row (dist, cand: (m, c), inf / -1 where none), the k
+    nearest and every candidate tied with the k-th, -1 padded."""
+    cut = dist[:, k - 1] + TIE_RTOL * np.maximum(1.0, dist[:, k - 1])
+    keep = dist <= cut[:, None]
+    width = max(int(keep.sum(axis=1).max()), k)
+    out = np.full((len(cand), width), -1, dtype=np.int64)
+    rank = np.cumsum(keep, axis=1) - 1
+    r, c = np.nonzero(keep)
+    out[r, rank[r, c]] = cand[r, c]
+    return out
+
+
+def _tied_neighbours(points: np.ndarray, pool: np.ndarray, query: np.ndarray, k: int,
+                     exclude_self: bool = False) -> np.ndarray:
+    """The k units of ``pool`` nearest to each unit of ``query`` and every pool unit as near as the
+    k-th (up to ``TIE_RTOL``), other than the unit itself when ``exclude_self``: the neighbourhoods
+    of Stata's ``teffects psmatch`` / teffects-r when matches are tied. Rows are -1 padded to the
+    largest set; -1 throughout where the pool has too few units."""
+    need = k + int(exclude_self)
+    if len(pool) < need or len(query) == 0:
+        return np.full((len(query), k), -1, dtype=np.int64)
+    if points.ndim == 1:
+        order = pool[np.argsort(points[pool], kind="stable")]
+        sv = points[order]
+        q = points[query]
+        kth = _neighbours_excluding_self(points, pool, query, k) if exclude_self else _neighbours(points, pool, query, k)
+        dk = np.abs(points[kth] - q[:, None]).max(axis=1)
+        cut = dk + TIE_RTOL * np.maximum(1.0, dk)
+        lo = np.searchsorted(sv, q - cut * (1 + 1e-12), side="left")
+        hi = np.searchsorted(sv, q + cut * (1 + 1e-12), side="right")
+        cnt = hi - lo
+        width = int(cnt.max())
+        pos = lo[:, None] + np.arange(width)[None, :]
+        valid = pos < hi[:, None]
+        cand = np.where(valid, order[np.minimum(pos, len(order) - 1)], -1)
+        dist = np.where(valid, np.abs(points[np.maximum(cand, 0)] - q[:, None]), np.inf)
+        if exclude_self:
+            dist = np.where(cand == query[:, None], np.inf, dist)
+        srt = np.argsort(dist, axis=1, kind="stable")
+        return _with_ties(np.take_along_axis(dist, srt, 1), np.take_along_axis(cand, srt, 1), k)
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors().fit(points[pool])
+    rows = np.arange(len(query))
+    sets: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(query)
+    width = min(need + 1, len(pool))
+    while len(rows):
+        dist, idx = nn.kneighbors(points[query[rows]], n_neighbors=width)
+        cand = pool[idx]
+        if exclude_self:
+            dist = np.where(cand == query[rows][:, None], np.inf, dist)
+            srt = np.argsort(dist, axis=1, kind="stable")
+            dist, cand = np.take_along_axis(dist, srt, 1), np.take_along_axis(cand, srt, 1)
+        got = _with_ties(dist, cand, k)
+        done = (got[:, -1] < 0) | (width >= len(pool))  # a set that ends before the last column is complete
+        for j in np.flatnonzero(done):
+            sets[rows[j]] = got[j][got[j] >= 0]
+        rows = rows[~done]
+        width = min(2 * width, len(pool))
+    out = np.full((len(query), max(len(x) for x in sets)), -1, dtype=np.int64)
+    for i, x in enumerate(sets):
+        out[i, :len(x)] = x
+    return out
+
+
+def _sets(points: np.ndarray, pool: np.ndarray, query: np.ndarray, k: int, ties: bool,
+          exclude_self: bool = False) -> np.ndarray:
+    """Neighbour sets: exactly k (``ties=False``) or k with ties (``ties=True``), -1 padded."""
+    if ties:
+        return _tied_neighbours(points, pool, query, k, exclude_self)
+    return _neighbours_excluding_self(points, pool, query, k) if exclude_self else _neighbours(points, pool, query, k)
+
+
+def _row_mean(v: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Mean of v over each row's set (idx -1 padded)."""
+    ok = idx >= 0
+    return np.where(ok, v[np.maximum(idx, 0)], 0.0).sum(axis=1) / ok.sum(axis=1)
+
+
+def _row_var(v: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Sample variance (ddof 1) of v over each row's set (idx -1 padded)."""
+    ok = idx >= 0
+    vals = np.where(ok, v[np.maximum(idx, 0)], 0.0)
+    n = ok.sum(axis=1)
+    dev = np.where(ok, vals - (vals.sum(axis=1) / n)[:, None], 0.0)
+    return (dev**2).sum(axis=1) / (n - 1)
+
+
+def _local_cov(X: np.ndarray, y: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Sample covariance (ddof 1) of each covariate with the outcome within each row's neighbour
+    set: idx (m, k) of row positions, -1 padded -> (m, p)."""
+    ok = idx >= 0
+    safe = np.maximum(idx, 0)
+    n = ok.sum(axis=1)
+    xs = np.where(ok[:, :, None], X[safe], 0.0)
+    ys = np.where(ok, y[safe], 0.0)
+    xc = np.where(ok[:, :, None], xs - (xs.sum(axis=1) / n[:, None])[:, None, :], 0.0)
+    yc = np.where(ok, ys - (ys.sum(axis=1) / n)[:, None], 0.0)
+    return np.einsum("mlp,ml->mp", xc, yc) / (n - 1)[:, None]
 
 
 def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.ndarray, estimand: str,
                              tau: float, M: int = 1, L: int = 2, score: np.ndarray | None = None,
                              strata: np.ndarray | None = None, H: np.ndarray | None = None,
                              impute_on: np.ndarray | None = None,
-                             cache: dict[Any, np.ndarray] | None = None) -> dict[str, Any]:
+                             cache: dict[Any, np.ndarray] | None = None, ties: bool = False) -> dict[str, Any]:
     """Abadie & Imbens (2016) adjustment of the matching variance for an estimated logistic score.
 
     Matching on p(X) = F(X'theta) with theta estimated by maximum likelihood changes the large-sample
@@ -259,6 +360,9 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
     cache : dict, optional
         Neighbour indices from an earlier call on the same units (filled when empty), so that
         several outcomes (a difference and a ratio) share one neighbour search.
+    ties : bool
+        Keep in every neighbour set the units tied with its last member (for a match whose ties
+        were averaged, ``match_nearest(ties="average")``), as Stata and teffects-r do.
 
     Returns
     -------
@@ -294,25 +398,24 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
             other = cell[t[cell] != w]
             # units of the other group: their L nearest units of group w (covariance and mubar_w)
             if ("opp", st, w) not in cache:
-                cache[("opp", st, w)] = _neighbours(s, pool, other, L)
+                cache[("opp", st, w)] = _sets(s, pool, other, L, ties)
             nb = cache[("opp", st, w)]
             ok = nb[:, 0] >= 0
-            cov[w][other[ok]] = _local_cov(X[nb[ok]], y[nb[ok]])
-            mubar[w][other[ok]] = y[nb[ok]].mean(axis=1)
+            cov[w][other[ok]] = _local_cov(X, y, nb[ok])
+            mubar[w][other[ok]] = _row_mean(y, nb[ok])
             # units of group w: the unit and its L nearest other units of group w for the
             # covariance (L + 1 units, as the conditional variances), those L others for mubar_w
             if ("same", st, w) not in cache:
-                cache[("same", st, w)] = _neighbours_excluding_self(s, pool, pool, L)
+                cache[("same", st, w)] = _sets(s, pool, pool, L, ties, exclude_self=True)
             sb = cache[("same", st, w)]
             oks = sb[:, 0] >= 0
-            own = np.column_stack([pool[oks], sb[oks]])
-            cov[w][pool[oks]] = _local_cov(X[own], y[own])
-            mubar[w][pool[oks]] = y[sb[oks]].mean(axis=1)
+            cov[w][pool[oks]] = _local_cov(X, y, np.column_stack([pool[oks], sb[oks]]))
+            mubar[w][pool[oks]] = _row_mean(y, sb[oks])
             if ("mu", st, w) not in cache:
-                cache[("mu", st, w)] = _neighbours(Z, pool, other, M)
+                cache[("mu", st, w)] = _sets(Z, pool, other, M, ties)
             mb = cache[("mu", st, w)]
             okz = mb[:, 0] >= 0
-            yhat[w][other[okz]] = y[mb[okz]].mean(axis=1)
+            yhat[w][other[okz]] = _row_mean(y, mb[okz])
     mu_diff = yhat[1] - yhat[0]
     mubar_diff = mubar[1] - mubar[0]
     if H is None:
