@@ -42,16 +42,18 @@ def test_effects_are_imputed_on_the_covariates_by_default():
 
 def test_pieces_by_hand():
     r = _run("ATE", 5 / 3)
-    # cov_w at a unit of group w: the unit and its L = 2 nearest other units of group w (L + 1 = 3
-    # units, Stata's vce(robust, nn(2)) as teffects-r's same-group plan); at a unit of the other
-    # group: its 2 nearest units of group w. Sample covariance of (x, y), ddof 1; intercept 0.
-    # treated 0, 2, 4 (x 0, 2, 4; y 1, 3, 4): at 0, 2, 4 all three: dx -2, 0, 2; dy -5/3, 1/3, 4/3
-    #   -> (10/3 + 0 + 8/3) / 2 = 3; at control 1 -> {0, 2}: (2)(2)/2 = 2; at 3 and 5 -> {2, 4}: (2)(1)/2 = 1
-    np.testing.assert_allclose(r["cov1"], [[0, 3], [0, 2], [0, 3], [0, 1], [0, 3], [0, 1]])
-    # controls 1, 3, 5 (x 1, 1, 3; y 0, 2, 1): at 1, 3, 5 all three: dx -2/3, -2/3, 4/3; dy -1, 1, 0
-    #   -> (2/3 - 2/3 + 0) / 2 = 0; at treated 0 -> {1, 3} and 2 -> {3, 1}: dx 0, cov 0;
-    #   at 4 -> {5, 3}: x 3, 1; y 1, 2: (1)(-1/2) + (-1)(1/2) = -1
-    np.testing.assert_allclose(r["cov0"], [[0, 0], [0, 0], [0, 0], [0, 0], [0, -1], [0, 0]])
+    # cov_w at a unit of group w: L = 2 units of group w counting the unit (the unit and its nearest
+    # other unit of group w; Stata's teffects psmatch vce(robust, nn(2)) and teffects-r's psmatch
+    # same-group plan); at a unit of the other group: its 2 nearest units of group w. Sample
+    # covariance of (x, y), ddof 1; intercept 0.
+    # treated 0, 2, 4 (x 0, 2, 4; y 1, 3, 4): at 0 -> {0, 2} and 2 -> {2, 0} (1.0 < 1.2): x 0, 2;
+    #   y 1, 3: (-1)(-1) + (1)(1) = 2; at 4 -> {4, 2}: x 4, 2; y 4, 3: (1)(1/2) + (-1)(-1/2) = 1;
+    #   at control 1 -> {0, 2}: 2; at 3 and 5 -> {2, 4}: 1
+    np.testing.assert_allclose(r["cov1"], [[0, 2], [0, 2], [0, 2], [0, 1], [0, 1], [0, 1]])
+    # controls 1, 3, 5 (x 1, 1, 3; y 0, 2, 1): at 1 -> {1, 3} and 3 -> {3, 1} (1.1 < 1.3): dx 0,
+    #   cov 0; at 5 -> {5, 3}: x 3, 1; y 1, 2: (1)(-1/2) + (-1)(1/2) = -1; at treated 0 -> {1, 3}
+    #   and 2 -> {3, 1}: 0; at 4 -> {5, 3}: -1
+    np.testing.assert_allclose(r["cov0"], [[0, 0], [0, 0], [0, 0], [0, 0], [0, -1], [0, -1]])
     # own outcome minus / plus the nearest unit of the other group: 1-0, 1-0, 3-2, 3-2, 4-1, 4-1
     np.testing.assert_allclose(r["mu_diff"], [1, 1, 1, 1, 3, 3])
     # H = sum f X X' = [[5/4, 9/4], [9/4, 49/8]], det 83/32
@@ -59,11 +61,12 @@ def test_pieces_by_hand():
 
 
 def test_ate_adjustment_by_hand():
-    # c_x = mean f (cov1/e + cov0/(1-e)) = (9/4 + 3/2 + 3/2 + 1/2 + (3/4 - 3/4) + 1/4) / 6 = 1
-    # H^-1 = [[196, -72], [-72, 40]] / 83, so c' H^-1 c = 40/83
+    # c_x = mean f (cov1/e + cov0/(1-e)) = (3/16*8 + 3/16*8 + 1/4*4 + 1/4*2 + 3/16*(4/3 - 4)
+    #       + 3/16*(4/3 - 4)) / 6 = (3/2 + 3/2 + 1 + 1/2 - 1/2 - 1/2) / 6 = 7/12
+    # H^-1 = [[196, -72], [-72, 40]] / 83, so c' H^-1 c = 40 (7/12)^2 / 83 = 245/1494
     r = _run("ATE", 5 / 3)
-    np.testing.assert_allclose(r["c"], [0, 1])
-    assert r["adjustment"] == pytest.approx(-40 / 83, rel=1e-12)
+    np.testing.assert_allclose(r["c"], [0, 7 / 12])
+    assert r["adjustment"] == pytest.approx(-245 / 1494, rel=1e-12)
 
 
 def test_att_adjustment_by_hand():
@@ -72,26 +75,27 @@ def test_att_adjustment_by_hand():
     # mubar_w on the score, L = 2 units of group w (other than the unit itself):
     #   mubar_1 = 3.5, 2, 2.5, 3.5, 2, 3.5; mubar_0 = 1, 1.5, 1, 0.5, 1.5, 1 -> diff 2.5, .5, 1.5, 3, .5, 2.5
     # f (diff - 5/3) = 5/32, -7/32, -1/24, 1/3, -7/32, 5/32 -> c1 = (1/6, -3/4) / 3 = (1/18, -1/8)
-    # f (cov1 + e/(1-e) cov0) on x = 9/16, 3/8, 3/4, 1/4, 3/16 (3 - 3), 3/16 -> c2 = (0, 17/8) / 3 = (0, 17/24)
-    # c = (1/18, 7/12); d = sum X f (mu_diff - tau) / N_1 = (-1/36, 3/8) (mu_diff = 1, 1, 1, 1, 3, 3)
-    # H^-1 = [[196, -72], [-72, 40]] / 83: c'H^-1 c = (49/81 - 14/3 + 245/18) / 83 = 6188/648/83,
-    # d'H^-1 d = 4715/648/83; adjustment = (4715 - 6188) / (648 * 83) = -1473/53784
+    # f (cov1 + e/(1-e) cov0) on x = 3/8, 3/8, 1/2, 1/4, 3/16 (1 - 3), 3/16 (1 - 3) -> c2 = (0, 3/4) / 3
+    # = (0, 1/4); c = (1/18, 1/8); d = sum X f (mu_diff - tau) / N_1 = (-1/36, 3/8) (mu_diff = 1, 1, 1, 1, 3, 3)
+    # H^-1 = [[196, -72], [-72, 40]] / 83: c'H^-1 c = (196/324 - 1 + 40/64) / 83 = 149/648/83,
+    # d'H^-1 d = (196/1296 + 3/2 + 45/8) / 83 = 4715/648/83; adjustment = (4715 - 149) / (648 * 83) = 4566/53784
     r = _run("ATT", 5 / 3)
     np.testing.assert_allclose(r["mubar_diff"], [2.5, 0.5, 1.5, 3.0, 0.5, 2.5])
     np.testing.assert_allclose(r["d"], [-1 / 36, 3 / 8])
-    np.testing.assert_allclose(r["c"], [1 / 18, 7 / 12])
-    assert r["adjustment"] == pytest.approx(-1473 / 53784, rel=1e-12)
+    np.testing.assert_allclose(r["c"], [1 / 18, 1 / 8])
+    assert r["adjustment"] == pytest.approx(4566 / 53784, rel=1e-12)
 
 
 def test_atc_adjustment_by_hand():
     # the ATT formula with the groups relabelled (T -> 1 - T, e -> 1 - e, tau -> -tau), N_0 = 3:
-    # c1 = -(ATT c1) = (-1/18, 1/8); f (cov0 + (1-e)/e cov1) on x = 27/16, 9/8, 3/4, 1/4, 3/16 (-1 + 1), 1/16
-    # -> c2 = (0, 31/8) / 3 = (0, 31/24); c = (-1/18, 17/12); d = (1/36, -3/8)
-    # c'H^-1 c = (49/81 + 34/3 + 1445/18) / 83 = 59756/648/83 -> adjustment = (4715 - 59756) / (648 * 83)
+    # c1 = -(ATT c1) = (-1/18, 1/8); f (cov0 + (1-e)/e cov1) on x = 9/8, 9/8, 1/2, 1/4, 3/16 (-1 + 1/3),
+    # 3/16 (-1 + 1/3) -> c2 = (0, 11/4) / 3 = (0, 11/12); c = (-1/18, 25/24); d = (1/36, -3/8)
+    # c'H^-1 c = (196/324 + 25/3 + 40 (25/24)^2) / 83 = (392 + 5400 + 28125)/648/83 = 33917/648/83
+    # -> adjustment = (4715 - 33917) / (648 * 83) = -29202/53784
     r = _run("ATC", 5 / 3)
-    np.testing.assert_allclose(r["c"], [-1 / 18, 17 / 12])
+    np.testing.assert_allclose(r["c"], [-1 / 18, 25 / 24])
     np.testing.assert_allclose(r["d"], [1 / 36, -3 / 8])
-    assert r["adjustment"] == pytest.approx(-55041 / 53784, rel=1e-12)
+    assert r["adjustment"] == pytest.approx(-29202 / 53784, rel=1e-12)
 
 
 def test_bad_arguments():
