@@ -145,13 +145,14 @@ def test_smd_inversion_recovers_what_the_old_tables_printed() -> None:
     assert rec.value == 7
 
 
-def test_validate_refuses_an_email_label_held_by_two_people(extract: Path, tmp_path: Path) -> None:
+def test_validate_refuses_an_email_label_held_by_two_people(extract: Path, tmp_path: Path, capfd) -> None:
     """Issue #13: validate said VALID on a jurisdiction label that was an e-mail address held by
     2 people (the guard sampled rows). Now every value is checked: the data are refused (exit 2),
-    and neither stdout nor any file written names the address."""
+    and neither stdout nor any file written names the address. (In this process, with everything
+    written to file descriptors 1 and 2 captured, as a fresh interpreter's output was: issue #14.)"""
     import shutil
-    import subprocess
-    import sys
+
+    from altmeasures_eval.cli import main
 
     data = tmp_path / "data"
     shutil.copytree(extract / "data", data)
@@ -159,27 +160,27 @@ def test_validate_refuses_an_email_label_held_by_two_people(extract: Path, tmp_p
     persons.loc[[100, 700], "jurisdiction"] = "ana.ruiz@example.org"
     persons.to_csv(data / "persons.csv", index=False)
     out = tmp_path / "quality"
-    run = subprocess.run([sys.executable, "-m", "altmeasures_eval.cli", "validate", str(data), "--out", str(out)],
-                         capture_output=True, text=True)
-    assert run.returncode == 2, run.stdout + run.stderr
-    assert "e-mail" in run.stderr and "ana.ruiz" not in run.stdout + run.stderr
+    code = main(["validate", str(data), "--out", str(out)])
+    run = capfd.readouterr()
+    assert code == 2, run.out + run.err
+    assert "e-mail" in run.err and "ana.ruiz" not in run.out + run.err
     written = [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file()] if out.exists() else []
     assert not any("ana.ruiz" in text for text in written)
 
 
-def test_no_password_in_anything_validate_prints_or_writes(tmp_path: Path) -> None:
+def test_no_password_in_anything_validate_prints_or_writes(tmp_path: Path, capfd) -> None:
     """A database URL with a password (the server is unreachable): the password appears nowhere,
-    not on stdout or stderr, not in quality.html, quality.json or the manifest."""
-    import subprocess
-    import sys
+    not on stdout or stderr (file descriptors 1 and 2 captured), not in quality.html, quality.json
+    or the manifest."""
+    from altmeasures_eval.cli import main
 
     out = tmp_path / "quality"
     url = "postgresql://ana:S3cretPW@127.0.0.1:1/justice"
-    run = subprocess.run([sys.executable, "-m", "altmeasures_eval.cli", "validate", url, "--out", str(out)],
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode in (1, 2)
-    assert "S3cretPW" not in run.stdout + run.stderr
-    assert "ana:***@127.0.0.1" in run.stdout + run.stderr
+    code = main(["validate", url, "--out", str(out)])
+    run = capfd.readouterr()
+    assert code in (1, 2)
+    assert "S3cretPW" not in run.out + run.err
+    assert "ana:***@127.0.0.1" in run.out + run.err
     for path in out.rglob("*"):
         if path.is_file():
             assert "S3cretPW" not in path.read_text(errors="replace"), path.name
