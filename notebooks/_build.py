@@ -25,12 +25,20 @@ from _cells import NOTEBOOKS  # noqa: E402  (the cell sources, kept apart from t
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
+#: Tag of the cell that holds a notebook's parameters (papermill's convention): a runner such as
+#: ``papermill -p NAME VALUE`` or tests/test_notebooks.py inserts a cell of new values right after it.
+PARAMETERS_TAG = "parameters"
+
+
 def build(name: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
-    """One notebook from ``(kind, source)`` pairs, kind ``"md"`` or ``"code"``."""
+    """One notebook from ``(kind, source)`` pairs, kind ``"md"``, ``"code"`` or ``"params"`` (a code
+    cell tagged :data:`PARAMETERS_TAG`)."""
     nb = new_notebook(metadata={"kernelspec": KERNEL, "language_info": {"name": "python"}})
     for i, (kind, source) in enumerate(cells):
         source = source.strip("\n")
         cell = new_markdown_cell(source) if kind == "md" else new_code_cell(source)
+        if kind == "params":
+            cell.metadata["tags"] = [PARAMETERS_TAG]
         cell["id"] = f"{name[:2]}-{i:02d}"  # stable ids: a rebuild without edits is a no-op in git
         nb.cells.append(cell)
     return nb

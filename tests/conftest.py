@@ -48,8 +48,8 @@ SAMPLE_CONFIG = SAMPLE / "evaluation.toml"
 
 #: Fixtures whose tests run a command or the sample evaluation end to end: marked ``e2e``.
 END_TO_END_FIXTURES = frozenset({
-    "sample_report", "sample_evaluation", "small_evaluation", "outputs", "indicators", "extract_runs",
-    "failed_evaluation", "exported",
+    "sample_report", "sample_evaluation", "sample_evaluation_file", "small_evaluation", "outputs", "indicators",
+    "extract_runs", "failed_evaluation", "exported",
 })
 #: Tests that run a command, a notebook or a whole evaluation themselves (no fixture to tell): ``e2e``.
 END_TO_END_TESTS = (
@@ -109,6 +109,13 @@ def sample_dir() -> Path:
     return SAMPLE
 
 
+def evaluation_key(evaluation: Any, dataset: Any, spec: Any, quality: Any) -> tuple:
+    """What makes two ``run_evaluation`` calls the same: the tables' content hashes, the settings and
+    whether a quality report was given (``evaluation`` is the module ``altmeasures_eval.evaluation``).
+    Also run inside notebook kernels (tests/test_notebooks.py copies this function's source)."""
+    return (tuple(sorted(evaluation.table_hashes(dataset).items())), repr(spec), quality is None)
+
+
 class _SampleEvaluations:
     """Session memo of ``run_evaluation`` on the sample (see the module docstring)."""
 
@@ -124,8 +131,7 @@ class _SampleEvaluations:
 
     def key(self, dataset: Any, spec: Any, quality: Any) -> tuple | None:
         try:
-            hashes = self.module.table_hashes(dataset)
-            return (tuple(sorted(hashes.items())), repr(spec), quality is None)
+            return evaluation_key(self.module, dataset, spec, quality)
         except Exception:  # noqa: BLE001  (anything unusual: compute as usual)
             return None
 
@@ -209,6 +215,15 @@ def sample_report(tmp_path_factory: pytest.TempPathFactory, _one_sample_evaluati
         key = next((k for k, v in memo.results.items() if v is memo.sample), None)
         kept.write_bytes(pickle.dumps((key, memo.sample), protocol=pickle.HIGHEST_PROTOCOL))
     return out
+
+
+@pytest.fixture(scope="session")
+def sample_evaluation_file(sample_report) -> Path:
+    """The pickle ``(key, evaluation)`` that :func:`sample_report` wrote beside the report: for a
+    process of its own (a notebook kernel) that needs the session's sample evaluation."""
+    path = sample_report.parent / "evaluation.pickle"
+    assert path.is_file(), f"the sample report wrote no {path.name}"
+    return path
 
 
 @pytest.fixture(scope="session")
