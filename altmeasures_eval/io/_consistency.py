@@ -14,10 +14,12 @@ Computation only: counts and dates, no identifier leaves this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from altmeasures_eval._i18n import _, fmt_date, fmt_int, fmt_pct
 from altmeasures_eval.schema import Dataset
 
 __all__ = ["ConsistencyReport", "check_consistency", "COVERAGE_COLUMNS"]
@@ -29,7 +31,7 @@ COVERAGE_COLUMNS: dict[str, str] = {
     "treatment_episodes": "start_date",
 }
 
-WARNING_COLUMNS = ["check", "table", "n", "of", "rate", "threshold", "message", "fix"]
+WARNING_COLUMNS = ["check", "table", "year", "n", "of", "rate", "threshold", "message", "fix"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ class ConsistencyReport:
         Cases with a decision date after the extract date (the contract rejects them; counted here
         when a data set was built without the reader).
     warnings : pandas.DataFrame
-        One row per warning: ``check, table, n, of, rate, threshold, message, fix``.
+        One row per warning: ``check, table, year`` (decision year of a linkage gap, else missing),
+        ``n, of, rate, threshold, message, fix`` (``message`` and ``fix`` in English, with the
+        contract's table and column names, for ``validate``; :meth:`report_lines` words them for
+        a report, in its language).
     extract_date : pandas.Timestamp
     settings : dict
     notes : tuple of str
@@ -119,6 +124,88 @@ class ConsistencyReport:
                              + (f", {r.after_custody_table_end:,} after the custody table ends"
                                 if r.after_custody_table_end else ""))
         return "\n".join(lines)
+
+    def report_lines(self, policy: Any = None) -> list[str]:
+        """Each warning with its fix, worded for the readers of a report, in the active language
+        (:func:`altmeasures_eval._i18n.language`; French and Spanish in ``locale/*/LC_MESSAGES/data.po``).
+
+        Parameters
+        ----------
+        policy : DisclosurePolicy, optional
+            Counts of decisions, spells and cases pass it (``count``: ``None`` when suppressed, else
+            as published): a suppressed count reads "fewer than <threshold>" and no rate that would
+            give it back is printed, nor a count whose complement is small. Default: counts as they are.
+
+        Returns
+        -------
+        list of str
+            One sentence (or two) per row of ``warnings``.
+        """
+        from altmeasures_eval._vocabulary import display_level
+
+        out = []
+        for w in self.warnings.itertuples():
+            table = display_level("table", w.table)
+            if w.check == "table stops early":
+                cov = self.coverage[self.coverage["table"] == w.table].iloc[0]
+                month = cov["last_complete_month"]
+                out.append(_("The table of {table} ends on {last}, {gap} days before the extract date ({extract}): the "
+                             "months after {month} are not covered, and counts over them would read as zero. To fix: "
+                             "extract this table up to the extract date, or set the extract date (extract_date in "
+                             "extract.toml) to the date every table is complete to.").format(
+                    table=table, last=fmt_date(cov["last"].date()), gap=fmt_int(w.n),
+                    extract=fmt_date(self.extract_date.date()), month=fmt_date(month.start_time.date(), "MMMM y")))
+                continue
+            if w.check == "decided after extract date":
+                out.append(_("{n} cases have a decision date after the extract date ({extract}). To fix: correct the "
+                             "extract date (extract_date in extract.toml), which must be the date the data are complete "
+                             "to, or the decision dates.").format(n=_count(policy, int(w.n)),
+                                                                 extract=fmt_date(self.extract_date.date())))
+                continue
+            n, of, rate = _share(policy, int(w.n), int(w.of))
+            if w.check == "custody decision without spell":
+                text = (_("In {year}, {n} of {of} custody decisions ({rate}) have no custody spell: no spell names the "
+                          "case, and none of the person's spells is open at the decision or starts within {days} days "
+                          "after it.") if rate else
+                        _("In {year}, {n} of {of} custody decisions have no custody spell: no spell names the case, and "
+                          "none of the person's spells is open at the decision or starts within {days} days after it."))
+                out.append(text.format(year=int(w.year), n=n, of=of, rate=rate,
+                                       days=fmt_int(self.settings.get("link_window_days", 90)))
+                           + " " + _("To fix: link the custody register to the case register (the case of each spell) "
+                                     "or extract the missing spells; until then bed-days, later custody and prison "
+                                     "costs are undercounted for that year."))
+            elif w.check == "spell without case":
+                text = (_("{n} of {of} sentenced custody spells ({rate}) name no case.") if rate else
+                        _("{n} of {of} sentenced custody spells name no case."))
+                out.append(text.format(n=n, of=of, rate=rate)
+                           + " " + _("To fix: fill in the case of each sentenced spell from the sentencing record; a "
+                                     "sentenced spell without its case cannot be tied to the decision it followed."))
+            else:  # a check added here later without its words: its English message, never silence
+                out.append(f"{w.message}. {w.fix}.")
+        return out
+
+
+def _count(policy: Any, n: int) -> str:
+    """A count as it may be published: rounded by the policy, or "fewer than <threshold>"."""
+    if policy is None:
+        return fmt_int(n)
+    shown = policy.count(n)
+    return _("fewer than {n}").format(n=fmt_int(policy.threshold)) if shown is None else fmt_int(shown)
+
+
+def _share(policy: Any, n: int, of: int) -> tuple[str, str, str]:
+    """``n`` of ``of`` as published, and the rate, or ``""`` when a hidden count could be worked
+    back from it (``n`` suppressed, or ``of - n`` small: "all but 3")."""
+    if policy is None:
+        return fmt_int(n), fmt_int(of), fmt_pct(n / of, 1)
+    shown_n, shown_of = policy.count(n), policy.count(of)
+    rest = of - n
+    if shown_n is None or shown_of is None or 0 < rest < policy.threshold:
+        text = (_("fewer than {n}").format(n=fmt_int(policy.threshold)) if shown_n is None else
+                _("all but fewer than {n}").format(n=fmt_int(policy.threshold)) if 0 < rest < policy.threshold else
+                fmt_int(shown_n))
+        return text, _count(policy, of), ""
+    return fmt_int(shown_n), fmt_int(shown_of), fmt_pct(shown_n / shown_of, 1)
 
 
 def _last_complete_month(last: pd.Timestamp) -> pd.Period:
@@ -216,7 +303,7 @@ def check_consistency(dataset: Dataset, *, link_window_days: int = 90, stop_days
     late = int((pd.to_datetime(cases["decision_date"]) > extract).sum())
     warn = []
     for r in coverage[coverage["stops_early"]].itertuples():
-        warn.append({"check": "table stops early", "table": r.table, "n": int(r.gap_days), "of": np.nan,
+        warn.append({"check": "table stops early", "table": r.table, "year": None, "n": int(r.gap_days), "of": np.nan,
                      "rate": np.nan, "threshold": stop_days,
                      "message": f"{r.table}.{r.column} ends on {r.last:%Y-%m-%d}, {int(r.gap_days):,} days before the "
                                 f"extract date {extract:%Y-%m-%d}: months after {r.last_complete_month} are not covered",
@@ -227,7 +314,8 @@ def check_consistency(dataset: Dataset, *, link_window_days: int = 90, stop_days
         n = r.without_spell - r.after_custody_table_end
         of = r.custody_decisions - r.after_custody_table_end
         if of and n / of > max_unlinked_rate:
-            warn.append({"check": "custody decision without spell", "table": "cases", "n": int(n), "of": int(of),
+            warn.append({"check": "custody decision without spell", "table": "cases", "year": int(r.year), "n": int(n),
+                         "of": int(of),
                          "rate": n / of, "threshold": max_unlinked_rate,
                          "message": f"{r.year}: {n:,} of {of:,} custody decisions ({n / of:.1%}) have no custody "
                                     f"spell (none names the case, none of the person's spells is open at the decision "
@@ -237,14 +325,15 @@ def check_consistency(dataset: Dataset, *, link_window_days: int = 90, stop_days
                                 "are undercounted for the years named"})
     for r in orphans.itertuples():
         if r.custody_type == "sentenced" and r.rate > max_orphan_rate:
-            warn.append({"check": "spell without case", "table": "custody_spells", "n": int(r.without_case),
+            warn.append({"check": "spell without case", "table": "custody_spells", "year": None,
+                         "n": int(r.without_case),
                          "of": int(r.spells), "rate": r.rate, "threshold": max_orphan_rate,
                          "message": f"{r.without_case:,} of {r.spells:,} sentenced custody spells ({r.rate:.1%}) "
                                     "name no case",
                          "fix": "fill custody_spells.case_id from the sentencing record; a sentenced spell without "
                                 "its case cannot be tied to the index decision"})
     if late:
-        warn.append({"check": "decided after extract date", "table": "cases", "n": late, "of": len(cases),
+        warn.append({"check": "decided after extract date", "table": "cases", "year": None, "n": late, "of": len(cases),
                      "rate": late / max(len(cases), 1), "threshold": 0.0,
                      "message": f"{late:,} cases have a decision date after the extract date {extract:%Y-%m-%d}",
                      "fix": "correct extract_date in extract.toml (the data are complete up to it) or the dates"})
@@ -254,7 +343,8 @@ def check_consistency(dataset: Dataset, *, link_window_days: int = 90, stop_days
                      "prison costs are biased towards zero there, for both groups, and the difference between "
                      "groups is biased towards zero when the gap is the same in both (more when it differs)")
     return ConsistencyReport(linkage=linkage, spells_without_case=orphans, coverage=coverage,
-                             decided_after_extract=late, warnings=pd.DataFrame(warn, columns=WARNING_COLUMNS),
+                             decided_after_extract=late,
+                             warnings=pd.DataFrame(warn, columns=WARNING_COLUMNS).astype({"year": "Int64"}),
                              extract_date=extract,
                              settings={"link_window_days": link_window_days, "stop_days": stop_days,
                                        "max_unlinked_rate": max_unlinked_rate, "max_orphan_rate": max_orphan_rate},

@@ -27,7 +27,7 @@ import re
 
 import numpy as np
 
-from altmeasures_eval._i18n import N_, _, fmt_date, fmt_int
+from altmeasures_eval._i18n import N_, _, current_language, fmt_date, fmt_int
 from altmeasures_eval._vocabulary import display_level
 from altmeasures_eval.privacy import DisclosurePolicy
 from altmeasures_eval.report._summary import headline_sentence
@@ -51,9 +51,9 @@ def _consistency_blocks(ev: Any) -> list[dict[str, Any]]:
     cons = getattr(ev.quality, "consistency", None)
     if cons is None or cons.warnings.empty:
         return []
-    items = tuple(f"{w.message}. Fix: {w.fix}." for w in cons.warnings.itertuples())
-    return [_p("The tables do not fully agree with each other:"),
-            {"kind": "list", "items": publish_notes(items, ev.spec.disclosure)}]
+    # worded by the consistency check itself, in the report's language, counts through the policy
+    return [_p(_("The tables do not fully agree with each other:")),
+            {"kind": "list", "items": cons.report_lines(DisclosurePolicy.from_settings(ev.spec.disclosure))}]
 
 
 def _p(text: str) -> dict[str, Any]:
@@ -104,8 +104,9 @@ def _gate_value(check: str, value: Any, policy: DisclosurePolicy, settings: Any 
     if isinstance(value, str):
         return value
     if check in COUNT_CHECKS:  # a count of people: the one disclosure rule (threshold, rounding)
-        shown = policy.count(int(value))
-        return f"fewer than {policy.threshold}" if shown is None else f"{shown:,}"
+        from altmeasures_eval.report._summary import people
+
+        return people(policy, int(value))
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
     # enough decimals that a value never reads as its threshold (0.1004 beside "at most 0.1")
@@ -131,7 +132,8 @@ _CHECKS = {"propensity model converged": N_("Propensity model converged"),
            "effective sample size": N_("Effective sample size"),
            "largest weight share": N_("Largest share of a group's weight held by one person"),
            "both groups in the comparison": N_("People in each group"),
-           "weights or matches found": N_("Weights or matches found")}
+           "weights or matches found": N_("Weights or matches found"),
+           "the other checks in every imputation": N_("The other checks, in every imputed data set")}
 
 
 def _local_number(text: str) -> str:
@@ -152,7 +154,7 @@ def _gate_threshold(check: str, original: str, settings: Any) -> str:
     s = settings
     if check in ("propensity model converged", "weights or matches found"):
         return _("yes")
-    if check in ("separation", "scores at 0 or 1"):
+    if check in ("separation", "scores at 0 or 1", "the other checks in every imputation"):
         return fmt_int(0)
     if check == "people outside common support":
         return _("left out of the comparison") if "restrict" in original else _("none")
@@ -182,10 +184,15 @@ def _gate_detail(check: str, detail: str, ev: Any, policy: DisclosurePolicy) -> 
 
         return _("left out of the model because other characteristics determine it fully: {names}").format(
             names=join_words([display_term(t) for t in aliased.group(1).split(", ")]))
-    m = re.fullmatch(r"alternative (\S+), custody (\S+)", detail.strip())
+    m = re.fullmatch(r"alternative (.+?), custody (.+)", detail.strip())
     if m:
-        return _("alternative measure {a}, custody {c}").format(a=_local_number(m.group(1)),
-                                                               c=_local_number(m.group(2)))
+        return _("alternative measure {a}, custody {c}").format(a=_shown_count(m.group(1)), c=_shown_count(m.group(2)))
+    if check == "separation" and detail.strip():
+        return separation_words(detail, policy)
+    if check == "the other checks in every imputation":
+        return "; ".join(_("{check} (imputed data sets {numbers})").format(
+            check=_(_CHECKS[c]) if c in _CHECKS else c, numbers=n)
+            for c, n in re.findall(r"(?:^|; )(.+?) \(imputation ([\d, ]+)\)", detail))
     support = getattr(ev.design, "support", None)
     if check == "people outside common support" and support is not None and len(getattr(support, "dropped", ())):
         by = support.dropped.groupby("group")["n"].sum()
@@ -202,7 +209,65 @@ def _gate_detail(check: str, detail: str, ev: Any, policy: DisclosurePolicy) -> 
             _("{variable}: {level}").format(variable=display_name(m.group(1)), level=display_level(m.group(1), m.group(2)))
             + f" ({_local_number(m.group(3))})" if m.group(2) is not None else
             f"{display_name(m.group(1))} ({_local_number(m.group(3))})" for m in shown if m is not None)
+    if detail.strip() and current_language() != "en":
+        # a detail worded by another stage that this report does not know (an error message of a fit
+        # that failed): never English in a French or Spanish report; results.json keeps it as written
+        return _("details in English in results.json (design, checks)")
     return detail
+
+
+def _shown_count(text: str) -> str:
+    """A count as the gate printed it ("1,521", or "fewer than 10") in the active language."""
+    m = re.fullmatch(r"fewer than ([\d,]+)", text.strip())
+    return _("fewer than {n}").format(n=_local_number(m.group(1))) if m else _local_number(text)
+
+
+#: The two groups, as the propensity model's separation sentences name them.
+_HELD = {"alternative": N_("{levels}, held only by people given an alternative measure ({n})"),
+         "custody": N_("{levels}, held only by people sent to custody ({n})")}
+
+
+def separation_words(detail: str, policy: DisclosurePolicy) -> str:
+    """The separation the propensity model found, in the active language: each level (or
+    combination of levels) held by one group only, by its display names, and coefficients that run
+    away, by the design terms' display names; counts of people through disclosure control.
+
+    ``detail`` is the gate's detail (:attr:`altmeasures_eval.matching.PropensityScore.separation`,
+    joined by "; "); a sentence of a form not known here is left out of a non-English report with a
+    pointer to results.json.
+    """
+    from altmeasures_eval._vocabulary import display_name, display_term
+    from altmeasures_eval.report._summary import join_words, people
+
+    def levels(where: str) -> str:
+        pairs = [p.split(" = ", 1) for p in where.split(" and ")]
+        return join_words([_("{variable}: {level}").format(variable=display_name(v), level=display_level(v, lv))
+                           for v, lv in pairs if lv is not None] if all(len(p) == 2 for p in pairs) else [where])
+
+    out = []
+    gap = r"(?P<where>[^;]+?): all (?P<n>[\d,]+) people are in the (?P<held>alternative|custody) group and nobody in the " \
+          r"(?:alternative|custody) group \(no comparable (?:alternative|custody) case\)"
+    lp = r"(?P<kind>complete|quasi-complete) separation: the coefficients of (?P<terms>.+?) run away; (?P<who>.+?) " \
+         r"\(nobody comparable in the other group\)"
+    for m in re.finditer(f"{gap}|{lp}", detail):
+        if m.group("where"):
+            out.append(_(_HELD[m.group("held")]).format(levels=levels(m.group("where").strip()),
+                                                        n=people(policy, int(m.group("n").replace(",", "")))))
+            continue
+        counts = dict((g, int(n.replace(",", ""))) for n, g in
+                      re.findall(r"([\d,]+) people in the (alternative|custody) group", m.group("who")))
+        who = join_words([(_("{n} people given an alternative measure") if g == "alternative" else
+                           _("{n} people sent to custody")).format(n=people(policy, n)) for g, n in counts.items()])
+        terms = join_words([_("the intercept") if t == "the intercept" else display_term(t)
+                            for t in m.group("terms").split(", ")])
+        out.append((_("Complete separation: the model's coefficients for {terms} run away, so {who} have no "
+                      "comparable person in the other group") if m.group("kind") == "complete" else
+                    _("Quasi-complete separation: the model's coefficients for {terms} run away, so {who} have no "
+                      "comparable person in the other group")).format(terms=terms, who=who))
+    if not out or (current_language() != "en" and len(out) < len(re.findall(r"\(no comparable|\(nobody comparable",
+                                                                              detail))):
+        return detail if current_language() == "en" else _("details in English in results.json (design, checks)")
+    return "; ".join(out)
 
 
 def gate_table(ev: Any) -> PublishedTable:
@@ -256,7 +321,8 @@ def stages_table(ev: Any) -> PublishedTable | None:
     import pandas as pd
 
     n_col, r_col = f"reoffend_{h}_n", f"reoffend_{h}_rate"
-    frame = pd.DataFrame({"stage": lo["stage"].str.replace("_", "-"), "reason": lo["reason"],
+    frame = pd.DataFrame({"stage": lo["stage"].str.replace("_", "-"),
+                          "reason": [_(_STAGE_REASONS[r]) if r in _STAGE_REASONS else r for r in lo["reason"]],
                           "alternative": lo["alternative"].astype(int), "custody": lo["custody"].astype(int)})
     if n_col in lo.columns:
         frame["observed"] = lo[n_col].astype(int)
@@ -280,6 +346,11 @@ def stages_table(ev: Any) -> PublishedTable | None:
                                  "attrition flow. Rates are unadjusted."))
 
 
+#: Why a stage is described and not compared (:func:`altmeasures_eval.design.decision_points`).
+_STAGE_REASONS = {"no custody decision at this stage": N_("no custody decision at this stage"),
+                  "no alternative given at this stage": N_("no alternative measure given at this stage")}
+
+
 def country_words(ev: Any) -> str:
     """The country as the report prints it: ``[report] country_name`` where set, else the ISO short
     name of the code ("Kenya" for KEN), else the code itself (a user-assigned code such as XSY)."""
@@ -290,7 +361,7 @@ def country_words(ev: Any) -> str:
     if name:
         return name
     if not ev.country:
-        return "not stated"
+        return _("not stated")
     try:
         c = country_of(ev.country)
     except ConfigError:  # a code read from the extract that is not ISO: print it as given
@@ -352,6 +423,7 @@ def _build(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
            disclosure_notes: tuple[str, ...], input_files: dict[str, str] | None) -> dict[str, Any]:
     from altmeasures_eval._i18n import _, ngettext
     from altmeasures_eval.report import _sections as s
+    from altmeasures_eval.report._results import technical_notes
     from altmeasures_eval.report._summary import summary_blocks
 
     spec = ev.spec
@@ -409,7 +481,8 @@ def _build(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
         {"kind": "list", "items": s.limitation_items(ev, policy)}]})
     sections.append({"id": "appendix", "title": _("Appendix: how this report was produced"),
                      "blocks": s.appendix_blocks(ev, meta, disclosure_notes, input_files,
-                                                 _config_text(_shown_paths(spec.config)))})
+                                                 _config_text(_shown_paths(spec.config)),
+                                                 technical_notes(ev, tables))})
     content = {"meta": meta, "summary": summary, "headline": headline, "sections": sections,
                "disclosure": list(disclosure_notes)}
     return number_blocks(content, source_line(ev))

@@ -23,7 +23,7 @@ from altmeasures_eval.report._tables import hidden_labels, publish_notes, publis
 __all__ = ["RESULTS_SCHEMA_VERSION", "build_results", "load_results_schema", "validate_results"]
 
 #: Version of the results.json schema; bump the major part on a breaking change.
-RESULTS_SCHEMA_VERSION = "1.1.0"
+RESULTS_SCHEMA_VERSION = "1.2.0"
 
 
 def _num(v: Any, digits: int = 6) -> float | None:
@@ -261,7 +261,20 @@ def build_results(ev: Any, tables: dict[str, Any], notes: tuple[str, ...] = ()) 
     doc["missing_data"] = _missing_data(ev, policy, sup)
     doc["suppressed"] = sup
     doc["notes"] = [*publish_notes(ev.limitations, ev.spec.disclosure, hidden_labels(tables, policy.marker)), *notes]
+    doc["technical_notes"] = technical_notes(ev, tables)
     return doc
+
+
+def technical_notes(ev: Any, tables: dict[str, Any]) -> list[str]:
+    """The run's technical notes (``ev.notes``: what each step did and assumed, in English, as the
+    steps wrote them), as they may be published: small counts and statistics of hidden categories
+    replaced (:func:`publish_notes`), secrets redacted. ``results.json`` holds them under
+    ``technical_notes``; the English report lists them in its appendix."""
+    from altmeasures_eval.privacy import redact_secrets
+
+    policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
+    return [redact_secrets(n) for n in publish_notes(tuple(getattr(ev, "notes", ()) or ()), ev.spec.disclosure,
+                                                      hidden_labels(tables, policy.marker))]
 
 
 def load_results_schema() -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from altmeasures_eval._i18n import N_, _, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_signed, ngettext
+from altmeasures_eval._i18n import N_, _, current_language, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_signed, ngettext
 from altmeasures_eval._vocabulary import display_level, display_name
 from altmeasures_eval.privacy import DisclosurePolicy, redact_secrets
 from altmeasures_eval.report._summary import (
@@ -273,7 +273,9 @@ def rule_reasons(ev: Any, policy: DisclosurePolicy) -> list[str]:
     if not known and rules.reasons:  # reasons of a kind this function does not word: as the rules wrote them
         from altmeasures_eval.report._tables import publish_notes
 
-        out = publish_notes(rules.reasons, ev.spec.disclosure)
+        out = (publish_notes(rules.reasons, ev.spec.disclosure) if current_language() == "en" else
+               [_("A decision rule withheld some results (the reasons, in English, are in results.json under "
+                  "decision_rules).")])
     return out
 
 
@@ -480,8 +482,30 @@ def skipped_items(skipped: tuple[str, ...] | list[str], disclosure: Any) -> list
         if text.startswith("Subgroup results not estimated"):
             out.append(_(_SECONDARY["subgroup results"]))
             continue
+        m = re.match(r"Health outcome (\w+) (is not a cohort column|not estimated: no variation|not estimated)", text)
+        if m:
+            name = display_name(m.group(1))
+            out.append((_("The health outcome \u201c{outcome}\u201d is not in the cohort's data and is left out.")
+                        if m.group(2).startswith("is not") else
+                        _("The health outcome \u201c{outcome}\u201d was not estimated: it does not vary, or is not "
+                          "observed, in these data.") if m.group(2).endswith("variation") else
+                        _("The health outcome \u201c{outcome}\u201d could not be estimated.")).format(outcome=name))
+            continue
+        m = re.match(r"Proven reoffending within (?:a year|two years|three years|(\d+) days) could not be estimated",
+                     text)
+        if m:
+            words = {"a year": 365, "two years": 730, "three years": 1095}
+            h = int(m.group(1)) if m.group(1) else next(d for w, d in words.items() if f"within {w}" in text)
+            out.append(_("Proven reoffending {within} could not be estimated and is left out.").format(within=within(h)))
+            continue
         known = next((v for k, v in _SECONDARY.items() if text.startswith(f"The {k}")), None)
-        out.append(_(known) if known else publish_notes((text,), disclosure)[0])
+        if known:
+            out.append(_(known))
+        elif current_language() == "en":
+            out.append(publish_notes((text,), disclosure)[0])
+        else:  # a reason of a form this report does not know: in general words, never English
+            out.append(_("An analysis could not be estimated and is left out (the reason, in English, is in "
+                         "results.json under notes)."))
     return list(dict.fromkeys(out))
 
 
@@ -543,9 +567,13 @@ def status_words(status: str) -> tuple[str, str]:
 
 
 def appendix_blocks(ev: Any, meta: dict[str, Any], disclosure_notes: tuple[str, ...],
-                    input_files: dict[str, str] | None, config_text: str) -> list[dict[str, Any]]:
+                    input_files: dict[str, str] | None, config_text: str,
+                    technical: list[str] | None = None) -> list[dict[str, Any]]:
     """An appendix for readers: status, how to reproduce the results, the files read (named relative
-    to the config, with fingerprints), disclosure control and the settings as read."""
+    to the config, with fingerprints), disclosure control, the settings as read, and where the run's
+    technical notes are (``technical``: :func:`altmeasures_eval.report._results.technical_notes`,
+    written by the steps in English with the data's column names, a log for analysts: results.json
+    holds them, the text of the report names them and their number only)."""
     spec = ev.spec
     name, note = status_words(spec.report.status)
     blocks = [_p(_("Statistical status: {status}. {note}").format(status=name, note=note).strip()),
@@ -567,4 +595,11 @@ def appendix_blocks(ev: Any, meta: dict[str, Any], disclosure_notes: tuple[str, 
         blocks.append({"kind": "list", "items": list(disclosure_notes)})
     blocks += [_p(_("The settings of the run, as read from the configuration file:")),
                {"kind": "code", "text": redact_secrets(config_text)}]
+    if technical:  # a developer's log, with the data's column names: in results.json, not in the text
+        blocks.append(_p(ngettext(
+            "The run also wrote {n} technical note (what a step of the analysis did and assumed, in English, with "
+            "the data's column names); it is in results.json under technical_notes.",
+            "The run also wrote {n} technical notes (what each step of the analysis did and assumed, in English, "
+            "with the data's column names); they are in results.json under technical_notes.",
+            len(technical)).format(n=fmt_int(len(technical)))))
     return blocks

@@ -349,6 +349,47 @@ def gate_reasons(ev: Any) -> list[str]:
             for r in failed.itertuples()]
 
 
+def not_estimable_reason(ev: Any, policy: DisclosurePolicy) -> str:
+    """Why the headline effect could not be estimated, in the active language (the run words it in
+    English: :func:`altmeasures_eval.evaluation._run.headline_not_estimable`). The reasons the data
+    give (no variation in one group or in both) are worded with their counts through disclosure
+    control; another reason is given in general words in a French or Spanish report, and as
+    written (small counts hidden) in an English one."""
+    import re
+
+    from altmeasures_eval.report._tables import publish_notes
+
+    text, h = str(ev.headline_not_estimable), ev.headline_horizon
+    both = re.search(r"every person in both groups has reoffend_\d+ = (\d+) \(([\d,]+) people\)", text)
+    one = re.search(r"no variation in reoffend_\d+ in the (alternative|custody)(?: \(\w+\))? group \(all ([\d,]+) people "
+                    r"have (\d+)\)", text)
+    if both:
+        n = people(policy, int(both.group(2).replace(",", "")))
+        return (_("Every one of the {n} people in the two groups reoffended {within}: there is no variation to "
+                  "compare.") if both.group(1) == "1" else
+                _("None of the {n} people in the two groups reoffended {within}: there is no variation to "
+                  "compare.")).format(n=n, within=within(h))
+    if one:
+        n = people(policy, int(one.group(2).replace(",", "")))
+        key = (one.group(1), one.group(3) == "1")
+        return {("alternative", True): _("Every one of the {n} people given an alternative measure reoffended "
+                                         "{within}: an adjusted comparison would treat that group's rate as known "
+                                         "exactly (false certainty), so only the group counts are given."),
+                ("alternative", False): _("None of the {n} people given an alternative measure reoffended {within}: "
+                                          "an adjusted comparison would treat that group's rate as known exactly "
+                                          "(false certainty), so only the group counts are given."),
+                ("custody", True): _("Every one of the {n} people sent to custody reoffended {within}: an adjusted "
+                                     "comparison would treat that group's rate as known exactly (false certainty), so "
+                                     "only the group counts are given."),
+                ("custody", False): _("None of the {n} people sent to custody reoffended {within}: an adjusted "
+                                      "comparison would treat that group's rate as known exactly (false certainty), so "
+                                      "only the group counts are given.")}[key].format(n=n, within=within(h))
+    if current_language() == "en":
+        return publish_notes((text,), ev.spec.disclosure)[0]
+    return _("The data hold too little variation to measure this effect and its uncertainty honestly (the technical "
+             "reason, in English, is in results.json under headline).")
+
+
 def gate_advice(ev: Any) -> list[str]:
     """What to try when the design checks failed, as sentences. In another language than English the
     settings to change are given (the keys and values of the config are the same in every language)."""
@@ -452,7 +493,7 @@ def summary_blocks(ev: Any, policy: DisclosurePolicy) -> tuple[list[dict[str, An
                     "and no prison-population or cost conclusions.").format(within=within(h0))
         headline["verdict"] = verdict
         blocks.append(p(verdict))
-        blocks.extend(p(t) for t in publish_notes((ev.headline_not_estimable,), dc))
+        blocks.append(p(not_estimable_reason(ev, policy)))
         blocks.extend(withheld_boxes(ev))
         return blocks, headline
     sentence = headline_sentence(ev)

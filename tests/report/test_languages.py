@@ -65,27 +65,36 @@ def english() -> list[str]:
     return _english_messages()
 
 
+def _render(ev, code: str, input_file: str) -> tuple[dict, dict, str]:
+    """The content model, the figures (blank pictures with their words) and the HTML page of ``ev``'s
+    report in ``code`` (``ev`` already has that language in its settings)."""
+    from altmeasures_eval.report import Figure, build_content, published_tables, render_html
+    from altmeasures_eval.report._figures import figure_specs
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" viewBox="0 0 10 10"></svg>'
+    with language(code):
+        tables, notes = published_tables(ev)
+        figures = {name: Figure(name, caption, _png(), svg, title=title, alt=alt)
+                   for name, title, caption, alt, _draw, _size in figure_specs(ev)}
+        content = build_content(ev, tables, figures, notes, {input_file: "0" * 64})
+        return content, figures, render_html(content, figures)
+
+
 @pytest.fixture(scope="module", params=["fr", "es"])
 def rendered(request, sample_evaluation, tmp_path_factory) -> tuple[str, dict[str, str]]:
     """(language, {"html", "pdf", "docx", "content"}: the text of each, the user's words taken out)."""
     from docx import Document
     from pypdf import PdfReader
 
-    from altmeasures_eval.report import Figure, build_content, published_tables, render_html, render_pdf
+    from altmeasures_eval.report import render_pdf
     from altmeasures_eval.report._docx import render_docx
-    from altmeasures_eval.report._figures import figure_specs
 
     code = request.param
     ev = replace(sample_evaluation, spec=replace(sample_evaluation.spec,
                                                   report=replace(sample_evaluation.spec.report, language=code)))
     out = tmp_path_factory.mktemp(f"report-{code}")
-    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" viewBox="0 0 10 10"></svg>'
+    content, figures, html = _render(ev, code, "sample/cases.csv")
     with language(code):
-        tables, notes = published_tables(ev)
-        figures = {name: Figure(name, caption, _png(), svg, title=title, alt=alt)
-                   for name, title, caption, alt, _draw, _size in figure_specs(ev)}
-        content = build_content(ev, tables, figures, notes, {"sample/cases.csv": "0" * 64})
-        html = render_html(content, figures)
         pdf = render_pdf(content, figures, out / "report.pdf")
         docx = render_docx(content, figures, out / "report.docx")
     config = next(b["text"] for s in content["sections"] for b in s["blocks"] if b["kind"] == "code")
@@ -142,3 +151,189 @@ def test_numbers_follow_the_language(rendered):
     # the headline rates print with the language's decimal comma (34,2 not 34.2)
     assert re.search(r"\b\d{1,2},\d\b", texts["html"])
     assert not re.search(r"\b\d{1,2}\.\d (?:ont|reincidieron)\b", texts["html"])
+
+
+# -- rare paths (issue #15 follow-ups) ---------------------------------------------------------------
+#
+# What the sample never shows: warnings on the consistency between tables, a stage described and not
+# compared, the separation details of a failed design gate, a count of the gate below the disclosure
+# threshold, a headline effect that cannot be estimated, health outcomes not estimated, and the
+# limitations and boxes that follow from them. Each comes from a run of the shipped sample config
+# (tests/scenarios/_run.py) on a 1,500-person extract of the scenario library's second generator,
+# whose custody register and case register also stop before the extract date (consistency warnings
+# in every run). Three small evaluations, built once per module (about 2 s each).
+
+#: name -> (scenario, config lines changed): what each run must show is checked in
+#: test_rare_paths_are_exercised, so that a change of the generator cannot empty this test.
+RARE_RUNS = {
+    # pre-trial: everyone an alternative (a stage described, not compared); fewer than 10 outside support
+    "stage": ("second_stage_determined", {"stages": '["pre_trial", "trial", "sentencing"]'}),
+    # J1, J2 always custody, J3, J4 always an alternative; common_support = "stop": separation, gate failed
+    "separation": ("second_jurisdiction_decides", {"common_support": '"stop"'}),
+    # nobody given an alternative reoffends: the headline effect is not estimable
+    "not_estimable": ("second_no_events", {}),
+}
+
+
+@pytest.fixture(scope="module")
+def rare(tmp_path_factory) -> dict:
+    """The evaluations of :data:`RARE_RUNS`."""
+    from tests.scenarios._library import PERIOD, SCENARIOS
+    from tests.scenarios._run import run_pipeline, write_scenario
+
+    out = {}
+    for name, (scenario, changes) in RARE_RUNS.items():
+        folder = tmp_path_factory.mktemp(name)
+        config = write_scenario(SCENARIOS[scenario].draw(1, 1500).dataset, folder, PERIOD)
+        text = config.read_text(encoding="utf-8")
+        for key, value in changes.items():
+            text, n = re.subn(rf"(?m)^{key}\s*=.*$", f"{key} = {value}", text)
+            assert n == 1, f"the sample config has no single {key} line: update RARE_RUNS"
+        config.write_text(text, encoding="utf-8")
+        out[name] = run_pipeline(config)
+    return out
+
+
+def _render_text(ev, code: str) -> tuple[str, dict]:
+    """The report of ``ev`` in ``code``: its HTML text and its content model (figures blank)."""
+    import html as h
+
+    ev = replace(ev, spec=replace(ev.spec, report=replace(ev.spec.report, language=code)))
+    content, _figures, page = _render(ev, code, "cases.csv")
+    rs = ev.spec.report
+    text = re.sub(r"<pre>.*?</pre>|<style>.*?</style>", " ", page, flags=re.S)  # the config as read: the user's
+    text = " ".join(h.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+    # the user's words and the names of the data tables (the data contract's names) taken out
+    for u in sorted((x for x in (rs.title, rs.organisation, rs.country_name, rs.contact, rs.licence,
+                                 *ev.table_hashes) if x), key=len, reverse=True):
+        text = text.replace(" ".join(u.split()), " ")
+    return text, content
+
+
+@pytest.mark.e2e
+def test_rare_paths_are_exercised(rare):
+    from altmeasures_eval.privacy import DisclosurePolicy
+
+    stage, sep, ne = rare["stage"], rare["separation"], rare["not_estimable"]
+    for ev in rare.values():  # both registers stop before the extract date
+        assert set(ev.quality.consistency.warnings["check"]) == {"table stops early"}
+    left = stage.design.decision_points.left_out
+    assert left["stage"].tolist() == ["pre_trial"] and left["reason"].tolist() == ["no custody decision at this stage"]
+    checks = stage.design.gate.checks.set_index("check")
+    outside = int(checks.loc["people outside common support", "value"])
+    assert 0 < outside < stage.spec.disclosure.threshold  # printed "fewer than 10"
+    assert DisclosurePolicy.from_settings(stage.spec.disclosure).count(outside) is None
+    assert any(s.startswith("Health outcome") for s in stage.skipped)
+    gate = sep.design.gate
+    assert not gate.passed
+    detail = gate.checks.set_index("check").loc["separation", "detail"]
+    assert detail.count("(no comparable") == 4, detail  # J1 .. J4, each held by one group
+    assert ne.design.gate.passed and "no variation in reoffend_365" in ne.headline_not_estimable
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("code", ["fr", "es"])
+def test_no_english_on_rare_paths(rare, english, code):
+    for name, ev in rare.items():
+        text, content = _render_text(ev, code)
+        left = [m for m in english if m in text]
+        assert not left, f"{code} {name}: English left: {left[:15]}"
+        words = sorted({w for w in re.findall(r"[^\W\d_]+", text) if w.lower() in ENGLISH_WORDS} - {"Data"})
+        context = [m.group(0) for w in words[:8]
+                   if (m := re.search(rf".{{0,60}}(?<![^\W\d_]){w}(?![^\W\d_]).{{0,60}}", text))]
+        assert not words, f"{code} {name}: English words left: {words}\n" + "\n".join(context)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("code", ["fr", "es"])
+def test_rare_paths_are_worded_in_the_language(rare, code):
+    """Each rare path reaches the page in the report's words (the translations of the catalogue),
+    with the counts of the disclosure policy and the locale's numbers."""
+    from altmeasures_eval._i18n import _, fmt_int
+    from altmeasures_eval._vocabulary import display_level, display_name
+    from altmeasures_eval.report._summary import within
+
+    texts = {name: _render_text(ev, code)[0] for name, ev in rare.items()}
+    health = re.match(r"Health outcome (\w+) not estimated: no variation", rare["stage"].skipped[0]).group(1)
+    nobody = int(re.search(r"all ([\d,]+) people have 0", rare["not_estimable"].headline_not_estimable).group(1)
+                 .replace(",", ""))
+    gaps = rare["separation"].design.gate.checks.set_index("check").loc["separation", "detail"]
+    j1 = int(re.search(r"jurisdiction = J1: all ([\d,]+) people", gaps).group(1).replace(",", ""))
+    with language(code):
+        expected = {
+            "stage": [_("no custody decision at this stage"), _("Stages described, not compared"),
+                      _("fewer than {n}").format(n=fmt_int(10)) + " " + _("left out of the comparison"),
+                      _("The tables do not fully agree with each other:"),
+                      _("The health outcome \u201c{outcome}\u201d was not estimated: it does not vary, or is not "
+                        "observed, in these data.").format(outcome=display_name(health))],
+            "separation": [_("{levels}, held only by people sent to custody ({n})").format(
+                levels=_("{variable}: {level}").format(variable=_("Jurisdiction"), level="J1"), n=fmt_int(j1))],
+            "not_estimable": [_("None of the {n} people given an alternative measure reoffended {within}: an "
+                                "adjusted comparison would treat that group's rate as known exactly (false "
+                                "certainty), so only the group counts are given.").format(
+                n=fmt_int(nobody), within=within(365))],
+        }
+        table = display_level("table", "custody_spells")
+    for name, pieces in expected.items():
+        for piece in pieces:
+            assert piece in texts[name], (code, name, piece)
+    assert table in texts["stage"]  # the custody register that stops early, by its name in the language
+
+
+def test_consistency_counts_follow_the_disclosure_policy():
+    """A linkage gap of 4 of 271 custody decisions prints "fewer than 10 of 271" and no rate (2.6%
+    of 271 gives the 7 back, as the English notes printed before); 265 of 271 prints "all but
+    fewer than 10 of 271", since 271 - 265 = 6 would be a small count (hand calculation)."""
+    import pandas as pd
+
+    from altmeasures_eval.io._consistency import WARNING_COLUMNS, ConsistencyReport
+    from altmeasures_eval.privacy import DisclosurePolicy
+
+    def report(n: int, of: int) -> ConsistencyReport:
+        w = pd.DataFrame([{"check": "custody decision without spell", "table": "cases", "year": 2023, "n": n,
+                           "of": of, "rate": n / of, "threshold": 0.02, "message": "", "fix": ""}],
+                         columns=WARNING_COLUMNS)
+        return ConsistencyReport(linkage=pd.DataFrame(), spells_without_case=pd.DataFrame(), coverage=pd.DataFrame(),
+                                 decided_after_extract=0, warnings=w, extract_date=pd.Timestamp("2025-12-31"),
+                                 settings={"link_window_days": 90})
+
+    policy = DisclosurePolicy(threshold=10)
+    with language("en"):
+        assert report(4, 271).report_lines(policy)[0].startswith(
+            "In 2023, fewer than 10 of 271 custody decisions have no custody spell:")
+        assert report(265, 271).report_lines(policy)[0].startswith(
+            "In 2023, all but fewer than 10 of 271 custody decisions have no custody spell:")
+        assert report(30, 271).report_lines(policy)[0].startswith(
+            "In 2023, 30 of 271 custody decisions (11.1%) have no custody spell:")  # 30 / 271 = 0.1107
+    with language("fr"):
+        assert report(4, 271).report_lines(policy)[0].startswith(
+            "En 2023, moins de 10 décisions d'incarcération sur 271 n'ont aucune période de détention")
+
+
+@pytest.mark.e2e
+def test_technical_notes_in_results_json(rare):
+    """The run's technical notes (ev.notes, a log with the data's column names) are in results.json
+    under technical_notes, and the appendix of the report says so in its language, with their number."""
+    from altmeasures_eval._i18n import fmt_int, ngettext
+    from altmeasures_eval.report import published_tables
+    from altmeasures_eval.report._results import build_results, validate_results
+
+    ev = rare["stage"]
+    assert ev.notes
+    with language("en"):
+        tables, notes = published_tables(ev)
+        doc = build_results(ev, tables, notes)
+    validate_results(doc)
+    assert len(doc["technical_notes"]) == len(ev.notes) and any("imputation" in n or "weight" in n
+                                                                for n in doc["technical_notes"])
+    for code in ("en", "fr"):
+        text, content = _render_text(ev, code)
+        appendix = next(s for s in content["sections"] if s["id"] == "appendix")["blocks"]
+        with language(code):
+            pointer = ngettext("The run also wrote {n} technical note (what a step of the analysis did and assumed, "
+                               "in English, with the data's column names); it is in results.json under "
+                               "technical_notes.",
+                               "The run also wrote {n} technical notes (what each step of the analysis did and "
+                               "assumed, in English, with the data's column names); they are in results.json under "
+                               "technical_notes.", len(ev.notes)).format(n=fmt_int(len(ev.notes)))
+        assert appendix[-1] == {"kind": "p", "text": pointer} and pointer in text
