@@ -143,10 +143,14 @@ def test_scenarios_small(monkeypatch):
     assert all(r[0]["as_expected"] == 1 and r[0]["estimated"] == 0 for k, r in by.items() if k.startswith("refusal_"))
 
 
-def test_pipeline_small():
+def test_pipeline_small(monkeypatch):
+    """Every stage at 5,000 persons with 200 bootstrap replicates (1,000 in the benchmark), on the
+    local worker pool and on a Dask cluster of two worker processes."""
     from benchmarks import bench_pipeline
 
-    records = bench_pipeline.run([10_000], cox_r=False, end_to_end=False, pdf=False)
+    monkeypatch.setattr(bench_pipeline, "N_BOOT", 200)
+    n = 5_000
+    records = bench_pipeline.run([n], cox_r=False, end_to_end=False, pdf=False)
     by = _well_formed(records, {"synth", "write_parquet", "write_csv", "ingest_parquet", "ingest_csv", "ingest_parquet_fresh_process",
                                 "ingest_csv_fresh_process", "quality_report",
                                 "table_hashes", "cohort", "propensity", "matching", "weighting", "balance", "km", "cox", "rmst",
@@ -154,7 +158,7 @@ def test_pipeline_small():
                                 "report_render"})
     assert by["ingest_parquet"][0]["case_rows"] == by["ingest_csv"][0]["case_rows"] == by["synth"][0]["cases"]
     assert by["ingest_csv_fresh_process"][0]["case_rows"] == by["synth"][0]["cases"]
-    assert 0 < by["cohort"][0]["cohort_rows"] < 10_000
+    assert 0 < by["cohort"][0]["cohort_rows"] < n
     assert 0 < by["matching"][0]["matched_treated"] <= by["cohort"][0]["cohort_rows"]
     boot = by[f"bootstrap_{bench_pipeline.N_BOOT}"][0]
     assert -1 < boot["risk_difference"] < 1 and 0 < boot["se"] < 0.5
@@ -248,9 +252,16 @@ def test_privacy_small(monkeypatch):
 
 
 def test_simulation_small(monkeypatch):
+    """Six replications of every study; the true values of the two replacement studies from 20,000
+    simulated units instead of 2,000,000 and 400,000 (only the main table is checked here)."""
     from benchmarks import bench_simulation
 
     _small(monkeypatch, bench_simulation, reps=6)
+    het, theory, surv = (bench_simulation.heterogeneous_truth, bench_simulation.adjustment_theory,
+                         bench_simulation.survival_truth)
+    monkeypatch.setattr(bench_simulation, "heterogeneous_truth", lambda n=20_000: het(n))
+    monkeypatch.setattr(bench_simulation, "adjustment_theory", lambda n, size=20_000: theory(n, size))
+    monkeypatch.setattr(bench_simulation, "survival_truth", lambda n=20_000: surv(n))
     by = _well_formed(bench_simulation.run([400]), {f"sim_{d}" for d in bench_simulation.DESIGNS})
     for d in bench_simulation.DESIGNS:
         r = by[f"sim_{d}"][0]
