@@ -210,6 +210,14 @@ def _render_text(ev, code: str) -> tuple[str, dict]:
     return text, content
 
 
+@pytest.fixture(scope="module")
+def rare_texts(rare) -> dict:
+    """(run, language) -> (HTML text, content model) of each rare run in French and Spanish, and of
+    the stage run in English."""
+    out = {(name, code): _render_text(ev, code) for name, ev in rare.items() for code in ("fr", "es")}
+    return {**out, ("stage", "en"): _render_text(rare["stage"], "en")}
+
+
 @pytest.mark.e2e
 def test_rare_paths_are_exercised(rare):
     from altmeasures_eval.privacy import DisclosurePolicy
@@ -233,9 +241,9 @@ def test_rare_paths_are_exercised(rare):
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("code", ["fr", "es"])
-def test_no_english_on_rare_paths(rare, english, code):
-    for name, ev in rare.items():
-        text, content = _render_text(ev, code)
+def test_no_english_on_rare_paths(rare, rare_texts, english, code):
+    for name in rare:
+        text, _content = rare_texts[name, code]
         left = [m for m in english if m in text]
         assert not left, f"{code} {name}: English left: {left[:15]}"
         words = sorted({w for w in re.findall(r"[^\W\d_]+", text) if w.lower() in ENGLISH_WORDS} - {"Data"})
@@ -246,14 +254,14 @@ def test_no_english_on_rare_paths(rare, english, code):
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("code", ["fr", "es"])
-def test_rare_paths_are_worded_in_the_language(rare, code):
+def test_rare_paths_are_worded_in_the_language(rare, rare_texts, code):
     """Each rare path reaches the page in the report's words (the translations of the catalogue),
     with the counts of the disclosure policy and the locale's numbers."""
     from altmeasures_eval._i18n import _, fmt_int
     from altmeasures_eval._vocabulary import display_level, display_name
     from altmeasures_eval.report._summary import within
 
-    texts = {name: _render_text(ev, code)[0] for name, ev in rare.items()}
+    texts = {name: rare_texts[name, code][0] for name in rare}
     health = re.match(r"Health outcome (\w+) not estimated: no variation", rare["stage"].skipped[0]).group(1)
     nobody = int(re.search(r"all ([\d,]+) people have 0", rare["not_estimable"].headline_not_estimable).group(1)
                  .replace(",", ""))
@@ -311,7 +319,7 @@ def test_consistency_counts_follow_the_disclosure_policy():
 
 
 @pytest.mark.e2e
-def test_technical_notes_in_results_json(rare):
+def test_technical_notes_in_results_json(rare, rare_texts):
     """The run's technical notes (ev.notes, a log with the data's column names) are in results.json
     under technical_notes, and the appendix of the report says so in its language, with their number."""
     from altmeasures_eval._i18n import fmt_int, ngettext
@@ -327,7 +335,7 @@ def test_technical_notes_in_results_json(rare):
     assert len(doc["technical_notes"]) == len(ev.notes) and any("imputation" in n or "weight" in n
                                                                 for n in doc["technical_notes"])
     for code in ("en", "fr"):
-        text, content = _render_text(ev, code)
+        text, content = rare_texts["stage", code]
         appendix = next(s for s in content["sections"] if s["id"] == "appendix")["blocks"]
         with language(code):
             pointer = ngettext("The run also wrote {n} technical note (what a step of the analysis did and assumed, "
