@@ -316,13 +316,15 @@ def ps_estimation_adjustment(y: np.ndarray, t: np.ndarray, e: np.ndarray, X: np.
     - ATC: the ATT formula with the groups relabelled (T -> 1 - T, p -> 1 - p, tau -> -tau;
       f, X and I are unchanged).
 
-    Source of the ATT term: Theorem 2 of Abadie & Imbens (2016), as implemented (and checked
-    against Stata's ``teffects psmatch, atet``, whose robust SE applies this adjustment) in
+    Source of the ATT term: Theorem 2 of Abadie & Imbens (2016), whose text could not be read
+    here, as implemented for Stata's ``teffects psmatch, atet`` robust SE in
     ``.teffects_psmatch_adjustment`` of the R package teffects (K. Butts,
     github.com/kylebutts/teffects-r, R/internal_matching_inference.R): c_t = c1 + c2 and the
     derivative there are the two lines above term by term. In population c_t equals
     E[p cov_0] / E[p] + dtau_t/dtheta (the form this module used before, derived from the
-    influence function); the estimators differ in finite samples.
+    influence function); the estimators differ in finite samples. No published ATET with this
+    adjusted SE was found to check it against; Stata's ATE examples (Theorem 1, same covariances
+    and neighbourhoods) are reproduced (below).
 
     Estimation (AI 2016, Section 4; the same choices as the implementation above, which follows
     Stata's ``teffects psmatch, vce(robust, nn(L))``): expectations by sums over the matching
