@@ -19,8 +19,11 @@ process with its own session, so session fixtures are built once per worker, exc
 report, which the first worker to need it writes into the run's shared temporary folder under a
 file lock and the other worker reads (with the evaluation, pickled beside it). The scheduler
 (``--dist loadscope``, set in pyproject.toml) sends each module whole to one worker, so a
-module-scoped fixture is built once; :func:`pytest_collection_modifyitems` sends the known long
-modules first.
+module-scoped fixture is built once, except the tests of :data:`OWN_UNITS` (each notebook), which
+go one by one (:func:`pytest_xdist_make_scheduler`); :func:`pytest_collection_modifyitems` puts
+the units in the order they are sent: longest first, and the sample report's users arranged so
+that one worker writes it while the other has other work. The run's summary shows each worker's
+test time and who wrote the sample report (:func:`pytest_terminal_summary`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import contextlib  # noqa: E402  (after the thread variables, before numpy is im
 import fcntl  # noqa: E402
 import pickle  # noqa: E402
 import shutil  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -62,41 +66,140 @@ END_TO_END_TESTS = (
 )
 
 
-#: The longest modules (measured with ``--durations=0``, docs/testing.md), longest first: sent to
-#: the workers first so that neither is left with a long module at the end; the other modules keep
-#: the collection order. Scheduling only: the order changes no result.
-LONG_FIRST = (
-    "tests/test_command_outputs.py",
-    "tests/test_notebooks.py",
-    "tests/cli/test_output.py",
-    "tests/test_benchmarks_small.py",
-    "tests/attack/test_attacks.py",
-    "tests/report/test_design_gate.py",
-    "tests/io/malformed/test_corpus.py",
-    "tests/pooling/test_countries.py",
-    "tests/io/test_readers.py",
-    "tests/attack/test_paths.py",
-    "tests/test_docs_build.py",
-    "tests/io/test_order.py",
-    "tests/reform/test_policy_command.py",
-    "tests/effects/test_simulation_small.py",
-    "tests/scenarios/test_report_scenarios.py",
-    "tests/privacy/test_pseudonymise_command.py",
-)
+#: Tests that are work units of their own under pytest-xdist instead of going with their module
+#: (``--dist loadscope`` sends a whole module to one worker): long, with no module fixture to share.
+OWN_UNITS = ("tests/test_notebooks.py::test_notebook_executes[",)
+
+#: Expected seconds of the longest work units on an idle machine (from ``--durations=0``, summed
+#: per unit; docs/testing.md), for scheduling only: units are sent to the workers longest first
+#: (longest-processing-time order), so that the two workers finish together; unlisted units follow
+#: in collection order. A stale number costs balance, never a result.
+EXPECTED_SECONDS = {
+    "tests/test_command_outputs.py": 41.5,
+    "tests/test_benchmarks_small.py": 22.0,
+    "tests/attack/test_attacks.py": 21.1,
+    "tests/cli/test_output.py": 18.0,
+    "tests/report/test_design_gate.py": 13.9,
+    "tests/test_docs_build.py": 13.4,
+    "tests/test_notebooks.py::test_notebook_executes[06_unodc_multicountry]": 13.0,
+    "tests/io/malformed/test_corpus.py": 12.3,
+    "tests/io/test_order.py": 11.6,
+    "tests/test_notebooks.py::test_notebook_executes[05_annual_report]": 10.0,
+    "tests/effects/test_simulation_small.py": 8.9,
+    "tests/pooling/test_countries.py": 7.8,
+    "tests/attack/test_paths.py": 7.7,
+    "tests/test_notebooks.py::test_notebook_executes[07_reform_evaluation]": 7.2,
+    "tests/test_notebooks.py::test_notebook_executes[01_data_and_cohort]": 6.5,
+    "tests/scenarios/test_report_scenarios.py": 6.2,
+    "tests/cli/test_errors.py": 6.0,
+    "tests/test_notebooks.py::test_notebook_executes[04_prison_and_costs]": 6.0,
+    "tests/test_notebooks.py::test_notebook_executes[03_matching_and_balance]": 6.0,
+    "tests/reform/test_policy_command.py": 5.6,
+    "tests/io/test_readers.py": 5.3,
+    "tests/report/test_sample_report.py": 5.3,
+    "tests/population/test_population_commands.py": 5.2,
+    "tests/test_notebooks.py::test_notebook_executes[02_reoffending_survival]": 5.1,
+    "tests/report/test_languages.py": 4.8,
+    "tests/privacy/test_pseudonymise_command.py": 4.8,
+    "tests/synth/test_truth.py": 3.8,
+    "tests/report/test_unodc.py": 3.6,
+    "tests/cohort/test_generated.py": 3.5,
+    "tests/test_parallel.py": 3.0,
+}
+#: Seconds the session's sample report takes (:func:`sample_report`): the first unit that needs it
+#: goes first, and the units that need it too wait until this much other work has been sent, so
+#: that the other worker does not sit waiting for the report's lock.
+SAMPLE_REPORT_SECONDS = 25.0
+#: Tests that need the sample report without naming the fixture (they ask for it while running).
+NEEDS_SAMPLE_REPORT = ("tests/test_notebooks.py::test_notebook_executes[05_annual_report]",)
 
 
-def _long_rank(nodeid: str) -> int:
-    return next((i for i, prefix in enumerate(LONG_FIRST) if nodeid.startswith(prefix)), len(LONG_FIRST))
+def work_unit(nodeid: str) -> str:
+    """The xdist work unit of a test: its module (``--dist loadscope``), or itself for :data:`OWN_UNITS`."""
+    return nodeid if nodeid.startswith(OWN_UNITS) else nodeid.split("::", 1)[0]
+
+
+def _schedule(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The items grouped by work unit, units in the order they should be sent to the workers:
+    longest first (:data:`EXPECTED_SECONDS`), except that the units needing the sample report,
+    after the first of them, come once :data:`SAMPLE_REPORT_SECONDS` of other work is ahead."""
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(work_unit(item.nodeid), []).append(item)
+    needs = {unit for unit, its in units.items()
+             if any("sample_report" in getattr(i, "fixturenames", ()) or i.nodeid.startswith(NEEDS_SAMPLE_REPORT)
+                    for i in its)}
+    order = sorted(units, key=lambda unit: -EXPECTED_SECONDS.get(unit, 0.0))  # stable: collection order
+    first = next((unit for unit in order if unit in needs), None)
+    ahead, sent, held = 0.0, [first] if first else [], []
+    for unit in order:
+        if unit == first:
+            continue
+        if unit in needs and ahead < SAMPLE_REPORT_SECONDS:
+            held.append(unit)
+            continue
+        if held and ahead >= SAMPLE_REPORT_SECONDS:
+            sent += held
+            held = []
+        sent.append(unit)
+        ahead += EXPECTED_SECONDS.get(unit, 0.0)
+    sent += held
+    return [item for unit in sent for item in units[unit]]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the end-to-end tests (``-m e2e`` selects them, ``-m "not e2e"`` leaves them out;
-    ``make test`` runs everything). In an xdist worker, also send the long ones first."""
+    ``make test`` runs everything). In an xdist worker, also put the work units in the order they
+    should be sent (:func:`_schedule`; the controller sends units in collection order)."""
     for item in items:
         if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())) or item.nodeid.startswith(END_TO_END_TESTS):
             item.add_marker(pytest.mark.e2e)
     if hasattr(config, "workerinput"):  # not in a single process: collection order there
-        items.sort(key=lambda item: _long_rank(item.nodeid))  # stable: modules stay in order
+        items[:] = _schedule(items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadscope`` (pyproject.toml) with the tests of :data:`OWN_UNITS` as units of their
+    own (:func:`work_unit`); units are sent in collection order (``--no-loadscope-reorder``)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class _Units(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return _Units(config, log)
+
+
+#: Per xdist worker (in the controller): seconds of test phases run, and when the last one ended.
+_WORKERS: dict[str, list[float]] = {}
+_STARTED = time.time()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """In the xdist controller, which sees every worker's reports: add up each worker's test time."""
+    node = getattr(report, "node", None)  # set by pytest-xdist on the controller's copy only
+    if node is not None:
+        busy = _WORKERS.setdefault(node.gateway.id, [0.0, 0.0])
+        busy[0] += report.duration
+        busy[1] = max(busy[1], report.stop)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """How the work was shared: each worker's test time and when its last test ended (the two
+    should end together), and who wrote the sample report and who waited for it."""
+    if not _WORKERS:
+        return
+    terminalreporter.section("balance of the xdist workers (docs/testing.md)")
+    for worker, (busy, end) in sorted(_WORKERS.items()):
+        terminalreporter.write_line(f"{worker}: {busy:.1f} s of tests, its last one ended {end - _STARTED:.1f} s "
+                                    "after the start")
+    log = config._tmp_path_factory.getbasetemp() / "sample-report" / "log"
+    if log.exists():
+        for line in log.read_text(encoding="utf-8").splitlines():
+            terminalreporter.write_line(f"sample report: {line}")
 
 
 @pytest.fixture(scope="session")
@@ -200,21 +303,33 @@ def sample_report(tmp_path_factory: pytest.TempPathFactory, _one_sample_evaluati
     root = _shared_temp(tmp_path_factory) / "sample-report"
     root.mkdir(exist_ok=True)
     out, kept = root / "report", root / "evaluation.pickle"
+    worker, asked = os.environ.get("PYTEST_XDIST_WORKER", "the test process"), time.perf_counter()
     with _exclusive(root / "lock"):
         if kept.exists():  # written by another worker of this run
             key, evaluation = pickle.loads(kept.read_bytes())
             if key is not None:
                 memo.results[key] = evaluation
             memo.sample = evaluation
+            _note(root, f"{worker} read it after waiting {time.perf_counter() - asked:.1f} s")
             return out
         if out.exists():  # a run of another worker that failed its assertion: run again here
             shutil.rmtree(out)
         memo.last = None
+        began = time.perf_counter()
         assert main(["report", "--config", str(SAMPLE_CONFIG), "--out", str(out), "--quiet"]) in (0, 3)
         memo.sample = memo.last
         key = next((k for k, v in memo.results.items() if v is memo.sample), None)
         kept.write_bytes(pickle.dumps((key, memo.sample), protocol=pickle.HIGHEST_PROTOCOL))
+        _note(root, f"{worker} wrote it in {time.perf_counter() - began:.1f} s "
+                    f"(after waiting {began - asked:.1f} s for the lock)")
     return out
+
+
+def _note(root: Path, line: str) -> None:
+    """One line of the sample report's log (``sample-report/log`` in the run's temporary folder),
+    which the run's summary prints (:func:`pytest_terminal_summary`)."""
+    with (root / "log").open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
 
 
 @pytest.fixture(scope="session")
