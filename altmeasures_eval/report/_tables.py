@@ -358,18 +358,88 @@ def _quality(ev: Any, p: DisclosurePolicy) -> PublishedTable:
                           unit=_("records"), note=_problems_note(n_prob))
 
 
+#: The data checks of :mod:`altmeasures_eval.io` by their ``check`` code: (problem, fix) in words a
+#: report in another language than English prints (the English report prints the checks' own
+#: messages, which name the contract's tables and columns).
+_PROBLEM_WORDS: dict[str, tuple[str, str]] = {
+    "required_value": (N_("Empty where a value is required."), N_("Fill in the value, or leave the row out.")),
+    "vocabulary": (N_("A code that is not in the list of the data contract."),
+                   N_("Use a code of the data contract, or translate the local codes in the mapping file.")),
+    "unmapped_code": (N_("A local code with no entry in the mapping file."),
+                      N_("Add the local code to the mapping file with its code in the data contract.")),
+    "iccs_format": (N_("Not an offence code of the International Classification of Crime for Statistical "
+                       "Purposes (ICCS)."),
+                    N_("Write ICCS codes as text with their leading zero, or map the local offence codes in the "
+                       "mapping file.")),
+    "format": (N_("Not in the required format."), N_("Write the value in the format the data contract gives.")),
+    "range": (N_("A negative value where only zero or more is possible."),
+              N_("Check the sign and the units of the value.")),
+    "date_format": (N_("Not a valid date."), N_("Write dates as YYYY-MM-DD, or declare the source's date format in "
+                                               "the mapping file.")),
+    "integer": (N_("Not a whole number."), N_("Write a whole number, without decimals or text.")),
+    "boolean": (N_("Not a yes/no value."), N_("Write true or false (or 1 or 0).")),
+    "number": (N_("Not a number."), N_("Write counts and rates as plain numbers, empty when unknown.")),
+    "unique_key": (N_("The same identifier appears on more than one row."),
+                   N_("Remove the duplicate rows or correct their identifiers.")),
+    "unknown_reference": (N_("Refers to a record that is not in the other table."),
+                          N_("Check that the tables were extracted together, from the same registers.")),
+    "date_order": (N_("A date earlier than the date it must follow."),
+                   N_("Check for swapped or mistyped dates.")),
+    "after_extract_date": (N_("A date after the extract date."),
+                           N_("Check the date, or the extract date (extract_date in extract.toml).")),
+    "pending_consistency": (N_("Does not agree with whether the case is still pending."),
+                            N_("Record the outcome of decided cases, and none for pending cases.")),
+    "implausible_birth_year": (N_("A year of birth that gives an implausible age."),
+                               N_("Check the year; leave it empty when it is not known.")),
+    "overlapping_spell": (N_("Custody spells of the same person that overlap."),
+                          N_("Merge the spells or correct their dates: a person is in one custody spell at a "
+                             "time.")),
+    "missing_column": (N_("A required column is missing."),
+                       N_("Add the column, or map the source's column to it in the mapping file.")),
+    "unknown_column": (N_("A column that the data contract does not know."),
+                       N_("Map the column to a column of the data contract, or leave it out in the mapping file.")),
+    "duplicate_column": (N_("Two source columns are mapped to the same column."),
+                         N_("Map exactly one source column to each column of the data contract.")),
+    "drop_unknown_column": (N_("A column to leave out that the source does not have."),
+                            N_("Check the name of the column to leave out in the mapping file.")),
+    "formula_without_value": (N_("A spreadsheet formula without a stored value."),
+                              N_("Save the workbook with its calculated values, or export it as CSV.")),
+}
+
+
+def _problem_words(check: str, english: str, fix: bool) -> str:
+    """A data problem (or its fix) in the active language: the check's own message in English, the
+    words of :data:`_PROBLEM_WORDS` in another language (a check without words there: a pointer to
+    the data-quality report of ``validate``, which gives every message in English)."""
+    if current_language() == "en":
+        return _text(english)
+    words = _PROBLEM_WORDS.get(str(check))
+    if words is None:
+        return (_("See the data-quality report of the validate command.") if fix else
+                _("A problem found by the data checks (described in English in the data-quality report of the "
+                  "validate command)."))
+    return _(words[1] if fix else words[0])
+
+
 def _problems(ev: Any, p: DisclosurePolicy) -> PublishedTable | None:
     probs = getattr(ev.quality, "problem_summary", None)
     if probs is None or not len(probs):
         return None
-    cols = [c for c in ("table", "column", "check", "n_rows", "message", "hint") if c in probs.columns]
+    cols = [c for c in ("table", "column", "n_rows", "message", "hint") if c in probs.columns]
     frame = probs[cols].reset_index(drop=True)
+    # printed in the report's language from the check that found each problem (the CSV keeps the
+    # checks' own English messages, as results.json keeps the steps' reasons)
+    checks = probs["check"].astype(str).tolist() if "check" in probs else [""] * len(frame)
+    words = {(col, v): _problem_words(c, v, col == "hint")
+             for col in ("message", "hint") if col in frame for c, v in zip(checks, frame[col])}
     if "n_rows" in frame:
         frame = p.counts(frame, ["n_rows"], name="data_problems")
     return PublishedTable("data_problems", _("Data-quality problems found"), frame,
-                          labels={"table": _("Input table"), "column": _("Column"), "check": _("Check"),
+                          labels={"table": _("Input table"), "column": _("Column"),
                                   "n_rows": _("Records"), "message": _("Problem"), "hint": _("How to fix it")},
-                          values={"table": lambda v: display_level("table", v), "message": _text, "hint": _text},
+                          values={"table": lambda v: display_level("table", v),
+                                  "message": lambda v: words.get(("message", v), _text(v)),
+                                  "hint": lambda v: words.get(("hint", v), _text(v))},
                           note=_("Number of records with each problem (no record is listed)."))
 
 

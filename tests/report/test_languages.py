@@ -170,9 +170,11 @@ RARE_RUNS = {
     "stage": ("second_stage_determined", {"stages": '["pre_trial", "trial", "sentencing"]'}),
     # J1, J2 always custody, J3, J4 always an alternative; common_support = "stop": separation, gate failed
     "separation": ("second_jurisdiction_decides", {"common_support": '"stop"'}),
-    # nobody given an alternative reoffends: the headline effect is not estimable
+    # nobody given an alternative reoffends: the headline effect is not estimable; and two rows of
+    # cases.csv are damaged (a case twice, a decision after the extract date): data-quality problems
     "not_estimable": ("second_no_events", {}),
 }
+DAMAGED = "not_estimable"
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +187,13 @@ def rare(tmp_path_factory) -> dict:
     for name, (scenario, changes) in RARE_RUNS.items():
         folder = tmp_path_factory.mktemp(name)
         config = write_scenario(SCENARIOS[scenario].draw(1, 1500).dataset, folder, PERIOD)
+        if name == DAMAGED:
+            import pandas as pd
+
+            cases = pd.read_csv(folder / "data" / "cases.csv", dtype=str, keep_default_na=False)
+            cases = pd.concat([cases, cases.iloc[[0]]])  # the first case twice
+            cases.iloc[1, cases.columns.get_loc("decision_date")] = "2030-01-01"  # after the extract date
+            cases.to_csv(folder / "data" / "cases.csv", index=False)
         text = config.read_text(encoding="utf-8")
         for key, value in changes.items():
             text, n = re.subn(rf"(?m)^{key}\s*=.*$", f"{key} = {value}", text)
@@ -223,8 +232,9 @@ def test_rare_paths_are_exercised(rare):
     from altmeasures_eval.privacy import DisclosurePolicy
 
     stage, sep, ne = rare["stage"], rare["separation"], rare["not_estimable"]
-    for ev in rare.values():  # both registers stop before the extract date
-        assert set(ev.quality.consistency.warnings["check"]) == {"table stops early"}
+    for name, ev in rare.items():  # both registers stop before the extract date
+        late = {"decided after extract date"} if name == DAMAGED else set()
+        assert set(ev.quality.consistency.warnings["check"]) == {"table stops early", *late}
     left = stage.design.decision_points.left_out
     assert left["stage"].tolist() == ["pre_trial"] and left["reason"].tolist() == ["no custody decision at this stage"]
     checks = stage.design.gate.checks.set_index("check")
@@ -237,6 +247,7 @@ def test_rare_paths_are_exercised(rare):
     detail = gate.checks.set_index("check").loc["separation", "detail"]
     assert detail.count("(no comparable") == 4, detail  # J1 .. J4, each held by one group
     assert ne.design.gate.passed and "no variation in reoffend_365" in ne.headline_not_estimable
+    assert set(ne.quality.problem_summary["check"]) == {"unique_key", "after_extract_date"}
 
 
 @pytest.mark.e2e
@@ -257,7 +268,7 @@ def test_no_english_on_rare_paths(rare, rare_texts, english, code):
 def test_rare_paths_are_worded_in_the_language(rare, rare_texts, code):
     """Each rare path reaches the page in the report's words (the translations of the catalogue),
     with the counts of the disclosure policy and the locale's numbers."""
-    from altmeasures_eval._i18n import _, fmt_int
+    from altmeasures_eval._i18n import _, fmt_date, fmt_int
     from altmeasures_eval._vocabulary import display_level, display_name
     from altmeasures_eval.report._summary import within
 
@@ -267,6 +278,7 @@ def test_rare_paths_are_worded_in_the_language(rare, rare_texts, code):
                  .replace(",", ""))
     gaps = rare["separation"].design.gate.checks.set_index("check").loc["separation", "detail"]
     j1 = int(re.search(r"jurisdiction = J1: all ([\d,]+) people", gaps).group(1).replace(",", ""))
+    extract = rare[DAMAGED].quality.consistency.extract_date.date()
     with language(code):
         expected = {
             "stage": [_("no custody decision at this stage"), _("Stages described, not compared"),
@@ -279,7 +291,11 @@ def test_rare_paths_are_worded_in_the_language(rare, rare_texts, code):
             "not_estimable": [_("None of the {n} people given an alternative measure reoffended {within}: an "
                                 "adjusted comparison would treat that group's rate as known exactly (false "
                                 "certainty), so only the group counts are given.").format(
-                n=fmt_int(nobody), within=within(365))],
+                n=fmt_int(nobody), within=within(365)),
+                _("The same identifier appears on more than one row."), _("A date after the extract date."),
+                _("{n} cases have a decision date after the extract date ({extract}). To fix: correct the extract "
+                  "date (extract_date in extract.toml), which must be the date the data are complete to, or the "
+                  "decision dates.").format(n=_("fewer than {n}").format(n=fmt_int(10)), extract=fmt_date(extract))],
         }
         table = display_level("table", "custody_spells")
     for name, pieces in expected.items():
