@@ -361,3 +361,41 @@ def test_technical_notes_in_results_json(rare, rare_texts):
                                "assumed, in English, with the data's column names); they are in results.json under "
                                "technical_notes.", len(ev.notes)).format(n=fmt_int(len(ev.notes)))
         assert appendix[-1] == {"kind": "p", "text": pointer} and pointer in text
+
+
+def test_gate_details_of_rare_checks_in_words():
+    """Details the three runs above do not produce, from the gate's and the propensity model's own
+    formats (matching/_separation.py, imputation pooled gate): coefficients that run away (the
+    linear-programming check), failures in some imputed data sets, a group count below the
+    threshold, and a detail of an unknown form (the message of a failed fit)."""
+    from types import SimpleNamespace
+
+    from altmeasures_eval.privacy import DisclosurePolicy
+    from altmeasures_eval.report._content import _gate_detail, separation_words
+
+    policy = DisclosurePolicy(threshold=10)
+    ev = SimpleNamespace(design=SimpleNamespace(support=None))  # what _gate_detail reads of a run
+    lp = ("quasi-complete separation: the coefficients of prior_bed_days, sex=female run away; 12 people in the "
+          "alternative group have a fitted probability running to 1 and 4 people in the custody group have a "
+          "fitted probability running to 0 (nobody comparable in the other group)")
+    with language("en"):
+        assert separation_words(lp, policy) == (
+            "Quasi-complete separation: the model's coefficients for Days in custody before the decision and Sex: "
+            "female run away, so 12 people given an alternative measure and fewer than 10 people sent to custody "
+            "have no comparable person in the other group")
+    imputations = "effective sample size (imputation 2, 5); separation (imputation 3)"
+    with language("fr"):
+        assert separation_words(lp, policy) == (
+            "Séparation quasi complète : les coefficients du modèle pour Jours de détention avant la décision et "
+            "Sexe : femme divergent, si bien que 12 personnes ayant fait l'objet d'une mesure alternative et moins "
+            "de 10 personnes incarcérées n'ont personne de comparable dans l'autre groupe")
+        assert _gate_detail("the other checks in every imputation", imputations, None, policy) == (
+            "Taille effective de l'échantillon (jeux de données imputés 2, 5); "
+            "Caractéristiques qui prédisent parfaitement le groupe (séparation) (jeux de données imputés 3)")
+        assert _gate_detail("both groups in the comparison", "alternative fewer than 10, custody 1,479", None,
+                            policy) == "mesure alternative moins de 10, incarcération 1\u202f479"
+        failed_fit = _gate_detail("propensity model converged", "LinAlgError: Singular matrix", ev, policy)
+        assert failed_fit == "détails en anglais dans results.json (design, checks)"
+    with language("en"):  # English keeps the message as written
+        assert _gate_detail("propensity model converged", "LinAlgError: Singular matrix", ev, policy) == \
+            "LinAlgError: Singular matrix"
