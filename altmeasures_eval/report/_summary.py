@@ -350,16 +350,18 @@ def gate_reasons(ev: Any) -> list[str]:
 
 
 def not_estimable_reason(ev: Any, policy: DisclosurePolicy) -> str:
-    """Why the headline effect could not be estimated, in the active language (the run words it in
-    English: :func:`altmeasures_eval.evaluation._run.headline_not_estimable`). The reasons the data
-    give (no variation in one group or in both) are worded with their counts through disclosure
-    control; another reason is given in general words in a French or Spanish report, and as
-    written (small counts hidden) in an English one."""
+    """Why the headline effect could not be estimated, in the active language. The run words it in
+    English (:func:`altmeasures_eval.evaluation._run.headline_not_estimable`), which an English
+    report prints as written (small counts hidden); in another language the reasons the data give
+    (no variation in one group or in both) are worded with their counts through disclosure
+    control, and another reason in general words that point to results.json."""
     import re
 
     from altmeasures_eval.report._tables import publish_notes
 
     text, h = str(ev.headline_not_estimable), ev.headline_horizon
+    if current_language() == "en":  # as the run wrote it (results.json has the same words)
+        return publish_notes((text,), ev.spec.disclosure)[0]
     both = re.search(r"every person in both groups has reoffend_\d+ = (\d+) \(([\d,]+) people\)", text)
     one = re.search(r"no variation in reoffend_\d+ in the (alternative|custody)(?: \(\w+\))? group \(all ([\d,]+) people "
                     r"have (\d+)\)", text)
@@ -384,8 +386,6 @@ def not_estimable_reason(ev: Any, policy: DisclosurePolicy) -> str:
                 ("custody", False): _("None of the {n} people sent to custody reoffended {within}: an adjusted "
                                       "comparison would treat that group's rate as known exactly (false certainty), so "
                                       "only the group counts are given.")}[key].format(n=n, within=within(h))
-    if current_language() == "en":
-        return publish_notes((text,), ev.spec.disclosure)[0]
     return _("The data hold too little variation to measure this effect and its uncertainty honestly (the technical "
              "reason, in English, is in results.json under headline).")
 
