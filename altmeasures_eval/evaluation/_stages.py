@@ -43,10 +43,23 @@ class DesignStage:
 _LAST_DESIGN: dict[tuple[str, ...], DesignStage] = {}
 
 
+def _plain(value: Any) -> bool:
+    """Whether ``repr(value)`` is the whole value: None, numbers, text, and lists, tuples or dicts of them."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    return False
+
+
 def _design_key(data: pd.DataFrame, spec: EvaluationSpec) -> tuple[str, ...] | None:
     """What the design stage depends on: the cohort's content (columns, index, values, attrs) and the
     settings it reads (``[design]``, the seed, the disclosure threshold). None when the cohort cannot
     be hashed (then nothing is reused)."""
+    if not all(_plain(v) for v in data.attrs.values()):  # e.g. a frame in attrs: its repr is truncated
+        return None
     try:
         h = hashlib.sha256(repr((list(map(str, data.columns)), list(map(str, data.dtypes)),
                                  sorted((str(k), repr(v)) for k, v in data.attrs.items()))).encode())

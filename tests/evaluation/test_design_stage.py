@@ -49,6 +49,17 @@ def test_same_cohort_and_settings_reuse_the_last_design(cohort) -> None:
     assert len(_LAST_DESIGN) == 1  # only the last design is kept
 
 
+def test_a_cohort_whose_attrs_cannot_be_compared_in_full_is_not_reused(cohort) -> None:
+    import pandas as pd
+
+    from altmeasures_eval.evaluation._stages import _design_key
+
+    assert _design_key(cohort, _spec()) is not None
+    data = cohort.copy()
+    data.attrs["lookup"] = pd.DataFrame({"x": range(100)})  # its repr is truncated: not a key
+    assert _design_key(data, _spec()) is None
+
+
 @pytest.mark.parametrize("change", ["seed", "design", "threshold", "content"])
 def test_anything_the_design_reads_computes_it_anew(cohort, change) -> None:
     base = design_stage(cohort, _spec())
