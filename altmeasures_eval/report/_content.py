@@ -98,7 +98,13 @@ def number_blocks(content: dict[str, Any], source: str = "") -> dict[str, Any]:
     return content
 
 
-def _gate_value(check: str, value: Any, policy: DisclosurePolicy, settings: Any = None) -> str:
+def _threshold_number(text: str) -> float | None:
+    """The number in a gate row's threshold ("at most 0.05" -> 0.05), or None."""
+    m = re.search(r"\d+(?:\.\d+)?", str(text))
+    return float(m.group(0)) if m else None
+
+
+def _gate_value(check: str, value: Any, policy: DisclosurePolicy, settings: Any = None, threshold: str = "") -> str:
     from altmeasures_eval.design import COUNT_CHECKS, shown_beside
 
     if isinstance(value, str):
@@ -113,6 +119,8 @@ def _gate_value(check: str, value: Any, policy: DisclosurePolicy, settings: Any 
     limits = {"max |SMD| after adjustment": "balance_threshold", "effective sample size": "min_ess",
               "largest weight share": "max_weight_share"}
     th: Any = [getattr(settings, limits[check])] if settings is not None and check in limits else []
+    if check == "score balance of a match without replacement" and _threshold_number(threshold) is not None:
+        th = [_threshold_number(threshold)]  # the gate's constant, as its row states it ("at most 0.05")
     if check == "variance ratios after adjustment" and settings is not None:
         th = [1 / settings.max_variance_ratio, settings.max_variance_ratio]
     if check == "largest weight share":
@@ -133,7 +141,9 @@ _CHECKS = {"propensity model converged": N_("Propensity model converged"),
            "largest weight share": N_("Largest share of a group's weight held by one person"),
            "both groups in the comparison": N_("People in each group"),
            "weights or matches found": N_("Weights or matches found"),
-           "the other checks in every imputation": N_("The other checks, in every imputed data set")}
+           "the other checks in every imputation": N_("The other checks, in every imputed data set"),
+           "score balance of a match without replacement": N_("Difference on the propensity score after matching "
+                                                              "without replacement")}
 
 
 def _local_number(text: str) -> str:
@@ -158,6 +168,8 @@ def _gate_threshold(check: str, original: str, settings: Any) -> str:
         return fmt_int(0)
     if check == "people outside common support":
         return _("left out of the comparison") if "restrict" in original else _("none")
+    if check == "score balance of a match without replacement" and _threshold_number(original) is not None:
+        return _("at most {t}").format(t=fmt_num(_threshold_number(original), 2))
     if s is None:
         return original
     if check == "max |SMD| after adjustment":
@@ -291,7 +303,7 @@ def gate_table(ev: Any) -> PublishedTable:
     g = ev.design.gate.checks
     policy = DisclosurePolicy.from_settings(ev.spec.disclosure)
     settings = ev.spec.design
-    values = [_gate_value(c, v, policy, settings) for c, v in zip(g["check"], g["value"])]
+    values = [_gate_value(c, v, policy, settings, str(t)) for c, v, t in zip(g["check"], g["value"], g["threshold"])]
     values = [_("yes") if v == "yes" else _("no") if v == "no" else _local_number(v) for v in values]
     details = publish_notes(tuple(str(d) for d in g["detail"]), ev.spec.disclosure)
     frame = pd.DataFrame({

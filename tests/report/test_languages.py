@@ -399,3 +399,26 @@ def test_gate_details_of_rare_checks_in_words():
     with language("en"):  # English keeps the message as written
         assert _gate_detail("propensity model converged", "LinAlgError: Singular matrix", ev, policy) == \
             "LinAlgError: Singular matrix"
+
+
+def test_every_design_check_has_its_name_in_words():
+    """Each check the design gate can add (design/_gate.py, and the pooled gate of design/_imputed.py)
+    is named in words by the report's design checks table (report/_content.py _CHECKS), so that a
+    French or Spanish table never prints the gate's English name; a check added to the gate without
+    its words fails here. The newest, matching without replacement, is printed with its threshold."""
+    from altmeasures_eval.privacy import DisclosurePolicy
+    from altmeasures_eval.report._content import _CHECKS, _gate_threshold, _gate_value
+
+    design = PACKAGE / "design"
+    names = set(re.findall(r'c\.add\(\s*"([^"]+)"', (design / "_gate.py").read_text(encoding="utf-8")))
+    names |= set(re.findall(r'"check": "([^"]+)"', (design / "_imputed.py").read_text(encoding="utf-8")))
+    assert len(names) >= 12 and "score balance of a match without replacement" in names, names
+    assert not names - set(_CHECKS), f"design checks without words in the report: {sorted(names - set(_CHECKS))}"
+    check = "score balance of a match without replacement"
+    with language("es"):
+        from altmeasures_eval._i18n import _
+
+        assert _(_CHECKS[check]) == "Diferencia en la puntuación de propensión tras el emparejamiento sin reemplazo"
+        assert _gate_threshold(check, "at most 0.05", None) == "como máximo 0,05"
+        # 0.0504 beside "at most 0.05": enough decimals not to read as the threshold (shown_beside)
+        assert _gate_value(check, 0.0504, DisclosurePolicy(), None, "at most 0.05") == "0.0504"
