@@ -404,6 +404,8 @@ def gate_advice(ev: Any) -> list[str]:
     value = r'(?:"[^"]*"|\[[^\]]*\]|[\w.]+)'
     for a in advice:
         settings = re.findall(rf"set (\[\w+\] \w+ = {value}(?: (?:and|with) \w+ = {value})?)", a)
+        # "set [design] caliper = 0.1 (...), or replace = true (...)": the second key of the same section
+        settings += [f"{settings[0].split()[0]} {k}" for k in re.findall(rf"\), or (\w+ = {value})", a)][:len(settings)]
         if settings:
             out.append(_("Change the configuration file: {settings}.").format(settings=join_words(settings, "or")))
         elif a.startswith("compare more people"):

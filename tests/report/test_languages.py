@@ -422,3 +422,20 @@ def test_every_design_check_has_its_name_in_words():
         assert _gate_threshold(check, "at most 0.05", None) == "como máximo 0,05"
         # 0.0504 beside "at most 0.05": enough decimals not to read as the threshold (shown_beside)
         assert _gate_value(check, 0.0504, DisclosurePolicy(), None, "at most 0.05") == "0.0504"
+
+
+def test_gate_advice_gives_every_setting_to_change():
+    """In French the advice is the settings to change (the config's keys are the same in every
+    language): both of the advice of the check of matching without replacement (design/_gate.py)."""
+    from types import SimpleNamespace
+
+    from altmeasures_eval.evaluation import DisclosureSettings
+    from altmeasures_eval.report._summary import gate_advice
+
+    advice = ("set [design] caliper = 0.1 (a narrower caliper keeps matches closer on the score), or replace = true "
+              "(a person of the other group may then be matched to several people)",)
+    ev = SimpleNamespace(design=SimpleNamespace(gate=SimpleNamespace(advice=advice)),
+                         spec=SimpleNamespace(disclosure=DisclosureSettings()))
+    with language("fr"):
+        assert gate_advice(ev) == ["Modifier le fichier de configuration : [design] caliper = 0.1 ou [design] "
+                                   "replace = true."]
