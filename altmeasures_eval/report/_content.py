@@ -143,7 +143,9 @@ _CHECKS = {"propensity model converged": N_("Propensity model converged"),
            "weights or matches found": N_("Weights or matches found"),
            "the other checks in every imputation": N_("The other checks, in every imputed data set"),
            "score balance of a match without replacement": N_("Difference on the propensity score after matching "
-                                                              "without replacement")}
+                                                              "without replacement"),
+           # named in the detail of the pooled gate's row (design/_imputed.py pooled_design)
+           "no comparison could be built": N_("No comparison could be built")}
 
 
 def _local_number(text: str) -> str:
@@ -201,10 +203,10 @@ def _gate_detail(check: str, detail: str, ev: Any, policy: DisclosurePolicy) -> 
         return _("alternative measure {a}, custody {c}").format(a=_shown_count(m.group(1)), c=_shown_count(m.group(2)))
     if check == "separation" and detail.strip():
         return separation_words(detail, policy)
-    if check == "the other checks in every imputation":
-        return "; ".join(_("{check} (imputed data sets {numbers})").format(
-            check=_(_CHECKS[c]) if c in _CHECKS else c, numbers=n)
-            for c, n in re.findall(r"(?:^|; )(.+?) \(imputation ([\d, ]+)\)", detail))
+    failed = re.findall(r"(?:^|; )(.+?) \(imputation ([\d, ]+)\)", detail)
+    if check == "the other checks in every imputation" and failed and all(c in _CHECKS for c, _n in failed):
+        return "; ".join(_("{check} (imputed data sets {numbers})").format(check=_(_CHECKS[c]), numbers=n)
+                         for c, n in failed)
     support = getattr(ev.design, "support", None)
     if check == "people outside common support" and support is not None and len(getattr(support, "dropped", ())):
         by = support.dropped.groupby("group")["n"].sum()
@@ -276,8 +278,7 @@ def separation_words(detail: str, policy: DisclosurePolicy) -> str:
                       "comparable person in the other group") if m.group("kind") == "complete" else
                     _("Quasi-complete separation: the model's coefficients for {terms} run away, so {who} have no "
                       "comparable person in the other group")).format(terms=terms, who=who))
-    if not out or (current_language() != "en" and len(out) < len(re.findall(r"\(no comparable|\(nobody comparable",
-                                                                              detail))):
+    if not out or len(out) < len(re.findall(r"\((?:no|nobody) comparable", detail)):  # a sentence not understood
         return detail if current_language() == "en" else _("details in English in results.json (design, checks)")
     return "; ".join(out)
 

@@ -383,7 +383,8 @@ def test_gate_details_of_rare_checks_in_words():
             "Quasi-complete separation: the model's coefficients for Days in custody before the decision and Sex: "
             "female run away, so 12 people given an alternative measure and fewer than 10 people sent to custody "
             "have no comparable person in the other group")
-    imputations = "effective sample size (imputation 2, 5); separation (imputation 3)"
+    imputations = "effective sample size (imputation 2, 5); separation (imputation 3); no comparison could be built " \
+                  "(imputation 4)"
     with language("fr"):
         assert separation_words(lp, policy) == (
             "Séparation quasi complète : les coefficients du modèle pour Jours de détention avant la décision et "
@@ -391,7 +392,8 @@ def test_gate_details_of_rare_checks_in_words():
             "de 10 personnes incarcérées n'ont personne de comparable dans l'autre groupe")
         assert _gate_detail("the other checks in every imputation", imputations, None, policy) == (
             "Taille effective de l'échantillon (jeux de données imputés 2, 5); "
-            "Caractéristiques qui prédisent parfaitement le groupe (séparation) (jeux de données imputés 3)")
+            "Caractéristiques qui prédisent parfaitement le groupe (séparation) (jeux de données imputés 3); "
+            "Aucune comparaison n'a pu être construite (jeux de données imputés 4)")
         assert _gate_detail("both groups in the comparison", "alternative fewer than 10, custody 1,479", None,
                             policy) == "mesure alternative moins de 10, incarcération 1\u202f479"
         failed_fit = _gate_detail("propensity model converged", "LinAlgError: Singular matrix", ev, policy)
