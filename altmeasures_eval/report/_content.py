@@ -258,20 +258,23 @@ def separation_words(detail: str, policy: DisclosurePolicy) -> str:
         return join_words([_("{variable}: {level}").format(variable=display_name(v), level=display_level(v, lv))
                            for v, lv in pairs if lv is not None] if all(len(p) == 2 for p in pairs) else [where])
 
+    def count(text: str) -> str:  # "379", or "fewer than 10" where the gate's notes hid a small count
+        return _shown_count(text) if text.startswith("fewer") else people(policy, int(text.replace(",", "")))
+
     out = []
-    gap = r"(?P<where>[^;]+?): all (?P<n>[\d,]+) people are in the (?P<held>alternative|custody) group and nobody in the " \
+    gap = r"(?P<where>[^;]+?): all (?P<n>[\d,]+|fewer than [\d,]+) people are in the (?P<held>alternative|custody) group and nobody in the " \
           r"(?:alternative|custody) group \(no comparable (?:alternative|custody) case\)"
     lp = r"(?P<kind>complete|quasi-complete) separation: the coefficients of (?P<terms>.+?) run away; (?P<who>.+?) " \
          r"\(nobody comparable in the other group\)"
     for m in re.finditer(f"{gap}|{lp}", detail):
         if m.group("where"):
             out.append(_(_HELD[m.group("held")]).format(levels=levels(m.group("where").strip()),
-                                                        n=people(policy, int(m.group("n").replace(",", "")))))
+                                                        n=count(m.group("n"))))
             continue
-        counts = dict((g, int(n.replace(",", ""))) for n, g in
-                      re.findall(r"([\d,]+) people in the (alternative|custody) group", m.group("who")))
+        counts = dict((g, n) for n, g in
+                      re.findall(r"([\d,]+|fewer than [\d,]+) people in the (alternative|custody) group", m.group("who")))
         who = join_words([(_("{n} people given an alternative measure") if g == "alternative" else
-                           _("{n} people sent to custody")).format(n=people(policy, n)) for g, n in counts.items()])
+                           _("{n} people sent to custody")).format(n=count(n)) for g, n in counts.items()])
         terms = join_words([_("the intercept") if t == "the intercept" else display_term(t)
                             for t in m.group("terms").split(", ")])
         out.append((_("Complete separation: the model's coefficients for {terms} run away, so {who} have no "

@@ -383,6 +383,12 @@ def test_gate_details_of_rare_checks_in_words():
             "Quasi-complete separation: the model's coefficients for Days in custody before the decision and Sex: "
             "female run away, so 12 people given an alternative measure and fewer than 10 people sent to custody "
             "have no comparable person in the other group")
+    # the gate table hides small counts in its details first (publish_notes): "all fewer than 10 people"
+    hidden = ("jurisdiction = J1: all fewer than 10 people are in the custody group and nobody in the alternative "
+              "group (no comparable alternative case)")
+    with language("fr"):
+        assert separation_words(hidden, policy) == "Juridiction : J1, uniquement parmi les personnes incarcérées " \
+                                                   "(moins de 10)"
     imputations = "effective sample size (imputation 2, 5); separation (imputation 3); no comparison could be built " \
                   "(imputation 4)"
     with language("fr"):
