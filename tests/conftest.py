@@ -70,46 +70,55 @@ END_TO_END_TESTS = (
 #: (``--dist loadscope`` sends a whole module to one worker): long, with no module fixture to share.
 OWN_UNITS = ("tests/test_notebooks.py::test_notebook_executes[",)
 
-#: Expected seconds of the longest work units on an idle machine (from ``--durations=0``, summed
-#: per unit; docs/testing.md), for scheduling only: units are sent to the workers longest first
-#: (longest-processing-time order), so that the two workers finish together; unlisted units follow
-#: in collection order. A stale number costs balance, never a result.
+#: Expected seconds of the longest work units on an idle machine, summed per unit from
+#: ``--durations=0`` (docs/testing.md; measured 2026-12-06 on 813453d under load and divided by
+#: 1.9, the ratio of the loaded to the idle times of the modules unchanged since the idle run), for
+#: scheduling only: units are sent to the workers longest first (longest-processing-time order), so
+#: that the two workers finish together; unlisted units follow in collection order. A stale number
+#: costs balance, never a result.
 EXPECTED_SECONDS = {
-    "tests/test_command_outputs.py": 41.5,
-    "tests/test_benchmarks_small.py": 22.0,
-    "tests/attack/test_attacks.py": 21.1,
-    "tests/cli/test_output.py": 18.0,
-    "tests/report/test_design_gate.py": 13.9,
-    "tests/test_docs_build.py": 13.4,
-    "tests/test_notebooks.py::test_notebook_executes[06_unodc_multicountry]": 13.0,
-    "tests/io/malformed/test_corpus.py": 12.3,
-    "tests/io/test_order.py": 11.6,
-    "tests/test_notebooks.py::test_notebook_executes[05_annual_report]": 10.0,
-    "tests/effects/test_simulation_small.py": 8.9,
-    "tests/pooling/test_countries.py": 7.8,
-    "tests/attack/test_paths.py": 7.7,
-    "tests/test_notebooks.py::test_notebook_executes[07_reform_evaluation]": 7.2,
-    "tests/test_notebooks.py::test_notebook_executes[01_data_and_cohort]": 6.5,
-    "tests/scenarios/test_report_scenarios.py": 6.2,
-    "tests/cli/test_errors.py": 6.0,
-    "tests/test_notebooks.py::test_notebook_executes[04_prison_and_costs]": 6.0,
-    "tests/test_notebooks.py::test_notebook_executes[03_matching_and_balance]": 6.0,
+    "tests/test_command_outputs.py": 41.9,
+    "tests/cli/test_output.py": 21.6,
+    "tests/test_benchmarks_small.py": 21.3,
+    "tests/attack/test_attacks.py": 19.4,
+    "tests/test_docs_build.py": 15.0,
+    "tests/test_notebooks.py::test_notebook_executes[06_unodc_multicountry]": 13.5,
+    "tests/io/malformed/test_corpus.py": 12.2,
+    "tests/test_notebooks.py::test_notebook_executes[05_annual_report]": 11.7,
+    "tests/report/test_design_gate.py": 11.3,
+    "tests/report/test_unodc.py": 8.1,
+    "tests/effects/test_simulation_small.py": 8.0,
+    "tests/report/test_languages.py": 7.8,
+    "tests/io/test_order.py": 7.7,
+    "tests/test_notebooks.py::test_notebook_executes[07_reform_evaluation]": 7.4,
+    "tests/pooling/test_countries.py": 7.3,
+    "tests/synth/test_truth.py": 6.9,
+    "tests/io/test_properties.py": 6.5,
+    "tests/privacy/test_pseudonymise_command.py": 5.9,
+    "tests/scenarios/test_library.py": 5.6,
     "tests/reform/test_policy_command.py": 5.6,
-    "tests/io/test_readers.py": 5.3,
-    "tests/report/test_sample_report.py": 5.3,
-    "tests/population/test_population_commands.py": 5.2,
-    "tests/test_notebooks.py::test_notebook_executes[02_reoffending_survival]": 5.1,
-    "tests/report/test_languages.py": 4.8,
-    "tests/privacy/test_pseudonymise_command.py": 4.8,
-    "tests/synth/test_truth.py": 3.8,
-    "tests/report/test_unodc.py": 3.6,
-    "tests/cohort/test_generated.py": 3.5,
-    "tests/test_parallel.py": 3.0,
+    "tests/test_notebooks.py::test_notebook_executes[01_data_and_cohort]": 5.4,
+    "tests/test_notebooks.py::test_notebook_executes[03_matching_and_balance]": 5.3,
+    "tests/test_notebooks.py::test_notebook_executes[04_prison_and_costs]": 5.2,
+    "tests/integration/test_recovery.py": 4.7,
+    "tests/scenarios/test_report_scenarios.py": 4.7,
+    "tests/cohort/test_generated.py": 4.4,
+    "tests/attack/test_paths.py": 4.3,
+    "tests/io/test_readers.py": 4.2,
+    "tests/test_parallel.py": 4.1,
+    "tests/report/test_sample_report.py": 4.0,
+    "tests/scenarios/test_model_commands.py": 4.0,
+    "tests/test_notebooks.py::test_notebook_executes[02_reoffending_survival]": 3.9,
+    "tests/privacy/test_identifiers.py": 3.8,
+    "tests/effects/test_aipw_subgroups.py": 3.7,
+    "tests/population/test_population_commands.py": 3.4,
+    "tests/reform/test_simulation_small.py": 3.2,
+    "tests/io/test_contract_errors.py": 3.0,
 }
-#: Seconds the session's sample report takes (:func:`sample_report`): the first unit that needs it
-#: goes first, and the units that need it too wait until this much other work has been sent, so
-#: that the other worker does not sit waiting for the report's lock.
-SAMPLE_REPORT_SECONDS = 25.0
+#: Seconds the session's sample report takes (:func:`sample_report`; 40.6 s in the same loaded
+#: run): the first unit that needs it goes first, and the units that need it too wait until this
+#: much other work has been sent, so that the other worker does not sit waiting for its lock.
+SAMPLE_REPORT_SECONDS = 21.0
 #: Tests that need the sample report without naming the fixture (they ask for it while running).
 NEEDS_SAMPLE_REPORT = ("tests/test_notebooks.py::test_notebook_executes[05_annual_report]",)
 
