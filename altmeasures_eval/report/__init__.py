@@ -6,9 +6,10 @@ every published table under disclosure control; the UNODC country indicator file
 multi-country summary.
 """
 
-from altmeasures_eval.report._content import build_content, gate_table, headline_sentence
+from altmeasures_eval.report._content import build_content
 from altmeasures_eval.report._docx import render_docx
 from altmeasures_eval.report._figures import Figure, render_figures
+from altmeasures_eval.report._gate_table import gate_table
 from altmeasures_eval.report._policy import (
     POLICY_RESULTS_VERSION,
     policy_content,
@@ -17,13 +18,14 @@ from altmeasures_eval.report._policy import (
     write_policy_report,
 )
 from altmeasures_eval.report._quality import render_quality_html, write_quality_report
-from altmeasures_eval.report._render import file_hashes, render_html, render_pdf, write_report
+from altmeasures_eval.report._render import render_html, render_pdf
 from altmeasures_eval.report._results import (
     RESULTS_SCHEMA_VERSION,
     build_results,
     load_results_schema,
     validate_results,
 )
+from altmeasures_eval.report._summary import headline_sentence
 from altmeasures_eval.report._tables import (
     PublishedTable,
     publish_attrition,
@@ -39,6 +41,7 @@ from altmeasures_eval.report._unodc import (
     validate_unodc,
     write_unodc_files,
 )
+from altmeasures_eval.report._write import file_hashes, write_report
 from altmeasures_eval.report._unodc_summary import (
     UnodcPooling,
     UnodcSummary,

@@ -192,7 +192,7 @@ def costs_section(ev: Any, tables: dict[str, Any], figures: dict[str, Any]) -> d
         A section of the content model: ``id``, ``title`` and ``blocks``.
     """
     from altmeasures_eval.costs import money_basis
-    from altmeasures_eval.report._content import _fig, _p, _table_block
+    from altmeasures_eval.report._blocks import figure_blocks, paragraph, table_block
 
     c = ev.costs
     acc = _account(ev)
@@ -226,15 +226,15 @@ def costs_section(ev: Any, tables: dict[str, Any], figures: dict[str, Any]) -> d
             basis=basis, chance=fmt_pct(c.monte_carlo.chance_positive, 0))
     warning = placeholder_warning(uc, country)
     blocks: list[dict[str, Any]] = [
-        _p(intro),
+        paragraph(intro),
         *([warning] if warning else []),
-        _p(headline),
-        _table_block(own["cost_perspectives"]),
+        paragraph(headline),
+        table_block(own["cost_perspectives"]),
         {"kind": "list", "items": gaps},
-        _table_block(own["cost_benefits_by_source"]),
-        *_fig(figures, "break_even"),
-        *([_table_block(tables["costs_per_person"])] if "costs_per_person" in tables else []),
-        *_fig(figures, "cost_waterfall"), *_fig(figures, "monte_carlo"), *_fig(figures, "tornado"),
-        _table_block(own["unit_cost_ranges"]),
+        table_block(own["cost_benefits_by_source"]),
+        *figure_blocks(figures, "break_even"),
+        *([table_block(tables["costs_per_person"])] if "costs_per_person" in tables else []),
+        *figure_blocks(figures, "cost_waterfall"), *figure_blocks(figures, "monte_carlo"), *figure_blocks(figures, "tornado"),
+        table_block(own["unit_cost_ranges"]),
     ]
     return {"id": "costs", "title": _("Costs and benefits"), "blocks": blocks}

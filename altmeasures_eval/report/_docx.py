@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from altmeasures_eval._i18n import _
+from altmeasures_eval.report._render import figure_parts, page_context, table_label
 
 __all__ = ["render_docx"]
 
@@ -63,9 +64,7 @@ def render_docx(content: dict[str, Any], figures: dict[str, Any], path: str | Pa
     from docx import Document
     from docx.shared import Cm
 
-    from altmeasures_eval.report._render import _context
-
-    ctx = _context(content)
+    ctx = page_context(content)
     meta = ctx["meta"]
     doc = Document()
     _styles(doc, ctx["lang"])
@@ -161,8 +160,6 @@ def _table(doc: Any, b: dict[str, Any]) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    from altmeasures_eval.report._render import table_label
-
     label = table_label(b) + (f" ({b['unit']})" if b.get("unit") else "")
     cap = doc.add_paragraph(style="Caption")
     cap.add_run(label).bold = True
@@ -220,10 +217,8 @@ def _figure(doc: Any, b: dict[str, Any], figures: dict[str, Any]) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
-    from altmeasures_eval.report._render import _figure_parts
-
     f = figures.get(b.get("name"))
-    parts = _figure_parts(b)
+    parts = figure_parts(b)
     if f is not None:
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -238,7 +238,7 @@ def _cost_figures(ev: Any) -> list[tuple[str, str, str, str, Callable[[Any], Any
                 lambda ax: P.plot_cost_waterfall(res, ax=ax), (7.0, 3.8)))
     be = break_even(res, dw)
     years = [fmt_int(round(d / 365)) for d in be["end_day"]]
-    from altmeasures_eval.report._summary import join_words
+    from altmeasures_eval.report._words import join_words
 
     sums = join_words([_("year {n}: {v}").format(n=y, v=fmt_money(v, cur)) for y, v in zip(years, be["cumulative"])])
     pos = be[be["cumulative"] >= 0]
@@ -329,7 +329,7 @@ def render_figures(ev: Any) -> dict[str, Figure]:
     dict of str to Figure
         Each with its title, caption, text alternative (key numbers included) and source.
     """
-    from altmeasures_eval.report._content import source_line
+    from altmeasures_eval.report._words import source_line
 
     source = source_line(ev)  # the same words as the tables' source
     specs = figure_specs(ev)

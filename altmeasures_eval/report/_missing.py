@@ -189,15 +189,15 @@ def missing_blocks(ev: Any, tables: dict[str, Any]) -> list[dict[str, Any]]:
     """The blocks of the missing-data part of the methods section: the paragraph, then the tables
     of :func:`missing_tables`, which are also added to ``tables`` (so that they are written as CSV
     and workbook sheets like every other report table)."""
-    from altmeasures_eval.report._content import _p, _table_block
+    from altmeasures_eval.report._blocks import paragraph, table_block
 
     text = missing_paragraph(ev)
-    blocks: list[dict[str, Any]] = [_p(text)] if text else []
+    blocks: list[dict[str, Any]] = [paragraph(text)] if text else []
     extra = missing_tables(ev)
     if extra:
-        blocks.append(_p(_("The tables below show how the comparison held in the imputed data sets and what the "
+        blocks.append(paragraph(_("The tables below show how the comparison held in the imputed data sets and what the "
                            "imputation changed.")))
     for name, t in extra.items():
         tables.setdefault(name, t)
-        blocks.append(_table_block(tables[name]))
+        blocks.append(table_block(tables[name]))
     return blocks

@@ -1,9 +1,8 @@
-"""Write an evaluation's published outputs: HTML, PDF (Typst), Word (DOCX), results.json, CSV/XLSX
-tables, figures.
+"""Render the content model as HTML and as PDF (Typst), and the page helpers the Word writer
+(``_docx``) shares: the page context, table and figure labels, a figure's parts.
 
-Every table passes through disclosure control before anything is written (see ``_tables``); the
-content model (``_content``) feeds the HTML and Typst templates and the Word writer (``_docx``),
-which compute and word nothing themselves: their only own text is the fixed labels of the page
+The content model (``_content``) feeds the HTML and Typst templates and the Word writer, which
+compute and word nothing themselves: their only own text is the fixed labels of the page
 ("Table 2.", "Source:"), marked for translation and translated in ``locale/*/render.po``.
 
 Accessibility (``docs/accessibility.md``): the HTML page carries its language, a title, real
@@ -17,9 +16,7 @@ with header rows and pictures with alternative text.
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 import re
 import tempfile
 from pathlib import Path
@@ -28,14 +25,9 @@ from typing import Any
 import jinja2
 
 from altmeasures_eval._errors import AltMeasuresError
-from altmeasures_eval._i18n import _, current_language, language, ngettext
-from altmeasures_eval.report._content import build_content
-from altmeasures_eval.report._figures import render_figures
-from altmeasures_eval.report._results import build_results, validate_results
-from altmeasures_eval.report._tables import publishable_frame, published_tables
-from altmeasures_eval.report._workbook import write_workbook
+from altmeasures_eval._i18n import _, current_language, ngettext
 
-__all__ = ["file_hashes", "inline_svg", "render_html", "render_pdf", "write_report"]
+__all__ = ["figure_label", "figure_parts", "inline_svg", "page_context", "render_html", "render_pdf", "table_label"]
 
 
 def _typst_string(value: Any) -> str:
@@ -71,7 +63,7 @@ def _summary_blocks(content: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _context(content: dict[str, Any]) -> dict[str, Any]:
+def page_context(content: dict[str, Any]) -> dict[str, Any]:
     """What the templates read: the content, its summary as blocks and the page language."""
     meta = dict(content.get("meta", {}))
     meta.setdefault("language", current_language())
@@ -131,7 +123,7 @@ def table_label(block: dict[str, Any]) -> str:
     return _("Table {number}. {title}").format(number=block["number"], title=block.get("title", ""))
 
 
-def _figure_parts(block: dict[str, Any]) -> dict[str, str]:
+def figure_parts(block: dict[str, Any]) -> dict[str, str]:
     """Label, caption (when it says more than the title), alternative text and source of a figure block."""
     label = figure_label(block)
     caption = str(block.get("caption") or "")
@@ -148,7 +140,7 @@ def render_html(content: dict[str, Any], figures: dict[str, Any], *, template: s
     for the UNODC multi-country summary). The page is written in the active language
     (``altmeasures_eval._i18n.language``).
     """
-    ctx = _context(content)
+    ctx = page_context(content)
     if template != "report":
         svgs = {name: _SVG_PROLOGUE.sub("", f.svg, count=1) for name, f in figures.items()}
         return _env(True).get_template(f"{template}.html.j2").render(svgs=svgs, **content)
@@ -156,10 +148,10 @@ def render_html(content: dict[str, Any], figures: dict[str, Any], *, template: s
     for block in _figure_blocks(ctx):
         f = figures.get(block["name"])
         if f is not None:
-            parts = _figure_parts(block)
+            parts = figure_parts(block)
             svgs[block["name"]] = inline_svg(f.svg, f"fig-{block['name']}", parts["label"], parts["alt"])
     return _env(True).get_template(f"{template}.html.j2").render(
-        svgs=svgs, figure_parts=_figure_parts, table_label=table_label, **ctx)
+        svgs=svgs, figure_parts=figure_parts, table_label=table_label, **ctx)
 
 
 def _figure_blocks(ctx: dict[str, Any]) -> list[dict[str, Any]]:
@@ -189,7 +181,7 @@ def render_pdf(content: dict[str, Any], figures: dict[str, Any], path: Path, *, 
                                "(or set [report] pdf = false)") from exc
     if template == "report":
         src = _env(False).get_template(f"{template}.typ.j2").render(
-            figure_parts=_figure_parts, table_label=table_label, **_context(content))
+            figure_parts=figure_parts, table_label=table_label, **page_context(content))
     else:
         src = _env(False).get_template(f"{template}.typ.j2").render(**content)
     with tempfile.TemporaryDirectory(prefix="altmeasures-typst-") as tmp:
@@ -208,103 +200,3 @@ def render_pdf(content: dict[str, Any], figures: dict[str, Any], path: Path, *, 
     return path
 
 
-def file_hashes(source: str | Path, *, files: Any = None, base: str | Path | None = None) -> dict[str, str]:
-    """SHA-256 of the input files of a run, keyed by a printable path.
-
-    Parameters
-    ----------
-    source : path or URL
-        The data source (a folder, one file, or a SQL URL, which has no files).
-    files : iterable of path, optional
-        Exactly the files the run read (the tables' files, the mapping, files the mapping refers
-        to, wherever they are). Without it, the files of ``source`` (every file of a folder).
-    base : path, optional
-        Folder the keys are relative to (the config's folder); keys are never absolute paths and
-        URLs are shown with their credentials redacted (:func:`altmeasures_eval.privacy.display_path`).
-
-    Returns
-    -------
-    dict of str to str
-        Printable path -> hex digest; a SQL URL alone gives an empty dict (the table content hashes
-        still identify the input).
-    """
-    from altmeasures_eval.privacy import display_path
-
-    if files is None:
-        p = Path(str(source))
-        if "://" in str(source) or not p.exists():
-            return {}
-        files = sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p]
-        base = base if base is not None else (p if p.is_dir() else p.parent)
-    out = {}
-    for f in dict.fromkeys(Path(str(x)) for x in files if x is not None and "://" not in str(x)):
-        if not f.is_file():
-            continue
-        h = hashlib.sha256()
-        with f.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        out[display_path(f.resolve(), Path(str(base)).resolve() if base is not None else None)] = h.hexdigest()
-    return out
-
-
-def write_report(ev: Any, out: str | Path, *, input_files: dict[str, str] | None = None,
-                 pdf: bool | None = None, docx: bool = True) -> dict[str, Path]:
-    """Write every published output of an evaluation into ``out``, in the report's language.
-
-    Parameters
-    ----------
-    ev : Evaluation
-    out : path
-        Output folder (created).
-    input_files : dict of str to str, optional
-        SHA-256 of each input file, for the reproducibility appendix (:func:`file_hashes`).
-    pdf : bool, optional
-        Render report.pdf; default ``ev.spec.report.pdf``.
-    docx : bool, default True
-        Write report.docx, the editable Word version of the same content.
-
-    Returns
-    -------
-    dict of str to Path
-        ``html``, ``pdf``, ``docx``, ``results``, ``workbook``, and one entry per table and
-        figure file.
-    """
-    with language(getattr(ev.spec.report, "language", "en") or "en"):
-        return _write_report(ev, Path(out), input_files=input_files, pdf=pdf, docx=docx)
-
-
-def _write_report(ev: Any, out: Path, *, input_files: dict[str, str] | None, pdf: bool | None,
-                  docx: bool) -> dict[str, Path]:
-    from altmeasures_eval.report._docx import render_docx
-
-    (out / "tables").mkdir(parents=True, exist_ok=True)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    tables, dnotes = published_tables(ev)
-    figures = render_figures(ev)
-    content = build_content(ev, tables, figures, dnotes, input_files)
-    written: dict[str, Path] = {}
-
-    results = build_results(ev, tables, dnotes)
-    validate_results(results)
-    written["results"] = out / "results.json"
-    written["results"].write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-    for name, t in tables.items():
-        p = out / "tables" / f"{name}.csv"
-        publishable_frame(t).to_csv(p, index=False)
-        written[f"table:{name}"] = p
-    written["workbook"] = write_workbook(out / "tables.xlsx", content, tables, dnotes,
-                                         marker=ev.spec.disclosure.marker)
-    for name, f in figures.items():
-        (out / "figures" / f"{name}.png").write_bytes(f.png)
-        (out / "figures" / f"{name}.svg").write_text(f.svg, encoding="utf-8")
-        written[f"figure:{name}"] = out / "figures" / f"{name}.png"
-
-    written["html"] = out / "report.html"
-    written["html"].write_text(render_html(content, figures), encoding="utf-8")
-    if ev.spec.report.pdf if pdf is None else pdf:
-        written["pdf"] = render_pdf(content, figures, out / "report.pdf")
-    if docx:
-        written["docx"] = render_docx(content, figures, out / "report.docx")
-    return written

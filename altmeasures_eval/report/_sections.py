@@ -14,35 +14,23 @@ from typing import Any
 
 import numpy as np
 
-from altmeasures_eval._i18n import N_, _, current_language, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_signed, ngettext
+from altmeasures_eval._i18n import N_, _, current_language, fmt_int, fmt_num, fmt_pct, fmt_signed, ngettext
 from altmeasures_eval._vocabulary import display_level, display_name
 from altmeasures_eval.privacy import DisclosurePolicy, redact_secrets
-from altmeasures_eval.report._summary import (
-    after,
-    frequency_sentence,
-    headline_sentence,
-    join_words,
-    over,
-    people,
-    significance_sentence,
-    whom,
-    within,
-)
-
-__all__ = ["flow_block", "limitation_items", "removal_reason"]
+from altmeasures_eval.report._blocks import paragraph
+from altmeasures_eval.report._summary import frequency_sentence, headline_sentence, significance_sentence, whom
+from altmeasures_eval.report._words import after, join_words, over, people, removal_reason, within
 
 
-def _p(text: str) -> dict[str, Any]:
-    return {"kind": "p", "text": text}
+def _or(items: list[str]) -> str:
+    return join_words(items, style="or")
+
+__all__ = ["flow_block", "limitation_items"]
 
 
 def _lower(name: str) -> str:
     """A display name inside a sentence: "Age at the decision" -> "age at the decision" (acronyms kept)."""
     return name[:1].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
-
-
-def _or(items: list[str]) -> str:
-    return join_words(items, style="or")
 
 
 def _level(ev: Any) -> int:
@@ -59,64 +47,6 @@ def duration(days: int) -> str:
 
 
 # -- the cohort flow ---------------------------------------------------------------------------
-
-def removal_reason(rule: str, description: str, cohort: Any) -> str:
-    """Why people were removed at an attrition step, in words that read as the reason for removal
-    ("index offence code does not start with 06011", "aged under 18 at the decision").
-
-    Parameters
-    ----------
-    rule : str
-        The step's ``rule`` (``eligible_offence``, ``min_age`` ...).
-    description : str
-        The step's description (what is kept), used for steps this function does not know.
-    cohort : CohortSpec
-        The cohort rules of the run (codes, stages, period, minimum age).
-    """
-    c = cohort
-    if rule == "proven":
-        return _("not proven (no conviction, caution or accepted diversion) or no decision date")
-    if rule == "eligible_offence":
-        return _("index offence code does not start with {codes}").format(codes=_or(list(c.eligible_prefixes)))
-    if rule == "stage":
-        return _("decided at a stage other than {stages}").format(
-            stages=_or([display_level("stage", s) for s in c.stages]))
-    if rule == "period":
-        if c.period_start is not None and c.period_end is not None:
-            return _("decided before {start} or after {end}").format(
-                start=fmt_date(c.period_start), end=fmt_date(c.period_end))
-        if c.period_start is not None:
-            return _("decided before {start}").format(start=fmt_date(c.period_start))
-        if c.period_end is not None:
-            return _("decided after {end}").format(end=fmt_date(c.period_end))
-        return _("no decision date")
-    if rule == "exclusion":
-        return _("a proven offence coded {codes} in the same case or on the same day (offences excluded from the "
-                 "evaluation)").format(codes=_or(list(c.excluded_prefixes)))
-    if rule == "birth_year_known":
-        return _("birth year not recorded (the age at the decision cannot be checked)")
-    if rule == "min_age":
-        return _("aged under {age} at the decision").format(age=fmt_int(c.min_age))
-    if rule == "index_event":
-        return _("a later eligible decision of the same person (only the first one counts)")
-    if rule == "treatment_group":
-        return _("the decision was neither an alternative measure nor custody")
-    if rule == "release_known":
-        return _("sent to custody, but no custody spell is linked to the decision (release date unknown)")
-    if rule == "alive_at_start":
-        return _("died before the start of follow-up")
-    if rule == "not_in_custody":
-        return _("still in custody from the decision at the extract date")
-    if rule == "common_support":
-        return _("no comparable person in the other group (outside common support)")
-    if rule == "missing_covariate":
-        return _("a characteristic used in the comparison is not recorded (complete cases only)")
-    if rule == "decision_point":
-        m = re.match(r"stage ([A-Za-z_\-]+):", description)
-        if m:
-            return _("decided at the {stage} stage, where only one of the two groups occurs").format(
-                stage=display_level("stage", m.group(1).replace("-", "_")))
-    return description
 
 
 def flow_block(ev: Any, tables: dict[str, Any]) -> dict[str, Any]:
@@ -160,11 +90,11 @@ def _estimand_name(est: str) -> str:
 def methods_blocks(ev: Any) -> list[dict[str, Any]]:
     """How the cohort, the outcome and the comparison were defined, from the config."""
     spec, c = ev.spec, ev.spec.cohort
-    from altmeasures_eval.report._summary import _period
+    from altmeasures_eval.report._words import period_words
 
     stages = join_words([display_level("stage", s) for s in c.stages]) if c.stages else ""
     codes = _or(list(c.eligible_prefixes))
-    args = {"age": fmt_int(c.min_age or 0), "codes": codes, "period": _period(ev), "stages": stages}
+    args = {"age": fmt_int(c.min_age or 0), "codes": codes, "period": period_words(ev), "stages": stages}
     if c.index_event == "first":
         text = (_("The cohort is every person aged {age} or over at the decision whose first proven minor drug "
                   "offence in the period (offence code starting with {codes} in the International Classification "
@@ -209,7 +139,7 @@ def methods_blocks(ev: Any) -> list[dict[str, Any]]:
         design += " " + _("Differences are given with {level}% confidence intervals; a difference is called "
                           "statistically significant when its p-value is at most {alpha}.").format(
             level=_level(ev), alpha=fmt_num(spec.decision_rules.significance_level, 2))
-    return [_p(text), _p(outcome), _p(design)]
+    return [paragraph(text), paragraph(outcome), paragraph(design)]
 
 
 # -- design checks and decision rules ----------------------------------------------------------
@@ -220,12 +150,12 @@ def design_blocks(ev: Any, gate_table: Any, table_block: Any) -> list[dict[str, 
               "adjustment, the weights must not rest on a few people, and the propensity model must have fitted.")
     intro += " " + (_("Every check passed.") if gate.passed else
                     _("At least one check failed, so no effect estimates are published."))
-    blocks = [_p(intro), table_block(gate_table)]
+    blocks = [paragraph(intro), table_block(gate_table)]
     if not gate.passed:
         from altmeasures_eval.report._summary import gate_advice, gate_reasons
 
-        blocks += [_p(_("Why:")), {"kind": "list", "items": gate_reasons(ev)},
-                   _p(_("What to try:")), {"kind": "list", "items": gate_advice(ev)}]
+        blocks += [paragraph(_("Why:")), {"kind": "list", "items": gate_reasons(ev)},
+                   paragraph(_("What to try:")), {"kind": "list", "items": gate_advice(ev)}]
     return blocks
 
 
@@ -236,7 +166,7 @@ def rules_blocks(ev: Any, tables: dict[str, Any], table_block: Any) -> list[dict
              "reoffenders in each group is at least {e}; time to reoffence only where the number of reoffenders among "
              "people given an alternative measure is at least {r}.").format(n=fmt_int(r.min_treated), e=fmt_num(r.min_expected, 0),
                                             r=fmt_int(r.min_treated_reoffenders))
-    blocks = [_p(text), table_block(tables["decision_rules"])]
+    blocks = [paragraph(text), table_block(tables["decision_rules"])]
     reasons = rule_reasons(ev, DisclosurePolicy.from_settings(ev.spec.disclosure))
     if reasons:
         blocks.append({"kind": "list", "items": reasons})
@@ -286,10 +216,10 @@ def reoffending_blocks(ev: Any, tables: dict[str, Any], figures: dict[str, Any],
     h0, level = ev.headline_horizon, _level(ev)
     blocks: list[dict[str, Any]] = []
     for h in ev.recidivism:
-        blocks.append(_p(headline_sentence(ev, h) or ""))
+        blocks.append(paragraph(headline_sentence(ev, h) or ""))
         if (f := frequency_sentence(ev, h)) is not None:
-            blocks.append(_p(f))
-        blocks.append(_p(significance_sentence(ev, h)))
+            blocks.append(paragraph(f))
+        blocks.append(paragraph(significance_sentence(ev, h)))
     blocks.append(table_block(tables["recidivism"]))
     if "frequency" in tables:
         blocks.append(table_block(tables["frequency"]))
@@ -319,15 +249,15 @@ def reoffending_blocks(ev: Any, tables: dict[str, Any], figures: dict[str, Any],
                                           "the restricted mean survival time above leads."))
         else:
             texts.insert(0, hr_txt)
-    blocks += [_p(t) for t in texts]
+    blocks += [paragraph(t) for t in texts]
     if "days_to_reoffence" in tables and ev.days_to_reoffence:
         dd = ev.days_to_reoffence
-        blocks.append(_p(_("Among those who reoffended {within}, the first proven reoffence came on average {t} days "
+        blocks.append(paragraph(_("Among those who reoffended {within}, the first proven reoffence came on average {t} days "
                            "after the start of follow-up for people given an alternative measure and {c} days for "
                            "similar people sent to custody.").format(
             within=within(int(dd["horizon"])), t=fmt_num(dd["mean_treated"], 0), c=fmt_num(dd["mean_control"], 0))))
         blocks.append(table_block(tables["days_to_reoffence"]))
-    blocks.append(_p(_(
+    blocks.append(paragraph(_(
         "Two figures describe reoffending {within} and can differ. The proven reoffending rate above counts only "
         "people followed for the full {days} days plus the waiting period of {wp} days for a proven offence, and only "
         "offences proven within that window. The share reoffending read from the survival curves (Kaplan-Meier) also "
@@ -343,19 +273,19 @@ def reoffending_blocks(ev: Any, tables: dict[str, Any], figures: dict[str, Any],
 def health_blocks(ev: Any, tables: dict[str, Any], table_block: Any) -> list[dict[str, Any]]:
     h0 = ev.headline_horizon
     names = [_lower(display_name(o.replace("{h}", str(h0)))) for o in ev.spec.outcomes.health]
-    return [_p(_("Health and treatment outcomes compared: {outcomes}.").format(outcomes=join_words(names))),
+    return [paragraph(_("Health and treatment outcomes compared: {outcomes}.").format(outcomes=join_words(names))),
             table_block(tables["health"])]
 
 
 def subgroup_blocks(ev: Any, tables: dict[str, Any], table_block: Any) -> list[dict[str, Any]]:
     names = join_words([_lower(display_name(v)) for v in ev.spec.outcomes.subgroups])
-    return [_p(_("Effects by {variables}. With many subgroups, some differences arise by chance: read them with the "
+    return [paragraph(_("Effects by {variables}. With many subgroups, some differences arise by chance: read them with the "
                  "Holm-adjusted p-values and as hypotheses for further study.").format(variables=names)),
             table_block(tables["subgroups"])]
 
 
 def sensitivity_blocks(tables: dict[str, Any], table_block: Any) -> list[dict[str, Any]]:
-    return [_p(_("The E-value is the minimum strength of association (on the risk ratio scale) that an unmeasured "
+    return [paragraph(_("The E-value is the minimum strength of association (on the risk ratio scale) that an unmeasured "
                  "factor would need with both the type of sentence and reoffending to explain away the estimate "
                  "(point) or to move its confidence interval to include no effect (confidence interval).")),
             table_block(tables["evalues"])]
@@ -367,8 +297,6 @@ def limitation_items(ev: Any, policy: DisclosurePolicy) -> list[str]:
     """The limitations in the active language, written from the diagnostics (as
     :func:`altmeasures_eval.evaluation.limitations_from` does for results.json); reasons written by
     other stages (gate, decision rules, skipped analyses) are passed on as they are."""
-    from altmeasures_eval.report._tables import publish_notes
-
     spec, dc = ev.spec, ev.spec.disclosure
     out: list[str] = []
     gate = ev.design.gate
@@ -576,27 +504,27 @@ def appendix_blocks(ev: Any, meta: dict[str, Any], disclosure_notes: tuple[str, 
     holds them, the text of the report names them and their number only)."""
     spec = ev.spec
     name, note = status_words(spec.report.status)
-    blocks = [_p(_("Statistical status: {status}. {note}").format(status=name, note=note).strip()),
-              _p(_("This report was produced with altmeasures_eval {version}, an open-source toolkit, from the files "
+    blocks = [paragraph(_("Statistical status: {status}. {note}").format(status=name, note=note).strip()),
+              paragraph(_("This report was produced with altmeasures_eval {version}, an open-source toolkit, from the files "
                    "and settings below. Running it again on the same files with the same settings (random seed "
                    "{seed}) gives the same results.").format(version=meta["toolkit_version"], seed=spec.run.seed))]
     software = [f"{k} {v}" for k, v in ev.versions.items()]
     if software:
-        blocks += [_p(_("Software used:")), {"kind": "list", "items": software}]
+        blocks += [paragraph(_("Software used:")), {"kind": "list", "items": software}]
     files = [f"{k}: SHA-256 {v}" for k, v in (input_files or {}).items()]
     if files:
-        blocks += [_p(_("Files read, named relative to the configuration file, with their SHA-256 fingerprints (a "
+        blocks += [paragraph(_("Files read, named relative to the configuration file, with their SHA-256 fingerprints (a "
                         "changed file has a different fingerprint):")),
                    {"kind": "list", "items": [redact_secrets(f) for f in files]}]
     hashes = [f"{k}: SHA-256 {v}" for k, v in ev.table_hashes.items()]
     if hashes:
-        blocks += [_p(_("Fingerprints of the data tables after validation:")), {"kind": "list", "items": hashes}]
+        blocks += [paragraph(_("Fingerprints of the data tables after validation:")), {"kind": "list", "items": hashes}]
     if disclosure_notes:  # each note names itself ("Disclosure control: counts from 1 to 9 ...")
         blocks.append({"kind": "list", "items": list(disclosure_notes)})
-    blocks += [_p(_("The settings of the run, as read from the configuration file:")),
+    blocks += [paragraph(_("The settings of the run, as read from the configuration file:")),
                {"kind": "code", "text": redact_secrets(config_text)}]
     if technical:  # a developer's log, with the data's column names: in results.json, not in the text
-        blocks.append(_p(ngettext(
+        blocks.append(paragraph(ngettext(
             "The run also wrote {n} technical note (what a step of the analysis did and assumed, in English, with "
             "the data's column names); it is in results.json under technical_notes.",
             "The run also wrote {n} technical notes (what each step of the analysis did and assumed, in English, "

@@ -20,54 +20,13 @@ from typing import Any
 
 from altmeasures_eval._i18n import _, current_language, fmt_int, fmt_money, fmt_num, fmt_pct, ngettext
 from altmeasures_eval.privacy import DisclosurePolicy
+from altmeasures_eval.report._blocks import box
+from altmeasures_eval.report._words import after, country_words, join_words, over, people, period_words, within
 
 __all__ = ["frequency_sentence", "headline_sentence", "summary_blocks"]
 
 
 # -- horizons in words (from the config, never fixed) ------------------------------------------
-
-def within(days: int) -> str:
-    """ "within one year", "within 2 years", "within 182 days" (for ``days`` of follow-up)."""
-    if days == 365:
-        return _("within one year")
-    if days % 365 == 0:
-        return _("within {n} years").format(n=fmt_int(days // 365))
-    return _("within {n} days").format(n=fmt_int(days))
-
-
-def over(days: int) -> str:
-    """ "over one year", "over 3 years", "over 500 days"."""
-    if days == 365:
-        return _("over one year")
-    if days % 365 == 0:
-        return _("over {n} years").format(n=fmt_int(days // 365))
-    return _("over {n} days").format(n=fmt_int(days))
-
-
-def after(days: int) -> str:
-    """ "After one year", "After 2 years", "After 500 days" (the start of a sentence)."""
-    if days == 365:
-        return _("After one year")
-    if days % 365 == 0:
-        return _("After {n} years").format(n=fmt_int(days // 365))
-    return _("After {n} days").format(n=fmt_int(days))
-
-
-def join_words(items: list[str], style: str = "standard") -> str:
-    """ "a, b and c" (``style="or"``: "a, b or c") in the active language (CLDR list patterns;
-    English as in the United Kingdom and the UN, without the serial comma)."""
-    from babel.lists import format_list
-
-    code = current_language()
-    return format_list(list(items), style=style, locale="en_GB" if code == "en" else code) if items else ""
-
-
-def people(policy: DisclosurePolicy, n: int) -> str:
-    """A count of people as it may be printed: rounded like the tables, or "fewer than 10"."""
-    shown = policy.count(int(n))
-    if shown is None:
-        return _("fewer than {n}").format(n=fmt_int(policy.threshold))
-    return fmt_int(shown)
 
 
 def _level(ev: Any) -> int:
@@ -237,9 +196,6 @@ def whom(ev: Any) -> str:
 
 # -- the boxes ---------------------------------------------------------------------------------
 
-def _box(style: str, title: str, items: list[str]) -> dict[str, Any]:
-    return {"kind": "box", "style": style, "title": title, "items": list(items)}
-
 
 def can_cannot(ev: Any) -> list[dict[str, Any]]:
     """The "What you can say" and "What you cannot say" boxes of the Justice Data Lab.
@@ -296,11 +252,11 @@ def can_cannot(ev: Any) -> list[dict[str, Any]]:
                          "committed {within}.").format(within=w))
     cannot.append(_("The results apply to everyone given an alternative measure, everywhere: they describe {whom} "
                     "in {country}, for decisions from {period}.").format(
-        whom=whom(ev), country=_country(ev), period=_period(ev)))
+        whom=whom(ev), country=country_words(ev), period=period_words(ev)))
     cannot.append(_("The results rule out differences between the groups that the data do not record: the comparison "
                     "adjusts only for the characteristics listed in the methods (see the E-values for how strong such "
                     "a difference would have to be)."))
-    return [_box("can", _("What you can say"), can), _box("cannot", _("What you cannot say"), cannot)]
+    return [box("can", _("What you can say"), can), box("cannot", _("What you cannot say"), cannot)]
 
 
 def withheld_boxes(ev: Any) -> list[dict[str, Any]]:
@@ -311,26 +267,7 @@ def withheld_boxes(ev: Any) -> list[dict[str, Any]]:
                 "gives no estimate of the effect."),
               _("Any difference between the raw reoffending rates of the two groups is an effect of the sentence: "
                 "the groups differ in ways that also affect reoffending.")]
-    return [_box("can", _("What you can say"), can), _box("cannot", _("What you cannot say"), cannot)]
-
-
-def _country(ev: Any) -> str:
-    from altmeasures_eval.report._content import country_words
-
-    return country_words(ev)
-
-
-def _period(ev: Any) -> str:
-    from altmeasures_eval._i18n import fmt_date
-
-    start, end = ev.period
-    if start is not None and end is not None:
-        return _("{start} to {end}").format(start=fmt_date(start), end=fmt_date(end))
-    if start is not None:
-        return _("{start} to the extract date").format(start=fmt_date(start))
-    if end is not None:
-        return _("the start of the data to {end}").format(end=fmt_date(end))
-    return _("the start of the data to the extract date")
+    return [box("can", _("What you can say"), can), box("cannot", _("What you cannot say"), cannot)]
 
 
 def gate_reasons(ev: Any) -> list[str]:
@@ -341,7 +278,7 @@ def gate_reasons(ev: Any) -> list[str]:
     gate = ev.design.gate
     if current_language() == "en":
         return publish_notes(gate.reasons, ev.spec.disclosure)
-    from altmeasures_eval.report._content import gate_table
+    from altmeasures_eval.report._gate_table import gate_table
 
     frame = gate_table(ev).frame
     failed = frame[frame["result"] == _("FAILED")]
@@ -454,26 +391,24 @@ def _sentence(text: str) -> str:
 def summary_blocks(ev: Any, policy: DisclosurePolicy) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The summary page: who was compared, the verdict of the design checks, the headline in the
     Justice Data Lab manner, the boxes, then prison and costs. Returns ``(blocks, headline)``."""
-    from altmeasures_eval.report._tables import publish_notes
-
     p = lambda text: {"kind": "p", "text": text}  # noqa: E731
     blocks: list[dict[str, Any]] = []
     headline: dict[str, str] = {}
-    gate, rules, dc = ev.design.gate, ev.rules, ev.spec.disclosure
+    gate, rules = ev.design.gate, ev.rules
     h0 = ev.headline_horizon
     if gate.passed:
         blocks.append(p(_("This report compares {n_t} people given an alternative to custody for a minor drug offence "
                           "with {n_c} people sent to custody, for decisions from {period}, in {country}. The "
                           "comparison describes {whom}.").format(
-            n_t=people(policy, rules.n_treated), n_c=people(policy, rules.n_control), period=_period(ev),
-            country=_country(ev), whom=whom(ev))))
+            n_t=people(policy, rules.n_treated), n_c=people(policy, rules.n_control), period=period_words(ev),
+            country=country_words(ev), whom=whom(ev))))
     else:  # no comparison was made: describe the cohort as built
         cd = ev.cohort.data["treatment"]
         blocks.append(p(_("This report was to compare {n_t} people given an alternative to custody for a minor drug "
                           "offence with {n_c} people sent to custody, for decisions from {period}, in "
                           "{country}.").format(
             n_t=people(policy, int((cd == 1).sum())), n_c=people(policy, int((cd == 0).sum())),
-            period=_period(ev), country=_country(ev))))
+            period=period_words(ev), country=country_words(ev))))
     verdict_title = _("Is the comparison reliable?")
     if not gate.passed:
         verdict = _("A reliable comparison could not be made with these data, so this report gives no estimate of "
@@ -482,13 +417,13 @@ def summary_blocks(ev: Any, policy: DisclosurePolicy) -> tuple[list[dict[str, An
         headline["verdict"] = verdict
         items = [*verdict_items(ev), *gate_reasons(ev),
                  *[_("What to try: {advice}").format(advice=a) for a in gate_advice(ev)]]
-        blocks.append(_box("verdict", verdict_title, items))
+        blocks.append(box("verdict", verdict_title, items))
         blocks.append(p(verdict))
         blocks.extend(withheld_boxes(ev))
         blocks.append(p(_("The design checks, with each measured value beside its threshold, are in the section "
                           "\u201cIs the comparison reliable?\u201d.")))
         return blocks, headline
-    blocks.append(_box("verdict", verdict_title, verdict_items(ev)))
+    blocks.append(box("verdict", verdict_title, verdict_items(ev)))
     if getattr(ev, "headline_not_estimable", None):
         verdict = _("The effect of alternatives on proven reoffending {within} could not be estimated from these "
                     "data, so this report gives no estimate of the effect, no statement of statistical significance "
@@ -569,7 +504,7 @@ def _cost_blocks(ev: Any) -> list[dict[str, Any]]:
                                                  ratio=fmt_num(c.ratio, 2) if c.verdict == "ratio" else "")})
     if uc.placeholders:  # only the unit costs that really are the shipped defaults
         n = len(uc.placeholders)
-        out.append(_box("warning", _("Placeholder unit costs"), [ngettext(
+        out.append(box("warning", _("Placeholder unit costs"), [ngettext(
             "{n} unit cost is a placeholder shipped with the toolkit, not an estimate for this country; the cost "
             "figures illustrate the method only until it is replaced in [costs]:",
             "These {n} unit costs are placeholders shipped with the toolkit, not estimates for this country; the cost "

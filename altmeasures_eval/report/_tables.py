@@ -301,7 +301,7 @@ def _ci_labels(ev: Any) -> dict[str, str]:
 
 
 def _attrition(ev: Any, p: DisclosurePolicy) -> PublishedTable:
-    from altmeasures_eval.report._sections import removal_reason  # the flow diagram's words, one home
+    from altmeasures_eval.report._words import removal_reason  # the flow diagram's words, one home
 
     frame = _attrition_frame(ev.attrition, p)
     # the frame describes who is kept (the cohort's words); the display says why people were removed

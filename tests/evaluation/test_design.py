@@ -340,7 +340,7 @@ def test_reasons_print_values_that_visibly_differ_from_their_threshold(kw: dict,
 
 def test_report_gate_table_prints_values_that_differ_from_their_threshold() -> None:
     from altmeasures_eval.privacy import DisclosurePolicy
-    from altmeasures_eval.report._content import _gate_value
+    from altmeasures_eval.report._gate_table import _gate_value
 
     policy = DisclosurePolicy(threshold=10)
     assert _gate_value("max |SMD| after adjustment", 0.1004, policy, SETTINGS) == "0.1004"  # "at most 0.1"

@@ -65,7 +65,7 @@ def test_failed_gate_report_says_why_and_shows_the_checks(failed_evaluation, tmp
     assert "For every 100 people" not in html and "statistically significant" not in html
     assert "Is the comparison reliable?" in html and "FAILED" in html
     # every gate check prints its measured value beside its threshold
-    from altmeasures_eval.report._content import _CHECKS  # the checks in words (P1, #15)
+    from altmeasures_eval.report._gate_table import _CHECKS  # the checks in words (P1, #15)
 
     for c in doc["design"]["checks"]:
         assert re.search(re.escape(_CHECKS.get(c["check"], c["check"])), html.replace("&#39;", "'")), c["check"]

@@ -270,7 +270,7 @@ def test_rare_paths_are_worded_in_the_language(rare, rare_texts, code):
     with the counts of the disclosure policy and the locale's numbers."""
     from altmeasures_eval._i18n import _, fmt_date, fmt_int
     from altmeasures_eval._vocabulary import display_level, display_name
-    from altmeasures_eval.report._summary import within
+    from altmeasures_eval.report._words import within
 
     texts = {name: rare_texts[name, code][0] for name in rare}
     health = re.match(r"Health outcome (\w+) not estimated: no variation", rare["stage"].skipped[0]).group(1)
@@ -371,7 +371,7 @@ def test_gate_details_of_rare_checks_in_words():
     from types import SimpleNamespace
 
     from altmeasures_eval.privacy import DisclosurePolicy
-    from altmeasures_eval.report._content import _gate_detail, separation_words
+    from altmeasures_eval.report._gate_table import _gate_detail, separation_words
 
     policy = DisclosurePolicy(threshold=10)
     ev = SimpleNamespace(design=SimpleNamespace(support=None))  # what _gate_detail reads of a run
@@ -415,7 +415,7 @@ def test_every_design_check_has_its_name_in_words():
     French or Spanish table never prints the gate's English name; a check added to the gate without
     its words fails here. The newest, matching without replacement, is printed with its threshold."""
     from altmeasures_eval.privacy import DisclosurePolicy
-    from altmeasures_eval.report._content import _CHECKS, _gate_threshold, _gate_value
+    from altmeasures_eval.report._gate_table import _CHECKS, _gate_threshold, _gate_value
 
     design = PACKAGE / "design"
     names = set(re.findall(r'c\.add\(\s*"([^"]+)"', (design / "_gate.py").read_text(encoding="utf-8")))

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from altmeasures_eval.report._content import country_words
+from altmeasures_eval.report._words import country_words
 
 
 def _ev(code: str, name: str = "") -> SimpleNamespace:

@@ -18,15 +18,15 @@ import pandas as pd
 import pytest
 
 from altmeasures_eval._i18n import language
-from altmeasures_eval.report._sections import removal_reason
+from altmeasures_eval.report._words import removal_reason
 from altmeasures_eval.report._summary import (
     can_cannot,
     frequency_sentence,
     headline_sentence,
     significance_sentence,
     summary_blocks,
-    within,
 )
+from altmeasures_eval.report._words import within
 
 
 def _result(t: float, c: float, est: float, lo: float, hi: float, p: float, kind: str = "risk_difference"):
@@ -320,7 +320,7 @@ def test_frequency_of_counts_that_are_all_0_or_1():
 
 def test_design_check_details_name_characteristics_in_words(sample_evaluation):
     from altmeasures_eval.privacy import DisclosurePolicy
-    from altmeasures_eval.report._content import _gate_detail
+    from altmeasures_eval.report._gate_table import _gate_detail
 
     pol = DisclosurePolicy.from_settings(sample_evaluation.spec.disclosure)
     detail = "sex = unknown (0.1001), prior_bed_days (0.12)"  # as the design gate writes an imbalance
@@ -336,7 +336,7 @@ def test_aliased_columns_named_in_words(sample_evaluation):
     # columns ("var" or "var=level"); a reader gets the characteristics' display names (seen in a
     # Spanish report of the tests/scenarios "second_aliased" extract: 'aliased and left out: prior_bed_days')
     from altmeasures_eval.privacy import DisclosurePolicy
-    from altmeasures_eval.report._content import _gate_detail
+    from altmeasures_eval.report._gate_table import _gate_detail
 
     pol = DisclosurePolicy.from_settings(sample_evaluation.spec.disclosure)
     detail = "aliased and left out: prior_bed_days, sex=unknown"
