@@ -71,49 +71,45 @@ END_TO_END_TESTS = (
 OWN_UNITS = ("tests/test_notebooks.py::test_notebook_executes[",)
 
 #: Expected seconds of the longest work units on an idle machine, summed per unit from
-#: ``--durations=0`` (docs/testing.md; measured 2026-12-06 on 813453d under load and divided by
-#: 1.9, the ratio of the loaded to the idle times of the modules unchanged since the idle run), for
-#: scheduling only: units are sent to the workers longest first (longest-processing-time order), so
-#: that the two workers finish together; unlisted units follow in collection order. A stale number
-#: costs balance, never a result.
+#: ``--durations=0`` (docs/testing.md; measured by the lead on an idle clean clone of d12ac12,
+#: 1,554 passed in 211 s), for scheduling only: units are sent to the workers longest first
+#: (longest-processing-time order), so that the two workers finish together; unlisted units follow
+#: in collection order. A stale number costs balance, never a result.
 EXPECTED_SECONDS = {
-    "tests/test_command_outputs.py": 41.9,
-    "tests/cli/test_output.py": 21.6,
-    "tests/test_benchmarks_small.py": 21.3,
-    "tests/attack/test_attacks.py": 19.4,
-    "tests/test_docs_build.py": 15.0,
-    "tests/test_notebooks.py::test_notebook_executes[06_unodc_multicountry]": 13.5,
-    "tests/io/malformed/test_corpus.py": 12.2,
-    "tests/test_notebooks.py::test_notebook_executes[05_annual_report]": 11.7,
-    "tests/report/test_design_gate.py": 11.3,
-    "tests/report/test_unodc.py": 8.1,
-    "tests/effects/test_simulation_small.py": 6.5,  # 8.0 before ee8c06f (n = 300 in its Austin-Cafri study)
-    "tests/report/test_languages.py": 7.8,
-    "tests/io/test_order.py": 7.7,
-    "tests/test_notebooks.py::test_notebook_executes[07_reform_evaluation]": 7.4,
-    "tests/pooling/test_countries.py": 7.3,
-    "tests/synth/test_truth.py": 6.9,
-    "tests/io/test_properties.py": 6.5,
-    "tests/privacy/test_pseudonymise_command.py": 5.9,
-    "tests/scenarios/test_library.py": 5.6,
-    "tests/reform/test_policy_command.py": 5.6,
-    "tests/test_notebooks.py::test_notebook_executes[01_data_and_cohort]": 5.4,
-    "tests/test_notebooks.py::test_notebook_executes[03_matching_and_balance]": 5.3,
-    "tests/test_notebooks.py::test_notebook_executes[04_prison_and_costs]": 5.2,
-    "tests/integration/test_recovery.py": 4.7,
-    "tests/scenarios/test_report_scenarios.py": 4.7,
-    "tests/cohort/test_generated.py": 4.4,
-    "tests/attack/test_paths.py": 4.3,
-    "tests/io/test_readers.py": 4.2,
-    "tests/test_parallel.py": 4.1,
-    "tests/report/test_sample_report.py": 4.0,
-    "tests/scenarios/test_model_commands.py": 4.0,
-    "tests/test_notebooks.py::test_notebook_executes[02_reoffending_survival]": 3.9,
-    "tests/privacy/test_identifiers.py": 3.8,
-    "tests/effects/test_aipw_subgroups.py": 3.7,
-    "tests/population/test_population_commands.py": 3.4,
-    "tests/reform/test_simulation_small.py": 3.2,
-    "tests/io/test_contract_errors.py": 3.0,
+    "tests/test_command_outputs.py": 40.7,
+    "tests/test_benchmarks_small.py": 23.6,
+    "tests/cli/test_output.py": 19.7,
+    "tests/test_notebooks.py::test_notebook_executes[06_unodc_multicountry]": 18.2,
+    "tests/attack/test_attacks.py": 17.3,
+    "tests/io/malformed/test_corpus.py": 16.1,
+    "tests/test_docs_build.py": 15.6,
+    "tests/test_notebooks.py::test_notebook_executes[05_annual_report]": 14.1,
+    "tests/io/test_order.py": 10.1,
+    "tests/report/test_languages.py": 9.5,
+    "tests/pooling/test_countries.py": 9.2,
+    "tests/test_notebooks.py::test_notebook_executes[07_reform_evaluation]": 9.1,
+    "tests/effects/test_simulation_small.py": 8.8,
+    "tests/report/test_design_gate.py": 8.1,
+    "tests/io/test_readers.py": 7.9,
+    "tests/test_notebooks.py::test_notebook_executes[01_data_and_cohort]": 7.6,
+    "tests/reform/test_policy_command.py": 7.5,
+    "tests/test_notebooks.py::test_notebook_executes[03_matching_and_balance]": 7.3,
+    "tests/test_notebooks.py::test_notebook_executes[04_prison_and_costs]": 7.1,
+    "tests/scenarios/test_report_scenarios.py": 7.1,
+    "tests/test_parallel.py": 6.3,
+    "tests/privacy/test_pseudonymise_command.py": 5.7,
+    "tests/test_notebooks.py::test_notebook_executes[02_reoffending_survival]": 5.6,
+    "tests/report/test_sample_report.py": 5.5,
+    "tests/attack/test_paths.py": 5.5,
+    "tests/report/test_unodc.py": 5.4,
+    "tests/cohort/test_generated.py": 5.2,
+    "tests/synth/test_truth.py": 5.0,
+    "tests/io/test_properties.py": 4.7,
+    "tests/population/test_population_commands.py": 4.5,
+    "tests/scenarios/test_library.py": 4.2,
+    "tests/cli/test_errors.py": 4.0,
+    "tests/reform/test_simulation_small.py": 2.9,
+    "tests/integration/test_recovery.py": 2.6,
 }
 #: Seconds the session's sample report takes (:func:`sample_report`; 40.6 s in the same loaded
 #: run): the first unit that needs it goes first, and the units that need it too wait until this
