@@ -36,6 +36,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as _format_date
+from babel.dates import format_skeleton as _format_skeleton
 from babel.numbers import format_currency as _format_currency
 from babel.numbers import format_decimal as _format_decimal
 from babel.numbers import parse_pattern
@@ -48,6 +49,7 @@ __all__ = [
     "check_language",
     "current_language",
     "fmt_date",
+    "fmt_month",
     "fmt_int",
     "fmt_money",
     "fmt_num",
@@ -197,3 +199,13 @@ def fmt_date(d: Any, form: str = "long") -> str:
     elif isinstance(d, _dt.datetime):  # pandas Timestamps too
         d = d.date()
     return _format_date(d, format=form, locale=_locale())
+
+
+def fmt_month(d: Any) -> str:
+    """A month in the locale's words, by the CLDR skeleton ``yMMMM``: June 2023 (en), juin 2023 (fr),
+    junio de 2023 (es); a fixed pattern such as ``MMMM y`` drops the Spanish "de"."""
+    if isinstance(d, str):
+        d = _dt.date.fromisoformat(d[:10])
+    elif isinstance(d, _dt.datetime):  # pandas Timestamps too
+        d = d.date()
+    return _format_skeleton("yMMMM", d, locale=_locale())

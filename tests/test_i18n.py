@@ -17,7 +17,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import altmeasures_eval
-from altmeasures_eval._i18n import LANGUAGES, catalogue_dir, fmt_date, fmt_int, fmt_num, fmt_pct, language
+from altmeasures_eval._i18n import LANGUAGES, catalogue_dir, fmt_date, fmt_int, fmt_month, fmt_num, fmt_pct, language
 
 PACKAGE = Path(altmeasures_eval.__file__).parent
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
@@ -105,12 +105,15 @@ def test_locale_formats():
     with language("en"):
         assert (fmt_int(20000), fmt_num(1234.56, 1), fmt_pct(0.234)) == ("20,000", "1,234.6", "23.4%")
         assert fmt_date(datetime.date(2026, 12, 6)) == "6 December 2026"
+        assert fmt_month(datetime.date(2023, 6, 1)) == "June 2023"  # CLDR yMMMM
     with language("fr"):
         assert (fmt_int(20000), fmt_num(1234.56, 1), fmt_pct(0.234)) == ("20\u202f000", "1\u202f234,6", "23,4\u00a0%")
         assert fmt_date(datetime.date(2026, 12, 6)) == "6 décembre 2026"
+        assert fmt_month(datetime.date(2023, 6, 1)) == "juin 2023"
     with language("es"):
         assert (fmt_int(20000), fmt_num(1234.56, 1), fmt_pct(0.234)) == ("20.000", "1.234,6", "23,4\u00a0%")
         assert fmt_date(datetime.date(2026, 12, 6)) == "6 de diciembre de 2026"
+        assert fmt_month(datetime.date(2023, 6, 1)) == "junio de 2023"  # CLDR es yMMMM: "MMMM 'de' y"
 
 
 def test_unknown_language_is_a_clear_error():

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from altmeasures_eval._i18n import _, fmt_date, fmt_int, fmt_pct
+from altmeasures_eval._i18n import _, fmt_date, fmt_int, fmt_month, fmt_pct
 from altmeasures_eval.schema import Dataset
 
 __all__ = ["ConsistencyReport", "check_consistency", "COVERAGE_COLUMNS"]
@@ -154,7 +154,7 @@ class ConsistencyReport:
                              "extract this table up to the extract date, or set the extract date (extract_date in "
                              "extract.toml) to the date every table is complete to.").format(
                     table=table, last=fmt_date(cov["last"].date()), gap=fmt_int(w.n),
-                    extract=fmt_date(self.extract_date.date()), month=fmt_date(month.start_time.date(), "MMMM y")))
+                    extract=fmt_date(self.extract_date.date()), month=fmt_month(month.start_time.date())))
                 continue
             if w.check == "decided after extract date":
                 out.append(_("{n} cases have a decision date after the extract date ({extract}). To fix: correct the "

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from altmeasures_eval._i18n import _, fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct
+from altmeasures_eval._i18n import _, fmt_int, fmt_money, fmt_month, fmt_num, fmt_pct
 from altmeasures_eval._vocabulary import display_term
 
 __all__ = ["Figure", "render_figures"]
@@ -205,7 +205,7 @@ def _projection_figure(ev: Any) -> tuple[str, str, str]:
 
     alt = _("Line chart of the number of people in custody at the end of each month. In {month}, the projection "
             "is {base} people with no change and {most} with {scenario}.").format(
-        month=fmt_date(last.to_timestamp(), "MMMM y"), base=fmt_int(round(end["baseline"])),
+        month=fmt_month(last.to_timestamp()), base=fmt_int(round(end["baseline"])),
         most=fmt_int(round(end[most])), scenario=scenario_label(most).lower() if most != "baseline" else "")
     return title, caption, alt
 
