@@ -19,31 +19,22 @@ from altmeasures_eval._vocabulary import display_level, display_name
 from altmeasures_eval.privacy import DisclosurePolicy, redact_secrets
 from altmeasures_eval.report._blocks import paragraph
 from altmeasures_eval.report._summary import frequency_sentence, headline_sentence, significance_sentence, whom
-from altmeasures_eval.report._words import after, join_words, over, people, removal_reason, within
-
-
-def _or(items: list[str]) -> str:
-    return join_words(items, style="or")
-
-__all__ = ["flow_block", "limitation_items"]
+from altmeasures_eval.report._words import (
+    after,
+    confidence_level,
+    duration,
+    join_words,
+    or_words,
+    over,
+    people,
+    removal_reason,
+    within,
+)
 
 
 def _lower(name: str) -> str:
     """A display name inside a sentence: "Age at the decision" -> "age at the decision" (acronyms kept)."""
     return name[:1].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
-
-
-def _level(ev: Any) -> int:
-    return round(100 * (1 - ev.spec.outcomes.alpha))
-
-
-def duration(days: int) -> str:
-    """ "one year", "2 years", "500 days"."""
-    if days == 365:
-        return _("one year")
-    if days % 365 == 0:
-        return _("{n} years").format(n=fmt_int(days // 365))
-    return _("{n} days").format(n=fmt_int(days))
 
 
 # -- the cohort flow ---------------------------------------------------------------------------
@@ -93,7 +84,7 @@ def methods_blocks(ev: Any) -> list[dict[str, Any]]:
     from altmeasures_eval.report._words import period_words
 
     stages = join_words([display_level("stage", s) for s in c.stages]) if c.stages else ""
-    codes = _or(list(c.eligible_prefixes))
+    codes = or_words(list(c.eligible_prefixes))
     args = {"age": fmt_int(c.min_age or 0), "codes": codes, "period": period_words(ev), "stages": stages}
     if c.index_event == "first":
         text = (_("The cohort is every person aged {age} or over at the decision whose first proven minor drug "
@@ -138,7 +129,7 @@ def methods_blocks(ev: Any) -> list[dict[str, Any]]:
     if gate.passed and ev.rules.effects_allowed and not getattr(ev, "headline_not_estimable", None):
         design += " " + _("Differences are given with {level}% confidence intervals; a difference is called "
                           "statistically significant when its p-value is at most {alpha}.").format(
-            level=_level(ev), alpha=fmt_num(spec.decision_rules.significance_level, 2))
+            level=confidence_level(ev), alpha=fmt_num(spec.decision_rules.significance_level, 2))
     return [paragraph(text), paragraph(outcome), paragraph(design)]
 
 
@@ -213,7 +204,7 @@ def rule_reasons(ev: Any, policy: DisclosurePolicy) -> list[str]:
 
 def reoffending_blocks(ev: Any, tables: dict[str, Any], figures: dict[str, Any], table_block: Any,
                        fig: Any) -> list[dict[str, Any]]:
-    h0, level = ev.headline_horizon, _level(ev)
+    h0, level = ev.headline_horizon, confidence_level(ev)
     blocks: list[dict[str, Any]] = []
     for h in ev.recidivism:
         blocks.append(paragraph(headline_sentence(ev, h) or ""))

@@ -21,18 +21,21 @@ from typing import Any
 from altmeasures_eval._i18n import _, current_language, fmt_int, fmt_money, fmt_num, fmt_pct, ngettext
 from altmeasures_eval.privacy import DisclosurePolicy
 from altmeasures_eval.report._blocks import box
-from altmeasures_eval.report._words import after, country_words, join_words, over, people, period_words, within
+from altmeasures_eval.report._words import (
+    after,
+    confidence_level,
+    country_words,
+    join_words,
+    over,
+    people,
+    period_words,
+    within,
+)
 
 __all__ = ["frequency_sentence", "headline_sentence", "summary_blocks"]
 
 
 # -- horizons in words (from the config, never fixed) ------------------------------------------
-
-
-def _level(ev: Any) -> int:
-    spec = getattr(ev, "spec", None)
-    alpha = getattr(getattr(spec, "outcomes", None), "alpha", 0.05)
-    return round(100 * (1 - alpha))
 
 
 # -- the Justice Data Lab sentences ------------------------------------------------------------
@@ -68,7 +71,7 @@ def headline_sentence(ev: Any, horizon: int | None = None) -> str | None:
         first = _("For every 100 people given an alternative measure, {x} reoffended {within}, compared with {y} "
                   "of every 100 similar people sent to custody.").format(x=x, y=y, within=w)
     rd = e.summary.loc["risk_difference"]
-    return f"{first} {_difference(100 * rd['ci_low'], 100 * rd['ci_high'], _level(ev), 'rate')}"
+    return f"{first} {_difference(100 * rd['ci_low'], 100 * rd['ci_high'], confidence_level(ev), 'rate')}"
 
 
 def frequency_sentence(ev: Any, horizon: int | None = None) -> str | None:
@@ -92,7 +95,7 @@ def frequency_sentence(ev: Any, horizon: int | None = None) -> str | None:
         first = _("For every 100 people given an alternative measure, {x} proven reoffences were committed "
                   "{within}, compared with {y} for every 100 similar people sent to custody.").format(x=x, y=y, within=w)
     md = difference_row(e)
-    return f"{first} {_difference(100 * md['ci_low'], 100 * md['ci_high'], _level(ev), 'frequency')}"
+    return f"{first} {_difference(100 * md['ci_low'], 100 * md['ci_high'], confidence_level(ev), 'frequency')}"
 
 
 def difference_row(e: Any) -> Any:
@@ -206,7 +209,7 @@ def can_cannot(ev: Any) -> list[dict[str, Any]]:
     """
     h = ev.headline_horizon
     w = within(h)
-    level = _level(ev)
+    level = confidence_level(ev)
     can: list[str] = []
     cannot: list[str] = []
     e = ev.recidivism[h]
@@ -454,7 +457,7 @@ def summary_blocks(ev: Any, policy: DisclosurePolicy) -> tuple[list[dict[str, An
             r = tot.iloc[0]
             blocks.append(p(_("Each person given an alternative instead of custody spent on average {d} fewer days in "
                               "prison {over} ({level}% confidence interval {lo} to {hi}).").format(
-                d=fmt_num(r["averted"], 0), over=over(h0), level=_level(ev), lo=fmt_num(r["averted_ci_low"], 0),
+                d=fmt_num(r["averted"], 0), over=over(h0), level=confidence_level(ev), lo=fmt_num(r["averted_ci_low"], 0),
                 hi=fmt_num(r["averted_ci_high"], 0))))
             headline["bed_days_averted_per_person"] = fmt_num(r["averted"], 0)
         st = ev.prison.headline_steady_state

@@ -472,7 +472,6 @@ def unodc_indicators(ev: Any, dataset: Any = None) -> dict[str, Any]:
     where = ("[report] country" if ev.spec.report.country else
              "the extract's country (extract.toml; or set [report] country)")
     country = country_of(ev.country, getattr(ev.spec.report, "country_name", ""), where)
-    data = ev.cohort.data
     everyone, eligible_stages, notes = _eligible_cohort(ev, dataset)
     eligible, table_notes = _eligible_records(everyone, policy, int(ev.spec.cohort.min_age))
     notes += table_notes

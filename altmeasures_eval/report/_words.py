@@ -13,35 +13,45 @@ from altmeasures_eval._i18n import _, current_language, fmt_date, fmt_int
 from altmeasures_eval._vocabulary import display_level
 from altmeasures_eval.privacy import DisclosurePolicy
 
-__all__ = ["after", "country_words", "join_words", "over", "people", "period_words", "removal_reason", "source_line",
-           "within"]
+__all__ = ["after", "confidence_level", "country_words", "duration", "join_words", "or_words", "over", "people",
+           "period_words", "removal_reason", "source_line", "within"]
+
+
+def _span(days: int, one: str, years: str, other: str) -> str:
+    """``one`` for 365 days, ``years`` for whole years, else ``other`` (``{n}`` filled in): the one
+    rule of every horizon in words."""
+    if days == 365:
+        return one
+    if days % 365 == 0:
+        return years.format(n=fmt_int(days // 365))
+    return other.format(n=fmt_int(days))
+
+
+def duration(days: int) -> str:
+    """ "one year", "2 years", "500 days"."""
+    return _span(days, _("one year"), _("{n} years"), _("{n} days"))
 
 
 def within(days: int) -> str:
     """ "within one year", "within 2 years", "within 182 days" (for ``days`` of follow-up)."""
-    if days == 365:
-        return _("within one year")
-    if days % 365 == 0:
-        return _("within {n} years").format(n=fmt_int(days // 365))
-    return _("within {n} days").format(n=fmt_int(days))
+    return _span(days, _("within one year"), _("within {n} years"), _("within {n} days"))
 
 
 def over(days: int) -> str:
     """ "over one year", "over 3 years", "over 500 days"."""
-    if days == 365:
-        return _("over one year")
-    if days % 365 == 0:
-        return _("over {n} years").format(n=fmt_int(days // 365))
-    return _("over {n} days").format(n=fmt_int(days))
+    return _span(days, _("over one year"), _("over {n} years"), _("over {n} days"))
 
 
 def after(days: int) -> str:
     """ "After one year", "After 2 years", "After 500 days" (the start of a sentence)."""
-    if days == 365:
-        return _("After one year")
-    if days % 365 == 0:
-        return _("After {n} years").format(n=fmt_int(days // 365))
-    return _("After {n} days").format(n=fmt_int(days))
+    return _span(days, _("After one year"), _("After {n} years"), _("After {n} days"))
+
+
+def confidence_level(ev: Any) -> int:
+    """The confidence level of the report's intervals, in per cent (95 for ``alpha = 0.05``)."""
+    spec = getattr(ev, "spec", None)
+    alpha = getattr(getattr(spec, "outcomes", None), "alpha", 0.05)
+    return round(100 * (1 - alpha))
 
 
 def join_words(items: list[str], style: str = "standard") -> str:
@@ -103,7 +113,8 @@ def source_line(ev: Any) -> str:
     return _("Administrative records of {country}, extracted on {date}").format(country=country_words(ev), date=date)
 
 
-def _or(items: list[str]) -> str:
+def or_words(items: list[str]) -> str:
+    """ "a, b or c" in the active language."""
     return join_words(items, style="or")
 
 
@@ -124,10 +135,10 @@ def removal_reason(rule: str, description: str, cohort: Any) -> str:
     if rule == "proven":
         return _("not proven (no conviction, caution or accepted diversion) or no decision date")
     if rule == "eligible_offence":
-        return _("index offence code does not start with {codes}").format(codes=_or(list(c.eligible_prefixes)))
+        return _("index offence code does not start with {codes}").format(codes=or_words(list(c.eligible_prefixes)))
     if rule == "stage":
         return _("decided at a stage other than {stages}").format(
-            stages=_or([display_level("stage", s) for s in c.stages]))
+            stages=or_words([display_level("stage", s) for s in c.stages]))
     if rule == "period":
         if c.period_start is not None and c.period_end is not None:
             return _("decided before {start} or after {end}").format(
@@ -139,7 +150,7 @@ def removal_reason(rule: str, description: str, cohort: Any) -> str:
         return _("no decision date")
     if rule == "exclusion":
         return _("a proven offence coded {codes} in the same case or on the same day (offences excluded from the "
-                 "evaluation)").format(codes=_or(list(c.excluded_prefixes)))
+                 "evaluation)").format(codes=or_words(list(c.excluded_prefixes)))
     if rule == "birth_year_known":
         return _("birth year not recorded (the age at the decision cannot be checked)")
     if rule == "min_age":
