@@ -71,16 +71,16 @@ def _ps_sandwich_influence(y, t, w, e, X, estimand, H=None):
     m1, m0, phi1, phi0 = _group_influence(y, t, w)
     if H is None:
         H = (X * (e * (1 - e))[:, None]).T @ X
-    score = X * (t - e)[:, None]
-    # lstsq = the solve when H is regular, and the minimum-norm solution on a (near-)separated fit
-    Hinv_score = np.linalg.lstsq(H, score.T, rcond=None)[0].T  # n x p
-    out = []
-    for g, m, phi, dw in ((1, m1, phi1, _DW[estimand][0]), (0, m0, phi0, _DW[estimand][1])):
+    D, W = [], []
+    for g, m, dw in ((1, m1, _DW[estimand][0]), (0, m0, _DW[estimand][1])):
         ind = t == g
-        W = w[ind].sum()
-        D = ((ind * (y - m) * dw(e))[:, None] * X).sum(axis=0)
-        out.append(phi + (Hinv_score @ D) / W)
-    return m1, m0, out[0], out[1]
+        W.append(w[ind].sum())
+        D.append(((ind * (y - m) * dw(e))[:, None] * X).sum(axis=0))
+    # (X (T - e)) H^+ D: H is symmetric, so H^+ is applied to the two columns of D (p x 2) instead of
+    # to the n score rows; lstsq = the solve when H is regular, and the minimum-norm solution on a
+    # (near-)separated fit
+    corr = (X * (t - e)[:, None]) @ np.linalg.lstsq(H, np.column_stack(D), rcond=None)[0]  # n x 2
+    return m1, m0, phi1 + corr[:, 0] / W[0], phi0 + corr[:, 1] / W[1]
 
 
 def _ps_for_adjustment(design: MatchResult, propensity: PropensityScore | None, ps_adjustment: bool | None,

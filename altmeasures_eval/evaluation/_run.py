@@ -129,7 +129,7 @@ def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: s
 
     from altmeasures_eval._parallel import compute_backend, parallel_map
     from altmeasures_eval.design import build_design as _build
-    from altmeasures_eval.effects import estimate_effect, subgroup_effects
+    from altmeasures_eval.effects import estimate_effect, holm, subgroup_effects
     from altmeasures_eval.schema import ALTERNATIVE_DISPOSITIONS
 
     outcome = f"reoffend_{spec.report.headline_horizon}"
@@ -190,18 +190,6 @@ def _subgroups(data: pd.DataFrame, design: Any, spec: EvaluationSpec, cluster: s
     return out, skipped
 
 
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values (as statsmodels' ``multipletests`` with ``method="holm"``,
-    which also runs the garbage collector on every call: most of the time of a pooled subgroup table)."""
-    p = np.asarray(p, float)
-    order = np.argsort(p, kind="stable")
-    k = len(p)
-    adj = np.minimum(1.0, np.maximum.accumulate((k - np.arange(k)) * p[order]))
-    out = np.empty(k)
-    out[order] = adj
-    return out
-
-
 def _days_words(h: int) -> str:
     return {365: "within a year", 730: "within two years", 1095: "within three years"}.get(h, f"within {h} days")
 
@@ -252,6 +240,7 @@ def _pooled_subgroups(designs: list[Any], spec: EvaluationSpec, cluster: str | N
                       ) -> tuple[pd.DataFrame | None, list[str]]:
     """Subgroup effects in each completed data set (up to :data:`SUBGROUP_IMPUTATIONS`), pooled by
     Rubin's rules per subgroup; Holm's adjustment on the pooled p-values."""
+    from altmeasures_eval.effects import holm
     from altmeasures_eval.imputation import pool_frame
 
     use = designs[:SUBGROUP_IMPUTATIONS] if len(designs) > 1 else designs

@@ -1,4 +1,5 @@
-"""Holm's adjustment of the subgroup p-values (evaluation._run.holm) against statsmodels and by hand."""
+"""Holm's adjustment of the subgroup p-values (effects.holm, used by subgroup_effects and the evaluation's
+pooled subgroups) against statsmodels and by hand."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from altmeasures_eval.evaluation._run import holm
+from altmeasures_eval.effects import holm
 
 
 def test_holm_by_hand():
