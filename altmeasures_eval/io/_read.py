@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from altmeasures_eval._errors import ConfigError, DataContractError
 from altmeasures_eval.io import _checks as checks
@@ -371,15 +373,39 @@ def _sort_key(values: pd.Series) -> np.ndarray:
         return codes
     u = pd.Series(np.asarray(uniques, dtype=object))
     if pd.api.types.infer_dtype(u, skipna=True) == "string":
-        parts = u.str.extract(r"^(.*?)(\d+)$")
-        prefix = parts[0].where(parts[0].notna(), u)
-        number = pd.to_numeric(parts[1], errors="coerce").fillna(-1.0).to_numpy(dtype="float64")
+        prefix, digits = _split_trailing_number(u)
+        number = pd.to_numeric(digits, errors="coerce").fillna(-1.0).to_numpy(dtype="float64")
         rank_of = np.lexsort((pd.factorize(u, sort=True)[0], number, pd.factorize(prefix, sort=True)[0]))
     else:
         rank_of = np.argsort(pd.factorize(u, sort=True)[0], kind="stable")
     rank = np.empty(len(u), dtype=np.int64)
     rank[rank_of] = np.arange(len(u))
     return np.where(codes < 0, len(u), rank[np.maximum(codes, 0)])
+
+
+#: A text key with a trailing number: (prefix, digits).
+_TRAILING_NUMBER = r"^(?P<prefix>.*?)(?P<digits>\d+)$"
+
+
+def _split_trailing_number(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each text split into the part before its trailing digits and those digits (missing when
+    it does not end with a digit; the prefix is then the whole text).
+
+    Arrow's RE2 does it in C++ when every text is ASCII without a line break, where RE2 and
+    Python's ``re`` read the pattern alike (``\\d`` is ``[0-9]``; ``$`` only at the very end);
+    otherwise Python's ``re``.
+    """
+    arr = pa.array(u.to_numpy(dtype=object), type=pa.string())
+    if pc.all(pc.string_is_ascii(arr)).as_py() and not pc.any(pc.match_substring(arr, "\n")).as_py():
+        parts = pc.extract_regex(arr, _TRAILING_NUMBER)
+        prefix, digits = (
+            pd.Series(pc.struct_field(parts, name).to_numpy(zero_copy_only=False), dtype=object)
+            for name in ("prefix", "digits")
+        )
+    else:
+        parts = u.str.extract(_TRAILING_NUMBER)
+        prefix, digits = parts["prefix"], parts["digits"]
+    return prefix.where(prefix.notna(), u), digits
 
 
 def _formula_problems(rt: Any, tm: Any) -> list[pd.DataFrame]:

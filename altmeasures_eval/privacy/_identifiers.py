@@ -270,17 +270,33 @@ def _is_birth_column(name: object) -> bool:
 #: Rows sampled to measure the share of phone, national-id and date-of-birth patterns.
 SHARE_SAMPLE: Final = 10_000
 _KIND_ORDER: Final = ("email", "phone", "national_id", "date_of_birth")
+#: Labels of the national-identity patterns, in the order a finding names them.
+_NATIONAL_LABELS: Final = ("Spanish DNI/NIE", *(label for label, _ in _NATIONAL_ID_PATTERNS))
 
 
-def _sample_values(column: pd.Series, sample_size: int | None, random_state: int) -> pd.Series:
-    values = column.dropna()
-    if sample_size is not None and len(values) > sample_size:
-        values = values.sample(n=sample_size, random_state=random_state).sort_index()
-    return values
+@dataclass(frozen=True)
+class _Examined:
+    """The values of one column to examine, and which checks to run on them.
+
+    ``values`` are the column's non-missing values in row order (the e-mail check reads them all);
+    ``sample`` the positions in ``values`` of the rows that measure the shares of the other
+    patterns (``None``: every row).
+    """
+
+    column: str
+    values: pd.Series
+    sample: np.ndarray | None
+    birth_like: bool
+    email: bool = True
+    shares: bool = True
 
 
-def _text(values: pd.Series) -> pd.Series:
-    return values.astype(str).str.strip()
+def _sample_positions(values: pd.Series, sample_size: int | None, random_state: int) -> np.ndarray | None:
+    """Positions of a seeded sample of ``sample_size`` of ``values`` in index order (``None``: all)."""
+    if sample_size is None or len(values) <= sample_size:
+        return None
+    positions = pd.Series(np.arange(len(values)), index=values.index)
+    return positions.sample(n=sample_size, random_state=random_state).sort_index().to_numpy()
 
 
 def _spanish_dni_mask(text: pd.Series) -> pd.Series:
@@ -297,89 +313,116 @@ def _spanish_dni_mask(text: pd.Series) -> pd.Series:
     return shape & valid.reindex(shape.index, fill_value=False)
 
 
-def _value_findings(
-    column: str, values: pd.Series, min_share: float, birth_like: bool, email: bool = True,
-    shares: bool = True,
-) -> list[IdentifierFinding]:
-    n = len(values)
-    if n == 0:
-        return []
-    findings: list[IdentifierFinding] = []
-    weights: np.ndarray | None = None  # rows per distinct value when the patterns run on those
-    full = values
+def _where(text: pd.Series, candidates: np.ndarray, test) -> np.ndarray:
+    """``test`` (a vectorised ``str`` predicate) on the ``candidates`` of ``text``; False elsewhere."""
+    out = np.zeros(len(text), dtype=bool)
+    if candidates.any():
+        out[candidates] = test(text[candidates]).fillna(False).to_numpy(dtype=bool)
+    return out
 
-    def add(kind: str, mask: pd.Series, label: str, any_value: bool = False) -> None:
-        hits = mask.to_numpy(dtype=bool)
-        matched = int(weights[hits].sum()) if weights is not None else int(hits.sum())
+
+def _patterns(text: pd.Series) -> dict[str, np.ndarray]:
+    """Which value pattern each (stripped, distinct) text matches: one boolean array per pattern.
+
+    Each regular expression runs only where a cheap test leaves it a chance (an ``@`` for an
+    e-mail address, 7-15 digits and no date for a phone number); the tests are elementwise, so
+    this is the same as running every pattern on every text.
+    """
+    is_date = text.str.match(_DATE_PREFIX).to_numpy(dtype=bool)
+    n_digits = text.str.count(r"\d").to_numpy()
+    out = {
+        "email": _where(text, text.str.contains("@", regex=False).to_numpy(dtype=bool),
+                        lambda t: t.str.contains(_EMAIL, regex=True)),
+        "phone": _where(text, ~is_date & (n_digits >= _PHONE_DIGITS[0]) & (n_digits <= _PHONE_DIGITS[1]),
+                        lambda t: t.str.fullmatch(_PHONE)),
+        "date": is_date,
+        _NATIONAL_LABELS[0]: _spanish_dni_mask(text).to_numpy(dtype=bool),
+    }
+    upper = text.str.upper()
+    for label, pattern in _NATIONAL_ID_PATTERNS:
+        out[label] = upper.str.fullmatch(pattern).to_numpy(dtype=bool)
+    out["national_id"] = np.logical_or.reduce([out[label] for label in _NATIONAL_LABELS])
+    return out
+
+
+def _findings(column: str, index: pd.Index, codes: np.ndarray, n: int, hits_of: dict[str, np.ndarray],
+              checks: list[tuple[str, str, str, bool]], min_share: float) -> list[IdentifierFinding]:
+    """Findings of one set of rows: ``codes`` says which distinct value each row holds (row order,
+    labels ``index``); ``checks`` are (kind, pattern, label, any_value)."""
+    found = []
+    for kind, pattern, label, any_value in checks:
+        rows = hits_of[pattern][codes]
+        matched = int(rows.sum())
         share = matched / n
         if share >= min_share or (any_value and matched > 0):
-            if weights is not None:  # the first row (in row order) holding a matching value
-                first = full.index[full.isin(set(values[hits]))][0]
-            else:
-                first = mask.idxmax()
-            findings.append(
-                IdentifierFinding(
-                    column=column,
-                    kind=kind,
-                    basis="values",
-                    reason=f"{matched:,} of {n:,} values ({share:.2%}) look like {label}",
-                    share=share,
-                    n_sampled=n,
-                    first_row=first,
-                )
-            )
+            found.append(IdentifierFinding(
+                column=column, kind=kind, basis="values",
+                reason=f"{matched:,} of {n:,} values ({share:.2%}) look like {label}",
+                share=share, n_sampled=n, first_row=index[int(np.argmax(rows))],
+            ))
+    return found
 
-    if pd.api.types.is_datetime64_any_dtype(values):
-        if birth_like:
-            # a birth year stored as a date falls on 1 January; other days mean a full date
-            not_jan1 = ~((values.dt.month == 1) & (values.dt.day == 1))
-            add("date_of_birth", not_jan1, "full dates (day and month) in a birth column")
-        return findings
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype(object)
-    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
-        return findings  # numbers cannot hold e-mails; numeric phone numbers lost their format
 
-    # every value is checked, once per distinct value: a category column of a million rows has a
-    # handful of labels, so checking all of them costs little
-    # (factorize, not value_counts: value_counts of object values infers a dtype for its index,
-    # deprecated by pandas with a FutureWarning; the distinct values are wanted as they are)
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    values = pd.Series(uniques, dtype=object)
-    weights = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    text = _text(values)
-    # an e-mail address is never a category: one value is enough (a label held by 2-3 people
-    # would otherwise be printed beside its count)
-    if email:
-        at = text.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)  # cheap filter
-        hit = pd.Series(False, index=text.index)
-        if at.any():
-            hit[at] = text[at].str.contains(_EMAIL, regex=True).fillna(False).to_numpy(dtype=bool)
-        add("email", hit, "e-mail addresses", any_value=True)
-    if not shares:
-        return findings
+def _value_findings(examined: list[_Examined], min_share: float) -> list[list[IdentifierFinding]]:
+    """The value findings of every examined column, in the order of ``examined``.
 
-    is_date = text.str.match(_DATE_PREFIX)
-    n_digits = text.str.count(r"\d")
-    phone = (
-        text.str.fullmatch(_PHONE)
-        & ~is_date
-        & n_digits.between(*_PHONE_DIGITS)
-    )
-    add("phone", phone, "phone numbers")
-
-    national = _spanish_dni_mask(text)
-    labels = ["Spanish DNI/NIE"] if national.any() else []
-    for label, pattern in _NATIONAL_ID_PATTERNS:
-        match = text.str.upper().str.fullmatch(pattern)
-        if match.any():
-            labels.append(label)
-        national = national | match
-    add("national_id", national, "national identity numbers (" + ", ".join(labels) + ")")
-
-    if birth_like:
-        add("date_of_birth", is_date, "full dates (day and month) in a birth column")
-    return findings
+    Every distinct value of every column is turned into text and matched once (a category column
+    of a million rows has a handful of labels, and columns share values such as dates): the
+    patterns run on the distinct texts of the whole table together, and each column counts its
+    rows through codes.
+    """
+    out: list[list[IdentifierFinding]] = [[] for _ in examined]
+    distinct: list[np.ndarray] = []
+    coded: list[tuple[int, np.ndarray, slice]] = []  # (position in examined, row codes, its texts)
+    offset = 0
+    for i, ex in enumerate(examined):
+        values = ex.values
+        if len(values) == 0:
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values):
+            if ex.birth_like and ex.shares:
+                # a birth year stored as a date falls on 1 January; other days mean a full date
+                sample = values if ex.sample is None else values.iloc[ex.sample]
+                not_jan1 = (~((sample.dt.month == 1) & (sample.dt.day == 1))).to_numpy(dtype=bool)
+                out[i] = _findings(ex.column, sample.index, np.arange(len(sample)), len(sample),
+                                   {"not_jan1": not_jan1},
+                                   [("date_of_birth", "not_jan1", "full dates (day and month) in a birth column", False)],
+                                   min_share)
+            continue
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue  # numbers cannot hold e-mails; numeric phone numbers lost their format
+        # (factorize, not value_counts: value_counts of object values infers a dtype for its
+        # index, deprecated by pandas with a FutureWarning; the distinct values are wanted as they are)
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        distinct.append(np.asarray(uniques, dtype=object))
+        coded.append((i, codes, slice(offset, offset + len(uniques))))
+        offset += len(uniques)
+    if not coded:
+        return out
+    text = pd.Series(np.concatenate(distinct), dtype=object).astype(str).str.strip()
+    text_codes, texts = pd.factorize(text.to_numpy(dtype=object))
+    patterns = _patterns(pd.Series(texts, dtype=object))
+    for i, codes, own in coded:
+        ex = examined[i]
+        # by distinct value of the column, and False at the end for code -1 (none after dropna)
+        hits_of = {name: np.append(mask[text_codes[own]], False) for name, mask in patterns.items()}
+        found: list[IdentifierFinding] = []
+        if ex.email:  # an e-mail address is never a category: one value is enough
+            found += _findings(ex.column, ex.values.index, codes, len(codes), hits_of,
+                               [("email", "email", "e-mail addresses", True)], min_share)
+        if ex.shares:
+            sample = codes if ex.sample is None else codes[ex.sample]
+            index = ex.values.index if ex.sample is None else ex.values.index[ex.sample]
+            labels = [label for label in _NATIONAL_LABELS if hits_of[label][sample].any()]
+            checks = [("phone", "phone", "phone numbers", False),
+                      ("national_id", "national_id", "national identity numbers (" + ", ".join(labels) + ")", False)]
+            if ex.birth_like:
+                checks.append(("date_of_birth", "date", "full dates (day and month) in a birth column", False))
+            found += _findings(ex.column, index, sample, len(sample), hits_of, checks, min_share)
+        out[i] = found
+    return out
 
 
 # --- public API -----------------------------------------------------------------------------------
@@ -434,35 +477,40 @@ def find_direct_identifiers(
     """
     if not 0 < min_share <= 1:
         raise ValueError(f"min_share must be in (0, 1], got {min_share}")
-    findings: list[IdentifierFinding] = []
+    by_column: list[list[IdentifierFinding]] = []
+    examined: list[_Examined] = []
+    where: list[int] = []  # position in by_column of each examined column
     for position, column in enumerate(frame.columns):  # by position: names may repeat
         by_name = classify_column_name(column)
         if by_name is not None:
             kind, term = by_name
-            findings.append(
+            by_column.append([
                 IdentifierFinding(
                     column=str(column),
                     kind=kind,
                     basis="name",
                     reason=f"its name matches the term {term!r}",
                 )
-            )
+            ])
             continue
         if column in IDENTIFIER_COLUMNS:
             continue
         birth_like = _is_birth_column(column)
-        if sample_size is not None:
-            values = _sample_values(frame.iloc[:, position], sample_size, random_state)
-            findings.extend(_value_findings(str(column), values, min_share, birth_like))
-            continue
-        # the share patterns (phone, national id, dates of birth) need min_share of the values: a
-        # seeded sample of rows measures a share; an e-mail address needs one value, so that
-        # check reads every value (each distinct value once)
         values = frame.iloc[:, position].dropna()
-        sample = _sample_values(values, SHARE_SAMPLE, random_state)
-        found = _value_findings(str(column), sample, min_share, birth_like, email=False)
-        found += _value_findings(str(column), values, min_share, False, email=True, shares=False)
-        findings.extend(sorted(found, key=lambda f: _KIND_ORDER.index(f.kind)))
+        if sample_size is not None:
+            sample = _sample_positions(values, sample_size, random_state)
+            examined.append(_Examined(str(column), values if sample is None else values.iloc[sample], None, birth_like))
+        else:
+            # the share patterns (phone, national id, dates of birth) need min_share of the
+            # values: a seeded sample of rows measures a share; an e-mail address needs one
+            # value, so that check reads every value (each distinct value once)
+            examined.append(_Examined(str(column), values, _sample_positions(values, SHARE_SAMPLE, random_state),
+                                      birth_like))
+        where.append(len(by_column))
+        by_column.append([])
+    for at, found in zip(where, _value_findings(examined, min_share)):
+        by_column[at] = sorted(found, key=lambda f: _KIND_ORDER.index(f.kind))
+    findings = [finding for found in by_column for finding in found]
     return findings
 
 
