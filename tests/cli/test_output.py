@@ -18,6 +18,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import pickle
 import pkgutil
 import shutil
 import signal
@@ -40,6 +41,7 @@ from altmeasures_eval._output import (
     verify_manifest,
 )
 from altmeasures_eval.cli import main
+from tests.conftest import evaluation_key
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "data" / "sample" / "evaluation.toml"
@@ -210,6 +212,38 @@ def kill_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "evaluation.toml"
 
 
+@pytest.fixture(scope="module")
+def kill_evaluation(kill_config: Path) -> Path:
+    """Where the runs keep the extract's evaluation (:func:`_reuse_evaluation`): the first run that
+    computes it pickles it there, the later runs read it."""
+    return kill_config.parent / "evaluation.pickle"
+
+
+def _reuse_evaluation(path: Path) -> None:
+    """In a run's process: ``run_evaluation`` returns the evaluation pickled at ``path`` when called
+    on the same tables (by content hash) with the same settings and kind of quality input
+    (:func:`tests.conftest.evaluation_key`), as the session's memo of the sample does; otherwise it
+    computes as usual and pickles its result there (written whole, then renamed, so that a run
+    killed meanwhile leaves no half file). ``report`` looks the function up when it runs."""
+    from altmeasures_eval import evaluation
+
+    real = evaluation.run_evaluation
+
+    def run_evaluation(dataset, spec=None, *, quality=None, **kwargs):
+        key = evaluation_key(evaluation, dataset, spec, quality)
+        if path.exists():
+            kept_key, kept = pickle.loads(path.read_bytes())
+            if kept_key == key:
+                return kept
+        ev = real(dataset, spec, quality=quality, **kwargs)
+        part = path.with_name(f"{path.name}.{os.getpid()}")
+        part.write_bytes(pickle.dumps((key, ev), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(part, path)
+        return ev
+
+    evaluation.run_evaluation = run_evaluation
+
+
 #: What a ``report`` run imports, loaded once by the fork server: the CLI with every command (its
 #: parser imports them all), the evaluation and its stages, the writers, the libraries they import
 #: on first use (pandera's dask typing and data strategies, scikit-learn's models, the workbook and
@@ -227,22 +261,26 @@ PRELOAD = (
 )
 
 
-def _command_line(args: list[str]) -> None:
+def _command_line(args: list[str], evaluation_file: Path | None = None) -> None:
     """What ``altmeasures-eval ARGS`` does, in a process forked by :func:`_run`: the CLI's ``main``,
-    its return value as the exit status, output discarded."""
+    its return value as the exit status, output discarded; with ``evaluation_file``, the
+    evaluation an earlier run computed for the same tables and settings is reused
+    (:func:`_reuse_evaluation`)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    if evaluation_file is not None:
+        _reuse_evaluation(evaluation_file)
     raise SystemExit(main(args))
 
 
 class _Run:
     """A ``report`` run in a process of its own, with the part of ``subprocess.Popen`` the test uses."""
 
-    def __init__(self, args: list[str]) -> None:
+    def __init__(self, args: list[str], evaluation_file: Path | None = None) -> None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(PRELOAD))  # no effect once the server runs
-        self.process = context.Process(target=_command_line, args=(args,))
+        self.process = context.Process(target=_command_line, args=(args, evaluation_file))
         self.process.start()
 
     @property
@@ -282,11 +320,12 @@ def _stop_fork_server() -> Iterator[None]:
         stop()
 
 
-def _run(args: list[str]) -> _Run:
+def _run(args: list[str], evaluation_file: Path | None = None) -> _Run:
     """``altmeasures-eval ARGS`` in a new process, forked from a server process (multiprocessing's
     ``forkserver``) that has imported :data:`PRELOAD`: the same command line through the same
-    ``main`` as ``python -m altmeasures_eval.cli ARGS``, without a fresh interpreter's imports."""
-    return _Run(args)
+    ``main`` as ``python -m altmeasures_eval.cli ARGS``, without a fresh interpreter's imports
+    (with ``evaluation_file``: see :func:`_command_line`)."""
+    return _Run(args, evaluation_file)
 
 
 def _partial(parent: Path, name: str) -> Path | None:
@@ -321,13 +360,13 @@ def _looks_complete(folder: Path) -> bool:
     # before anything is written, while the tables are written, after the HTML report
     ("report", [None, "attrition.csv", "report.html"]),
 ])
-def test_sigkill_never_leaves_a_folder_that_looks_complete(tmp_path: Path, kill_config: Path, command,
-                                                          markers) -> None:
+def test_sigkill_never_leaves_a_folder_that_looks_complete(tmp_path: Path, kill_config: Path,
+                                                          kill_evaluation: Path, command, markers) -> None:
     out = tmp_path / "out"
     args = [command, "--config", str(kill_config), "--out", str(out)] + (["--no-pdf", "--quiet"] if command == "report" else [])
     killed = 0
     for marker in markers:
-        proc = _run(args)
+        proc = _run(args, kill_evaluation)
         if _kill_when(proc, tmp_path, "out", marker):
             killed += 1
             assert not out.exists(), f"killed at {marker}: --out exists"
@@ -339,12 +378,12 @@ def test_sigkill_never_leaves_a_folder_that_looks_complete(tmp_path: Path, kill_
             shutil.rmtree(out)
     assert killed >= 2, "the run finished before it could be killed at two points"
     # a rerun after the kills produces a complete folder, and removes the partial ones
-    assert _run(args).wait(timeout=600) == 0
+    assert _run(args, kill_evaluation).wait(timeout=600) == 0
     assert _looks_complete(out) and verify_manifest(out) == []
     assert json.loads((out / MANIFEST).read_text())["command"] == command
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     # kill an --overwrite run: the previous complete folder stays as it was
     before = {f["path"]: f["sha256"] for f in read_manifest(out)["files"]}
-    proc = _run([*args, "--overwrite"])
+    proc = _run([*args, "--overwrite"], kill_evaluation)
     assert _kill_when(proc, tmp_path, "out", markers[1])
     assert verify_manifest(out) == [] and {f["path"]: f["sha256"] for f in read_manifest(out)["files"]} == before
