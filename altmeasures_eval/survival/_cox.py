@@ -1,4 +1,4 @@
-"""Cox proportional-hazards regression: lifelines fit, vectorised Lin-Wei robust variance, PH tests."""
+"""Cox proportional-hazards regression: vectorised Efron fit (lifelines' iterations), Lin-Wei robust variance, PH tests."""
 
 from __future__ import annotations
 
@@ -170,6 +170,11 @@ def _fit(x: pd.DataFrame, t: np.ndarray, d: np.ndarray, w: np.ndarray | None, st
         fit = model.fit(tol=1e-12)
         return (np.asarray(fit.params), np.asarray(fit.cov_params()), float(fit.llf),
                 float(model.loglike(np.zeros(len(terms)))))
+    fit = core.efron_fit(t, d, x.to_numpy(dtype=float), np.ones(len(t)) if w is None else w, strata,
+                         precision=1e-10)
+    if fit is not None:
+        return fit
+    # degenerate data (e.g. monotone likelihood): lifelines fits and warns or fails in its own words
     from lifelines import CoxPHFitter
 
     frame = x.reset_index(drop=True).copy()
@@ -206,7 +211,8 @@ def cox_ph(
     """Fit a Cox proportional-hazards model and report hazard ratios.
 
     Estimates log hazard ratios :math:`\\beta` in :math:`\\lambda(t \\mid x) = \\lambda_{0s}(t) \\exp(x^\\top\\beta)`
-    (baseline hazard per stratum *s*) by maximising the weighted Efron partial likelihood (lifelines),
+    (baseline hazard per stratum *s*) by maximising the weighted Efron partial likelihood (lifelines'
+    Newton-Raphson with its derivatives vectorised over distinct times; lifelines itself on degenerate data),
     or the Breslow one (statsmodels ``PHReg``, unweighted only). The robust variance is the Lin-Wei
     sandwich :math:`D^\\top D` computed here, vectorised, with the same tie method (equal to R
     ``coxph(..., robust=TRUE, cluster=)``); lifelines' own ``robust=True`` is slow and ignores ties.

@@ -19,6 +19,7 @@ accumulated with cumulative sums; there is no loop over persons.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,3 +117,155 @@ def sandwich(score: np.ndarray, w: np.ndarray, naive_var: np.ndarray, clusters: 
     if clusters is not None:
         dfbeta = np.stack([np.bincount(clusters, weights=dfbeta[:, q]) for q in range(dfbeta.shape[1])], axis=1)
     return dfbeta.T @ dfbeta
+
+
+def _efron_derivatives(ts: np.ndarray, es: np.ndarray, xs: np.ndarray, ws: np.ndarray, starts: np.ndarray,
+                       beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Hessian, gradient and value of the weighted Efron log partial likelihood of one stratum.
+
+    Rows sorted by time; ``starts`` the first row of each distinct time. The same quantities as
+    lifelines' ``CoxPHFitter._get_efron_values_single`` (and R ``coxph``): with risk scores
+    :math:`\\phi_i = w_i e^{x_i^\\top\\beta}`, at each event time the :math:`d` tied events are split
+    into steps :math:`k = 0..d-1` with denominators :math:`S_0 - \\tfrac{k}{d} E_0`, each weighted by
+    the mean event weight. Vectorised over (time, step) pairs: no loop over rows.
+    """
+    p = xs.shape[1]
+    phi = ws * np.exp(xs @ beta)
+    phx = phi[:, None] * xs
+    phxx = phx[:, :, None] * xs[:, None, :]  # (n, p, p)
+
+    def by_time(values: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(values, starts, axis=0)
+
+    def at_risk(values: np.ndarray) -> np.ndarray:
+        return by_time(values)[::-1].cumsum(axis=0)[::-1]
+
+    s0, s1, s2 = at_risk(phi), at_risk(phx), at_risk(phxx)
+    e0, e1, e2 = by_time(es * phi), by_time(es[:, None] * phx), by_time(es[:, None, None] * phxx)
+    nd = by_time(es).round().astype(np.int64)
+    wd = by_time(es * ws)
+    xd = by_time((es * ws)[:, None] * xs)
+    jt = np.flatnonzero(nd > 0)
+    steps = nd[jt]
+    rep = np.repeat(jt, steps)
+    k = np.arange(rep.size) - np.repeat(np.cumsum(steps) - steps, steps)
+    frac = k / nd[rep]
+    den = s0[rep] - frac * e0[rep]
+    mean_w = (wd / np.maximum(nd, 1))[rep]  # mean event weight of the tie
+    xbar = (s1[rep] - frac[:, None] * e1[rep]) / den[:, None]
+    a1 = (s2[rep] - frac[:, None, None] * e2[rep]) / den[:, None, None]
+    a2 = xbar[:, :, None] * xbar[:, None, :]
+    grad = xd[jt].sum(axis=0) - (mean_w[:, None] * xbar).sum(axis=0)
+    hess = (mean_w[:, None, None] * (a2 - a1)).sum(axis=0).reshape(p, p)
+    ll = float(xd[jt].sum(axis=0) @ beta - mean_w @ np.log(den))
+    return hess, grad, ll
+
+
+def _efron_by_strata(t: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray, strata: np.ndarray | None
+                     ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, float]]:
+    """The rows sorted by time once per stratum; returns beta -> (hessian, gradient, log likelihood)
+    summed over strata."""
+    n, p = x.shape
+    codes = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
+    parts = []
+    for s in np.unique(codes):
+        rows = np.flatnonzero(codes == s)
+        order = rows[np.lexsort((d[rows], t[rows]))]
+        ts = t[order]
+        starts = np.flatnonzero(np.r_[True, ts[1:] != ts[:-1]])
+        parts.append((ts, d[order].astype(float), x[order], w[order].astype(float), starts))
+
+    def derivatives(beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        h, g, ll = np.zeros((p, p)), np.zeros(p), 0.0
+        for ts, es, xs, ws, starts in parts:
+            _h, _g, _ll = _efron_derivatives(ts, es, xs, ws, starts, beta)
+            h, g, ll = h + _h, g + _g, ll + _ll
+        return h, g, ll
+
+    return derivatives
+
+
+def efron_values(t: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray, beta: np.ndarray,
+                 strata: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """Hessian, gradient and value of the weighted Efron log partial likelihood at ``beta``.
+
+    Summed over ``strata`` (integer codes; None: one stratum). The observed information is minus
+    the hessian.
+    """
+    return _efron_by_strata(t, d, np.asarray(x, dtype=float), w, strata)(np.asarray(beta, dtype=float))
+
+
+def efron_fit(t: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray, strata: np.ndarray | None = None,
+              precision: float = 1e-10, r_precision: float = 1e-9, max_steps: int = 500
+              ) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """Maximum (weighted) Efron partial-likelihood fit of a Cox model, by lifelines' Newton-Raphson.
+
+    The iterations of lifelines' ``CoxPHFitter`` (covariates standardised; step sizes of its
+    ``StepSizer`` starting at 0.95; stop when the norm of the Newton step is below ``precision``, the
+    relative change of the log likelihood below ``r_precision`` or the Newton decrement below
+    ``precision``), with the derivatives of :func:`_efron_derivatives` computed over distinct times
+    instead of a Python loop over rows. Strata have separate risk sets.
+
+    Returns
+    -------
+    tuple or None
+        Coefficients, model-based variance (inverse of the observed information), log partial
+        likelihood at the estimate and at zero; ``None`` when the data are degenerate for this
+        path (a constant covariate, a singular or non-finite information, no convergence), so that
+        the caller can let lifelines fit and report the problem in its own words.
+    """
+    from scipy.linalg import solve
+
+    n, p = x.shape
+    mean = x.mean(axis=0)
+    std = x.std(axis=0, ddof=1)
+    if n < 2 or not np.all(np.isfinite(std)) or np.any(std == 0):
+        return None
+    derivatives = _efron_by_strata(t, d, (x - mean) / std, w, strata)
+    beta = np.zeros(p)
+    delta = np.zeros(p)
+    step, temper, norms = 0.95, False, []
+    previous_ll, ll_null = 0.0, None
+    hessian = None
+    for i in range(1, max_steps + 1):
+        beta = beta + step * delta
+        h, g, ll = derivatives(beta)
+        if ll_null is None:
+            ll_null = ll
+        if not (np.all(np.isfinite(h)) and np.all(np.isfinite(g))):
+            return None
+        try:
+            delta = solve(-h, g, assume_a="pos", check_finite=False)
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+        if np.any(np.isnan(delta)):
+            return None
+        hessian = h
+        norm_delta = float(np.linalg.norm(delta))
+        decrement = g.dot(delta) / 2
+        if (norm_delta < precision or (previous_ll != 0 and abs(ll - previous_ll) / (-previous_ll) < r_precision)
+                or decrement < precision):
+            break
+        if step <= 0.00001 or (abs(ll) < 0.0001 and norm_delta > 1.0):
+            return None
+        previous_ll = ll
+        # lifelines.utils.StepSizer
+        norms.append(norm_delta)
+        if temper:
+            step = min(step * 1.3, 0.95)
+        if norm_delta >= 15.0:
+            step, temper = step * 0.1, True
+        elif 15.0 > norm_delta > 5.0:
+            step, temper = step * 0.25, True
+        if len(norms) >= 3:
+            last = norms[-3:]
+            if all(a > b for a, b in zip(last, last[1:])):  # strictly decreasing
+                step = min(step * 1.3, 1.0)
+            else:
+                step *= 0.98
+    else:
+        return None
+    if hessian is None or norm_delta > 0.1:
+        return None
+    var = -np.linalg.inv(hessian) / np.outer(std, std)
+    return beta / std, var, ll, float(ll_null)
