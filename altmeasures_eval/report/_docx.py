@@ -157,8 +157,6 @@ def _box(doc: Any, b: dict[str, Any]) -> None:
 
 def _table(doc: Any, b: dict[str, Any]) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
 
     label = table_label(b) + (f" ({b['unit']})" if b.get("unit") else "")
     cap = doc.add_paragraph(style="Caption")
@@ -174,24 +172,15 @@ def _table(doc: Any, b: dict[str, Any]) -> None:
     table.autofit = False
     for column, width in zip(table.columns, widths):  # w:gridCol, which LibreOffice reads
         column.width = width
+    trs = table._tbl.tr_lst
+    twips = [w.twips for w in widths]
     for i, values in enumerate([head, *rows]):
-        row = table.rows[i]
-        _no_split(row, header=i == 0)
+        tr = trs[i]
+        _no_split(tr, header=i == 0)
+        tcs = tr.tc_lst
         for j, value in enumerate(values):
-            cell = row.cells[j]
-            cell.width = widths[j]
-            cell.text = str(value)
-            for p in cell.paragraphs:
-                p.paragraph_format.space_after = Pt(0)
-                p.alignment = WD_ALIGN_PARAGRAPH.LEFT if (align[j] if j < len(align) else "left") == "left" \
-                    else WD_ALIGN_PARAGRAPH.RIGHT
-                if keep and i < len(rows):
-                    p.paragraph_format.keep_with_next = True
-                for r in p.runs:
-                    r.font.size = Pt(8)
-                    r.bold = i == 0 or None
-            if i == 0:
-                _cell_fill(cell, "F3F6F9")
+            left = (align[j] if j < len(align) else "left") == "left"
+            _cell(tcs[j], str(value), twips[j], left=left, header=i == 0, keep=keep and i < len(rows))
     for text in (b.get("note"), _("Source: {source}").format(source=b["source"]) if b.get("source") else None):
         if text:
             _small(doc.add_paragraph(str(text)))
@@ -365,22 +354,65 @@ def _reorder_ppr(ppr: Any) -> None:
         ppr.append(c)
 
 
-def _cell_fill(cell: Any, fill: str) -> None:
+def _cell(tc: Any, text: str, width: int, *, left: bool, header: bool, keep: bool) -> None:
+    """Fill one table cell (``w:tc``) as python-docx's ``cell.width``, ``cell.text``, paragraph format
+    and run font would, in one pass of lxml calls (the proxies cost ~1 ms a cell, 1,400 cells a report):
+    width in twips, the header's shading, one paragraph (kept with the next row when the table is
+    kept together; no space after; left or right aligned) with one run (8 pt, bold in the header)."""
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    sub = etree.SubElement
+    tcpr = tc.get_or_add_tcPr()
+    tcw = tcpr.get_or_add_tcW()
+    tcw.set(qn("w:type"), "dxa")
+    tcw.set(qn("w:w"), str(width))
+    if header:
+        shd = sub(tcpr, qn("w:shd"))
+        for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", "F3F6F9")):
+            shd.set(qn(k), v)
+    for child in tc[1:]:  # the empty paragraph of a new cell (tcPr is always the first child)
+        tc.remove(child)
+    p = sub(tc, qn("w:p"))
+    ppr = sub(p, qn("w:pPr"))
+    if keep:
+        sub(ppr, qn("w:keepNext"))
+    sub(ppr, qn("w:spacing")).set(qn("w:after"), "0")
+    sub(ppr, qn("w:jc")).set(qn("w:val"), "left" if left else "right")
+    r = sub(p, qn("w:r"))
+    rpr = sub(r, qn("w:rPr"))
+    if header:
+        sub(rpr, qn("w:b"))
+    sub(rpr, qn("w:sz")).set(qn("w:val"), "16")
+    _run_text(r, text)
+
+
+def _run_text(r: Any, text: str) -> None:
+    """The text of a run as python-docx writes it (``Run.text``): a tab is ``w:tab``, a line break
+    ``w:br``, the rest ``w:t`` (space-preserving when it starts or ends with white space)."""
+    import re
+
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    for piece in re.split(r"([\t\r\n])", text):
+        if piece == "\t":
+            etree.SubElement(r, qn("w:tab"))
+        elif piece in ("\r", "\n"):
+            etree.SubElement(r, qn("w:br"))
+        elif piece:
+            t = etree.SubElement(r, qn("w:t"))
+            t.text = piece
+            if len(piece.strip()) < len(piece):
+                t.set(qn("xml:space"), "preserve")
+
+
+def _no_split(tr: Any, *, header: bool) -> None:
+    """A row (``w:tr``) is never split across pages; the first row is the header row, repeated on each page."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    shd = OxmlElement("w:shd")
-    for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", fill)):
-        shd.set(qn(k), v)
-    cell._tc.get_or_add_tcPr().append(shd)
-
-
-def _no_split(row: Any, *, header: bool) -> None:
-    """A row is never split across pages; the first row is the header row, repeated on each page."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    trpr = row._tr.get_or_add_trPr()
+    trpr = tr.get_or_add_trPr()
     trpr.append(OxmlElement("w:cantSplit"))
     if header:
         el = OxmlElement("w:tblHeader")
