@@ -142,6 +142,33 @@ def _text(col: pd.Series) -> pd.Series:
     return _clean_strings(col.where(col.notna(), None))
 
 
+#: The characters ``str.strip()`` removes (those for which ``str.isspace()`` is true; pinned by
+#: tests/io/test_readers.py), for Arrow's ``utf8_trim``.
+_PY_WHITESPACE: Final = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _stripped(col: pd.Series) -> pd.Series:
+    """``str`` cells stripped as ``str.strip()`` does, other cells kept; missing cells ``None``.
+
+    In Arrow (C++) when every present cell is a ``str``; cell by cell otherwise (mixed cells from
+    Excel or SQL, or text Arrow cannot hold).
+    """
+    arr = None
+    if pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
+        try:
+            arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate
+            pass
+    if arr is None:
+        out = col.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
+        return out.where(out.notna(), None)
+    trimmed = pc.utf8_trim(arr, characters=_PY_WHITESPACE)
+    return pd.Series(trimmed.to_numpy(zero_copy_only=False), index=col.index, dtype=object)
+
+
 def _cell_text(v: object) -> object:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
@@ -235,7 +262,7 @@ def _dates(raw: pd.Series, fmt: str) -> tuple[pd.Series, np.ndarray]:
         return parsed.astype("datetime64[ns]"), np.zeros(len(raw), bool)
     text = raw if raw.dtype == object else _text(raw)
     if text.dtype == object:
-        text = text.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
+        text = _stripped(text)
         text = text.where(text != "", None)
     parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     if pd.api.types.is_datetime64_any_dtype(parsed.dtype) and getattr(parsed.dt, "tz", None) is not None:
@@ -250,17 +277,15 @@ def _integers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
             pd.api.types.is_unsigned_integer_dtype(raw.dtype) and len(raw) and raw.max() > MAX_EXACT_INTEGER):
         return raw.astype("Int64"), np.zeros(len(raw), bool)
     text = raw.astype(object).where(raw.notna(), None)
-    num = pd.to_numeric(
-        text.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore"), errors="coerce"
-    )
-    num = num.astype("float64")
+    num = pd.to_numeric(_stripped(text), errors="coerce").astype("float64").to_numpy()
     # beyond 2**53 a float no longer holds every whole number, and beyond 2**63 int64 wraps round
     # (2**64 + 100 became -9223372036854775808): such values are problems shown as written
-    whole = num.notna() & (num % 1 == 0) & (num.abs() <= MAX_EXACT_INTEGER)
-    bad = (text.notna() & ~whole).to_numpy()
-    out = pd.Series(pd.NA, index=raw.index, dtype="Int64")
-    out[whole] = num[whole].astype("int64")
-    return out, bad
+    with np.errstate(invalid="ignore"):
+        whole = ~np.isnan(num) & (num % 1 == 0) & (np.abs(num) <= MAX_EXACT_INTEGER)
+    bad = text.notna().to_numpy() & ~whole
+    # built from its data and mask (as pd.NA then whole values assigned: 1 under the mask)
+    out = pd.arrays.IntegerArray(np.where(whole, num, 1.0).astype(np.int64), ~whole)
+    return pd.Series(out, index=raw.index), bad
 
 
 def _booleans(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:

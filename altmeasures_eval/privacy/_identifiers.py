@@ -178,6 +178,12 @@ _NATIONAL_ID_PATTERNS: Final = (
     ("Indian Aadhaar number", r"[2-9]\d{3} \d{4} \d{4}"),
 )
 _DNI_LETTERS: Final = "TRWAGMYFPDXBNJZSQVHLCKE"  # check letter of Spanish DNI/NIE = number mod 23
+#: What every national-identity pattern can match, on upper-case text: the patterns, and the shape
+#: of a DNI/NIE before its hyphens and spaces are taken out. A text that fails it fails them all,
+#: so the patterns and the DNI check letter run only on the texts that pass.
+_NATIONAL_ID_ANY: Final = "|".join(
+    [r"(?:[- ]*[XYZ0-9](?:[- ]*\d){7}[- ]*[A-Z][- ]*)"] + [f"(?:{p})" for _, p in _NATIONAL_ID_PATTERNS]
+)
 
 
 @dataclass(frozen=True)
@@ -291,12 +297,23 @@ class _Examined:
     shares: bool = True
 
 
-def _sample_positions(values: pd.Series, sample_size: int | None, random_state: int) -> np.ndarray | None:
-    """Positions of a seeded sample of ``sample_size`` of ``values`` in index order (``None``: all)."""
+def _sample_positions(
+    values: pd.Series, sample_size: int | None, random_state: int, drawn: dict[int, np.ndarray] | None = None,
+) -> np.ndarray | None:
+    """Positions of a seeded sample of ``sample_size`` of ``values`` in index order (``None``: all).
+
+    The rows ``values.sample(n=sample_size, random_state=random_state).sort_index()`` takes. The
+    draw depends only on the number of values, so columns of one length share it (``drawn``).
+    """
     if sample_size is None or len(values) <= sample_size:
         return None
-    positions = pd.Series(np.arange(len(values)), index=values.index)
-    return positions.sample(n=sample_size, random_state=random_state).sort_index().to_numpy()
+    draw = None if drawn is None else drawn.get(len(values))
+    if draw is None:  # as pandas' Series.sample draws
+        draw = np.random.RandomState(random_state).choice(len(values), size=sample_size, replace=False)
+        draw = draw.astype(np.intp, copy=False)
+        if drawn is not None:
+            drawn[len(values)] = draw
+    return pd.Series(draw, index=values.index[draw]).sort_index().to_numpy()
 
 
 def _spanish_dni_mask(text: pd.Series) -> pd.Series:
@@ -336,11 +353,12 @@ def _patterns(text: pd.Series) -> dict[str, np.ndarray]:
         "phone": _where(text, ~is_date & (n_digits >= _PHONE_DIGITS[0]) & (n_digits <= _PHONE_DIGITS[1]),
                         lambda t: t.str.fullmatch(_PHONE)),
         "date": is_date,
-        _NATIONAL_LABELS[0]: _spanish_dni_mask(text).to_numpy(dtype=bool),
     }
     upper = text.str.upper()
+    maybe = upper.str.fullmatch(_NATIONAL_ID_ANY).to_numpy(dtype=bool)
+    out[_NATIONAL_LABELS[0]] = _where(text, maybe, _spanish_dni_mask)
     for label, pattern in _NATIONAL_ID_PATTERNS:
-        out[label] = upper.str.fullmatch(pattern).to_numpy(dtype=bool)
+        out[label] = _where(upper, maybe, lambda t, pattern=pattern: t.str.fullmatch(pattern))
     out["national_id"] = np.logical_or.reduce([out[label] for label in _NATIONAL_LABELS])
     return out
 
@@ -480,6 +498,7 @@ def find_direct_identifiers(
     by_column: list[list[IdentifierFinding]] = []
     examined: list[_Examined] = []
     where: list[int] = []  # position in by_column of each examined column
+    drawn: dict[int, np.ndarray] = {}
     for position, column in enumerate(frame.columns):  # by position: names may repeat
         by_name = classify_column_name(column)
         if by_name is not None:
@@ -504,8 +523,8 @@ def find_direct_identifiers(
             # the share patterns (phone, national id, dates of birth) need min_share of the
             # values: a seeded sample of rows measures a share; an e-mail address needs one
             # value, so that check reads every value (each distinct value once)
-            examined.append(_Examined(str(column), values, _sample_positions(values, SHARE_SAMPLE, random_state),
-                                      birth_like))
+            examined.append(_Examined(str(column), values,
+                                      _sample_positions(values, SHARE_SAMPLE, random_state, drawn), birth_like))
         where.append(len(by_column))
         by_column.append([])
     for at, found in zip(where, _value_findings(examined, min_share)):

@@ -276,3 +276,21 @@ def test_excel_blank_rows_are_skipped_and_counted(tmp_path: Path, valid: Dataset
     result = ingest(path)
     assert result.sources["cases"].blank_lines == 1 and result.sources["cases"].input_rows == 6
     assert result.problems[["column", "source_row", "value"]].values.tolist() == [["stage", 5, "appeal"]]
+
+
+def test_dates_and_whole_numbers_are_stripped_as_python_strips() -> None:
+    """Date and integer cells are stripped in Arrow with the characters ``str.strip()`` removes
+    (``io._parse._PY_WHITESPACE``): that list is exactly Python's whitespace, and a cell wrapped in
+    any of them reads as the bare value, as before (``"\\x1c2020-01-02\\u3000"`` is a date)."""
+    import sys
+
+    from altmeasures_eval.io._parse import _PY_WHITESPACE, _dates, _integers, _stripped
+
+    assert set(_PY_WHITESPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    cells = pd.Series([f"{c}12{c}" for c in _PY_WHITESPACE] + [None, "  ", " 1 2 "], dtype=object)
+    assert _stripped(cells).tolist() == [v.strip() if isinstance(v, str) else None for v in cells]
+    numbers, bad = _integers(cells)
+    # (a blank cell is not missing here: the readers make it missing before, as for "")
+    assert numbers.iloc[: len(_PY_WHITESPACE)].eq(12).all() and bad.tolist() == [False] * (len(cells) - 2) + [True, True]
+    dates, bad = _dates(pd.Series(["\x1c2020-01-02\u3000", "\u20282020-01-02", "2020-01-02 x"]), "%Y-%m-%d")
+    assert dates.iloc[:2].eq(pd.Timestamp("2020-01-02")).all() and bad.tolist() == [False, False, True]
