@@ -92,13 +92,17 @@ def _level_counts(ev: Any) -> dict[str, int]:
         ev.design.data]
     out: dict[str, int] = {}
     for d in sets:
+        known = d["treatment"].notna().to_numpy()  # the people a cross-table of level by group counts
+        group, groups = pd.factorize(d["treatment"][known])
         for c in ev.design.covariates:
             if c not in d.columns or pd.api.types.is_numeric_dtype(d[c]):
                 continue
-            tab = pd.crosstab(d[c].astype(str), d["treatment"])
-            for level, row in tab.iterrows():
-                key = f"{c}={level}"
-                n = int(row.min()) if len(row) == 2 else 0
+            level, levels = pd.factorize(d[c].astype(str).to_numpy()[known], sort=True)
+            # people per level and group (the cross-table, as a count per cell)
+            tab = np.bincount(level * len(groups) + group, minlength=len(levels) * len(groups))
+            fewest = tab.reshape(len(levels), -1).min(axis=1) if len(groups) == 2 else np.zeros(len(levels), int)
+            for name, n in zip(levels, fewest.tolist()):
+                key = f"{c}={name}"
                 out[key] = min(out.get(key, n), n)
     return out
 
