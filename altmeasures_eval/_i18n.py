@@ -157,15 +157,24 @@ def _locale() -> str:
     return _FORMAT_LOCALE.get(_current.get(), _current.get())
 
 
+# Babel formats a number in ~0.1 ms, and a report formats the same few thousand values many times
+# (tables, words, and tick labels once per file of each figure): the formatted texts are kept, by
+# value, form and locale. Zero is not kept: 0.0 and -0.0 are equal as keys but not in every form.
+@lru_cache(maxsize=16384)
+def _decimal(x: float | int, pattern: str, loc: str) -> str:
+    return _format_decimal(x, format=pattern, locale=loc)
+
+
 def fmt_int(n: Any) -> str:
     """A count with the locale's digit grouping: 20,000 (en), 20 000 (fr), 20.000 (es)."""
-    return _format_decimal(int(n), format="#,##0", locale=_locale())
+    return _decimal(int(n), "#,##0", _locale())
 
 
 def fmt_num(x: Any, decimals: int = 1) -> str:
     """A number with ``decimals`` decimals and the locale's separators: 1,234.5 / 1 234,5 / 1.234,5."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return _format_decimal(float(x), format=pattern, locale=_locale())
+    x = float(x)
+    return _decimal(x, pattern, _locale()) if x else _format_decimal(x, format=pattern, locale=_locale())
 
 
 def fmt_signed(x: Any, decimals: int = 1) -> str:
@@ -178,18 +187,30 @@ def fmt_signed(x: Any, decimals: int = 1) -> str:
 
 def fmt_pct(x: Any, decimals: int = 1) -> str:
     """A proportion (0.234) as a percentage in the locale's form: 23.4% (en), 23,4 % (fr, es)."""
-    loc = Locale.parse(_locale())
+    x = float(x)
+    return _pct(x, decimals, _locale()) if x else _pct.__wrapped__(x, decimals, _locale())
+
+
+@lru_cache(maxsize=4096)
+def _pct(x: float, decimals: int, code: str) -> str:
+    loc = Locale.parse(code)
     pattern = parse_pattern(loc.percent_formats[None].pattern)
     pattern.frac_prec = (decimals, decimals)
-    return pattern.apply(float(x), loc)
+    return pattern.apply(x, loc)
 
 
 def fmt_money(x: Any, currency: str, decimals: int = 0) -> str:
     """An amount of money in the locale's form: $1,234 (en), 1 234 $US (fr), 1.234 US$ (es)."""
-    loc = Locale.parse(_locale())
+    x = float(x)
+    return _money(x, currency, decimals, _locale()) if x else _money.__wrapped__(x, currency, decimals, _locale())
+
+
+@lru_cache(maxsize=4096)
+def _money(x: float, currency: str, decimals: int, code: str) -> str:
+    loc = Locale.parse(code)
     base = loc.currency_formats["standard"].pattern.split(";")[0]
     pattern = base.replace(".00", "").replace(",00", "") if decimals == 0 else None
-    return _format_currency(float(x), currency, format=pattern, locale=loc, currency_digits=decimals != 0)
+    return _format_currency(x, currency, format=pattern, locale=loc, currency_digits=decimals != 0)
 
 
 def fmt_date(d: Any, form: str = "long") -> str:
