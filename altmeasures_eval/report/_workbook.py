@@ -105,7 +105,8 @@ def _cell_value(t: PublishedTable, column: str, value: Any) -> tuple[Any, str | 
 
 
 def write_workbook(path: str | Path, content: Mapping[str, Any] | None, tables: Mapping[str, PublishedTable],
-                   disclosure_notes: Iterable[str] = (), *, marker: str = "[c]") -> Path:
+                   disclosure_notes: Iterable[str] = (), *, marker: str = "[c]",
+                   frames: Mapping[str, pd.DataFrame] | None = None) -> Path:
     """Write the analysts' workbook.
 
     Parameters
@@ -124,6 +125,9 @@ def write_workbook(path: str | Path, content: Mapping[str, Any] | None, tables: 
         The disclosure-control notes, for the cover.
     marker : str, default "[c]"
         The suppression marker of the tables (``[disclosure] marker``), explained on the cover.
+    frames : mapping of str to DataFrame, optional
+        The ``publishable_frame`` of each table (by name), when the caller has
+        them already (the CSV files are written from the same frames); computed here otherwise.
 
     Returns
     -------
@@ -226,7 +230,7 @@ def write_workbook(path: str | Path, content: Mapping[str, Any] | None, tables: 
         ws["A3"] = text(_("Source: {source}").format(source=src) if src else "")
         ws["A4"] = text(_("Note: {note}").format(note=note) if note else "")
         if t is not None:
-            frame = publishable_frame(t)
+            frame = frames[name] if frames is not None and name in frames else publishable_frame(t)
             columns = list(t.frame.columns)
             head = [t.header(c) for c in columns]
             data = [[_cell_value(t, c, v) for c, v in zip(columns, rec)]

@@ -105,12 +105,13 @@ def _write_report(ev: Any, out: Path, *, input_files: dict[str, str] | None, pdf
     written["results"] = out / "results.json"
     written["results"].write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
-    for name, t in tables.items():
+    frames = {name: publishable_frame(t) for name, t in tables.items()}  # the CSV files and the workbook
+    for name, frame in frames.items():
         p = out / "tables" / f"{name}.csv"
-        publishable_frame(t).to_csv(p, index=False)
+        frame.to_csv(p, index=False)
         written[f"table:{name}"] = p
     written["workbook"] = write_workbook(out / "tables.xlsx", content, tables, dnotes,
-                                         marker=ev.spec.disclosure.marker)
+                                         marker=ev.spec.disclosure.marker, frames=frames)
     for name, f in figures.items():
         (out / "figures" / f"{name}.png").write_bytes(f.png)
         (out / "figures" / f"{name}.svg").write_text(f.svg, encoding="utf-8")
