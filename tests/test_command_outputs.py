@@ -128,12 +128,18 @@ def sample_ids() -> set[str]:
 def outputs(tmp_path_factory: pytest.TempPathFactory, sample_report: Path,
             _one_sample_evaluation) -> Iterator[dict[str, Path]]:
     """Run every command once on the sample; folder per command. ``report`` is the session's
-    sample report (tests/conftest.py), and ``unodc-export`` reuses its evaluation."""
+    sample report (tests/conftest.py), and ``unodc-export`` reuses its evaluation. ``unodc-export``
+    runs first: the commands after it read the sample as it read it, and ``project`` and ``costs``
+    take the prison and cost stages of its evaluation, as in any Python process that runs them
+    after ``report`` or ``unodc-export`` (``altmeasures_eval/commands/_reuse.py``)."""
     root = tmp_path_factory.mktemp("command-outputs")
     out = {name: root / name for name in ("project", "costs", "cohort", "cohort_ids", "validate",
                                            "unodc_export", "unodc_summary", "pseudonymise")}
     out["report"] = sample_report
     cfg = str(CONFIG)
+    computed = _one_sample_evaluation.computed
+    assert main(["unodc-export", "--config", cfg, "--out", str(out["unodc_export"]), "--quiet"]) in (0, 3)
+    assert _one_sample_evaluation.computed == computed  # the session's sample evaluation, not a new one
     _run(["project", "--config", cfg, "--out", str(out["project"])])
     _run(["costs", "--config", cfg, "--out", str(out["costs"])])
     printed = io.StringIO()
@@ -143,9 +149,6 @@ def outputs(tmp_path_factory: pytest.TempPathFactory, sample_report: Path,
     out["cohort_stdout"] = root / "cohort-stdout.txt"
     _run(["cohort", "--config", cfg, "--out", str(out["cohort_ids"]), "--with-ids"])
     _run(["validate", str(SAMPLE), "--out", str(out["validate"])])
-    computed = _one_sample_evaluation.computed
-    assert main(["unodc-export", "--config", cfg, "--out", str(out["unodc_export"]), "--quiet"]) in (0, 3)
-    assert _one_sample_evaluation.computed == computed  # the session's sample evaluation, not a new one
     _run(["unodc-summary", str(out["unodc_export"] / "unodc_indicators.json"), "--out",
           str(out["unodc_summary"]), "--no-pdf"])
     key = root / "pseudonym.key"

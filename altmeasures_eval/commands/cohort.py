@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.config import load_config
     from altmeasures_eval.evaluation import EvaluationSpec
-    from altmeasures_eval.io import read_dataset
+    from altmeasures_eval.commands._reuse import read_source
     from altmeasures_eval.report import publish_attrition
 
     cfg = load_config(args.config)
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     with output_dir(args.out, overwrite=args.overwrite, command="cohort", config_hash=config_hash(args.config),
                     extra={"with_ids": bool(args.with_ids)}) as out_dir:
         out = out_dir.path
-        dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
+        dataset = read_source(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
         cohort = build_cohort(dataset, spec.cohort)
         if cohort.n == 0:  # an empty cohort is a mistake of [cohort] or the data, not a result
             cohort.require_groups(1)

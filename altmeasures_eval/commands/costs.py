@@ -55,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
         ds, data, w, cl = inp["dataset"], inp["data"], inp["weights"], inp["cluster"]
         estimand = inp["estimand"]  # the one the design estimated (ATO for overlap weights)
         # the evaluation's cost stage: one implementation, one set of defaults ([costs.analysis])
-        if len(inp["designs"]) > 1:  # every imputed data set, pooled by the stage (small edit by M, #17)
+        if inp["evaluation"] is not None:  # the one this process's evaluation computed on the same inputs
+            stage = inp["evaluation"].costs
+        elif len(inp["designs"]) > 1:  # every imputed data set, pooled by the stage (small edit by M, #17)
             datas, ws, cls = inp["stage_inputs"]
             stage = costs_stage(ds, datas, ws, spec, cls, estimand=estimand)
         else:

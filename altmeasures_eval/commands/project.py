@@ -68,29 +68,40 @@ def prepare(cfg: Any, spec: Any) -> dict[str, Any]:
     estimated, e.g. ATO for overlap weights), ``cluster`` (persons when a person can have several
     index events), ``notes``, ``weights_for(estimand)`` (the same design for another estimand),
     ``designs`` (one per completed data set) and ``stage_inputs`` (their populations, weights and
-    clusters, as the stages take them).
+    clusters, as the stages take them), and ``evaluation``.
+
+    ``evaluation`` is the evaluation ``report`` or ``unodc-export`` computed in this process on the
+    same files with the same settings (:mod:`altmeasures_eval.commands._reuse`), when it has its
+    prison and cost stages: its cohort and design are used (the same calls on the same inputs, so
+    the same result), ``designs`` and ``stage_inputs`` are None, and the commands take its
+    ``prison`` and ``costs`` stages instead of computing them again. Otherwise it is None.
     """
     from altmeasures_eval.cohort import build_cohort
+    from altmeasures_eval.commands._reuse import read_source, recall
     from altmeasures_eval.evaluation import design_stage
-    from altmeasures_eval.io import read_dataset
     from altmeasures_eval.privacy import pool_rare_labels
 
-    dataset = read_dataset(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
+    dataset = read_source(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
     # rare free-text labels (jurisdiction) pooled into "other" before any analysis (issue #13)
     dataset, pooled = pool_rare_labels(dataset, spec.disclosure)
-    cohort = build_cohort(dataset, spec.cohort)
-    cohort.require_groups(2)  # a design needs two people in each group
-    staged = design_stage(cohort.data, spec)
-    design, designs = staged.design, list(staged.designs)
-    data = design.data
     every = spec.cohort.index_event == "every"
+    evaluation = recall(cfg.data.path, cfg.data.mapping, cfg.data.mode, spec)
+    if evaluation is not None and evaluation.prison is not None and evaluation.costs is not None:
+        cohort, design, designs, stage_inputs = evaluation.cohort, evaluation.design, None, None
+    else:
+        evaluation = None
+        cohort = build_cohort(dataset, spec.cohort)
+        cohort.require_groups(2)  # a design needs two people in each group
+        staged = design_stage(cohort.data, spec)
+        design, designs = staged.design, list(staged.designs)
+        stage_inputs = ([d.data for d in designs], [d.weights for d in designs],
+                        [d.data["person_id"].to_numpy() if every else None for d in designs])
+    data = design.data
     cluster = data["person_id"].to_numpy() if every else None
     return {"spec": spec, "dataset": dataset, "cohort": cohort, "design": design, "data": data,
             "weights": design.weights, "estimand": design.estimand, "cluster": cluster,
             "notes": [*pooled, *cohort.notes, *design.notes], "weights_for": design.weights_for,
-            "designs": designs,
-            "stage_inputs": ([d.data for d in designs], [d.weights for d in designs],
-                             [d.data["person_id"].to_numpy() if every else None for d in designs])}
+            "designs": designs, "stage_inputs": stage_inputs, "evaluation": evaluation}
 
 
 def write_gate_failure(out: Any, design: Any, spec: Any, command: str, notes: list[str]) -> None:
@@ -245,7 +256,9 @@ def run(args: argparse.Namespace) -> int:
         s, estimand = spec.population, design.estimand
         # the evaluation's prison stage: one implementation for `report` and `project`, on the
         # design's population, weights and estimand
-        if len(inp["designs"]) > 1:  # every imputed data set, pooled by the stage (M, #17)
+        if inp["evaluation"] is not None:  # the one this process's evaluation computed on the same inputs
+            prison = inp["evaluation"].prison
+        elif len(inp["designs"]) > 1:  # every imputed data set, pooled by the stage (M, #17)
             datas, ws, cls = inp["stage_inputs"]
             prison = prison_stage(ds, datas, ws, spec, cls, estimand=estimand,
                                   rate_weights=[d.weights_for("ATC") for d in inp["designs"]])

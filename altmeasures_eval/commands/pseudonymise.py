@@ -21,7 +21,8 @@ from altmeasures_eval._errors import ConfigError, DataContractError
 from altmeasures_eval._output import add_output_arguments, config_hash, output_dir
 from altmeasures_eval.commands.cohort import write_not_for_publication
 from altmeasures_eval.config import check_number, option
-from altmeasures_eval.io import format_problems, read_dataset, write_dataset
+from altmeasures_eval.commands._reuse import read_source
+from altmeasures_eval.io import format_problems, write_dataset
 from altmeasures_eval.privacy import (
     DEFAULT_KEY_ENV_VAR,
     PSEUDONYM_LENGTH,
@@ -95,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     with output_dir(args.out, overwrite=args.overwrite, command="pseudonymise",
                     config_hash=config_hash(options), extra={"options": options}) as out:
         try:
-            dataset = read_dataset(args.data, mapping=args.mapping, mode="strict")
+            dataset = read_source(args.data, mapping=args.mapping, mode="strict")
         except DataContractError as exc:
             print(f"The data break the contract; nothing was written.\n{exc}")
             if exc.problems is not None:

@@ -5,7 +5,9 @@ validates the data, runs the evaluation (:func:`altmeasures_eval.evaluation.run_
 writes ``report.html``, ``report.pdf``, ``report.docx``, ``results.json``, ``tables/*.csv``, ``tables.xlsx``,
 ``figures/*.png|svg`` and ``manifest.json``, every table under disclosure control. The folder is
 written beside ``--out`` and moved into place only when complete
-(:func:`altmeasures_eval._output.output_dir`). Keys: ``docs/config.md``.
+(:func:`altmeasures_eval._output.output_dir`). Keys: ``docs/config.md``. The data and the
+evaluation are kept for the next command of the same Python process (``project``, ``costs``,
+``unodc-export``: ``altmeasures_eval/commands/_reuse.py``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from altmeasures_eval.config import load_config
     from altmeasures_eval.evaluation import EvaluationSpec, run_evaluation
-    from altmeasures_eval.io import ingest, quality_report
+    from altmeasures_eval.commands._reuse import ingest_source, remember
+    from altmeasures_eval.io import quality_report
     from altmeasures_eval.report import file_hashes, write_report
 
     t0 = time.perf_counter()
@@ -44,9 +47,10 @@ def run(args: argparse.Namespace) -> int:
             from altmeasures_eval.privacy import display_path
 
             print(f"report: reading {display_path(cfg.data.path)}", file=sys.stderr)  # no password, no absolute path
-        ing = ingest(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
+        ing = ingest_source(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
         quality = quality_report(ing)
         ev = run_evaluation(ing.dataset, spec, progress=not args.quiet, quality=quality)
+        remember(cfg.data.path, cfg.data.mapping, cfg.data.mode, spec, ev)  # for project, costs, unodc-export
         # the SHA-256 of every file the run read (mapping and files outside the data folder too)
         # a file outside the data folder is keyed by its full path: shown relative to the config instead
         from altmeasures_eval.privacy import display_path

@@ -7,6 +7,10 @@ whatever the comparison), treatment uptake and completion, reoffending by group 
 adjusted) and the effects with their estimand, interval and quality flags, bed-days averted and cost
 per person, all under disclosure control. Schema: ``docs/unodc-schema.md``.
 
+In a Python process that has already run ``report`` (or ``unodc-export``) on the same files with
+the same settings, that evaluation is used instead of computing it again (the same result;
+``altmeasures_eval/commands/_reuse.py``).
+
 Exit status: 0 when written; 3 when written but the design failed its gate (every effect indicator
 is withheld with the flag ``design_gate_failed``), as ``report`` does.
 """
@@ -31,15 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from altmeasures_eval.config import load_config
     from altmeasures_eval.evaluation import EvaluationSpec, run_evaluation
-    from altmeasures_eval.io import ingest, quality_report
+    from altmeasures_eval.commands._reuse import ingest_source, recall, remember
+    from altmeasures_eval.io import quality_report
     from altmeasures_eval.report import unodc_indicators, write_unodc_files
 
     cfg = load_config(args.config)
     spec = EvaluationSpec.from_config(cfg)  # the whole config is checked before the folder is taken
     with output_dir(args.out, overwrite=args.overwrite, command="unodc-export",
                     config_hash=config_hash(args.config)) as out:
-        ing = ingest(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
-        ev = run_evaluation(ing.dataset, spec, progress=not args.quiet, quality=quality_report(ing))
+        ing = ingest_source(cfg.data.path, mapping=cfg.data.mapping, mode=cfg.data.mode)
+        # the evaluation `report` computed in this process on the same files and settings, if any
+        ev = recall(cfg.data.path, cfg.data.mapping, cfg.data.mode, spec)
+        if ev is None:
+            ev = run_evaluation(ing.dataset, spec, progress=not args.quiet, quality=quality_report(ing))
+            remember(cfg.data.path, cfg.data.mapping, cfg.data.mode, spec, ev)
         doc = unodc_indicators(ev, ing.dataset)
         write_unodc_files(doc, out.path)
         out.extra["design_gate_passed"] = doc["design"]["gate_passed"]

@@ -24,7 +24,8 @@ from altmeasures_eval._errors import DataContractError
 from altmeasures_eval._output import add_output_arguments, config_hash, output_dir
 from altmeasures_eval.commands.cohort import write_not_for_publication
 from altmeasures_eval.config import check_delimiter, check_encoding, option
-from altmeasures_eval.io import ingest, quality_report
+from altmeasures_eval.commands._reuse import ingest_source
+from altmeasures_eval.io import quality_report
 from altmeasures_eval.report import write_quality_report
 
 HELP = "Check a data extract against the data contract; print and write the data-quality report."
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     with output_dir(args.out, overwrite=args.overwrite, command="validate", config_hash=config_hash(options),
                     extra={"options": options}) as out:
         try:
-            result = ingest(args.data, args.mapping, args.mode, encoding=args.encoding, delimiter=args.delimiter)
+            result = ingest_source(args.data, args.mapping, args.mode, encoding=args.encoding, delimiter=args.delimiter)
         except DataContractError as exc:
             report = quality_report(None, exc.problems, source=options["data"], mode=args.mode)
             valid = False
