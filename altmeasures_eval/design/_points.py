@@ -42,10 +42,6 @@ class DecisionPoints:
         self.stage_covariate, self.notes = stage_covariate, notes
 
 
-def _persons(frame: pd.DataFrame) -> int:
-    return int(frame["person_id"].nunique()) if "person_id" in frame.columns else len(frame)
-
-
 def decision_points(data: pd.DataFrame, mode: str = "comparable") -> DecisionPoints:
     """Split the cohort by stage into the stages compared and the stages only described.
 
@@ -67,10 +63,14 @@ def decision_points(data: pd.DataFrame, mode: str = "comparable") -> DecisionPoi
                               pd.DataFrame(), False, ())
     stage = data["stage"].astype(object).fillna("unknown")
     t = data["treatment"].to_numpy()
-    ct = pd.crosstab(stage, t).reindex(columns=[1, 0], fill_value=0)
-    counts = pd.DataFrame({"stage": ct.index.astype(str), "alternative": ct[1].to_numpy(),
-                           "custody": ct[0].to_numpy()})
-    counts["persons"] = [_persons(data[stage == s]) for s in ct.index]
+    # counts by stage (sorted, as a crosstab), from the codes: no copy of the cohort per stage
+    codes, levels = pd.factorize(stage, sort=True)
+    k = len(levels)
+    pid = data["person_id"].to_numpy() if "person_id" in data.columns else None
+    counts = pd.DataFrame({"stage": levels.astype(str), "alternative": np.bincount(codes[t == 1], minlength=k),
+                           "custody": np.bincount(codes[t == 0], minlength=k)})
+    counts["persons"] = [int(pd.Series(pid[codes == j]).nunique()) if pid is not None else int((codes == j).sum())
+                         for j in range(k)]
     reason = np.where(counts["custody"] == 0, "no custody decision at this stage",
                       np.where(counts["alternative"] == 0, "no alternative given at this stage", ""))
     counts["reason"] = reason

@@ -478,23 +478,36 @@ def run_evaluation(dataset: Dataset, spec: EvaluationSpec | None = None, *, prog
         def clusters(d: Any) -> np.ndarray | None:
             return d.data["person_id"].to_numpy() if cluster_col else None
 
+        consistency = None  # one cross-table consistency report for the prison and cost stages
+
+        def shared_consistency() -> Any:
+            nonlocal consistency
+            if consistency is None:
+                from altmeasures_eval.io import check_consistency
+
+                consistency = check_consistency(dataset)
+            return consistency
+
         with secondary("prison"):
             if allowed:
                 if len(designs) == 1:
                     prison = prison_stage(dataset, data, weights, spec, clusters(design), estimand=design.estimand,
-                                          rate_weights=design.weights_for("ATC"))
+                                          rate_weights=design.weights_for("ATC"), consistency=shared_consistency())
                 else:
                     prison = prison_stage(dataset, [d.data for d in designs], [d.weights for d in designs], spec,
                                           [clusters(d) for d in designs], estimand=design.estimand,
-                                          rate_weights=[d.weights_for("ATC") for d in designs])
+                                          rate_weights=[d.weights_for("ATC") for d in designs],
+                                          consistency=shared_consistency())
                 notes.extend(prison.notes)
         with secondary("costs"):
             if allowed:
                 if len(designs) == 1:
-                    costs = costs_stage(dataset, data, weights, spec, clusters(design), estimand=design.estimand)
+                    costs = costs_stage(dataset, data, weights, spec, clusters(design), estimand=design.estimand,
+                                        consistency=shared_consistency())
                 else:
                     costs = costs_stage(dataset, [d.data for d in designs], [d.weights for d in designs], spec,
-                                        [clusters(d) for d in designs], estimand=design.estimand)
+                                        [clusters(d) for d in designs], estimand=design.estimand,
+                                        consistency=shared_consistency())
                 notes.extend(costs.notes)
     finally:
         bar.close()

@@ -174,8 +174,8 @@ def _pooled_bed_days(results: list[Any], alpha: float) -> Any:
 
 def prison_stage(dataset: Dataset, data: pd.DataFrame | list[pd.DataFrame], weights: np.ndarray | list[np.ndarray],
                  spec: EvaluationSpec, cluster: np.ndarray | None | list[np.ndarray | None], *,
-                 estimand: str | None = None, rate_weights: np.ndarray | list[np.ndarray] | None = None
-                 ) -> PrisonAnalysis:
+                 estimand: str | None = None, rate_weights: np.ndarray | list[np.ndarray] | None = None,
+                 consistency: Any = None) -> PrisonAnalysis:
     """Bed-days by group, re-admission rates and the prison-population scenarios.
 
     Parameters
@@ -198,6 +198,9 @@ def prison_stage(dataset: Dataset, data: pd.DataFrame | list[pd.DataFrame], weig
     rate_weights : ndarray or list of ndarray, optional
         Weights for the re-admission rates of the scenarios (``Design.weights_for("ATC")``);
         default: the design rebuilt for the ATC.
+    consistency : ConsistencyReport, optional
+        :func:`altmeasures_eval.io.check_consistency` of ``dataset`` when the caller has it (the
+        evaluation shares one between this stage and the costs); default: computed here.
 
     Returns
     -------
@@ -213,7 +216,7 @@ def prison_stage(dataset: Dataset, data: pd.DataFrame | list[pd.DataFrame], weig
     m = len(datas)
     s = spec.population
     ext = pd.Timestamp(dataset.extract.extract_date)
-    cons = check_consistency(dataset)
+    cons = consistency if consistency is not None else check_consistency(dataset)
     until = cons.observed_until("custody_spells")  # the extract date unless the register stops early
     union = _union(datas)
     beds_all = P.count_bed_days(union, dataset.custody_spells, until, horizons=spec.cohort.horizons)
@@ -368,7 +371,7 @@ def _pooled_costs(results: list[Any], alpha: float) -> Any:
 
 def costs_stage(dataset: Dataset, data: pd.DataFrame | list[pd.DataFrame], weights: np.ndarray | list[np.ndarray],
                 spec: EvaluationSpec, cluster: np.ndarray | None | list[np.ndarray | None], *,
-                estimand: str | None = None) -> CostAnalysis:
+                estimand: str | None = None, consistency: Any = None) -> CostAnalysis:
     """Costs per person by group, their uncertainty and one-way sensitivity.
 
     Parameters
@@ -386,6 +389,9 @@ def costs_stage(dataset: Dataset, data: pd.DataFrame | list[pd.DataFrame], weigh
         Cluster labels (person) when a person may enter the cohort more than once.
     estimand : str, optional
         The estimand the weights target (``Design.estimand``); default ``[design] estimand``.
+    consistency : ConsistencyReport, optional
+        :func:`altmeasures_eval.io.check_consistency` of ``dataset`` when the caller has it;
+        default: computed here.
 
     Returns
     -------
@@ -411,7 +417,7 @@ def costs_stage(dataset: Dataset, data: pd.DataFrame | list[pd.DataFrame], weigh
         raise ConfigError(f"[costs.analysis] horizon {a.horizon} is shorter than every cohort horizon")
     from altmeasures_eval.io import check_consistency
 
-    cons = check_consistency(dataset)
+    cons = consistency if consistency is not None else check_consistency(dataset)
     union = _union(datas)
     beds = count_bed_days(union, dataset.custody_spells, cons.observed_until("custody_spells"), horizons=horizons)
     tdays = C.count_treatment_days(union, dataset.treatment_episodes, cons.observed_until("treatment_episodes"),

@@ -95,25 +95,40 @@ def covariate_frame(data: pd.DataFrame, covariates: Sequence[str], what: str = "
     Missing values raise a :class:`DataContractError` naming column, row and what to do.
     """
     check_columns(data, covariates, what)
-    parts: list[pd.DataFrame] = []
+    if not len(covariates):
+        raise DataContractError(f"{what}: no covariates given.")
+    # columns gathered as arrays and framed once (as pandas.get_dummies names and orders them:
+    # one indicator per category of the categorical dtype, used or not, "name=level")
+    names: list[str] = []
+    columns: list[np.ndarray] = []
     for name in covariates:
         col = data[name]
         if is_categorical(col):
-            if col.isna().any():
-                row = col.index[int(np.flatnonzero(col.isna().to_numpy())[0])]
+            missing = col.isna().to_numpy()
+            if missing.any():
+                row = col.index[int(np.flatnonzero(missing)[0])]
                 raise DataContractError(
                     f"{what}: categorical covariate {name!r} is missing at row {row!r} "
-                    f"({int(col.isna().sum())} rows). Add an explicit 'unknown' level or drop those rows.",
+                    f"({int(missing.sum())} rows). Add an explicit 'unknown' level or drop those rows.",
                     problems=[(what, name, row, None)],
                 )
-            cat = col.astype("category")
-            dummies = pd.get_dummies(cat, prefix=name, prefix_sep="=", drop_first=drop_first, dtype=float)
-            parts.append(dummies)
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                codes, levels = col.cat.codes.to_numpy(), col.cat.categories
+            else:  # the categories astype("category") would give: sorted, else in order of appearance
+                try:
+                    codes, levels = pd.factorize(col, sort=True)
+                except TypeError:
+                    codes, levels = pd.factorize(col, sort=False)
+            first = 1 if drop_first else 0
+            for j, level in enumerate(levels[first:], start=first):
+                names.append(f"{name}={level}")
+                columns.append((codes == j).astype(float))
         else:
-            parts.append(pd.DataFrame({name: numeric_column(data, name, what)}, index=data.index))
-    if not parts:
-        raise DataContractError(f"{what}: no covariates given.")
-    return pd.concat(parts, axis=1)
+            names.append(name)
+            columns.append(numeric_column(data, name, what))
+    if not columns:  # categorical covariates of one level each
+        return pd.DataFrame(index=data.index)
+    return pd.DataFrame(np.column_stack(columns), index=data.index, columns=pd.Index(names, dtype=object))
 
 
 def score_range_keep(score: np.ndarray, t: np.ndarray, discard: str) -> np.ndarray:

@@ -233,9 +233,10 @@ class PropensityModel:
         linear = [c for c in covs if c not in set(self.splines)]
         frame = covariate_frame(data, linear, "propensity data") if linear else pd.DataFrame(index=data.index)
         # indicators of categories nobody has (unused levels of a Categorical) carry no information
-        dummies = [c for c in frame.columns if c not in linear]
-        empty = [c for c in dummies if not frame[c].to_numpy().any()]
-        frame = frame.drop(columns=empty)
+        used_any = frame.to_numpy().any(axis=0)
+        empty = [c for c, used in zip(frame.columns, used_any) if c not in linear and not used]
+        if empty:
+            frame = frame.drop(columns=empty)
         parts = [frame]
         if self.splines:
             from sklearn.preprocessing import SplineTransformer
@@ -245,7 +246,8 @@ class PropensityModel:
                 tr = SplineTransformer(n_knots=self.spline_knots, degree=3, knots="quantile", include_bias=False)
                 basis = tr.fit_transform(sp[[name]].to_numpy())
                 parts.append(pd.DataFrame(basis, index=data.index, columns=[f"{name}_bs{j}" for j in range(basis.shape[1])]))
-        frame = pd.concat(parts, axis=1)
+        if len(parts) > 1:
+            frame = pd.concat(parts, axis=1)
         names = ["Intercept", *frame.columns]
         X = np.column_stack([np.ones(len(frame)), frame.to_numpy(dtype=float)])
         return X, names, tuple(covs)
