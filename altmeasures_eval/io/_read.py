@@ -373,9 +373,14 @@ def _sort_key(values: pd.Series) -> np.ndarray:
         return codes
     u = pd.Series(np.asarray(uniques, dtype=object))
     if pd.api.types.infer_dtype(u, skipna=True) == "string":
-        prefix, digits = _split_trailing_number(u)
-        number = pd.to_numeric(digits, errors="coerce").fillna(-1.0).to_numpy(dtype="float64")
-        rank_of = np.lexsort((pd.factorize(u, sort=True)[0], number, pd.factorize(prefix, sort=True)[0]))
+        arr = pa.array(u.to_numpy(dtype=object), type=pa.string())
+        if pc.all(pc.string_is_ascii(arr)).as_py() and not pc.any(pc.match_substring(arr, "\n")).as_py():
+            rank_of = _natural_order_arrow(arr)
+        else:
+            parts = u.str.extract(_TRAILING_NUMBER)
+            prefix = parts["prefix"].where(parts["prefix"].notna(), u)
+            number = pd.to_numeric(parts["digits"], errors="coerce").fillna(-1.0).to_numpy(dtype="float64")
+            rank_of = np.lexsort((pd.factorize(u, sort=True)[0], number, pd.factorize(prefix, sort=True)[0]))
     else:
         rank_of = np.argsort(pd.factorize(u, sort=True)[0], kind="stable")
     rank = np.empty(len(u), dtype=np.int64)
@@ -385,27 +390,28 @@ def _sort_key(values: pd.Series) -> np.ndarray:
 
 #: A text key with a trailing number: (prefix, digits).
 _TRAILING_NUMBER = r"^(?P<prefix>.*?)(?P<digits>\d+)$"
+#: Trailing numbers of up to this many digits are read in Arrow (exact as int64 and float64).
+_EXACT_DIGITS = 15
 
 
-def _split_trailing_number(u: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Each text split into the part before its trailing digits and those digits (missing when
-    it does not end with a digit; the prefix is then the whole text).
+def _natural_order_arrow(arr: pa.Array) -> np.ndarray:
+    """The order of :func:`_sort_key` for distinct ASCII texts without a line break, in Arrow.
 
-    Arrow's RE2 does it in C++ when every text is ASCII without a line break, where RE2 and
-    Python's ``re`` read the pattern alike (``\\d`` is ``[0-9]``; ``$`` only at the very end);
-    otherwise Python's ``re``.
+    There ``_TRAILING_NUMBER`` splits a text into what ``utf8_rtrim`` of the digits leaves and
+    the longest run of digits at its end (Python's ``\\d`` and ``$`` read as RE2's ``[0-9]`` and
+    end of text); texts compare by code point in both (UTF-8 bytes sort in code point order).
     """
-    arr = pa.array(u.to_numpy(dtype=object), type=pa.string())
-    if pc.all(pc.string_is_ascii(arr)).as_py() and not pc.any(pc.match_substring(arr, "\n")).as_py():
-        parts = pc.extract_regex(arr, _TRAILING_NUMBER)
-        prefix, digits = (
-            pd.Series(pc.struct_field(parts, name).to_numpy(zero_copy_only=False), dtype=object)
-            for name in ("prefix", "digits")
-        )
+    prefix = pc.utf8_rtrim(arr, characters="0123456789")
+    digits = pc.struct_field(pc.extract_regex(arr, r"(?P<digits>[0-9]+)$"), "digits")
+    if (pc.max(pc.utf8_length(digits)).as_py() or 0) <= _EXACT_DIGITS:
+        number = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)  # float64, NaN if none
     else:
-        parts = u.str.extract(_TRAILING_NUMBER)
-        prefix, digits = parts["prefix"], parts["digits"]
-    return prefix.where(prefix.notna(), u), digits
+        number = pd.to_numeric(pd.Series(digits.to_numpy(zero_copy_only=False), dtype=object), errors="coerce")
+    number = np.nan_to_num(np.asarray(number, dtype="float64"), nan=-1.0)
+    text_rank = np.empty(len(arr), dtype=np.int64)
+    text_rank[pc.sort_indices(arr).to_numpy()] = np.arange(len(arr))
+    prefix_rank = pc.rank(prefix, sort_keys="ascending", tiebreaker="dense").to_numpy().astype(np.int64)
+    return np.lexsort((text_rank, number, prefix_rank))
 
 
 def _formula_problems(rt: Any, tm: Any) -> list[pd.DataFrame]:
