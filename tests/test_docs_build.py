@@ -3,13 +3,17 @@
 A docstring that references a name that does not exist (``:func:`read_datasett```), malformed reST
 or a public name missing from the reference fails here. The sources are copied to a temporary
 folder and built there (``conf.py`` regenerates the pages from the current ``__all__``), so the test
-writes nothing into the repository.
+writes nothing into the repository. Sphinx runs in the test's process, through the same entry point
+as ``python -m sphinx`` with the same options, so that the build does not pay a fresh interpreter's
+imports of the package and its libraries (:func:`_sphinx`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
+import io
 import pkgutil
 import shutil
 import subprocess
@@ -35,10 +39,35 @@ def _generator():
     return module
 
 
+@pytest.fixture
+def _package_as_shipped(_one_sample_evaluation, monkeypatch) -> None:
+    """The package as a fresh process imports it, for a build in this process: the session's memo
+    (tests/conftest.py) stands in for ``evaluation.run_evaluation``, whose page must show the real
+    function; ``sys.path`` (``conf.py`` prepends its folder) is restored after the test."""
+    from altmeasures_eval import evaluation
+
+    monkeypatch.setattr(evaluation, "run_evaluation", _one_sample_evaluation.real)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+
+
 def _sphinx(source: Path, out: Path) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "sphinx", "-b", "dummy", "-n", "-W", "--keep-going", "-q", "-E",
-           "-d", str(out / "doctrees"), str(source), str(out / "build")]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=out, timeout=600)
+    """``python -m sphinx -b dummy -n -W --keep-going -q -E`` on ``source``, run in this process
+    (``sphinx.cmd.build.build_main``, what ``python -m sphinx`` calls): its exit status, and what
+    it wrote to stderr (the warnings) as ``stderr``. The dummy builder writes no output, but it
+    resolves every cross-reference, so that nitpicky mode with ``-W`` fails on a broken one
+    (:func:`test_a_broken_reference_fails_the_build`)."""
+    from sphinx.cmd.build import build_main
+
+    args = ["-b", "dummy", "-n", "-W", "--keep-going", "-q", "-E",
+            "-d", str(out / "doctrees"), str(source), str(out / "build")]
+    stderr, stdout = io.StringIO(), io.StringIO()
+    sys.modules.pop("_generate", None)  # conf.py imports the copy of docs/api/_generate.py beside it
+    try:
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
+            code = build_main(args)
+    finally:
+        sys.modules.pop("_generate", None)
+    return subprocess.CompletedProcess(["sphinx", *args], code, stdout.getvalue(), stderr.getvalue())
 
 
 def _copy_sources(tmp_path: Path) -> Path:
@@ -69,11 +98,13 @@ def test_every_public_name_is_on_its_page():
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("_package_as_shipped")
 def test_api_reference_builds_without_warnings(tmp_path):
     result = _sphinx(_copy_sources(tmp_path), tmp_path)
     assert result.returncode == 0, "API docs build failed:\n" + result.stderr[-6000:]
 
 
+@pytest.mark.usefixtures("_package_as_shipped")
 def test_a_broken_reference_fails_the_build(tmp_path):
     """The configuration really is nitpicky: one unresolvable internal reference fails the build."""
     source = tmp_path / "src"
