@@ -200,7 +200,7 @@ def parse_table(
     has every contract column in contract order (optional ones added empty) and keeps the
     source-row index.
     """
-    out = pd.DataFrame(index=frame.index)
+    out: dict[str, pd.Series] = {}
     problems: list[pd.DataFrame] = []
     dates = DATE_COLUMNS.get(table, ())
     ints = INTEGER_COLUMNS.get(table, ())
@@ -243,7 +243,7 @@ def parse_table(
             out[col] = raw
         else:
             out[col] = _text(raw)
-    return out, problems
+    return pd.DataFrame(out, index=frame.index), problems
 
 
 def _empty(col: str, dates: tuple, ints: tuple, bools: tuple, index: pd.Index) -> pd.Series:
