@@ -49,32 +49,43 @@ def tidy_estimates(result: Any) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame) or not {"estimate", "se"} <= set(frame.columns):
         raise AltMeasuresError(f"cannot pool a {type(result).__name__}: it has no summary with estimate and se "
                                "columns (return an EffectResult, a survival result or a DataFrame)")
-    f = frame.copy()
+    # column arrays rather than frame operations: this runs once per result and imputation
+    f = frame
     if f.index.name == "measure" or ("measure" not in f.columns and not isinstance(f.index, pd.RangeIndex)):
         f = f.reset_index().rename(columns={"index": "measure"})
     keys = [k for k in _KEYS if k in f.columns]
     if not keys:
-        f["measure"] = "estimate"
+        f = f.assign(measure="estimate")
         keys = ["measure"]
-    scale = f["scale"].astype(str) if "scale" in f.columns else pd.Series("identity", index=f.index)
-    measure = f["measure"].astype(str) if "measure" in f.columns else pd.Series("", index=f.index)
+    n_rows = len(f)
+    scale = (f["scale"].astype(str).to_numpy(dtype=object) if "scale" in f.columns
+             else np.full(n_rows, "identity", dtype=object))
+    measure = (f["measure"].astype(str).to_numpy(dtype=object) if "measure" in f.columns
+               else np.full(n_rows, "", dtype=object))
+    se = f["se"].to_numpy(dtype=float, na_value=np.nan)
     # TimeToEventEffects: the hazard_ratio row has no SE (it is exp of the log_hazard_ratio row)
-    drop = (measure == "hazard_ratio") & f["se"].isna() & (measure.eq("log_hazard_ratio").any())
-    f, scale, measure = f[~drop], scale[~drop], measure[~drop]
-    est = f["estimate"].to_numpy(float)
-    is_log = (scale == "log").to_numpy() | (measure.isin(_LOG_MEASURES) & (scale != "identity")).to_numpy()
+    keep = ~((measure == "hazard_ratio") & np.isnan(se) & bool((measure == "log_hazard_ratio").any()))
+    scale, measure, se = scale[keep], measure[keep], se[keep]
+    est = f["estimate"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    is_log = (scale == "log") | (np.isin(measure, _LOG_MEASURES) & (scale != "identity"))
     with np.errstate(divide="ignore", invalid="ignore"):
         est = np.where(is_log, np.log(est), est)
-    cols = [[str(v) if pd.notna(v) else "" for v in f[k]] for k in keys if k != "time"]
+    rows = np.flatnonzero(keep)
+
+    def kept(k: str) -> list[Any]:
+        values = f[k].tolist()
+        return [values[i] for i in rows]
+
+    cols = [[str(v) if pd.notna(v) else "" for v in kept(k)] for k in keys if k != "time"]
     if "time" in keys:
-        cols.append([f"t={float(v):g}" if pd.notna(v) else "" for v in f["time"]])
-    label = [" ".join(x for x in parts if x) for parts in zip(*cols)] if cols else [""] * len(f)
-    out = pd.DataFrame({"key": label, "estimate": est, "se": f["se"].to_numpy(float),
-                        "scale": np.where(is_log, "log", "identity"),
-                        "n": f["n"].to_numpy() if "n" in f.columns else np.nan})
-    out.loc[measure.eq("log_hazard_ratio").to_numpy(), "key"] = "hazard_ratio"
-    out.loc[measure.eq("log_hazard_ratio").to_numpy(), "scale"] = "log"
-    return out.reset_index(drop=True)
+        cols.append([f"t={float(v):g}" if pd.notna(v) else "" for v in kept("time")])
+    label = [" ".join(x for x in parts if x) for parts in zip(*cols)] if cols else [""] * len(rows)
+    out_scale = np.where(is_log, "log", "identity").astype(object)
+    lhr = measure == "log_hazard_ratio"
+    label = ["hazard_ratio" if h else lab for lab, h in zip(label, lhr)]
+    out_scale[lhr] = "log"
+    return pd.DataFrame({"key": label, "estimate": est, "se": se, "scale": out_scale,
+                         "n": f["n"].to_numpy()[keep] if "n" in f.columns else np.nan})
 
 
 @dataclass(frozen=True)

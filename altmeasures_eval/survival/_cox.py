@@ -1,4 +1,4 @@
-"""Cox proportional-hazards regression: vectorised Efron fit (lifelines' iterations), Lin-Wei robust variance, PH tests."""
+"""Cox proportional-hazards regression: vectorised Efron fit (lifelines' iterations), Lin-Wei variance, PH tests."""
 
 from __future__ import annotations
 
