@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -77,8 +78,17 @@ def valid() -> Dataset:
     return valid_dataset()
 
 
-@pytest.fixture
-def valid_csv(tmp_path: Path, valid: Dataset) -> Path:
+@pytest.fixture(scope="session")
+def valid_csv_written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:func:`valid_dataset` written as CSV once per session (read it, never write into it)."""
     from altmeasures_eval.io import write_dataset
 
-    return write_dataset(valid, tmp_path / "valid")
+    return write_dataset(valid_dataset(), tmp_path_factory.mktemp("valid_csv") / "valid")
+
+
+@pytest.fixture
+def valid_csv(tmp_path: Path, valid_csv_written: Path) -> Path:
+    """:func:`valid_dataset` as CSV in the test's own folder, free to edit: a copy of the session's
+    files, the same bytes ``write_dataset`` writes each time (the data set is fixed), without
+    writing them again for each of the ~100 tests that edit one."""
+    return Path(shutil.copytree(valid_csv_written, tmp_path / "valid"))

@@ -7,6 +7,7 @@ and rejected rows were worked out by hand from that data set (see the header of 
 
 from __future__ import annotations
 
+import csv
 import tomllib
 from pathlib import Path
 
@@ -73,10 +74,11 @@ def test_malformed_input(case: dict, valid_csv: Path) -> None:
     rejects = result.dataset.rejects
     tables = result.dataset.tables()
     for table in TABLES:
-        source = pd.read_csv(valid_csv / f"{table}.csv", dtype=str)
+        with open(valid_csv / f"{table}.csv", newline="", encoding="utf-8") as fh:
+            n_source = sum(1 for _ in csv.reader(fh)) - 1  # records after the header (no blank lines)
         rejected = sorted(rejects.loc[rejects["table"] == table, "source_row"].tolist())
         assert rejected == sorted(case["rejected"].get(table, [])), table
-        assert len(source) == len(tables[table]) + len(rejected), table
+        assert n_source == len(tables[table]) + len(rejected), table
         assert result.sources[table].input_rows == result.sources[table].kept_rows + result.sources[table].rejected_rows
     # Every reject gives a reason; dependent rejects say which row they depend on.
     assert rejects["reason"].str.len().gt(0).all()
