@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,10 @@ def _typst_string(value: Any) -> str:
     return f'"{s}"'
 
 
+@lru_cache(maxsize=None)
 def _env(autoescape: bool) -> jinja2.Environment:
+    # one environment per kind, for the process: it compiles each template once (its loader
+    # still reloads a template whose file changed), not at every report
     env = jinja2.Environment(loader=jinja2.PackageLoader("altmeasures_eval.report", "templates"),
                              autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
