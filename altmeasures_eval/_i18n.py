@@ -159,8 +159,9 @@ def _locale() -> str:
 
 # Babel formats a number in ~0.1 ms, and a report formats the same few thousand values many times
 # (tables, words, and tick labels once per file of each figure): the formatted texts are kept, by
-# value, form and locale. Zero is not kept: 0.0 and -0.0 are equal as keys but not in every form.
-@lru_cache(maxsize=16384)
+# value, form and locale. Zero is not kept: 0.0 and -0.0 are equal as keys but not in every form;
+# typed keeps 3 and 3.0 apart (a float above 2**53 is formatted from its repr, an int exactly).
+@lru_cache(maxsize=16384, typed=True)
 def _decimal(x: float | int, pattern: str, loc: str) -> str:
     return _format_decimal(x, format=pattern, locale=loc)
 
@@ -191,7 +192,7 @@ def fmt_pct(x: Any, decimals: int = 1) -> str:
     return _pct(x, decimals, _locale()) if x else _pct.__wrapped__(x, decimals, _locale())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096, typed=True)
 def _pct(x: float, decimals: int, code: str) -> str:
     loc = Locale.parse(code)
     pattern = parse_pattern(loc.percent_formats[None].pattern)
@@ -205,7 +206,7 @@ def fmt_money(x: Any, currency: str, decimals: int = 0) -> str:
     return _money(x, currency, decimals, _locale()) if x else _money.__wrapped__(x, currency, decimals, _locale())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096, typed=True)
 def _money(x: float, currency: str, decimals: int, code: str) -> str:
     loc = Locale.parse(code)
     base = loc.currency_formats["standard"].pattern.split(";")[0]
