@@ -219,13 +219,16 @@ def _quarantine(frames: dict[str, pd.DataFrame], problems: pd.DataFrame) -> tupl
     # One reject per source row: rows with a single problem pass through as they are (the common
     # case, vectorised); the few with several problems get their columns and reasons joined.
     several = row_level.duplicated(["table", "source_row"], keep=False)
-    joined = (
-        row_level[several].assign(value=row_level.loc[several, "value"].fillna(""))
-        .groupby(["table", "source_row"], sort=False)
-        .agg({"column": lambda c: ", ".join(dict.fromkeys(c)), "value": " | ".join, "reason": " | ".join})
-        .reset_index()
-    )
-    direct = pd.concat([row_level[~several], joined], ignore_index=True)[list(REJECT_COLUMNS)]
+    if several.any():
+        joined = (
+            row_level[several].assign(value=row_level.loc[several, "value"].fillna(""))
+            .groupby(["table", "source_row"], sort=False)
+            .agg({"column": lambda c: ", ".join(dict.fromkeys(c)), "value": " | ".join, "reason": " | ".join})
+            .reset_index()
+        )
+        direct = pd.concat([row_level[~several], joined], ignore_index=True)[list(REJECT_COLUMNS)]
+    else:
+        direct = row_level.reset_index(drop=True)
     rejected = {t: pd.Index(direct.loc[direct["table"] == t, "source_row"].astype("int64")) for t in frames}
     dependent_parts = []
     chain = (
@@ -242,7 +245,7 @@ def _quarantine(frames: dict[str, pd.DataFrame], problems: pd.DataFrame) -> tupl
             rejected[table] = rejected[table].append(pd.Index(dep["source_row"].astype("int64")))
     rejects = pd.concat([direct, *dependent_parts], ignore_index=True)[list(REJECT_COLUMNS)]
     rejects["source_row"] = rejects["source_row"].astype("int64")
-    kept = {t: f.loc[~f.index.isin(rejected[t])] for t, f in frames.items()}
+    kept = {t: f.loc[~f.index.isin(rejected[t])] if len(rejected[t]) else f for t, f in frames.items()}
     order = rejects["table"].map(_TABLE_ORDER)
     rejects = rejects.iloc[np.lexsort((rejects["source_row"].to_numpy(), order.to_numpy()))].reset_index(drop=True)
     rejects["value"] = rejects["value"].replace("", None)

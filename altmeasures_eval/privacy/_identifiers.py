@@ -561,7 +561,8 @@ def guard_direct_identifiers(
         lines that drop them. The exception's ``findings`` attribute holds the
         :class:`IdentifierFinding` list. No value of the data appears in the message.
     """
-    kept = frame.loc[:, ~frame.columns.isin(list(dropped))]
+    dropped = list(dropped)
+    kept = frame.loc[:, ~frame.columns.isin(dropped)] if dropped else frame
     findings = find_direct_identifiers(kept)
     if not findings:
         return
