@@ -148,6 +148,44 @@ def _wmean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (x * w[:, None]).sum(axis=0) / w.sum()
 
 
+def _priced(quantities: CostQuantities, unit_costs: UnitCostTable, weights: np.ndarray | None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, np.ndarray, list[str], list[str], np.ndarray]:
+    """The people compared (observable follow-up), their treatment and weights, discounted
+    quantities, unit prices, perspective and component of each quantity, and the adjusted
+    difference in mean quantities (alternative - custody)."""
+    obs = quantities.observable
+    if not obs.any():
+        raise DataContractError("no person has a fully observable follow-up for the last horizon; "
+                                "use a shorter horizon or a later extract")
+    t = quantities.treatment[obs]
+    w = np.ones(obs.sum()) if weights is None else np.asarray(weights, float)[obs]
+    if not ((t == 1) & (w > 0)).any() or not ((t == 0) & (w > 0)).any():
+        raise DataContractError("cost comparison needs people with positive weight in both groups")
+    q = quantities.discounted(unit_costs.discount_rate, unit_costs.discount_timing)[obs]
+    price, _, persp = unit_price_vector(list(q.columns), unit_costs)
+    comp = [c.split("|")[1] for c in q.columns]
+    qa = q.to_numpy(float)
+    dq = _wmean(qa[t == 1], w[t == 1]) - _wmean(qa[t == 0], w[t == 0])
+    return obs, t, w, q, price, persp, comp, dq
+
+
+def _net_cost_benefits(dq: np.ndarray, price: np.ndarray, comp: list[str]) -> tuple[float, float]:
+    """Net programme cost and benefits (outcome costs avoided) per person."""
+    is_prog = np.array([c == PROGRAMME for c in comp])
+    return float((dq * price)[is_prog].sum()), float(-(dq * price)[~is_prog].sum())
+
+
+def net_present_value(quantities: CostQuantities, unit_costs: UnitCostTable,
+                      weights: np.ndarray | None = None) -> float:
+    """The net present value per person of :func:`compare_costs` (benefits - net cost), alone.
+
+    For the sensitivity analyses, which vary an input and need only this number.
+    """
+    _, _, _, _, price, _, comp, dq = _priced(quantities, unit_costs, weights)
+    net_cost, benefits = _net_cost_benefits(dq, price, comp)
+    return benefits - net_cost
+
+
 def compare_costs(
     quantities: CostQuantities,
     unit_costs: UnitCostTable,
@@ -195,20 +233,9 @@ def compare_costs(
     only under the assumptions of the design that produced the weights (no unmeasured confounding,
     overlap). Persons whose follow-up passes the extract date are left out.
     """
-    obs = quantities.observable
-    if not obs.any():
-        raise DataContractError("no person has a fully observable follow-up for the last horizon; "
-                                "use a shorter horizon or a later extract")
-    t = quantities.treatment[obs]
-    w = np.ones(obs.sum()) if weights is None else np.asarray(weights, float)[obs]
-    if not ((t == 1) & (w > 0)).any() or not ((t == 0) & (w > 0)).any():
-        raise DataContractError("cost comparison needs people with positive weight in both groups")
+    obs, t, w, q, price, persp, comp, dq = _priced(quantities, unit_costs, weights)
     cl = None if cluster is None else np.asarray(cluster)[obs]
-    q = quantities.discounted(unit_costs.discount_rate, unit_costs.discount_timing)[obs]
-    price, items, persp = unit_price_vector(list(q.columns), unit_costs)
-    comp = [c.split("|")[1] for c in q.columns]
     qa = q.to_numpy(float)
-    dq = _wmean(qa[t == 1], w[t == 1]) - _wmean(qa[t == 0], w[t == 0])
     cost = qa * price
     per_person = {}
     for p in (*PERSPECTIVES, "all"):
@@ -231,9 +258,7 @@ def compare_costs(
                 no_interval.append(f"{p} {c} cost difference: no interval ({res['not_estimable']})")
         rows.append(rec)
     table = pd.DataFrame(rows)
-    is_prog = np.array([c == PROGRAMME for c in comp])
-    net_cost = float((dq * price)[is_prog].sum())
-    benefits = float(-(dq * price)[~is_prog].sum())
+    net_cost, benefits = _net_cost_benefits(dq, price, comp)
     ratio, verdict = benefit_cost(benefits, net_cost)
     notes = [*unit_costs.notes, *quantities.notes]
     if unit_costs.placeholders:

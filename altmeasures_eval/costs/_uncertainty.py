@@ -10,7 +10,7 @@ import pandas as pd
 from altmeasures_eval._errors import ConfigError
 from altmeasures_eval.costs._compare import (
     CostComparison,
-    compare_costs,
+    net_present_value,
     unit_price_vector,
 )
 from altmeasures_eval.costs._quantities import PROGRAMME, CostQuantities
@@ -230,7 +230,7 @@ def one_way_sensitivity(
         npv = []
         for r in discount_range:
             t = replace(unit_costs, discount_rate=r)
-            npv.append(compare_costs(quantities, t, weights=weights, effect=None).npv)
+            npv.append(net_present_value(quantities, t, weights=weights))
         rows.append({"input": "discount_rate", "kind": "discount rate", "item": "discount_rate", "component": "",
                      "low_value": discount_range[0],
                      "high_value": discount_range[1], "npv_low": npv[0], "npv_high": npv[1]})
