@@ -30,9 +30,11 @@ country that reports two periods, so that we can see what pooling can and cannot
     ("params", r'''
 # Parameters (this cell is tagged "parameters": `papermill -p IMPUTATIONS 5 ...` runs the notebook
 # with another value). IMPUTATIONS is [design] imputations, the number of completed data sets of the
-# multiple imputation of missing covariates; 20 is the toolkit's default. The test suite runs this
-# notebook with 2, which gives the same steps, files and pooling in less than half the time.
+# multiple imputation of missing covariates; 20 is the toolkit's default. PERSONS is the size of each
+# country's generated extract. The test suite runs this notebook with 2 imputations and half the
+# persons, which gives the same steps, files and pooling in a fraction of the time.
 IMPUTATIONS = 20
+PERSONS = {"XAA": 16_000, "XBB": 8_000, "XCC": 8_000}
 '''),
     ("md", r'''
 ## 1. Three countries with different true effects
@@ -43,7 +45,7 @@ ISO 3166-1 range reserved for user assignment, right for fictitious countries. X
 reports two periods (2018-2020 and 2021-2022), so that UNODC has two reporting years of one country;
 its truth is computed for the latest period.
 
-| country | true hazard ratio | persons | reporting years |
+| country | true hazard ratio | persons (`PERSONS`) | reporting years |
 |---|---|---|---|
 | XAA | 0.60 for every alternative | 16,000 | 2020, 2022 |
 | XBB | 0.80 | 8,000 | 2022 (2018-2022) |
@@ -53,12 +55,12 @@ its truth is computed for the latest period.
 from altmeasures_eval import synth
 
 PERIOD = ("2018-01-01", "2022-12-31")
-COUNTRIES = {"XAA": ("Country A", 0.60, 21, 16_000, ("2021-01-01", "2022-12-31")),
-             "XBB": ("Country B", 0.80, 22, 8_000, PERIOD),
-             "XCC": ("Country C", 1.00, 23, 8_000, PERIOD)}
+COUNTRIES = {"XAA": ("Country A", 0.60, 21, ("2021-01-01", "2022-12-31")),
+             "XBB": ("Country B", 0.80, 22, PERIOD),
+             "XCC": ("Country C", 1.00, 23, PERIOD)}
 truth = {}
-for code, (name, hazard_ratio, seed, persons, period) in COUNTRIES.items():
-    data = synth.simulate(persons, seed=seed, effects=hazard_ratio, period=period, country=code)
+for code, (name, hazard_ratio, seed, period) in COUNTRIES.items():
+    data = synth.simulate(PERSONS[code], seed=seed, effects=hazard_ratio, period=period, country=code)
     synth.write_synthetic(data, OUT / code / "data")
     truth[code] = data.truth
 pd.DataFrame({code: {"cohort": t["n"]["cohort"], "alternative": t["n"]["treated"], "custody": t["n"]["control"],

@@ -13,7 +13,12 @@ them cheaper without changing a line a user runs:
 - notebook 05 computes the sample evaluation with the sample config, which the session has already
   computed for ``sample_report`` (``tests/conftest.py``): a cell inserted after its first cell makes
   ``run_evaluation`` return that evaluation when it is called on the same tables with the same
-  settings (the key of the session memo), and a cell at the end checks that it did.
+  settings (the key of the session memo), and a cell at the end checks that it did;
+- notebooks 01-05 read the sample with the default options (``io.ingest(SAMPLE)``,
+  ``io.read_dataset(SAMPLE)``): a cell inserted after the first one makes those two functions return
+  the ingestion of the sample the test run made once (:func:`sample_ingestion_file`, the same
+  function on the same files), other reads are made as usual, and a cell at the end checks that
+  the notebook did read the sample.
 
 Everything else in these notebooks runs as written.
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
+import pickle
 import time
 from pathlib import Path
 
@@ -38,9 +44,12 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 # files are checked: other engineers edit files in this tree while the suite runs.)
 GUARDED = [REPO / "notebooks", REPO / "data"]
 #: Values given to a notebook's ``parameters`` cell in the suite (smaller than the published ones).
-PARAMETERS = {"06_unodc_multicountry": {"IMPUTATIONS": 2}}
+PARAMETERS = {"06_unodc_multicountry": {"IMPUTATIONS": 2, "PERSONS": {"XAA": 8_000, "XBB": 4_000, "XCC": 4_000}}}
 #: Notebooks whose ``run_evaluation`` of the sample is the session's sample evaluation.
 SAMPLE_EVALUATION = {"05_annual_report"}
+#: Notebooks whose reads of the sample (default options) get the ingestion the test run made.
+SAMPLE_INGESTION = {"01_data_and_cohort", "02_reoffending_survival", "03_matching_and_balance",
+                    "04_prison_and_costs", "05_annual_report"}
 
 
 def _load_builder():
@@ -102,13 +111,20 @@ def _inject_parameters(nb: nbformat.NotebookNode, values: dict[str, object]) -> 
     nb.cells.insert(at + 1, cell)
 
 
+def _inject(nb: nbformat.NotebookNode, setup: str, check: str) -> None:
+    """Insert the cell ``setup`` after the notebook's first code cell (which sets ``SAMPLE``) and
+    the cell ``check`` at its end."""
+    first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    nb.cells.insert(first + 1, nbformat.v4.new_code_cell(setup))
+    nb.cells.append(nbformat.v4.new_code_cell(check))
+
+
 def _reuse_sample_evaluation(nb: nbformat.NotebookNode, kept: Path) -> None:
     """After the notebook's first code cell, make ``run_evaluation`` return the session's sample
     evaluation (pickled with its key in ``kept``) for the same tables and settings, and compute as
     usual otherwise; a last cell fails if the notebook never asked for it."""
     from tests.conftest import evaluation_key
 
-    first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
     reuse = (
         "# Injected by tests/test_notebooks.py: the sample evaluation the test session has computed\n"
         "import pickle as _pickle\n"
@@ -126,10 +142,59 @@ def _reuse_sample_evaluation(nb: nbformat.NotebookNode, kept: Path) -> None:
         "    return _computed_run_evaluation(dataset, spec, **kwargs)\n\n\n"
         "_evaluation.run_evaluation = _session_run_evaluation\n"
     )
-    nb.cells.insert(first + 1, nbformat.v4.new_code_cell(reuse))
-    nb.cells.append(nbformat.v4.new_code_cell(
+    _inject(nb, reuse, (
         "assert _reused, ('the notebook computed the sample evaluation itself: its call no longer has the key of '\n"
         "                 'tests/conftest.py evaluation_key (same tables, settings and quality input)')\n"))
+
+
+@pytest.fixture(scope="session")
+def sample_ingestion_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``altmeasures_eval.io.ingest(data/sample)`` pickled, for the notebook kernels: made once per
+    run (the first worker that needs it writes it under a lock in the run's shared folder, as the
+    sample report; tests/conftest.py)."""
+    from tests.conftest import _exclusive, _shared_temp
+
+    root = _shared_temp(tmp_path_factory) / "sample-ingestion"
+    root.mkdir(exist_ok=True)
+    path = root / "ingestion.pickle"
+    with _exclusive(root / "lock"):
+        if not path.exists():
+            from altmeasures_eval.io import ingest
+
+            path.with_suffix(".tmp").write_bytes(pickle.dumps(ingest(REPO / "data" / "sample"),
+                                                              protocol=pickle.HIGHEST_PROTOCOL))
+            path.with_suffix(".tmp").replace(path)
+    return path
+
+
+def _reuse_sample_ingestion(nb: nbformat.NotebookNode, kept: Path) -> None:
+    """After the notebook's first code cell (which sets ``SAMPLE``), make ``io.ingest`` and
+    ``io.read_dataset`` of the sample with the default options return the ingestion pickled in
+    ``kept`` (a fresh copy each call); every other read is made as usual. A last cell fails if the
+    notebook never read the sample that way."""
+    reuse = (
+        "# Injected by tests/test_notebooks.py: the ingestion of the sample the test run has made\n"
+        "import pickle as _pickle\n\n"
+        "import altmeasures_eval.io as _io\n\n"
+        f"_SAMPLE_INGESTION = Path({str(kept)!r}).read_bytes()\n"
+        "_read_ingest, _read_dataset = _io.ingest, _io.read_dataset\n"
+        "_sample_reads = []\n\n\n"
+        "def _the_sample(source, mapping=None, mode='strict', encoding=None, delimiter=None):\n"
+        "    return (isinstance(source, str | Path) and Path(source).resolve() == SAMPLE.resolve() and mapping is None\n"
+        "            and mode == 'strict' and encoding is None and delimiter is None)\n\n\n"
+        "def _session_ingest(source, mapping=None, mode='strict', **options):\n"
+        "    if _the_sample(source, mapping, mode, **options):\n"
+        "        _sample_reads.append(True)\n"
+        "        return _pickle.loads(_SAMPLE_INGESTION)\n"
+        "    return _read_ingest(source, mapping, mode, **options)\n\n\n"
+        "def _session_read_dataset(source, mapping=None, mode='strict', **options):\n"
+        "    if _the_sample(source, mapping, mode, **options) and _pickle.loads(_SAMPLE_INGESTION).valid:\n"
+        "        _sample_reads.append(True)\n"
+        "        return _pickle.loads(_SAMPLE_INGESTION).dataset\n"
+        "    return _read_dataset(source, mapping, mode, **options)\n\n\n"
+        "_io.ingest, _io.read_dataset = _session_ingest, _session_read_dataset\n"
+    )
+    _inject(nb, reuse, "assert _sample_reads, 'the notebook no longer reads the sample with io.ingest or io.read_dataset'\n")
 
 
 @pytest.mark.slow
@@ -142,6 +207,8 @@ def test_notebook_executes(path, tmp_path, monkeypatch, request):
         _inject_parameters(nb, PARAMETERS[path.stem])
     if path.stem in SAMPLE_EVALUATION:
         _reuse_sample_evaluation(nb, request.getfixturevalue("sample_evaluation_file"))
+    if path.stem in SAMPLE_INGESTION:
+        _reuse_sample_ingestion(nb, request.getfixturevalue("sample_ingestion_file"))
     before = _snapshot()
     start = time.perf_counter()
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
