@@ -6,10 +6,16 @@ an alternative have no comparable custody case, which ``stop`` refuses instead o
 The derived configs impute m = 2 data sets instead of the sample's 20 (``[design] imputations``):
 nothing asserted here depends on m (26 people are outside common support with either), and each
 evaluation costs a quarter of the CPU time (issue #14).
+
+The failing case is evaluated and rendered once: by the ``report`` command (:func:`failed_report`),
+whose evaluation the tests of the evaluation and of the written report read (issue #14: they had
+computed and rendered the same evaluation again).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 from pathlib import Path
@@ -20,14 +26,33 @@ from tests.report.conftest import SAMPLE
 
 
 @pytest.fixture(scope="module")
-def failed_evaluation(sample_dataset):
-    from altmeasures_eval.config import load_config
-    from altmeasures_eval.evaluation import EvaluationSpec, run_evaluation
+def failed_report(tmp_path_factory, _one_sample_evaluation) -> dict:
+    """``altmeasures-eval report --no-pdf`` of the sample with ``common_support = "stop"`` (and
+    m = 2): its exit status, what it printed on stderr, its output folder and the evaluation it
+    computed (the session's memo of ``run_evaluation`` keeps the last one, tests/conftest.py)."""
+    from altmeasures_eval.cli import main
 
-    cfg = load_config(SAMPLE / "evaluation.toml")
-    raw = {k: v for k, v in cfg.sections.items()}
-    raw["design"] = {**raw.get("design", {}), "common_support": "stop", "imputations": 2}
-    return run_evaluation(sample_dataset, EvaluationSpec.from_config(raw), progress=False)
+    root = tmp_path_factory.mktemp("failed-gate")
+    text = (SAMPLE / "evaluation.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "."', f'path = "{SAMPLE.as_posix()}"')
+    text = text.replace('common_support = "restrict"', 'common_support = "stop"\nimputations = 2')
+    assert 'common_support = "stop"\nimputations = 2' in text
+    cfg = root / "evaluation.toml"
+    cfg.write_text(text, encoding="utf-8")
+    out = root / "out"
+    _one_sample_evaluation.last = None
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main(["report", "--config", str(cfg), "--out", str(out), "--no-pdf", "--quiet"])
+    return {"status": status, "err": err.getvalue(), "out": out, "evaluation": _one_sample_evaluation.last}
+
+
+@pytest.fixture(scope="module")
+def failed_evaluation(failed_report):
+    """The evaluation of the failing case (computed by the ``report`` command of :func:`failed_report`)."""
+    ev = failed_report["evaluation"]
+    assert ev is not None and ev.spec.design.common_support == "stop" and ev.spec.design.imputations == 2
+    return ev
 
 
 def test_failed_gate_withholds_every_effect(failed_evaluation) -> None:
@@ -44,10 +69,11 @@ def test_failed_gate_withholds_every_effect(failed_evaluation) -> None:
     assert ev.limitations[0].startswith("No reliable comparison could be made")
 
 
-def test_failed_gate_report_says_why_and_shows_the_checks(failed_evaluation, tmp_path: Path) -> None:
-    from altmeasures_eval.report import validate_results, write_report
+def test_failed_gate_report_says_why_and_shows_the_checks(failed_evaluation, failed_report) -> None:
+    """What ``write_report`` wrote for the failed evaluation (through the ``report`` command)."""
+    from altmeasures_eval.report import validate_results
 
-    written = write_report(failed_evaluation, tmp_path, pdf=False)
+    written = {"results": failed_report["out"] / "results.json", "html": failed_report["out"] / "report.html"}
     doc = json.loads(written["results"].read_text(encoding="utf-8"))
     validate_results(doc)
     assert doc["design"]["passed"] is False
@@ -71,18 +97,10 @@ def test_failed_gate_report_says_why_and_shows_the_checks(failed_evaluation, tmp
         assert re.search(re.escape(_CHECKS.get(c["check"], c["check"])), html.replace("&#39;", "'")), c["check"]
 
 
-def test_report_command_exits_3_after_writing_the_diagnostic_report(tmp_path: Path, capsys) -> None:
-    from altmeasures_eval.cli import main
-
-    text = (SAMPLE / "evaluation.toml").read_text(encoding="utf-8")
-    text = text.replace('path = "."', f'path = "{SAMPLE.as_posix()}"')
-    text = text.replace('common_support = "restrict"', 'common_support = "stop"\nimputations = 2')
-    assert 'common_support = "stop"\nimputations = 2' in text
-    cfg = tmp_path / "evaluation.toml"
-    cfg.write_text(text, encoding="utf-8")
-    out = tmp_path / "out"
-    assert main(["report", "--config", str(cfg), "--out", str(out), "--no-pdf", "--quiet"]) == 3
-    err = capsys.readouterr().err
+def test_report_command_exits_3_after_writing_the_diagnostic_report(failed_report) -> None:
+    out = failed_report["out"]
+    assert failed_report["status"] == 3
+    err = failed_report["err"]
     assert "the design gate failed" in err and 'try: set [design] common_support = "restrict"' in err
     assert (out / "report.html").exists()
     assert json.loads((out / "results.json").read_text(encoding="utf-8"))["design"]["passed"] is False
