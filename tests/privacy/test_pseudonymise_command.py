@@ -109,14 +109,16 @@ def test_invalid_data_writes_nothing(raw_folder, key_file, tmp_path, capsys) -> 
     assert not out.exists()
 
 
-def test_sample_ids_do_not_survive_pseudonymisation(sample_dir, tmp_path, monkeypatch) -> None:
+def test_sample_ids_do_not_survive_pseudonymisation(sample_dir, sample_dataset, tmp_path, monkeypatch) -> None:
     """Every file the command writes for the committed sample is scanned for the sample's raw
-    person, case, spell and episode ids (issue #7's rule, applied to this command)."""
+    person, case, spell and episode ids (issue #7's rule, applied to this command). The raw ids are
+    those of the session's ``read_dataset(data/sample)`` (``sample_dataset``, tests/conftest.py)
+    instead of a read of its own."""
     assert (sample_dir / "persons.csv").exists(), "data/sample is committed: a missing file is a failure"
     monkeypatch.setenv("ALTMEASURES_PSEUDONYM_KEY", KEY_TEXT)
     out = tmp_path / "pseudo"
     assert main(["pseudonymise", str(sample_dir), "--out", str(out)]) == 0
-    raw = read_dataset(sample_dir)
+    raw = sample_dataset
     ids: set[str] = set()
     for frame in raw.tables().values():
         for column in ("person_id", "case_id", "spell_id", "episode_id"):
