@@ -67,6 +67,22 @@ def test_keys_sort_in_natural_order(tmp_path: Path, generated: Path) -> None:
     assert numbers.is_monotonic_increasing  # P2 before P10
 
 
+def test_natural_order_by_hand_in_arrow_and_in_python() -> None:
+    """The order of canonical_order's keys, worked by hand: text before the trailing number, then
+    the number, then the whole text; the same for ASCII keys (Arrow) and keys with another
+    character (Python's re), and for trailing numbers longer than the 15 digits read in Arrow."""
+    from altmeasures_eval.io._read import canonical_order
+
+    def order(keys: list) -> list:
+        return canonical_order(pd.DataFrame({"person_id": keys}), "persons")["person_id"].tolist()
+
+    ascii_keys = ["P10", "P2", "Q1", "P02", "P", "7", "", "P1000000000000000000001", "P999999999999999", None]
+    want = ["", "7", "P", "P02", "P2", "P10", "P999999999999999", "P1000000000000000000001", "Q1", None]
+    assert order(ascii_keys) == want
+    assert order([k if k is None else k.replace("Q", "Ö") for k in ascii_keys]) == [
+        k if k is None else k.replace("Q", "Ö") for k in want]
+
+
 def _results(folder: Path) -> dict:
     doc = json.loads((folder / "results.json").read_text(encoding="utf-8"))
 

@@ -63,6 +63,21 @@ def test_quarantine_report_counts_rejects(valid_csv: Path) -> None:
     ]
 
 
+def test_a_row_with_several_problems_is_one_reject_with_every_reason(valid_csv: Path) -> None:
+    """Quarantine sets a row aside once, naming each column, value and reason of its problems."""
+    path = valid_csv / "persons.csv"
+    persons = pd.read_csv(path, dtype=str, keep_default_na=False)
+    persons.loc[0, ["sex", "birth_year"]] = ["M", "19x0"]  # source row 2 (P1)
+    persons.to_csv(path, index=False)
+    result = ingest(valid_csv, mode="quarantine")
+    rejects = result.dataset.rejects
+    row = rejects[(rejects["table"] == "persons") & (rejects["source_row"] == 2)]
+    assert len(row) == 1
+    assert row["column"].iloc[0] == "birth_year, sex" and row["value"].iloc[0] == "19x0 | M"
+    assert row["reason"].iloc[0].startswith("integer: ") and " | vocabulary: " in row["reason"].iloc[0]
+    assert result.sources["persons"].rejected_rows == 1 and result.sources["persons"].kept_rows == 4
+
+
 def test_json_and_html_have_everything_and_no_identifier(valid_csv: Path) -> None:
     _break_cases(valid_csv)
     report = quality_report(ingest(valid_csv, mode="quarantine"))

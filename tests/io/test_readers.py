@@ -289,6 +289,8 @@ def test_dates_and_whole_numbers_are_stripped_as_python_strips() -> None:
     assert set(_PY_WHITESPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
     cells = pd.Series([f"{c}12{c}" for c in _PY_WHITESPACE] + [None, "  ", " 1 2 "], dtype=object)
     assert _stripped(cells).tolist() == [v.strip() if isinstance(v, str) else None for v in cells]
+    odd = pd.Series([" \ud800 ", 7, " x "], dtype=object)  # Arrow cannot hold a lone surrogate; 7 is no str
+    assert _stripped(odd[:1]).tolist() == ["\ud800"] and _stripped(odd[1:]).tolist() == [7, "x"]
     numbers, bad = _integers(cells)
     # (a blank cell is not missing here: the readers make it missing before, as for "")
     assert numbers.iloc[: len(_PY_WHITESPACE)].eq(12).all() and bad.tolist() == [False] * (len(cells) - 2) + [True, True]
