@@ -64,23 +64,27 @@ def test_a_second_read_of_the_same_files_is_a_copy_of_the_first(folder) -> None:
 
 
 def test_files_or_options_that_changed_are_read_again(folder) -> None:
+    """After one read, what would be read again (nothing kept for it) as the options or files change."""
     data, calls = folder
     _reuse.ingest_source(data)
-    _reuse.ingest_source(data, mode="quarantine")  # another mode
-    _reuse.ingest_source(data, mode="quarantine", delimiter=",")  # another CSV option
-    assert len(calls) == 3
+    kept = _reuse._options(data, None, "strict", None, None)
+    assert _reuse._kept(kept) is not None
+    for other in [("quarantine", None, None), ("strict", "utf-8", None), ("strict", None, ",")]:  # mode, CSV options
+        assert _reuse._kept(_reuse._options(data, None, *other)) is None
     (data / "notes.txt").write_text("a file the reader does not read, but the folder changed\n")
-    _reuse.ingest_source(data, mode="quarantine", delimiter=",")
-    assert len(calls) == 4
+    assert _reuse._kept(kept) is None
+    (data / "notes.txt").unlink()
+    assert _reuse._kept(kept) is not None
     persons = (data / "persons.csv").read_text(encoding="utf-8")  # one more person: the same file, other bytes
     last = persons.rstrip("\n").splitlines()[-1].split(",")
     last[0] = "P9999999"
     (data / "persons.csv").write_text(persons + ",".join(last) + "\n", encoding="utf-8")
-    again = _reuse.ingest_source(data, mode="quarantine", delimiter=",")
-    assert len(calls) == 5 and len(again.dataset.persons) == 301
+    assert _reuse._kept(kept) is None
+    again = _reuse.ingest_source(data)
+    assert len(calls) == 2 and len(again.dataset.persons) == 301
 
 
-def test_an_invalid_extract_read_strictly_raises_every_time(folder) -> None:
+def test_an_invalid_extract_read_strictly_raises(folder) -> None:
     data, calls = folder
     persons = (data / "persons.csv").read_text(encoding="utf-8").splitlines()
     head = persons[0].split(",")
@@ -89,9 +93,8 @@ def test_an_invalid_extract_read_strictly_raises_every_time(folder) -> None:
     (data / "persons.csv").write_text("\n".join([persons[0], ",".join(row), *persons[2:]]) + "\n", encoding="utf-8")
     kept = _reuse.ingest_source(data)
     assert not kept.valid and len(calls) == 1
-    for _ in range(2):  # the kept ingestion is not valid: read_dataset reads and raises with the problems
-        with pytest.raises(DataContractError, match="break the contract"):
-            _reuse.read_source(data)
+    with pytest.raises(DataContractError, match="break the contract"):  # not valid: read_dataset raises
+        _reuse.read_source(data)
     assert _reuse.ingest_source(data).problems.equals(kept.problems) and len(calls) == 1
 
 
