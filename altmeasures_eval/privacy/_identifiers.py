@@ -30,6 +30,8 @@ from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from altmeasures_eval._errors import PrivacyError
 from altmeasures_eval.schema import IDENTIFIER_COLUMNS
@@ -338,27 +340,56 @@ def _where(text: pd.Series, candidates: np.ndarray, test) -> np.ndarray:
     return out
 
 
+def _screens(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The tests every text goes through: (starts like a date, number of digits, holds an ``@``,
+    may be a national identity number).
+
+    RE2 in Arrow answers them for ASCII texts, where it reads these patterns as Python's ``re``
+    does (``\\d`` is ``[0-9]``, ``$`` the end of the text; no other construct differs); Python's
+    ``re`` answers for the others.
+    """
+    n = len(text)
+    is_date, at, maybe = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    n_digits = np.zeros(n, np.int64)
+    try:
+        arr = pa.array(text.to_numpy(dtype=object), type=pa.string())
+        ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate
+        ascii_ = np.zeros(n, bool)
+    if ascii_.any():
+        a = arr.filter(pa.array(ascii_))
+        is_date[ascii_] = pc.match_substring_regex(a, f"^(?:{_DATE_PREFIX})").to_numpy(zero_copy_only=False)
+        n_digits[ascii_] = pc.count_substring_regex(a, "[0-9]").to_numpy(zero_copy_only=False)
+        at[ascii_] = pc.match_substring(a, "@").to_numpy(zero_copy_only=False)
+        maybe[ascii_] = pc.match_substring_regex(
+            pc.ascii_upper(a), f"^(?:{_NATIONAL_ID_ANY})$").to_numpy(zero_copy_only=False)
+    if not ascii_.all():
+        rest = text[~ascii_]
+        is_date[~ascii_] = rest.str.match(_DATE_PREFIX).to_numpy(dtype=bool)
+        n_digits[~ascii_] = rest.str.count(r"\d").to_numpy()
+        at[~ascii_] = rest.str.contains("@", regex=False).to_numpy(dtype=bool)
+        maybe[~ascii_] = rest.str.upper().str.fullmatch(_NATIONAL_ID_ANY).to_numpy(dtype=bool)
+    return is_date, n_digits, at, maybe
+
+
 def _patterns(text: pd.Series) -> dict[str, np.ndarray]:
     """Which value pattern each (stripped, distinct) text matches: one boolean array per pattern.
 
     Each regular expression runs only where a cheap test leaves it a chance (an ``@`` for an
-    e-mail address, 7-15 digits and no date for a phone number); the tests are elementwise, so
-    this is the same as running every pattern on every text.
+    e-mail address, 7-15 digits and no date for a phone number, the alternation of them all for
+    the national-identity patterns); the tests are elementwise, so this is the same as running
+    every pattern on every text.
     """
-    is_date = text.str.match(_DATE_PREFIX).to_numpy(dtype=bool)
-    n_digits = text.str.count(r"\d").to_numpy()
+    is_date, n_digits, at, maybe = _screens(text)
     out = {
-        "email": _where(text, text.str.contains("@", regex=False).to_numpy(dtype=bool),
-                        lambda t: t.str.contains(_EMAIL, regex=True)),
+        "email": _where(text, at, lambda t: t.str.contains(_EMAIL, regex=True)),
         "phone": _where(text, ~is_date & (n_digits >= _PHONE_DIGITS[0]) & (n_digits <= _PHONE_DIGITS[1]),
                         lambda t: t.str.fullmatch(_PHONE)),
         "date": is_date,
+        _NATIONAL_LABELS[0]: _where(text, maybe, _spanish_dni_mask),
     }
-    upper = text.str.upper()
-    maybe = upper.str.fullmatch(_NATIONAL_ID_ANY).to_numpy(dtype=bool)
-    out[_NATIONAL_LABELS[0]] = _where(text, maybe, _spanish_dni_mask)
     for label, pattern in _NATIONAL_ID_PATTERNS:
-        out[label] = _where(upper, maybe, lambda t, pattern=pattern: t.str.fullmatch(pattern))
+        out[label] = _where(text, maybe, lambda t, pattern=pattern: t.str.upper().str.fullmatch(pattern))
     out["national_id"] = np.logical_or.reduce([out[label] for label in _NATIONAL_LABELS])
     return out
 
