@@ -22,6 +22,7 @@ able to read them.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -230,12 +231,18 @@ class IdentifierFinding:
 
 
 # --- column names ---------------------------------------------------------------------------------
-def _name_tokens(name: object) -> list[str]:
-    text = unicodedata.normalize("NFKD", str(name))
+def _name_tokens(name: object) -> tuple[str, ...]:
+    return _tokens(str(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(name: str) -> tuple[str, ...]:
+    # cached: every ingestion asks for the same few dozen column names, twice each
+    text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)  # camelCase -> camel_Case
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)  # DOBDate -> DOB_Date
-    return [tok for tok in re.split(r"[^a-z0-9]+", text.lower()) if tok]
+    return tuple(tok for tok in re.split(r"[^a-z0-9]+", text.lower()) if tok)
 
 
 def classify_column_name(name: object) -> tuple[str, str] | None:
@@ -452,11 +459,12 @@ def _value_findings(examined: list[_Examined], min_share: float) -> list[list[Id
         return out
     text = pd.Series(np.concatenate(distinct), dtype=object).astype(str).str.strip()
     text_codes, texts = pd.factorize(text.to_numpy(dtype=object))
-    patterns = _patterns(pd.Series(texts, dtype=object))
+    # one more text, matching nothing, for code -1 (none after dropna)
+    patterns = {name: np.append(mask, False) for name, mask in _patterns(pd.Series(texts, dtype=object)).items()}
     for i, codes, own in coded:
         ex = examined[i]
-        # by distinct value of the column, and False at the end for code -1 (none after dropna)
-        hits_of = {name: np.append(mask[text_codes[own]], False) for name, mask in patterns.items()}
+        of_value = np.append(text_codes[own], len(texts))  # the text of each distinct value, then -1's
+        hits_of = {name: mask[of_value] for name, mask in patterns.items()}
         found: list[IdentifierFinding] = []
         if ex.email:  # an e-mail address is never a category: one value is enough
             found += _findings(ex.column, ex.values.index, codes, len(codes), hits_of,
