@@ -67,6 +67,7 @@ def render_docx(content: dict[str, Any], figures: dict[str, Any], path: str | Pa
     ctx = page_context(content)
     meta = ctx["meta"]
     doc = Document()
+    st = _Styles(doc)
     _styles(doc, ctx["lang"])
     for section in doc.sections:
         section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -81,21 +82,21 @@ def render_docx(content: dict[str, Any], figures: dict[str, Any], path: str | Pa
     props.comments = _("Written by altmeasures_eval {version}.").format(
         version=meta.get("toolkit_version") or meta.get("version", ""))
 
-    doc.add_paragraph(str(meta.get("title", "")), style="Title")
+    st.paragraph(str(meta.get("title", "")), "Title")
     _title_block(doc, meta)
 
-    doc.add_heading(_("Summary"), level=1)
+    st.paragraph(_("Summary"), "Heading 1")
     for b in ctx["summary"]:
-        _block(doc, b, figures)
+        _block(doc, b, figures, st)
 
     # "TOC Heading": a title Word leaves out of the table of contents it lists after it
-    doc.add_paragraph(_("Contents"), style="TOC Heading")
+    st.paragraph(_("Contents"), "TOC Heading")
     _contents(doc, [f"{i}. {s['title']}" for i, s in enumerate(ctx.get("sections", []), start=1)])
     for i, s in enumerate(ctx.get("sections", []), start=1):
-        h = doc.add_heading(f"{i}. {s['title']}", level=1)
+        h = st.paragraph(f"{i}. {s['title']}", "Heading 1")
         h.paragraph_format.page_break_before = i == 1
         for b in s["blocks"]:
-            _block(doc, b, figures)
+            _block(doc, b, figures, st)
     for n in ctx.get("disclosure", []):
         _small(doc.add_paragraph(str(n)))
     path = Path(path)
@@ -104,7 +105,39 @@ def render_docx(content: dict[str, Any], figures: dict[str, Any], path: str | Pa
 
 
 # ---------------------------------------------------------------------------------------- blocks
-def _block(doc: Any, b: dict[str, Any], figures: dict[str, Any]) -> None:
+class _Styles:
+    """Paragraphs and tables in the named styles of one document, each name looked up once:
+    python-docx looks a name up, and scans every style for the default one, at each use (~2 ms,
+    a hundred paragraphs a report). Writes what ``add_paragraph(text, style=name)`` and
+    ``table.style = name`` write."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self._ids: dict[tuple[str, Any], str | None] = {}
+
+    def style_id(self, name: str, kind: Any) -> str | None:
+        """The id of style ``name`` of type ``kind`` (None for the default style, as python-docx)."""
+        key = (name, kind)
+        if key not in self._ids:
+            self._ids[key] = self.doc.part.get_style_id(name, kind)
+        return self._ids[key]
+
+    def paragraph(self, text: str = "", style: str = "Normal") -> Any:
+        """A new paragraph at the end of the document, with ``text`` in one run, in ``style``."""
+        from docx.enum.style import WD_STYLE_TYPE
+
+        p = self.doc.add_paragraph(text)
+        p._p.style = self.style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        return p
+
+    def table_style(self, table: Any, style: str) -> None:
+        """Give ``table`` the table style ``style``."""
+        from docx.enum.style import WD_STYLE_TYPE
+
+        table._tbl.tblStyle_val = self.style_id(style, WD_STYLE_TYPE.TABLE)
+
+
+def _block(doc: Any, b: dict[str, Any], figures: dict[str, Any], st: _Styles) -> None:
     kind = b.get("kind")
     if kind == "p":
         p = doc.add_paragraph(str(b.get("text", "")))
@@ -113,7 +146,7 @@ def _block(doc: Any, b: dict[str, Any], figures: dict[str, Any]) -> None:
                 r.bold = True
     elif kind == "list":
         for item in b.get("items", []):
-            doc.add_paragraph(str(item), style="List Bullet")
+            st.paragraph(str(item), "List Bullet")
     elif kind == "code":
         from docx.shared import Pt
 
@@ -123,16 +156,16 @@ def _block(doc: Any, b: dict[str, Any], figures: dict[str, Any]) -> None:
             run = p.add_run(line)
             run.font.name, run.font.size = "Courier New", Pt(7.5)
     elif kind == "box":
-        _box(doc, b)
+        _box(doc, b, st)
     elif kind == "table":
-        _table(doc, b)
+        _table(doc, b, st)
     elif kind == "figure":
-        _figure(doc, b, figures)
+        _figure(doc, b, figures, st)
     elif kind == "flow":
         _flow(doc, b)
 
 
-def _box(doc: Any, b: dict[str, Any]) -> None:
+def _box(doc: Any, b: dict[str, Any], st: _Styles) -> None:
     """A box ("What you can say", verdict, warning): a Heading 2 and its items, inside one border
     with a shading (paragraph borders, so the text stays ordinary editable paragraphs)."""
     from docx.shared import RGBColor
@@ -140,7 +173,7 @@ def _box(doc: Any, b: dict[str, Any]) -> None:
     line, fill = _BOX.get(str(b.get("style")), _BOX["verdict"])
     paras = []
     if b.get("title"):
-        h = doc.add_heading(str(b["title"]), level=2)
+        h = st.paragraph(str(b["title"]), "Heading 2")
         for r in h.runs:
             r.font.color.rgb = RGBColor.from_string(line)
         h.paragraph_format.keep_with_next = True
@@ -148,23 +181,23 @@ def _box(doc: Any, b: dict[str, Any]) -> None:
     if b.get("text"):
         paras.append(doc.add_paragraph(str(b["text"])))
     for item in b.get("items") or []:
-        paras.append(doc.add_paragraph(str(item), style="List Bullet"))
+        paras.append(st.paragraph(str(item), "List Bullet"))
     for i, p in enumerate(paras):
         _shade(p, line, fill)
         if i < len(paras) - 1:
             p.paragraph_format.keep_with_next = True
 
 
-def _table(doc: Any, b: dict[str, Any]) -> None:
+def _table(doc: Any, b: dict[str, Any], st: _Styles) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
 
     label = table_label(b) + (f" ({b['unit']})" if b.get("unit") else "")
-    cap = doc.add_paragraph(style="Caption")
+    cap = st.paragraph("", "Caption")
     cap.add_run(label).bold = True
     cap.paragraph_format.keep_with_next = True  # the title never stays alone at the foot of a page
     head, rows, align = list(b.get("head", [])), list(b.get("rows", [])), list(b.get("align", []))
     table = doc.add_table(rows=1 + len(rows), cols=max(len(head), 1))
-    table.style = "Table Grid"
+    st.table_style(table, "Table Grid")
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _table_caption(table, label)
     keep = len(rows) <= _KEEP_TOGETHER_ROWS
@@ -202,7 +235,7 @@ def _column_widths(head: list[Any], rows: list[list[Any]], total_cm: float = 16.
     return [Cm(k * scale) for k in need]
 
 
-def _figure(doc: Any, b: dict[str, Any], figures: dict[str, Any]) -> None:
+def _figure(doc: Any, b: dict[str, Any], figures: dict[str, Any], st: _Styles) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
@@ -217,7 +250,7 @@ def _figure(doc: Any, b: dict[str, Any], figures: dict[str, Any]) -> None:
         doc_pr = shape._inline.docPr
         doc_pr.set("descr", parts["alt"])
         doc_pr.set("title", parts["label"])
-    cap = doc.add_paragraph(style="Caption")
+    cap = st.paragraph("", "Caption")
     label = cap.add_run(parts["label"])
     label.bold = True
     rest = " ".join(x for x in (parts["caption"], _("Source: {source}").format(source=parts["source"])
