@@ -199,8 +199,10 @@ def balance_table(
         raise DataContractError("balance: one group has zero total weight after adjustment")
 
     one = np.ones(len(t))
-    m1b, m0b = _wmean(X[t == 1], one[t == 1]), _wmean(X[t == 0], one[t == 0])
-    v1b, v0b = _wvar(X[t == 1], one[t == 1]), _wvar(X[t == 0], one[t == 0])
+    g1, g0 = t == 1, t == 0
+    X1, X0 = X[g1], X[g0]  # each group's rows once, for the four weighted means and variances
+    m1b, m0b = _wmean(X1, one[g1]), _wmean(X0, one[g0])
+    v1b, v0b = _wvar(X1, one[g1]), _wvar(X0, one[g0])
     # binary: p(1-p), as cobalt and MatchIt; continuous: unbiased sample variance
     v1b = np.where(is_bin, m1b * (1 - m1b), v1b)
     v0b = np.where(is_bin, m0b * (1 - m0b), v0b)
@@ -222,8 +224,8 @@ def balance_table(
         denom = np.where(constant, np.nan, denom)
 
         def stats(wt: np.ndarray) -> dict[str, np.ndarray]:
-            m1, m0 = _wmean(X[t == 1], wt[t == 1]), _wmean(X[t == 0], wt[t == 0])
-            vr = _wvar(X[t == 1], wt[t == 1]) / _wvar(X[t == 0], wt[t == 0])
+            m1, m0 = _wmean(X1, wt[g1]), _wmean(X0, wt[g0])
+            vr = _wvar(X1, wt[g1]) / _wvar(X0, wt[g0])
             smd = (m1 - m0) / denom
             smd = np.where(constant & (m1 == m0), 0.0, smd)
             return {"mean_treated": m1, "mean_control": m0, "smd": smd, "var_ratio": np.where(is_bin, np.nan, vr)}
