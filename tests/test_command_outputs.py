@@ -171,10 +171,22 @@ def test_no_output_file_holds_an_identifier_of_the_sample(outputs, sample_ids, c
 
 
 def test_pseudonymise_output_holds_no_raw_id_and_says_it_is_not_a_publication(outputs, sample_ids) -> None:
+    """Every file ``pseudonymise`` writes for the sample is scanned for the sample's raw person, case,
+    spell and episode ids (issue #7's rule, applied to this command), and what it writes is still the
+    sample as a valid contract data set, with 32-character pseudonyms. (The checks of
+    tests/privacy/test_pseudonymise_command.py's run on the sample, which ran the same command on the
+    same data and the same scan: issue #14.)"""
+    from altmeasures_eval.io import read_dataset
+
     folder = outputs["pseudonymise"]
     assert (folder / "persons.csv").exists()
+    assert len(sample_ids) > 20_000
     assert scan_outputs_for_identifiers(folder, sample_ids) == []
     assert "NOT FOR PUBLICATION" in (folder / "NOT_FOR_PUBLICATION.txt").read_text(encoding="utf-8")
+    again = read_dataset(folder)
+    for table in ("persons", "cases"):
+        assert len(getattr(again, table)) == len(pd.read_csv(SAMPLE / f"{table}.csv", usecols=[0]))
+    assert again.persons["person_id"].str.fullmatch(r"[0-9a-f]{32}").all()
 
 
 def test_cohort_with_ids_is_id_bearing_by_design_and_says_so(outputs, sample_ids) -> None:
