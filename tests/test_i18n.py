@@ -122,3 +122,24 @@ def test_unknown_language_is_a_clear_error():
     with pytest.raises(ConfigError, match=r"language = 'de'.*\"fr\""):
         with language("de"):
             pass
+
+
+def test_stored_formats_keep_zero_signs_and_number_types_apart() -> None:
+    """The fmt_* functions keep their texts by value (_i18n._decimal, _pct, _money): -0.0 and 0.0
+    are equal keys but not equal texts, and 3 and 3.0 are kept apart (Babel formats a float above
+    2**53 from its repr). Reference: Babel called directly."""
+    from babel.numbers import format_decimal
+
+    from altmeasures_eval._i18n import fmt_money
+
+    for _round in range(2):  # the second time from the store
+        assert fmt_num(-0.0, 1) == format_decimal(-0.0, format="#,##0.0", locale="en_GB")
+        assert fmt_num(0.0, 1) == format_decimal(0.0, format="#,##0.0", locale="en_GB") == "0.0"
+        assert fmt_pct(-0.0, 1) == "-0.0%" and fmt_pct(0.0, 1) == "0.0%"
+        assert fmt_money(-0.0, "USD").startswith("-") and not fmt_money(0.0, "USD").startswith("-")
+        assert fmt_int(2**60) == "1,152,921,504,606,846,976"
+        assert fmt_num(float(2**60), 0) == format_decimal(float(2**60), format="#,##0", locale="en_GB")
+        assert fmt_num(float(2**60), 0) != fmt_int(2**60)
+        with language("fr"):
+            assert fmt_int(20000) == "20\u202f000" and fmt_pct(0.234) == "23,4\u00a0%"
+        assert fmt_int(20000) == "20,000" and fmt_pct(0.234) == "23.4%"

@@ -154,3 +154,42 @@ def test_with_rounding_percentages_are_no_finer_than_the_rounded_counts() -> Non
     assert out.to_csv(index=False).splitlines() == ["rate_alternative,difference_points,n_alternative",
                                                      "31,-19,260", ",[c],10"]
     assert _coarsen(t, 0).display()[1][0][:2] == ["31", "\u221219"]  # printed with a true minus sign
+
+
+def test_level_counts_of_the_balance_rows_by_hand() -> None:
+    """The smallest number of people holding each level of a categorical covariate, in either
+    group and any completed data set (report._missing._level_counts, which hides balance rows of
+    small levels). Worked by hand on eight people, two completed data sets; a single group gives 0
+    (a level cannot be compared), as the cross-table of level by group it replaced did."""
+    from types import SimpleNamespace
+
+    from altmeasures_eval.report._missing import _level_counts
+
+    data = pd.DataFrame({"treatment": [1, 1, 1, 0, 0, 0, 0, np.nan],
+                         "sex": ["f", "m", "m", "f", "f", "m", "m", "f"],
+                         "stage": pd.Categorical(["a", "a", "b", "a", "b", "b", "b", "a"], categories=["a", "b", "c"]),
+                         "age": [15, 16, 17, 15, 16, 17, 15, 16]})
+    second = data.assign(sex=["m", "m", "m", "f", "f", "m", "m", "f"])  # an imputation that filled "sex" otherwise
+
+    class Imputed:
+        m = 2
+
+        def complete(self, i: int) -> pd.DataFrame:
+            return (data, second)[i]
+
+    def counts(imputed: object, frame: pd.DataFrame) -> dict[str, int]:
+        design = SimpleNamespace(imputed=imputed, data=frame, covariates=("age", "sex", "stage", "absent"))
+        return _level_counts(SimpleNamespace(design=design))
+
+    # data: sex f 1 alternative / 2 custody, m 2 / 2; stage a 2 / 1, b 1 / 3 (the person with no group not counted)
+    # second: sex f 0 / 2 (f leaves the alternative group), m 3 / 2
+    assert counts(Imputed(), data) == {"sex=f": 0, "sex=m": 2, "stage=a": 1, "stage=b": 1}
+    assert counts(None, data) == {"sex=f": 1, "sex=m": 2, "stage=a": 1, "stage=b": 1}
+    one_group = data.assign(treatment=1)
+    assert counts(None, one_group) == {"sex=f": 0, "sex=m": 0, "stage=a": 0, "stage=b": 0}
+    # the reference: the cross-table of level by group, smallest cell per level
+    for frame in (data, second):
+        for c in ("sex", "stage"):
+            tab = pd.crosstab(frame[c].astype(str), frame["treatment"])
+            for level, row in tab.iterrows():
+                assert counts(None, frame)[f"{c}={level}"] == int(row.min())

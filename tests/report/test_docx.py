@@ -150,3 +150,35 @@ def test_identifier_scan_reads_word_documents(tmp_path: Path) -> None:
         render_docx(content, fx.figures(), tmp_path / "b.docx")
     hits = scan_outputs_for_identifiers(tmp_path, ["P000123", "C-2019/0042", "7f3a9c0e11b24d5e"])
     assert {(h.path.name, h.identifier) for h in hits} == {("a.docx", "C-2019/0042"), ("b.docx", "7f3a9c0e11b24d5e")}
+
+
+@pytest.mark.parametrize("text", ["Age at the decision", "", " padded ", "a\tb", "two\nlines\r\nend", "\u221212\u202f345"])
+@pytest.mark.parametrize("header", [True, False])
+def test_table_cell_xml_is_what_python_docx_writes(text: str, header: bool) -> None:
+    """_docx._cell writes a table cell in one pass of lxml calls; the reference is the same cell
+    written through python-docx's proxies (cell.width, cell.text, paragraph format, run font), as
+    the report did before (tabs, line breaks and edge spaces are where Run.text has rules)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+    from lxml import etree
+
+    from altmeasures_eval.report._docx import _cell
+
+    width = Cm(3.7)
+    ref, new = (Document().add_table(rows=1, cols=2) for _ in range(2))
+    cell = ref.rows[0].cells[0]
+    cell.width = width
+    cell.text = text
+    for p in cell.paragraphs:
+        p.paragraph_format.space_after = Pt(0)
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.keep_with_next = True
+        for r in p.runs:
+            r.font.size = Pt(8)
+            r.bold = header or None
+    if header:
+        shd = etree.SubElement(cell._tc.get_or_add_tcPr(), qn("w:shd"))
+        for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", "F3F6F9")):
+            shd.set(qn(k), v)
+    _cell(new._tbl.tr_lst[0].tc_lst[0], text, width.twips, left=False, header=header, keep=True)
+    assert etree.tostring(new._tbl) == etree.tostring(ref._tbl)
