@@ -150,8 +150,9 @@ _PY_WHITESPACE: Final = (
 )
 
 
-def _stripped(col: pd.Series) -> pd.Series:
-    """``str`` cells stripped as ``str.strip()`` does, other cells kept; missing cells ``None``.
+def _stripped(col: pd.Series, empty_missing: bool = False) -> pd.Series:
+    """``str`` cells stripped as ``str.strip()`` does, other cells kept; missing cells ``None``
+    (and cells left empty, with ``empty_missing``).
 
     In Arrow (C++) when every present cell is a ``str``; cell by cell otherwise (mixed cells from
     Excel or SQL, or text Arrow cannot hold).
@@ -164,8 +165,11 @@ def _stripped(col: pd.Series) -> pd.Series:
             pass
     if arr is None:
         out = col.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
-        return out.where(out.notna(), None)
+        out = out.where(out.notna(), None)
+        return out.where(out != "", None) if empty_missing else out
     trimmed = pc.utf8_trim(arr, characters=_PY_WHITESPACE)
+    if empty_missing:
+        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
     return pd.Series(trimmed.to_numpy(zero_copy_only=False), index=col.index, dtype=object)
 
 
@@ -262,8 +266,7 @@ def _dates(raw: pd.Series, fmt: str) -> tuple[pd.Series, np.ndarray]:
         return parsed.astype("datetime64[ns]"), np.zeros(len(raw), bool)
     text = raw if raw.dtype == object else _text(raw)
     if text.dtype == object:
-        text = _stripped(text)
-        text = text.where(text != "", None)
+        text = _stripped(text, empty_missing=True)
     parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     if pd.api.types.is_datetime64_any_dtype(parsed.dtype) and getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
@@ -293,8 +296,7 @@ def _booleans(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         return raw.astype("boolean"), np.zeros(len(raw), bool)
     text = _text(raw)
     low = text.str.lower() if len(text) else text
-    out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-    out[low.isin(_TRUE)] = True
-    out[low.isin(_FALSE)] = False
-    bad = (text.notna() & ~low.isin(_TRUE + _FALSE)).to_numpy()
+    true, false = low.isin(_TRUE).to_numpy(), low.isin(_FALSE).to_numpy()
+    out = pd.Series(pd.arrays.BooleanArray(true, ~(true | false)), index=raw.index)  # missing unless a word
+    bad = text.notna().to_numpy() & ~(true | false)
     return out, bad
