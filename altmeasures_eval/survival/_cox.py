@@ -170,8 +170,10 @@ def _fit(x: pd.DataFrame, t: np.ndarray, d: np.ndarray, w: np.ndarray | None, st
         fit = model.fit(tol=1e-12)
         return (np.asarray(fit.params), np.asarray(fit.cov_params()), float(fit.llf),
                 float(model.loglike(np.zeros(len(terms)))))
-    fit = core.efron_fit(t, d, x.to_numpy(dtype=float), np.ones(len(t)) if w is None else w, strata,
-                         precision=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ill-conditioned steps, as lifelines' fit below: the result says
+        fit = core.efron_fit(t, d, x.to_numpy(dtype=float), np.ones(len(t)) if w is None else w, strata,
+                             precision=1e-10)
     if fit is not None:
         return fit
     # degenerate data (e.g. monotone likelihood): lifelines fits and warns or fails in its own words

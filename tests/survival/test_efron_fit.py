@@ -98,3 +98,48 @@ def test_degenerate_data_are_left_to_lifelines():
     assert core.efron_fit(t, d, sep, np.ones(n)) is None
     res = cox_ph(pd.DataFrame({"t": t, "e": d, "x": d, "z": sep[:, 1]}), "t", "e", ["x", "z"])
     assert any("did not converge to finite values" in n and "'x'" in n for n in res.notes)
+
+
+def test_efron_fit_matches_lifelines_with_strong_effect():
+    # a large coefficient: the first Newton steps are long and lifelines' StepSizer shortens them
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 1))
+    t = np.ceil(rng.exponential(np.exp(-6 * x[:, 0]) * 50))
+    d = (rng.random(400) < 0.9).astype(float)
+    ours = core.efron_fit(t, d, x, np.ones(400), precision=1e-10)
+    for a, b in zip(ours, _lifelines(t, d, x, np.ones(400), None)):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+def test_newton_guards_decline():
+    # each guard of the iterations hands the data back to lifelines (None)
+    n = 30
+    t = np.arange(1.0, n + 1)
+    # the covariate orders the event times: the partial likelihood runs to 0 as the coefficient runs away
+    assert core.efron_fit(t, np.ones(n), -t[:, None], np.ones(n)) is None
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 1))
+    tt = np.ceil(rng.exponential(50 * np.exp(-x[:, 0])))
+    dd = (rng.random(200) < 0.8).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy's ill-conditioned-matrix warning (cox_ph silences it)
+        assert core.efron_fit(tt, dd, np.column_stack([x, 2 * x]), np.ones(200)) is None  # singular information
+    assert core.efron_fit(tt, dd, x, np.ones(200), max_steps=1) is None  # not converged in max_steps
+    assert core.efron_fit(tt, dd, x, np.ones(200)) is not None
+
+
+def test_weighted_stratified_degenerate_fit_goes_to_lifelines():
+    # a covariate that separates events from non-events, with weights and strata: efron_fit declines
+    # and cox_ph's estimates are lifelines' own fit with the same weights and strata
+    rng = np.random.default_rng(5)
+    n = 300
+    e = (rng.random(n) < 0.5).astype(float)
+    frame = pd.DataFrame({"t": rng.integers(1, 60, n).astype(float), "e": e, "x": e, "z": rng.normal(size=n),
+                          "w": rng.uniform(0.5, 2.0, n), "s": rng.integers(0, 3, n)})
+    args = (frame["t"].to_numpy(), e, frame[["x", "z"]].to_numpy(), frame["w"].to_numpy(), frame["s"].to_numpy())
+    assert core.efron_fit(*args) is None
+    res = cox_ph(frame, "t", "e", ["x", "z"], weights="w", strata="s")
+    beta, var, _, _ = _lifelines(*args)
+    np.testing.assert_allclose(res.summary["estimate"], beta, rtol=1e-10)
+    np.testing.assert_allclose(res.summary["se_model"], np.sqrt(np.diag(var)), rtol=1e-10)
+    assert res.summary["estimate"].iloc[0] > 10  # the coefficient of x runs away
