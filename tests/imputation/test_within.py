@@ -103,6 +103,23 @@ def test_bed_days_and_costs_pooled(imputed):
     assert res.summary.index.tolist() == ["cost_difference"] and res.summary["scale"].iloc[0] == "identity"
 
 
+def test_tidy_keys_ratios_and_hazard_ratio_rows():
+    # worked by hand: a summary without key columns is one "estimate"; a ratio on the log scale (an
+    # EffectResult's scale column) is pooled as its log; a TimeToEventEffects-like summary keeps the log hazard ratio (as "hazard_ratio") and drops
+    # the hazard ratio row without SE; times are named t=<days>
+    plain = tidy_estimates(pd.DataFrame({"estimate": [0.3], "se": [0.1]}))
+    assert plain["key"].tolist() == ["estimate"] and plain["scale"].tolist() == ["identity"]
+    ratio = tidy_estimates(pd.DataFrame({"estimate": [2.0], "se": [0.2], "n": [50], "scale": ["log"]},
+                                        index=pd.Index(["risk_ratio"], name="measure")))
+    assert ratio["estimate"].iloc[0] == pytest.approx(np.log(2.0)) and ratio["scale"].iloc[0] == "log"
+    assert ratio["n"].tolist() == [50]
+    tte = tidy_estimates(pd.DataFrame({"measure": ["risk_difference", "log_hazard_ratio", "hazard_ratio"],
+                                       "time": [365.0, np.nan, np.nan], "estimate": [-0.05, -0.2, np.exp(-0.2)],
+                                       "se": [0.01, 0.03, np.nan]}))
+    assert tte["key"].tolist() == ["risk_difference t=365", "hazard_ratio"]
+    assert tte["scale"].tolist() == ["identity", "log"] and tte["estimate"].tolist() == [-0.05, -0.2]
+
+
 def test_tidy_rejects_what_it_cannot_pool():
     with pytest.raises(Exception, match="cannot pool"):
         tidy_estimates(42)
