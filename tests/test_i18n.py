@@ -8,7 +8,7 @@ The messages are extracted from the source exactly as a translator's tool would 
 
 from __future__ import annotations
 
-import re
+import functools
 import string
 from pathlib import Path
 
@@ -24,7 +24,10 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 METHODS = [("**.py", "python"), ("**/templates/**.j2", "jinja2.ext:babel_extract")]
 
 
+@functools.cache
 def _marked() -> dict[object, str]:
+    """The marked messages, extracted once per process when a test first asks (not at collection:
+    both xdist workers collect every module, and the extraction reads every source file)."""
     found: dict[object, str] = {}
     for filename, lineno, message, _comments, _ctx in extract_from_dir(
             str(PACKAGE), method_map=METHODS, keywords=KEYWORDS,
@@ -32,9 +35,6 @@ def _marked() -> dict[object, str]:
         key = tuple(message) if isinstance(message, tuple | list) else message
         found.setdefault(key, f"{filename}:{lineno}")
     return found
-
-
-MARKED = _marked()
 
 
 def _fields(text: str) -> set[str]:
@@ -55,14 +55,16 @@ def _catalogue(code: str) -> dict[object, object]:
 def test_the_code_marks_its_published_text():
     # the report, tables, figures and writers mark their text; a near-empty extraction means the
     # extraction itself is broken (wrong keywords or method map), not that there is nothing to translate
-    assert len(MARKED) >= 150, len(MARKED)
+    marked = _marked()
+    assert len(marked) >= 150, len(marked)
 
 
 @pytest.mark.parametrize("code", [c for c in LANGUAGES if c != "en"])
 def test_every_marked_message_is_translated(code):
     cat = _catalogue(code)
-    missing = [f"{where}: {msg!r}" for msg, where in MARKED.items() if msg not in cat]
-    empty = [f"{where}: {msg!r}" for msg, where in MARKED.items()
+    marked = _marked()
+    missing = [f"{where}: {msg!r}" for msg, where in marked.items() if msg not in cat]
+    empty = [f"{where}: {msg!r}" for msg, where in marked.items()
              if msg in cat and (not cat[msg][0] or (isinstance(cat[msg][0], tuple | list) and not all(cat[msg][0])))]
     fuzzy = [repr(msg) for msg, v in cat.items() if v[1]]
     assert not missing, f"{len(missing)} messages have no {code} translation:\n" + "\n".join(missing[:40])
