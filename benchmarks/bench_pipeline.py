@@ -38,6 +38,7 @@ wall times are noisy (the load average at the start is recorded).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import shutil
@@ -184,7 +185,7 @@ def _square(i: int, rng: np.random.Generator) -> float:
 
 
 def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_to_end: bool = True,
-            pdf: bool = True) -> None:
+            pdf: bool = True, dask_cluster: Any = None) -> None:
     from altmeasures_eval.cohort import build_cohort
     from altmeasures_eval.effects import estimate_effect
     from altmeasures_eval.evaluation import EvaluationSpec, prepare_covariates, run_evaluation, table_hashes
@@ -264,7 +265,7 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
         rec["risk_difference"] = round(float(eff.summary["estimate"].iloc[0]), 4)
         rec["se"] = round(float(eff.summary["se"].iloc[0]), 4)
     local = eff.summary
-    eff = _dask_bootstrap(n, data, outcome, m, len(wdata), records)
+    eff = _dask_bootstrap(n, data, outcome, m, len(wdata), records, dask_cluster)
     records[-1]["equals_local_run"] = bool(eff is not None and eff.summary.equals(local))
     _population_and_costs(n, dataset, data, m.weights.to_numpy(float), spec, records)
     del wdata, cohort
@@ -287,8 +288,10 @@ def _stages(n: int, folder: Path, records: list[dict[str, Any]], csv: bool, end_
 
 
 def _dask_bootstrap(n: int, data: pd.DataFrame, outcome: str, m: Any, rows: int,
-                    records: list[dict[str, Any]]) -> Any:
-    """The same 1,000 replicates on a Dask ``LocalCluster`` of two worker processes (cluster start excluded)."""
+                    records: list[dict[str, Any]], cluster: Any = None) -> Any:
+    """The same 1,000 replicates on a Dask ``LocalCluster`` of two worker processes (cluster start
+    excluded): ``cluster`` if given (the unit suite passes the one its session started), else one
+    started here and closed after."""
     from altmeasures_eval._parallel import compute_backend
     from altmeasures_eval.effects import estimate_effect
 
@@ -298,8 +301,11 @@ def _dask_bootstrap(n: int, data: pd.DataFrame, outcome: str, m: Any, rows: int,
         records.append({"stage": f"bootstrap_{N_BOOT}_dask", "n": n, "seconds": float("nan"),
                         "peak_rss_mb": float("nan"), "note": "dask.distributed not installed"})
         return None
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                  silence_logs=40) as cluster, distributed.Client(cluster, set_as_default=False) as client:
+    with contextlib.ExitStack() as stack:
+        if cluster is None:
+            cluster = stack.enter_context(distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                                                   dashboard_address=":0", silence_logs=40))
+        client = stack.enter_context(distributed.Client(cluster, set_as_default=False))
         client.run(lambda: __import__("altmeasures_eval.effects"))  # workers import the package first
         with measure(f"bootstrap_{N_BOOT}_dask", n, records, workers=2, matched_rows=rows,
                      note="LocalCluster, 2 worker processes; same seed as bootstrap_1000"), compute_backend(client):
@@ -337,17 +343,19 @@ def _population_and_costs(n: int, dataset: Any, data: pd.DataFrame, weights: np.
 
 
 def run(sizes: list[int], *, csv_up_to: int = 1_000_000, cox_r: bool = True, end_to_end: bool = True,
-        pdf: bool = True) -> list[dict[str, Any]]:
+        pdf: bool = True, dask_cluster: Any = None) -> list[dict[str, Any]]:
     """Every stage at every size, the Cox comparison with R, and the growth exponents.
 
     ``end_to_end=False`` skips the ``report`` command in a fresh process and ``pdf=False`` the PDF
-    of the in-process render (the unit suite's small version uses both).
+    of the in-process render (the unit suite's small version uses both); ``dask_cluster`` is a
+    running ``distributed.LocalCluster`` of two worker processes to use instead of starting one.
     """
     records: list[dict[str, Any]] = []
     warm_up()
     for n in sorted(sizes):
         with tempfile.TemporaryDirectory(prefix=f"bench_pipeline_{n}_") as tmp:
-            _stages(n, Path(tmp), records, csv=n <= csv_up_to, end_to_end=end_to_end, pdf=pdf)
+            _stages(n, Path(tmp), records, csv=n <= csv_up_to, end_to_end=end_to_end, pdf=pdf,
+                    dask_cluster=dask_cluster)
         gc.collect()
     if cox_r:
         cox_vs_r(100_000, records)

@@ -119,9 +119,19 @@ SAMPLE_REPORT_SECONDS = 21.0
 NEEDS_SAMPLE_REPORT = ("tests/test_notebooks.py::test_notebook_executes[05_annual_report]",)
 
 
+#: Modules sent with another module, as one work unit: they share a session fixture that is costly
+#: to start (``dask_worker_processes``: a Dask cluster of two worker processes, ~2 s to start), so
+#: that it starts once, in one worker, instead of once in each.
+SHARED_UNITS = {"tests/test_parallel.py": "tests/test_benchmarks_small.py"}
+
+
 def work_unit(nodeid: str) -> str:
-    """The xdist work unit of a test: its module (``--dist loadscope``), or itself for :data:`OWN_UNITS`."""
-    return nodeid if nodeid.startswith(OWN_UNITS) else nodeid.split("::", 1)[0]
+    """The xdist work unit of a test: its module (``--dist loadscope``), the module it shares a unit
+    with (:data:`SHARED_UNITS`), or itself for :data:`OWN_UNITS`."""
+    if nodeid.startswith(OWN_UNITS):
+        return nodeid
+    module = nodeid.split("::", 1)[0]
+    return SHARED_UNITS.get(module, module)
 
 
 def _schedule(items: list[pytest.Item]) -> list[pytest.Item]:
@@ -352,6 +362,17 @@ def sample_evaluation(sample_report, _one_sample_evaluation):
     (with the data-quality report of its ingestion)."""
     assert _one_sample_evaluation.sample is not None, "the sample report computed no evaluation"
     return _one_sample_evaluation.sample
+
+
+@pytest.fixture(scope="session")
+def dask_worker_processes():
+    """A Dask ``LocalCluster`` of two worker processes (one thread each), started once for the tests
+    that send work across a process boundary (``tests/test_parallel.py``, the pipeline benchmark's
+    small run; one work unit, :data:`SHARED_UNITS`)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=40) as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ assertion anywhere: the machine is shared.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 
@@ -143,14 +144,17 @@ def test_scenarios_small(monkeypatch):
     assert all(r[0]["as_expected"] == 1 and r[0]["estimated"] == 0 for k, r in by.items() if k.startswith("refusal_"))
 
 
-def test_pipeline_small(monkeypatch):
+def test_pipeline_small(monkeypatch, request):
     """Every stage at 5,000 persons with 200 bootstrap replicates (1,000 in the benchmark), on the
-    local worker pool and on a Dask cluster of two worker processes."""
+    local worker pool and on a Dask cluster of two worker processes (the session's, when dask is
+    installed: tests/conftest.py)."""
     from benchmarks import bench_pipeline
 
     monkeypatch.setattr(bench_pipeline, "N_BOOT", 200)
     n = 5_000
-    records = bench_pipeline.run([n], cox_r=False, end_to_end=False, pdf=False)
+    # without dask.distributed the benchmark records that it is not installed
+    cluster = request.getfixturevalue("dask_worker_processes") if importlib.util.find_spec("distributed") else None
+    records = bench_pipeline.run([n], cox_r=False, end_to_end=False, pdf=False, dask_cluster=cluster)
     by = _well_formed(records, {"synth", "write_parquet", "write_csv", "ingest_parquet", "ingest_csv", "ingest_parquet_fresh_process",
                                 "ingest_csv_fresh_process", "quality_report",
                                 "table_hashes", "cohort", "propensity", "matching", "weighting", "balance", "km", "cox", "rmst",

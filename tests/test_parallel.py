@@ -120,7 +120,7 @@ def test_matched_bootstrap_on_local_cluster_equals_local_run(dask_client):
     assert rd["se"] > 0 and rd["ci_low"] < rd["estimate"] < rd["ci_high"]
 
 
-def test_matched_bootstrap_on_worker_processes_equals_local_run():
+def test_matched_bootstrap_on_worker_processes_equals_local_run(dask_worker_processes):
     """Two worker processes: the replicate function and the seeds cross a process boundary (pickled)."""
     distributed = pytest.importorskip("distributed")
     from altmeasures_eval.effects import estimate_effect
@@ -128,9 +128,10 @@ def test_matched_bootstrap_on_worker_processes_equals_local_run():
     data, m = _matched_sample(n=400, seed=8)
     kw = dict(variance="bootstrap", n_boot=100, random_state=77)
     local = estimate_effect(data, "y", "t", m, **kw).summary
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                  silence_logs=40) as cluster, distributed.Client(cluster, set_as_default=False) as client:
+    cluster = dask_worker_processes  # the session's (tests/conftest.py), reached by its tcp:// address
+    with distributed.Client(cluster, set_as_default=False) as client:
         assert len(client.nthreads()) == 2
+        assert all(not w.startswith("inproc://") for w in client.nthreads())  # worker processes
         with compute_backend(cluster.scheduler_address):
             remote = estimate_effect(data, "y", "t", m, **kw).summary
     pd.testing.assert_frame_equal(remote, local, check_exact=True)

@@ -25,6 +25,8 @@ def test_work_unit_is_the_module_except_for_each_notebook():
     nb = "tests/test_notebooks.py::test_notebook_executes[06_unodc_multicountry]"
     assert work_unit(nb) == nb
     assert work_unit("tests/test_notebooks.py::test_there_are_notebooks") == "tests/test_notebooks.py"
+    # a module that shares a costly session fixture goes with the module it shares it with
+    assert work_unit("tests/test_parallel.py::test_dask_map_equals_serial") == "tests/test_benchmarks_small.py"
 
 
 def test_units_go_longest_first_and_stay_whole(monkeypatch):
