@@ -71,50 +71,50 @@ END_TO_END_TESTS = (
 OWN_UNITS = ("tests/test_notebooks.py::test_notebook_executes[",)
 
 #: Expected seconds of the longest work units on an idle machine, summed per unit from
-#: ``--durations=0`` (docs/testing.md; measured by the lead on an idle clean clone of d12ac12,
-#: 1,554 passed in 211 s), for scheduling only: units are sent to the workers longest first
+#: ``--durations=0`` (docs/testing.md; measured by the lead on an idle clean clone of c79a93d,
+#: 1,603 passed in 133 s; the shared unit of test_benchmarks_small and test_parallel as measured
+#: after b6ed63c), for scheduling only: units are sent to the workers longest first
 #: (longest-processing-time order), so that the two workers finish together; unlisted units follow
 #: in collection order. A stale number costs balance, never a result.
 EXPECTED_SECONDS = {
-    "tests/test_command_outputs.py": 40.7,
-    "tests/test_benchmarks_small.py": 23.6,
-    "tests/cli/test_output.py": 19.7,
-    "tests/test_notebooks.py::test_notebook_executes[06_unodc_multicountry]": 18.2,
-    "tests/attack/test_attacks.py": 17.3,
-    "tests/io/malformed/test_corpus.py": 16.1,
-    "tests/test_docs_build.py": 15.6,
-    "tests/test_notebooks.py::test_notebook_executes[05_annual_report]": 14.1,
-    "tests/io/test_order.py": 10.1,
-    "tests/report/test_languages.py": 9.5,
-    "tests/pooling/test_countries.py": 9.2,
-    "tests/test_notebooks.py::test_notebook_executes[07_reform_evaluation]": 9.1,
-    "tests/effects/test_simulation_small.py": 8.8,
-    "tests/report/test_design_gate.py": 8.1,
-    "tests/io/test_readers.py": 7.9,
-    "tests/test_notebooks.py::test_notebook_executes[01_data_and_cohort]": 7.6,
-    "tests/reform/test_policy_command.py": 7.5,
-    "tests/test_notebooks.py::test_notebook_executes[03_matching_and_balance]": 7.3,
-    "tests/test_notebooks.py::test_notebook_executes[04_prison_and_costs]": 7.1,
-    "tests/scenarios/test_report_scenarios.py": 7.1,
-    "tests/test_parallel.py": 6.3,
-    "tests/privacy/test_pseudonymise_command.py": 5.7,
-    "tests/test_notebooks.py::test_notebook_executes[02_reoffending_survival]": 5.6,
-    "tests/report/test_sample_report.py": 5.5,
-    "tests/attack/test_paths.py": 5.5,
-    "tests/report/test_unodc.py": 5.4,
-    "tests/cohort/test_generated.py": 5.2,
-    "tests/synth/test_truth.py": 5.0,
-    "tests/io/test_properties.py": 4.7,
-    "tests/population/test_population_commands.py": 4.5,
-    "tests/scenarios/test_library.py": 4.2,
-    "tests/cli/test_errors.py": 4.0,
-    "tests/reform/test_simulation_small.py": 2.9,
-    "tests/integration/test_recovery.py": 2.6,
+    "tests/test_benchmarks_small.py": 19.2,
+    "tests/test_command_outputs.py": 20.4,
+    "tests/cli/test_output.py": 13.2,
+    "tests/test_notebooks.py::test_notebook_executes[06_unodc_multicountry]": 10.8,
+    "tests/test_notebooks.py::test_notebook_executes[05_annual_report]": 9.4,
+    "tests/attack/test_attacks.py": 9.2,
+    "tests/test_docs_build.py": 7.7,
+    "tests/test_notebooks.py::test_notebook_executes[07_reform_evaluation]": 6.9,
+    "tests/io/test_order.py": 6.7,
+    "tests/report/test_languages.py": 5.7,
+    "tests/reform/test_policy_command.py": 5.3,
+    "tests/pooling/test_countries.py": 5.3,
+    "tests/io/malformed/test_corpus.py": 5.0,
+    "tests/test_notebooks.py::test_notebook_executes[04_prison_and_costs]": 4.7,
+    "tests/report/test_unodc.py": 4.4,
+    "tests/test_notebooks.py::test_notebook_executes[01_data_and_cohort]": 4.2,
+    "tests/synth/test_truth.py": 4.1,
+    "tests/test_notebooks.py::test_notebook_executes[03_matching_and_balance]": 4.0,
+    "tests/report/test_design_gate.py": 3.9,
+    "tests/report/test_sample_report.py": 3.8,
+    "tests/scenarios/test_report_scenarios.py": 3.7,
+    "tests/effects/test_simulation_small.py": 3.4,
+    "tests/cohort/test_generated.py": 3.4,
+    "tests/test_notebooks.py::test_notebook_executes[02_reoffending_survival]": 3.3,
+    "tests/attack/test_paths.py": 3.3,
+    "tests/scenarios/test_library.py": 3.1,
+    "tests/integration/test_recovery.py": 2.9,
+    "tests/io/test_readers.py": 2.8,
+    "tests/cli/test_errors.py": 2.4,
+    "tests/population/test_population_commands.py": 2.2,
+    "tests/io/test_properties.py": 2.2,
+    "tests/effects/test_aipw_subgroups.py": 2.1,
+    "tests/reform/test_simulation_small.py": 2.0,
 }
-#: Seconds the session's sample report takes (:func:`sample_report`; 40.6 s in the same loaded
+#: Seconds the session's sample report takes (:func:`sample_report`; 12.9 s in the same idle
 #: run): the first unit that needs it goes first, and the units that need it too wait until this
 #: much other work has been sent, so that the other worker does not sit waiting for its lock.
-SAMPLE_REPORT_SECONDS = 21.0
+SAMPLE_REPORT_SECONDS = 12.9
 #: Tests that need the sample report without naming the fixture (they ask for it while running).
 NEEDS_SAMPLE_REPORT = ("tests/test_notebooks.py::test_notebook_executes[05_annual_report]",)
 
