@@ -37,6 +37,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import contextlib  # noqa: E402  (after the thread variables, before numpy is imported)
 import fcntl  # noqa: E402
+import gc  # noqa: E402
 import pickle  # noqa: E402
 import shutil  # noqa: E402
 import time  # noqa: E402
@@ -200,6 +201,18 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         busy = _WORKERS.setdefault(node.gateway.id, [0.0, 0.0])
         busy[0] += report.duration
         busy[1] = max(busy[1], report.stop)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """In an xdist worker, once its results are sent (``workerfinished`` goes out in
+    ``pytest_sessionfinish``, coverage data too): move every object to the garbage collector's
+    permanent generation (``gc.freeze``), so that the interpreter's last collection at exit does not
+    walk the millions of objects the session's evaluations left. The controller waits for the
+    workers to exit before it reports; their exit took about 2 s, now about 0.1 s. Nothing is
+    skipped: atexit handlers and ``weakref.finalize`` callbacks still run, and the process's memory
+    goes back to the system as it ends."""
+    if hasattr(config, "workerinput"):
+        gc.freeze()
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
