@@ -28,6 +28,9 @@ def test_every_output_is_written(sample_report: Path) -> None:
     assert {"attrition", "cohort_description", "recidivism", "frequency", "time_to_event", "cumulative_incidence",
             "health", "subgroups", "evalues", "bed_days", "steady_state", "costs_per_person", "cost_summary",
             "decision_rules", "data_quality"} <= csvs
+    # the sample has missing covariates (multiple imputation): the missing-data tables are files too
+    # (build_content adds them to the tables it is given; a write order that ran before it lost them)
+    assert {"balance_imputations", "imputations", "missing_sensitivity"} <= csvs
     sheets = pd.ExcelFile(sample_report / "tables.xlsx").sheet_names
     # cover, notes, then every table of the report (layout pinned in test_workbook.py)
     assert sheets[:2] == ["Cover", "Notes"] and csvs <= set(sheets[2:])
