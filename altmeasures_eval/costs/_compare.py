@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -148,11 +149,21 @@ def _wmean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (x * w[:, None]).sum(axis=0) / w.sum()
 
 
-def _priced(quantities: CostQuantities, unit_costs: UnitCostTable, weights: np.ndarray | None
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, np.ndarray, list[str], list[str], np.ndarray]:
-    """The people compared (observable follow-up), their treatment and weights, discounted
-    quantities, unit prices, perspective and component of each quantity, and the adjusted
-    difference in mean quantities (alternative - custody)."""
+class _Priced(NamedTuple):
+    """What :func:`compare_costs` and :func:`net_present_value` both start from."""
+
+    obs: np.ndarray  # the people compared: fully observable follow-up
+    t: np.ndarray  # their treatment (1 alternative, 0 custody)
+    w: np.ndarray  # their weights
+    q: pd.DataFrame  # their discounted quantities, one column per "{item}|{component}"
+    price: np.ndarray  # the unit price of each column
+    persp: list[str]  # the perspective of each column
+    comp: list[str]  # the component of each column (programme or outcome)
+    dq: np.ndarray  # adjusted difference in mean quantities (alternative - custody)
+
+
+def _priced(quantities: CostQuantities, unit_costs: UnitCostTable, weights: np.ndarray | None) -> _Priced:
+    """The people compared, their quantities and prices, and the adjusted difference in means."""
     obs = quantities.observable
     if not obs.any():
         raise DataContractError("no person has a fully observable follow-up for the last horizon; "
@@ -166,7 +177,7 @@ def _priced(quantities: CostQuantities, unit_costs: UnitCostTable, weights: np.n
     comp = [c.split("|")[1] for c in q.columns]
     qa = q.to_numpy(float)
     dq = _wmean(qa[t == 1], w[t == 1]) - _wmean(qa[t == 0], w[t == 0])
-    return obs, t, w, q, price, persp, comp, dq
+    return _Priced(obs, t, w, q, price, persp, comp, dq)
 
 
 def _net_cost_benefits(dq: np.ndarray, price: np.ndarray, comp: list[str]) -> tuple[float, float]:
@@ -181,8 +192,8 @@ def net_present_value(quantities: CostQuantities, unit_costs: UnitCostTable,
 
     For the sensitivity analyses, which vary an input and need only this number.
     """
-    _, _, _, _, price, _, comp, dq = _priced(quantities, unit_costs, weights)
-    net_cost, benefits = _net_cost_benefits(dq, price, comp)
+    p = _priced(quantities, unit_costs, weights)
+    net_cost, benefits = _net_cost_benefits(p.dq, p.price, p.comp)
     return benefits - net_cost
 
 
