@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from altmeasures_eval.io import read_dataset
 from altmeasures_eval.privacy import SUPPRESSION_MARKER
 from altmeasures_eval.reform import panel_from_dataset
 from altmeasures_eval.schema import ICCS_DRUG_PERSONAL_USE
 
-pytestmark = pytest.mark.slow  # reads the whole person-level sample (a few seconds)
-
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+pytestmark = pytest.mark.slow  # builds the panel from the whole person-level sample
 
 
 @pytest.fixture(scope="module")
-def built():
-    ds = read_dataset(SAMPLE)
+def built(sample_dataset):
+    """The sample as the session read it (``read_dataset(data/sample)``, tests/conftest.py): reading
+    is not what this module tests, and panel_from_dataset does not modify its input."""
+    ds = sample_dataset
     return ds, panel_from_dataset(ds, start="2017-01")
 
 
