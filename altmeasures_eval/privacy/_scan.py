@@ -10,12 +10,15 @@ per distinct token, whatever the number of identifiers.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import re
 import shutil
 import subprocess
 import warnings
 import zipfile
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,13 +113,40 @@ def _parquet_text(path: Path) -> str:
     return "\n".join(parts)
 
 
-def _pdf_text(path: Path) -> str | None:
+# pypdf's text of the PDFs read last, by SHA-256 of the file's bytes: the same report is often
+# scanned several times in one process (a command's outputs, then the tests reading them), and
+# pypdf parses every content stream in pure Python (about 30 ms a page). The key is the content,
+# so a file rewritten in place is read again; a few entries keep the memory small.
+_PDF_PAGES: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+_PDF_MEMO_SIZE: Final = 8
+
+
+def _pdf_pages(path: Path, data: bytes | None = None) -> tuple[str, ...] | None:
+    """The text of each page of a PDF as pypdf extracts it (``None`` without pypdf).
+
+    ``data`` is the file's content when the caller has read it already."""
     try:
         from pypdf import PdfReader  # optional
     except ImportError:
-        PdfReader = None  # noqa: N806
-    if PdfReader is not None:
-        return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+        return None
+    if data is None:
+        data = path.read_bytes()
+    key = hashlib.sha256(data).hexdigest()
+    pages = _PDF_PAGES.get(key)
+    if pages is None:
+        pages = tuple(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+        _PDF_PAGES[key] = pages
+        while len(_PDF_PAGES) > _PDF_MEMO_SIZE:
+            _PDF_PAGES.popitem(last=False)
+    else:
+        _PDF_PAGES.move_to_end(key)
+    return pages
+
+
+def _pdf_text(path: Path, data: bytes | None = None) -> str | None:
+    pages = _pdf_pages(path, data)
+    if pages is not None:
+        return "\n".join(pages)
     tool = shutil.which("pdftotext")
     if tool is not None:
         done = subprocess.run(
@@ -138,9 +168,10 @@ def _text_of(path: Path) -> tuple[str, bool]:
         return _docx_text(path), False
     if suffix == ".parquet":
         return _parquet_text(path), False
-    raw = path.read_bytes().decode("latin-1")
+    data = path.read_bytes()
+    raw = data.decode("latin-1")
     if suffix == ".pdf":
-        text = _pdf_text(path)
+        text = _pdf_text(path, data)
         if text is None:
             warnings.warn(
                 f"{path}: no PDF text extractor (pypdf or pdftotext) is available; only the raw "

@@ -78,6 +78,14 @@ def test_pdf_text(tmp_path) -> None:
     plt.close(fig)
     hits = scan_outputs_for_identifiers(tmp_path / "report.pdf", IDS)
     assert [h.identifier for h in hits] == ["P000123"]
+    # the text of a PDF is kept by the file's content, not its name: the same file rewritten with
+    # another id is read again
+    fig, ax = plt.subplots()
+    ax.set_title("Case 7f3a9c0e11b24d5e")
+    fig.savefig(tmp_path / "report.pdf")
+    plt.close(fig)
+    hits = scan_outputs_for_identifiers(tmp_path / "report.pdf", IDS)
+    assert [h.identifier for h in hits] == ["7f3a9c0e11b24d5e"]
 
 
 def test_missing_path_and_empty_ids(tmp_path) -> None:

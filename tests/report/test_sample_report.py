@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from altmeasures_eval.privacy._scan import _pdf_pages
 from altmeasures_eval.report import load_results_schema, validate_results
 
 FIGURES = ("love_plot", "propensity_overlap", "survival_curves", "bed_days",  # P3 (#15): no second, near-duplicate
@@ -81,14 +82,12 @@ def test_no_identifier_in_any_output(sample_report: Path, sample_dataset, tmp_pa
     ds = sample_dataset
     ids = pd.concat([ds.persons["person_id"], ds.cases["case_id"], ds.custody_spells["spell_id"],
                      ds.treatment_episodes["episode_id"]]).astype(str)
-    # PDF and XLSX are compressed: scan their extracted text too (the PDF's when pypdf is installed)
-    try:
-        from pypdf import PdfReader
-    except ImportError:
-        PdfReader = None
-    if PdfReader is not None:
-        text = "\n".join(p.extract_text() or "" for p in PdfReader(sample_report / "report.pdf").pages)
-        (tmp_path / "report_pdf.txt").write_text(text, encoding="utf-8")
+    # PDF and XLSX are compressed: scan their extracted text too (the PDF's when pypdf is installed;
+    # the scanner keeps pypdf's pages of a file by its content, so the PDF is read once in this
+    # process, here, by the scan of the folder below and by the page tests)
+    pages = _pdf_pages(sample_report / "report.pdf")
+    if pages is not None:
+        (tmp_path / "report_pdf.txt").write_text("\n".join(pages), encoding="utf-8")
     for sheet, frame in pd.read_excel(sample_report / "tables.xlsx", sheet_name=None).items():
         frame.to_csv(tmp_path / f"xlsx_{sheet}.csv", index=False)
     hits = scan_outputs_for_identifiers([sample_report, tmp_path], ids)
@@ -120,9 +119,9 @@ def test_html_is_self_contained(sample_report: Path) -> None:
 
 
 def _page_texts(pdf: Path) -> list[str]:
-    PdfReader = pytest.importorskip("pypdf", reason="pypdf is not installed (test extra)").PdfReader
-
-    return [p.extract_text() or "" for p in PdfReader(pdf).pages]
+    """pypdf's text of each page (extracted once per file content in a process: the scanner's memo)."""
+    pytest.importorskip("pypdf", reason="pypdf is not installed (test extra)")
+    return list(_pdf_pages(pdf))
 
 
 def test_pdf_pages_have_text(sample_report: Path) -> None:
