@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 
@@ -105,3 +106,25 @@ def test_forty_thousand_ids_over_a_large_file(tmp_path) -> None:
     assert scan_outputs_for_identifiers(tmp_path, ids) == []
     (tmp_path / "leak.csv").write_text(f"x\n{ids[12345]}\n")
     assert [h.identifier for h in scan_outputs_for_identifiers(tmp_path, ids)] == [ids[12345]]
+
+
+def test_pdf_text_memo_is_bounded_and_keyed_by_content(tmp_path) -> None:
+    """The scanner keeps the page texts of the last 8 PDF contents only (a long process scans many
+    reports), the most recently read last; the same bytes under another name are not read again."""
+    from pypdf import PdfWriter
+
+    from altmeasures_eval.privacy import _scan
+
+    digests = []
+    for width in range(100, 110):  # ten different one-page PDFs
+        writer = PdfWriter()
+        writer.add_blank_page(width=width, height=100)
+        path = tmp_path / f"blank{width}.pdf"
+        with path.open("wb") as f:
+            writer.write(f)
+        assert _scan._pdf_pages(path) == ("",)
+        digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+    assert len(_scan._PDF_PAGES) == 8 and list(_scan._PDF_PAGES)[-8:] == digests[2:]
+    (tmp_path / "copy.pdf").write_bytes((tmp_path / "blank102.pdf").read_bytes())
+    assert _scan._pdf_pages(tmp_path / "copy.pdf") == ("",)
+    assert list(_scan._PDF_PAGES)[-1] == digests[2]  # found, and now the most recent
