@@ -28,14 +28,21 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
+import json
+import os
 import pickle
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import nbclient  # in the test extra: a missing install must fail, not skip
 import nbformat
+
+from tests import kernel_zygote
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
@@ -50,6 +57,22 @@ SAMPLE_EVALUATION = {"05_annual_report"}
 #: Notebooks whose reads of the sample (default options) get the ingestion the test run made.
 SAMPLE_INGESTION = {"01_data_and_cohort", "02_reoffending_survival", "03_matching_and_balance",
                     "04_prison_and_costs", "05_annual_report"}
+#: The environment of the notebooks' kernels, besides the test process's own.
+KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "ALTMEASURES_REPO": str(REPO)}
+#: Modules the kernel zygote imports once (tests/kernel_zygote.py): the kernel and what the
+#: notebooks import. The notebooks import the package's parts by name (``from altmeasures_eval
+#: import io``), never reach one as an attribute of another, so an import made beforehand changes
+#: only when a module is imported, not whether a notebook may use it.
+ZYGOTE_PRELOAD = (
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.pylabtools", "matplotlib.pyplot",
+    "matplotlib_inline.backend_inline", "numpy", "pandas", "altmeasures_eval.io", "altmeasures_eval.cohort",
+    "altmeasures_eval.matching", "altmeasures_eval.survival", "altmeasures_eval.effects",
+    "altmeasures_eval.population", "altmeasures_eval.costs", "altmeasures_eval.evaluation",
+    "altmeasures_eval.config", "altmeasures_eval.plotting", "altmeasures_eval.report", "altmeasures_eval.synth",
+    "altmeasures_eval.pooling", "altmeasures_eval.reform", "altmeasures_eval.privacy",
+)
+#: The kernel spec whose kernels the zygote forks.
+ZYGOTE_KERNEL = "altmeasures-zygote"
 
 
 def _load_builder():
@@ -197,11 +220,80 @@ def _reuse_sample_ingestion(nb: nbformat.NotebookNode, kept: Path) -> None:
     _inject(nb, reuse, "assert _sample_reads, 'the notebook no longer reads the sample with io.ingest or io.read_dataset'\n")
 
 
+@pytest.fixture(scope="session")
+def zygote_kernels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A kernel zygote for this process (tests/kernel_zygote.py): a process that has imported
+    :data:`ZYGOTE_PRELOAD` with the kernels' environment and forks a fresh kernel for each notebook.
+    Yields the ``JUPYTER_PATH`` folder of its kernel spec, :data:`ZYGOTE_KERNEL`."""
+    root = tmp_path_factory.mktemp("kernels")
+    socket_path = root / "zygote.sock"
+    log = root / "zygote.log"
+    with log.open("wb") as errors:
+        zygote = subprocess.Popen([sys.executable, kernel_zygote.__file__, "serve", str(socket_path), *ZYGOTE_PRELOAD],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                                  env={**os.environ, **KERNEL_ENV})
+    try:
+        ready = zygote.stdout.readline()
+        assert ready == b"ready\n", f"the kernel zygote did not start: {log.read_text(errors='replace')}"
+        yield kernel_zygote.write_kernel_spec(str(root / "jupyter"), ZYGOTE_KERNEL, str(socket_path))
+    finally:
+        zygote.stdin.close()  # the zygote ends when its standard input closes
+        zygote.terminate()
+        zygote.wait(timeout=30)
+        zygote.stdout.close()
+
+
+def _execute(nb: nbformat.NotebookNode, folder: Path, monkeypatch: pytest.MonkeyPatch, kernels: str) -> None:
+    """Run every cell of ``nb`` through nbclient in a fresh kernel forked by the zygote, in ``folder``."""
+    for name, value in KERNEL_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("JUPYTER_PATH", kernels)
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name=ZYGOTE_KERNEL,
+                                     resources={"metadata": {"path": str(folder)}})
+    client.execute()  # raises CellExecutionError, naming the cell, on any error
+
+
+def _notebook(*sources: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+
+
+def test_a_notebook_that_forgets_an_import_fails(zygote_kernels, tmp_path, monkeypatch):
+    """The zygote has imported pandas and the package (they are in the kernel's ``sys.modules``), but a
+    notebook's namespace starts empty: a name used without its import is a NameError, as in a kernel
+    started from scratch."""
+    nb = _notebook("import sys\nassert 'pandas' in sys.modules and 'altmeasures_eval.io' in sys.modules",
+                   "pd.DataFrame({'a': [1]})")
+    with pytest.raises(nbclient.exceptions.CellExecutionError) as failed:
+        _execute(nb, tmp_path, monkeypatch, zygote_kernels)
+    assert (failed.value.ename, failed.value.evalue) == ("NameError", "name 'pd' is not defined")
+    nb = _notebook("import pandas as pd\npd.DataFrame({'a': [1]})", "io.ingest")
+    with pytest.raises(nbclient.exceptions.CellExecutionError) as failed:
+        _execute(nb, tmp_path, monkeypatch, zygote_kernels)
+    assert (failed.value.ename, failed.value.evalue) == ("NameError", "name 'io' is not defined")
+
+
+def test_each_notebook_gets_a_fresh_kernel_process(zygote_kernels, tmp_path, monkeypatch):
+    """Two notebooks in turn: each runs in a process of its own, forked from the zygote (not the test
+    process), in the folder it was given, and the second sees neither the first's variables nor what
+    it changed in a module."""
+    first = _notebook("import os, json\nimport altmeasures_eval.io as aio\n"
+                      "aio._left_by_a_notebook = True\nx = 1\n"
+                      "print(json.dumps([os.getpid(), os.getppid(), os.getcwd()]))")
+    second = _notebook("import os, json\nimport altmeasures_eval.io as aio\n"
+                       "assert not hasattr(aio, '_left_by_a_notebook') and 'x' not in globals()\n"
+                       "print(json.dumps([os.getpid(), os.getppid(), os.getcwd()]))")
+    seen = []
+    for nb in (first, second):
+        _execute(nb, tmp_path, monkeypatch, zygote_kernels)
+        seen.append(json.loads(nb.cells[-1].outputs[0]["text"]))
+    (pid1, parent1, cwd1), (pid2, parent2, cwd2) = seen
+    assert len({pid1, pid2, parent1, os.getpid()}) == 4 and parent1 == parent2
+    assert cwd1 == cwd2 == str(tmp_path)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes(path, tmp_path, monkeypatch, request):
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    monkeypatch.setenv("ALTMEASURES_REPO", str(REPO))
+def test_notebook_executes(path, tmp_path, monkeypatch, request, zygote_kernels):
     nb = nbformat.read(path, as_version=4)
     if path.stem in PARAMETERS:
         _inject_parameters(nb, PARAMETERS[path.stem])
@@ -211,9 +303,7 @@ def test_notebook_executes(path, tmp_path, monkeypatch, request):
         _reuse_sample_ingestion(nb, request.getfixturevalue("sample_ingestion_file"))
     before = _snapshot()
     start = time.perf_counter()
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()  # raises CellExecutionError, naming the cell, on any error
+    _execute(nb, tmp_path, monkeypatch, zygote_kernels)
     elapsed = time.perf_counter() - start
     after = _snapshot()
     written = sorted(after - before)
