@@ -67,7 +67,31 @@ def _dates(days: np.ndarray) -> np.ndarray:
 
 
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
-    return np.char.add(prefix, np.char.zfill(numbers.astype(f"U{width}"), width)).astype(object)
+    """``prefix`` followed by each number written with ``width`` digits (zero-padded), as text."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    if numbers.size and (numbers.min() < 0 or numbers.max() >= 10**width):  # never in practice
+        return np.char.add(prefix, np.char.zfill(numbers.astype(f"U{width}"), width)).astype(object)
+    # The digits written straight into ASCII bytes, read as fixed-width text.
+    head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    chars = np.empty((numbers.size, head.size + width), dtype=np.uint8)
+    chars[:, :head.size] = head
+    rest = numbers.copy()
+    for i in range(head.size + width - 1, head.size - 1, -1):
+        chars[:, i] = 48 + rest % 10
+        rest //= 10
+    return chars.view(f"S{head.size + width}").ravel().astype(f"U{head.size + width}").astype(object)
+
+
+def _order(*keys: np.ndarray) -> np.ndarray:
+    """``np.lexsort(keys)`` (last key first) for non-negative integer keys whose combinations are
+    distinct: one argsort of the keys packed into one integer when they fit in 62 bits."""
+    spans = [int(k.max()) + 1 if k.size else 1 for k in keys]
+    if any(k.size and k.min() < 0 for k in keys) or np.prod([float(x) for x in spans]) >= 2.0**62:
+        return np.lexsort(keys)
+    packed = np.zeros(keys[0].size, dtype=np.int64)
+    for key, span in zip(reversed(keys), reversed(spans)):
+        packed = packed * span + key
+    return np.argsort(packed, kind="stable")
 
 
 def _pick(codes: tuple[str, ...], p: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -95,23 +119,22 @@ def build_tables(career: Career, key: np.uint64) -> tuple[Dataset, np.ndarray, n
     id_num[perm] = np.arange(1, n + 1)
     person_ids = _ids("P", id_num, 7)
 
-    # --- persons ----------------------------------------------------------------------------------
+    # --- persons (in id order) ------------------------------------------------------------------
+    # Every table is built from arrays already in its final row order (no frame is reordered).
+    by_id = perm
     death = career.rows.death[:n]
     died = death <= ext
     cause = np.where(career.rows.death_cause[:n] == 1, DEATH_OVERDOSE, DEATH_OTHER).astype(object)
     cause[ps.death_cause_unknown] = DEATH_UNKNOWN
     cause[~died] = None
-    by_id = perm
     persons = pd.DataFrame({
-        "person_id": person_ids,
-        "sex": np.asarray(SEXES, dtype=object)[ps.sex],
-        "birth_year": pd.array(np.where(ps.birth_year_missing, 0, ps.birth_year), dtype="Int64"),
-        "jurisdiction": np.asarray(P.JURISDICTIONS, dtype=object)[ps.jur],
-        "death_date": _dates(np.where(died, death, NEVER)),
-        "death_cause": cause,
+        "person_id": person_ids[by_id],
+        "sex": np.asarray(SEXES, dtype=object)[ps.sex[by_id]],
+        "birth_year": _int_na(ps.birth_year[by_id], ps.birth_year_missing[by_id]),
+        "jurisdiction": np.asarray(P.JURISDICTIONS, dtype=object)[ps.jur[by_id]],
+        "death_date": _dates(np.where(died, death, NEVER)[by_id]),
+        "death_cause": cause[by_id],
     })
-    persons.loc[ps.birth_year_missing, "birth_year"] = pd.NA
-    persons = persons.iloc[by_id].reset_index(drop=True)
 
     # --- cases: main offence of every observed record, plus its companion ----------------------
     seen = (rec["row"] < n) & (rec["offence"] <= ext)
@@ -122,7 +145,6 @@ def build_tables(career: Career, key: np.uint64) -> tuple[Dataset, np.ndarray, n
     case_ids = _ids("C", case_num + 1, 8)
     record_case_ids = np.full(rec["row"].size, None, dtype=object)
     record_case_ids[idx] = case_ids[:n_main]
-    main_of_comp = case_ids[:n_main][np.searchsorted(idx, comp_idx)]
 
     def code(cat: np.ndarray, u: np.ndarray) -> np.ndarray:
         out = np.empty(cat.size, dtype=object)
@@ -135,8 +157,13 @@ def build_tables(career: Career, key: np.uint64) -> tuple[Dataset, np.ndarray, n
         return out
 
     both = np.concatenate([idx, comp_idx])
-    cat = np.concatenate([rec["cat"][idx], rec["comp_cat"][comp_idx]])
-    code_u = np.concatenate([rec["code_u"][idx], rec["comp_code_u"][comp_idx]])
+    person = rec["person"][both]
+    # Rows of the cases table: by person id, offence date, then case number.
+    order = _order(case_num, rec["offence"][both], id_num[person])
+    both, person = both[order], person[order]
+    is_comp = order >= n_main
+    cat = np.where(is_comp, rec["comp_cat"][both], rec["cat"][both])
+    code_u = np.where(is_comp, rec["comp_code_u"][both], rec["code_u"][both])
     pend = rec["decision"][both] > ext
     proven = rec["proven"][both]
     disp_code = rec["disp"][both]
@@ -148,14 +175,13 @@ def build_tables(career: Career, key: np.uint64) -> tuple[Dataset, np.ndarray, n
     disp[pend] = None
     outcome = np.where(pend, OUTCOME_PENDING, np.where(proven, OUTCOME_PROVEN, OUTCOME_NOT_PROVEN))
     drug = cat <= P.CAT_TRAFFICKING
-    person = rec["person"][both]
     substance = np.asarray(SUBSTANCES, dtype=object)[ps.sub[person]]
     substance[~drug | rec["sub_na"][both]] = None
-    measure = rec["measure"][both].copy()
-    measure[n_main:] = np.nan  # the measure is recorded on the main case
-    measure[pend | rec["measure_na"][both]] = np.nan
+    measure = rec["measure"][both]
+    # The measure is recorded on the main case.
+    no_measure = is_comp | pend | rec["measure_na"][both] | np.isnan(measure)
     cases = pd.DataFrame({
-        "case_id": case_ids,
+        "case_id": case_ids[order],
         "person_id": person_ids[person],
         "offence_date": _dates(rec["offence"][both]),
         "iccs_code": code(cat, code_u),
@@ -164,66 +190,58 @@ def build_tables(career: Career, key: np.uint64) -> tuple[Dataset, np.ndarray, n
         "decision_date": _dates(np.where(pend, NEVER, rec["decision"][both])),
         "outcome": outcome.astype(object),
         "disposition": disp,
-        "measure_days": pd.array(np.where(np.isnan(measure), 0, measure).astype(np.int64), dtype="Int64"),
+        "measure_days": _int_na(np.where(no_measure, 0, measure).astype(np.int64), no_measure),
     })
-    cases.loc[np.isnan(measure), "measure_days"] = pd.NA
 
-    # --- custody spells -----------------------------------------------------------------------
+    # --- custody spells: by person id, then admission date ---------------------------------------
     parts = []
     for typ, adm, rel, on in ((CUSTODY_PRE_TRIAL, "r_adm", "r_rel", rec["remand"]),
                               (CUSTODY_SENTENCED, "sent_adm", "sent_rel", rec["disp"] == DISP_CUSTODY),
                               (CUSTODY_BREACH, "b_adm", "b_rel", rec["breach"])):
-        m = seen & on & (rec[adm] <= ext)
-        parts.append(pd.DataFrame({
-            "_who": id_num[rec["person"][m]],
-            "_adm": rec[adm][m],
-            "person_id": person_ids[rec["person"][m]],
-            "case_id": record_case_ids[m],
-            "admission_date": _dates(rec[adm][m]),
-            "release_date": _dates(np.where(rec[rel][m] > ext, NEVER, rec[rel][m])),
-            "custody_type": typ,
-        }))
-    spells = pd.concat(parts, ignore_index=True)
-    spells = spells.iloc[np.lexsort((spells.pop("_adm").to_numpy(), spells.pop("_who").to_numpy()))]
-    spells.insert(0, "spell_id", _ids("S", np.arange(1, len(spells) + 1), 8))
-    spells = spells[list(TABLE_COLUMNS[TABLE_CUSTODY_SPELLS])].reset_index(drop=True)
+        m = np.flatnonzero(seen & on & (rec[adm] <= ext))
+        parts.append((m, rec[adm][m], rec[rel][m], np.full(m.size, typ, dtype=object)))
+    m, adm_day, rel_day, typ = (np.concatenate(x) for x in zip(*parts))
+    order = _order(adm_day, id_num[rec["person"][m]])
+    m, adm_day, rel_day = m[order], adm_day[order], rel_day[order]
+    spells = pd.DataFrame({
+        "spell_id": _ids("S", np.arange(1, m.size + 1), 8),
+        "person_id": person_ids[rec["person"][m]],
+        "case_id": record_case_ids[m],
+        "admission_date": _dates(adm_day),
+        "release_date": _dates(np.where(rel_day > ext, NEVER, rel_day)),
+        "custody_type": typ[order],
+    })[list(TABLE_COLUMNS[TABLE_CUSTODY_SPELLS])]
 
     # --- treatment episodes: justice-referred (from records) and health/self-referred ------------
     m = seen & rec["tx"] & (rec["tx_start"] <= ext)
     tx_person = rec["person"][m]
     opi = ps.sub[tx_person] == SUB_OPIOIDS
     mod_p = np.where(opi[:, None], MODALITY_P_OPIOIDS, MODALITY_P_OTHER)
-    tx_end = rec["tx_end"][m]
-    justice = pd.DataFrame({
+    justice = {
         "person": tx_person,
-        "person_id": person_ids[tx_person],
         "case_id": record_case_ids[m],
-        "referral_source": REFERRAL_JUSTICE,
+        "referral_source": np.full(tx_person.size, REFERRAL_JUSTICE, dtype=object),
         "modality": np.asarray(MODALITIES, dtype=object)[categorical(mod_p, rec["tx_mod_u"][m])],
         "start_day": rec["tx_start"][m],
-        "end_day": tx_end,
+        "end_day": rec["tx_end"][m],
         "completed": rec["tx_done"][m],
-    })
-    health = _health_episodes(career, key, person_ids)
-    tx = pd.concat([justice, health], ignore_index=True)
-    running = tx["end_day"].to_numpy() > ext
+    }
+    tx = {k: np.concatenate([justice[k], *(h[k] for h in _health_episodes(career, key))]) for k in justice}
+    # By person id, then start date.
+    order = _order(tx["start_day"], id_num[tx["person"]])
+    tx = {k: v[order] for k, v in tx.items()}
+    running = tx["end_day"] > ext
     tx_frame = pd.DataFrame({
-        "person_id": tx["person_id"].to_numpy(),
-        "case_id": tx["case_id"].to_numpy(),
-        "referral_source": tx["referral_source"].to_numpy(),
-        "modality": tx["modality"].to_numpy(),
-        "start_date": _dates(tx["start_day"].to_numpy()),
-        "end_date": _dates(np.where(running, NEVER, tx["end_day"].to_numpy())),
-        "completed": pd.array(tx["completed"].to_numpy(dtype=bool), dtype="boolean"),
-    })
-    tx_frame.loc[running, "completed"] = pd.NA
-    tx_frame = tx_frame.iloc[np.lexsort((tx["start_day"].to_numpy(), id_num[tx["person"].to_numpy()]))]
-    tx_frame = tx_frame.reset_index(drop=True)
-    tx_frame.insert(0, "episode_id", _ids("T", np.arange(1, len(tx_frame) + 1), 8))
-    tx_frame = tx_frame[list(TABLE_COLUMNS[TABLE_TREATMENT_EPISODES])]
+        "episode_id": _ids("T", np.arange(1, order.size + 1), 8),
+        "person_id": person_ids[tx["person"]],
+        "case_id": tx["case_id"],
+        "referral_source": tx["referral_source"],
+        "modality": tx["modality"],
+        "start_date": _dates(tx["start_day"]),
+        "end_date": _dates(np.where(running, NEVER, tx["end_day"])),
+        "completed": pd.arrays.BooleanArray(tx["completed"].astype(bool), running),
+    })[list(TABLE_COLUMNS[TABLE_TREATMENT_EPISODES])]
 
-    order = np.lexsort((case_num, rec["offence"][both], id_num[person]))
-    cases = cases.iloc[order].reset_index(drop=True)
     dataset = Dataset(
         persons=persons, cases=cases, custody_spells=spells, treatment_episodes=tx_frame,
         extract=ExtractInfo(country=P.COUNTRY, extract_date=EPOCH + pd.Timedelta(days=ext),
@@ -232,35 +250,42 @@ def build_tables(career: Career, key: np.uint64) -> tuple[Dataset, np.ndarray, n
     return dataset, person_ids, record_case_ids
 
 
-def _health_episodes(career: Career, key: np.uint64, person_ids: np.ndarray) -> pd.DataFrame:
-    """Health- or self-referred episodes at random times of a person's observed career."""
+def _int_na(values: np.ndarray, missing: np.ndarray) -> pd.arrays.IntegerArray:
+    """A nullable ``Int64`` array: ``values`` where ``missing`` is false, ``<NA>`` where it is true."""
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing.astype(bool))
+
+
+def _health_episodes(career: Career, key: np.uint64) -> list[dict[str, np.ndarray]]:
+    """Health- or self-referred episodes at random times of a person's observed career: the
+    columns of the episodes of each of the :data:`N_HEALTH` draws per person."""
     ps = career.persons
     n = len(ps.jur)
     ext = career.extract
     person = np.arange(n, dtype=np.int64)
     death = career.rows.death[:n]
-    frames = []
+    opi = ps.sub == SUB_OPIOIDS
+    parts = []
     for j in range(N_HEALTH):
 
-        def u(k: int, j: int = j) -> np.ndarray:
-            return uniforms(key, person, PERSON_SLOT, G_HEALTH0 + 5 * j + k)
+        def u(k: int, who: np.ndarray, j: int = j) -> np.ndarray:
+            return uniforms(key, who, PERSON_SLOT, G_HEALTH0 + 5 * j + k)
 
         # Episode j exists with probability rate / (j + 1): fewer people have many episodes.
-        exists = u(0) < ps.health_rate / (j + 1)
-        start = ps.career_start + np.floor(u(1) * (ext - ps.career_start + 1)).astype(np.int64)
-        end = start + 14 + np.floor(-120 * np.log(u(2))).astype(np.int64)
-        keep = exists & (start < death) & (start <= ext)
-        cut = end > death
-        opi = ps.sub == SUB_OPIOIDS
-        mod_p = np.where(opi[:, None], MODALITY_P_OPIOIDS, MODALITY_P_OTHER)
-        frames.append(pd.DataFrame({
-            "person": person[keep],
-            "person_id": person_ids[keep],
-            "case_id": None,
-            "referral_source": np.where(u(3) < 0.6, REFERRAL_HEALTH, REFERRAL_SELF)[keep],
-            "modality": np.asarray(MODALITIES, dtype=object)[categorical(mod_p, u(4))][keep],
-            "start_day": start[keep],
-            "end_day": np.minimum(end, death)[keep],
-            "completed": ((u(2) > 0.4) & ~cut)[keep],
-        }))
-    return pd.concat(frames, ignore_index=True)
+        exists = u(0, person) < ps.health_rate / (j + 1)
+        start = ps.career_start + np.floor(u(1, person) * (ext - ps.career_start + 1)).astype(np.int64)
+        keep = np.flatnonzero(exists & (start < death) & (start <= ext))
+        # Draws of the persons kept only: each uniform is fixed by (person, field), not by position.
+        start, u_len = start[keep], u(2, keep)
+        end = start + 14 + np.floor(-120 * np.log(u_len)).astype(np.int64)
+        cut = end > death[keep]
+        mod_p = np.where(opi[keep][:, None], MODALITY_P_OPIOIDS, MODALITY_P_OTHER)
+        parts.append({
+            "person": keep,
+            "case_id": np.full(keep.size, None, dtype=object),
+            "referral_source": np.where(u(3, keep) < 0.6, REFERRAL_HEALTH, REFERRAL_SELF).astype(object),
+            "modality": np.asarray(MODALITIES, dtype=object)[categorical(mod_p, u(4, keep))],
+            "start_day": start,
+            "end_day": np.minimum(end, death[keep]),
+            "completed": (u_len > 0.4) & ~cut,
+        })
+    return parts
