@@ -6,15 +6,16 @@ folder is refused while the first holds the lock; a bad location fails before an
 test kills ``report`` with SIGKILL at several points (the same test passes for ``project``; it
 runs once here, for ``report``, to keep the suite fast). It runs on a small generated extract
 (:func:`kill_config`): the output folder goes through the same stages and files as with the
-sample, in a fifth of the time. Its runs are forked from a server process that has already imported
-what a ``report`` run imports (:func:`_run`), so that each run starts in a fraction of a second
-instead of paying a fresh interpreter's imports; each is still a process of its own, killed by
-SIGKILL, that runs the CLI's ``main`` with the command line.
+sample, in a fifth of the time. Its runs are forked from the test's own process once it has
+imported what a ``report`` run imports (:func:`_run`), so that each run starts in a fraction of a
+second instead of paying a fresh interpreter's imports (or a fork server's); each is still a
+process of its own, killed by SIGKILL, that runs the CLI's ``main`` with the command line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import multiprocessing
 import os
@@ -25,7 +26,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -244,14 +244,13 @@ def _reuse_evaluation(path: Path) -> None:
     evaluation.run_evaluation = run_evaluation
 
 
-#: What a ``report`` run imports, loaded once by the fork server: the CLI with every command (its
-#: parser imports them all), the evaluation and its stages, the writers, the libraries they import
-#: on first use (pandera's dask typing and data strategies, scikit-learn's models, the workbook and
-#: Word writers; pandera's validation backends, the JSON schema of results.json, matplotlib's
-#: raster and SVG backends and image plugins, the country codes, the CSV writer: the modules a run
-#: on the extract still imported itself, 0.4 s of CPU in each of them), and this module, which
-#: holds the function the processes run. A name that no longer imports is skipped by the server:
-#: the runs then import it themselves.
+#: What a ``report`` run imports, loaded once into the test's process before the runs are forked
+#: from it (:func:`_run`): the CLI with every command (its parser imports them all), the evaluation
+#: and its stages, the writers, the libraries they import on first use (pandera's dask typing and
+#: data strategies, scikit-learn's models, the workbook and Word writers; pandera's validation
+#: backends, the JSON schema of results.json, matplotlib's raster and SVG backends and image plugins,
+#: the country codes, the CSV writer: the modules a run on the extract still imported itself, 0.4 s
+#: of CPU in each of them). Imported in the parent, they are paid once for the five runs.
 PRELOAD = (
     "altmeasures_eval.cli",
     *(f"altmeasures_eval.commands.{m.name}" for m in pkgutil.iter_modules(commands.__path__)
@@ -268,18 +267,31 @@ PRELOAD = (
     "matplotlib.backends.backend_svg", "PIL.BmpImagePlugin", "PIL.GifImagePlugin", "PIL.JpegImagePlugin",
     "PIL.PpmImagePlugin", "PIL.features", "email.policy", "idna", "babel.lists", "jinja2.ext",
     "openpyxl.packaging.extended", "pandas.io.formats.csvs",
-    __name__,
 )
+
+
+def _preload() -> None:
+    """Import :data:`PRELOAD` in this process (a name that no longer imports is left to the runs,
+    which then import it themselves)."""
+    import importlib
+
+    for name in PRELOAD:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
 
 
 def _command_line(args: list[str], evaluation_file: Path | None = None) -> None:
     """What ``altmeasures-eval ARGS`` does, in a process forked by :func:`_run`: the CLI's ``main``,
     its return value as the exit status, output discarded; with ``evaluation_file``, the
     evaluation an earlier run computed for the same tables and settings is reused
-    (:func:`_reuse_evaluation`)."""
+    (:func:`_reuse_evaluation`). The objects inherited from the test's process are frozen first
+    (``gc.freeze``): the run's garbage collections then walk only what the run allocates, and do
+    not copy the parent's pages by touching every inherited object."""
+    gc.freeze()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # not pytest's capture objects
     if evaluation_file is not None:
         _reuse_evaluation(evaluation_file)
     raise SystemExit(main(args))
@@ -289,9 +301,8 @@ class _Run:
     """A ``report`` run in a process of its own, with the part of ``subprocess.Popen`` the test uses."""
 
     def __init__(self, args: list[str], evaluation_file: Path | None = None) -> None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(PRELOAD))  # no effect once the server runs
-        self.process = context.Process(target=_command_line, args=(args, evaluation_file))
+        self.process = multiprocessing.get_context("fork").Process(target=_command_line,
+                                                                   args=(args, evaluation_file))
         self.process.start()
 
     @property
@@ -312,30 +323,12 @@ class _Run:
         return self.process.exitcode
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _stop_fork_server() -> Iterator[None]:
-    """Stop the fork server :func:`_run` started, with this module: it holds every imported module
-    in memory, and once stopped (and waited for) its processes' CPU time counts in the test
-    process's, as ``/usr/bin/time`` reports it. It is killed first (it has nothing to clean up;
-    a normal exit spent seconds tearing down its modules), then ``_stop``, the stdlib's own
-    (private) method, waits for it and resets the server's state. If a Python lacks ``_stop``, the
-    server ends with the worker process instead."""
-    yield
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver
-    pid, stop = getattr(server, "_forkserver_pid", None), getattr(server, "_stop", None)
-    if pid is not None and stop is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        stop()
-
-
 def _run(args: list[str], evaluation_file: Path | None = None) -> _Run:
-    """``altmeasures-eval ARGS`` in a new process, forked from a server process (multiprocessing's
-    ``forkserver``) that has imported :data:`PRELOAD`: the same command line through the same
-    ``main`` as ``python -m altmeasures_eval.cli ARGS``, without a fresh interpreter's imports
-    (with ``evaluation_file``: see :func:`_command_line`)."""
+    """``altmeasures-eval ARGS`` in a new process, forked from this one (multiprocessing's ``fork``)
+    once it has imported :data:`PRELOAD`: the same command line through the same ``main`` as
+    ``python -m altmeasures_eval.cli ARGS``, without a fresh interpreter's imports (with
+    ``evaluation_file``: see :func:`_command_line`)."""
+    _preload()
     return _Run(args, evaluation_file)
 
 
