@@ -10,28 +10,20 @@ from __future__ import annotations
 
 import functools
 import string
-from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-import altmeasures_eval
 from altmeasures_eval._i18n import LANGUAGES, catalogue_dir, fmt_date, fmt_int, fmt_month, fmt_num, fmt_pct, language
-
-PACKAGE = Path(altmeasures_eval.__file__).parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
-METHODS = [("**.py", "python"), ("**/templates/**.j2", "jinja2.ext:babel_extract")]
+from tests.report._messages import marked_messages
 
 
 @functools.cache
 def _marked() -> dict[object, str]:
-    """The marked messages, extracted once per process when a test first asks (not at collection:
-    both xdist workers collect every module, and the extraction reads every source file)."""
+    """The marked messages (``tests/report/_messages.py``: extracted once per process when a test
+    first asks, shared with ``tests/report/test_languages.py``), each with its first place."""
     found: dict[object, str] = {}
-    for filename, lineno, message, _comments, _ctx in extract_from_dir(
-            str(PACKAGE), method_map=METHODS, keywords=KEYWORDS,
-            options_map={"**/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}):
+    for filename, lineno, message in marked_messages():
         key = tuple(message) if isinstance(message, tuple | list) else message
         found.setdefault(key, f"{filename}:{lineno}")
     return found

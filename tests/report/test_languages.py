@@ -20,10 +20,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
 
 import altmeasures_eval
 from altmeasures_eval._i18n import language
+from tests.report._messages import marked_messages
 
 PACKAGE = Path(altmeasures_eval.__file__).parent
 
@@ -48,10 +48,7 @@ def _english_messages() -> list[str]:
     """Every English message marked in the package (Python and templates) longer than three words,
     with its placeholders as cut points: the fixed pieces of four words or more."""
     pieces: set[str] = set()
-    found = extract_from_dir(str(PACKAGE), keywords={"_": None, "N_": None, "ngettext": (1, 2)},
-                             method_map=[("**.py", "python"), ("**/templates/**.j2", "jinja2.ext:babel_extract")],
-                             options_map={"**/templates/**.j2": {"extensions": "jinja2.ext.i18n"}})
-    for _f, _l, message, _c, _x in found:
+    for _f, _l, message in marked_messages():  # tests/report/_messages.py, shared with tests/test_i18n.py
         for text in (message if isinstance(message, tuple | list) else (message,)):
             for piece in re.split(r"\{[^}]*\}", text):
                 piece = " ".join(piece.split()).strip(" .,:;()")
