@@ -18,7 +18,6 @@ from altmeasures_eval.matching._design import (
     score_range_keep,
     treatment_array,
 )
-from altmeasures_eval.matching._kernels import greedy_match
 from altmeasures_eval.matching._propensity import PropensityScore
 from altmeasures_eval.matching._ties import expand_ties
 
@@ -362,6 +361,9 @@ def match_nearest(
         mah = _whitened(data, list(mahvars), t, keep)[order]
     else:
         mah = np.zeros((n, 0))
+    # the compiled kernel (and numba, ~0.25 s of CPU to import) only in processes that match
+    from altmeasures_eval.matching._kernels import greedy_match
+
     mm_sorted = greedy_match(
         pos[fo].astype(np.int64), d[order].astype(np.float64), available, block_lo, block_hi,
         ratio, reuse_max, cal, np.ascontiguousarray(mah), bool(mahvars), tol, tie[order],
