@@ -87,7 +87,10 @@ def _kernel(request: dict, close: list) -> None:
         from ipykernel.kernelapp import IPKernelApp
 
         sys.argv = [sys.executable, "-f", request["connection_file"]]
-        app = IPKernelApp.instance()
+        # these two traits take their defaults from the environment when ipykernel is imported
+        # (in the zygote): give them the kernel's, as a fresh interpreter would read them
+        app = IPKernelApp.instance(parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0),
+                                   interrupt=int(os.environ.get("JPY_INTERRUPT_EVENT") or 0))
         app.initialize(sys.argv[1:])
         app.start()
         code = 0
