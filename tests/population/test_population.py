@@ -51,6 +51,29 @@ def test_km_mean_matches_lifelines_rmst():
         restricted_mean_survival_time(kmf, t=t.max()), rel=1e-9)
 
 
+@pytest.mark.parametrize("kind", ["days", "ties_and_zeros", "continuous", "all_released", "one_person"])
+def test_km_curve_equals_lifelines_to_the_last_bit(kind):
+    # The curve of length_of_stay was lifelines' KaplanMeierFitter until issue #14; its own array
+    # version keeps lifelines' arithmetic (exp of the cumulative sum of log(n - d) - log(n)), so the
+    # curves are equal exactly, not approximately: the same times from 0 and the same survival bits
+    from altmeasures_eval.population._los import _km
+
+    rng = np.random.default_rng(["days", "ties_and_zeros", "continuous", "all_released", "one_person"].index(kind))
+    n = 1 if kind == "one_person" else 300
+    t = {"days": np.ceil(rng.exponential(100, n)), "ties_and_zeros": rng.integers(0, 6, n).astype(float),
+         "continuous": rng.exponential(80, n)}.get(kind, np.ceil(rng.exponential(30, n)))
+    e = np.ones(n, int) if kind in ("all_released", "one_person") else (rng.random(n) < 0.7).astype(int)
+    sf = KaplanMeierFitter().fit(t, e).survival_function_
+    want_t, want_s = sf.index.to_numpy(float), sf.iloc[:, 0].to_numpy(float)
+    if want_t[0] > 0:
+        want_t, want_s = np.r_[0.0, want_t], np.r_[1.0, want_s]
+    got = _km(t, e)
+    np.testing.assert_array_equal(got["time"].to_numpy(), want_t)
+    np.testing.assert_array_equal(got["survival"].to_numpy(), want_s)
+    if kind == "all_released":
+        assert got["survival"].iloc[-1] == 0.0  # the curve reaches 0 (log 0 = -inf, exp -> 0) as lifelines'
+
+
 def test_small_group_uses_pooled_curve_and_says_so():
     big = _spells(np.arange(1, 41), [1] * 40, juris="A")
     small = _spells([500, 600], [1, 1], juris="B")
