@@ -60,6 +60,8 @@ SAMPLE_CONFIG = REPO / "data" / "sample" / "evaluation.toml"
 #: Stages set up by the benchmark itself; not part of the toolkit's pipeline.
 SETUP_STAGES = ("synth", "write_parquet", "write_csv")
 N_BOOT = 1000
+#: Imputations of the ``evaluation`` stage: ``None`` keeps the sample config's (the default, 20).
+IMPUTATIONS: int | None = None
 
 R_COX = r"""
 suppressPackageStartupMessages(library(survival))
@@ -99,6 +101,8 @@ def _config(folder: Path, data: Path, period: dict[str, Any], n_boot: int = 200)
     text = text.replace(str(raw["cohort"]["period_start"]), str(pd.Timestamp(period["period_start"]).date()))
     text = text.replace(str(raw["cohort"]["period_end"]), str(pd.Timestamp(period["period_end"]).date()))
     text = text.replace("n_boot = 200", f"n_boot = {n_boot}")
+    if IMPUTATIONS is not None:
+        text = text.replace("[design]\n", f"[design]\nimputations = {IMPUTATIONS}\n", 1)
     path = folder / "evaluation.toml"
     path.write_text(text)
     return path
