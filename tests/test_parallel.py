@@ -50,6 +50,26 @@ def test_joblib_equals_serial_for_any_batch_size():
     assert parallel_map(_draw, 37, random_state=5, n_jobs=2) == serial
     assert parallel_map(_draw, 37, random_state=5, n_jobs=2, batch_size=1) == serial
     assert parallel_map(_draw, 0, random_state=5, n_jobs=2) == []
+    # a batch size that does not divide the count, and every replication its own stream (moved from
+    # tests/effects/test_aipw_subgroups.py, so that the worker pool starts in one xdist worker only)
+    serial = parallel_map(_draw, 50, random_state=123)
+    assert parallel_map(_draw, 50, random_state=123, n_jobs=2, batch_size=7) == serial
+    assert len({v for _, v in serial}) == 50
+
+
+def test_weighting_bootstrap_on_two_workers_equals_serial():
+    """The bootstrap of an IPW (ATT) risk difference: the same replicates on two local workers as
+    serially, for the same seed (moved from tests/effects/test_contrast.py, whose own test keeps the
+    serial run; the matched pair bootstrap is below)."""
+    from altmeasures_eval.effects import estimate_effect
+    from altmeasures_eval.matching import estimate_propensity, weight_ipw
+    from tests.effects.test_contrast import _binary_data
+
+    data = _binary_data(n=600, seed=4)
+    w = weight_ipw(data, "t", estimate_propensity(data, "t", ["x", "z"]), estimand="ATT")
+    a = estimate_effect(data, "y", "t", w, variance="bootstrap", n_boot=200, random_state=7)
+    b = estimate_effect(data, "y", "t", w, variance="bootstrap", n_boot=200, random_state=7, n_jobs=2)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
 
 
 def test_compute_settings_parses_and_rejects():

@@ -1,4 +1,5 @@
-"""AIPW against a hand-computable saturated case and known truth; subgroups with Holm; parallel map."""
+"""AIPW against a hand-computable saturated case and known truth; subgroups with Holm (the parallel
+map with two workers against the serial one: tests/test_parallel.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from altmeasures_eval._parallel import parallel_map
 from altmeasures_eval.effects import estimate_aipw, estimate_effect, subgroup_effects
 from altmeasures_eval.matching import estimate_propensity, match_nearest, weight_ipw
 
@@ -68,13 +68,3 @@ def test_subgroups_holm_and_family_size():
     banded = subgroup_effects(data.assign(age=18 + 50 * rng.random(n)), "y", "t", ["age"], m,
                               bins={"age": [17, 30, 45, 70]})
     assert banded.table["level"].astype(str).tolist() == ["(17, 30]", "(30, 45]", "(45, 70]"]
-
-
-def _draw(i, rng):
-    return float(rng.normal())
-
-
-def test_parallel_map_same_results_for_any_worker_count():
-    a = parallel_map(_draw, 50, random_state=123)
-    b = parallel_map(_draw, 50, random_state=123, n_jobs=2, batch_size=7)
-    assert a == b and len(set(a)) == 50

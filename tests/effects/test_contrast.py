@@ -112,12 +112,15 @@ def test_ps_sandwich_equals_numerical_m_estimation():
         assert res["risk_difference"]["se"] == pytest.approx(se_num, rel=1e-4), estimand
 
 
-def test_bootstrap_is_deterministic_and_independent_of_workers():
+def test_bootstrap_is_deterministic():
+    """The same seed gives the same replicates; on two workers too, in tests/test_parallel.py
+    (test_weighting_bootstrap_on_two_workers_equals_serial: this data and seed), where the suite's
+    worker pool starts once."""
     data = _binary_data(n=600, seed=4)
     ps = estimate_propensity(data, "t", ["x", "z"])
     w = weight_ipw(data, "t", ps, estimand="ATT")
     a = estimate_effect(data, "y", "t", w, variance="bootstrap", n_boot=200, random_state=7)
-    b = estimate_effect(data, "y", "t", w, variance="bootstrap", n_boot=200, random_state=7, n_jobs=2)
+    b = estimate_effect(data, "y", "t", w, variance="bootstrap", n_boot=200, random_state=7)
     pd.testing.assert_frame_equal(a.summary, b.summary)
     rob = estimate_effect(data, "y", "t", w, variance="robust")
     assert a["risk_difference"]["se"] == pytest.approx(rob["risk_difference"]["se"], rel=0.2)
