@@ -24,6 +24,7 @@ import pytest
 import altmeasures_eval
 from altmeasures_eval._i18n import language
 from tests.report._messages import marked_messages
+from tests.report._shared import sample_tables
 
 PACKAGE = Path(altmeasures_eval.__file__).parent
 
@@ -62,15 +63,16 @@ def english() -> list[str]:
     return _english_messages()
 
 
-def _render(ev, code: str, input_file: str) -> tuple[dict, dict, str]:
+def _render(ev, code: str, input_file: str, published: tuple | None = None) -> tuple[dict, dict, str]:
     """The content model, the figures (blank pictures with their words) and the HTML page of ``ev``'s
-    report in ``code`` (``ev`` already has that language in its settings)."""
+    report in ``code`` (``ev`` already has that language in its settings); ``published``: its
+    published tables and notes in ``code`` when already computed."""
     from altmeasures_eval.report import Figure, build_content, published_tables, render_html
     from altmeasures_eval.report._figures import figure_specs
 
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" viewBox="0 0 10 10"></svg>'
     with language(code):
-        tables, notes = published_tables(ev)
+        tables, notes = published if published is not None else published_tables(ev)
         figures = {name: Figure(name, caption, _png(), svg, title=title, alt=alt)
                    for name, title, caption, alt, _draw, _size in figure_specs(ev)}
         content = build_content(ev, tables, figures, notes, {input_file: "0" * 64})
@@ -90,7 +92,9 @@ def rendered(request, sample_evaluation, tmp_path_factory) -> tuple[str, dict[st
     ev = replace(sample_evaluation, spec=replace(sample_evaluation.spec,
                                                   report=replace(sample_evaluation.spec.report, language=code)))
     out = tmp_path_factory.mktemp(f"report-{code}")
-    content, figures, html = _render(ev, code, "sample/cases.csv")
+    # the tables of the session's evaluation in this language (tests/report/_shared.py: they do not
+    # depend on [report] language, only on the active language)
+    content, figures, html = _render(ev, code, "sample/cases.csv", sample_tables(sample_evaluation, code))
     with language(code):
         pdf = render_pdf(content, figures, out / "report.pdf")
         docx = render_docx(content, figures, out / "report.docx")

@@ -136,13 +136,9 @@ def test_every_alternative_disposition_has_a_cost_item_name():
 
 @pytest.fixture(scope="module")
 def sample_tables(sample_evaluation):
-    from altmeasures_eval.report import published_tables
+    from tests.report._shared import sample_tables
 
-    out = {}
-    for code in ("en", "fr"):
-        with language(code):
-            out[code] = published_tables(sample_evaluation)[0]
-    return out
+    return {code: sample_tables(sample_evaluation, code)[0] for code in ("en", "fr")}
 
 
 def test_tables_show_human_headers_and_codes(sample_tables):

@@ -148,9 +148,10 @@ def test_cohort_flow_reads_as_the_reason_for_removal():
 
 @pytest.fixture(scope="module")
 def content(sample_evaluation):
-    from altmeasures_eval.report import build_content, published_tables
+    from altmeasures_eval.report import build_content
+    from tests.report._shared import sample_tables
 
-    tables, notes = published_tables(sample_evaluation)
+    tables, notes = sample_tables(sample_evaluation)  # the session's, computed once per process
     return build_content(sample_evaluation, tables, {}, notes, {"sample/cases.csv": "0" * 64})
 
 

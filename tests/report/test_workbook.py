@@ -181,10 +181,10 @@ def _english_messages(code: str) -> list[str]:
 ])
 def test_workbook_in_another_language_has_no_english_label(sample_evaluation, tmp_path: Path, code, sheets,
                                                             follow_up, rate, female) -> None:
-    from altmeasures_eval.report import published_tables
+    from tests.report._shared import sample_tables
 
+    tables, notes = sample_tables(sample_evaluation, code)  # the session's, computed once per process
     with language(code):
-        tables, notes = published_tables(sample_evaluation)
         path = write_workbook(tmp_path / f"{code}.xlsx", None, tables, notes)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:2] == sheets
