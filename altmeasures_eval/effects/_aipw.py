@@ -10,7 +10,7 @@ import pandas as pd
 
 from altmeasures_eval._errors import ConfigError, DataContractError
 from altmeasures_eval.effects._contrast import _outcome_kind
-from altmeasures_eval.effects._results import SUMMARY_COLUMNS, EffectResult, wald_row
+from altmeasures_eval.effects._results import EffectResult, summary_frame, wald_row
 from altmeasures_eval.matching import PropensityScore, estimate_propensity
 from altmeasures_eval.matching._design import covariate_frame, numeric_column, treatment_array
 from altmeasures_eval.matching._propensity import _logistic_newton
@@ -105,8 +105,7 @@ def estimate_aipw(
     for name, est, phi, log in _measures(mu1, mu0, phi1, phi0, binary):
         se = np.sqrt(cluster_variance(phi, codes, n_params=1))
         rows[name] = wald_row(est, se, n, alpha, log)
-    summary = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]
-    summary.index.name = "measure"
+    summary = summary_frame(rows)
     means = pd.DataFrame({"mean": [mu1, mu0], "n": [int((t == 1).sum()), int((t == 0).sum())],
                           "sum_weights": [np.nan, np.nan]}, index=pd.Index(["treated", "control"], name="group"))
     how = "influence-function (sandwich) variance of the AIPW estimator" + (

@@ -17,7 +17,7 @@ from altmeasures_eval._errors import ConfigError, DataContractError, NotEstimabl
 from altmeasures_eval._estimable import check_difference, mover_difference, score_test_p
 from altmeasures_eval._parallel import parallel_map
 from altmeasures_eval.effects._abadie_imbens import DEFAULT_AI_NEIGHBORS, default_variance_with_replacement
-from altmeasures_eval.effects._results import SUMMARY_COLUMNS, EffectResult, wald_row
+from altmeasures_eval.effects._results import EffectResult, summary_frame, wald_row
 from altmeasures_eval.matching import MatchResult, PropensityScore, WeightResult, resolve_weights
 from altmeasures_eval.matching._design import numeric_column, treatment_array
 
@@ -81,6 +81,32 @@ def _ps_sandwich_influence(y, t, w, e, X, estimand, H=None):
     # (near-)separated fit
     corr = (X * (t - e)[:, None]) @ np.linalg.lstsq(H, np.column_stack(D), rcond=None)[0]  # n x 2
     return m1, m0, phi1 + corr[:, 0] / W[0], phi0 + corr[:, 1] / W[1]
+
+
+#: The information matrix of recent propensity fits, by object (see :func:`_information`).
+_INFORMATION: dict[int, tuple[Any, np.ndarray]] = {}
+
+
+def _information(ps: PropensityScore) -> np.ndarray:
+    """H = X' diag(e (1 - e)) X over the rows the logistic score was fitted on.
+
+    The same H serves every outcome estimated with one design (an evaluation estimates a dozen per
+    design and imputation), so it is computed once per score object: kept for the last 64 scores
+    by ``id``, behind a weak reference (a new object that reuses an id is a miss; nothing is kept
+    alive). The score is immutable, and the arithmetic is the one formula, so the values are equal.
+    """
+    import weakref
+
+    hit = _INFORMATION.get(id(ps))
+    if hit is not None and hit[0]() is ps:
+        return hit[1]
+    e = ps.score.to_numpy()
+    X = np.asarray(ps.design)
+    H = (X * (e * (1 - e))[:, None]).T @ X
+    if len(_INFORMATION) >= 64:
+        _INFORMATION.pop(next(iter(_INFORMATION)))
+    _INFORMATION[id(ps)] = (weakref.ref(ps), H)
+    return H
 
 
 def _ps_for_adjustment(design: MatchResult, propensity: PropensityScore | None, ps_adjustment: bool | None,
@@ -475,7 +501,7 @@ def estimate_effect(
             raise ConfigError("variance='sandwich' needs a WeightResult built from a logistic PropensityScore")
         e_fit = design.propensity.score.to_numpy()
         X_fit = np.asarray(design.propensity.design)
-        H_fit = (X_fit * (e_fit * (1 - e_fit))[:, None]).T @ X_fit  # information over the fitted rows
+        H_fit = _information(design.propensity)  # information over the fitted rows
         m1, m0, phi1, phi0 = _ps_sandwich_influence(y, t, w, e_fit[ok], X_fit[ok], design.estimand, H=H_fit)
         if design.modified:
             notes.append("weights were truncated or units excluded; the sandwich treats that step as fixed")
@@ -600,8 +626,7 @@ def estimate_effect(
         not_estimable.update({k: v for k, v in boot_undefined.items()
                               if not not_estimable.get(k, "").startswith("a group mean")})
     notes.extend(f"{k} not estimable: {v}" for k, v in not_estimable.items())
-    summary = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]
-    summary.index.name = "measure"
+    summary = summary_frame(rows)
     means = pd.DataFrame(
         {"mean": [m1, m0], "n": [int((t == 1).sum()), int((t == 0).sum())],
          "sum_weights": [float(w[t == 1].sum()), float(w[t == 0].sum())]},

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from altmeasures_eval._errors import ConfigError
-from altmeasures_eval.effects._results import SUMMARY_COLUMNS, EffectResult, wald_row
+from altmeasures_eval.effects._results import EffectResult, summary_frame, wald_row
 from altmeasures_eval.matching import MatchResult, resolve_weights
 
 __all__ = ["time_to_event_effect"]
@@ -131,8 +131,7 @@ def _hazard_ratio_with_replacement(fn, data, duration, event, treatment, design:
         notes.append("two-way variance was not positive; the larger one-way cluster variance was used")
     log_hr = float(point["estimate"])
     row = wald_row(float(np.exp(log_hr)), float(np.sqrt(var)), int(len(focal_labels)), alpha, True)
-    summary = pd.DataFrame.from_dict({"hazard_ratio": row}, orient="index")[SUMMARY_COLUMNS]
-    summary.index.name = "measure"
+    summary = summary_frame({"hazard_ratio": row})
     means = pd.DataFrame({"mean": [np.nan, np.nan], "n": [len(focal_labels), int(len(long) - len(focal_labels))],
                           "sum_weights": [np.nan, np.nan]}, index=pd.Index(["focal", "matches"], name="group"))
     how = ("Austin & Cafri (2020) variance: two-way cluster-robust on matched sets and units, "
