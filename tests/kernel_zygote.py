@@ -86,7 +86,9 @@ def _kernel(request: dict, close: list) -> None:
         os.environ.update(request["env"])
         from ipykernel.kernelapp import IPKernelApp
 
-        sys.argv = [sys.executable, "-f", request["connection_file"]]
+        import importlib.util
+
+        sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, "-f", request["connection_file"]]
         # these two traits take their defaults from the environment when ipykernel is imported
         # (in the zygote): give them the kernel's, as a fresh interpreter would read them
         app = IPKernelApp.instance(parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0),
