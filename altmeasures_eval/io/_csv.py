@@ -234,7 +234,8 @@ def read_csv_table(
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = _line_numbers(path, frame)
     # Rows whose every cell is empty are blank lines: not data, skipped and counted.
-    blank = frame.isna().all(axis=1).to_numpy() if frame.shape[1] else np.zeros(len(frame), bool)
+    # (on the cells' array: DataFrame.isna().all(axis=1) cost ~0.4 ms a table in pandas overhead)
+    blank = pd.isna(frame.to_numpy(dtype=object)).all(axis=1) if frame.shape[1] else np.zeros(len(frame), bool)
     n_blank = int(blank.sum())
     if n_blank:
         frame = frame.loc[~blank]
