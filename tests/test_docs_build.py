@@ -153,16 +153,32 @@ def _blocks(path: Path, language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
 
 
-def test_readme_python_tour_runs(monkeypatch):
-    """The 60-second Python tour in README.md runs as written on the sample."""
+def test_readme_python_tour_runs(monkeypatch, sample_dataset):
+    """The 60-second Python tour in README.md runs as written on the sample. Its
+    ``io.read_dataset("data/sample")`` with the default options gets the session's read of the
+    sample (``sample_dataset``, tests/conftest.py: the same call) instead of reading and validating
+    the files again, as the notebooks do (docs/testing.md); any other read is made as usual, and
+    the test fails if the tour stopped reading the sample that way."""
     import matplotlib
+
+    from altmeasures_eval import io
 
     matplotlib.use("Agg")
     monkeypatch.chdir(REPO)
+    real, shared = io.read_dataset, []
+
+    def read_dataset(source, *args, **kwargs):
+        if not args and not kwargs and Path(source).resolve() == (REPO / "data" / "sample").resolve():
+            shared.append(source)
+            return sample_dataset
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(io, "read_dataset", read_dataset)
     (code,) = _blocks(REPO / "README.md", "python")
     namespace: dict[str, object] = {}
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
     assert len(namespace["cohort"].data) == 1903  # data/sample/README.md: the 2021 cohort
+    assert shared == ["data/sample"], "the tour no longer reads the sample with io.read_dataset(\"data/sample\")"
 
 
 def _cli_calls(text: str) -> list[list[str]]:
