@@ -306,3 +306,35 @@ def test_pooled_headline_never_calls_an_inconclusive_result_an_effect() -> None:
     unclear = random_effects([-0.06, 0.04, 0.01], se=[0.03, 0.04, 0.035])
     text = _headline(unclear, "proven reoffending", 100.0, "percentage points")
     assert "neither show an effect nor rule one out" in text and "reduced" not in text
+
+
+def test_a_file_read_again_is_validated_again_only_if_its_text_changed(indicators: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """read_unodc_file keeps the SHA-256 of the texts it found valid (jsonschema walks every record:
+    the same file is read by a summary, then by the pooling of its files): the same text is not
+    validated twice, a changed text is, an invalid one is never kept, and at most
+    ``_VALID_TEXTS_KEPT`` digests are kept."""
+    from altmeasures_eval.report import _unodc
+
+    checked = []
+
+    def counting(doc, source="document"):
+        checked.append(source)
+        return validate_unodc(doc, source)
+
+    monkeypatch.setattr(_unodc, "validate_unodc", counting)
+    monkeypatch.setattr(_unodc, "_VALID_TEXTS", set())
+    monkeypatch.setattr(_unodc, "_VALID_TEXTS_KEPT", 1)
+    path = tmp_path / "unodc_indicators.json"
+    path.write_bytes((indicators / "unodc_indicators.json").read_bytes())
+    doc = read_unodc_file(path)
+    assert read_unodc_file(path) == doc and len(checked) == 1  # the same text: valid, not walked again
+    broken = copy.deepcopy(doc)
+    broken["records"][0]["kind"] = "guess"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    for _attempt in range(2):  # an invalid text is never kept: it fails every time
+        with pytest.raises(AltMeasuresError, match="not a valid UNODC indicator file"):
+            read_unodc_file(path)
+    assert len(checked) == 3
+    path.write_text(json.dumps(doc), encoding="utf-8")  # the same document, another text: validated
+    assert read_unodc_file(path) == doc and len(checked) == 4 and len(_unodc._VALID_TEXTS) == 1
