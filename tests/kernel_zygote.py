@@ -11,11 +11,15 @@ Jupyter starts the kernel of a kernel spec (:func:`write_kernel_spec`) as usual:
 this file run as a small *launcher* (standard library only, ``python -I -S``) that asks the zygote
 for a kernel with Jupyter's connection file, its own working directory and environment, forwards
 the signals it receives (interrupts, terminate) to that kernel, and exits with the kernel's exit
-status. If the launcher dies, the zygote kills its kernel. The zygote exits when its standard input
-closes (the test process that started it has ended) or when it is terminated.
+status. If the launcher dies, the zygote kills its kernel.
 
-Usage: ``python kernel_zygote.py serve SOCKET MODULE...`` (prints ``ready`` once it listens) and
-``python -I -S kernel_zygote.py launch SOCKET CONNECTION_FILE``.
+One zygote serves every test process of a run (both xdist workers): a test process *holds* it
+(:func:`hold`: a connection kept open) while it may need kernels, and the zygote ends once no
+holder is left and no kernel runs. The test process that started it waits for its end when it exits
+itself, so that the zygote and its kernels end with the run and their CPU time is counted in it.
+
+Usage: ``python kernel_zygote.py serve SOCKET LOCK MODULE...`` (prints ``ready`` once it listens)
+and ``python -I -S kernel_zygote.py launch SOCKET CONNECTION_FILE``.
 """
 
 from __future__ import annotations
@@ -108,8 +112,27 @@ def _kernel(request: dict, close: list) -> None:
         os._exit(code)
 
 
-def serve(path: str, modules: list[str]) -> None:
-    """Import ``modules``, listen on ``path`` and fork a kernel per connection."""
+def hold(path: str) -> socket.socket | None:
+    """Connect to the zygote at ``path`` as a holder: it lives while some holder's connection is
+    open (or a kernel of it runs). None when no zygote listens there."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+        sock.sendall(b'{"hold": true}\n')
+        if _read_line(sock) == b"held\n":
+            return sock
+    except OSError:
+        pass
+    sock.close()
+    return None
+
+
+def serve(path: str, lock: str, modules: list[str]) -> None:
+    """Import ``modules``, listen on ``path`` and fork a kernel per request; end once no holder
+    (:func:`hold`) is connected and no kernel runs, deciding so while holding ``lock`` (the lock
+    under which test processes connect or start a zygote), so that none connects to a zygote that
+    is ending."""
+    import fcntl
     import gc
     import importlib
     import selectors
@@ -135,8 +158,8 @@ def serve(path: str, modules: list[str]) -> None:
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, "listen")
     selector.register(wake_r, selectors.EVENT_READ, "wake")
-    selector.register(sys.stdin, selectors.EVENT_READ, "stdin")
     children: dict[int, socket.socket] = {}
+    holders: set[socket.socket] = set()
     print("ready", flush=True)
     os.dup2(2, 1)  # what the zygote and its kernels print from now on goes to its error stream
 
@@ -154,15 +177,41 @@ def serve(path: str, modules: list[str]) -> None:
                     pass
                 conn.close()
 
+    def ending() -> bool:
+        """True when the zygote should end now (its socket is then removed)."""
+        if holders or children:
+            return False
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a test process is connecting (or starting a zygote)
+            os.close(fd)
+            return False
+        try:
+            if selector.select(timeout=0):  # a connection came meanwhile
+                return False
+            os.unlink(path)
+            return True
+        finally:
+            os.close(fd)  # releases the lock
+
     try:
         while True:
-            for key, _ in selector.select():
+            events = selector.select(timeout=None if holders or children else 1.0)
+            if not events and ending():
+                return
+            for key, _ in events:
                 if key.data == "listen":
                     conn, _ = listener.accept()
                     request = json.loads(_read_line(conn))
+                    if request.get("hold"):
+                        conn.sendall(b"held\n")
+                        holders.add(conn)
+                        selector.register(conn, selectors.EVENT_READ, "hold")
+                        continue
                     pid = os.fork()
                     if pid == 0:
-                        _kernel(request, [selector, listener, wake_r, wake_w, conn, *children.values()])
+                        _kernel(request, [selector, listener, wake_r, wake_w, conn, *children.values(), *holders])
                     conn.sendall(f"{pid}\n".encode())
                     children[pid] = conn
                     selector.register(conn, selectors.EVENT_READ, pid)
@@ -174,15 +223,18 @@ def serve(path: str, modules: list[str]) -> None:
                         except BlockingIOError:
                             break
                     reap()
-                elif key.data == "stdin":
-                    if not os.read(sys.stdin.fileno(), 4096):
-                        return  # the test process has ended
+                elif key.data == "hold":  # a holder has gone (it sends nothing else)
+                    selector.unregister(key.fileobj)
+                    holders.discard(key.fileobj)
+                    key.fileobj.close()
                 elif not key.fileobj.recv(1):  # a launcher has gone: its kernel goes too
                     try:
                         os.kill(key.data, signal.SIGKILL)
                     except ProcessLookupError:
                         pass
                     reap()
+            if ending():
+                return
     finally:
         for pid in list(children):
             try:
@@ -207,6 +259,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "launch":
         sys.exit(launch(sys.argv[2], sys.argv[3]))
     elif sys.argv[1] == "serve":
-        serve(sys.argv[2], sys.argv[3:])
+        serve(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
-        sys.exit(f"usage: {sys.argv[0]} serve SOCKET MODULE... | launch SOCKET CONNECTION_FILE")
+        sys.exit(f"usage: {sys.argv[0]} serve SOCKET LOCK MODULE... | launch SOCKET CONNECTION_FILE")

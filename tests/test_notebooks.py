@@ -32,6 +32,7 @@ Everything else in these notebooks runs as written.
 from __future__ import annotations
 
 import ast
+import atexit
 import importlib.util
 import inspect
 import json
@@ -228,31 +229,55 @@ def _reuse_sample_ingestion(nb: nbformat.NotebookNode, kept: Path) -> None:
     _inject(nb, reuse, "assert _sample_reads, 'the notebook no longer reads the sample with io.ingest or io.read_dataset'\n")
 
 
+def _end_zygote(zygote: subprocess.Popen, folder: Path | None) -> None:
+    """At the exit of the process that started the zygote: wait until it has ended (once no test
+    process holds it), so that the zygote and its kernels end with the run and are counted in it."""
+    try:
+        zygote.wait(timeout=600)
+    except subprocess.TimeoutExpired:
+        zygote.kill()
+        zygote.wait()
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def zygote_kernels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A kernel zygote for this process (tests/kernel_zygote.py): a process that has imported
+    """The run's kernel zygote (tests/kernel_zygote.py): a process that has imported
     :data:`ZYGOTE_PRELOAD` with the kernels' environment and forks a fresh kernel for each notebook.
-    Yields the ``JUPYTER_PATH`` folder of its kernel spec, :data:`ZYGOTE_KERNEL`."""
-    root = tmp_path_factory.mktemp("kernels")
-    socket_path = root / "zygote.sock"
-    if len(os.fsencode(socket_path)) > 100:  # the limit of a Unix socket's path is 107 bytes
-        socket_path = Path(tempfile.mkdtemp(prefix="zygote-")) / "sock"
-    log = root / "zygote.log"
-    with log.open("wb") as errors:
-        zygote = subprocess.Popen([sys.executable, kernel_zygote.__file__, "serve", str(socket_path), *ZYGOTE_PRELOAD],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-                                  env={**os.environ, **KERNEL_ENV})
+    The first test process that needs it starts it, under a lock in the run's shared folder (as the
+    sample report, tests/conftest.py); every test process that needs it holds it until its session
+    ends. Yields the ``JUPYTER_PATH`` folder of this process's kernel spec, :data:`ZYGOTE_KERNEL`."""
+    from tests.conftest import _exclusive, _shared_temp
+
+    shared = _shared_temp(tmp_path_factory) / "kernel-zygote"
+    shared.mkdir(exist_ok=True)
+    lock, where = shared / "lock", shared / "socket-path"
+    with _exclusive(lock):
+        held = kernel_zygote.hold(where.read_text(encoding="utf-8")) if where.exists() else None
+        if held is None:  # none yet, or it has ended: start one
+            socket_path, folder = shared / "sock", None
+            if len(os.fsencode(socket_path)) > 100:  # the limit of a Unix socket's path is 107 bytes
+                folder = Path(tempfile.mkdtemp(prefix="zygote-"))
+                socket_path = folder / "sock"
+            log = shared / f"zygote-{os.getpid()}.log"
+            with log.open("wb") as errors:
+                zygote = subprocess.Popen(
+                    [sys.executable, kernel_zygote.__file__, "serve", str(socket_path), str(lock), *ZYGOTE_PRELOAD],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, env={**os.environ, **KERNEL_ENV})
+            atexit.register(_end_zygote, zygote, folder)
+            ready = zygote.stdout.readline()
+            zygote.stdout.close()
+            assert ready == b"ready\n", f"the kernel zygote did not start: {log.read_text(errors='replace')}"
+            where.write_text(str(socket_path), encoding="utf-8")
+            held = kernel_zygote.hold(str(socket_path))
+            assert held is not None, "the kernel zygote does not answer"
+        spec = kernel_zygote.write_kernel_spec(str(tmp_path_factory.mktemp("jupyter")), ZYGOTE_KERNEL,
+                                               where.read_text(encoding="utf-8"))
     try:
-        ready = zygote.stdout.readline()
-        assert ready == b"ready\n", f"the kernel zygote did not start: {log.read_text(errors='replace')}"
-        yield kernel_zygote.write_kernel_spec(str(root / "jupyter"), ZYGOTE_KERNEL, str(socket_path))
+        yield spec
     finally:
-        zygote.stdin.close()  # the zygote ends when its standard input closes
-        zygote.terminate()
-        zygote.wait(timeout=30)
-        zygote.stdout.close()
-        if socket_path.parent != root:
-            shutil.rmtree(socket_path.parent, ignore_errors=True)
+        held.close()  # the zygote ends once no test process holds it and no kernel runs
 
 
 def _execute(nb: nbformat.NotebookNode, folder: Path, monkeypatch: pytest.MonkeyPatch, kernels: str) -> None:
