@@ -361,10 +361,12 @@ def match_nearest(
         mah = _whitened(data, list(mahvars), t, keep)[order]
     else:
         mah = np.zeros((n, 0))
-    # the compiled kernel (and numba, ~0.25 s of CPU to import) only in processes that match
-    from altmeasures_eval.matching._kernels import greedy_match
+    # small problems in plain Python: numba's import and cache load (~0.4 s a process) or its
+    # compilation (~2 s) cost more than the match (_kernels); the same code either way
+    from altmeasures_eval.matching._kernels import PYTHON_KERNEL_MAX_UNITS, compiled_greedy_match, greedy_match
 
-    mm_sorted = greedy_match(
+    kernel = greedy_match if not mahvars and n <= PYTHON_KERNEL_MAX_UNITS else compiled_greedy_match()
+    mm_sorted = kernel(
         pos[fo].astype(np.int64), d[order].astype(np.float64), available, block_lo, block_hi,
         ratio, reuse_max, cal, np.ascontiguousarray(mah), bool(mahvars), tol, tie[order],
     )
