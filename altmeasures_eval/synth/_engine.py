@@ -24,7 +24,7 @@ from scipy.special import expit, ndtri
 
 from altmeasures_eval.schema import ALTERNATIVE_DISPOSITIONS, STAGES, SUBSTANCES
 from altmeasures_eval.synth import _params as P
-from altmeasures_eval.synth._random import PERSON_SLOT, seed_key, uniforms
+from altmeasures_eval.synth._random import PERSON_SLOT, hashed_uniforms, person_hashes, seed_key, uniforms
 
 EPOCH = pd.Timestamp("1970-01-01")
 NEVER = np.iinfo(np.int64).max // 4
@@ -52,14 +52,26 @@ def day(ts: pd.Timestamp) -> int:
 
 
 def year_of(days: np.ndarray) -> np.ndarray:
-    """Calendar year of day numbers."""
-    return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    """Calendar year of day numbers (proleptic Gregorian, as ``datetime64``), in integer arithmetic.
+
+    Hinnant's ``civil_from_days`` (http://howardhinnant.github.io/date_algorithms.html): shift the
+    epoch to 0000-03-01 so that leap days end a year, split into 400-year eras, then the year of
+    the era; a date in January or February belongs to the next civil year.
+    """
+    z = np.asarray(days, dtype=np.int64) + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097  # day of the era, 0 .. 146,096
+    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365  # year of the era, 0 .. 399
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)  # day of the year from 1 March, 0 .. 365
+    return yoe + era * 400 + ((5 * doy + 2) // 153 >= 10)
 
 
 def categorical(p: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Index drawn from probabilities ``p`` (one row per draw, or one shared row) by inversion."""
     p = np.atleast_2d(p)
     cum = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+    if cum.shape[0] == 1:  # one row for every draw: the number of cumulative shares below u
+        return np.minimum(np.searchsorted(cum[0], u, side="left"), p.shape[1] - 1)
     return np.minimum((u[:, None] > cum).sum(axis=1), p.shape[1] - 1)
 
 
@@ -79,12 +91,13 @@ class Persons:
     death_cause_unknown: np.ndarray
 
 
-def draw_persons(key: np.uint64, n: int) -> Persons:
-    """Draw every person-level characteristic."""
-    person = np.arange(n, dtype=np.int64)
+def draw_persons(key: np.uint64, n: int, hashes: np.ndarray | None = None) -> Persons:
+    """Draw every person-level characteristic (``hashes``: ``person_hashes`` of persons 0..n-1)."""
+    if hashes is None:
+        hashes = person_hashes(key, np.arange(n, dtype=np.int64))
 
     def u(f: int) -> np.ndarray:
-        return uniforms(key, person, PERSON_SLOT, f)
+        return hashed_uniforms(hashes, PERSON_SLOT, f)
 
     jur = categorical(P.JURISDICTION_SHARE, u(G_JUR))
     sex = categorical(P.SEX_SHARE, u(G_SEX))
@@ -155,7 +168,9 @@ class Career:
 def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
     """Simulate every career; see the module docstring for the model."""
     key = seed_key(seed)
-    ps = draw_persons(key, n)
+    # Every uniform of a person starts from the same hash of (key, person): computed once here.
+    hashes = person_hashes(key, np.arange(n, dtype=np.int64))
+    ps = draw_persons(key, n, hashes)
     extract = day(P.EXTRACT_DATE)
     p_lo, p_hi = day(settings.period[0]), day(settings.period[1])
     max_h = max(P.HORIZONS)
@@ -177,9 +192,10 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
         if r.size == 0:
             break
         p = rows.person[r]
+        hp = hashes[p]
 
-        def u(f: int, p: np.ndarray = p) -> np.ndarray:
-            return uniforms(key, p, slot, f)
+        def u(f: int, hp: np.ndarray = hp) -> np.ndarray:
+            return hashed_uniforms(hp, slot, f)
 
         start = rows.start[r]
         if slot == 0:
@@ -209,13 +225,13 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
             ends = ~dies & (offence > rows.stop[r])
             rows.active[r[ends]] = False
             keep = ~dies & ~ends
-            r, p, offence = r[keep], p[keep], offence[keep]
+            r, p, offence, hp = r[keep], p[keep], offence[keep], hp[keep]
             if r.size == 0:
                 break
             # A breach spell of the previous case counts as prior custody if it began before this
             # offence (otherwise it is dropped, see ``finalise``).
             rows.had_custody[r] |= rows.breach_adm[r] < offence
-        rec = _cases(slot, key, r, p, offence, rows, ps)
+        rec = _cases(slot, hp, r, p, offence, rows, ps)
 
         # --- fork the index decision: first eligible proven decision in the period ---------------
         dyear = year_of(rec["decision"])
@@ -230,14 +246,15 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
             rec[name] = np.concatenate([arr, arr[fpos]])
         r = np.concatenate([r, new_rows])
         p = rows.person[r]
+        hp = hashes[p]
         is_cf = np.zeros(r.size, dtype=bool)
         is_cf[r.size - new_rows.size:] = True
         is_index = np.zeros(r.size, dtype=bool)
         is_index[fpos] = True
         is_index[is_cf] = True
 
-        def u2(f: int, p: np.ndarray = p) -> np.ndarray:
-            return uniforms(key, p, slot, f)
+        def u2(f: int, hp: np.ndarray = hp) -> np.ndarray:
+            return hashed_uniforms(hp, slot, f)
 
         # --- disposition ------------------------------------------------------------------------------
         age = (year_of(rec["decision"]) - ps.birth_year[p]).astype(float)
@@ -309,12 +326,13 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
     return career
 
 
-def _cases(slot: int, key: np.uint64, r: np.ndarray, p: np.ndarray, offence: np.ndarray,
+def _cases(slot: int, hashes: np.ndarray, r: np.ndarray, p: np.ndarray, offence: np.ndarray,
            rows: _Rows, ps: Persons) -> dict[str, np.ndarray]:
-    """Offence, stage, decision, outcome and remand of the case in ``slot`` of rows ``r``."""
+    """Offence, stage, decision, outcome and remand of the case in ``slot`` of rows ``r``
+    (``hashes``: ``person_hashes`` of their persons ``p``)."""
 
     def u(f: int) -> np.ndarray:
-        return uniforms(key, p, slot, f)
+        return hashed_uniforms(hashes, slot, f)
 
     cat = categorical(P.CATEGORY_P[ps.profile[p]], u(F_CAT))
     code_u = u(F_CODE)

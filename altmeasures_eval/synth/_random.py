@@ -27,11 +27,12 @@ PERSON_SLOT = 1023
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    x = x ^ (x >> _S30)
-    x = x * _M1
-    x = x ^ (x >> _S27)
-    x = x * _M2
-    return x ^ (x >> _S31)
+    x = x ^ (x >> _S30)  # a new array: the steps below work in it
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
 
 
 def seed_key(seed: int) -> np.uint64:
@@ -42,9 +43,19 @@ def seed_key(seed: int) -> np.uint64:
 
 def uniforms(key: np.uint64, person: np.ndarray, slot: int | np.ndarray, field: int) -> np.ndarray:
     """Uniforms on (0, 1), one per element of ``person``, fixed by (key, person, slot, field)."""
+    return hashed_uniforms(person_hashes(key, person), slot, field)
+
+
+def person_hashes(key: np.uint64, person: np.ndarray) -> np.ndarray:
+    """The part of :func:`uniforms` that depends on the person only: computed once per person, it
+    serves every (slot, field) of that person (:func:`hashed_uniforms`)."""
     with np.errstate(over="ignore"):
-        p = person.astype(np.uint64, copy=False)
+        return _mix(key ^ (person.astype(np.uint64, copy=False) * _GOLDEN))
+
+
+def hashed_uniforms(hashes: np.ndarray, slot: int | np.ndarray, field: int) -> np.ndarray:
+    """``uniforms(key, person, slot, field)`` from ``hashes = person_hashes(key, person)``."""
+    with np.errstate(over="ignore"):
         counter = (np.asarray(slot, dtype=np.uint64) << np.uint64(8)) | np.uint64(field)
-        x = _mix(key ^ (p * _GOLDEN))
-        x = _mix(x + (counter + np.uint64(1)) * _GOLDEN)
+        x = _mix(hashes + (counter + np.uint64(1)) * _GOLDEN)
     return ((x >> _S11).astype(np.float64) + 0.5) * _SCALE
