@@ -286,7 +286,10 @@ def _command_line(args: list[str], evaluation_file: Path | None = None) -> None:
     evaluation an earlier run computed for the same tables and settings is reused
     (:func:`_reuse_evaluation`). The objects inherited from the test's process are frozen first
     (``gc.freeze``): the run's garbage collections then walk only what the run allocates, and do
-    not copy the parent's pages by touching every inherited object."""
+    not copy the parent's pages by touching every inherited object. A trace function inherited from
+    the parent (coverage's, in a ``--cov`` run) is removed: the run's data would never be saved
+    (the process ends with ``os._exit`` or SIGKILL), so tracing would only slow it down."""
+    sys.settrace(None)
     gc.freeze()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
