@@ -95,7 +95,9 @@ def _rows(frame: pd.DataFrame, mask: np.ndarray | pd.Series) -> pd.Index:
 def unique_key_problems(frame: pd.DataFrame, table: str, file: str) -> list[pd.DataFrame]:
     """Every row of a duplicated key (all copies: the source cannot tell which one is right)."""
     key = list(KEYS[table])
-    if len(key) == 1 and frame[key[0]].dropna().is_unique:  # one hash pass in the common case
+    # The common case in one hash pass: all values distinct, missing ones included (then the
+    # present ones are too); otherwise the present values again, and the duplicates found below.
+    if len(key) == 1 and (pd.Index(frame[key[0]].to_numpy()).is_unique or frame[key[0]].dropna().is_unique):
         return []
     present = frame[key].notna().all(axis=1)
     dup = frame.duplicated(subset=key, keep=False) & present
