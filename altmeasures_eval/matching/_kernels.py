@@ -5,11 +5,13 @@ Units are sorted once by (exact stratum, distance, tie key). Available controls 
 near-constant time and no treated x control distance matrix is ever built.
 
 :func:`greedy_match` is the plain Python kernel; :func:`compiled_greedy_match` the same code
-compiled by numba (when installed; else the Python one). The compiled kernel is worth its cost
-only on large problems: importing numba and loading its cached machine code cost about 0.4 s of
-CPU per process, compiling it (a fresh checkout) about 2 s, while the Python kernel matches a
-few thousand units in a few milliseconds (``match_nearest`` chooses, :data:`PYTHON_KERNEL_MAX_UNITS`).
-Both run the same statements on the same float64 and int64 values, so their matches are equal.
+compiled by numba (when installed; else the Python one); :func:`kernel_for` chooses. Importing
+numba and loading its cached machine code cost about 0.4 s of CPU per process, compiling it (a
+fresh checkout) about 2 s, while the Python kernel matches a few thousand units in a few
+milliseconds at about 3 microseconds a unit: a process that matches a few small problems never
+needs numba, and one that matches many switches to the compiled kernel once the Python kernel
+has spent about what the compiled one costs to load. Both run the same statements on the same
+float64 and int64 values, so their matches are equal (tests/matching/test_kernels.py).
 """
 
 from __future__ import annotations
@@ -21,11 +23,25 @@ import numpy as np
 
 __all__: list[str] = []
 
-#: Largest number of units matched by the plain Python kernel without a Mahalanobis distance; larger
-#: problems, and any with a Mahalanobis distance (a scan per candidate), use the compiled kernel.
+#: Largest problem (units) the plain Python kernel takes; larger ones, and any with a Mahalanobis
+#: distance (a scan per candidate), use the compiled kernel.
 PYTHON_KERNEL_MAX_UNITS = 5_000
+#: Units the Python kernel matches in one process before the compiled kernel takes over (~0.3 s).
+PYTHON_KERNEL_BUDGET = 100_000
 
 _COMPILED: list[Callable[..., np.ndarray]] = []
+_PYTHON_UNITS = [0]  # units matched by the Python kernel in this process
+
+
+def kernel_for(n_units: int, mahalanobis: bool) -> Callable[..., np.ndarray]:
+    """The kernel for a problem of ``n_units`` units: Python for a small problem without a
+    Mahalanobis distance while the process has not spent :data:`PYTHON_KERNEL_BUDGET` units in it
+    and has not compiled the kernel already, else the compiled kernel (same matches either way)."""
+    if (mahalanobis or n_units > PYTHON_KERNEL_MAX_UNITS or _COMPILED
+            or _PYTHON_UNITS[0] + n_units > PYTHON_KERNEL_BUDGET):
+        return compiled_greedy_match()
+    _PYTHON_UNITS[0] += n_units
+    return greedy_match
 
 
 def compiled_greedy_match() -> Callable[..., np.ndarray]:

@@ -362,11 +362,10 @@ def match_nearest(
     else:
         mah = np.zeros((n, 0))
     # small problems in plain Python: numba's import and cache load (~0.4 s a process) or its
-    # compilation (~2 s) cost more than the match (_kernels); the same code either way
-    from altmeasures_eval.matching._kernels import PYTHON_KERNEL_MAX_UNITS, compiled_greedy_match, greedy_match
+    # compilation (~2 s) cost more than a few matches (_kernels.kernel_for); the same code either way
+    from altmeasures_eval.matching._kernels import kernel_for
 
-    kernel = greedy_match if not mahvars and n <= PYTHON_KERNEL_MAX_UNITS else compiled_greedy_match()
-    mm_sorted = kernel(
+    mm_sorted = kernel_for(n, bool(mahvars))(
         pos[fo].astype(np.int64), d[order].astype(np.float64), available, block_lo, block_hi,
         ratio, reuse_max, cal, np.ascontiguousarray(mah), bool(mahvars), tol, tie[order],
     )

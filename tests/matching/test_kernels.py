@@ -1,8 +1,8 @@
 """The plain Python and the numba-compiled greedy matching kernels match the same units.
 
 ``match_nearest`` runs the Python kernel on small problems without a Mahalanobis distance and the
-compiled one otherwise (``matching._kernels``, issue #14): both must give the same matches, so each
-problem here is matched through both (by moving the size limit) and every output compared.
+compiled one otherwise (``matching._kernels.kernel_for``, issue #14): both must give the same
+matches, so each problem here is matched through both and every output compared.
 """
 
 from __future__ import annotations
@@ -49,12 +49,10 @@ def test_python_and_compiled_kernels_match_the_same_units(seed, n, rounded, monk
     compiled = kernels.compiled_greedy_match
     for kw in OPTIONS:
         with monkeypatch.context() as m:  # every problem through the Python kernel, Mahalanobis too
-            m.setattr(kernels, "PYTHON_KERNEL_MAX_UNITS", 10**9)
-            m.setattr(kernels, "compiled_greedy_match", lambda: kernels.greedy_match)
+            m.setattr(kernels, "kernel_for", lambda n_units, mahalanobis: kernels.greedy_match)
             python = match_nearest(d, "treatment", ps, **kw)
         with monkeypatch.context() as m:  # every problem through the compiled kernel
-            m.setattr(kernels, "PYTHON_KERNEL_MAX_UNITS", -1)
-            m.setattr(kernels, "compiled_greedy_match", compiled)
+            m.setattr(kernels, "kernel_for", lambda n_units, mahalanobis: compiled())
             jit = match_nearest(d, "treatment", ps, **kw)
         assert _same(python, jit), kw
     assert compiled() is not kernels.greedy_match  # numba is installed: the compiled kernel was compared
@@ -63,3 +61,18 @@ def test_python_and_compiled_kernels_match_the_same_units(seed, n, rounded, monk
 def test_the_comparison_sees_a_different_match():
     d, ps = _problem(4, 300, False)
     assert not _same(match_nearest(d, "treatment", ps), match_nearest(d, "treatment", ps, ratio=2))
+
+
+def test_kernel_choice(monkeypatch):
+    monkeypatch.setattr(kernels, "_COMPILED", [])
+    monkeypatch.setattr(kernels, "_PYTHON_UNITS", [0])
+    assert kernels.kernel_for(1_000, False) is kernels.greedy_match  # small: Python
+    assert kernels._PYTHON_UNITS == [1_000]
+    monkeypatch.setattr(kernels, "_PYTHON_UNITS", [kernels.PYTHON_KERNEL_BUDGET - 10])
+    assert kernels.kernel_for(1_000, False) is not kernels.greedy_match  # budget spent: compiled
+    assert kernels.kernel_for(10, False) is not kernels.greedy_match  # and compiled from then on
+    monkeypatch.setattr(kernels, "_COMPILED", [])
+    monkeypatch.setattr(kernels, "_PYTHON_UNITS", [0])
+    assert kernels.kernel_for(kernels.PYTHON_KERNEL_MAX_UNITS + 1, False) is not kernels.greedy_match  # large
+    monkeypatch.setattr(kernels, "_COMPILED", [])
+    assert kernels.kernel_for(10, True) is not kernels.greedy_match  # Mahalanobis
