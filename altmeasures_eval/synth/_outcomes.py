@@ -38,18 +38,22 @@ def _overlap(adm: np.ndarray, rel: np.ndarray, lo: np.ndarray, hi: np.ndarray) -
 def row_outcomes(career: Career, rows: np.ndarray, horizons: tuple[int, ...], waiting: int,
                  starts: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Outcomes of the given career rows from ``starts`` (default: their index start), per horizon."""
-    rec = career.records
     n_rows = len(career.rows.person)
     pos = np.full(n_rows, -1, dtype=np.int64)
     pos[rows] = np.arange(rows.size)
-    rp = pos[rec["row"]]
+    rp = pos[career.records["row"]]
+    # Only the records of these rows count: taken apart once (in record order, so that every sum
+    # below adds the same numbers in the same order as over all records).
+    mine = np.flatnonzero(rp >= 0)
+    rp = rp[mine]
+    rec = {k: career.records[k][mine] for k in (
+        "slot", "proven", "offence", "decision", "comp", "remand", "disp", "breach",
+        "r_adm", "r_rel", "sent_adm", "sent_rel", "b_adm", "b_rel")}
     start_row = career.rows.idx_start[rows] if starts is None else starts
     slot_row = career.rows.idx_slot[rows]
-    mine = rp >= 0
-    rp_m = np.where(mine, rp, 0)
-    after = mine & (rec["slot"] > slot_row[rp_m])
-    from_index = mine & (rec["slot"] >= slot_row[rp_m])
-    s = start_row[rp_m]
+    after = rec["slot"] > slot_row[rp]
+    from_index = rec["slot"] >= slot_row[rp]
+    s = start_row[rp]
     n_cases = 1 + rec["comp"].astype(np.int64)
     death = career.rows.death[rows]
     # As recorded: a death whose cause is not recorded is not an observable overdose death.
@@ -73,14 +77,14 @@ def row_outcomes(career: Career, rows: np.ndarray, horizons: tuple[int, ...], wa
         count = np.bincount(rp[hit], weights=n_cases[hit], minlength=rows.size)
         out[f"reoffences_{h}"] = count
         out[f"reoffend_{h}"] = (count > 0).astype(float)
-        beds = np.zeros(rec["row"].size)
+        beds = np.zeros(rp.size)
         end = s + h
         for adm, rel, on in (("r_adm", "r_rel", rec["remand"]),
                              ("sent_adm", "sent_rel", rec["disp"] == DISP_CUSTODY),
                              ("b_adm", "b_rel", rec["breach"])):
             use = from_index & on
             beds += np.where(use, _overlap(rec[adm], np.where(use, rec[rel], 0), s, end), 0)
-        out[f"bed_days_{h}"] = np.bincount(rp[mine], weights=beds[mine], minlength=rows.size)
+        out[f"bed_days_{h}"] = np.bincount(rp, weights=beds, minlength=rows.size)
         died = (death <= start_row + h) & (death != NEVER)
         out[f"death_{h}"] = died.astype(float)
         out[f"overdose_death_{h}"] = (died & overdose).astype(float)
