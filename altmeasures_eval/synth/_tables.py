@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from altmeasures_eval.schema import (
     ALTERNATIVE_DISPOSITIONS,
@@ -71,15 +72,20 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
     numbers = np.asarray(numbers, dtype=np.int64)
     if numbers.size and (numbers.min() < 0 or numbers.max() >= 10**width):  # never in practice
         return np.char.add(prefix, np.char.zfill(numbers.astype(f"U{width}"), width)).astype(object)
-    # The digits written straight into ASCII bytes, read as fixed-width text.
+    # The digits written straight into ASCII bytes, which Arrow reads as one string per id.
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    chars = np.empty((numbers.size, head.size + width), dtype=np.uint8)
+    size = head.size + width
+    chars = np.empty((numbers.size, size), dtype=np.uint8)
     chars[:, :head.size] = head
     rest = numbers.copy()
-    for i in range(head.size + width - 1, head.size - 1, -1):
+    for i in range(size - 1, head.size - 1, -1):
         chars[:, i] = 48 + rest % 10
         rest //= 10
-    return chars.view(f"S{head.size + width}").ravel().astype(f"U{head.size + width}").astype(object)
+    large = numbers.size * size >= 2**31  # 32-bit offsets up to 2 GiB of text
+    offsets = np.arange(0, (numbers.size + 1) * size, size, dtype=np.int64 if large else np.int32)
+    text = (pa.LargeStringArray if large else pa.StringArray).from_buffers(
+        numbers.size, pa.py_buffer(offsets), pa.py_buffer(chars))
+    return text.to_numpy(zero_copy_only=False)
 
 
 def _order(*keys: np.ndarray) -> np.ndarray:
