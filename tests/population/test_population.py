@@ -318,3 +318,28 @@ def test_stay_kernel_properties(stays):
     assert ((k >= -1e-12) & (k <= 1 + 1e-12)).all()
     assert (np.diff(k) <= 1e-12).all()
     assert k.sum() == pytest.approx(los.mean_days("A", "eligible") / DAYS_PER_MONTH, rel=1e-9, abs=1e-12)
+
+
+def test_km_curve_outside_its_fast_path_is_lifelines_own():
+    # times the array version does not take (negative, NaN) go to lifelines: its curve from the
+    # earliest time and its error, as before issue #14
+    from altmeasures_eval.population._los import _km
+
+    t, e = np.array([-1.0, 2.0, 3.0]), np.array([1, 0, 1])
+    sf = KaplanMeierFitter().fit(t, e).survival_function_
+    got = _km(t, e)
+    np.testing.assert_array_equal(got["time"].to_numpy(), sf.index.to_numpy(float))
+    np.testing.assert_array_equal(got["survival"].to_numpy(), sf.iloc[:, 0].to_numpy(float))
+    with pytest.raises(TypeError, match="NaNs were detected"):
+        _km(np.array([np.nan, 2.0]), np.array([1, 1]))
+
+
+def test_bed_day_numbers_of_dates_and_of_text_agree():
+    # day numbers since 1970-01-01 (floor, NaT -> NaN): datetime64 columns on the nanoseconds, any
+    # other input through pandas' date parsing
+    from altmeasures_eval.population._bed_days import _days
+
+    dates = pd.Series(pd.to_datetime(["1969-12-31 12:00", "1970-01-01", "2020-01-02", None]))
+    np.testing.assert_array_equal(_days(dates), [-1.0, 0.0, 18263.0, np.nan])
+    np.testing.assert_array_equal(_days(pd.Series(["1969-12-31", "1970-01-01", "2020-01-02", None])),
+                                  [-1.0, 0.0, 18263.0, np.nan])
