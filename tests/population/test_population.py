@@ -339,7 +339,8 @@ def test_bed_day_numbers_of_dates_and_of_text_agree():
     # other input through pandas' date parsing
     from altmeasures_eval.population._bed_days import _days
 
-    dates = pd.Series(pd.to_datetime(["1969-12-31 12:00", "1970-01-01", "2020-01-02", None]))
+    dates = pd.Series([pd.Timestamp("1969-12-31 12:00"), pd.Timestamp("1970-01-01"), pd.Timestamp("2020-01-02"),
+                       pd.NaT], dtype="datetime64[ns]")
     np.testing.assert_array_equal(_days(dates), [-1.0, 0.0, 18263.0, np.nan])
     np.testing.assert_array_equal(_days(pd.Series(["1969-12-31", "1970-01-01", "2020-01-02", None])),
                                   [-1.0, 0.0, 18263.0, np.nan])
