@@ -15,27 +15,35 @@ import pkgutil
 import sys
 import textwrap
 import traceback
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from altmeasures_eval import __version__, commands
 from altmeasures_eval._errors import AltMeasuresError
-from altmeasures_eval.privacy import redact_secrets
 
 
-def _command_modules() -> dict[str, object]:
-    found = {}
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        found[info.name.replace("_", "-")] = importlib.import_module(
-            f"{commands.__name__}.{info.name}"
-        )
-    return found
+def _command_names() -> dict[str, str]:
+    """Command name -> the name of its module, without importing the modules."""
+    return {info.name.replace("_", "-"): f"{commands.__name__}.{info.name}"
+            for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name)
+            if not info.name.startswith("_")}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every command registered."""
+def build_parser(only: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every command registered.
+
+    Parameters
+    ----------
+    only : collection of str, optional
+        Import and register the arguments of these commands only; the others are registered by
+        name alone, which is enough to parse a command line that names one of ``only`` or no
+        command (``--version``, a misspelt command) with the same result and messages. Their
+        modules import the scientific stack: ``altmeasures-eval --version`` should not.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     parser = argparse.ArgumentParser(
         prog="altmeasures-eval",
         description=(
@@ -49,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true",
                         help=f"print the traceback of an error (also: {DEBUG_ENV}=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in _command_modules().items():
+    for name, module_name in _command_names().items():
+        if only is not None and name not in only:
+            sub.add_parser(name)
+            continue
+        module = importlib.import_module(module_name)
         help_text = getattr(module, "HELP")
         cmd = sub.add_parser(name, help=help_text, description=help_text, epilog=_epilog(),
                              formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -132,14 +144,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv == ["--reference"]:
         print(reference_markdown(), end="")
         return 0
-    parser = build_parser()
+    # Only the named command's module is imported (the top-level options take no value, so the
+    # first word that is not an option names it); the whole help needs every command's.
+    command = next((a for a in argv if not a.startswith("-")), None)
+    before = argv[:argv.index(command)] if command is not None else argv
+    whole = any(a in ("-h", "--help") for a in before)
+    parser = build_parser(None if whole else [command] if command is not None else [])
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0): argparse printed them
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     debug = bool(getattr(args, "debug", False)) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     if not getattr(args, "_run", None):
-        parser.print_help()
+        build_parser().print_help()
         return 2
     name = f"altmeasures-eval {args.command}"
     try:
@@ -147,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code
     except AltMeasuresError as exc:
+        from altmeasures_eval.privacy import redact_secrets
+
         if debug:
             traceback.print_exc()
         print(redact_secrets(f"{name}: error: {exc}"), file=sys.stderr)  # no password of a URL
@@ -162,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               "extract (e.g. a shorter [cohort] period)", file=sys.stderr)
         return 4
     except Exception as exc:  # noqa: BLE001  (last resort: never a raw traceback for a user)
+        from altmeasures_eval.privacy import redact_secrets
+
         if debug:
             traceback.print_exc()
         where = ""
