@@ -91,10 +91,9 @@ class Persons:
     death_cause_unknown: np.ndarray
 
 
-def draw_persons(key: np.uint64, n: int, hashes: np.ndarray | None = None) -> Persons:
-    """Draw every person-level characteristic (``hashes``: ``person_hashes`` of persons 0..n-1)."""
-    if hashes is None:
-        hashes = person_hashes(key, np.arange(n, dtype=np.int64))
+def draw_persons(hashes: np.ndarray) -> Persons:
+    """Draw every person-level characteristic of persons 0..n-1 (``hashes``: their
+    ``person_hashes``)."""
 
     def u(f: int) -> np.ndarray:
         return hashed_uniforms(hashes, PERSON_SLOT, f)
@@ -170,7 +169,7 @@ def run_engine(n: int, seed: int, settings: P.SynthSettings) -> Career:
     key = seed_key(seed)
     # Every uniform of a person starts from the same hash of (key, person): computed once here.
     hashes = person_hashes(key, np.arange(n, dtype=np.int64))
-    ps = draw_persons(key, n, hashes)
+    ps = draw_persons(hashes)
     extract = day(P.EXTRACT_DATE)
     p_lo, p_hi = day(settings.period[0]), day(settings.period[1])
     max_h = max(P.HORIZONS)

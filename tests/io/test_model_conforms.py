@@ -107,3 +107,26 @@ def test_model_problems_of_a_failing_frame_are_pandera_failures() -> None:
     assert (required["column"].iloc[0], required["check"].iloc[0], required["source_row"].tolist()) == (
         "person_id", "required_value", [2])
     assert model_problems(valid_dataset().persons, "persons", "persons.csv") == []
+
+
+def test_a_model_feature_conforms_does_not_judge_sends_every_frame_to_the_model(monkeypatch) -> None:
+    """Coercion, uniqueness, dataframe-level checks ...: ``conforms`` never judges such a model."""
+    from altmeasures_eval.schema import _models
+
+    class Coercing(pa.DataFrameModel):
+        x: pa.typing.Series[int]
+
+        class Config:
+            coerce = True
+
+    class UniqueColumn(pa.DataFrameModel):
+        x: pa.typing.Series[int] = pa.Field(unique=True)
+
+    frame = pd.DataFrame({"x": [1, 2, 3]})
+    for model in (Coercing, UniqueColumn):
+        monkeypatch.setitem(_models.TABLE_MODELS, "persons", model)
+        _models._plan.cache_clear()
+        try:
+            assert _passes_model(frame, "persons") and not conforms(frame, "persons")
+        finally:
+            _models._plan.cache_clear()

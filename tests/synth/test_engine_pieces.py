@@ -69,3 +69,19 @@ def test_categorical_counts_the_shares_below_each_uniform() -> None:
         assert np.array_equal(one_row, expected) and one_row.dtype == expected.dtype
         # one row per draw (the other branch) gives the same when every row is that row
         assert np.array_equal(categorical(np.tile(p, (u.size, 1)), u), expected)
+
+
+def test_ids_and_row_order_of_the_tables() -> None:
+    """``_ids`` writes what numpy's zero-filled text gives (also past the width, through that very
+    construction); ``_order`` is ``np.lexsort`` (packed keys, or lexsort itself when they do not pack)."""
+    from altmeasures_eval.synth._tables import _ids, _order
+
+    numbers = np.array([0, 7, 42, 9_999_999, 12_345_678])
+    expected = np.char.add("P", np.char.zfill(numbers.astype("U7"), 7)).astype(object)
+    assert _ids("P", numbers, 7).tolist() == expected.tolist()
+    assert _ids("P", numbers[:4], 7).tolist() == ["P0000000", "P0000007", "P0000042", "P9999999"]
+    rng = np.random.default_rng(5)
+    a, b = rng.integers(0, 30, 500), rng.integers(0, 4, 500)  # ties: stable, as lexsort
+    assert np.array_equal(_order(a, b), np.lexsort((a, b)))
+    for huge in (np.append(a[:-1], -1), np.append(a[:-1], 2**62)):  # negative or too wide: lexsort
+        assert np.array_equal(_order(huge, b), np.lexsort((huge, b)))
