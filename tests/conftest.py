@@ -54,7 +54,7 @@ SAMPLE_CONFIG = SAMPLE / "evaluation.toml"
 #: Fixtures whose tests run a command or the sample evaluation end to end: marked ``e2e``.
 END_TO_END_FIXTURES = frozenset({
     "sample_report", "sample_evaluation", "sample_evaluation_file", "small_evaluation", "outputs", "indicators",
-    "extract_runs", "failed_evaluation", "exported",
+    "extract_runs", "failed_evaluation", "exported", "zygote_kernels",
 })
 #: Tests that run a command, a notebook or a whole evaluation themselves (no fixture to tell): ``e2e``.
 END_TO_END_TESTS = (

@@ -43,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -68,6 +68,12 @@ SAMPLE_INGESTION = {"01_data_and_cohort", "02_reoffending_survival", "03_matchin
                     "04_prison_and_costs", "05_annual_report"}
 #: The environment of the notebooks' kernels, besides the test process's own.
 KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "ALTMEASURES_REPO": str(REPO)}
+#: The variables read at import time (``kernel_zygote.IMPORT_TIME``) as the run started, taken when
+#: this module is collected: the zygote and every kernel get these, not what an earlier test of the
+#: same process left in ``os.environ`` (Dask's multiprocessing scheduler sets ``PYTHONHASHSEED`` in
+#: the process that uses it, and a kernel asked for from that process was refused by the zygote
+#: started by the other worker). ``None``: not set.
+RUN_IMPORT_ENV = {name: os.environ.get(name) for name in kernel_zygote.IMPORT_TIME}
 #: Modules the kernel zygote imports once (tests/kernel_zygote.py): the kernel and what the
 #: notebooks import. The notebooks import the package's parts by name (``from altmeasures_eval
 #: import io``), never reach one as an attribute of another, so an import made beforehand changes
@@ -264,7 +270,7 @@ def zygote_kernels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             with log.open("wb") as errors:
                 zygote = subprocess.Popen(
                     [sys.executable, kernel_zygote.__file__, "serve", str(socket_path), str(lock), *ZYGOTE_PRELOAD],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, env={**os.environ, **KERNEL_ENV})
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, env=_kernel_environment(os.environ))
             atexit.register(_end_zygote, zygote, folder)
             ready = zygote.stdout.readline()
             zygote.stdout.close()
@@ -280,10 +286,23 @@ def zygote_kernels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         held.close()  # the zygote ends once no test process holds it and no kernel runs
 
 
+def _kernel_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with the kernels' settings (:data:`KERNEL_ENV`) and the import-time variables of
+    the run's start (:data:`RUN_IMPORT_ENV`)."""
+    env = {k: v for k, v in environ.items() if k not in RUN_IMPORT_ENV}
+    env.update({k: v for k, v in RUN_IMPORT_ENV.items() if v is not None})
+    env.update(KERNEL_ENV)
+    return env
+
+
 def _execute(nb: nbformat.NotebookNode, folder: Path, monkeypatch: pytest.MonkeyPatch, kernels: str) -> None:
     """Run every cell of ``nb`` through nbclient in a fresh kernel forked by the zygote, in ``folder``."""
-    for name, value in KERNEL_ENV.items():
-        monkeypatch.setenv(name, value)
+    wanted = _kernel_environment(os.environ)
+    for name in set(os.environ) - set(wanted):
+        monkeypatch.delenv(name)
+    for name, value in wanted.items():
+        if os.environ.get(name) != value:
+            monkeypatch.setenv(name, value)
     monkeypatch.setenv("JUPYTER_PATH", kernels)
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name=ZYGOTE_KERNEL,
                                      resources={"metadata": {"path": str(folder)}})
@@ -304,6 +323,22 @@ def test_a_notebook_that_forgets_an_import_fails(zygote_kernels, tmp_path, monke
         _execute(nb, tmp_path, monkeypatch, zygote_kernels)
     assert (failed.value.ename, failed.value.evalue) == ("NameError", "name 'pd' is not defined")
     assert not nb.cells[2].outputs  # the notebook stopped at the error
+
+
+def test_what_an_earlier_test_left_in_the_environment_does_not_reach_a_kernel(zygote_kernels, tmp_path,
+                                                                              monkeypatch):
+    """An earlier test of the same process may leave an import-time variable in ``os.environ`` (Dask's
+    multiprocessing scheduler sets ``PYTHONHASHSEED=6640`` in the process that uses it): the kernel
+    still gets the run's own value, as the zygote has it, instead of being refused (the suite's
+    notebooks failed with "Kernel died before replying to kernel_info" in the worker that had run a
+    Dask test)."""
+    monkeypatch.setenv("PYTHONHASHSEED", "6640")
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    nb = _notebook("import json, os\n"
+                   "print(json.dumps([os.environ.get('PYTHONHASHSEED'), os.environ.get('OMP_NUM_THREADS')]))")
+    _execute(nb, tmp_path, monkeypatch, zygote_kernels)
+    seen = json.loads(nb.cells[-1].outputs[0]["text"])
+    assert seen == [RUN_IMPORT_ENV["PYTHONHASHSEED"], RUN_IMPORT_ENV["OMP_NUM_THREADS"]]
 
 
 def test_each_notebook_gets_a_fresh_kernel_process(zygote_kernels, tmp_path, monkeypatch):
