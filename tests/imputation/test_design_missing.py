@@ -34,11 +34,18 @@ def cohort():
     return d
 
 
-def test_numeric_gap_no_longer_stops_and_nobody_leaves(cohort):
+@pytest.fixture(scope="module")
+def imputed_design(cohort):
+    """The design with 3 imputations (seed 1). Its imputations depend on the cohort, the covariates,
+    m and the seed only, not on the gate's settings: both tests use them (one build instead of two)."""
+    return build_design(cohort, DesignSettings(covariates=COVS, imputations=3), random_state=1)
+
+
+def test_numeric_gap_no_longer_stops_and_nobody_leaves(cohort, imputed_design):
     n_miss = int(cohort["age"].isna().sum())
     assert n_miss > 50
     s = DesignSettings(covariates=COVS, imputations=3)
-    d = build_design(cohort, s, random_state=1)
+    d = imputed_design
     assert d.imputed is not None and d.imputed.m == 3 and "age" in d.imputed.columns
     assert d.data["age"].notna().all()
     assert "missing_covariate" not in set(d.attrition["rule"])
@@ -53,10 +60,10 @@ def test_numeric_gap_no_longer_stops_and_nobody_leaves(cohort):
     assert "age_missing" in ind.covariates
 
 
-def test_imputed_effects_pooled_with_complete_case_sensitivity(cohort):
+def test_imputed_effects_pooled_with_complete_case_sensitivity(imputed_design):
     # a small cohort: the balance threshold of the gate is widened (the gate is not under test here)
     s = DesignSettings(covariates=COVS, imputations=3, balance_threshold=0.25)
-    d = build_design(cohort, s, random_state=1)
+    d = imputed_design  # the same imputations as build_design(cohort, s, random_state=1) makes
     md = imputed_effects(d.imputed, s, ["reoffend_365"], headline="reoffend_365", random_state=1)
     pooled = md.effects["reoffend_365"]
     assert pooled.m == 3 and set(pooled.summary.index) == {"risk_difference", "risk_ratio"}
