@@ -130,3 +130,17 @@ def test_a_model_feature_conforms_does_not_judge_sends_every_frame_to_the_model(
             assert _passes_model(frame, "persons") and not conforms(frame, "persons")
         finally:
             _models._plan.cache_clear()
+
+
+def test_a_check_that_raises_sends_the_frame_to_the_model() -> None:
+    """A cell a check cannot handle (a list in a vocabulary column: unhashable) makes pandera report
+    a failure; ``conforms`` must then say "may fail", not raise out of ingestion (found by the lead
+    on a sweep of odd values over every column; the model's own verdict is a failure)."""
+    tables = valid_dataset().tables()
+    frame = tables["cases"].copy()
+    cells = frame["iccs_code"].astype(object).copy()
+    cells.iloc[0] = ["a"]
+    frame["iccs_code"] = cells
+    assert not _passes_model(frame, "cases")
+    assert conforms(frame, "cases") is False
+    assert model_problems(frame, "cases", "cases.csv")
