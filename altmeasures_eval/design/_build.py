@@ -198,7 +198,14 @@ def _attrition_rows(steps: list[tuple[str, str, pd.DataFrame]], start: pd.DataFr
     def counts(frame: pd.DataFrame) -> tuple[int, int, int, int]:
         pid = frame["person_id"] if "person_id" in frame.columns else pd.Series(frame.index, index=frame.index)
         t = frame["treatment"].to_numpy()
-        return (int(pid.nunique()), len(frame), int(pid[t == 1].nunique()), int(pid[t == 0].nunique()))
+        # distinct persons (missing ids not counted, as nunique) from one factorisation of the ids
+        codes, uniques = pd.factorize(pid)
+        k = len(uniques)
+
+        def distinct(mask: np.ndarray) -> int:
+            return int(np.count_nonzero(np.bincount(codes[mask & (codes >= 0)], minlength=k)))
+
+        return (k, len(frame), distinct(t == 1), distinct(t == 0))
 
     rows = []
     prev = counts(start)
