@@ -24,7 +24,7 @@ from scipy.special import expit, ndtri
 
 from altmeasures_eval.schema import ALTERNATIVE_DISPOSITIONS, STAGES, SUBSTANCES
 from altmeasures_eval.synth import _params as P
-from altmeasures_eval.synth._random import PERSON_SLOT, hashed_uniforms, person_hashes, seed_key, uniforms
+from altmeasures_eval.synth._random import PERSON_SLOT, hashed_uniforms, person_hashes, seed_key
 
 EPOCH = pd.Timestamp("1970-01-01")
 NEVER = np.iinfo(np.int64).max // 4

@@ -44,12 +44,11 @@ from altmeasures_eval.synth._engine import (
     DISP_DISMISSED,
     EPOCH,
     NEVER,
-    PERSON_SLOT,
     SUB_OPIOIDS,
     Career,
     categorical,
-    uniforms,
 )
+from altmeasures_eval.synth._random import PERSON_SLOT, uniforms
 
 CUSTODY_BREACH = CUSTODY_RECALL_OR_BREACH
 #: Treatment modality mix (order of schema.MODALITIES) for opioid users and for everyone else.
