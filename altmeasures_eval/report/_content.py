@@ -21,13 +21,14 @@ below the threshold); every sentence is marked for translation and written in th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from altmeasures_eval._i18n import _, fmt_date
 from altmeasures_eval.privacy import DisclosurePolicy
 from altmeasures_eval.report._blocks import figure_blocks, number_blocks, paragraph, table_block
 from altmeasures_eval.report._gate_table import gate_table, stages_table
-from altmeasures_eval.report._missing import missing_blocks
+from altmeasures_eval.report._missing import MISSING_TABLES, missing_paragraph
 from altmeasures_eval.report._tables import PublishedTable
 from altmeasures_eval.report._words import country_words, source_line
 
@@ -110,7 +111,7 @@ def _build(ev: Any, tables: dict[str, PublishedTable], figures: dict[str, Any],
     sections: list[dict[str, Any]] = []
     sections.append({"id": "methods", "title": _("Data and methods"), "blocks": [
         *s.methods_blocks(ev),
-        *missing_blocks(ev, tables),  # report/_missing.py (M, #17)
+        *_missing_blocks(ev, tables),  # report/_missing.py (M, #17)
     ]})
     n_prob = len(getattr(ev.quality, "problems", [])) if ev.quality is not None else 0
     # the count of problems is said once: here when there are some, else in the note of the table below
@@ -205,3 +206,18 @@ def _config_text(cfg: dict[str, Any], prefix: str = "") -> str:
         if nested:
             lines.append(_config_text(nested, prefix=f"{name}."))
     return "\n".join(lines)
+
+
+def _missing_blocks(ev: Any, tables: Mapping[str, PublishedTable]) -> list[dict[str, Any]]:
+    """The blocks of the missing-data part of the methods section: the paragraph
+    (``report/_missing.py``), then the published missing-data tables (``published_tables`` includes
+    them, so that they are written as files and counted in the disclosure note like every other
+    table; ``tables`` is only read)."""
+    text = missing_paragraph(ev)
+    blocks: list[dict[str, Any]] = [paragraph(text)] if text else []
+    shown = [tables[name] for name in MISSING_TABLES if name in tables]
+    if shown:
+        blocks.append(paragraph(_("The tables below show how the comparison held in the imputed data sets and what the "
+                           "imputation changed.")))
+    blocks.extend(table_block(t) for t in shown)
+    return blocks

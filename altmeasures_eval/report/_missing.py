@@ -17,7 +17,7 @@ import pandas as pd
 from altmeasures_eval._i18n import _, fmt_int, fmt_num, fmt_pct, fmt_signed
 from altmeasures_eval.privacy import DisclosurePolicy
 
-__all__ = ["missing_blocks", "missing_paragraph", "missing_tables"]
+__all__ = ["MISSING_TABLES", "missing_paragraph", "missing_table_fields"]
 
 
 def _covariate_words(name: str) -> str:
@@ -107,15 +107,14 @@ def _level_counts(ev: Any) -> dict[str, int]:
     return out
 
 
-def missing_tables(ev: Any) -> dict[str, Any]:
-    """The missing-data tables of the report (empty unless the covariates were imputed):
+def missing_table_fields(ev: Any) -> dict[str, dict[str, Any]]:
+    """The fields (``PublishedTable``'s keyword arguments) of the missing-data tables of the report,
+    which ``published_tables`` publishes (empty unless the covariates were imputed):
     ``balance_imputations`` (balance pooled over the imputations: mean SMD before and after, and
     the smallest and largest SMD after adjustment in any imputation), ``imputations`` (each
     imputed data set: largest absolute SMD after adjustment, effective sample size of the custody
     group, its own design checks) and ``missing_sensitivity`` (the headline effect by
     multiple imputation beside the complete-case analysis)."""
-    from altmeasures_eval.report._tables import PublishedTable
-
     md = getattr(ev, "missing_data", None)
     if md is None or md.method != "impute" or not md.m or md.balance is None:
         return {}
@@ -133,7 +132,7 @@ def missing_tables(ev: Any) -> dict[str, Any]:
                      "smd_after_min": cell(r.get("smd_after_min", r["smd_after_mean"])),
                      "smd_after_max": cell(r.get("smd_after_max", r["smd_after_mean"]))})
     thr = fmt_num(ev.spec.design.balance_threshold, 2)
-    tables["balance_imputations"] = PublishedTable(
+    tables["balance_imputations"] = dict(
         name="balance_imputations",
         title=_("Balance over the {m} imputed data sets: standardised mean differences before and after adjustment").format(m=fmt_int(md.m)),
         frame=pd.DataFrame(rows),
@@ -157,7 +156,7 @@ def missing_tables(ev: Any) -> dict[str, Any]:
                          "covariate": _covariate_words(str(r.covariate)) if r.covariate else "",
                          "ess_control": (fmt_int(round(r.ess_control)) if np.isfinite(r.ess_control) else ""),
                          "gate_passed": _("yes") if r.gate_passed else _("no")})
-        tables["imputations"] = PublishedTable(
+        tables["imputations"] = dict(
             name="imputations", title=_("The comparison in each imputed data set"), frame=pd.DataFrame(rows),
             formats={"max_abs_smd_after": "{:.3f}"},
             labels={"imputation": _("Imputation"), "max_abs_smd_after": _("Largest standardised difference after adjustment"),
@@ -175,7 +174,7 @@ def missing_tables(ev: Any) -> dict[str, Any]:
                      "fmi": fmt_num(r.fmi, 2) if mi and np.isfinite(r.fmi) else ""})
     if rows:
         h = ev.spec.report.headline_horizon
-        tables["missing_sensitivity"] = PublishedTable(
+        tables["missing_sensitivity"] = dict(
             name="missing_sensitivity",
             title=_("Headline difference with and without the people whose records are incomplete"),
             frame=pd.DataFrame(rows), formats={"estimate": "{:+.1f}"},
@@ -189,19 +188,5 @@ def missing_tables(ev: Any) -> dict[str, Any]:
     return tables
 
 
-def missing_blocks(ev: Any, tables: dict[str, Any]) -> list[dict[str, Any]]:
-    """The blocks of the missing-data part of the methods section: the paragraph, then the tables
-    of :func:`missing_tables`, which are also added to ``tables`` (so that they are written as CSV
-    and workbook sheets like every other report table)."""
-    from altmeasures_eval.report._blocks import paragraph, table_block
-
-    text = missing_paragraph(ev)
-    blocks: list[dict[str, Any]] = [paragraph(text)] if text else []
-    extra = missing_tables(ev)
-    if extra:
-        blocks.append(paragraph(_("The tables below show how the comparison held in the imputed data sets and what the "
-                           "imputation changed.")))
-    for name, t in extra.items():
-        tables.setdefault(name, t)
-        blocks.append(table_block(tables[name]))
-    return blocks
+#: The tables of :func:`missing_table_fields`, in the order the report shows them.
+MISSING_TABLES = ("balance_imputations", "imputations", "missing_sensitivity")

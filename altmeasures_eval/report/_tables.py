@@ -1037,6 +1037,11 @@ def published_tables(ev: Any) -> tuple[dict[str, PublishedTable], tuple[str, ...
         out.extend(_prison(ev, p))
     if ev.costs is not None:
         out.extend(_costs(ev))
+    # the missing-data tables (empty unless the covariates were imputed) are published tables like
+    # the others: written as files, and their suppressed cells counted in the note below
+    from altmeasures_eval.report._missing import missing_table_fields
+
+    out.extend(PublishedTable(**fields) for fields in missing_table_fields(ev).values())
     if p.base:  # percentages no more precise than the rounded counts of the smaller group allow
         out = [_coarsen(t, p.percent_decimals(min(shares.n.values()))) for t in out]
     n_hidden = sum(int((t.frame.astype(object) == p.marker).to_numpy().sum()) for t in out)
