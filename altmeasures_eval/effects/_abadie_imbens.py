@@ -127,7 +127,7 @@ def abadie_imbens_variance(data: pd.DataFrame, y: np.ndarray, match: MatchResult
                           "rows (estimate_propensity without `estimator=`), with the same index as the data")
     X_fit = propensity.design
     e_fit = propensity.score.to_numpy()
-    H = (X_fit * (e_fit * (1 - e_fit))[:, None]).T @ X_fit
+    H = propensity.information
     keep = ~match.discarded.reindex(data.index).fillna(False).to_numpy(dtype=bool)
     pieces = ps_estimation_adjustment(
         ys[keep], t[keep], e_fit[at][keep], X_fit[at][keep], match.estimand, float(tau), M=M, L=L,

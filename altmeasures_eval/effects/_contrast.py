@@ -83,32 +83,6 @@ def _ps_sandwich_influence(y, t, w, e, X, estimand, H=None):
     return m1, m0, phi1 + corr[:, 0] / W[0], phi0 + corr[:, 1] / W[1]
 
 
-#: The information matrix of recent propensity fits, by object (see :func:`_information`).
-_INFORMATION: dict[int, tuple[Any, np.ndarray]] = {}
-
-
-def _information(ps: PropensityScore) -> np.ndarray:
-    """H = X' diag(e (1 - e)) X over the rows the logistic score was fitted on.
-
-    The same H serves every outcome estimated with one design (an evaluation estimates a dozen per
-    design and imputation), so it is computed once per score object: kept for the last 64 scores
-    by ``id``, behind a weak reference (a new object that reuses an id is a miss; nothing is kept
-    alive). The score is immutable, and the arithmetic is the one formula, so the values are equal.
-    """
-    import weakref
-
-    hit = _INFORMATION.get(id(ps))
-    if hit is not None and hit[0]() is ps:
-        return hit[1]
-    e = ps.score.to_numpy()
-    X = np.asarray(ps.design)
-    H = (X * (e * (1 - e))[:, None]).T @ X
-    if len(_INFORMATION) >= 64:
-        _INFORMATION.pop(next(iter(_INFORMATION)))
-    _INFORMATION[id(ps)] = (weakref.ref(ps), H)
-    return H
-
-
 def _ps_for_adjustment(design: MatchResult, propensity: PropensityScore | None, ps_adjustment: bool | None,
                        notes: list[str]) -> tuple[PropensityScore | None, str]:
     """The score to adjust for (Abadie-Imbens 2016), or None and the reason it is not applied."""
@@ -501,7 +475,7 @@ def estimate_effect(
             raise ConfigError("variance='sandwich' needs a WeightResult built from a logistic PropensityScore")
         e_fit = design.propensity.score.to_numpy()
         X_fit = np.asarray(design.propensity.design)
-        H_fit = _information(design.propensity)  # information over the fitted rows
+        H_fit = design.propensity.information  # information over the fitted rows
         m1, m0, phi1, phi0 = _ps_sandwich_influence(y, t, w, e_fit[ok], X_fit[ok], design.estimand, H=H_fit)
         if design.modified:
             notes.append("weights were truncated or units excluded; the sandwich treats that step as fixed")

@@ -9,6 +9,8 @@ is flagged in ``clipped``. Firth's bias-reduced fit and a ridge fit are availabl
 
 from __future__ import annotations
 
+import functools
+
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -90,6 +92,17 @@ class PropensityScore:
     clipped: pd.Series | None = field(default=None, repr=False)
     separated: pd.Series | None = field(default=None, repr=False)
     penalty: str | None = None
+
+    @functools.cached_property
+    def information(self) -> np.ndarray | None:
+        """The information of the logistic fit, H = X' diag(e (1 - e)) X over the rows it was fitted
+        on (``design``; ``None`` without one): the one matrix every sandwich variance of a design on
+        this score needs, computed once per score."""
+        if self.design is None:
+            return None
+        e = self.score.to_numpy()
+        X = np.asarray(self.design)
+        return (X * (e * (1 - e))[:, None]).T @ X
 
     @property
     def n_clipped(self) -> int:
