@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special
+
+from altmeasures_eval._normal import two_sided_p, z_quantile
 
 __all__ = ["EffectResult"]
 
@@ -31,17 +32,15 @@ def summary_frame(rows: dict[str, dict[str, object]]) -> pd.DataFrame:
 def wald_row(estimate: float, se: float, n: int, alpha: float, log_scale: bool) -> dict[str, float | str | int]:
     """Normal-theory CI and two-sided p-value; ratios are handled on the log scale (``se`` is then the
     SE of the log ratio and ``estimate``/CI are on the ratio scale)."""
-    # the standard normal quantile and upper tail as scipy.stats.norm computes them (ndtri, ndtr(-x)),
-    # without its per-call argument checks: this runs for every row of every effect
-    z = special.ndtri(1 - alpha / 2)
+    z = z_quantile(alpha)
     if log_scale:
         if not (estimate > 0 and np.isfinite(estimate)):
             return dict(estimate=estimate, se=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan, n=n, scale="log")
         lg = np.log(estimate)
-        p = 2 * special.ndtr(-(abs(lg) / se)) if se > 0 else np.nan
+        p = two_sided_p(lg / se) if se > 0 else np.nan
         return dict(estimate=estimate, se=se, ci_low=float(np.exp(lg - z * se)), ci_high=float(np.exp(lg + z * se)),
                     p_value=p, n=n, scale="log")
-    p = 2 * special.ndtr(-(abs(estimate) / se)) if se > 0 else np.nan
+    p = two_sided_p(estimate / se) if se > 0 else np.nan
     return dict(estimate=estimate, se=se, ci_low=estimate - z * se, ci_high=estimate + z * se, p_value=p, n=n,
                 scale="identity")
 

@@ -15,9 +15,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from altmeasures_eval._errors import NotEstimable
+from altmeasures_eval._normal import two_sided_p, z_quantile
 from altmeasures_eval.reform._data import Panel, period_label
 
 __all__ = ["BaconDecomposition", "StaggeredDiD", "TwoWayFE", "bacon_decomposition", "staggered_did", "two_way_fe"]
@@ -27,10 +28,8 @@ _IQR_NORMAL = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
 
 
 def _summary_row(label: str, est: float, se: float, alpha: float, **extra: object) -> dict[str, object]:
-    # stats.norm.ppf and .sf compute ndtri and ndtr(-x) (the same bits) after per-call argument
-    # checks that cost more than the numbers: this runs for every term of every reform estimate
-    z = special.ndtri(1 - alpha / 2)
-    p = float(2 * special.ndtr(-abs(est / se))) if se > 0 else float("nan")
+    z = z_quantile(alpha)
+    p = float(two_sided_p(est / se)) if se > 0 else float("nan")
     return {"term": label, "estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se,
             "p_value": p, **extra}
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special
+
+from altmeasures_eval import _normal
 
 #: Columns every tidy ``summary`` carries (further columns may follow).
 SUMMARY_COLUMNS: tuple[str, ...] = ("estimate", "se", "ci_low", "ci_high", "p_value", "n")
@@ -42,9 +43,7 @@ class SurvivalResult:
 
 def z_quantile(alpha: float) -> float:
     """Two-sided normal quantile for a (1 - alpha) interval."""
-    # scipy.stats.norm.ppf computes ndtri (times scale 1, plus loc 0: the same bits) after per-call
-    # argument checks that cost more than the quantile; this runs for every survival table
-    return float(special.ndtri(1 - alpha / 2))
+    return float(_normal.z_quantile(alpha))
 
 
 def wald(estimate: np.ndarray, se: np.ndarray, alpha: float, null: float = 0.0) -> tuple[np.ndarray, ...]:
@@ -53,5 +52,5 @@ def wald(estimate: np.ndarray, se: np.ndarray, alpha: float, null: float = 0.0) 
     se = np.asarray(se, dtype=float)
     z = z_quantile(alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * special.ndtr(-np.abs((estimate - null) / se))  # norm.sf's own formula, unchecked
+        p = _normal.two_sided_p((estimate - null) / se)
     return estimate - z * se, estimate + z * se, p
