@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -73,19 +74,18 @@ def test_pdf_text(tmp_path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots()
-    ax.set_title("Case P000123")
-    fig.savefig(tmp_path / "report.pdf")
-    plt.close(fig)
-    hits = scan_outputs_for_identifiers(tmp_path / "report.pdf", IDS)
+    def pdf_titled(title: str) -> Path:
+        fig, ax = plt.subplots()
+        ax.set_title(title)
+        fig.savefig(tmp_path / "report.pdf")
+        plt.close(fig)
+        return tmp_path / "report.pdf"
+
+    hits = scan_outputs_for_identifiers(pdf_titled("Case P000123"), IDS)
     assert [h.identifier for h in hits] == ["P000123"]
     # the text of a PDF is kept by the file's content, not its name: the same file rewritten with
     # another id is read again
-    fig, ax = plt.subplots()
-    ax.set_title("Case 7f3a9c0e11b24d5e")
-    fig.savefig(tmp_path / "report.pdf")
-    plt.close(fig)
-    hits = scan_outputs_for_identifiers(tmp_path / "report.pdf", IDS)
+    hits = scan_outputs_for_identifiers(pdf_titled("Case 7f3a9c0e11b24d5e"), IDS)
     assert [h.identifier for h in hits] == ["7f3a9c0e11b24d5e"]
 
 
